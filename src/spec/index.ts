@@ -1,0 +1,8 @@
+// The platform as data (layer 1): uapi enums and errno; helper prototypes and context layouts
+// join them as they are built.
+export * from './attach-types.js';
+export * from './commands.js';
+export * from './errno.js';
+export * from './link-types.js';
+export * from './map-types.js';
+export * from './prog-types.js';
