@@ -1,6 +1,6 @@
 // Attach types (enum bpf_attach_type): where a program attaches; also a program's expected_attach_type.
 // Values from the kernel's uapi <linux/bpf.h> (6.1 header plus the values added up to 6.18).
-// Names drop the common prefix (BPF_); nameOf() maps a number back to its name.
+// Names drop the common prefix (BPF_); the *Name() function maps a number back.
 
 export const AttachType = {
   CGROUP_INET_INGRESS: 0,

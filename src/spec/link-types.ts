@@ -1,6 +1,6 @@
 // Link types (enum bpf_link_type).
 // Values from the kernel's uapi <linux/bpf.h> (6.1 header plus the values added up to 6.18).
-// Names drop the common prefix (BPF_LINK_TYPE_); nameOf() maps a number back to its name.
+// Names drop the common prefix (BPF_LINK_TYPE_); the *Name() function maps a number back.
 
 export const LinkType = {
   UNSPEC: 0,

@@ -1,6 +1,6 @@
 // Map types (enum bpf_map_type).
 // Values from the kernel's uapi <linux/bpf.h> (6.1 header plus the values added up to 6.18).
-// Names drop the common prefix (BPF_MAP_TYPE_); nameOf() maps a number back to its name.
+// Names drop the common prefix (BPF_MAP_TYPE_); the *Name() function maps a number back.
 
 export const MapType = {
   UNSPEC: 0,

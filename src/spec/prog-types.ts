@@ -1,6 +1,6 @@
 // Program types (enum bpf_prog_type): what a program is and which context it gets.
 // Values from the kernel's uapi <linux/bpf.h> (6.1 header plus the values added up to 6.18).
-// Names drop the common prefix (BPF_PROG_TYPE_); nameOf() maps a number back to its name.
+// Names drop the common prefix (BPF_PROG_TYPE_); the *Name() function maps a number back.
 
 export const ProgType = {
   UNSPEC: 0,
