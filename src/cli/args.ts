@@ -1,0 +1,29 @@
+// Command-line argument parsing for tsbpf: a thin layer over node:util parseArgs that turns
+// its TypeErrors into usage errors with the command's name.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TsbpfError } from '../index.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export class UsageError extends TsbpfError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+export function parse<O extends Options>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a non-negative integer option (decimal or 0x hex). */
+export function intOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} wants a non-negative integer, got '${value}'`);
+  return n;
+}
