@@ -16,11 +16,13 @@ const LAYERS: Record<string, number> = {
   'errors.ts': -1, // the error family sits under everything: all may import it
   isa: 0,
   spec: 1,
+  // btf/ parses bytes and imports only errors.ts; at L1 both program/ (L2, spec types carry BTF)
+  // and elf/ (L3, the object loader) can use it.
+  btf: 1,
   asm: 2,
   program: 2,
   cfg: 2,
   elf: 3,
-  btf: 3,
   verifier: 3,
   runtime: 3,
   interp: 4,

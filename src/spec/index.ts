@@ -6,3 +6,4 @@ export * from './errno.js';
 export * from './link-types.js';
 export * from './map-types.js';
 export * from './prog-types.js';
+export * from './sections.js';
