@@ -12,7 +12,8 @@ export function parseHex(text: string, what = 'hex input'): Uint8Array {
   for (const t of tokens) {
     if (!/^[0-9a-fA-F]+$/.test(t)) throw new TsbpfError('INVALID_ARGUMENT', `${what}: '${t}' is not hex`);
     if (t.length <= 2) out.push(Number.parseInt(t, 16));
-    else if (t.length % 2 === 0) for (let k = 0; k < t.length; k += 2) out.push(Number.parseInt(t.slice(k, k + 2), 16));
+    else if (t.length % 2 === 0)
+      for (let k = 0; k < t.length; k += 2) out.push(Number.parseInt(t.slice(k, k + 2), 16));
     else throw new TsbpfError('INVALID_ARGUMENT', `${what}: '${t}' has an odd number of digits`);
   }
   return Uint8Array.from(out);

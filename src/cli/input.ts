@@ -1,0 +1,97 @@
+// Reads a program for the CLI from a file or stdin ('-'): an ELF object (one code section),
+// raw instruction bytes, hex text, or assembly text in either syntax — detected from the bytes.
+
+import { readFileSync } from 'node:fs';
+import { assemble, decode, type Instruction, readElf, TsbpfError } from '../index.js';
+import { UsageError } from './args.js';
+import { parseHex } from './hex.js';
+
+export type InputFormat = 'auto' | 'elf' | 'raw' | 'hex' | 'asm';
+
+export interface ProgramInput {
+  readonly instructions: Instruction[];
+  /** Where the instructions came from, for messages: `file.o:xdp`, `file.s`. */
+  readonly origin: string;
+}
+
+const SHF_EXECINSTR = 0x4;
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+export function readBytes(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path === '-' ? 0 : path));
+  } catch (e) {
+    throw new UsageError(`cannot read ${path === '-' ? 'standard input' : path}: ${(e as Error).message}`);
+  }
+}
+
+function isElf(bytes: Uint8Array): boolean {
+  return ELF_MAGIC.every((b, k) => bytes[k] === b);
+}
+
+function looksLikeText(bytes: Uint8Array): boolean {
+  return !bytes.includes(0) && Buffer.from(bytes).toString('utf8').indexOf('\uFFFD') < 0;
+}
+
+function looksLikeHex(text: string): boolean {
+  return /^[\s0-9a-fA-Fx,]*$/.test(text) && /[0-9a-fA-F]/.test(text);
+}
+
+/** The code sections of an ELF object, by name. */
+export function codeSections(bytes: Uint8Array): { name: string; data: Uint8Array; littleEndian: boolean }[] {
+  const elf = readElf(bytes);
+  return elf.sections
+    .filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.size > 0)
+    .map((s) => ({ name: s.name, data: s.data, littleEndian: elf.littleEndian }));
+}
+
+export function loadProgramInput(
+  path: string,
+  options: {
+    format?: InputFormat;
+    section?: string | undefined;
+    syntax?: 'auto' | 'pseudo-c' | 'mnemonic';
+  } = {},
+): ProgramInput {
+  const bytes = readBytes(path);
+  let format = options.format ?? 'auto';
+  if (format === 'auto') {
+    if (isElf(bytes)) format = 'elf';
+    else if (!looksLikeText(bytes)) format = 'raw';
+    else format = looksLikeHex(Buffer.from(bytes).toString('utf8')) ? 'hex' : 'asm';
+  }
+  switch (format) {
+    case 'elf': {
+      const sections = codeSections(bytes);
+      const names = sections.map((s) => s.name).join(', ') || 'none';
+      const chosen =
+        options.section === undefined
+          ? sections.length === 1
+            ? sections[0]
+            : undefined
+          : sections.find((s) => s.name === options.section);
+      if (chosen === undefined) {
+        const why =
+          options.section === undefined
+            ? 'has several code sections'
+            : `has no code section '${options.section}'`;
+        throw new UsageError(`${path} ${why}; choose one with --section (code sections: ${names})`);
+      }
+      return {
+        instructions: decode(chosen.data, { littleEndian: chosen.littleEndian }),
+        origin: `${path}:${chosen.name}`,
+      };
+    }
+    case 'raw':
+      return { instructions: decode(bytes), origin: path };
+    case 'hex':
+      return { instructions: decode(parseHex(Buffer.from(bytes).toString('utf8'), path)), origin: path };
+    case 'asm':
+      return {
+        instructions: assemble(Buffer.from(bytes).toString('utf8'), { syntax: options.syntax ?? 'auto' }),
+        origin: path,
+      };
+    default:
+      throw new TsbpfError('INVALID_ARGUMENT', `unknown input format '${format as string}'`);
+  }
+}

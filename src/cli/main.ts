@@ -1,0 +1,45 @@
+// The tsbpf command line: `tsbpf OBJECT COMMAND [ARGS]` in bpftool's grammar, every command
+// with --json. main() returns the exit code and never throws for user errors.
+
+import { asmCommand, asmUsage } from './commands/asm.js';
+import { disasmCommand, disasmUsage } from './commands/disasm.js';
+import { runCommand, runUsage } from './commands/run.js';
+import { makeOutput, type Output, reportError } from './output.js';
+
+type Command = (argv: string[], out: Output) => number;
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  asm: { run: asmCommand, usage: asmUsage },
+  disasm: { run: disasmCommand, usage: disasmUsage },
+  run: { run: runCommand, usage: runUsage },
+};
+
+const USAGE = `Usage: tsbpf COMMAND [ARGS] [--json]
+
+Commands:
+${Object.values(COMMANDS)
+  .map((c) => c.usage.split('\n')[0]!.replace('Usage: ', '  '))
+  .join('\n')}
+
+Run 'tsbpf COMMAND --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json') || argv.includes('-j');
+  const args = argv.map((a) => (a === '-j' ? '--json' : a));
+  const [name, ...rest] = args;
+  const out = makeOutput(json);
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`Error: unknown command '${name}'\n\n${USAGE}\n`);
+    return 1;
+  }
+  try {
+    return command.run(rest, out);
+  } catch (e) {
+    return reportError(e, json);
+  }
+}
