@@ -16,7 +16,9 @@ function rawWords(lines: string[]): Uint8Array {
   const words = lines.filter((l) => l.trim() !== '').map((l) => BigInt.asUintN(64, BigInt(l.trim())));
   const out = new Uint8Array(words.length * 8);
   const view = new DataView(out.buffer);
-  words.forEach((w, k) => view.setBigUint64(k * 8, w, true));
+  words.forEach((w, k) => {
+    view.setBigUint64(k * 8, w, true);
+  });
   return out;
 }
 

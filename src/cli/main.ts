@@ -37,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Error: unknown command '${name}'\n\n${USAGE}\n`);
     return 1;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
   try {
     return command.run(rest, out);
   } catch (e) {

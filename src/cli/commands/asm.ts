@@ -15,7 +15,6 @@ export function asmCommand(argv: string[], out: Output): number {
     syntax: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
-  if (values.help) return (out.text(asmUsage), 0);
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(asmUsage);
   const syntax = (values.syntax as 'auto' | 'pseudo-c' | 'mnemonic' | undefined) ?? 'auto';

@@ -41,7 +41,6 @@ export function disasmCommand(argv: string[], out: Output): number {
     labels: { type: 'boolean' },
     source: { type: 'boolean' },
   });
-  if (values.help) return (out.text(disasmUsage), 0);
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(disasmUsage);
   const syntax = (values.syntax ?? 'pseudo-c') as 'pseudo-c' | 'mnemonic';

@@ -23,7 +23,6 @@ export function runCommand(argv: string[], out: Output): number {
     helpers: { type: 'string' },
     trace: { type: 'boolean' },
   });
-  if (values.help) return (out.text(runUsage), 0);
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(runUsage);
   if (values.mem !== undefined && values['mem-file'] !== undefined)
