@@ -1,0 +1,157 @@
+// Kernel maps through bpf(2): BPF_MAP_CREATE and the element commands (lookup, update, delete,
+// get-next-key) on raw key/value bytes. Typed views (BTF, structs) and batch operations are not
+// here. Per-CPU maps read and write one 8-byte-aligned value per possible CPU, back to back.
+
+import { readFileSync } from 'node:fs';
+import { KernelError, TsbpfError } from '../errors.js';
+import { BpfCmd, Errno, MapType, type MapTypeName } from '../spec/index.js';
+import { Attr, checkObjName, MapCreate, MapElem } from './attr.js';
+import { FdHandle } from './fd.js';
+import { pinned } from './syscall.js';
+
+/** Update flags (uapi BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK). */
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+export const BPF_F_LOCK = 4;
+
+export interface CreateMapOptions {
+  readonly type: MapTypeName;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  /** map_flags, e.g. BPF_F_NO_PREALLOC (1), BPF_F_RDONLY_PROG (0x80), BPF_F_MMAPABLE (0x400). */
+  readonly flags?: number;
+  /** Object name, at most 15 characters of [A-Za-z0-9_.]. */
+  readonly name?: string;
+}
+
+const PERCPU: ReadonlySet<MapTypeName> = new Set([
+  'PERCPU_HASH',
+  'PERCPU_ARRAY',
+  'LRU_PERCPU_HASH',
+  'PERCPU_CGROUP_STORAGE',
+]);
+
+let possibleCpus: number | undefined;
+/** Number of possible CPUs, from /sys/devices/system/cpu/possible (e.g. "0-3" or "0,2-5"). */
+export function possibleCpuCount(): number {
+  if (possibleCpus !== undefined) return possibleCpus;
+  const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+  let n = 0;
+  for (const part of text.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    n = Math.max(n, (b ?? a!) + 1);
+  }
+  possibleCpus = n;
+  return n;
+}
+
+export class KernelMap extends FdHandle {
+  readonly type: MapTypeName;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly name: string;
+  /** Bytes lookup returns and update takes: valueSize, or per-CPU round_up(valueSize, 8) x CPUs. */
+  readonly valueBufferSize: number;
+  protected readonly what: string;
+
+  /** @internal use createMap(). */
+  constructor(fd: number, o: CreateMapOptions) {
+    super(fd);
+    this.type = o.type;
+    this.keySize = o.keySize;
+    this.valueSize = o.valueSize;
+    this.maxEntries = o.maxEntries;
+    this.flags = o.flags ?? 0;
+    this.name = o.name ?? '';
+    this.valueBufferSize = PERCPU.has(o.type)
+      ? Math.ceil(o.valueSize / 8) * 8 * possibleCpuCount()
+      : o.valueSize;
+    this.what = `map${this.name === '' ? '' : ` '${this.name}'`}`;
+  }
+
+  /** The value stored under `key`, or undefined if there is none (ENOENT). */
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    const value = pinned(this.valueBufferSize);
+    const attr = this.elemAttr(key).ptr(MapElem.value, value);
+    try {
+      attr.call(BpfCmd.MAP_LOOKUP_ELEM);
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+      throw e;
+    }
+    return value.slice(0, this.valueBufferSize);
+  }
+
+  /** Stores `value` under `key`; flags BPF_ANY (default), BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK. */
+  update(key: Uint8Array, value: Uint8Array, flags: number = BPF_ANY): void {
+    if (value.length !== this.valueBufferSize) {
+      throw invalid(`${this.what}: value is ${value.length} bytes, expected ${this.valueBufferSize}`);
+    }
+    this.elemAttr(key)
+      .ptrCopy(MapElem.value, value)
+      .u64(MapElem.flags, BigInt(flags))
+      .call(BpfCmd.MAP_UPDATE_ELEM);
+  }
+
+  /** Deletes `key`; a missing key is KernelError ENOENT, array maps refuse with EINVAL. */
+  delete(key: Uint8Array): void {
+    this.elemAttr(key).call(BpfCmd.MAP_DELETE_ELEM);
+  }
+
+  /** The key after `key` in the map's order (the first key if `key` is undefined), or undefined at the end. */
+  nextKey(key?: Uint8Array): Uint8Array | undefined {
+    const next = pinned(this.keySize);
+    const attr = key === undefined ? new Attr().u32(MapElem.map_fd, this.fd) : this.elemAttr(key);
+    attr.ptr(MapElem.value, next);
+    try {
+      attr.call(BpfCmd.MAP_GET_NEXT_KEY);
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+      throw e;
+    }
+    return next.slice(0, this.keySize);
+  }
+
+  /** All keys, in the kernel's iteration order. */
+  *keys(): IterableIterator<Uint8Array> {
+    for (let k = this.nextKey(); k !== undefined; k = this.nextKey(k)) yield k;
+  }
+
+  private elemAttr(key: Uint8Array): Attr {
+    if (key.length !== this.keySize) {
+      throw invalid(`${this.what}: key is ${key.length} bytes, expected ${this.keySize}`);
+    }
+    const attr = new Attr().u32(MapElem.map_fd, this.fd);
+    return this.keySize === 0 ? attr : attr.ptrCopy(MapElem.key, key);
+  }
+}
+
+/** Creates a map; kernel refusals (E2BIG, EINVAL, ENOMEM, EPERM...) throw KernelError. */
+export function createMap(options: CreateMapOptions): KernelMap {
+  const type = MapType[options.type];
+  if (type === undefined) throw invalid(`unknown map type '${String(options.type)}'`);
+  for (const f of ['keySize', 'valueSize', 'maxEntries'] as const) {
+    const v = options[f];
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalid(`${f} must be a u32, is ${v}`);
+  }
+  const name = options.name ?? '';
+  const problem = checkObjName(name);
+  if (problem !== undefined) throw invalid(problem);
+  const fd = new Attr()
+    .u32(MapCreate.map_type, type)
+    .u32(MapCreate.key_size, options.keySize)
+    .u32(MapCreate.value_size, options.valueSize)
+    .u32(MapCreate.max_entries, options.maxEntries)
+    .u32(MapCreate.map_flags, options.flags ?? 0)
+    .name(MapCreate.map_name, name)
+    .call(BpfCmd.MAP_CREATE);
+  return new KernelMap(fd, options);
+}
+
+function invalid(message: string): TsbpfError {
+  return new TsbpfError('INVALID_ARGUMENT', message);
+}

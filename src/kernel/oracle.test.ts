@@ -1,0 +1,213 @@
+// The kernel as the oracle: random programs (test/gen) that the verifier accepts by construction
+// run on the kernel (JIT) and on tsbpf's interpreter, and all ten registers and the stack window
+// must agree to the bit. TSBPF_PROPERTY_RUNS sets the number of programs, TSBPF_PROPERTY_SEED a seed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { edgePrograms } from '../../test/gen/edges.js';
+import { EngineRunner } from '../../test/gen/engine-run.js';
+import { missingCmpxchgZext, withExplicitCmpxchgZext } from '../../test/gen/kernel-bugs.js';
+import { KernelRunner } from '../../test/gen/kernel-run.js';
+import { type GeneratedProgram, programArb } from '../../test/gen/program.js';
+import { describeProgram, diffWords } from '../../test/gen/report.js';
+import { Interpreter } from '../interp/index.js';
+import { insn, op as O } from '../isa/index.js';
+import { bpfAvailability } from './available.js';
+
+const avail = bpfAvailability();
+const skip = avail.ok ? false : avail.reason;
+const RUNS = Number(process.env.TSBPF_PROPERTY_RUNS ?? 10000);
+const SEED =
+  process.env.TSBPF_PROPERTY_SEED === undefined ? undefined : Number(process.env.TSBPF_PROPERTY_SEED);
+
+const base: GeneratedProgram = {
+  regs: Array.from({ length: 10 }, (_, r) => BigInt(r)),
+  stack: Array.from({ length: 8 }, (_, k) => BigInt(100 + k)),
+  body: [],
+};
+
+function reportKnownBugs(t: { diagnostic(message: string): void }): void {
+  if (knownBugHits.cmpxchgZext > 0) {
+    t.diagnostic(
+      `${knownBugHits.cmpxchgZext} programs hit the kernel's missing zero-extension after a 32-bit cmpxchg (see kernel-bugs.ts); agree once the zext is written out`,
+    );
+    knownBugHits.cmpxchgZext = 0;
+  }
+}
+
+/**
+ * The minimal program for the 6.18 cmpxchg bug: r0 and the memory word are both 0xffffffff in their low
+ * half, so the 32-bit cmpxchg succeeds and r0 must become 0x00000000ffffffff. The read of r0 as 64 bits
+ * lies on the taken side of the jump, whose state the verifier prunes against the fall-through's.
+ */
+const cmpxchgBug: GeneratedProgram = {
+  regs: [(1n << 64n) - 1n, 0n, 0xffffffffn, 0n, 0n, 0x1fn, 0n, 0n, 0n, 0n],
+  stack: Array.from({ length: 8 }, () => 0n),
+  body: [
+    insn(O.BPF_STX | O.BPF_MEM | O.BPF_W, 10, 2, -36, 0), // *(u32 *)(r10 -36) = w2
+    insn(O.BPF_STX | O.BPF_ATOMIC | O.BPF_W, 10, 2, -36, O.BPF_CMPXCHG), // w0 = cmpxchg(...)
+    insn(O.BPF_JMP | O.BPF_JGT | O.BPF_K, 5, 0, 1, 0), // if r5 > 0 goto +1 (taken)
+    insn(O.BPF_LDX | O.BPF_MEM | O.BPF_B, 0, 10, -64, 0), // r0 = *(u8 *)(r10 -64)
+    insn(O.BPF_JMP | O.BPF_JEQ | O.BPF_K, 1, 0, 0, 0), // if r1 == 0 goto +0: a prune point
+    insn(O.BPF_LDX | O.BPF_MEM | O.BPF_B, 1, 10, -64, 0),
+  ],
+  opaque: true,
+};
+
+test('RFC 9669 §5.3: a 32-bit cmpxchg zero-extends r0 (kernel 6.18 gets this wrong after pruning)', {
+  skip,
+}, (t) => {
+  using kernel = new KernelRunner();
+  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
+  assert.equal(interp.run(cmpxchgBug)[0], 0xffffffffn, 'interpreter');
+  assert.equal(interp.run({ ...cmpxchgBug, opaque: false })[0], 0xffffffffn, 'interpreter');
+  // With constants the verifier walks only the taken side, sees the 64-bit read and adds the zext.
+  assert.equal(kernel.run({ ...cmpxchgBug, opaque: false })[0], 0xffffffffn, 'kernel, constants');
+  const r0 = kernel.run(cmpxchgBug)[0]!;
+  const missing = missingCmpxchgZext(kernel.xlated(cmpxchgBug));
+  // Either the kernel is right, or it is wrong exactly as kernel-bugs.ts describes.
+  assert.equal(
+    r0 === 0xffffffffn,
+    !missing,
+    `kernel r0 = 0x${r0.toString(16)}, xlated zext missing: ${missing}`,
+  );
+  if (missing)
+    t.diagnostic(
+      `kernel bug present: r0 = 0x${r0.toString(16)} (expected 0xffffffff); the verifier left out w0 = w0`,
+    );
+  // Written out, the zero-extension cannot be left out.
+  assert.equal(kernel.run(withExplicitCmpxchgZext(cmpxchgBug))[0], 0xffffffffn, 'kernel, explicit zext');
+});
+
+test('harness: the kernel returns the words a hand-computed program leaves', { skip }, () => {
+  using k = new KernelRunner();
+  // r0 += 5; w1 = -1 (zero-extends); *(u32 *)(fp-64) = r1 (low half only)
+  const body = [
+    insn(O.BPF_ALU64 | O.BPF_ADD | O.BPF_K, 0, 0, 0, 5),
+    insn(O.BPF_ALU | O.BPF_MOV | O.BPF_K, 1, 0, 0, -1),
+    insn(O.BPF_STX | O.BPF_MEM | O.BPF_W, 10, 1, -64, 0),
+  ];
+  const expected = [
+    5n,
+    0xffffffffn,
+    2n,
+    3n,
+    4n,
+    5n,
+    6n,
+    7n,
+    8n,
+    9n,
+    0xffffffffn,
+    101n,
+    102n,
+    103n,
+    104n,
+    105n,
+    106n,
+    107n,
+  ];
+  assert.deepEqual(k.run({ ...base, body }), expected);
+  assert.deepEqual(k.run({ ...base, body, opaque: true }), expected);
+});
+
+/** Runs a property; returns undefined if it held, else the shrunk failure's report and how to replay it. */
+function failure(
+  property: fc.IProperty<[GeneratedProgram]>,
+  numRuns: number,
+  seed?: number,
+): string | undefined {
+  const d = fc.check(property, { numRuns, ...(seed === undefined ? {} : { seed }) });
+  if (!d.failed) return undefined;
+  const cause = d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance);
+  return `${cause}\nafter ${d.numRuns} programs, shrunk ${d.numShrinks} times; replay with TSBPF_PROPERTY_SEED=${d.seed} (path ${d.counterexamplePath})`;
+}
+
+/** Programs whose mismatch was explained by a known kernel bug (test/gen/kernel-bugs.ts). */
+const knownBugHits = { cmpxchgZext: 0 };
+
+/**
+ * One comparison of kernel and engine; throws a report of the program and the differing words,
+ * unless the kernel's own translation proves it wrong for this program (counted, not hidden).
+ */
+function compare(kernel: KernelRunner, engine: EngineRunner, p: GeneratedProgram): void {
+  const expected = kernel.run(p);
+  const actual = engine.run(p);
+  const diff = diffWords(expected, actual, ['kernel', 'interp']);
+  if (diff === '') return;
+  if (missingCmpxchgZext(kernel.xlated(p))) {
+    // The kernel left out a zero-extension; the same program with it written out must agree.
+    const again = diffWords(kernel.run(withExplicitCmpxchgZext(p)), actual, ['kernel', 'interp']);
+    if (again === '') {
+      knownBugHits.cmpxchgZext++;
+      return;
+    }
+    throw new Error(
+      `interpreter and kernel disagree (also with explicit cmpxchg zext):\n${again}\n${describeProgram(p)}`,
+    );
+  }
+  throw new Error(`interpreter and kernel disagree:\n${diff}\n${describeProgram(p)}`);
+}
+
+test('the comparison catches a wrong engine and shrinks to a small listing', { skip }, () => {
+  using kernel = new KernelRunner();
+  // An engine that runs `>>=` (rsh) where the program says `s>>=` (arsh): wrong for negative values.
+  const arsh64 = O.BPF_ALU64 | O.BPF_ARSH | O.BPF_K;
+  const wrong = new EngineRunner(
+    (program, options) =>
+      new Interpreter(
+        program.map((i) => (i.op === arsh64 ? { ...i, op: O.BPF_ALU64 | O.BPF_RSH | O.BPF_K } : i)),
+        options,
+      ),
+  );
+  const text = failure(
+    fc.property(programArb(), (p) => compare(kernel, wrong, p)),
+    2000,
+    1,
+  );
+  assert.ok(text !== undefined, 'a wrong engine went unnoticed');
+  assert.match(text, /interpreter and kernel disagree/);
+  assert.match(text, /r\d+ s>>= 0x[0-9a-f]+/);
+  assert.match(text, /TSBPF_PROPERTY_SEED=1 /);
+});
+
+test('interpreter and kernel agree on the edge-value sweep', { skip }, (t) => {
+  using kernel = new KernelRunner();
+  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
+  const problems: string[] = [];
+  for (const p of edgePrograms()) {
+    try {
+      compare(kernel, interp, p);
+    } catch (e) {
+      if (problems.length < 5) problems.push((e as Error).message);
+    }
+  }
+  t.diagnostic(`${kernel.programs} edge programs`);
+  reportKnownBugs(t);
+  assert.deepEqual(problems, []);
+});
+
+test('interpreter and kernel agree on random programs (all 10 registers, 64 bits, and the stack)', {
+  skip,
+}, (t) => {
+  using kernel = new KernelRunner();
+  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
+  const started = performance.now();
+  let programs = 0;
+  let insns = 0;
+  const text = failure(
+    fc.property(programArb(), (p) => {
+      programs++;
+      insns += p.body.length;
+      compare(kernel, interp, p);
+    }),
+    RUNS,
+    SEED,
+  );
+  if (text !== undefined) assert.fail(text);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  t.diagnostic(
+    `${programs} programs (${insns} random instructions) on kernel and interpreter in ${seconds} s`,
+  );
+  reportKnownBugs(t);
+});

@@ -1,0 +1,83 @@
+// The bpf(2) system call and close(2), reached through libc's variadic `syscall()` with koffi.
+// This file only moves bytes: it knows syscall numbers and errno, not attr layouts (attr.ts)
+// or objects (program.ts, map.ts). Failures become KernelError carrying errno and its name.
+
+import koffi, { type LibraryHandle } from 'koffi';
+import { KernelError, NotSupportedError } from '../errors.js';
+import { type BpfCmdName, bpfCmdName, errnoName } from '../spec/index.js';
+
+/** __NR_bpf per architecture: arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h. */
+const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280 };
+
+interface Libc {
+  readonly syscall: (...args: unknown[]) => number | bigint;
+  readonly close: (fd: number) => number;
+}
+
+let libc: Libc | undefined;
+let sysBpf = -1;
+
+/** Binds libc once; throws NotSupportedError where there is no Linux libc or no known syscall number. */
+function bind(): Libc {
+  if (libc !== undefined) return libc;
+  if (process.platform !== 'linux') throw new NotSupportedError('bpf(2)', `not Linux (${process.platform})`);
+  const nr = SYS_BPF[process.arch];
+  if (nr === undefined) throw new NotSupportedError('bpf(2)', `no syscall number known for ${process.arch}`);
+  let lib: LibraryHandle;
+  try {
+    lib = koffi.load('libc.so.6');
+  } catch (e) {
+    throw new NotSupportedError('bpf(2)', `cannot load libc.so.6: ${(e as Error).message}`);
+  }
+  sysBpf = nr;
+  libc = {
+    syscall: lib.func('long syscall(long number, ...)') as Libc['syscall'],
+    close: lib.func('int close(int fd)') as Libc['close'],
+  };
+  return libc;
+}
+
+/**
+ * Calls bpf(cmd, attr, attr.length). `attr` is read and written by the kernel in place (some
+ * commands return values in it). Every pointer inside `attr` must stay alive until this returns.
+ * Returns the non-negative result (an fd for *_CREATE/*_LOAD, 0 otherwise).
+ */
+export function bpf(cmd: number, attr: Uint8Array): number {
+  const c = bind();
+  const r = Number(c.syscall(sysBpf, 'int', cmd, 'void *', attr, 'uint', attr.length));
+  if (r < 0) {
+    const errno = koffi.errno();
+    const name: BpfCmdName | string = bpfCmdName(cmd) ?? `cmd ${cmd}`;
+    throw new KernelError('bpf', errno, `BPF_${name} failed: ${errnoName(errno)}`);
+  }
+  return r;
+}
+
+/** close(2); an error (EBADF) is reported as KernelError, since it means an fd was mismanaged. */
+export function closeFd(fd: number): void {
+  const r = bind().close(fd);
+  if (r < 0) {
+    const errno = koffi.errno();
+    throw new KernelError('close', errno, `close(${fd}) failed: ${errnoName(errno)}`);
+  }
+}
+
+/**
+ * The address of a byte buffer, for pointer fields inside bpf_attr. The buffer must own its
+ * ArrayBuffer from offset 0 (see `pinned`) so that V8 keeps it off-heap and never moves it.
+ */
+export function addressOf(buf: Uint8Array): bigint {
+  return koffi.address(buf);
+}
+
+/** A zeroed buffer of `size` bytes (at least 1) in its own off-heap ArrayBuffer: safe to point at. */
+export function pinned(size: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(Math.max(1, size)));
+}
+
+/** A pinned copy of `bytes`. */
+export function pinnedCopy(bytes: Uint8Array): Uint8Array {
+  const out = pinned(bytes.length);
+  out.set(bytes);
+  return out;
+}
