@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { classify, decode, encode, type Instruction, readSlot } from '../isa/index.js';
-import { arbProgram } from './arbitrary.test.js';
+import { arbProgram } from '../../test/gen/instructions.js';
 import { assemble, type DisassembleOptions, disassemble, type SymbolAt } from './index.js';
 
 const root = new URL('../../../', import.meta.url);

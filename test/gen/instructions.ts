@@ -4,8 +4,8 @@
 // then filtered through classify(), so every Kind the ISA has turns up.
 
 import fc from 'fast-check';
-import { InvalidInstructionError } from '../errors.js';
-import { classify, type Instruction, insn } from '../isa/index.js';
+import { InvalidInstructionError } from '../../src/errors.js';
+import { classify, type Instruction, insn } from '../../src/isa/index.js';
 
 // Opcodes with at least one valid field assignment (the isa test counts 126).
 const VALID_OPS: number[] = [];
