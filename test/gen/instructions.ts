@@ -1,6 +1,5 @@
 // fast-check generators of valid instructions and programs, shared by the asm property tests.
-// Holds no tests itself; it is named *.test.ts so the layering rule (no npm imports in src/)
-// treats it as test code. Fields are drawn from values that make each opcode valid often,
+// Test support, not tests: it lives in test/ because src/ may not import npm packages. Fields are drawn from values that make each opcode valid often,
 // then filtered through classify(), so every Kind the ISA has turns up.
 
 import fc from 'fast-check';
