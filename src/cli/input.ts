@@ -25,7 +25,7 @@ export function readBytes(path: string): Uint8Array {
   }
 }
 
-function isElf(bytes: Uint8Array): boolean {
+export function isElf(bytes: Uint8Array): boolean {
   return ELF_MAGIC.every((b, k) => bytes[k] === b);
 }
 

@@ -3,6 +3,7 @@
 // raw bytes, or hex.
 
 import {
+  decode,
   disassemble,
   encode,
   formatInstruction,
@@ -10,9 +11,16 @@ import {
   loadCollectionSpec,
   slotTable,
 } from '../../index.js';
-import { parse, UsageError } from '../args.js';
+import { type Parsed, parse, UsageError } from '../args.js';
 import { toHex } from '../hex.js';
-import { type InputFormat, loadProgramInput, readBytes } from '../input.js';
+import {
+  codeSections,
+  type InputFormat,
+  isElf,
+  loadProgramInput,
+  type ProgramInput,
+  readBytes,
+} from '../input.js';
 import type { Output } from '../output.js';
 
 export const disasmUsage = `Usage: tsbpf disasm FILE|- [--section NAME | --prog NAME] [--format auto|elf|raw|hex|asm]
@@ -48,37 +56,57 @@ export function disasmCommand(argv: string[], out: Output): number {
   if (!['pseudo-c', 'mnemonic'].includes(syntax))
     throw new UsageError(`--syntax: unknown syntax '${syntax}'`);
   if (!['llvm', 'kernel'].includes(numbers)) throw new UsageError(`--numbers: unknown style '${numbers}'`);
-  const input =
-    typeof values.prog === 'string'
-      ? programFromObject(file, values.prog)
-      : loadProgramInput(file, {
-          format: (values.format ?? 'auto') as InputFormat,
-          section: values.section as string | undefined,
-        });
-  const { instructions } = input;
-  const { slotOf } = slotTable(instructions);
-  const bytes = encode(instructions);
+  const format = (values.format ?? 'auto') as InputFormat;
+  let inputs: ProgramInput[];
+  if (typeof values.prog === 'string') inputs = [programFromObject(file, values.prog)];
+  else if (
+    values.section === undefined &&
+    (format === 'elf' || (format === 'auto' && isElf(readBytes(file))))
+  ) {
+    // Like objdump -d: every code section of the object.
+    inputs = codeSections(readBytes(file)).map((s) => ({
+      instructions: decode(s.data, { littleEndian: s.littleEndian }),
+      origin: `${file}:${s.name}`,
+    }));
+  } else inputs = [loadProgramInput(file, { format, section: values.section as string | undefined })];
   const fmt = { syntax, numbers };
   if (out.json) {
     out.data(
-      instructions.map((insn, k) => {
-        const pc = slotOf[k]!;
-        const row: Record<string, unknown> = {
-          pc,
-          disasm: formatInstruction(insn, pc, fmt),
-          raw: toHex(bytes.subarray(pc * 8, slotOf[k + 1]! * 8)),
-        };
-        if (insn.source !== undefined)
-          row.source = { file: insn.source.file, line: insn.source.line, text: insn.source.text };
-        return row;
-      }),
+      inputs.length === 1
+        ? rows(inputs[0]!, fmt)
+        : inputs.map((i) => ({ section: i.origin, insns: rows(i, fmt) })),
     );
     return 0;
   }
+  for (const input of inputs) printListing(input, fmt, values, out);
+  return 0;
+}
+
+type Fmt = { syntax: 'pseudo-c' | 'mnemonic'; numbers: 'llvm' | 'kernel' };
+
+function rows({ instructions }: ProgramInput, fmt: Fmt): Record<string, unknown>[] {
+  const { slotOf } = slotTable(instructions);
+  const bytes = encode(instructions);
+  return instructions.map((insn, k) => {
+    const pc = slotOf[k]!;
+    const row: Record<string, unknown> = {
+      pc,
+      disasm: formatInstruction(insn, pc, fmt),
+      raw: toHex(bytes.subarray(pc * 8, slotOf[k + 1]! * 8)),
+    };
+    if (insn.source !== undefined)
+      row.source = { file: insn.source.file, line: insn.source.line, text: insn.source.text };
+    return row;
+  });
+}
+
+function printListing(input: ProgramInput, fmt: Fmt, values: Parsed['values'], out: Output): void {
+  const { instructions } = input;
+  const { slotOf } = slotTable(instructions);
   out.text(`${input.origin}:`);
   if (values.labels) {
     out.text(disassemble(instructions, { ...fmt, labels: true, addresses: true }).trimEnd());
-    return 0;
+    return;
   }
   let lastLine: string | undefined;
   instructions.forEach((insn, k) => {
@@ -92,5 +120,4 @@ export function disasmCommand(argv: string[], out: Output): number {
     }
     out.text(`${String(pc).padStart(5)}: ${formatInstruction(insn, pc, fmt)}`);
   });
-  return 0;
 }

@@ -1,0 +1,82 @@
+// End-to-end tests of the tsbpf command line: each command in text and --json form, and the
+// error paths (bad input must give a message and exit code 1, never a stack trace).
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(root, 'bin/tsbpf.js');
+const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-cli-'));
+
+function tsbpf(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const asmFile = join(tmp, 'sum.s');
+writeFileSync(asmFile, '; r0 = length + first byte\nr0 = r2\nr3 = *(u8 *)(r1 + 0)\nr0 += r3\nexit\n');
+
+test('asm prints hex and writes raw bytes', () => {
+  const r = tsbpf('asm', asmFile);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.out.trim().split('\n'), [
+    'bf 20 00 00 00 00 00 00',
+    '71 13 00 00 00 00 00 00',
+    '0f 30 00 00 00 00 00 00',
+    '95 00 00 00 00 00 00 00',
+  ]);
+  const outFile = join(tmp, 'sum.bin');
+  assert.equal(tsbpf('asm', asmFile, '-o', outFile).code, 0);
+  assert.equal(readFileSync(outFile).length, 32);
+  const json = JSON.parse(tsbpf('asm', asmFile, '--json').out);
+  assert.equal(json[2].disasm, 'r0 += r3');
+});
+
+test('disasm reads raw bytes, hex and ELF sections, in both syntaxes', () => {
+  const raw = join(tmp, 'sum.bin');
+  tsbpf('asm', asmFile, '-o', raw);
+  assert.match(tsbpf('disasm', raw).out, /2: r0 \+= r3/);
+  assert.match(tsbpf('disasm', raw, '--syntax', 'mnemonic').out, /add r0, r3/);
+  const hex = join(tmp, 'sum.hex');
+  writeFileSync(hex, 'b7 00 00 00 2a 00 00 00\n95 00 00 00 00 00 00 00\n');
+  assert.match(tsbpf('disasm', hex).out, /r0 = 0x2a/);
+  const elf = tsbpf('disasm', 'examples/xdp_parse.v3.o', '--section', 'xdp', '--json');
+  assert.equal(elf.code, 0, elf.err);
+  assert.equal(JSON.parse(elf.out)[1].disasm, 'r2 = *(u32 *)(r1 + 0x4)');
+  const src = tsbpf('disasm', 'examples/xdp_parse.v3.o', '--prog', 'xdp_parse', '--source');
+  assert.match(src.out, /; .*ctx->data/);
+});
+
+test('run executes with memory and reports r0, steps and memory', () => {
+  const r = tsbpf('run', asmFile, '--mem', '05 06 07');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /r0 = 0x8 \(8\)/);
+  assert.match(r.out, /steps: 4/);
+  const j = JSON.parse(tsbpf('run', asmFile, '--mem', '0a', '--json', '--trace').out);
+  assert.equal(j.r0, '0xb');
+  assert.equal(j.trace.length, 4);
+});
+
+test('errors are messages with exit code 1', () => {
+  const bad = join(tmp, 'bad.s');
+  writeFileSync(bad, 'r0 = 1\nr0 +== 2\nexit\n');
+  const r = tsbpf('run', bad);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^Error: 2:\d+: /);
+  assert.doesNotMatch(r.err, /at .*\.js/);
+  const fault = join(tmp, 'fault.s');
+  writeFileSync(fault, 'r0 = *(u64 *)(r1 + 8)\nexit\n');
+  const f = tsbpf('run', fault, '--mem', '00 01', '--json');
+  assert.equal(f.code, 1);
+  assert.equal(JSON.parse(f.out).code, 'RUNTIME_FAULT');
+  assert.equal(tsbpf('nonsense').code, 1);
+  assert.equal(tsbpf('disasm', join(tmp, 'missing.o')).code, 1);
+  assert.match(tsbpf('run', 'examples/tc_classifier.v3.o').err, /several code sections/);
+  const all = tsbpf('disasm', 'examples/tc_classifier.v3.o');
+  assert.ok((all.out.match(/^examples\/tc_classifier.v3.o:/gm) ?? []).length > 1, 'every code section');
+});
