@@ -1,0 +1,70 @@
+// The API a loaded collection offers, whichever backend holds it: the VM (this runtime with an
+// engine) or the Linux kernel (kernel/). Types only; both backends implement them, so the same
+// test or tool runs against either and compares results byte for byte.
+
+import type { MapSpec } from '../program/index.js';
+import type { ProgTypeName } from '../spec/index.js';
+
+/** Input of one test run: the contract of the kernel's BPF_PROG_TEST_RUN. */
+export interface TestRunInput {
+  /** The packet (data_in). */
+  readonly data?: Uint8Array;
+  /** The context as raw bytes (ctx_in): `struct xdp_md` or `struct __sk_buff`. */
+  readonly ctx?: Uint8Array;
+  /** Runs the program this many times (default 1); the results are those of the last run. */
+  readonly repeat?: number;
+  /** Size of the output packet buffer (data_size_out); default: room for any result. */
+  readonly dataSizeOut?: number;
+  /** Size of the output context buffer (ctx_size_out); default: the context's size. */
+  readonly ctxSizeOut?: number;
+  /** BPF_F_TEST_* flags. */
+  readonly flags?: number;
+  /** The CPU to run on (with BPF_F_TEST_RUN_ON_CPU). */
+  readonly cpu?: number;
+}
+
+export interface TestRunResult {
+  /** The program's return value (the kernel reports 32 bits). */
+  readonly retval: number;
+  /** The packet after the run (data_out). */
+  readonly data: Uint8Array;
+  /** The context after the run (ctx_out), when the program type has one to report. */
+  readonly ctx?: Uint8Array;
+  /** Average time of one run in nanoseconds, as the backend measured it. */
+  readonly duration: number;
+}
+
+export interface LoadedProgram {
+  readonly name: string;
+  readonly type: ProgTypeName;
+  run(input?: TestRunInput): TestRunResult;
+}
+
+/** Update flags (uapi BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK). */
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+export const BPF_F_LOCK = 4;
+
+/**
+ * A map seen from user space, as bpf(2) shows it: keys and values as bytes; per-CPU maps
+ * read and write all CPUs' values at once, each rounded up to 8 bytes. Errors are TsbpfErrors
+ * that carry the kernel's errno.
+ */
+export interface LoadedMap {
+  readonly name: string;
+  readonly spec: MapSpec;
+  lookup(key: Uint8Array): Uint8Array | undefined;
+  update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  delete(key: Uint8Array): void;
+  /** get_next_key: the key after `key`, the first key without one, undefined at the end. */
+  nextKey(key?: Uint8Array): Uint8Array | undefined;
+}
+
+export interface Collection {
+  readonly programs: ReadonlyMap<string, LoadedProgram>;
+  readonly maps: ReadonlyMap<string, LoadedMap>;
+  /** Releases everything the collection holds; using it afterwards throws ClosedError. */
+  close(): void;
+  [Symbol.dispose](): void;
+}

@@ -1,0 +1,92 @@
+// The Engine contract that the interpreter and the Wasm JIT both implement, with the options,
+// results and step-hook types they share, and `runWithMemory`, the uBPF-style way to run a
+// program over one block of bytes. No execution logic lives here.
+
+import type { HelperTable } from './helper.js';
+import type { AddressSpace, Region } from './memory.js';
+
+/** Default instruction budget of one run (stops unverified runaway programs). */
+export const DEFAULT_BUDGET = 1_000_000;
+
+/** The registers of the current frame, as a step hook sees them (and may change them). */
+export interface RegisterView {
+  /** Register 0-10 as an unsigned 64-bit value. */
+  get(reg: number): bigint;
+  set(reg: number, value: bigint): void;
+  /** All eleven registers, r0 first. */
+  snapshot(): bigint[];
+}
+
+export interface StepInfo {
+  /** Instructions executed so far in this run (the one at `pc` not yet counted). */
+  readonly steps: number;
+  /** Call depth: 0 in the main program, 1 inside the first local call, ... */
+  readonly depth: number;
+  readonly memory: AddressSpace;
+}
+
+/**
+ * Called before each instruction executes. Return 'stop' to end the run there: the result then
+ * carries `stoppedAt`, and a debugger can re-run with the same inputs to reach any step again.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: hooks that return nothing must type-check
+export type StepHook = (pc: number, regs: RegisterView, info: StepInfo) => void | 'stop';
+
+/**
+ * Resolves an lddw whose src_reg is a pseudo source other than 0 (constant) and 4 (function):
+ * map fd / map value / BTF id / map index (RFC 9669 §4.4). Returns the 64-bit value to load.
+ */
+export type LddwResolver = (pseudo: number, imm: number, hi: number, pc: number) => bigint;
+
+export interface EngineOptions {
+  readonly helpers?: HelperTable;
+  /** Maximum instructions per run (default DEFAULT_BUDGET). */
+  readonly budget?: number;
+  readonly onStep?: StepHook;
+  /** The address space to run in; a fresh one by default. */
+  readonly memory?: AddressSpace;
+  readonly resolveLddw?: LddwResolver;
+}
+
+export interface RunOptions {
+  /** The packet that legacy LD_ABS / LD_IND instructions read (socket-filter style). */
+  readonly packet?: Region;
+  /** Overrides the engine's budget for this run. */
+  readonly budget?: number;
+}
+
+export interface RunResult {
+  /** r0 at the final exit, as an unsigned 64-bit value. */
+  readonly r0: bigint;
+  /** Instructions executed. */
+  readonly steps: number;
+  /** Set when a step hook returned 'stop': the pc of the instruction not executed. */
+  readonly stoppedAt?: number;
+}
+
+export interface Engine {
+  readonly memory: AddressSpace;
+  /** Runs from slot 0 with r1..r5 = args (missing ones 0) and r10 at the top of a fresh stack. */
+  run(args?: readonly bigint[], options?: RunOptions): RunResult;
+}
+
+export interface MemoryRunResult extends RunResult {
+  /** The block's bytes after the run (a copy). */
+  readonly memory: Uint8Array;
+}
+
+/**
+ * Copies `data` into a fresh 'mem' region, runs with r1 = its address and r2 = its length,
+ * and returns r0 with the block as the program left it. The region is released afterwards.
+ */
+export function runWithMemory(engine: Engine, data: Uint8Array, options?: RunOptions): MemoryRunResult {
+  const space = engine.memory;
+  const region = space.allocate('mem', data.length, { kind: 'mem' });
+  try {
+    space.u8.set(data, region.start);
+    const result = engine.run([BigInt(region.start), BigInt(data.length)], options);
+    return { ...result, memory: space.u8.slice(region.start, region.end) };
+  } finally {
+    space.release(region);
+  }
+}
