@@ -47,5 +47,11 @@ export const conformanceHelpers: HelperTable = new Map<number, HelperFn>([
   [2, noOp],
   [3, sqrti],
   [4, strcmpExt],
-  [UNWIND_HELPER, (_env, a) => a],
+  [
+    UNWIND_HELPER,
+    (env, a) => {
+      if (a === 0n) env.exit = true;
+      return a;
+    },
+  ],
 ]);

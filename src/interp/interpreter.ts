@@ -76,7 +76,7 @@ export class Interpreter implements Engine {
     });
     const stack = this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
     R[20] = stack.end;
-    const env: { memory: AddressSpace; pc: number } & HelperEnv = { memory: this.memory, pc: 0 };
+    const env: { memory: AddressSpace; pc: number } & HelperEnv = { memory: this.memory, pc: 0, exit: false };
     const state: RunState = {
       space: this.memory,
       stack,

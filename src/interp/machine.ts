@@ -1222,6 +1222,10 @@ function loop(d: Decoded, st: RunState): void {
         );
         R[0] = Number(BigInt.asUintN(32, r)) | 0;
         R[1] = Number(BigInt.asUintN(32, r >> 32n)) | 0;
+        if (st.env.exit) {
+          st.steps = acc + ((pc - start) >> 3) + 1;
+          return;
+        }
         dv = space.view; // the helper may have grown the memory
         if (loaded !== d) load(d); // or run another program
         break;

@@ -12,6 +12,11 @@ export interface HelperEnv {
   readonly memory: AddressSpace;
   /** Slot index of the `call` instruction being served. */
   readonly pc: number;
+  /**
+   * Set by a helper to end the run as soon as it returns, with r0 = its result (the unwind
+   * helper of uBPF's conformance plugin; tail calls will take the same path out).
+   */
+  exit: boolean;
 }
 
 /** A helper: r1-r5 in, r0 out, all as unsigned 64-bit bigints. May throw a TsbpfError. */
