@@ -1,6 +1,6 @@
 // Benchmark of the reference interpreter: nanoseconds per executed instruction on a few loops
 // (counting, 64-bit ALU, stack loads/stores, region memory, local calls).
-// Run: npx tsc -p tsconfig.json --outDir dist-interp && node dist-interp/bench/interp.bench.js
+// Run: npm run bench
 // Absolute times vary by machine; compare the rows of one run.
 
 import { Interpreter } from '../src/interp/index.js';
@@ -122,6 +122,3 @@ for (const c of cases) {
   const { ns, steps } = measure(c);
   console.log(`  ${c.name.padEnd(36)} ${ns.toFixed(2).padStart(6)} ns/insn   (${steps} insns per run)`);
 }
-
-// KERNEL COMPARISON: the lead adds a BPF_PROG_TEST_RUN row per case here once src/kernel exports
-// loadProgram/testRun (the kernel JIT's time per run divided by the same step counts).

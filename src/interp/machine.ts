@@ -33,7 +33,9 @@ const CODE = new Int32Array(ARENA_SLOTS * 8);
 /** The registers of the running frame: r<n> lo at 2n, hi at 2n + 1. */
 export const REGS = new Int32Array(22);
 let loaded: Decoded | undefined;
+/** How many runs are in progress (a helper or step hook may start a nested run). */
 let active = 0;
+const FRAMES: { saved: Int32Array; ret: Int32Array }[] = [];
 
 function load(d: Decoded): void {
   if (d.code.length > CODE.length) throw new RangeError(`program of ${d.slots} slots is too large`);
@@ -113,9 +115,14 @@ function loop(d: Decoded, st: RunState): void {
   let dv = space.view;
   const stackEnd = st.stack.end;
   let sLo = stackEnd - FRAME;
-  // Per call depth: r6-r10 of the caller (10 words) and the return slot.
-  const saved = new Int32Array(MAX_DEPTH * 10);
-  const ret = new Int32Array(MAX_DEPTH);
+  // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
+  // per nesting level of runs, made once (typed-array allocation would dominate short runs).
+  const frames = (FRAMES[active] ??= {
+    saved: new Int32Array(MAX_DEPTH * 10),
+    ret: new Int32Array(MAX_DEPTH),
+  });
+  const saved = frames.saved;
+  const ret = frames.ret;
   let depth = 0;
   const budget = st.budget;
   // Instructions before `start` (a word index) are counted in `acc`.

@@ -59,7 +59,6 @@ export class AddressSpace {
   /** Regions sorted by start address. */
   readonly #regions: Region[] = [];
   /** Highest end (plus gap) handed out so far; fresh allocations go here when no hole fits. */
-  #top = NULL_GUARD;
   #u8: Uint8Array;
   #view: DataView;
   /** Last region a check hit; engines read these three fields for a cheap inline test. */
@@ -117,7 +116,9 @@ export class AddressSpace {
       }
       prevEnd = r.end + REGION_GAP;
     }
-    if (start < 0) start = up(Math.max(prevEnd, this.#top));
+    // Above the last region: released space at the top is reused, so a run that maps and
+    // unmaps its stack every time does not creep upward and grow the memory.
+    if (start < 0) start = up(prevEnd);
     const end = start + size;
     if (end > 2 ** 32) throw new RangeError(`region ${name}: address space exhausted (4 GiB)`);
     this.#ensure(end + REGION_GAP);
@@ -130,7 +131,6 @@ export class AddressSpace {
       writable: options.writable ?? true,
     });
     this.#regions.splice(index, 0, region);
-    this.#top = Math.max(this.#top, end + REGION_GAP);
     this.u8.fill(0, start, end);
     return region;
   }
