@@ -21,8 +21,23 @@ export const MapCreate = {
   map_name: 28, // char[BPF_OBJ_NAME_LEN = 16]
   map_ifindex: 44,
   btf_fd: 48,
+  btf_key_type_id: 52,
+  btf_value_type_id: 56,
   map_extra: 64,
 } as const;
+
+/** BPF_BTF_LOAD (offsets checked with offsetof; btf_log_true_size from the 6.4+ header). */
+export const BtfLoad = {
+  btf: 0, // pointer to the raw .BTF bytes
+  btf_log_buf: 8,
+  btf_size: 16,
+  btf_log_size: 20,
+  btf_log_level: 24,
+  btf_log_true_size: 28, // out
+} as const;
+
+/** BPF_MAP_FREEZE: only the map fd. */
+export const MapFreeze = { map_fd: 0 } as const;
 
 /** BPF_MAP_*_ELEM and BPF_MAP_GET_NEXT_KEY (the struct starting with map_fd). */
 export const MapElem = {
@@ -46,6 +61,13 @@ export const ProgLoad = {
   prog_name: 48, // char[16]
   prog_ifindex: 64,
   expected_attach_type: 68,
+  prog_btf_fd: 72,
+  func_info_rec_size: 76,
+  func_info: 80,
+  func_info_cnt: 88,
+  line_info_rec_size: 92,
+  line_info: 96,
+  line_info_cnt: 104,
   fd_array: 120,
   log_true_size: 140, // out, since 6.4: the log size the kernel needed
 } as const;
@@ -134,6 +156,15 @@ export class Attr {
     if (this.keep.length < 0) throw new Error('unreachable'); // keeps `keep` live past the call
     return r;
   }
+}
+
+/**
+ * An object name the kernel accepts, made from any name: characters outside [A-Za-z0-9_.]
+ * become '_' and the result is cut to BPF_OBJ_NAME_LEN - 1 = 15 characters (libbpf truncates
+ * the same way; the kernel's bpf_obj_name_cpy refuses longer names and other characters).
+ */
+export function kernelObjName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, OBJ_NAME_LEN - 1);
 }
 
 /** Checks an object name as the kernel's bpf_obj_name_cpy does: < 16 chars of [A-Za-z0-9_.]. */

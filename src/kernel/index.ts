@@ -1,7 +1,10 @@
 // The Linux backend (package subpath `tsbpf/kernel`): bpf(2) through koffi for programs, maps
 // and test runs, with the kernel's own verifier and JIT. Not browser-safe; the root entry never
-// imports it. Links, pins, ELF collections and AF_XDP are not here yet.
+// imports it. Whole collections (loadCollection) are here; links, pins and AF_XDP are not yet.
 export { type Availability, bpfAvailability } from './available.js';
+export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js';
+export { KernelCollection, type LoadCollectionOptions, loadCollection } from './collection.js';
+export { CollectionMap, CollectionProgram } from './collection-handles.js';
 export { FdHandle } from './fd.js';
 export {
   BPF_ANY,
@@ -14,10 +17,13 @@ export {
   possibleCpuCount,
 } from './map.js';
 export {
+  type KernelLineInfo,
   KernelProgram,
   type LoadProgramOptions,
   loadProgram,
+  type ProgramBtfInfo,
   type TestRunOptions,
   type TestRunResult,
 } from './program.js';
+export type { MapOverride } from './spec-map.js';
 export { bpf, closeFd } from './syscall.js';

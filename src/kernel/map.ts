@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { KernelError, TsbpfError } from '../errors.js';
 import { BpfCmd, Errno, MapType, type MapTypeName } from '../spec/index.js';
-import { Attr, checkObjName, MapCreate, MapElem } from './attr.js';
+import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
 import { FdHandle } from './fd.js';
 import { pinned } from './syscall.js';
 
@@ -24,6 +24,18 @@ export interface CreateMapOptions {
   readonly flags?: number;
   /** Object name, at most 15 characters of [A-Za-z0-9_.]. */
   readonly name?: string;
+  /** The template map (an fd) of a map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS). */
+  readonly innerMapFd?: number;
+  /** NUMA node, honoured with BPF_F_NUMA_NODE (4) in flags. */
+  readonly numaNode?: number;
+  /** map_extra: the hash count of a BLOOM_FILTER, the arena address of an ARENA. */
+  readonly mapExtra?: bigint;
+  /** A loaded BTF (KernelBtf.fd) that holds the key and value types below. */
+  readonly btfFd?: number;
+  /** BTF type id of the key (0: none, allowed for array-like maps). */
+  readonly btfKeyTypeId?: number;
+  /** BTF type id of the value; the kernel checks it only when this is non-zero. */
+  readonly btfValueTypeId?: number;
 }
 
 const PERCPU: ReadonlySet<MapTypeName> = new Set([
@@ -116,6 +128,14 @@ export class KernelMap extends FdHandle {
     return next.slice(0, this.keySize);
   }
 
+  /**
+   * BPF_MAP_FREEZE: user space can no longer write the map (programs still can unless the map
+   * has BPF_F_RDONLY_PROG). Used for `.rodata`, so the verifier may treat its values as constants.
+   */
+  freeze(): void {
+    new Attr().u32(MapFreeze.map_fd, this.fd).call(BpfCmd.MAP_FREEZE);
+  }
+
   /** All keys, in the kernel's iteration order. */
   *keys(): IterableIterator<Uint8Array> {
     for (let k = this.nextKey(); k !== undefined; k = this.nextKey(k)) yield k;
@@ -141,15 +161,23 @@ export function createMap(options: CreateMapOptions): KernelMap {
   const name = options.name ?? '';
   const problem = checkObjName(name);
   if (problem !== undefined) throw invalid(problem);
-  const fd = new Attr()
+  const attr = new Attr()
     .u32(MapCreate.map_type, type)
     .u32(MapCreate.key_size, options.keySize)
     .u32(MapCreate.value_size, options.valueSize)
     .u32(MapCreate.max_entries, options.maxEntries)
     .u32(MapCreate.map_flags, options.flags ?? 0)
-    .name(MapCreate.map_name, name)
-    .call(BpfCmd.MAP_CREATE);
-  return new KernelMap(fd, options);
+    .name(MapCreate.map_name, name);
+  if (options.innerMapFd !== undefined) attr.u32(MapCreate.inner_map_fd, options.innerMapFd);
+  if (options.numaNode !== undefined) attr.u32(MapCreate.numa_node, options.numaNode);
+  if (options.mapExtra !== undefined) attr.u64(MapCreate.map_extra, options.mapExtra);
+  if (options.btfFd !== undefined) {
+    attr
+      .u32(MapCreate.btf_fd, options.btfFd)
+      .u32(MapCreate.btf_key_type_id, options.btfKeyTypeId ?? 0)
+      .u32(MapCreate.btf_value_type_id, options.btfValueTypeId ?? 0);
+  }
+  return new KernelMap(attr.call(BpfCmd.MAP_CREATE), options);
 }
 
 function invalid(message: string): TsbpfError {

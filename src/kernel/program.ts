@@ -34,6 +34,59 @@ export interface LoadProgramOptions {
   readonly logSize?: number;
   /** Map fds that BPF_PSEUDO_MAP_IDX(_VALUE) lddw instructions index into (attr fd_array). */
   readonly fdArray?: readonly number[];
+  /** prog_flags: BPF_F_SLEEPABLE (16), BPF_F_XDP_HAS_FRAGS (32), ... */
+  readonly flags?: number;
+  /** kern_version (LINUX_VERSION_CODE); only kprobes of old kernels look at it. */
+  readonly kernelVersion?: number;
+  /** func_info and line_info against a loaded BTF, so verifier logs show source lines. */
+  readonly btf?: ProgramBtfInfo;
+}
+
+/** struct bpf_line_info with its strings as offsets into the string section of the loaded BTF. */
+export interface KernelLineInfo {
+  /** In 8-byte instruction slots. */
+  readonly insnOff: number;
+  readonly fileNameOff: number;
+  readonly lineOff: number;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** What BPF_PROG_LOAD takes about BTF: prog_btf_fd, func_info and line_info. */
+export interface ProgramBtfInfo {
+  readonly btfFd: number;
+  /** struct bpf_func_info: first slot of each function and its BTF FUNC type id. */
+  readonly funcInfo: readonly { readonly insnOff: number; readonly typeId: number }[];
+  readonly lineInfo: readonly KernelLineInfo[];
+}
+
+/** sizeof(struct bpf_func_info) and sizeof(struct bpf_line_info) in uapi <linux/bpf.h>. */
+const FUNC_INFO_SIZE = 8;
+const LINE_INFO_SIZE = 16;
+/** BPF_LINE_INFO_LINE_NUM(line_col) = line_col >> 10; the column is the low 10 bits. */
+const LINE_SHIFT = 10;
+
+function funcInfoBytes(info: ProgramBtfInfo['funcInfo']): Uint8Array {
+  const out = pinned(info.length * FUNC_INFO_SIZE);
+  const v = new DataView(out.buffer);
+  info.forEach((f, k) => {
+    v.setUint32(k * FUNC_INFO_SIZE, f.insnOff, true);
+    v.setUint32(k * FUNC_INFO_SIZE + 4, f.typeId, true);
+  });
+  return out;
+}
+
+function lineInfoBytes(info: readonly KernelLineInfo[]): Uint8Array {
+  const out = pinned(info.length * LINE_INFO_SIZE);
+  const v = new DataView(out.buffer);
+  info.forEach((l, k) => {
+    const at = k * LINE_INFO_SIZE;
+    v.setUint32(at, l.insnOff, true);
+    v.setUint32(at + 4, l.fileNameOff, true);
+    v.setUint32(at + 8, l.lineOff, true);
+    v.setUint32(at + 12, ((l.line << LINE_SHIFT) | (l.column & 0x3ff)) >>> 0, true);
+  });
+  return out;
 }
 
 export interface TestRunOptions {
@@ -188,8 +241,26 @@ export function loadProgram(options: LoadProgramOptions): KernelProgram {
       .ptrCopy(ProgLoad.insns, insns)
       .ptrCopy(ProgLoad.license, licenseBytes)
       .name(ProgLoad.prog_name, name)
-      .u32(ProgLoad.expected_attach_type, attachType);
+      .u32(ProgLoad.expected_attach_type, attachType)
+      .u32(ProgLoad.prog_flags, options.flags ?? 0)
+      .u32(ProgLoad.kern_version, options.kernelVersion ?? 0);
     if (fdArray !== undefined) attr.ptr(ProgLoad.fd_array, fdArray);
+    const btf = options.btf;
+    if (btf !== undefined) {
+      attr.u32(ProgLoad.prog_btf_fd, btf.btfFd);
+      if (btf.funcInfo.length > 0) {
+        attr
+          .u32(ProgLoad.func_info_rec_size, FUNC_INFO_SIZE)
+          .ptr(ProgLoad.func_info, funcInfoBytes(btf.funcInfo))
+          .u32(ProgLoad.func_info_cnt, btf.funcInfo.length);
+      }
+      if (btf.lineInfo.length > 0) {
+        attr
+          .u32(ProgLoad.line_info_rec_size, LINE_INFO_SIZE)
+          .ptr(ProgLoad.line_info, lineInfoBytes(btf.lineInfo))
+          .u32(ProgLoad.line_info_cnt, btf.lineInfo.length);
+      }
+    }
     let logBuf: Uint8Array | undefined;
     if (logLevel > 0) {
       logBuf = pinned(logSize);

@@ -1,0 +1,324 @@
+// loadCollection: a whole CollectionSpec (from elf/ or built by hand) into the kernel — BTF, then
+// maps, then programs with their map references bound to fds, then prog-array and map-in-map
+// slots. The KernelCollection owns every fd; it must stay open while tail calls are wanted (a
+// PROG_ARRAY is emptied when its last user-space fd closes). Attaching (links) is not here.
+
+import {
+  ClosedError,
+  KernelError,
+  LoadError,
+  NotSupportedError,
+  TsbpfError,
+  VerifierError,
+} from '../errors.js';
+import type { CollectionSpec, MapSpec, ProgramSpec } from '../program/index.js';
+import type { Collection } from '../runtime/backend.js';
+import { kernelObjName } from './attr.js';
+import { type KernelBtf, loadBtf } from './btf.js';
+import { BtfStringTable, programBtfInfo } from './btf-info.js';
+import { CollectionMap, CollectionProgram } from './collection-handles.js';
+import type { KernelMap } from './map.js';
+import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
+import { bindMapReferences } from './relocate.js';
+import { createSpecMap, type MapOverride } from './spec-map.js';
+
+export interface LoadCollectionOptions {
+  /** Verifier log level for every program; the logs are kept in CollectionProgram.log. */
+  readonly logLevel?: number;
+  /** Initial verifier log size in bytes. */
+  readonly logSize?: number;
+  /** Per-map changes (max entries, flags, initial data) by map name. */
+  readonly mapOverrides?: Readonly<Record<string, MapOverride>>;
+  /** Existing maps used instead of creating those names; the collection does not close them. */
+  readonly mapReplacements?: Readonly<Record<string, KernelMap>>;
+  /** Initial bytes of global variables by name, written into their data map before loading (e.g. `.rodata` config). */
+  readonly variables?: Readonly<Record<string, Uint8Array>>;
+  /** false: load no BTF (maps without key/value types, programs without func/line info). */
+  readonly btf?: boolean;
+}
+
+export class KernelCollection implements Collection {
+  readonly #programs: ReadonlyMap<string, CollectionProgram>;
+  readonly #maps: ReadonlyMap<string, CollectionMap>;
+  readonly #btf: KernelBtf | undefined;
+  readonly spec: CollectionSpec;
+  /** Fallbacks taken while loading (BTF refused, map created without BTF, func/line info dropped). */
+  readonly notes: readonly string[];
+  #closed = false;
+
+  /** @internal use loadCollection(). */
+  constructor(
+    spec: CollectionSpec,
+    programs: ReadonlyMap<string, CollectionProgram>,
+    maps: ReadonlyMap<string, CollectionMap>,
+    btf: KernelBtf | undefined,
+    notes: readonly string[],
+  ) {
+    this.spec = spec;
+    this.#programs = programs;
+    this.#maps = maps;
+    this.#btf = btf;
+    this.notes = notes;
+  }
+
+  get programs(): ReadonlyMap<string, CollectionProgram> {
+    this.#check();
+    return this.#programs;
+  }
+
+  get maps(): ReadonlyMap<string, CollectionMap> {
+    this.#check();
+    return this.#maps;
+  }
+
+  /** The loaded BTF, or undefined when the spec had none or the kernel refused it (see notes). */
+  get btf(): KernelBtf | undefined {
+    this.#check();
+    return this.#btf;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The program `name`; throws INVALID_ARGUMENT naming the ones there are. */
+  program(name: string): CollectionProgram {
+    const p = this.programs.get(name);
+    if (p === undefined) throw missing('program', name, this.#programs.keys());
+    return p;
+  }
+
+  map(name: string): CollectionMap {
+    const m = this.maps.get(name);
+    if (m === undefined) throw missing('map', name, this.#maps.keys());
+    return m;
+  }
+
+  /** The current bytes of global variable `name` (read from its data map, key 0). */
+  readVariable(name: string): Uint8Array {
+    const v = this.spec.variables.find((x) => x.name === name);
+    if (v === undefined) throw missing('variable', name, this.spec.variables.map((x) => x.name).values());
+    const value = this.map(v.map).lookup(new Uint8Array(4));
+    if (value === undefined) throw new KernelError('bpf', 2, `map ${v.map}: key 0 is missing`);
+    return value.slice(v.offset, v.offset + v.size);
+  }
+
+  /** Closes every program, owned map and the BTF; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeAll([
+      ...this.#programs.values(),
+      ...this.#maps.values(),
+      ...(this.#btf === undefined ? [] : [this.#btf]),
+    ]);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClosedError('collection');
+  }
+}
+
+/**
+ * Loads `spec` into the kernel. Throws VerifierError (with the log, and source lines when BTF line
+ * info was passed) if a program is refused, KernelError for refused maps, NotSupportedError for
+ * programs of an unknown section type; whatever was created before a failure is closed again.
+ */
+export function loadCollection(spec: CollectionSpec, options: LoadCollectionOptions = {}): KernelCollection {
+  const names = spec.maps.map((m) => m.name);
+  for (const name of [
+    ...Object.keys(options.mapReplacements ?? {}),
+    ...Object.keys(options.mapOverrides ?? {}),
+  ]) {
+    if (!names.includes(name)) throw missing('map', name, names);
+  }
+  const notes: string[] = [];
+  const opened: { close(): void }[] = [];
+  try {
+    let btf: KernelBtf | undefined;
+    if (spec.btf !== undefined && options.btf !== false) {
+      try {
+        btf = loadBtf(spec.btf.raw);
+        opened.push(btf);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        notes.push(`BTF not loaded, continuing without (${e.message})`);
+      }
+    }
+
+    const dataOverrides = variableOverrides(spec, options.variables ?? {});
+    const maps = new Map<string, CollectionMap>();
+    for (const m of spec.maps) {
+      const replacement = options.mapReplacements?.[m.name];
+      let handle: CollectionMap;
+      if (replacement !== undefined) {
+        handle = new CollectionMap(m, replacement, false);
+      } else {
+        const override = { ...options.mapOverrides?.[m.name] };
+        const data = dataOverrides.get(m.name);
+        const km = createSpecMap(
+          m,
+          { ...(btf === undefined ? {} : { btfFd: btf.fd }), notes },
+          data === undefined ? override : { ...override, data },
+        );
+        handle = new CollectionMap(m, km, true);
+      }
+      opened.push(handle);
+      maps.set(m.name, handle);
+    }
+
+    const strings = btf === undefined || spec.btf === undefined ? undefined : new BtfStringTable(spec.btf);
+    const programs = new Map<string, CollectionProgram>();
+    for (const p of spec.programs) {
+      const kp = loadSpecProgram(p, spec, maps, options, notes, btf, strings);
+      const handle = new CollectionProgram(p, kp);
+      opened.push(handle);
+      programs.set(p.name, handle);
+    }
+
+    for (const m of spec.maps) fillSlots(m, maps, programs);
+    return new KernelCollection(spec, programs, maps, btf, notes);
+  } catch (e) {
+    try {
+      closeAll(opened.reverse());
+    } catch {
+      // The load error is the one to report.
+    }
+    throw e;
+  }
+}
+
+function loadSpecProgram(
+  p: ProgramSpec,
+  spec: CollectionSpec,
+  maps: ReadonlyMap<string, CollectionMap>,
+  options: LoadCollectionOptions,
+  notes: string[],
+  btf: KernelBtf | undefined,
+  strings: BtfStringTable | undefined,
+): KernelProgram {
+  if (p.type === 'UNSPEC') {
+    throw new NotSupportedError(`program type of section '${p.sectionName}'`, `program ${p.name}`);
+  }
+  const kernelVersion = p.kernelVersion ?? spec.version;
+  const base: LoadProgramOptions = {
+    type: p.type,
+    insns: bindMapReferences(p, (name) => maps.get(name)?.fd),
+    license: p.license === '' ? spec.license : p.license,
+    name: kernelObjName(p.name),
+    flags: p.flags,
+    ...(p.attachType === undefined ? {} : { expectedAttachType: p.attachType }),
+    ...(kernelVersion === undefined ? {} : { kernelVersion }),
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ...(options.logSize === undefined ? {} : { logSize: options.logSize }),
+  };
+  if (btf === undefined || strings === undefined || (p.funcInfo.length === 0 && p.lineInfo.length === 0)) {
+    return loadProgram(base);
+  }
+  try {
+    return loadProgram({ ...base, btf: programBtfInfo(p, btf.fd, strings) });
+  } catch (first) {
+    // The verifier ran (its log shows source lines): the program itself is refused.
+    if (first instanceof VerifierError && /^; /m.test(first.log)) throw first;
+    if (!(first instanceof KernelError || first instanceof VerifierError || first instanceof LoadError)) {
+      throw first;
+    }
+    // Otherwise the kernel may have refused the func/line info; try once without (libbpf drops it too).
+    const prog = loadProgram(base);
+    notes.push(`program ${p.name}: loaded without func_info/line_info (${first.message})`);
+    return prog;
+  }
+}
+
+/** Global-variable overrides grouped into whole initial values per data map. */
+function variableOverrides(
+  spec: CollectionSpec,
+  values: Readonly<Record<string, Uint8Array>>,
+): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const [name, bytes] of Object.entries(values)) {
+    const v = spec.variables.find((x) => x.name === name);
+    if (v === undefined) throw missing('variable', name, spec.variables.map((x) => x.name).values());
+    if (bytes.length !== v.size) {
+      throw new TsbpfError('INVALID_ARGUMENT', `variable ${name} is ${v.size} bytes, got ${bytes.length}`);
+    }
+    let value = out.get(v.map);
+    if (value === undefined) {
+      const m = spec.maps.find((x) => x.name === v.map);
+      if (m === undefined) throw new LoadError('LOAD_ERROR', `variable ${name}: no map '${v.map}'`);
+      value = new Uint8Array(m.valueSize);
+      if (m.contents?.kind === 'data') value.set(m.contents.bytes.subarray(0, m.valueSize));
+      out.set(v.map, value);
+    }
+    value.set(bytes, v.offset);
+  }
+  return out;
+}
+
+/** Puts program fds into prog arrays and map fds into map-in-maps, slot by slot. */
+function fillSlots(
+  m: MapSpec,
+  maps: ReadonlyMap<string, CollectionMap>,
+  programs: ReadonlyMap<string, CollectionProgram>,
+): void {
+  const c = m.contents;
+  if (c === undefined || c.kind === 'data') return;
+  if (m.keySize !== 4 || m.valueSize !== 4) {
+    throw new LoadError('LOAD_ERROR', `map ${m.name}: initial slots need 4-byte keys and values`);
+  }
+  const target = maps.get(m.name)!;
+  const slots: { index: number; fd: number; what: string }[] =
+    c.kind === 'programs'
+      ? c.slots.map((s) => ({ index: s.index, fd: fdOf(programs, s.program, 'program', m), what: s.program }))
+      : c.slots.map((s) => ({ index: s.index, fd: fdOf(maps, s.map, 'map', m), what: s.map }));
+  for (const s of slots) {
+    const key = new Uint8Array(4);
+    const value = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, s.index, true);
+    new DataView(value.buffer).setUint32(0, s.fd, true);
+    try {
+      target.update(key, value);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      throw new LoadError('LOAD_ERROR', `map ${m.name}: slot ${s.index} <- ${s.what}: ${e.message}`, {
+        cause: e,
+      });
+    }
+  }
+}
+
+function fdOf(
+  from: ReadonlyMap<string, { readonly fd: number }>,
+  name: string,
+  what: string,
+  m: MapSpec,
+): number {
+  const h = from.get(name);
+  if (h === undefined)
+    throw new LoadError('LOAD_ERROR', `map ${m.name}: slot refers to unknown ${what} '${name}'`);
+  return h.fd;
+}
+
+function closeAll(handles: readonly { close(): void }[]): void {
+  let failure: unknown;
+  for (const h of handles) {
+    try {
+      h.close();
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
+function missing(what: string, name: string, known: Iterable<string>): TsbpfError {
+  const list = [...known];
+  return new TsbpfError(
+    'INVALID_ARGUMENT',
+    `no ${what} '${name}' in the collection (there ${list.length === 1 ? 'is' : 'are'}: ${list.join(', ') || 'none'})`,
+  );
+}
