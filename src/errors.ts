@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'INVALID_INSTRUCTION'
   | 'ASM_SYNTAX'
   | 'ELF_INVALID'
+  | 'PCAP_INVALID'
   | 'LOAD_ERROR'
   | 'VERIFIER_REJECTED'
   | 'RUNTIME_FAULT'
@@ -13,6 +14,7 @@ export type ErrorCode =
   | 'NOT_SUPPORTED'
   | 'KERNEL_ERROR'
   | 'INVALID_ARGUMENT'
+  | 'MAP_ERROR'
   | 'CLOSED';
 
 export class TsbpfError extends Error {
@@ -46,9 +48,13 @@ export class AsmError extends TsbpfError {
   }
 }
 
-/** An object file or program that cannot be loaded (malformed ELF, bad relocation, ...). */
+/** An input file that cannot be loaded (malformed ELF or pcap, bad relocation, ...). */
 export class LoadError extends TsbpfError {
-  constructor(code: 'ELF_INVALID' | 'LOAD_ERROR', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'ELF_INVALID' | 'PCAP_INVALID' | 'LOAD_ERROR',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
   }
 }
