@@ -3,14 +3,16 @@
 
 import { asmCommand, asmUsage } from './commands/asm.js';
 import { disasmCommand, disasmUsage } from './commands/disasm.js';
+import { progCommand, progUsage } from './commands/prog.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { makeOutput, type Output, reportError } from './output.js';
 
-type Command = (argv: string[], out: Output) => number;
+type Command = (argv: string[], out: Output) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   asm: { run: asmCommand, usage: asmUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },
+  prog: { run: progCommand, usage: progUsage },
   run: { run: runCommand, usage: runUsage },
 };
 
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return command.run(rest, out);
+    return await command.run(rest, out);
   } catch (e) {
     return reportError(e, json);
   }

@@ -7,3 +7,4 @@ export * from './link-types.js';
 export * from './map-types.js';
 export * from './prog-types.js';
 export * from './sections.js';
+export * from './verdicts.js';

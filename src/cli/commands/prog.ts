@@ -1,0 +1,132 @@
+// `tsbpf prog run OBJ`: loads an object (VM or kernel backend), runs one program over packets
+// (a pcap file, a raw packet file, or hex) with BPF_PROG_TEST_RUN semantics, and prints each
+// verdict, the output packets and what changed in the maps.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type LoadedProgram, type TestRunResult, verdictName } from '../../index.js';
+import { isPcap, readPcap, writePcap } from '../../net/index.js';
+import { intOption, parse, UsageError } from '../args.js';
+import { parseHex, toHex } from '../hex.js';
+import { readBytes } from '../input.js';
+import {
+  backendOption,
+  diffDumps,
+  dumpMap,
+  type Entry,
+  initMaps,
+  loadObject,
+  type MapChange,
+} from '../loaded.js';
+import type { Output } from '../output.js';
+
+export const progUsage = `Usage: tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE]
+                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--json]
+  Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
+  the output packets and the map changes.`;
+
+function chooseProgram(
+  programs: ReadonlyMap<string, LoadedProgram>,
+  name: string | undefined,
+): LoadedProgram {
+  if (name !== undefined) {
+    const p = programs.get(name);
+    if (p === undefined)
+      throw new UsageError(`no program '${name}' (programs: ${[...programs.keys()].join(', ')})`);
+    return p;
+  }
+  if (programs.size !== 1)
+    throw new UsageError(
+      `the object has ${programs.size} programs; choose one with --prog (${[...programs.keys()].join(', ')})`,
+    );
+  return [...programs.values()][0]!;
+}
+
+function packetsFrom(values: Record<string, string | boolean | undefined>): Uint8Array[] {
+  if (typeof values['data-in'] === 'string' && typeof values.packet === 'string')
+    throw new UsageError('give --data-in or --packet, not both');
+  if (typeof values.packet === 'string') return [parseHex(values.packet, '--packet')];
+  if (typeof values['data-in'] !== 'string') throw new UsageError(progUsage);
+  const bytes = readBytes(values['data-in']);
+  return isPcap(bytes) ? readPcap(bytes).packets.map((p) => p.data) : [bytes];
+}
+
+export async function progCommand(argv: string[], out: Output): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb !== 'run') throw new UsageError(progUsage);
+  const { values, positionals } = parse('prog run', rest, {
+    prog: { type: 'string' },
+    'data-in': { type: 'string' },
+    packet: { type: 'string' },
+    'ctx-in': { type: 'string' },
+    repeat: { type: 'string' },
+    'map-init': { type: 'string' },
+    'data-out': { type: 'string' },
+    backend: { type: 'string' },
+  });
+  const [file] = positionals;
+  if (file === undefined || positionals.length > 1) throw new UsageError(progUsage);
+  const packets = packetsFrom(values);
+  const ctx = typeof values['ctx-in'] === 'string' ? readBytes(values['ctx-in']) : undefined;
+  const repeat = intOption('repeat', values.repeat as string | undefined, 1);
+  const backend = backendOption(values.backend);
+  const coll = await loadObject(file, backend);
+  try {
+    if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
+    const prog = chooseProgram(coll.programs, values.prog as string | undefined);
+    const before = new Map<string, Entry[] | undefined>([...coll.maps].map(([n, m]) => [n, dumpMap(m)]));
+    const runs: Record<string, unknown>[] = [];
+    const outputs: Uint8Array[] = [];
+    out.text(`${file}: ${prog.name} (${prog.type}) on the ${backend} backend, ${packets.length} packet(s)`);
+    packets.forEach((data, k) => {
+      let result: TestRunResult;
+      try {
+        result = prog.run({ data, repeat, ...(ctx === undefined ? {} : { ctx }) });
+      } catch (e) {
+        const message = (e as Error).message;
+        runs.push({ packet: k, error: message });
+        out.text(`  #${k}: ${data.length} bytes -> error: ${message}`);
+        return;
+      }
+      const verdict = verdictName(prog.type, result.retval);
+      const changed = toHex(result.data) !== toHex(data);
+      outputs.push(result.data);
+      runs.push({
+        packet: k,
+        retval: result.retval,
+        verdict,
+        data_out: toHex(result.data, ''),
+        ...(result.ctx === undefined ? {} : { ctx_out: toHex(result.ctx, '') }),
+        duration_ns: result.duration,
+      });
+      const shape = changed ? `${result.data.length} bytes (changed)` : 'unchanged';
+      out.text(`  #${k}: ${data.length} bytes -> ${verdict} (${result.retval}), packet ${shape}`);
+    });
+    const maps: Record<string, MapChange[]> = {};
+    for (const [name, map] of coll.maps) {
+      const was = before.get(name);
+      const now = dumpMap(map);
+      if (was === undefined || now === undefined) continue;
+      const changes = diffDumps(was, now);
+      if (changes.length > 0) maps[name] = changes;
+    }
+    for (const [name, changes] of Object.entries(maps)) {
+      out.text(`map ${name}: ${changes.length} entr${changes.length === 1 ? 'y' : 'ies'} changed`);
+      for (const c of changes.slice(0, 16)) {
+        out.text(
+          `  key ${c.key.join(' ')}: ${c.before?.join(' ') ?? '(new)'} -> ${c.after?.join(' ') ?? '(deleted)'}`,
+        );
+      }
+    }
+    out.data({ object: file, program: prog.name, type: prog.type, backend, runs, maps });
+    if (typeof values['data-out'] === 'string') {
+      const bytes =
+        packets.length === 1 && outputs.length === 1
+          ? outputs[0]!
+          : writePcap(outputs.map((d) => ({ timestamp: 0n, data: d, originalLength: d.length })));
+      writeFileSync(values['data-out'], bytes);
+    }
+    return 0;
+  } finally {
+    coll.close();
+  }
+}
