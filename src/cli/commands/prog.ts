@@ -41,6 +41,11 @@ function chooseProgram(
   return [...programs.values()][0]!;
 }
 
+/** bpftool's ["0x01", "0x02"] as "0102", for text output. */
+function compact(bytes: string[] | undefined): string | undefined {
+  return bytes?.map((b) => b.slice(2)).join('');
+}
+
 function packetsFrom(values: Record<string, string | boolean | undefined>): Uint8Array[] {
   if (typeof values['data-in'] === 'string' && typeof values.packet === 'string')
     throw new UsageError('give --data-in or --packet, not both');
@@ -113,7 +118,7 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
       out.text(`map ${name}: ${changes.length} entr${changes.length === 1 ? 'y' : 'ies'} changed`);
       for (const c of changes.slice(0, 16)) {
         out.text(
-          `  key ${c.key.join(' ')}: ${c.before?.join(' ') ?? '(new)'} -> ${c.after?.join(' ') ?? '(deleted)'}`,
+          `  key ${compact(c.key)}: ${compact(c.before) ?? '(new)'} -> ${compact(c.after) ?? '(deleted)'}`,
         );
       }
     }
