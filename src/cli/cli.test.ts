@@ -80,3 +80,83 @@ test('errors are messages with exit code 1', () => {
   const all = tsbpf('disasm', 'examples/tc_classifier.v3.o');
   assert.ok((all.out.match(/^examples\/tc_classifier.v3.o:/gm) ?? []).length > 1, 'every code section');
 });
+
+const kernel = await import('../kernel/index.js').then((k) => k.bpfAvailability());
+
+test('prog run prints a verdict per packet and the map changes (kernel backend)', (t) => {
+  if (!kernel.ok) return t.skip(`kernel backend unavailable: ${kernel.reason}`);
+  const r = tsbpf(
+    'prog',
+    'run',
+    'examples/xdp_parse.v3.o',
+    '--data-in',
+    'test/packets/all.pcap',
+    '--backend',
+    'kernel',
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /#0: 54 bytes -> XDP_PASS \(2\)/);
+  assert.match(r.out, /#17: 26 bytes -> XDP_DROP \(1\)/);
+  const j = JSON.parse(
+    tsbpf(
+      'prog',
+      'run',
+      'examples/xdp_count_array.v3.o',
+      '--data-in',
+      'test/packets/ipv4_udp.bin',
+      '--backend',
+      'kernel',
+      '--json',
+    ).out,
+  );
+  assert.equal(j.runs[0].verdict, 'XDP_PASS');
+  assert.ok(Object.keys(j.maps).length > 0, 'a counter changed');
+});
+
+test('map commands show, update and look up entries (kernel backend)', (t) => {
+  if (!kernel.ok) return t.skip(`kernel backend unavailable: ${kernel.reason}`);
+  const shown = JSON.parse(
+    tsbpf('map', 'show', 'examples/xdp_count_array.v3.o', '--backend', 'kernel', '--json').out,
+  );
+  assert.deepEqual(
+    shown.map((m: { name: string }) => m.name),
+    ['l3_stats', 'proto_stats'],
+  );
+  const init = join(tmp, 'init.json');
+  writeFileSync(
+    init,
+    JSON.stringify({ proto_stats: [{ key: 6, value: '0700000000000000 2a00000000000000' }] }),
+  );
+  const got = tsbpf(
+    'map',
+    'lookup',
+    'examples/xdp_count_array.v3.o',
+    'proto_stats',
+    'key',
+    '6',
+    '0',
+    '0',
+    '0',
+    '--map-init',
+    init,
+    '--backend',
+    'kernel',
+    '--json',
+  );
+  assert.equal(got.code, 0, got.err);
+  assert.equal(JSON.parse(got.out).value[0], '0x07');
+  const bad = tsbpf(
+    'map',
+    'update',
+    'examples/xdp_count_array.v3.o',
+    'proto_stats',
+    'key',
+    '1',
+    'value',
+    '1',
+    '--backend',
+    'kernel',
+  );
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /expected 4 bytes/);
+});

@@ -91,7 +91,7 @@ export function initMaps(coll: Collection, text: string): void {
       const where = `--map-init: ${name}[${k}]`;
       map.update(
         jsonBytes(e.key, map.spec.keySize, `${where}.key`),
-        jsonBytes(e.value, map.spec.valueSize, `${where}.value`),
+        jsonBytes(e.value, map.valueSize, `${where}.value`),
       );
     }
   }

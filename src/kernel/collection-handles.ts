@@ -79,6 +79,10 @@ export class CollectionMap implements LoadedMap {
     return this.kernel.fd;
   }
 
+  get valueSize(): number {
+    return this.#map.valueBufferSize;
+  }
+
   lookup(key: Uint8Array): Uint8Array | undefined {
     return this.kernel.lookup(key);
   }

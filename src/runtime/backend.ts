@@ -54,6 +54,8 @@ export const BPF_F_LOCK = 4;
 export interface LoadedMap {
   readonly name: string;
   readonly spec: MapSpec;
+  /** Bytes of a value as lookup returns and update takes it (per-CPU maps: all CPUs). */
+  readonly valueSize: number;
   lookup(key: Uint8Array): Uint8Array | undefined;
   update(key: Uint8Array, value: Uint8Array, flags?: number): void;
   delete(key: Uint8Array): void;
