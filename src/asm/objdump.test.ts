@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { classify, decode, encode, type Instruction, readSlot } from '../isa/index.js';
 import { arbProgram } from '../../test/gen/instructions.js';
+import { classify, decode, encode, type Instruction, readSlot } from '../isa/index.js';
 import { assemble, type DisassembleOptions, disassemble, type SymbolAt } from './index.js';
 
 const root = new URL('../../../', import.meta.url);

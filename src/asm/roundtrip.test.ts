@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { classify, encode, type Instruction } from '../isa/index.js';
 import { arbInstruction, arbProgram } from '../../test/gen/instructions.js';
+import { classify, encode, type Instruction } from '../isa/index.js';
 import { assemble, type DisassembleOptions, disassemble } from './index.js';
 
 const RUNS = 400;

@@ -117,10 +117,11 @@ function loop(d: Decoded, st: RunState): void {
   let sLo = stackEnd - FRAME;
   // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
   // per nesting level of runs, made once (typed-array allocation would dominate short runs).
-  const frames = (FRAMES[active] ??= {
-    saved: new Int32Array(MAX_DEPTH * 10),
-    ret: new Int32Array(MAX_DEPTH),
-  });
+  let frames = FRAMES[active];
+  if (frames === undefined) {
+    frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH) };
+    FRAMES[active] = frames;
+  }
   const saved = frames.saved;
   const ret = frames.ret;
   let depth = 0;
