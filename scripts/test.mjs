@@ -16,7 +16,9 @@ function collect(dir, out) {
 
 const filter = process.argv.slice(2);
 // TSBPF_DIST lets parallel builds use their own output folder (e.g. dist-asm).
-const files = collect(process.env.TSBPF_DIST ?? 'dist', []).filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)));
+const files = collect(process.env.TSBPF_DIST ?? 'dist', []).filter(
+  (f) => filter.length === 0 || filter.some((s) => f.includes(s)),
+);
 files.sort();
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
