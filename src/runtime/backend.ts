@@ -40,12 +40,6 @@ export interface LoadedProgram {
   run(input?: TestRunInput): TestRunResult;
 }
 
-/** Update flags (uapi BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK). */
-export const BPF_ANY = 0;
-export const BPF_NOEXIST = 1;
-export const BPF_EXIST = 2;
-export const BPF_F_LOCK = 4;
-
 /**
  * A map seen from user space, as bpf(2) shows it: keys and values as bytes; per-CPU maps
  * read and write all CPUs' values at once, each rounded up to 8 bytes. Errors are TsbpfErrors

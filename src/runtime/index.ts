@@ -4,4 +4,5 @@
 export * from './backend.js';
 export * from './engine.js';
 export * from './helper.js';
+export * from './maps/index.js';
 export * from './memory.js';

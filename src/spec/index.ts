@@ -4,6 +4,8 @@ export * from './attach-types.js';
 export * from './commands.js';
 export * from './errno.js';
 export * from './link-types.js';
+export * from './map-descriptors.js';
+export * from './map-flags.js';
 export * from './map-types.js';
 export * from './prog-types.js';
 export * from './sections.js';

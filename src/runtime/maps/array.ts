@@ -1,0 +1,128 @@
+// BPF_MAP_TYPE_ARRAY (and the shared machinery of PERCPU_ARRAY): max_entries preallocated values
+// in one region, each round_up(value_size, 8) apart; per-CPU arrays keep each entry's CPUs
+// side by side. Every key below max_entries exists from creation; delete is EINVAL.
+// Semantics from the kernel's kernel/bpf/arraymap.c.
+
+import { Errno } from '../../spec/errno.js';
+import {
+  accessFlagsOk,
+  BPF_EXIST,
+  BPF_F_ACCESS_MASK,
+  BPF_F_INNER_MAP,
+  BPF_F_LOCK,
+  BPF_F_MMAPABLE,
+  BPF_F_NUMA_NODE,
+  BPF_F_PRESERVE_ELEMS,
+  BPF_NOEXIST,
+  MAX_MAP_BYTES,
+  PCPU_MIN_UNIT_SIZE,
+  round8,
+} from '../../spec/map-flags.js';
+import type { AddressSpace, Region } from '../memory.js';
+import { type BatchSupport, BpfMap, indexNextKey, keyIndex } from './base.js';
+import type { CreateMapOptions, MapSpecLike } from './types.js';
+
+const ARRAY_CREATE_FLAG_MASK =
+  BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
+
+/** array_map_alloc_check() (plus tsbpf's ENOMEM bound): 0 or a positive errno. */
+export function checkArraySpec(spec: MapSpecLike, cpus: number): number {
+  const flags = spec.flags ?? 0;
+  const percpu = spec.type === 'PERCPU_ARRAY';
+  if (spec.maxEntries === 0 || spec.keySize !== 4 || spec.valueSize === 0) return Errno.EINVAL;
+  if (flags & ~ARRAY_CREATE_FLAG_MASK || !accessFlagsOk(flags)) return Errno.EINVAL;
+  if (percpu && flags & BPF_F_NUMA_NODE) return Errno.EINVAL;
+  if (spec.type !== 'ARRAY' && flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)) return Errno.EINVAL;
+  if (flags & BPF_F_PRESERVE_ELEMS) return Errno.EINVAL; // perf event arrays only
+  if (spec.valueSize > 0x7fffffff) return Errno.E2BIG;
+  if (percpu && round8(spec.valueSize) > PCPU_MIN_UNIT_SIZE) return Errno.E2BIG;
+  if (spec.maxEntries * round8(spec.valueSize) * (percpu ? cpus : 1) > MAX_MAP_BYTES) return Errno.ENOMEM;
+  return 0;
+}
+
+export class ArrayMap extends BpfMap {
+  protected override readonly batch: BatchSupport = { lookup: true, update: true, delete: false };
+  /** Distance between two CPUs' copies of one value (and between values without per-CPU). */
+  readonly stride: number;
+  /** Distance between two entries. */
+  readonly entryStride: number;
+  readonly #region: Region;
+
+  constructor(space: AddressSpace, spec: MapSpecLike, options?: CreateMapOptions) {
+    super(space, spec, options);
+    this.stride = round8(this.valueSize);
+    this.entryStride = this.stride * (this.descriptor.percpu ? this.cpus : 1);
+    const page = this.flags & BPF_F_MMAPABLE ? 4096 : 8;
+    this.#region = this.allocate('values', this.maxEntries * this.entryStride, page);
+  }
+
+  override get regions(): readonly Region[] {
+    return this.closed ? [] : [this.#region];
+  }
+
+  /** Address of entry `index` on `cpu` (no bounds check). */
+  protected address(index: number, cpu: number): number {
+    return this.#region.start + index * this.entryStride + cpu * this.stride;
+  }
+
+  override lookupAddress(key: Uint8Array, cpu = 0): number {
+    const index = keyIndex(key);
+    if (index >= this.maxEntries || !this.#cpuOk(cpu)) return 0;
+    return this.address(index, cpu);
+  }
+
+  override updateElem(key: Uint8Array, value: Uint8Array, flags: number, cpu = 0): number {
+    const r = this.#checkUpdate(key, flags);
+    if (r !== 0) return r;
+    if (!this.#cpuOk(cpu)) return -Errno.EINVAL;
+    this.writeRaw(this.address(keyIndex(key), cpu), value.subarray(0, this.valueSize));
+    return 0;
+  }
+
+  override deleteElem(_key: Uint8Array): number {
+    return -Errno.EINVAL;
+  }
+
+  /** map_direct_value_addr: the address of byte `off` of the single value (ld_imm64 PSEUDO_MAP_VALUE). */
+  directValueAddress(off: number): number {
+    if (this.descriptor.percpu || this.maxEntries !== 1) return -Errno.ENOTSUPP;
+    if (off < 0 || off >= this.valueSize) return -Errno.EINVAL;
+    return this.#region.start + off;
+  }
+
+  protected override sysLookup(key: Uint8Array): Uint8Array | number {
+    const index = keyIndex(key);
+    if (index >= this.maxEntries) return -Errno.ENOENT;
+    if (!this.descriptor.percpu) return this.readRaw(this.address(index, 0), this.valueSize);
+    return this.readRaw(this.address(index, 0), this.entryStride);
+  }
+
+  protected override sysUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (!this.descriptor.percpu) return this.updateElem(key, value, flags);
+    const r = this.#checkUpdate(key, flags);
+    if (r !== 0) return r;
+    const index = keyIndex(key);
+    // The syscall copies whole 8-byte words per CPU (copy_map_value_long), padding included.
+    this.writeRaw(this.address(index, 0), value);
+    return 0;
+  }
+
+  protected override sysNextKey(key: Uint8Array | undefined): Uint8Array | number {
+    return indexNextKey(key, this.maxEntries);
+  }
+
+  #checkUpdate(key: Uint8Array, flags: number): number {
+    if ((flags & ~BPF_F_LOCK) > BPF_EXIST) return -Errno.EINVAL;
+    if (keyIndex(key) >= this.maxEntries) return -Errno.E2BIG;
+    if (flags & BPF_NOEXIST) return -Errno.EEXIST; // every element exists already
+    return 0;
+  }
+
+  #cpuOk(cpu: number): boolean {
+    return (
+      Number.isInteger(cpu) &&
+      cpu >= 0 &&
+      cpu < (this.descriptor.percpu ? this.cpus : Number.MAX_SAFE_INTEGER)
+    );
+  }
+}

@@ -1,0 +1,60 @@
+// Prototypes of the helpers tsbpf implements: argument and return kinds (the kernel's
+// bpf_func_proto arg*_type / ret_type, simplified) and the program types that may call each
+// (the kernel's *_func_proto switches in net/core/filter.c and kernel/bpf/helpers.c).
+// Data only; the implementations are in runtime/helpers/. Helper ids are in helpers.ts.
+
+import type { ProgTypeName } from './prog-types.js';
+
+/** What a helper argument must be (ARG_* of include/linux/bpf.h, folded). */
+export type HelperArgKind =
+  | 'ctx' // ARG_PTR_TO_CTX
+  | 'map' // ARG_CONST_MAP_PTR
+  | 'key' // ARG_PTR_TO_MAP_KEY
+  | 'value' // ARG_PTR_TO_MAP_VALUE
+  | 'uninit-value' // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT (pop/peek target)
+  | 'mem' // ARG_PTR_TO_MEM (read)
+  | 'uninit-mem' // ARG_PTR_TO_UNINIT_MEM (written)
+  | 'size' // ARG_CONST_SIZE(_OR_ZERO)
+  | 'anything'; // ARG_ANYTHING (a scalar)
+
+export type HelperRetKind = 'integer' | 'map-value-or-null' | 'void';
+
+export interface HelperProto {
+  readonly args: readonly HelperArgKind[];
+  readonly ret: HelperRetKind;
+  /** Program types that may call it; absent: every program type. */
+  readonly progTypes?: readonly ProgTypeName[];
+}
+
+const TC: readonly ProgTypeName[] = ['SCHED_CLS', 'SCHED_ACT'];
+const XDP: readonly ProgTypeName[] = ['XDP'];
+
+/** By helper id (enum bpf_func_id). */
+export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, HelperProto>([
+  [1, { args: ['map', 'key'], ret: 'map-value-or-null' }], // map_lookup_elem
+  [2, { args: ['map', 'key', 'value', 'anything'], ret: 'integer' }], // map_update_elem
+  [3, { args: ['map', 'key'], ret: 'integer' }], // map_delete_elem
+  [5, { args: [], ret: 'integer' }], // ktime_get_ns
+  [6, { args: ['mem', 'size', 'anything', 'anything', 'anything'], ret: 'integer' }], // trace_printk
+  [7, { args: [], ret: 'integer' }], // get_prandom_u32
+  [8, { args: [], ret: 'integer' }], // get_smp_processor_id
+  [9, { args: ['ctx', 'anything', 'mem', 'size', 'anything'], ret: 'integer', progTypes: TC }], // skb_store_bytes
+  [12, { args: ['ctx', 'map', 'anything'], ret: 'void' }], // tail_call
+  [23, { args: ['anything', 'anything'], ret: 'integer', progTypes: [...TC, 'XDP'] }], // redirect
+  [
+    26, // skb_load_bytes
+    { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: ['SOCKET_FILTER', ...TC] },
+  ],
+  [44, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_head
+  [51, { args: ['map', 'anything', 'anything'], ret: 'integer', progTypes: XDP }], // redirect_map
+  [54, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_meta
+  [65, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_tail
+  [87, { args: ['map', 'value', 'anything'], ret: 'integer' }], // map_push_elem
+  [88, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_pop_elem
+  [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
+  [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
+  [160, { args: [], ret: 'integer' }], // ktime_get_coarse_ns
+  [188, { args: ['ctx'], ret: 'integer', progTypes: XDP }], // xdp_get_buff_len
+  [189, { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_load_bytes
+  [190, { args: ['ctx', 'anything', 'mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_store_bytes
+]);
