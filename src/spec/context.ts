@@ -108,7 +108,15 @@ export function describeCtxAccess(kind: CtxKind, off: number, size: number): str
 }
 
 const TC_WRITABLE = new Set(['mark', 'tc_index', 'priority', 'tc_classid', 'cb', 'tstamp', 'queue_mapping']);
-const SOCKET_UNREADABLE = new Set(['tc_classid', 'data', 'data_meta', 'data_end', 'tstamp', 'wire_len', 'hwtstamp']);
+const SOCKET_UNREADABLE = new Set([
+  'tc_classid',
+  'data',
+  'data_meta',
+  'data_end',
+  'tstamp',
+  'wire_len',
+  'hwtstamp',
+]);
 const SK_ONLY = new Set([
   'family',
   'remote_ip4',
@@ -123,7 +131,12 @@ const SK_ONLY = new Set([
  * Whether program `type` may access `size` bytes at `off` of its context: undefined when it
  * may, else why not (the kernel's verifier says "invalid bpf_context access" for all of them).
  */
-export function ctxAccessProblem(type: ProgTypeName, off: number, size: number, write: boolean): string | undefined {
+export function ctxAccessProblem(
+  type: ProgTypeName,
+  off: number,
+  size: number,
+  write: boolean,
+): string | undefined {
   const kind = ctxKind(type);
   if (kind === undefined) return `program type ${type} has no context tsbpf knows`;
   if (off < 0 || off + size > ctxSize(kind)) return 'outside the context';
