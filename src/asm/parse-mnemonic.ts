@@ -7,6 +7,7 @@ import {
   ALU_CODE,
   type AluOp,
   atomicImm,
+  BINARY_ALU_OPS,
   type Bytes,
   JMP_CODE,
   type JmpCond,
@@ -22,22 +23,7 @@ import { ATOMIC_OPS, JMP_OPERATOR, LDDW_SOURCE, SIZE_NAME } from './words.js';
 const SIZE_OF = Object.fromEntries(
   Object.entries(SIZE_NAME).map(([b, n]) => [n, Number(b) as Bytes]),
 ) as Record<string, Bytes>;
-const ALU_WORDS = new Set<string>([
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'sdiv',
-  'or',
-  'and',
-  'lsh',
-  'rsh',
-  'mod',
-  'smod',
-  'xor',
-  'mov',
-  'arsh',
-]);
+const ALU_WORDS = new Set<string>(BINARY_ALU_OPS);
 const JMP_WORDS = new Set(Object.keys(JMP_OPERATOR));
 
 const ALU_RE = /^([a-z]+?)(32)?$/;

@@ -104,6 +104,26 @@ const ATOMIC_OPS: Record<number, AtomicOp> = {
 };
 const SIZE_BYTES: Record<number, Bytes> = { [O.BPF_W]: 4, [O.BPF_H]: 2, [O.BPF_B]: 1, [O.BPF_DW]: 8 };
 
+/** ALU operations that take a source operand (all but neg and movsx), in opcode order. */
+export const BINARY_ALU_OPS: readonly AluOp[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'sdiv',
+  'or',
+  'and',
+  'lsh',
+  'rsh',
+  'mod',
+  'smod',
+  'xor',
+  'mov',
+  'arsh',
+];
+/** Every conditional jump, in opcode order. */
+export const JMP_CONDITIONS: readonly JmpCond[] = Object.values(JMP_CONDS);
+
 export const ALU_CODE: Record<AluOp, number> = {
   add: O.BPF_ADD,
   sub: O.BPF_SUB,

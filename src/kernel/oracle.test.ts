@@ -167,7 +167,7 @@ test('the comparison catches a wrong engine and shrinks to a small listing', { s
   );
   assert.ok(text !== undefined, 'a wrong engine went unnoticed');
   assert.match(text, /interpreter and kernel disagree/);
-  assert.match(text, /r\d+ s>>= 0x[0-9a-f]+/);
+  assert.match(text, /r\d+ s>>= \d+/);
   assert.match(text, /TSBPF_PROPERTY_SEED=1 /);
 });
 

@@ -6,10 +6,11 @@
 import {
   ALU_CODE,
   type AluOp,
+  BINARY_ALU_OPS,
   type Instruction,
   insn,
   JMP_CODE,
-  type JmpCond,
+  JMP_CONDITIONS,
   op as O,
 } from '../../src/isa/index.js';
 import type { GeneratedProgram } from './program.js';
@@ -32,35 +33,8 @@ export const EDGE_VALUES: readonly bigint[] = [
 ];
 export const EDGE_IMMS: readonly number[] = [1, 2, -1, -2, 0x7fffffff, -0x80000000, 0x80, 0xffff];
 
-const BINARY: readonly AluOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'sdiv',
-  'or',
-  'and',
-  'lsh',
-  'rsh',
-  'mod',
-  'smod',
-  'xor',
-  'mov',
-  'arsh',
-];
-const CONDS: readonly JmpCond[] = [
-  'jeq',
-  'jgt',
-  'jge',
-  'jset',
-  'jne',
-  'jsgt',
-  'jsge',
-  'jlt',
-  'jle',
-  'jslt',
-  'jsle',
-];
+const BINARY = BINARY_ALU_OPS;
+const CONDS = JMP_CONDITIONS;
 const signedOff = (aop: AluOp) => (aop === 'sdiv' || aop === 'smod' ? 1 : 0);
 
 /**

@@ -8,10 +8,11 @@ import {
   ALU_CODE,
   type AluOp,
   atomicImm,
+  BINARY_ALU_OPS,
   type Instruction,
   insn,
   JMP_CODE,
-  type JmpCond,
+  JMP_CONDITIONS,
   lddw,
   op as O,
   SIZE_CODE,
@@ -74,35 +75,8 @@ const immArb: fc.Arbitrary<number> = fc.oneof(
 /** r0-r9: every register the body may read or write (never r10). */
 const regArb = fc.integer({ min: 0, max: 9 });
 
-const BINARY: readonly AluOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'sdiv',
-  'or',
-  'and',
-  'lsh',
-  'rsh',
-  'mod',
-  'smod',
-  'xor',
-  'mov',
-  'arsh',
-];
-const CONDS: readonly JmpCond[] = [
-  'jeq',
-  'jgt',
-  'jge',
-  'jset',
-  'jne',
-  'jsgt',
-  'jsge',
-  'jlt',
-  'jle',
-  'jslt',
-  'jsle',
-];
+const BINARY = BINARY_ALU_OPS;
+const CONDS = JMP_CONDITIONS;
 const SIZE = SIZE_CODE;
 const cls = (alu64: boolean) => (alu64 ? O.BPF_ALU64 : O.BPF_ALU);
 const signedOff = (aop: AluOp) => (aop === 'sdiv' || aop === 'smod' ? 1 : 0);
