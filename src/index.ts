@@ -4,8 +4,22 @@ export * from './asm/index.js';
 export type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from './elf/index.js';
 export { loadCollectionSpec, readElf } from './elf/index.js';
 export * from './errors.js';
+
+import { Interpreter } from './interp/index.js';
+import type { CollectionSpec } from './program/index.js';
+import { type LoadCollectionOptions, loadCollection, type VmCollection } from './runtime/index.js';
+
 export { Interpreter } from './interp/index.js';
 export * from './isa/index.js';
 export * from './program/index.js';
 export * from './runtime/index.js';
 export * from './spec/index.js';
+
+/** Options of `load`: those of the VM's loadCollection, with the engine optional (default: the Interpreter). */
+export type LoadOptions = Omit<LoadCollectionOptions, 'engine'> &
+  Partial<Pick<LoadCollectionOptions, 'engine'>>;
+
+/** Loads a CollectionSpec into the VM backend, running its programs on the reference interpreter by default. */
+export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollection {
+  return loadCollection(spec, { engine: (program, o) => new Interpreter(program, o), ...options });
+}

@@ -1,8 +1,12 @@
-// The concrete machine shared by the engines: the address space, the Engine contract and the
-// helper contract. Maps and helper implementations join here later; no engine lives here.
+// The concrete machine shared by the engines: the address space, the Engine and helper
+// contracts, maps, program contexts, helper implementations and the VM backend (loadCollection
+// with an injected engine). No engine lives here.
 
 export * from './backend.js';
+export * from './context/index.js';
 export * from './engine.js';
 export * from './helper.js';
+export * from './helpers/index.js';
 export * from './maps/index.js';
 export * from './memory.js';
+export * from './vm/index.js';

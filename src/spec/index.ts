@@ -2,7 +2,10 @@
 // join them as they are built.
 export * from './attach-types.js';
 export * from './commands.js';
+export * from './context.js';
 export * from './errno.js';
+export * from './helper-protos.js';
+export * from './helpers.js';
 export * from './link-types.js';
 export * from './map-descriptors.js';
 export * from './map-flags.js';

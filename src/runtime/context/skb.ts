@@ -1,0 +1,187 @@
+// The socket-buffer context of a test run (SOCKET_FILTER, SCHED_CLS, SCHED_ACT): a linear buffer
+// with NET_SKB_PAD of headroom and the shared-info tailroom, and a `struct __sk_buff` whose
+// fields hold what the kernel's ctx rewrites would read (len, protocol, pkt_type, ifindex,
+// data/data_end as real addresses). Socket filters see the skb from the network header.
+// Input checks follow net/bpf/test_run.c (bpf_prog_test_run_skb) as kernel 6.18 answers.
+
+import { SK_BUFF_SIZE, SkBuff } from '../../spec/context.js';
+import { Errno } from '../../spec/errno.js';
+import type { ProgTypeName } from '../../spec/prog-types.js';
+import type { AddressSpace, Region } from '../memory.js';
+import { ETH_HLEN, PAGE_SIZE, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
+import type { Interfaces } from './xdp.js';
+
+/** NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom of a test-run skb. */
+export const SKB_HEADROOM = 64;
+/** BPF_F_TEST_SKB_CHECKSUM_COMPLETE. */
+export const BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 4;
+/** The largest test-run skb: PAGE_SIZE less headroom and tailroom (3712). */
+export const SKB_MAX_DATA = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
+/** ETH_P_802_3_MIN: smaller type fields are 802.3 lengths (include/uapi/linux/if_ether.h). */
+const ETH_P_802_3_MIN = 0x600;
+const ETH_P_802_3 = 0x0001;
+const ETH_P_802_2 = 0x0004;
+const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
+/** GSO_MAX_SEGS and GSO_LEGACY_MAX_SIZE (include/linux/netdevice.h). */
+const GSO_MAX_SEGS = 65535;
+const GSO_LEGACY_MAX_SIZE = 65536;
+/** Fields of __sk_buff a test run takes from ctx_in; every other byte must be zero (convert___skb_to_skb). */
+const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
+  [SkBuff.mark!, 4],
+  [SkBuff.priority!, 4],
+  [SkBuff.ingress_ifindex!, 4],
+  [SkBuff.ifindex!, 4],
+  [SkBuff.cb!, 20],
+  [SkBuff.tstamp!, 8],
+  [SkBuff.wire_len!, 4],
+  [SkBuff.gso_segs!, 4],
+  [SkBuff.gso_size!, 4],
+  [SkBuff.hwtstamp!, 8],
+];
+
+export interface SkbInput {
+  readonly data: Uint8Array;
+  readonly ctx: Uint8Array | undefined;
+  readonly flags: number;
+  readonly cpu: number;
+  readonly interfaces: Interfaces;
+}
+
+/** eth_type_trans(): the skb protocol (host order) of a frame. */
+function ethProtocol(frame: Uint8Array): number {
+  const t = (frame[12]! << 8) | frame[13]!;
+  if (t >= ETH_P_802_3_MIN) return t;
+  // 802.3 frames: raw IPX (0xFFFF) is 802.3, anything else 802.2 LLC.
+  return frame[14] === 0xff && frame[15] === 0xff ? ETH_P_802_3 : ETH_P_802_2;
+}
+
+/**
+ * eth_type_trans() on the loopback device: its address and its broadcast address are both
+ * 00:00:00:00:00:00, so ff:ff:ff:ff:ff:ff is PACKET_MULTICAST (2) like any group address;
+ * zeros are PACKET_HOST (0), other unicast PACKET_OTHERHOST (3).
+ */
+function pktType(frame: Uint8Array): number {
+  const dst = frame.subarray(0, 6);
+  if (dst.every((b) => b === 0)) return 0;
+  return dst[0]! & 1 ? 2 : 3;
+}
+
+export class SkbContext implements ProgramContext {
+  readonly kind = '__sk_buff';
+  readonly type: ProgTypeName;
+  readonly struct: Region;
+  readonly frame: Region;
+  readonly space: AddressSpace;
+  /** skb->data (absolute) and skb->len; the skb is linear. */
+  data: number;
+  len: number;
+  /** True for TC: the program sees the frame from the MAC header. */
+  readonly l2: boolean;
+
+  private constructor(type: ProgTypeName, space: AddressSpace, struct: Region, frame: Region, l2: boolean) {
+    this.type = type;
+    this.space = space;
+    this.struct = struct;
+    this.frame = frame;
+    this.l2 = l2;
+    this.data = frame.start + SKB_HEADROOM;
+    this.len = 0;
+  }
+
+  static create(type: ProgTypeName, space: AddressSpace, input: SkbInput): SkbContext | TestRunRefusal {
+    const { data, ctx } = input;
+    if (input.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE || input.cpu !== 0) {
+      return new TestRunRefusal(Errno.EINVAL, 'flags/cpu');
+    }
+    const size = data.length;
+    if (size < ETH_HLEN || size > SKB_MAX_DATA) return new TestRunRefusal(Errno.EINVAL, `${size}-byte frame`);
+    if (ctx?.some((b, k) => k >= SK_BUFF_SIZE && b !== 0)) {
+      return new TestRunRefusal(Errno.E2BIG, 'ctx tail');
+    }
+    const inCtx = new Uint8Array(SK_BUFF_SIZE);
+    if (ctx !== undefined) inCtx.set(ctx.subarray(0, SK_BUFF_SIZE));
+    const cv = new DataView(inCtx.buffer);
+    const ifindex = cv.getUint32(SkBuff.ifindex!, true);
+    if (ifindex > 1 && !input.interfaces.has(ifindex))
+      return new TestRunRefusal(Errno.ENODEV, `no interface ${ifindex}`);
+    const protocol = ethProtocol(data);
+    // The kernel pulls the network header before running: a truncated IPv4/IPv6 header is refused.
+    if (protocol === ETH_P_IP && size - ETH_HLEN < 20)
+      return new TestRunRefusal(Errno.EINVAL, 'truncated IPv4 header');
+    if (protocol === ETH_P_IPV6 && size - ETH_HLEN < 40)
+      return new TestRunRefusal(Errno.EINVAL, 'truncated IPv6 header');
+    if (ctx !== undefined) {
+      const allowed = new Uint8Array(SK_BUFF_SIZE);
+      for (const [off, n] of CTX_IN_FIELDS) allowed.fill(1, off, off + n);
+      if (inCtx.some((b, k) => b !== 0 && !allowed[k]))
+        return new TestRunRefusal(Errno.EINVAL, '__sk_buff field not settable');
+      const wire = cv.getUint32(SkBuff.wire_len!, true);
+      const len = type === 'SOCKET_FILTER' ? size - ETH_HLEN : size;
+      if (wire !== 0 && (wire < len || wire > GSO_LEGACY_MAX_SIZE))
+        return new TestRunRefusal(Errno.EINVAL, 'wire_len');
+      if (cv.getUint32(SkBuff.gso_segs!, true) > GSO_MAX_SEGS)
+        return new TestRunRefusal(Errno.EINVAL, 'gso_segs');
+    }
+    const l2 = type !== 'SOCKET_FILTER';
+    const struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
+    const bufSize = SKB_HEADROOM + Math.ceil(size / 64) * 64 + SKB_SHARED_INFO_SIZE;
+    const frame = space.allocate(`${type} skb`, bufSize, { kind: 'packet' });
+    const s = new SkbContext(type, space, struct, frame, l2);
+    space.u8.set(data, frame.start + SKB_HEADROOM);
+    s.data = frame.start + SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
+    s.len = size - (l2 ? 0 : ETH_HLEN);
+    const u8 = space.u8;
+    u8.set(inCtx, struct.start);
+    const v = space.view;
+    const at = (f: string) => struct.start + SkBuff[f]!;
+    v.setUint32(at('pkt_type'), pktType(data), true);
+    // skb->protocol is big-endian; the field reads it as stored.
+    v.setUint32(at('protocol'), ((protocol & 0xff) << 8) | (protocol >> 8), true);
+    v.setUint32(at('ifindex'), Math.max(ifindex, 1), true);
+    // qdisc_skb_cb pkt_len: skb->len when ctx_in was converted (after a socket filter's pull);
+    // without a ctx the kernel skips the conversion and it stays 0.
+    if (ctx !== undefined && cv.getUint32(SkBuff.wire_len!, true) === 0)
+      v.setUint32(at('wire_len'), s.len, true);
+    s.sync();
+    return s;
+  }
+
+  /** Writes len and the packet pointers into __sk_buff (after a helper changed the skb). */
+  sync(): void {
+    const v = this.space.view;
+    const at = (f: string) => this.struct.start + SkBuff[f]!;
+    v.setUint32(at('len'), this.len, true);
+    const direct = this.l2; // bpf_compute_data_pointers only for direct-packet-access types
+    v.setUint32(at('data'), direct ? this.data : 0, true);
+    v.setUint32(at('data_end'), direct ? this.data + this.len : 0, true);
+    v.setUint32(at('data_meta'), direct ? this.data : 0, true);
+  }
+
+  /** data_out: the skb from the MAC header; socket filters get it back with the MAC header zeroed. */
+  output(): Uint8Array {
+    if (this.l2) return this.space.u8.slice(this.data, this.data + this.len);
+    const out = new Uint8Array(ETH_HLEN + this.len);
+    out.set(this.space.u8.subarray(this.data, this.data + this.len), ETH_HLEN);
+    return out;
+  }
+
+  /** ctx_out: ctx_in with the fields convert_skb_to___skb() reports. */
+  outputCtx(ctxIn: Uint8Array | undefined): Uint8Array {
+    const out = new Uint8Array(SK_BUFF_SIZE);
+    if (ctxIn !== undefined) out.set(ctxIn.subarray(0, SK_BUFF_SIZE));
+    const cur = this.space.u8.subarray(this.struct.start, this.struct.end);
+    for (const f of ['mark', 'priority', 'ingress_ifindex', 'ifindex', 'wire_len', 'gso_segs']) {
+      out.set(cur.subarray(SkBuff[f]!, SkBuff[f]! + 4), SkBuff[f]!);
+    }
+    out.set(cur.subarray(SkBuff.cb!, SkBuff.cb! + 20), SkBuff.cb!);
+    out.set(cur.subarray(SkBuff.tstamp!, SkBuff.tstamp! + 8), SkBuff.tstamp!);
+    out.set(cur.subarray(SkBuff.hwtstamp!, SkBuff.hwtstamp! + 8), SkBuff.hwtstamp!);
+    return out;
+  }
+
+  release(): void {
+    this.space.release(this.struct);
+    this.space.release(this.frame);
+  }
+}

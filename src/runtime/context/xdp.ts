@@ -1,0 +1,184 @@
+// The XDP context of a test run: a 4 KiB frame (PAGE_SIZE, as BPF_PROG_TEST_RUN allocates it)
+// with XDP_PACKET_HEADROOM before the data and the skb_shared_info tailroom after, plus
+// fragments for data past the linear part (multi-buffer XDP). `struct xdp_md` holds the real
+// addresses of data/data_end/data_meta, so program loads of them need no rewriting.
+// Input checks and sizes follow net/bpf/test_run.c (bpf_prog_test_run_xdp) as kernel 6.18 answers.
+
+import { NotSupportedError } from '../../errors.js';
+import { XDP_MD_SIZE, XdpMd } from '../../spec/context.js';
+import { Errno } from '../../spec/errno.js';
+import type { ProgTypeName } from '../../spec/prog-types.js';
+import type { AddressSpace, Region } from '../memory.js';
+import {
+  ETH_HLEN,
+  MAX_SKB_FRAGS,
+  PAGE_SIZE,
+  type ProgramContext,
+  SKB_SHARED_INFO_SIZE,
+  TestRunRefusal,
+} from './types.js';
+
+/** XDP_PACKET_HEADROOM (include/uapi/linux/bpf.h). */
+export const XDP_PACKET_HEADROOM = 256;
+/** sizeof(struct xdp_frame) on x86-64: the start of the headroom helpers never hand out. */
+export const XDP_FRAME_SIZE = 40;
+/** BPF_F_TEST_XDP_LIVE_FRAMES. */
+export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
+
+/** The interfaces a VM knows (ifindex -> rx queue count); the loopback device is ifindex 1. */
+export type Interfaces = ReadonlyMap<number, number>;
+export const LOOPBACK_ONLY: Interfaces = new Map([[1, 1]]);
+
+export interface XdpInput {
+  readonly data: Uint8Array;
+  /** ctx_in bytes (undefined: none; zeros when only ctx_out was asked for). */
+  readonly ctx: Uint8Array | undefined;
+  readonly flags: number;
+  readonly interfaces: Interfaces;
+}
+
+export class XdpContext implements ProgramContext {
+  readonly kind = 'xdp_md';
+  readonly type: ProgTypeName;
+  readonly struct: Region;
+  readonly frame: Region;
+  readonly space: AddressSpace;
+  /** Absolute addresses in the frame. */
+  dataMeta: number;
+  data: number;
+  dataEnd: number;
+  /** Bytes past the linear part, one page per fragment (the program reaches them by helper only). */
+  readonly frags: Uint8Array[];
+  ingressIfindex: number;
+  rxQueueIndex: number;
+
+  private constructor(type: ProgTypeName, space: AddressSpace, struct: Region, frame: Region) {
+    this.type = type;
+    this.space = space;
+    this.struct = struct;
+    this.frame = frame;
+    this.dataMeta = this.data = this.dataEnd = frame.start;
+    this.frags = [];
+    this.ingressIfindex = 1;
+    this.rxQueueIndex = 0;
+  }
+
+  /** Builds the frame for `input`, or returns the kernel's refusal. */
+  static create(type: ProgTypeName, space: AddressSpace, input: XdpInput): XdpContext | TestRunRefusal {
+    const { data, ctx } = input;
+    if (input.flags & BPF_F_TEST_XDP_LIVE_FRAMES) throw new NotSupportedError('BPF_F_TEST_XDP_LIVE_FRAMES');
+    if (input.flags !== 0) return new TestRunRefusal(Errno.EINVAL, `flags 0x${input.flags.toString(16)}`);
+    const size = data.length;
+    let meta = 0;
+    let linear = size;
+    let ingress = 1;
+    let queue = 0;
+    if (ctx !== undefined) {
+      const full = new Uint8Array(XDP_MD_SIZE);
+      full.set(ctx.subarray(0, XDP_MD_SIZE));
+      const v = new DataView(full.buffer);
+      const u32 = (off: number) => v.getUint32(off, true);
+      // bpf_ctx_init(): ctx_in bytes beyond the struct must be zero.
+      if (ctx.some((b, k) => k >= XDP_MD_SIZE && b !== 0)) return new TestRunRefusal(Errno.E2BIG, 'ctx tail');
+      meta = u32(XdpMd.data!);
+      linear = u32(XdpMd.data_end!);
+      // No user data before the metadata; data_end is the linear size (the rest goes to frags).
+      if (u32(XdpMd.data_meta!) !== 0 || linear > size || meta > linear) {
+        return new TestRunRefusal(Errno.EINVAL, 'xdp_md data/data_end/data_meta');
+      }
+      // Metadata: 4-byte multiples that leave room for struct xdp_frame in the headroom.
+      if (meta % 4 !== 0 || meta > XDP_PACKET_HEADROOM - XDP_FRAME_SIZE) {
+        return new TestRunRefusal(Errno.EINVAL, `metadata of ${meta} bytes`);
+      }
+      if (u32(XdpMd.egress_ifindex!) !== 0) return new TestRunRefusal(Errno.EINVAL, 'egress_ifindex');
+      ingress = u32(XdpMd.ingress_ifindex!);
+      queue = u32(XdpMd.rx_queue_index!);
+      if (ingress === 0 && queue !== 0)
+        return new TestRunRefusal(Errno.EINVAL, 'rx_queue_index without ifindex');
+      if (ingress !== 0) {
+        const queues = input.interfaces.get(ingress);
+        if (queues === undefined) return new TestRunRefusal(Errno.ENODEV, `no interface ${ingress}`);
+        if (queue >= queues) return new TestRunRefusal(Errno.EINVAL, `rx queue ${queue}`);
+      } else ingress = 1;
+    }
+    if (size < ETH_HLEN) return new TestRunRefusal(Errno.EINVAL, `${size}-byte frame`);
+    const headroom = XDP_PACKET_HEADROOM - meta;
+    const maxLinear = PAGE_SIZE - headroom - SKB_SHARED_INFO_SIZE;
+    linear = Math.min(linear, maxLinear);
+    const fragBytes = size - linear;
+    if (Math.ceil(fragBytes / PAGE_SIZE) > MAX_SKB_FRAGS)
+      return new TestRunRefusal(Errno.ENOMEM, 'too many frags');
+    const struct = space.allocate(`${type} xdp_md`, XDP_MD_SIZE, { kind: 'ctx' });
+    const frame = space.allocate(`${type} packet`, PAGE_SIZE, { kind: 'packet' });
+    const x = new XdpContext(type, space, struct, frame);
+    x.dataMeta = frame.start + headroom;
+    x.data = x.dataMeta + meta;
+    x.dataEnd = x.dataMeta + linear;
+    space.u8.set(data.subarray(0, linear), x.dataMeta);
+    for (let at = linear; at < size; at += PAGE_SIZE)
+      x.frags.push(data.slice(at, Math.min(size, at + PAGE_SIZE)));
+    x.ingressIfindex = ingress;
+    x.rxQueueIndex = queue;
+    x.sync();
+    return x;
+  }
+
+  /** data_hard_start: the frame's first byte. */
+  get hardStart(): number {
+    return this.frame.start;
+  }
+  /** xdp_data_hard_end(): the frame end minus the shared-info tailroom. */
+  get hardEnd(): number {
+    return this.frame.start + PAGE_SIZE - SKB_SHARED_INFO_SIZE;
+  }
+  get fragsSize(): number {
+    let n = 0;
+    for (const f of this.frags) n += f.length;
+    return n;
+  }
+  /** xdp_get_buff_len(): linear plus fragment bytes. */
+  get length(): number {
+    return this.dataEnd - this.data + this.fragsSize;
+  }
+
+  /** Writes the packet pointers into struct xdp_md (after a helper moved them). */
+  sync(): void {
+    const v = this.space.view;
+    const s = this.struct.start;
+    v.setUint32(s + XdpMd.data!, this.data, true);
+    v.setUint32(s + XdpMd.data_end!, this.dataEnd, true);
+    v.setUint32(s + XdpMd.data_meta!, this.dataMeta, true);
+    v.setUint32(s + XdpMd.ingress_ifindex!, this.ingressIfindex, true);
+    v.setUint32(s + XdpMd.rx_queue_index!, this.rxQueueIndex, true);
+    v.setUint32(s + XdpMd.egress_ifindex!, 0, true);
+  }
+
+  /** data_out: from data_meta to data_end, then the fragments. */
+  output(): Uint8Array {
+    const linear = this.space.u8.slice(this.dataMeta, this.dataEnd);
+    if (this.frags.length === 0) return linear;
+    const out = new Uint8Array(linear.length + this.fragsSize);
+    out.set(linear);
+    let at = linear.length;
+    for (const f of this.frags) {
+      out.set(f, at);
+      at += f.length;
+    }
+    return out;
+  }
+
+  /** ctx_out: xdp_convert_buff_to_md() offsets relative to data_meta; the rest as given. */
+  outputCtx(ctxIn: Uint8Array | undefined): Uint8Array {
+    const out = new Uint8Array(XDP_MD_SIZE);
+    if (ctxIn !== undefined) out.set(ctxIn.subarray(0, XDP_MD_SIZE));
+    const v = new DataView(out.buffer);
+    v.setUint32(XdpMd.data!, this.data - this.dataMeta, true);
+    v.setUint32(XdpMd.data_end!, this.dataEnd - this.dataMeta, true);
+    return out;
+  }
+
+  release(): void {
+    this.space.release(this.struct);
+    this.space.release(this.frame);
+  }
+}

@@ -1,0 +1,307 @@
+// loadCollection for the VM backend: a CollectionSpec becomes maps in one address space and
+// programs on an injected engine (runtime/ must not import interp/ or jit/; src/index.ts wires
+// the interpreter in as `load`). Loading refuses what the kernel's verifier would refuse and
+// tsbpf can see without one: helpers tsbpf lacks or the program type may not call, and
+// context accesses the type may not make. Symbolic map references resolve to map handles.
+
+import { ClosedError, LoadError, NotSupportedError, RuntimeFault, VerifierError } from '../../errors.js';
+import { classify, type Instruction, slots } from '../../isa/index.js';
+import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
+import { HELPER_PROTOS } from '../../spec/helper-protos.js';
+import { helperName } from '../../spec/helpers.js';
+import type { Collection } from '../backend.js';
+import { checkContextAccess } from '../context/check.js';
+import type { SkbContext } from '../context/skb.js';
+import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
+import type { Engine, EngineOptions } from '../engine.js';
+import type { Clock } from '../helper.js';
+import { RUNTIME_HELPERS } from '../helpers/index.js';
+import { ArrayMap } from '../maps/array.js';
+import { type BpfMap, u32Bytes } from '../maps/base.js';
+import { createMap } from '../maps/create.js';
+import { MapRegistry } from '../maps/registry.js';
+import { AddressSpace, type Region } from '../memory.js';
+import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
+import { VmMap } from './map.js';
+import { type ProgramHost, VmProgram } from './program.js';
+
+/** Makes the engine that runs one program (the Interpreter, the JIT, ...). */
+export type EngineFactory = (program: readonly Instruction[], options: EngineOptions) => Engine;
+
+export interface LoadCollectionOptions {
+  readonly engine: EngineFactory;
+  /** Virtual CPUs (per-CPU map values); default 2. */
+  readonly cpus?: number;
+  /** The CPU runs happen on (bpf_get_smp_processor_id, per-CPU values); default 0. */
+  readonly cpu?: number;
+  /** Instruction budget per program run (each tail call starts a new one). */
+  readonly budget?: number;
+  readonly clock?: Clock;
+  /** Seed of bpf_get_prandom_u32 (default: a fixed seed, so runs repeat). */
+  readonly seed?: number;
+  /** The source of bpf_get_prandom_u32 itself (overrides `seed`). */
+  readonly random?: () => number;
+  /** Interfaces that exist (ifindex -> rx queues) for ctx_in ifindex checks; default only lo (1). */
+  readonly interfaces?: Interfaces;
+  /** The address space to load into; a fresh one by default. */
+  readonly memory?: AddressSpace;
+}
+
+/** lddw src_reg values (uapi <linux/bpf.h>). */
+const BPF_PSEUDO_MAP_FD = 1;
+const BPF_PSEUDO_MAP_VALUE = 2;
+const BPF_PSEUDO_MAP_IDX = 5;
+const BPF_PSEUDO_MAP_IDX_VALUE = 6;
+
+export class VmCollection implements Collection, ProgramHost {
+  readonly spec: CollectionSpec;
+  readonly space: AddressSpace;
+  readonly registry: MapRegistry;
+  readonly interfaces: Interfaces;
+  /** Lines bpf_trace_printk wrote, oldest first (clear it at will). */
+  readonly trace: string[] = [];
+  readonly #programs = new Map<string, VmProgram>();
+  readonly #byId = new Map<number, VmProgram>();
+  readonly #maps = new Map<string, VmMap>();
+  readonly #env: VmEnv;
+  readonly #cpu: number;
+  #closed = false;
+
+  /** @internal use loadCollection(). */
+  constructor(spec: CollectionSpec, options: LoadCollectionOptions) {
+    this.spec = spec;
+    this.space = options.memory ?? new AddressSpace();
+    this.registry = new MapRegistry(this.space);
+    this.interfaces = options.interfaces ?? LOOPBACK_ONLY;
+    this.#cpu = options.cpu ?? 0;
+    this.#env = {
+      memory: this.space,
+      pc: 0,
+      exit: false,
+      maps: this.registry,
+      ctx: undefined as never, // set by execute() before every run
+      cpu: this.#cpu,
+      tailCall: { count: 0, target: undefined },
+      redirect: { ifindex: 0, map: undefined, flags: 0n },
+      trace: (line) => this.trace.push(line),
+      clock: options.clock ?? monotonicClock(),
+      random: options.random ?? seededRandom(options.seed ?? 1),
+    };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get programs(): ReadonlyMap<string, VmProgram> {
+    this.#check();
+    return this.#programs;
+  }
+
+  get maps(): ReadonlyMap<string, VmMap> {
+    this.#check();
+    return this.#maps;
+  }
+
+  /** The program named `name`, or a LoadError listing the names. */
+  program(name: string): VmProgram {
+    const p = this.programs.get(name);
+    if (p === undefined)
+      throw new LoadError(
+        'LOAD_ERROR',
+        `no program '${name}' (have ${[...this.#programs.keys()].join(', ')})`,
+      );
+    return p;
+  }
+
+  map(name: string): VmMap {
+    const m = this.maps.get(name);
+    if (m === undefined)
+      throw new LoadError('LOAD_ERROR', `no map '${name}' (have ${[...this.#maps.keys()].join(', ')})`);
+    return m;
+  }
+
+  /** Where the last bpf_redirect / bpf_redirect_map pointed (ifindex or map key, map id, flags). */
+  get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
+    return { ...this.#env.redirect };
+  }
+
+  /** @internal ProgramHost: one run with tail calls. */
+  execute(program: VmProgram, ctx: XdpContext | SkbContext): number {
+    const env = this.#env;
+    env.ctx = ctx;
+    env.tailCall.count = 0;
+    env.tailCall.target = undefined;
+    const r1 = BigInt(ctx.struct.start);
+    // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
+    const packet: Region | undefined =
+      ctx instanceof XdpContext
+        ? undefined
+        : {
+            name: 'skb data',
+            kind: 'packet',
+            start: ctx.data,
+            size: ctx.len,
+            end: ctx.data + ctx.len,
+            writable: false,
+          };
+    let current = program;
+    for (;;) {
+      const r = current.engine.run([r1], packet === undefined ? {} : { packet });
+      const target = env.tailCall.target;
+      if (target === undefined) return Number(r.r0 & 0xffffffffn);
+      env.tailCall.target = undefined;
+      const next = this.#byId.get(target);
+      if (next === undefined) throw new RuntimeFault(`bpf_tail_call: no program with id ${target}`, -1);
+      current = next;
+    }
+  }
+
+  /** @internal */
+  addMap(spec: MapSpec, map: BpfMap): void {
+    this.#maps.set(spec.name, new VmMap(spec, map));
+  }
+
+  /** @internal */
+  addProgram(spec: ProgramSpec, engine: (id: number) => Engine): void {
+    const id = this.#byId.size + 1;
+    const p = new VmProgram(spec, id, engine(id), this);
+    this.#programs.set(spec.name, p);
+    this.#byId.set(id, p);
+  }
+
+  /** @internal */
+  hasProgramId(id: number): boolean {
+    return this.#byId.has(id);
+  }
+
+  /** @internal */
+  get env(): VmEnv {
+    return this.#env;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const m of this.#maps.values()) m.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClosedError('collection');
+  }
+}
+
+/** Refuses helpers tsbpf lacks (NotSupportedError) and helpers the program type may not call. */
+function checkHelpers(p: ProgramSpec): void {
+  for (const i of p.instructions) {
+    const k = classify(i);
+    if (k.kind !== 'call' || k.target !== 'helper') continue;
+    const name = `helper ${helperName(i.imm)} (#${i.imm})`;
+    if (!RUNTIME_HELPERS.has(i.imm)) throw new NotSupportedError(name, `program '${p.name}'`);
+    const types = HELPER_PROTOS.get(i.imm)?.progTypes;
+    if (types !== undefined && !types.includes(p.type)) {
+      throw new VerifierError(
+        `program '${p.name}': ${p.type} programs may not call ${helperName(i.imm)}#${i.imm}`,
+        '',
+      );
+    }
+  }
+}
+
+/** The map references of a program's lddw instructions, by slot. */
+function lddwReferences(p: ProgramSpec): Map<number, Instruction> {
+  const out = new Map<number, Instruction>();
+  let slot = 0;
+  for (const i of p.instructions) {
+    if (classify(i).kind === 'lddw' && i.src !== 0) out.set(slot, i);
+    slot += slots(i);
+  }
+  return out;
+}
+
+function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, ordered: readonly BpfMap[]) {
+  const refs = lddwReferences(p);
+  return (pseudo: number, imm: number, hi: number, pc: number): bigint => {
+    const insn = refs.get(pc);
+    let map: BpfMap | undefined;
+    if (pseudo === BPF_PSEUDO_MAP_IDX || pseudo === BPF_PSEUDO_MAP_IDX_VALUE) map = ordered[imm];
+    else if (insn?.reference !== undefined) map = byName.get(insn.reference);
+    const where = `program '${p.name}' insn ${pc}`;
+    if (map === undefined) {
+      throw new LoadError(
+        'LOAD_ERROR',
+        `${where}: lddw (src ${pseudo}) names no map of the collection (${insn?.reference ?? imm})`,
+      );
+    }
+    if (pseudo === BPF_PSEUDO_MAP_FD || pseudo === BPF_PSEUDO_MAP_IDX)
+      return BigInt(c.registry.handleOf(map));
+    if (pseudo === BPF_PSEUDO_MAP_VALUE || pseudo === BPF_PSEUDO_MAP_IDX_VALUE) {
+      const off = pseudo === BPF_PSEUDO_MAP_VALUE && insn?.reference !== undefined ? hi : hi;
+      const addr = map instanceof ArrayMap ? map.directValueAddress(off) : -22;
+      if (addr < 0)
+        throw new LoadError('LOAD_ERROR', `${where}: no direct value access to map '${map.name}' at +${off}`);
+      return BigInt(addr);
+    }
+    throw new NotSupportedError(`lddw src_reg ${pseudo}`, where);
+  };
+}
+
+/** Loads `spec` into a VM: maps, then programs on `options.engine`, then prog-array and map-in-map slots. */
+export function loadCollection(spec: CollectionSpec, options: LoadCollectionOptions): VmCollection {
+  const c = new VmCollection(spec, options);
+  try {
+    const byName = new Map<string, BpfMap>();
+    const ordered: BpfMap[] = [];
+    const createOptions = {
+      cpus: options.cpus ?? 2,
+      registry: c.registry,
+      references: { program: (id: number) => c.hasProgramId(id) },
+    };
+    for (const m of spec.maps) {
+      const map = createMap(c.space, m, createOptions);
+      byName.set(m.name, map);
+      ordered.push(map);
+      c.addMap(m, map);
+      if (m.contents?.kind === 'data') {
+        const value = new Uint8Array(map.valueBufferSize);
+        value.set(m.contents.bytes.subarray(0, value.length));
+        map.update(u32Bytes(0), value);
+      }
+    }
+    const helpers = bindHelpers(RUNTIME_HELPERS, c.env);
+    for (const p of spec.programs) {
+      checkHelpers(p);
+      checkContextAccess(p.type, p.instructions);
+      const engineOptions = {
+        helpers,
+        memory: c.space,
+        resolveLddw: resolver(p, c, byName, ordered),
+        ...(options.budget === undefined ? {} : { budget: options.budget }),
+      };
+      c.addProgram(p, () => options.engine(p.instructions, engineOptions));
+    }
+    for (const m of spec.maps) {
+      const map = byName.get(m.name)!;
+      if (m.contents?.kind === 'programs') {
+        for (const s of m.contents.slots) {
+          map.update(u32Bytes(s.index), u32Bytes(c.program(s.program).id));
+        }
+      } else if (m.contents?.kind === 'maps') {
+        for (const s of m.contents.slots) {
+          const inner = byName.get(s.map);
+          if (inner === undefined)
+            throw new LoadError('LOAD_ERROR', `map '${m.name}' slot ${s.index}: no map '${s.map}'`);
+          map.update(u32Bytes(s.index), u32Bytes(c.registry.idOf(inner)));
+        }
+      }
+    }
+    return c;
+  } catch (e) {
+    c.close();
+    throw e;
+  }
+}

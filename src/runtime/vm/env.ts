@@ -1,0 +1,48 @@
+// The helper environment one VM collection shares across its runs, and the adapter that hands
+// it to runtime helpers from any engine: the engine's env supplies pc and takes `exit` back.
+// Default clock and random source live here too (both injectable through load options).
+
+import type { Mutable } from '../../isa/index.js';
+import type { Clock, HelperEnv, HelperFn, HelperTable, RuntimeEnv } from '../helper.js';
+import type { RuntimeHelperFn } from '../helpers/index.js';
+
+export type VmEnv = Mutable<RuntimeEnv>;
+
+/** Adapts runtime helpers (full env) to the engine contract (the engine's own env). */
+export function bindHelpers(helpers: ReadonlyMap<number, RuntimeHelperFn>, env: VmEnv): HelperTable {
+  const table = new Map<number, HelperFn>();
+  for (const [id, fn] of helpers) {
+    table.set(id, (e: HelperEnv, r1, r2, r3, r4, r5) => {
+      env.pc = e.pc;
+      env.memory = e.memory;
+      env.exit = false;
+      const r = fn(env, r1, r2, r3, r4, r5);
+      if (env.exit) e.exit = true;
+      return r;
+    });
+  }
+  return table;
+}
+
+declare const performance: { now(): number };
+
+/** Nanoseconds since the clock was made, from performance.now() (browser and Node alike). */
+export function monotonicClock(): Clock {
+  const t0 = performance.now();
+  // Start away from zero, as a booted machine's clock would be.
+  const base = 1_000_000_000n;
+  return { ns: () => base + BigInt(Math.round((performance.now() - t0) * 1e6)) };
+}
+
+/** xorshift32: a small deterministic source for bpf_get_prandom_u32 (the kernel's is not reproducible anyway). */
+export function seededRandom(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}

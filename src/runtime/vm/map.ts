@@ -1,0 +1,52 @@
+// A VM map as the backend-neutral API shows it (LoadedMap): bytes in and out with bpf(2)'s
+// errnos (MapError), over a runtime map in the collection's address space. `map` exposes the
+// runtime map itself (push/pop, batch ops, regions) for callers that need more.
+
+import { ClosedError } from '../../errors.js';
+import type { MapSpec } from '../../program/index.js';
+import type { LoadedMap } from '../backend.js';
+import type { BpfMap } from '../maps/base.js';
+
+export class VmMap implements LoadedMap {
+  readonly name: string;
+  readonly spec: MapSpec;
+  readonly #map: BpfMap;
+  #closed = false;
+
+  /** @internal made by loadCollection(). */
+  constructor(spec: MapSpec, map: BpfMap) {
+    this.name = spec.name;
+    this.spec = spec;
+    this.#map = map;
+  }
+
+  /** The runtime map (value addresses, push/pop/peek, batch operations). */
+  get map(): BpfMap {
+    if (this.#closed) throw new ClosedError(`map '${this.name}'`);
+    return this.#map;
+  }
+
+  /** Bytes of a value as lookup returns it (per-CPU maps: every CPU's, each padded to 8). */
+  get valueSize(): number {
+    return this.#map.valueBufferSize;
+  }
+
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    return this.map.lookup(key);
+  }
+  update(key: Uint8Array, value: Uint8Array, flags?: number): void {
+    this.map.update(key, value, flags);
+  }
+  delete(key: Uint8Array): void {
+    this.map.delete(key);
+  }
+  nextKey(key?: Uint8Array): Uint8Array | undefined {
+    return this.map.nextKey(key);
+  }
+
+  /** @internal */
+  close(): void {
+    this.#closed = true;
+    this.#map.close();
+  }
+}

@@ -1,0 +1,84 @@
+// A VM program as the backend-neutral API shows it (LoadedProgram): `run` is the VM's
+// BPF_PROG_TEST_RUN — it builds the context the kernel would (context/xdp.ts, context/skb.ts),
+// runs the program (following tail calls) `repeat` times, and reports retval, data_out and
+// ctx_out with the kernel's errnos as KernelError('BPF_PROG_TEST_RUN', errno).
+
+import { ClosedError, KernelError, NotSupportedError } from '../../errors.js';
+import type { ProgramSpec } from '../../program/index.js';
+import { ctxKind, ctxSize } from '../../spec/context.js';
+import { Errno, errnoName } from '../../spec/errno.js';
+import type { ProgTypeName } from '../../spec/prog-types.js';
+import type { LoadedProgram, TestRunInput, TestRunResult } from '../backend.js';
+import { SkbContext } from '../context/skb.js';
+import { TestRunRefusal } from '../context/types.js';
+import { type Interfaces, XdpContext } from '../context/xdp.js';
+import type { Engine } from '../engine.js';
+import type { AddressSpace } from '../memory.js';
+
+declare const performance: { now(): number };
+
+/** What a program needs of its collection to run. */
+export interface ProgramHost {
+  readonly space: AddressSpace;
+  readonly interfaces: Interfaces;
+  readonly closed: boolean;
+  /** Runs `program` once on `ctx` (tail calls included) and returns r0 as the kernel reports it. */
+  execute(program: VmProgram, ctx: XdpContext | SkbContext): number;
+}
+
+const refuse = (errno: number, reason: string): KernelError =>
+  new KernelError('BPF_PROG_TEST_RUN', errno, `${errnoName(errno)}: ${reason}`);
+
+export class VmProgram implements LoadedProgram {
+  readonly name: string;
+  readonly type: ProgTypeName;
+  readonly spec: ProgramSpec;
+  /** The program's id in its collection (what a PROG_ARRAY slot holds). */
+  readonly id: number;
+  readonly engine: Engine;
+  readonly #host: ProgramHost;
+
+  /** @internal made by loadCollection(). */
+  constructor(spec: ProgramSpec, id: number, engine: Engine, host: ProgramHost) {
+    this.name = spec.name;
+    this.type = spec.type;
+    this.spec = spec;
+    this.id = id;
+    this.engine = engine;
+    this.#host = host;
+  }
+
+  run(input: TestRunInput = {}): TestRunResult {
+    if (this.#host.closed) throw new ClosedError(`program '${this.name}'`);
+    const kind = ctxKind(this.type);
+    if (kind === undefined) throw new NotSupportedError(`BPF_PROG_TEST_RUN for ${this.type} programs`);
+    const data = input.data ?? new Uint8Array(0);
+    // The kernel builds a context when ctx_in or ctx_out is given (bpf_ctx_init); zeros without ctx_in.
+    const ctxOutSize = input.ctxSizeOut ?? input.ctx?.length ?? 0;
+    const ctxIn = input.ctx ?? (ctxOutSize > 0 ? new Uint8Array(ctxSize(kind)) : undefined);
+    const common = { data, ctx: ctxIn, flags: input.flags ?? 0, interfaces: this.#host.interfaces };
+    const c =
+      kind === 'xdp_md'
+        ? XdpContext.create(this.type, this.#host.space, common)
+        : SkbContext.create(this.type, this.#host.space, { ...common, cpu: input.cpu ?? 0 });
+    if (c instanceof TestRunRefusal) throw refuse(c.errno, c.reason);
+    try {
+      const repeat = Math.max(1, input.repeat ?? 1);
+      let retval = 0;
+      const t0 = performance.now();
+      for (let k = 0; k < repeat; k++) retval = this.#host.execute(this, c);
+      const duration = Math.round(((performance.now() - t0) * 1e6) / repeat);
+      const out = c.output();
+      if (input.dataSizeOut !== undefined && input.dataSizeOut > 0 && out.length > input.dataSizeOut) {
+        throw refuse(Errno.ENOSPC, `data_out of ${out.length} bytes in ${input.dataSizeOut}`);
+      }
+      const result = { retval, data: input.dataSizeOut === 0 ? new Uint8Array(0) : out, duration };
+      if (ctxIn === undefined || ctxOutSize === 0) return result;
+      if (ctxOutSize < ctxSize(kind))
+        throw refuse(Errno.ENOSPC, `ctx_out of ${ctxSize(kind)} bytes in ${ctxOutSize}`);
+      return { ...result, ctx: c.outputCtx(ctxIn) };
+    } finally {
+      c.release();
+    }
+  }
+}
