@@ -28,6 +28,11 @@ ${Object.values(COMMANDS)
 Run 'tsbpf COMMAND --help' for a command's options.`;
 
 export async function main(argv: string[]): Promise<number> {
+  // `tsbpf ... | head` closes the pipe early: stop quietly, as other command-line tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const json = argv.includes('--json') || argv.includes('-j');
   const args = argv.map((a) => (a === '-j' ? '--json' : a));
   const [name, ...rest] = args;

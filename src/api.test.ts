@@ -1,0 +1,33 @@
+// The README's library example, run as a test so the documentation stays true: a raw program
+// in the interpreter, and one example object on the VM and on the kernel backend.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { assemble, Interpreter, load, loadCollectionSpec, runWithMemory } from './index.js';
+import { bpfAvailability, loadCollection } from './kernel/index.js';
+
+const root = new URL('../../', import.meta.url);
+
+test('README: a raw program in the interpreter', () => {
+  const program = assemble('r0 = *(u32 *)(r1 + 0)\nr0 += 1\nexit');
+  assert.equal(runWithMemory(new Interpreter(program), Uint8Array.of(41, 0, 0, 0)).r0, 42n);
+});
+
+test('README: one object, both backends, the same answers', (t) => {
+  const spec = loadCollectionSpec(readFileSync(new URL('examples/xdp_count_array.v3.o', root)));
+  const packet = readFileSync(new URL('test/packets/ipv4_udp.bin', root));
+  const available = bpfAvailability();
+  const backends = available.ok ? [load, loadCollection] : [load];
+  if (!available.ok) t.diagnostic(`kernel backend skipped: ${available.reason}`);
+  const answers = backends.map((backend) => {
+    using coll = backend(spec);
+    const { retval, data } = coll.programs.get('xdp_count_array')!.run({ data: packet });
+    const udp = coll.maps.get('proto_stats')!.lookup(Uint8Array.of(17, 0, 0, 0))!;
+    return { retval, length: data.length, udp: [...udp] };
+  });
+  assert.equal(answers[0]!.retval, 2);
+  assert.equal(answers[0]!.length, packet.length);
+  assert.equal(answers[0]!.udp[0], 1, 'one UDP packet counted');
+  for (const a of answers) assert.deepEqual(a, answers[0]);
+});
