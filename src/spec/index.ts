@@ -3,6 +3,7 @@
 export * from './attach-types.js';
 export * from './commands.js';
 export * from './context.js';
+export * from './context-json.js';
 export * from './errno.js';
 export * from './helper-protos.js';
 export * from './helpers.js';

@@ -3,7 +3,14 @@
 // verdict, the output packets and what changed in the maps.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type LoadedProgram, type TestRunResult, verdictName } from '../../index.js';
+import {
+  ctxKind,
+  decodeCtx,
+  encodeCtx,
+  type LoadedProgram,
+  type TestRunResult,
+  verdictName,
+} from '../../index.js';
 import { isPcap, readPcap, writePcap } from '../../net/index.js';
 import { intOption, parse, UsageError } from '../args.js';
 import { parseHex, toHex } from '../hex.js';
@@ -19,7 +26,7 @@ import {
 } from '../loaded.js';
 import type { Output } from '../output.js';
 
-export const progUsage = `Usage: tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE]
+export const progUsage = `Usage: tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
                      [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
   the output packets and the map changes.`;
@@ -44,6 +51,21 @@ function chooseProgram(
 /** bpftool's ["0x01", "0x02"] as "0102", for text output. */
 function compact(bytes: string[] | undefined): string | undefined {
   return bytes?.map((b) => b.slice(2)).join('');
+}
+
+/** --ctx-in: a JSON object of field names (for the program type's struct), or raw bytes. */
+function ctxInput(bytes: Uint8Array, kind: ReturnType<typeof ctxKind>): Uint8Array {
+  const text = new TextDecoder().decode(bytes).trim();
+  if (!text.startsWith('{')) return bytes;
+  if (kind === undefined)
+    throw new UsageError('--ctx-in: this program type has no context struct tsbpf knows');
+  let fields: Record<string, unknown>;
+  try {
+    fields = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`--ctx-in: not JSON: ${(e as Error).message}`);
+  }
+  return encodeCtx(kind, fields);
 }
 
 function packetsFrom(values: Record<string, string | boolean | undefined>): Uint8Array[] {
@@ -71,13 +93,15 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(progUsage);
   const packets = packetsFrom(values);
-  const ctx = typeof values['ctx-in'] === 'string' ? readBytes(values['ctx-in']) : undefined;
   const repeat = intOption('repeat', values.repeat as string | undefined, 1);
   const backend = backendOption(values.backend);
   const coll = await loadObject(file, backend);
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
     const prog = chooseProgram(coll.programs, values.prog as string | undefined);
+    const kind = ctxKind(prog.type);
+    const ctx =
+      typeof values['ctx-in'] === 'string' ? ctxInput(readBytes(values['ctx-in']), kind) : undefined;
     const before = new Map<string, Entry[] | undefined>([...coll.maps].map(([n, m]) => [n, dumpMap(m)]));
     const runs: Record<string, unknown>[] = [];
     const outputs: Uint8Array[] = [];
@@ -100,7 +124,9 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
         retval: result.retval,
         verdict,
         data_out: toHex(result.data, ''),
-        ...(result.ctx === undefined ? {} : { ctx_out: toHex(result.ctx, '') }),
+        ...(result.ctx === undefined
+          ? {}
+          : { ctx_out: kind === undefined ? toHex(result.ctx, '') : decodeCtx(kind, result.ctx) }),
         duration_ns: result.duration,
       });
       const shape = changed ? `${result.data.length} bytes (changed)` : 'unchanged';
