@@ -160,3 +160,42 @@ test('map commands show, update and look up entries (kernel backend)', (t) => {
   assert.equal(bad.code, 1);
   assert.match(bad.err, /expected 4 bytes/);
 });
+
+test("the README's main job: an example object over the bundled packets on the VM", () => {
+  const r = tsbpf('prog', 'run', 'examples/xdp_parse.v3.o', '--data-in', 'test/packets/all.pcap');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /on the vm backend, 28 packet\(s\)/);
+  assert.match(r.out, /#0: 54 bytes -> XDP_PASS \(2\)/);
+  assert.match(r.out, /#16: 10 bytes -> error: .*EINVAL/);
+  assert.match(r.out, /#17: 26 bytes -> XDP_DROP \(1\)/);
+});
+
+test('prog run --ctx-in takes the context as JSON field names', () => {
+  const ctx = join(tmp, 'ctx.json');
+  writeFileSync(ctx, JSON.stringify({ ingress_ifindex: 1 }));
+  const j = JSON.parse(
+    tsbpf(
+      'prog',
+      'run',
+      'examples/xdp_parse.v3.o',
+      '--data-in',
+      'test/packets/ipv4_udp.bin',
+      '--ctx-in',
+      ctx,
+      '--json',
+    ).out,
+  );
+  assert.equal(j.runs[0].ctx_out.ingress_ifindex, 1);
+  writeFileSync(ctx, JSON.stringify({ no_such_field: 1 }));
+  const bad = tsbpf(
+    'prog',
+    'run',
+    'examples/xdp_parse.v3.o',
+    '--data-in',
+    'test/packets/ipv4_udp.bin',
+    '--ctx-in',
+    ctx,
+  );
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /no field 'no_such_field'/);
+});
