@@ -1,3 +1,4 @@
+// BTF parsing and queries against the fixture objects: every kind, both byte orders, .BTF.ext records.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

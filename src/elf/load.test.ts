@@ -1,3 +1,4 @@
+// loadCollectionSpec on the fixture and example objects: programs, maps, global data, calls, line info.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// The ELF reader: headers, sections, symbols and relocations, checked against llvm-readelf listings.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// The linker: subprograms appended once, call and function-pointer offsets fixed up.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoadError } from '../errors.js';

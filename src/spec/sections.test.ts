@@ -1,3 +1,4 @@
+// libbpf's section table: names to program and attach types, with libbpf's matching rules.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AttachType } from './attach-types.js';
