@@ -60,9 +60,9 @@ export class ArrayMap extends BpfMap {
     return this.closed ? [] : [this.#region];
   }
 
-  /** Address of entry `index` on `cpu` (no bounds check). */
+  /** Address of entry `index` on `cpu` (no bounds check); a shared array has one copy for all CPUs. */
   protected address(index: number, cpu: number): number {
-    return this.#region.start + index * this.entryStride + cpu * this.stride;
+    return this.#region.start + index * this.entryStride + (this.descriptor.percpu ? cpu * this.stride : 0);
   }
 
   override lookupAddress(key: Uint8Array, cpu = 0): number {

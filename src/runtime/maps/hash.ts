@@ -109,7 +109,8 @@ export class HashMap extends BpfMap {
     const slot = this.#index.get(keyString(key));
     if (slot === undefined || !this.#cpuOk(cpu)) return 0;
     this.touched(slot);
-    return this.pool.address(slot) + cpu * this.stride;
+    // Only per-CPU values are laid out per CPU; a shared value is the same on every CPU.
+    return this.pool.address(slot) + (this.descriptor.percpu ? cpu * this.stride : 0);
   }
 
   override updateElem(key: Uint8Array, value: Uint8Array, flags: number, cpu = 0): number {

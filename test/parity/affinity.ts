@@ -1,0 +1,59 @@
+// Pins the calling thread to one CPU (sched_setaffinity(2) through koffi) so that the kernel's
+// BPF_PROG_TEST_RUN, which runs XDP and skb programs on whatever CPU the caller is on (it
+// accepts no BPF_F_TEST_RUN_ON_CPU for them), touches a known per-CPU slot. Test support only.
+
+import koffi from 'koffi';
+
+/** Bytes of a cpu_set_t (glibc: 1024 bits). */
+const CPU_SET_BYTES = 128;
+
+interface Sched {
+  readonly setaffinity: (pid: number, size: number, mask: Uint8Array) => number;
+  readonly getaffinity: (pid: number, size: number, mask: Uint8Array) => number;
+  readonly getcpu: () => number;
+}
+
+let sched: Sched | undefined;
+function bind(): Sched {
+  if (sched !== undefined) return sched;
+  const lib = koffi.load('libc.so.6');
+  sched = {
+    setaffinity: lib.func('int sched_setaffinity(int pid, size_t size, void *mask)') as Sched['setaffinity'],
+    getaffinity: lib.func(
+      'int sched_getaffinity(int pid, size_t size, _Out_ void *mask)',
+    ) as Sched['getaffinity'],
+    getcpu: lib.func('int sched_getcpu()') as Sched['getcpu'],
+  };
+  return sched;
+}
+
+/** The CPUs the calling thread may run on now. */
+export function allowedCpus(): number[] {
+  const mask = new Uint8Array(CPU_SET_BYTES);
+  if (bind().getaffinity(0, CPU_SET_BYTES, mask) !== 0)
+    throw new Error(`sched_getaffinity: errno ${koffi.errno()}`);
+  const out: number[] = [];
+  for (let c = 0; c < CPU_SET_BYTES * 8; c++) if ((mask[c >> 3] ?? 0) & (1 << (c & 7))) out.push(c);
+  return out;
+}
+
+/** The CPU the calling thread runs on. */
+export function currentCpu(): number {
+  return bind().getcpu();
+}
+
+/**
+ * Restricts the calling thread (pid 0 = this thread, not the process) to `cpus` and returns a
+ * function that restores the previous mask.
+ */
+export function pinThread(cpus: readonly number[]): () => void {
+  const before = allowedCpus();
+  const set = (list: readonly number[]) => {
+    const mask = new Uint8Array(CPU_SET_BYTES);
+    for (const c of list) mask[c >> 3] |= 1 << (c & 7);
+    if (bind().setaffinity(0, CPU_SET_BYTES, mask) !== 0)
+      throw new Error(`sched_setaffinity(${list.join(',')}): errno ${koffi.errno()}`);
+  };
+  set(cpus);
+  return () => set(before);
+}
