@@ -5,7 +5,13 @@
 
 import type { Instruction } from '../../src/isa/index.js';
 import { op as O } from '../../src/isa/index.js';
-import { AddressSpace, type Engine, type EngineOptions, type Region } from '../../src/runtime/index.js';
+import {
+  AddressSpace,
+  type Engine,
+  type EngineOptions,
+  type Region,
+  type StepHook,
+} from '../../src/runtime/index.js';
 import {
   assemble,
   type GeneratedProgram,
@@ -25,7 +31,7 @@ export class EngineRunner {
   readonly value: Region = this.space.allocate('oracle', VALUE_BYTES, { kind: 'map' });
   constructor(private readonly make: EngineFactory) {}
 
-  run(p: GeneratedProgram): bigint[] {
+  run(p: GeneratedProgram, onStep?: StepHook): bigint[] {
     const start = this.value.start;
     this.space.u8.set(initialValue(p), start);
     const engine = this.make(assemble(p, FAKE_MAP_FD), {
@@ -34,9 +40,19 @@ export class EngineRunner {
         if (pseudo === O.BPF_PSEUDO_MAP_VALUE && imm === FAKE_MAP_FD) return BigInt(start + hi);
         throw new Error(`pc ${pc}: unexpected lddw pseudo source ${pseudo} imm ${imm}`);
       },
+      ...(onStep === undefined ? {} : { onStep }),
     });
     const r = engine.run();
     if (r.r0 !== 0n) throw new Error(`epilogue not reached: r0 = ${r.r0}`);
     return resultWords(this.space.u8.slice(start, start + RESULT_BYTES));
+  }
+
+  /** The slots a run of `p` executes (the numbering of the program the kernel gets too). */
+  executed(p: GeneratedProgram): Set<number> {
+    const slots = new Set<number>();
+    this.run(p, (pc) => {
+      slots.add(pc);
+    });
+    return slots;
   }
 }

@@ -50,3 +50,21 @@ export function withExplicitCmpxchgZext(p: GeneratedProgram): GeneratedProgram {
   });
   return { ...p, body };
 }
+
+/**
+ * Linux 6.18: the verifier's state pruning can miss a path that runs (e.g. precision is not
+ * carried from a fetching atomic back to the stack slot it read, so a state with a different
+ * slot value is pruned as equivalent). Instructions reached only on the missed path are then
+ * "dead" to the verifier, which removes them, and the kernel runs a different program.
+ * Recognised per program from the verifier log at level 2 (it prints every instruction it
+ * processes, and `N: safe` where it prunes): the run passed a slot where the verifier pruned,
+ * and afterwards executed slots the verifier never processed. Returns those slots, or [].
+ */
+export function executedButUnverified(log: string, executed: ReadonlySet<number>): number[] {
+  const visited = new Set<number>();
+  for (const m of log.matchAll(/^(\d+): \(/gm)) visited.add(Number(m[1]));
+  const pruned = [...log.matchAll(/^(?:from \d+ to )?(\d+): safe$/gm)].map((m) => Number(m[1]));
+  const firstPrune = Math.min(...pruned.filter((p) => executed.has(p)));
+  // Generated programs only jump forward, so what follows the prune point has a higher slot.
+  return [...executed].filter((s) => !visited.has(s) && s > firstPrune).sort((a, b) => a - b);
+}

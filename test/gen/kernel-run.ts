@@ -49,6 +49,17 @@ export class KernelRunner implements Disposable {
     return resultWords(this.map.lookup(KEY0)!);
   }
 
+  /** The verifier log of `p` at level 2 (every processed instruction), to diagnose a mismatch. */
+  verifierLog(p: GeneratedProgram): string {
+    using prog = loadProgram({
+      type: 'SOCKET_FILTER',
+      insns: assemble(p, this.map.fd),
+      name: 'oracle',
+      logLevel: 2,
+    });
+    return prog.log;
+  }
+
   /** The kernel's xlated instructions for `p` (loaded again, read, closed), to diagnose a mismatch. */
   xlated(p: GeneratedProgram): Uint8Array {
     using prog = loadProgram({ type: 'SOCKET_FILTER', insns: assemble(p, this.map.fd), name: 'oracle' });
