@@ -1,6 +1,8 @@
 // The public, browser-safe API of tsbpf (layer 6). Everything here runs without Node built-ins;
 // the Linux backend is the separate `tsbpf/kernel` entry (src/kernel/index.ts).
 export * from './asm/index.js';
+// BTF parsing, so a VM caller can hand load() a targetBtf for CO-RE (e.g. a vmlinux BTF file).
+export { type Btf, parseBtf } from './btf/index.js';
 export type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from './elf/index.js';
 export { loadCollectionSpec, readElf } from './elf/index.js';
 export * from './errors.js';

@@ -10,7 +10,7 @@ import type { Instruction, Mutable, SourceLine } from '../isa/instruction.js';
 import { slotTable } from '../isa/instruction.js';
 import * as O from '../isa/opcodes.js';
 import type { FunctionUnit } from '../program/link.js';
-import type { LineInfo } from '../program/types.js';
+import type { CoreRelocation, LineInfo } from '../program/types.js';
 import * as E from './constants.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './reader.js';
 
@@ -202,6 +202,12 @@ export function extractFunctions(
 
     const funcInfo = ext?.funcInfo.find((f) => f.section === s.name)?.records ?? [];
     const lines = [...(ext?.lineInfo.find((f) => f.section === s.name)?.records ?? [])];
+    const cores = ext?.coreRelos.find((f) => f.section === s.name)?.records ?? [];
+    for (const c of cores) {
+      if (c.insnOff % O.INSN_SIZE !== 0)
+        throw new LoadError('ELF_INVALID', `section .BTF.ext: misaligned CO-RE relocation in ${s.name}`);
+      indexOfSlot(c.insnOff / O.INSN_SIZE, `CO-RE relocation at offset ${c.insnOff}`);
+    }
     cs.functions.forEach((f, n) => {
       const startSlot = f.value / O.INSN_SIZE;
       const next = cs.functions[n + 1];
@@ -228,13 +234,26 @@ export function extractFunctions(
         if (l.text !== '') src.text = l.text;
         body[k]!.source = src;
       }
+      // CO-RE relocations stay symbolic (the target BTF is known only at load), slot-relative.
+      const coreRelocations: CoreRelocation[] = cores
+        .filter((c) => c.insnOff >= f.value && c.insnOff < endByte)
+        .map((c) => ({
+          insnOff: c.insnOff / O.INSN_SIZE - startSlot,
+          typeId: c.typeId,
+          access: c.access,
+          kind: c.kind,
+        }));
       body[0]!.symbol = f.name;
       const fi = funcInfo.find((r) => r.insnOff === f.value);
       if (units.has(f.name)) throw new LoadError('LOAD_ERROR', `function name '${f.name}' is defined twice`);
-      const unit: FunctionUnit =
-        fi === undefined
-          ? { name: f.name, sectionName: s.name, instructions: body, lineInfo }
-          : { name: f.name, sectionName: s.name, instructions: body, lineInfo, btfFunc: fi.typeId };
+      const unit: FunctionUnit = {
+        name: f.name,
+        sectionName: s.name,
+        instructions: body,
+        lineInfo,
+        ...(fi === undefined ? {} : { btfFunc: fi.typeId }),
+        ...(coreRelocations.length === 0 ? {} : { coreRelocations }),
+      };
       units.set(f.name, unit);
     });
   }

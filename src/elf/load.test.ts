@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { LoadError, NotSupportedError } from '../errors.js';
+import { LoadError } from '../errors.js';
 import { type Instruction, slots } from '../isa/instruction.js';
 import * as O from '../isa/opcodes.js';
 import type { CollectionSpec, ProgramSpec } from '../program/types.js';
@@ -246,14 +246,17 @@ test('global data: .data, .rodata, .bss and .data.* maps and variables (globals.
   assert.equal(spec.license, 'Dual MIT/GPL');
 });
 
-test('CO-RE relocations are refused with NotSupportedError naming the section', () => {
-  assert.throws(
-    () => load('core.o'),
-    (e: unknown) =>
-      e instanceof NotSupportedError &&
-      e.feature === 'CO-RE relocations' &&
-      /kprobe\/do_exit/.test(e.message),
-  );
+test('CO-RE relocations stay on the program as data, in slots of the linked program', () => {
+  const spec = load('core.o');
+  const p = programByName(spec, 'core_read')!;
+  // `r0 = *(u32 *)(r1 + 4)`: the offset of task_struct.tgid (member 1), left as compiled.
+  assert.equal(p.coreRelocations?.length, 1);
+  const { typeId, ...rest } = p.coreRelocations![0]!;
+  assert.deepEqual(rest, { insnOff: 0, access: '0:1', kind: 'FIELD_BYTE_OFFSET' });
+  assert.equal(spec.btf!.types[typeId]?.name, 'task_struct');
+  assert.equal(p.instructions[0]!.off, 4);
+  // Programs without any keep no empty list, so their specs stay as they were.
+  assert.ok(load('calls.o').programs.every((q) => !('coreRelocations' in q)));
 });
 
 test('relocation problems are LoadErrors naming the section', () => {

@@ -65,12 +65,6 @@ export function loadCollectionSpec(bytes: Uint8Array): CollectionSpec {
   for (const s of elf.sections) rejectUnsupported(s);
   const { btf, ext } = loadBtf(elf);
   const code = codeSections(elf);
-  const codeNames = new Set(code.map((c) => c.section.name));
-  for (const c of ext?.coreRelos ?? []) {
-    if (c.records.length > 0 && codeNames.has(c.section)) {
-      throw new NotSupportedError('CO-RE relocations', `section ${c.section}: ${c.records.length} records`);
-    }
-  }
 
   // Map definitions, by section, so relocations can find a map by (section, offset).
   const placed = new Map<number, PlacedMap[]>();
@@ -128,6 +122,8 @@ export function loadCollectionSpec(bytes: Uint8Array): CollectionSpec {
       };
       if (match?.def.attachType !== undefined) p.attachType = match.def.attachType;
       if (match?.target !== undefined) p.attachTo = match.target;
+      // Kept as data: resolving them needs the target's BTF, which only load() knows.
+      if (linked.coreRelocations.length > 0) p.coreRelocations = linked.coreRelocations;
       if (ver !== undefined) p.kernelVersion = ver;
       programs.push(p);
     }

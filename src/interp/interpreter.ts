@@ -3,7 +3,7 @@
 // sets r1-r5 and r10, and hands over to the loop in machine.ts. No verification happens here:
 // unsafe programs fault at the offending instruction instead.
 
-import { InvalidInstructionError } from '../errors.js';
+import { InvalidInstructionError, RuntimeFault } from '../errors.js';
 import { type Instruction, join64, split64 } from '../isa/index.js';
 import {
   AddressSpace,
@@ -11,11 +11,13 @@ import {
   type Engine,
   type EngineOptions,
   type HelperEnv,
+  type Region,
   type RegisterView,
   type RunOptions,
   type RunResult,
   type StepHook,
 } from '../runtime/index.js';
+import { FUNC_BASE, FUNC_HI, LDDW_TAIL, STEP_TRAP } from './codes.js';
 import { execute, REGS, type RunState } from './machine.js';
 import { type Decoded, predecode, withStepTraps } from './predecode.js';
 
@@ -67,6 +69,28 @@ export class Interpreter implements Engine {
   }
 
   run(args: readonly bigint[] = [], options: RunOptions = {}): RunResult {
+    return this.#execute(0, args, options);
+  }
+
+  /**
+   * Runs the BPF function that starts at `slot` (a callback of bpf_loop and friends) with r1-r5 =
+   * args on a fresh stack, as a nested run when a helper calls it, and returns its r0.
+   */
+  callFunction(slot: number, args: readonly bigint[] = [], options: RunOptions = {}): RunResult {
+    const code = this.#code.code;
+    const op = (k: number) => (code[k * 8] === STEP_TRAP ? code[k * 8 + 7] : code[k * 8]);
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.#code.slots || op(slot) === LDDW_TAIL) {
+      throw new RuntimeFault(`no function at slot ${slot} (0..${this.#code.slots - 1})`, -1);
+    }
+    return this.#execute(slot, args, options);
+  }
+
+  /** Stacks of finished callback runs, kept for the next callback until the outermost run ends. */
+  readonly #spareStacks: Region[] = [];
+  /** Runs of this engine in progress (callbacks nest inside a run). */
+  #active = 0;
+
+  #execute(entry: number, args: readonly bigint[], options: RunOptions): RunResult {
     if (args.length > 5) throw new RangeError(`at most 5 arguments (r1-r5), got ${args.length}`);
     const R = new Int32Array(22);
     args.forEach((v, k) => {
@@ -74,9 +98,19 @@ export class Interpreter implements Engine {
       R[2 * k + 2] = lo;
       R[2 * k + 3] = hi;
     });
-    const stack = this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
+    // A callback (bpf_loop may make millions) reuses a stack; the verifier guarantees a program
+    // never reads stack bytes it did not write, so the old contents do not matter.
+    const stack =
+      (entry !== 0 ? this.#spareStacks.pop() : undefined) ??
+      this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
     R[20] = stack.end;
-    const env: { memory: AddressSpace; pc: number } & HelperEnv = { memory: this.memory, pc: 0, exit: false };
+    this.#active++;
+    const env: { memory: AddressSpace; pc: number } & HelperEnv = {
+      memory: this.memory,
+      pc: 0,
+      exit: false,
+      callFunction: (fn, a) => this.#callback(fn, a, env.pc),
+    };
     const state: RunState = {
       space: this.memory,
       stack,
@@ -85,6 +119,7 @@ export class Interpreter implements Engine {
       regsView: new Registers(REGS),
       packet: options.packet,
       env,
+      entry,
       steps: 0,
       stoppedAt: undefined,
     };
@@ -92,11 +127,35 @@ export class Interpreter implements Engine {
     try {
       out = execute(this.#code, R, state);
     } finally {
-      this.memory.release(stack);
+      this.#active--;
+      if (entry !== 0) this.#spareStacks.push(stack);
+      else this.memory.release(stack);
+      if (this.#active === 0) {
+        for (const s of this.#spareStacks) this.memory.release(s);
+        this.#spareStacks.length = 0;
+      }
+    }
+    if (entry !== 0 && env.exit) {
+      throw new RuntimeFault('a helper ended the run inside a callback (bpf_tail_call?)', env.pc);
     }
     const r0 = join64(out[0]!, out[1]!);
     return state.stoppedAt === undefined
       ? { r0, steps: state.steps }
       : { r0, steps: state.steps, stoppedAt: state.stoppedAt };
+  }
+
+  /** HelperEnv.callFunction: `fn` is a function address (FUNC_BASE + 8 * slot, high half FUNC_HI). */
+  #callback(fn: bigint, args: readonly bigint[], pc: number): bigint {
+    const lo = Number(fn & 0xffffffffn);
+    const slot = (lo - FUNC_BASE) / 8;
+    if (fn >> 32n !== BigInt(FUNC_HI >>> 0) || lo < FUNC_BASE || !Number.isInteger(slot)) {
+      throw new RuntimeFault(`callback 0x${fn.toString(16)} is not a function address`, pc);
+    }
+    if (slot >= this.#code.slots) throw new RuntimeFault(`callback to slot ${slot}, outside the program`, pc);
+    const r = this.callFunction(slot, args);
+    if (r.stoppedAt !== undefined) {
+      throw new RuntimeFault(`the step hook stopped inside a callback (slot ${r.stoppedAt})`, pc);
+    }
+    return r.r0;
   }
 }

@@ -52,6 +52,8 @@ export interface RunState {
   readonly regsView: RegisterView;
   readonly packet: Region | undefined;
   readonly env: { pc: number } & HelperEnv;
+  /** The slot the run starts at (0; a callback's first slot for Engine.callFunction). */
+  readonly entry?: number;
   steps: number;
   stoppedAt: number | undefined;
 }
@@ -128,9 +130,9 @@ function loop(d: Decoded, st: RunState): void {
   const budget = st.budget;
   // Instructions before `start` (a word index) are counted in `acc`.
   let acc = 0;
-  let start = 0;
-  let pc = 0;
-  let op = C[0]!;
+  let pc = (st.entry ?? 0) * 8;
+  let start = pc;
+  let op = C[pc]!;
   let a = 0;
   let x = 0;
   let y = 0;

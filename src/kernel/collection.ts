@@ -3,6 +3,7 @@
 // slots. The KernelCollection owns every fd; it must stay open while tail calls are wanted (a
 // PROG_ARRAY is emptied when its last user-space fd closes). Attaching (links) is not here.
 
+import type { Btf } from '../btf/types.js';
 import {
   ClosedError,
   KernelError,
@@ -17,6 +18,7 @@ import { kernelObjName } from './attr.js';
 import { type KernelBtf, loadBtf } from './btf.js';
 import { BtfStringTable, programBtfInfo } from './btf-info.js';
 import { CollectionMap, CollectionProgram } from './collection-handles.js';
+import { explainingPoison, relocateForKernel } from './core.js';
 import type { KernelMap } from './map.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
 import { bindMapReferences } from './relocate.js';
@@ -35,6 +37,11 @@ export interface LoadCollectionOptions {
   readonly variables?: Readonly<Record<string, Uint8Array>>;
   /** false: load no BTF (maps without key/value types, programs without func/line info). */
   readonly btf?: boolean;
+  /**
+   * The BTF CO-RE relocations are resolved against (libbpf's btf_custom_path). Default: the
+   * running kernel's, /sys/kernel/btf/vmlinux, read only when some program has CO-RE relocations.
+   */
+  readonly targetBtf?: Btf;
 }
 
 export class KernelCollection implements Collection {
@@ -124,11 +131,15 @@ export class KernelCollection implements Collection {
 }
 
 /**
- * Loads `spec` into the kernel. Throws VerifierError (with the log, and source lines when BTF line
+ * Loads `input` into the kernel, after applying its CO-RE relocations (against `targetBtf` or
+ * the kernel's BTF; poisoned ones are listed in notes). Throws VerifierError (with the log, and source lines when BTF line
  * info was passed) if a program is refused, KernelError for refused maps, NotSupportedError for
  * programs of an unknown section type; whatever was created before a failure is closed again.
  */
-export function loadCollection(spec: CollectionSpec, options: LoadCollectionOptions = {}): KernelCollection {
+export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions = {}): KernelCollection {
+  // CO-RE first: the spec that is loaded (and kept as .spec) is the relocated one.
+  const core = relocateForKernel(input, options.targetBtf);
+  const spec = core.spec;
   const names = spec.maps.map((m) => m.name);
   for (const name of [
     ...Object.keys(options.mapReplacements ?? {}),
@@ -136,7 +147,7 @@ export function loadCollection(spec: CollectionSpec, options: LoadCollectionOpti
   ]) {
     if (!names.includes(name)) throw missing('map', name, names);
   }
-  const notes: string[] = [];
+  const notes: string[] = [...core.notes];
   const opened: { close(): void }[] = [];
   try {
     let btf: KernelBtf | undefined;
@@ -174,7 +185,9 @@ export function loadCollection(spec: CollectionSpec, options: LoadCollectionOpti
     const strings = btf === undefined || spec.btf === undefined ? undefined : new BtfStringTable(spec.btf);
     const programs = new Map<string, CollectionProgram>();
     for (const p of spec.programs) {
-      const kp = loadSpecProgram(p, spec, maps, options, notes, btf, strings);
+      const kp = explainingPoison(p.name, core.poisoned, () =>
+        loadSpecProgram(p, spec, maps, options, notes, btf, strings),
+      );
       const handle = new CollectionProgram(p, kp);
       opened.push(handle);
       programs.set(p.name, handle);

@@ -5,6 +5,7 @@ export { type Availability, bpfAvailability } from './available.js';
 export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js';
 export { KernelCollection, type LoadCollectionOptions, loadCollection } from './collection.js';
 export { CollectionMap, CollectionProgram } from './collection-handles.js';
+export { kernelBtf, VMLINUX_BTF } from './core.js';
 export { FdHandle } from './fd.js';
 export {
   BPF_ANY,

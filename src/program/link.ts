@@ -6,7 +6,7 @@
 import { LoadError } from '../errors.js';
 import { type Instruction, slots } from '../isa/instruction.js';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, OP_CALL, OP_LDDW } from '../isa/opcodes.js';
-import type { FuncInfo, LineInfo } from './types.js';
+import type { CoreRelocation, FuncInfo, LineInfo } from './types.js';
 
 export interface FunctionUnit {
   readonly name: string;
@@ -17,12 +17,15 @@ export interface FunctionUnit {
   readonly btfFunc?: number;
   /** Line info with insnOff in slots from the function's start. */
   readonly lineInfo: readonly LineInfo[];
+  /** CO-RE relocations with insnOff in slots from the function's start. */
+  readonly coreRelocations?: readonly CoreRelocation[];
 }
 
 export interface LinkedProgram {
   readonly instructions: readonly Instruction[];
   readonly funcInfo: readonly FuncInfo[];
   readonly lineInfo: readonly LineInfo[];
+  readonly coreRelocations: readonly CoreRelocation[];
 }
 
 /** True for instructions whose `reference` names a function rather than a map. */
@@ -63,10 +66,12 @@ export function linkProgram(entry: string, functions: ReadonlyMap<string, Functi
   const instructions: Instruction[] = [];
   const funcInfo: FuncInfo[] = [];
   const lineInfo: LineInfo[] = [];
+  const coreRelocations: CoreRelocation[] = [];
   for (const fn of order) {
     const base = start.get(fn.name)!;
     if (fn.btfFunc !== undefined) funcInfo.push({ insnOff: base, typeId: fn.btfFunc, name: fn.name });
     for (const l of fn.lineInfo) lineInfo.push({ ...l, insnOff: base + l.insnOff });
+    for (const c of fn.coreRelocations ?? []) coreRelocations.push({ ...c, insnOff: base + c.insnOff });
     let pc = base;
     fn.instructions.forEach((i, k) => {
       let out: Instruction = i;
@@ -76,5 +81,5 @@ export function linkProgram(entry: string, functions: ReadonlyMap<string, Functi
       pc += slots(i);
     });
   }
-  return { instructions, funcInfo, lineInfo };
+  return { instructions, funcInfo, lineInfo, coreRelocations };
 }

@@ -2,6 +2,7 @@
 // ProgramSpec, MapSpec, VariableSpec and CollectionSpec are produced by elf/ (from objects) and
 // could be built by hand or by asm/; backends turn them into live programs and maps at load time.
 
+import type { CoreReloKindName } from '../btf/ext.js';
 import type { Btf } from '../btf/types.js';
 import type { Instruction } from '../isa/instruction.js';
 import type { AttachTypeName } from '../spec/attach-types.js';
@@ -22,6 +23,18 @@ export interface LineInfo {
   readonly text: string;
   readonly line: number;
   readonly column: number;
+}
+
+/**
+ * A CO-RE relocation (bpf_core_relo, Documentation/bpf/llvm_reloc.rst) still to be applied:
+ * `insnOff` is the slot of its instruction in the linked program; typeId and access refer to
+ * CollectionSpec.btf. applyCoreRelocations (program/core-apply.ts) resolves them against a target BTF.
+ */
+export interface CoreRelocation {
+  readonly insnOff: number;
+  readonly typeId: number;
+  readonly access: string;
+  readonly kind: CoreReloKindName;
 }
 
 export interface ProgramSpec {
@@ -45,6 +58,11 @@ export interface ProgramSpec {
   readonly kernelVersion?: number;
   readonly funcInfo: readonly FuncInfo[];
   readonly lineInfo: readonly LineInfo[];
+  /**
+   * CO-RE relocations not yet applied (absent when there are none). The target BTF is the
+   * environment's, so they stay here until load: backends call applyCoreRelocations.
+   */
+  readonly coreRelocations?: readonly CoreRelocation[];
 }
 
 /** LIBBPF_PIN_NONE / LIBBPF_PIN_BY_NAME. */

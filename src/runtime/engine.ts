@@ -68,6 +68,12 @@ export interface Engine {
   readonly memory: AddressSpace;
   /** Runs from slot 0 with r1..r5 = args (missing ones 0) and r10 at the top of a fresh stack. */
   run(args?: readonly bigint[], options?: RunOptions): RunResult;
+  /**
+   * Runs the function that starts at `slot` (a BPF-to-BPF callee, e.g. a bpf_loop callback) with
+   * r1..r5 = args on a fresh stack; may be called from inside a helper (a nested run). Engines
+   * that have it also give their helpers HelperEnv.callFunction.
+   */
+  callFunction?(slot: number, args?: readonly bigint[], options?: RunOptions): RunResult;
 }
 
 export interface MemoryRunResult extends RunResult {

@@ -27,6 +27,58 @@ export interface RedirectState {
   flags: bigint;
 }
 
+/** The bpf_spin_lock the running program holds (one CPU, so at most one): the lock's address. */
+export interface SpinLockState {
+  held: number | undefined;
+}
+
+/**
+ * One route of the table bpf_fib_lookup consults (the embedder's FIB; the kernel's would be the
+ * netns routing table). `prefix` is 'a.b.c.d/len' or an IPv6 'x:y::z/len'; the longest prefix
+ * wins, then the lowest metric. `type` other than 'unicast' gives the matching
+ * BPF_FIB_LKUP_RET_* code (blackhole, unreachable, prohibit) as the kernel maps RTN_* types.
+ */
+export interface FibRoute {
+  readonly prefix: string;
+  /** Egress interface (params->ifindex on success). */
+  readonly ifindex: number;
+  /** Next hop; absent: the destination is on-link (its own neighbour entry is looked up). */
+  readonly gateway?: string;
+  readonly type?: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local';
+  /** Route MTU (RTAX_MTU); default the device MTU. */
+  readonly mtu?: number;
+  /** Route priority (params->rt_metric). */
+  readonly metric?: number;
+}
+
+/** A resolved neighbour (NUD_VALID): the MAC address of `address` on interface `ifindex`. */
+export interface FibNeighbour {
+  readonly ifindex: number;
+  readonly address: string;
+  /** 'aa:bb:cc:dd:ee:ff'. */
+  readonly mac: string;
+}
+
+/** A network device as bpf_fib_lookup sees it: its MAC (params->smac), MTU and forwarding switch. */
+export interface FibDevice {
+  readonly ifindex: number;
+  readonly mac?: string;
+  /** Default 1500. */
+  readonly mtu?: number;
+  /** net.ipv4.conf.<dev>.forwarding / net.ipv6.conf.<dev>.forwarding; default true. */
+  readonly forwarding?: boolean;
+}
+
+/**
+ * The routing state bpf_fib_lookup uses. Without one (the default) every interface exists with
+ * forwarding disabled, as in a fresh network namespace: lookups answer FWD_DISABLED.
+ */
+export interface FibTable {
+  readonly devices: readonly FibDevice[];
+  readonly routes: readonly FibRoute[];
+  readonly neighbours: readonly FibNeighbour[];
+}
+
 /**
  * What a helper sees of the machine during a call. Engines create one per run with `memory`,
  * `pc` and `exit`; a loaded collection (runtime/vm/) hands its helpers the full set below
@@ -41,6 +93,12 @@ export interface HelperEnv {
    * helper of uBPF's conformance plugin; tail calls will take the same path out).
    */
   exit: boolean;
+  /**
+   * Runs the program's function at address `fn` (what `lddw rX, func` loaded: a callback of
+   * bpf_loop or bpf_for_each_map_elem) with r1..r5 = args and returns its r0. Set by engines that
+   * support nested calls (Engine.callFunction).
+   */
+  callFunction?: ((fn: bigint, args: readonly bigint[]) => bigint) | undefined;
   /** Maps by handle address: r1 of a map helper is what `lddw rX, map` loaded. */
   readonly maps?: MapRegistry;
   /** The program context of this run (xdp_md or __sk_buff and its packet). */
@@ -54,10 +112,14 @@ export interface HelperEnv {
   readonly clock?: Clock;
   /** A 32-bit random number (bpf_get_prandom_u32). */
   readonly random?: () => number;
+  readonly spinLock?: SpinLockState;
+  /** The routing table of bpf_fib_lookup (undefined in a RuntimeEnv: forwarding disabled). */
+  readonly fib?: FibTable | undefined;
 }
 
 /** The env a collection's helpers get: every optional service present. */
-export type RuntimeEnv = HelperEnv & Required<Omit<HelperEnv, 'memory' | 'pc' | 'exit'>>;
+export type RuntimeEnv = HelperEnv &
+  Required<Omit<HelperEnv, 'memory' | 'pc' | 'exit' | 'callFunction' | 'fib'>>;
 
 /** A helper: r1-r5 in, r0 out, all as unsigned 64-bit bigints. May throw a TsbpfError. */
 export type HelperFn = (env: HelperEnv, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;

@@ -15,9 +15,13 @@ export type HelperArgKind =
   | 'mem' // ARG_PTR_TO_MEM (read)
   | 'uninit-mem' // ARG_PTR_TO_UNINIT_MEM (written)
   | 'size' // ARG_CONST_SIZE(_OR_ZERO)
+  | 'func' // ARG_PTR_TO_FUNC (a callback: lddw src_reg 4)
+  | 'ringbuf-mem' // ARG_PTR_TO_RINGBUF_MEM (a record from bpf_ringbuf_reserve)
+  | 'spin-lock' // ARG_PTR_TO_SPIN_LOCK (a struct bpf_spin_lock in a map value)
+  | 'stack-or-null' // ARG_PTR_TO_STACK_OR_NULL (a callback context)
   | 'anything'; // ARG_ANYTHING (a scalar)
 
-export type HelperRetKind = 'integer' | 'map-value-or-null' | 'void';
+export type HelperRetKind = 'integer' | 'map-value-or-null' | 'ringbuf-mem-or-null' | 'void';
 
 export interface HelperProto {
   readonly args: readonly HelperArgKind[];
@@ -28,6 +32,9 @@ export interface HelperProto {
 
 const TC: readonly ProgTypeName[] = ['SCHED_CLS', 'SCHED_ACT'];
 const XDP: readonly ProgTypeName[] = ['XDP'];
+/** bpf_fib_lookup: XDP and tc (tc_cls_act_func_proto, xdp_func_proto). */
+const XDP_TC: readonly ProgTypeName[] = [...TC, 'XDP'];
+const CSUM_ARGS: readonly HelperArgKind[] = ['ctx', 'anything', 'anything', 'anything', 'anything'];
 
 /** By helper id (enum bpf_func_id). */
 export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, HelperProto>([
@@ -39,21 +46,46 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [7, { args: [], ret: 'integer' }], // get_prandom_u32
   [8, { args: [], ret: 'integer' }], // get_smp_processor_id
   [9, { args: ['ctx', 'anything', 'mem', 'size', 'anything'], ret: 'integer', progTypes: TC }], // skb_store_bytes
+  [10, { args: CSUM_ARGS, ret: 'integer', progTypes: TC }], // l3_csum_replace
+  [11, { args: CSUM_ARGS, ret: 'integer', progTypes: TC }], // l4_csum_replace
   [12, { args: ['ctx', 'map', 'anything'], ret: 'void' }], // tail_call
+  [18, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_vlan_push
+  [19, { args: ['ctx'], ret: 'integer', progTypes: TC }], // skb_vlan_pop
   [23, { args: ['anything', 'anything'], ret: 'integer', progTypes: [...TC, 'XDP'] }], // redirect
   [
     26, // skb_load_bytes
     { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: ['SOCKET_FILTER', ...TC] },
   ],
+  [28, { args: ['mem', 'size', 'mem', 'size', 'anything'], ret: 'integer' }], // csum_diff
+  [31, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_change_proto
+  [34, { args: ['ctx'], ret: 'integer', progTypes: TC }], // get_hash_recalc
+  [38, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_change_tail
+  [39, { args: ['ctx', 'anything'], ret: 'integer', progTypes: TC }], // skb_pull_data
+  [40, { args: ['ctx', 'anything'], ret: 'integer', progTypes: TC }], // csum_update
+  [41, { args: ['ctx'], ret: 'integer', progTypes: TC }], // set_hash_invalid
+  [43, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_change_head
   [44, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_head
+  [48, { args: ['ctx', 'anything'], ret: 'integer', progTypes: TC }], // set_hash
+  [50, { args: ['ctx', 'anything', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_adjust_room
   [51, { args: ['map', 'anything', 'anything'], ret: 'integer', progTypes: XDP }], // redirect_map
   [54, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_meta
   [65, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_tail
+  [69, { args: ['ctx', 'uninit-mem', 'size', 'anything'], ret: 'integer', progTypes: XDP_TC }], // fib_lookup
   [87, { args: ['map', 'value', 'anything'], ret: 'integer' }], // map_push_elem
   [88, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_pop_elem
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
+  [93, { args: ['spin-lock'], ret: 'void' }], // spin_lock
+  [94, { args: ['spin-lock'], ret: 'void' }], // spin_unlock
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
+  [130, { args: ['map', 'mem', 'size', 'anything'], ret: 'integer' }], // ringbuf_output
+  [131, { args: ['map', 'anything', 'anything'], ret: 'ringbuf-mem-or-null' }], // ringbuf_reserve
+  [132, { args: ['ringbuf-mem', 'anything'], ret: 'void' }], // ringbuf_submit
+  [133, { args: ['ringbuf-mem', 'anything'], ret: 'void' }], // ringbuf_discard
+  [134, { args: ['map', 'anything'], ret: 'integer' }], // ringbuf_query
+  [135, { args: ['ctx', 'anything'], ret: 'integer', progTypes: TC }], // csum_level
   [160, { args: [], ret: 'integer' }], // ktime_get_coarse_ns
+  [164, { args: ['map', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // for_each_map_elem
+  [181, { args: ['anything', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // loop
   [188, { args: ['ctx'], ret: 'integer', progTypes: XDP }], // xdp_get_buff_len
   [189, { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_load_bytes
   [190, { args: ['ctx', 'anything', 'mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_store_bytes

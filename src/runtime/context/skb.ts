@@ -71,7 +71,8 @@ export class SkbContext implements ProgramContext {
   readonly kind = '__sk_buff';
   readonly type: ProgTypeName;
   readonly struct: Region;
-  readonly frame: Region;
+  /** The skb's buffer (head); replaced by expand() when a helper needs more room. */
+  frame: Region;
   readonly space: AddressSpace;
   /** skb->data (absolute) and skb->len; the skb is linear. */
   data: number;
@@ -145,6 +146,31 @@ export class SkbContext implements ProgramContext {
       v.setUint32(at('wire_len'), s.len, true);
     s.sync();
     return s;
+  }
+
+  /** Bytes between the buffer's start and skb->data (skb_headroom). */
+  get headroom(): number {
+    return this.data - this.frame.start;
+  }
+
+  /** Bytes after the data before the shared-info tailroom (skb_tailroom). */
+  get tailroom(): number {
+    return this.frame.end - SKB_SHARED_INFO_SIZE - (this.data + this.len);
+  }
+
+  /**
+   * pskb_expand_head(): moves the data into a new buffer with at least `head` bytes of headroom
+   * and `tail` of tailroom (the old buffer is unmapped, as the kernel frees it). Callers sync().
+   */
+  expand(head: number, tail: number): void {
+    const h = Math.max(head, this.headroom);
+    const t = Math.max(tail, this.tailroom);
+    const size = h + Math.ceil((this.len + t) / 64) * 64 + SKB_SHARED_INFO_SIZE;
+    const frame = this.space.allocate(`${this.type} skb`, size, { kind: 'packet' });
+    this.space.u8.copyWithin(frame.start + h, this.data, this.data + this.len);
+    this.space.release(this.frame);
+    this.frame = frame;
+    this.data = frame.start + h;
   }
 
   /** Writes len and the packet pointers into __sk_buff (after a helper changed the skb). */

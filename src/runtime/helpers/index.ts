@@ -1,10 +1,19 @@
 // The runtime's helper table: every implemented helper by id, gathered from the group files
-// (maps, tail calls, time, redirect, XDP, skb, trace). A new group is a new file whose list is
+// (maps, tail calls, time, redirect, XDP, skb, checksums, VLAN, skb room, flow hash, FIB,
+// callbacks, ring buffer, spin locks, trace). A new group is a new file whose list is
 // added to GROUPS; prototypes and program-type rules are in spec/helper-protos.ts.
 
+import { callbackHelpers } from './callbacks.js';
+import { checksumHelpers } from './checksum.js';
+import { fibHelpers } from './fib.js';
 import { mapHelpers } from './maps.js';
 import { redirectHelpers } from './redirect.js';
+import { ringbufHelpers } from './ringbuf.js';
 import { skbHelpers } from './skb.js';
+import { hashHelpers } from './skb-hash.js';
+import { roomHelpers } from './skb-room.js';
+import { vlanHelpers } from './skb-vlan.js';
+import { spinLockHelpers } from './spin-lock.js';
 import { tailCallHelpers } from './tail-call.js';
 import { timeHelpers } from './time.js';
 import { traceHelpers } from './trace.js';
@@ -18,6 +27,14 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   redirectHelpers,
   xdpHelpers,
   skbHelpers,
+  checksumHelpers,
+  vlanHelpers,
+  roomHelpers,
+  hashHelpers,
+  fibHelpers,
+  callbackHelpers,
+  ringbufHelpers,
+  spinLockHelpers,
   traceHelpers,
 ];
 
@@ -35,6 +52,9 @@ function build(): ReadonlyMap<number, RuntimeHelperFn> {
 /** Implemented helpers by id (enum bpf_func_id). */
 export const RUNTIME_HELPERS: ReadonlyMap<number, RuntimeHelperFn> = build();
 
+export { BPF_MAX_LOOPS } from './callbacks.js';
+export { BPF_FIB_LKUP_RET, parseAddress } from './fib.js';
 export { formatPrintk } from './printk-format.js';
+export { BPF_SKB_MAX_LEN } from './skb-room.js';
 export { MAX_TAIL_CALL_CNT } from './tail-call.js';
 export type { HelperImpl, RuntimeHelperFn } from './types.js';

@@ -2,8 +2,8 @@
 // skb->data: the MAC header for TC, the network header for socket filters. Errnos from
 // net/core/filter.c: a range past skb->len is -EFAULT (load clears the buffer first).
 
-import { SkBuff } from '../../spec/context.js';
 import { Errno } from '../../spec/errno.js';
+import { clearHash } from './skb-state.js';
 import { type HelperImpl, neg, skbArg, u32 } from './types.js';
 
 const INT_MAX = 0x7fffffff;
@@ -37,7 +37,7 @@ export const skbHelpers: readonly HelperImpl[] = [
       if (off > INT_MAX || off + len > s.len) return neg(Errno.EFAULT);
       env.memory.u8.set(from, s.data + off);
       // skb->csum only matters with CHECKSUM_COMPLETE, which tsbpf's skbs never carry.
-      if (r5 & BPF_F_INVALIDATE_HASH) env.memory.view.setUint32(s.struct.start + SkBuff.hash!, 0, true);
+      if (r5 & BPF_F_INVALIDATE_HASH) clearHash(s);
       return 0n;
     },
   },

@@ -4,9 +4,15 @@
 // tsbpf can see without one: helpers tsbpf lacks or the program type may not call, and
 // context accesses the type may not make. Symbolic map references resolve to map handles.
 
+import type { Btf } from '../../btf/types.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault, VerifierError } from '../../errors.js';
 import { classify, type Instruction, slots } from '../../isa/index.js';
-import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
+import {
+  CORE_POISON_HELPER,
+  type CollectionSpec,
+  type MapSpec,
+  type ProgramSpec,
+} from '../../program/index.js';
 import { HELPER_PROTOS } from '../../spec/helper-protos.js';
 import { helperName } from '../../spec/helpers.js';
 import type { Collection } from '../backend.js';
@@ -14,13 +20,14 @@ import { checkContextAccess } from '../context/check.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
-import type { Clock } from '../helper.js';
+import type { Clock, FibTable } from '../helper.js';
 import { RUNTIME_HELPERS } from '../helpers/index.js';
 import { ArrayMap } from '../maps/array.js';
 import { type BpfMap, u32Bytes } from '../maps/base.js';
 import { createMap } from '../maps/create.js';
 import { MapRegistry } from '../maps/registry.js';
 import { AddressSpace, type Region } from '../memory.js';
+import { relocateForVm } from './core.js';
 import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
 import { VmMap } from './map.js';
 import { type ProgramHost, VmProgram } from './program.js';
@@ -45,6 +52,14 @@ export interface LoadCollectionOptions {
   readonly interfaces?: Interfaces;
   /** The address space to load into; a fresh one by default. */
   readonly memory?: AddressSpace;
+  /** The routing table bpf_fib_lookup consults (default: none, forwarding disabled). */
+  readonly fib?: FibTable;
+  /**
+   * The BTF CO-RE relocations are resolved against: `parseBtf(bytes)` of a vmlinux BTF file, or
+   * `kernelBtf()` from tsbpf/kernel for this machine's. Default: the object's own BTF (the layout
+   * it was compiled for).
+   */
+  readonly targetBtf?: Btf;
 }
 
 /** lddw src_reg values (uapi <linux/bpf.h>). */
@@ -86,6 +101,8 @@ export class VmCollection implements Collection, ProgramHost {
       trace: (line) => this.trace.push(line),
       clock: options.clock ?? monotonicClock(),
       random: options.random ?? seededRandom(options.seed ?? 1),
+      spinLock: { held: undefined },
+      fib: options.fib,
     };
   }
 
@@ -132,6 +149,7 @@ export class VmCollection implements Collection, ProgramHost {
     env.ctx = ctx;
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
+    env.spinLock.held = undefined;
     const r1 = BigInt(ctx.struct.start);
     // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
     const packet: Region | undefined =
@@ -148,6 +166,10 @@ export class VmCollection implements Collection, ProgramHost {
     let current = program;
     for (;;) {
       const r = current.engine.run([r1], packet === undefined ? {} : { packet });
+      // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
+      if (env.spinLock.held !== undefined) {
+        throw new RuntimeFault(`program '${current.name}' exited holding a bpf_spin_lock`, -1);
+      }
       const target = env.tailCall.target;
       if (target === undefined) return Number(r.r0 & 0xffffffffn);
       env.tailCall.target = undefined;
@@ -200,6 +222,8 @@ function checkHelpers(p: ProgramSpec): void {
   for (const i of p.instructions) {
     const k = classify(i);
     if (k.kind !== 'call' || k.target !== 'helper') continue;
+    // A failed CO-RE relocation: fine where unreachable (guarded); a run that reaches it fails.
+    if (i.imm === CORE_POISON_HELPER) continue;
     const name = `helper ${helperName(i.imm)} (#${i.imm})`;
     if (!RUNTIME_HELPERS.has(i.imm)) throw new NotSupportedError(name, `program '${p.name}'`);
     const types = HELPER_PROTOS.get(i.imm)?.progTypes;
@@ -250,8 +274,12 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
   };
 }
 
-/** Loads `spec` into a VM: maps, then programs on `options.engine`, then prog-array and map-in-map slots. */
-export function loadCollection(spec: CollectionSpec, options: LoadCollectionOptions): VmCollection {
+/**
+ * Loads `input` into a VM, after applying its CO-RE relocations (see `targetBtf`): maps, then
+ * programs on `options.engine`, then prog-array and map-in-map slots.
+ */
+export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions): VmCollection {
+  const spec = relocateForVm(input, options.targetBtf).spec;
   const c = new VmCollection(spec, options);
   try {
     const byName = new Map<string, BpfMap>();

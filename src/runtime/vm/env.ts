@@ -16,6 +16,7 @@ export function bindHelpers(helpers: ReadonlyMap<number, RuntimeHelperFn>, env: 
       env.pc = e.pc;
       env.memory = e.memory;
       env.exit = false;
+      env.callFunction = e.callFunction;
       const r = fn(env, r1, r2, r3, r4, r5);
       if (env.exit) e.exit = true;
       return r;
