@@ -2,11 +2,11 @@
 // faults for falling off the end and for bad jumps, and the legacy LD_ABS/LD_IND packet loads.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BudgetExceededError, RuntimeFault } from '../errors.js';
+import { BudgetExceededError, ClosedError, RuntimeFault } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { AddressSpace } from '../runtime/index.js';
 import { Interpreter } from './index.js';
-import { alu64, exit, ja, jmp, ld64, ldabs, ldind, mov } from './test-builders.js';
+import { alu64, exit, ja, jmp, ld64, ldabs, ldind, ldx, mov, stx } from './test-builders.js';
 
 const loop = [
   mov('r0', 0),
@@ -123,4 +123,18 @@ test('run arguments land in r1-r5 and r0 is unsigned 64-bit', () => {
   const vm = new Interpreter([mov('r0', 'r5'), alu64('sub', 'r0', 'r1'), exit()]);
   assert.equal(vm.run([1n, 0n, 0n, 0n, 0n]).r0, (1n << 64n) - 1n);
   assert.throws(() => vm.run([1n, 2n, 3n, 4n, 5n, 6n]), RangeError);
+});
+
+test('each run starts on a zeroed stack, and close() unmaps it', () => {
+  const space = new AddressSpace();
+  // Reads fp-8 into r0, then leaves 0x2a there for a later run to find (it must not).
+  const vm = new Interpreter([ldx(8, 'r0', 'r10', -8), mov('r1', 42), stx(8, 'r10', -8, 'r1'), exit()], {
+    memory: space,
+  });
+  assert.equal(vm.run().r0, 0n);
+  assert.equal(vm.run().r0, 0n);
+  const mapped = space.regions.length;
+  vm.close();
+  assert.equal(space.regions.length, mapped - 1);
+  assert.throws(() => vm.run(), ClosedError);
 });

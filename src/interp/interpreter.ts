@@ -3,7 +3,7 @@
 // sets r1-r5 and r10, and hands over to the loop in machine.ts. No verification happens here:
 // unsafe programs fault at the offending instruction instead.
 
-import { InvalidInstructionError, RuntimeFault } from '../errors.js';
+import { ClosedError, InvalidInstructionError, RuntimeFault } from '../errors.js';
 import { type Instruction, join64, split64 } from '../isa/index.js';
 import {
   AddressSpace,
@@ -90,19 +90,34 @@ export class Interpreter implements Engine {
   /** Runs of this engine in progress (callbacks nest inside a run). */
   #active = 0;
 
+  /** The stack of outermost runs, mapped on first use and kept until close(). */
+  #mainStack: Region | undefined;
+  /** Initial registers of a run (r1-r5, r10), reused. */
+  readonly #init = new Int32Array(22);
+  readonly #regsView = new Registers(REGS);
+
   #execute(entry: number, args: readonly bigint[], options: RunOptions): RunResult {
     if (args.length > 5) throw new RangeError(`at most 5 arguments (r1-r5), got ${args.length}`);
-    const R = new Int32Array(22);
-    args.forEach((v, k) => {
-      const [lo, hi] = split64(v);
+    if (this.#closed) throw new ClosedError('interpreter');
+    const outermost = this.#active === 0;
+    // Outermost runs reuse one stack, zeroed so that a run never sees an earlier run's bytes.
+    // A callback (bpf_loop may make millions) reuses a spare stack without zeroing: the
+    // verifier guarantees a program never reads stack bytes it did not write.
+    let stack: Region;
+    if (outermost && entry === 0) {
+      this.#mainStack ??= this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
+      stack = this.#mainStack;
+      this.memory.u8.fill(0, stack.start, stack.end);
+    } else {
+      stack =
+        this.#spareStacks.pop() ?? this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
+    }
+    const R = outermost ? this.#init.fill(0) : new Int32Array(22);
+    for (let k = 0; k < args.length; k++) {
+      const [lo, hi] = split64(args[k]!);
       R[2 * k + 2] = lo;
       R[2 * k + 3] = hi;
-    });
-    // A callback (bpf_loop may make millions) reuses a stack; the verifier guarantees a program
-    // never reads stack bytes it did not write, so the old contents do not matter.
-    const stack =
-      (entry !== 0 ? this.#spareStacks.pop() : undefined) ??
-      this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
+    }
     R[20] = stack.end;
     this.#active++;
     const env: { memory: AddressSpace; pc: number } & HelperEnv = {
@@ -116,20 +131,19 @@ export class Interpreter implements Engine {
       stack,
       budget: options.budget ?? this.#budget,
       hook: this.#hook,
-      regsView: new Registers(REGS),
+      regsView: this.#regsView,
       packet: options.packet,
       env,
       entry,
       steps: 0,
       stoppedAt: undefined,
     };
-    let out: Int32Array;
+    let r0: bigint;
     try {
-      out = execute(this.#code, R, state);
+      r0 = execute(this.#code, R, state);
     } finally {
       this.#active--;
-      if (entry !== 0) this.#spareStacks.push(stack);
-      else this.memory.release(stack);
+      if (stack !== this.#mainStack) this.#spareStacks.push(stack);
       if (this.#active === 0) {
         for (const s of this.#spareStacks) this.memory.release(s);
         this.#spareStacks.length = 0;
@@ -138,10 +152,23 @@ export class Interpreter implements Engine {
     if (entry !== 0 && env.exit) {
       throw new RuntimeFault('a helper ended the run inside a callback (bpf_tail_call?)', env.pc);
     }
-    const r0 = join64(out[0]!, out[1]!);
     return state.stoppedAt === undefined
       ? { r0, steps: state.steps }
       : { r0, steps: state.steps, stoppedAt: state.stoppedAt };
+  }
+
+  #closed = false;
+
+  /** Unmaps the interpreter's stack; running afterwards throws ClosedError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#mainStack !== undefined) this.memory.release(this.#mainStack);
+    this.#mainStack = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** HelperEnv.callFunction: `fn` is a function address (FUNC_BASE + 8 * slot, high half FUNC_HI). */

@@ -92,9 +92,9 @@ function fault(message: string, pc: number): never {
 
 /**
  * Runs `d` from slot 0 with the registers `init` (22 words) until the outermost exit or until
- * the step hook says stop; returns the final registers (a copy).
+ * the step hook says stop; returns r0.
  */
-export function execute(d: Decoded, init: Int32Array, st: RunState): Int32Array {
+export function execute(d: Decoded, init: Int32Array, st: RunState): bigint {
   const outer = active > 0 ? REGS.slice() : undefined;
   const outerCode = loaded;
   active++;
@@ -102,7 +102,7 @@ export function execute(d: Decoded, init: Int32Array, st: RunState): Int32Array 
     if (loaded !== d) load(d);
     REGS.set(init);
     loop(d, st);
-    return REGS.slice();
+    return join64(REGS[0]!, REGS[1]!);
   } finally {
     active--;
     if (outer !== undefined) REGS.set(outer);

@@ -74,6 +74,8 @@ export interface Engine {
    * that have it also give their helpers HelperEnv.callFunction.
    */
   callFunction?(slot: number, args?: readonly bigint[], options?: RunOptions): RunResult;
+  /** Releases what the engine holds in its address space (its stack, compiled code). */
+  close?(): void;
 }
 
 export interface MemoryRunResult extends RunResult {

@@ -205,6 +205,7 @@ export class VmCollection implements Collection, ProgramHost {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const p of this.#programs.values()) p.engine.close?.();
     for (const m of this.#maps.values()) m.close();
   }
 
