@@ -1,9 +1,14 @@
-// Test support for kernel/ (not exported): reading the example objects, the crafted packets and
-// kernel-runs.json from the repository, located from the compiled file (dist-X/src/kernel/).
+// Test support (not exported): reading the example objects, the crafted packets and
+// kernel-runs.json from the repository (located from the compiled file, dist-X/src/kernel/), and
+// replaying kernel-runs.json on a collection of either backend.
 
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadCollectionSpec } from '../elf/index.js';
+import { KernelError } from '../errors.js';
 import type { CollectionSpec } from '../program/index.js';
+import type { Collection } from '../runtime/index.js';
+import { Errno } from '../spec/index.js';
 
 const root = new URL('../../../', import.meta.url);
 
@@ -59,3 +64,47 @@ export function kernelRuns(): KernelRuns {
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** kernel-runs.json grouped by object: object name → [program, its recorded runs], objects sorted. */
+export function recordedByObject(): [string, [string, RecordedRun[]][]][] {
+  const byObject = new Map<string, [string, RecordedRun[]][]>();
+  for (const [prog, entry] of Object.entries(kernelRuns().programs)) {
+    const list = byObject.get(entry.object) ?? [];
+    list.push([prog, entry.runs]);
+    byObject.set(entry.object, list);
+  }
+  return [...byObject].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * Replays the recorded runs of one object on a loaded collection (either backend), in the order
+ * kernel_runs.py used: programs by name, packets in manifest order, map state carried over.
+ * Each run must give the recorded retval and data_out, or the recorded refusal (EINVAL).
+ * Returns the number of runs checked.
+ */
+export function replayKernelRuns(c: Collection, progs: readonly [string, RecordedRun[]][]): number {
+  const input = new Map(packets().map((p) => [p.name, p.bytes]));
+  const order = progs.map(([p]) => p).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  assert.deepEqual([...c.programs.keys()].sort(), order);
+  let checked = 0;
+  for (const name of order) {
+    const prog = c.programs.get(name)!;
+    for (const r of progs.find(([p]) => p === name)![1]) {
+      const data = input.get(r.packet)!;
+      const what = `${name} on ${r.packet}`;
+      if (r.error !== undefined) {
+        assert.throws(
+          () => prog.run({ data }),
+          (e: unknown) => e instanceof KernelError && e.errno === Errno.EINVAL,
+          what,
+        );
+      } else {
+        const got = prog.run({ data });
+        assert.equal(got.retval, r.retval, `${what}: retval`);
+        assert.equal(hex(got.data) === hex(data) ? 'unchanged' : hex(got.data), r.out, `${what}: data_out`);
+      }
+      checked++;
+    }
+  }
+  return checked;
+}
