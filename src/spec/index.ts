@@ -5,6 +5,7 @@ export * from './commands.js';
 export * from './context.js';
 export * from './context-json.js';
 export * from './errno.js';
+export * from './ethernet.js';
 export * from './helper-protos.js';
 export * from './helpers.js';
 export * from './link-types.js';

@@ -2,7 +2,7 @@
 // context accesses. Layouts and access rules are data in spec/context.ts.
 export { checkContextAccess } from './check.js';
 export { BPF_F_TEST_SKB_CHECKSUM_COMPLETE, SKB_HEADROOM, SKB_MAX_DATA, SkbContext } from './skb.js';
-export { ETH_HLEN, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
+export { type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 export {
   BPF_F_TEST_XDP_LIVE_FRAMES,
   type Interfaces,

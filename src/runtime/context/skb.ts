@@ -6,9 +6,17 @@
 
 import { SK_BUFF_SIZE, SkBuff } from '../../spec/context.js';
 import { Errno } from '../../spec/errno.js';
+import {
+  ETH_HLEN,
+  ETH_P_802_2,
+  ETH_P_802_3,
+  ETH_P_802_3_MIN,
+  ETH_P_IP,
+  ETH_P_IPV6,
+} from '../../spec/index.js';
 import type { ProgTypeName } from '../../spec/prog-types.js';
 import type { AddressSpace, Region } from '../memory.js';
-import { ETH_HLEN, PAGE_SIZE, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
+import { PAGE_SIZE, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 import type { Interfaces } from './xdp.js';
 
 /** NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom of a test-run skb. */
@@ -18,11 +26,6 @@ export const BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 4;
 /** The largest test-run skb: PAGE_SIZE less headroom and tailroom (3712). */
 export const SKB_MAX_DATA = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
 /** ETH_P_802_3_MIN: smaller type fields are 802.3 lengths (include/uapi/linux/if_ether.h). */
-const ETH_P_802_3_MIN = 0x600;
-const ETH_P_802_3 = 0x0001;
-const ETH_P_802_2 = 0x0004;
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
 /** GSO_MAX_SEGS and GSO_LEGACY_MAX_SIZE (include/linux/netdevice.h). */
 const GSO_MAX_SEGS = 65535;
 const GSO_LEGACY_MAX_SIZE = 65536;

@@ -7,10 +7,10 @@
 import { NotSupportedError } from '../../errors.js';
 import { XDP_MD_SIZE, XdpMd } from '../../spec/context.js';
 import { Errno } from '../../spec/errno.js';
+import { ETH_HLEN } from '../../spec/ethernet.js';
 import type { ProgTypeName } from '../../spec/prog-types.js';
 import type { AddressSpace, Region } from '../memory.js';
 import {
-  ETH_HLEN,
   MAX_SKB_FRAGS,
   PAGE_SIZE,
   type ProgramContext,

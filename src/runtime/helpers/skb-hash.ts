@@ -4,12 +4,10 @@
 // with a random boot-time seed (hashrnd); tsbpf hashes the same flow fields (addresses, ports,
 // protocol) with FNV-1a instead, never 0 as the kernel guarantees.
 
+import { ETH_P_IP, ETH_P_IPV6 } from '../../spec/index.js';
 import type { SkbContext } from '../context/skb.js';
 import { clearHash, hashOf, protocolOf, setHash, skbExtra } from './skb-state.js';
 import { type HelperImpl, skbArg, u32 } from './types.js';
-
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
 
 /** The flow fields __skb_get_hash() dissects: L3 addresses, L4 protocol and ports where present. */
 function flowKey(s: SkbContext): Uint8Array {

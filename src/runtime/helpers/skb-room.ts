@@ -7,13 +7,12 @@
 
 import { SkBuff } from '../../spec/context.js';
 import { Errno } from '../../spec/errno.js';
+import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6 } from '../../spec/index.js';
 import type { SkbContext } from '../context/skb.js';
 import { PAGE_SIZE, SKB_SHARED_INFO_SIZE } from '../context/types.js';
 import { clearHash, protocolOf, resetChecksumUnnecessary, setProtocol, skbExtra } from './skb-state.js';
 import { type HelperImpl, neg, s32, skbArg, u32 } from './types.js';
 
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
 const IPV4_HLEN = 20;
 const IPV6_HLEN = 40;
 /** BPF_SKB_MAX_LEN = SKB_MAX_ALLOC: SKB_WITH_OVERHEAD(PAGE_SIZE << 2). */
@@ -44,7 +43,6 @@ const ADJ_ROOM_MASK =
   BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
   (0xffn << ENCAP_L2_SHIFT) |
   DECAP_L3_MASK;
-const ETH_HLEN = 14;
 
 /** skb_is_gso(): a test run's skb is GSO when ctx_in gave it a gso_size (gso_type stays 0). */
 const isGso = (s: SkbContext) => s.space.view.getUint32(s.struct.start + SkBuff.gso_size!, true) !== 0;

@@ -5,8 +5,8 @@
 // CHECKSUM_NONE, network header 14 bytes after the MAC header, no tag, no hash.
 
 import { SkBuff } from '../../spec/context.js';
+import { ETH_HLEN } from '../../spec/index.js';
 import type { SkbContext } from '../context/skb.js';
-import { ETH_HLEN } from '../context/types.js';
 
 export interface SkbExtra {
   /** skb_mac_header_len(): network header - MAC header. */

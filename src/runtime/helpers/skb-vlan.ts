@@ -6,18 +6,19 @@
 // __skb_vlan_pop) and include/linux/if_vlan.h (vlan_insert_inner_tag, vlan_set_encap_proto).
 
 import { Errno } from '../../spec/errno.js';
+import {
+  ETH_ALEN,
+  ETH_HLEN,
+  ETH_P_802_2,
+  ETH_P_802_3,
+  ETH_P_802_3_MIN,
+  ETH_P_8021AD,
+  ETH_P_8021Q,
+  VLAN_HLEN,
+} from '../../spec/index.js';
 import type { SkbContext } from '../context/skb.js';
-import { ETH_HLEN } from '../context/types.js';
 import { protocolOf, setProtocol, setVlanTag, skbExtra, vlanTag } from './skb-state.js';
 import { type HelperImpl, neg, skbArg } from './types.js';
-
-const ETH_P_8021Q = 0x8100;
-const ETH_P_8021AD = 0x88a8;
-const ETH_P_802_3 = 0x0001;
-const ETH_P_802_2 = 0x0004;
-const ETH_P_802_3_MIN = 0x600;
-const VLAN_HLEN = 4;
-const ETH_ALEN = 6;
 
 const isVlan = (proto: number) => proto === ETH_P_8021Q || proto === ETH_P_8021AD;
 

@@ -5,7 +5,8 @@
 // multiple of 4 bytes, a packet keeps at least an Ethernet header.
 
 import { Errno } from '../../spec/errno.js';
-import { ETH_HLEN, PAGE_SIZE } from '../context/types.js';
+import { ETH_HLEN } from '../../spec/index.js';
+import { PAGE_SIZE } from '../context/types.js';
 import { XDP_FRAME_SIZE, type XdpContext } from '../context/xdp.js';
 import { type HelperImpl, neg, s32, u32, xdpArg } from './types.js';
 
