@@ -199,3 +199,113 @@ test('prog run --ctx-in takes the context as JSON field names', () => {
   assert.equal(bad.code, 1);
   assert.match(bad.err, /no field 'no_such_field'/);
 });
+
+/**
+ * Runs the CLI of the build this test was compiled into (dist/ or a dist-NAME/ of a parallel
+ * build), where bin/tsbpf.js always runs dist/.
+ */
+function tsbpfHere(...args: string[]) {
+  const main = new URL('./main.js', import.meta.url).href;
+  const code = `import { main } from '${main}'; process.exitCode = await main(process.argv.slice(1));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, ...args], {
+    encoding: 'utf8',
+    cwd: root,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('prog run prints trace lines, ring-buffer records and perf samples (VM); the kernel omits them', async (t) => {
+  // xdp_sample prints for 1 packet in `sample_one_in` (64): set it to 1 in .rodata so every packet prints.
+  const { loadCollectionSpec } = await import('../index.js');
+  const rodata = loadCollectionSpec(
+    new Uint8Array(readFileSync(join(root, 'examples/xdp_sample.v3.o'))),
+  ).maps.find((m) => m.name === '.rodata')!;
+  const value = new Uint8Array(rodata.valueSize);
+  if (rodata.contents?.kind === 'data') value.set(rodata.contents.bytes);
+  new DataView(value.buffer).setUint32(0, 1, true);
+  const init = join(tmp, 'sample-init.json');
+  writeFileSync(init, JSON.stringify({ '.rodata': [{ key: 0, value: Array.from(value) }] }));
+  const sample = tsbpfHere(
+    'prog',
+    'run',
+    'examples/xdp_sample.v3.o',
+    '--data-in',
+    'test/packets/ipv4_tcp_syn.bin',
+    '--map-init',
+    init,
+  );
+  assert.equal(sample.code, 0, sample.err);
+  assert.match(
+    sample.out,
+    /^trace: 2 lines\n {2}xdp_sample: len=\d+ cpu=0 t=\d+\n {2}xdp_sample: 10\.0\.0\.1 -> 192\.0\.2\.100\n/m,
+  );
+  const sj = JSON.parse(
+    tsbpfHere(
+      'prog',
+      'run',
+      'examples/xdp_sample.v3.o',
+      '--data-in',
+      'test/packets/all.pcap',
+      '--map-init',
+      init,
+      '--json',
+    ).out,
+  );
+  const ran = sj.runs.filter((r: { error?: string }) => r.error === undefined).length;
+  assert.equal(ran, 27, 'packet #16 is refused by the test run');
+  assert.equal(sj.trace.filter((l: string) => l.startsWith('xdp_sample: len=')).length, ran);
+  // Without the override: the default sampler (fixed seed) prints for few packets or none.
+  const quiet = JSON.parse(
+    tsbpfHere('prog', 'run', 'examples/xdp_sample.v3.o', '--data-in', 'test/packets/all.pcap', '--json').out,
+  );
+  assert.ok(quiet.trace.length < ran);
+
+  const rb = tsbpfHere('prog', 'run', 'examples/xdp_ringbuf.v3.o', '--data-in', 'test/packets/all.pcap');
+  assert.equal(rb.code, 0, rb.err);
+  assert.match(rb.out, /^ringbuf events: \d+ records\n {2}32 bytes: [0-9a-f]{64}\n/m);
+  const rj = JSON.parse(
+    tsbpfHere(
+      'prog',
+      'run',
+      'examples/xdp_ringbuf.v3.o',
+      '--data-in',
+      'test/packets/ipv4_tcp_syn.bin',
+      '--json',
+    ).out,
+  );
+  assert.equal(rj.ringbuf.events.length, 1);
+  // struct event: kind (byte 29) 1 = a SYN reserved in place; dport 80 at byte 26 (network order).
+  assert.equal(rj.ringbuf.events[0].slice(52, 60), '00500601');
+  assert.deepEqual(rj.trace, []);
+
+  const pj = JSON.parse(
+    tsbpfHere(
+      'prog',
+      'run',
+      'test/fixtures/helpers/perf_output.o',
+      '--prog',
+      'xdp_perf',
+      '--data-in',
+      'test/packets/ipv4_udp.bin',
+      '--json',
+    ).out,
+  );
+  // cfg is zero: flags 0 (slot 0, which CPU 0 runs on), size 0: an empty sample padded to 4 bytes.
+  assert.deepEqual(pj.perf, { events: [{ cpu: 0, data: '00000000' }] });
+
+  if (!kernel.ok) return t.skip(`kernel backend unavailable: ${kernel.reason}`);
+  const kj = JSON.parse(
+    tsbpfHere(
+      'prog',
+      'run',
+      'examples/xdp_ringbuf.v3.o',
+      '--data-in',
+      'test/packets/ipv4_udp.bin',
+      '--backend',
+      'kernel',
+      '--json',
+    ).out,
+  );
+  assert.equal(kj.runs[0].verdict, 'XDP_PASS');
+  assert.deepEqual([kj.trace, kj.ringbuf, kj.perf], [undefined, undefined, undefined]);
+});

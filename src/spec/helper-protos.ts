@@ -52,6 +52,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [18, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_vlan_push
   [19, { args: ['ctx'], ret: 'integer', progTypes: TC }], // skb_vlan_pop
   [23, { args: ['anything', 'anything'], ret: 'integer', progTypes: [...TC, 'XDP'] }], // redirect
+  // perf_event_output: every program type has a flavour (XDP: bpf_xdp_event_output; tc and socket
+  // filters: bpf_skb_event_output; tracing: regs in r1); runtime/ implements the packet ones.
+  [25, { args: ['ctx', 'map', 'anything', 'mem', 'size'], ret: 'integer' }],
   [
     26, // skb_load_bytes
     { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: ['SOCKET_FILTER', ...TC] },

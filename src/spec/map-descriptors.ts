@@ -1,11 +1,12 @@
 // What each map type is made of, as data: whether it has keys, whether values are per-CPU,
-// and what a value stands for (plain bytes, or a reference to a program, map, device, CPU or
-// socket). Facts from the kernel's kernel/bpf/*.c map implementations; no behaviour lives here.
+// and what a value stands for (plain bytes, or a reference to a program, map, device, CPU,
+// socket or perf event). Facts from the kernel's kernel/bpf/*.c map implementations; no
+// behaviour lives here.
 
 import type { MapTypeName } from './map-types.js';
 
 /** What the bytes of a value mean to the kernel. */
-export type MapValueKind = 'bytes' | 'prog' | 'map' | 'dev' | 'cpu' | 'socket' | 'none';
+export type MapValueKind = 'bytes' | 'prog' | 'map' | 'dev' | 'cpu' | 'socket' | 'perf-event' | 'none';
 
 export interface MapDescriptor {
   /** key_size must be 0 (queue, stack, bloom filter, ring buffer). */
@@ -25,6 +26,7 @@ export const MAP_DESCRIPTORS: Readonly<Partial<Record<MapTypeName, MapDescriptor
   HASH: d(false, false, 'bytes', false),
   ARRAY: d(false, false, 'bytes', true),
   PROG_ARRAY: d(false, false, 'prog', true),
+  PERF_EVENT_ARRAY: d(false, false, 'perf-event', true),
   PERCPU_HASH: d(false, true, 'bytes', false),
   PERCPU_ARRAY: d(false, true, 'bytes', true),
   LRU_HASH: d(false, false, 'bytes', false),

@@ -1,14 +1,18 @@
 // `tsbpf prog run OBJ`: loads an object (VM or kernel backend), runs one program over packets
 // (a pcap file, a raw packet file, or hex) with BPF_PROG_TEST_RUN semantics, and prints each
-// verdict, the output packets and what changed in the maps.
+// verdict, the output packets and what changed in the maps; on the VM also the bpf_trace_printk
+// lines, the ring-buffer records and the perf event samples the runs produced.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
+  type Collection,
   ctxKind,
   decodeCtx,
   encodeCtx,
   type LoadedProgram,
+  RingBufMap,
   type TestRunResult,
+  VmCollection,
   verdictName,
 } from '../../index.js';
 import { isPcap, readPcap, writePcap } from '../../net/index.js';
@@ -29,7 +33,70 @@ import type { Output } from '../output.js';
 export const progUsage = `Usage: tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
                      [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
-  the output packets and the map changes.`;
+  the output packets and the map changes; on the VM backend also bpf_trace_printk lines,
+  ring-buffer records and perf event samples (JSON keys trace, ringbuf, perf).`;
+
+/** Items of one list printed in text form (JSON has them all). */
+const TEXT_LIMIT = 32;
+
+/** What the programs sent to user space during the runs (VM only; the kernel backend has none yet). */
+interface Emitted {
+  readonly trace: string[];
+  /** Ring-buffer records by map, hex. */
+  readonly ringbuf: Record<string, string[]>;
+  /** Perf event records by map: a sample's CPU and raw data (hex, padded as libbpf sees it), or a lost count. */
+  readonly perf: Record<string, ({ cpu: number; data: string } | { cpu: number; lost: number })[]>;
+}
+
+function collectEmitted(coll: VmCollection): Emitted {
+  const ringbuf: Emitted['ringbuf'] = {};
+  for (const [name, m] of coll.maps) {
+    if (m.map instanceof RingBufMap) ringbuf[name] = m.map.consume().map((r) => toHex(r, ''));
+  }
+  const perf: Emitted['perf'] = {};
+  for (const [name, records] of coll.consumePerf()) {
+    perf[name] = records.map((r) =>
+      r.type === 'sample' ? { cpu: r.cpu, data: toHex(r.data, '') } : { cpu: r.cpu, lost: r.lost },
+    );
+  }
+  return { trace: [...coll.trace], ringbuf, perf };
+}
+
+function printList(out: Output, title: string, noun: string, lines: readonly string[]): void {
+  out.text(`${title}: ${lines.length} ${noun}${lines.length === 1 ? '' : 's'}`);
+  for (const l of lines.slice(0, TEXT_LIMIT)) out.text(`  ${l}`);
+  if (lines.length > TEXT_LIMIT) out.text(`  ... ${lines.length - TEXT_LIMIT} more (--json has all)`);
+}
+
+function printEmitted(out: Output, e: Emitted): void {
+  if (e.trace.length > 0) printList(out, 'trace', 'line', e.trace);
+  for (const [name, records] of Object.entries(e.ringbuf)) {
+    if (records.length === 0) continue;
+    printList(
+      out,
+      `ringbuf ${name}`,
+      'record',
+      records.map((r) => `${r.length / 2} bytes: ${r}`),
+    );
+  }
+  for (const [name, records] of Object.entries(e.perf)) {
+    printList(
+      out,
+      `perf ${name}`,
+      'record',
+      records.map((r) =>
+        'lost' in r ? `cpu ${r.cpu}: lost ${r.lost}` : `cpu ${r.cpu}: ${r.data.length / 2} bytes: ${r.data}`,
+      ),
+    );
+  }
+}
+
+/** Opens the perf buffers of a VM collection so samples are kept (perf_buffer__new on each map). */
+function prepare(coll: Collection): VmCollection | undefined {
+  if (!(coll instanceof VmCollection)) return undefined;
+  coll.openPerfBuffers();
+  return coll;
+}
 
 function chooseProgram(
   programs: ReadonlyMap<string, LoadedProgram>,
@@ -102,6 +169,7 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
     const kind = ctxKind(prog.type);
     const ctx =
       typeof values['ctx-in'] === 'string' ? ctxInput(readBytes(values['ctx-in']), kind) : undefined;
+    const vm = prepare(coll);
     const before = new Map<string, Entry[] | undefined>([...coll.maps].map(([n, m]) => [n, dumpMap(m)]));
     const runs: Record<string, unknown>[] = [];
     const outputs: Uint8Array[] = [];
@@ -148,7 +216,9 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
         );
       }
     }
-    out.data({ object: file, program: prog.name, type: prog.type, backend, runs, maps });
+    const emitted = vm === undefined ? undefined : collectEmitted(vm);
+    if (emitted !== undefined) printEmitted(out, emitted);
+    out.data({ object: file, program: prog.name, type: prog.type, backend, runs, maps, ...emitted });
     if (typeof values['data-out'] === 'string') {
       const bytes =
         packets.length === 1 && outputs.length === 1

@@ -1,12 +1,13 @@
 // The runtime's helper table: every implemented helper by id, gathered from the group files
 // (maps, tail calls, time, redirect, XDP, skb, checksums, VLAN, skb room, flow hash, FIB,
-// callbacks, ring buffer, spin locks, trace). A new group is a new file whose list is
+// callbacks, ring buffer, perf event output, spin locks, trace). A new group is a new file whose list is
 // added to GROUPS; prototypes and program-type rules are in spec/helper-protos.ts.
 
 import { callbackHelpers } from './callbacks.js';
 import { checksumHelpers } from './checksum.js';
 import { fibHelpers } from './fib.js';
 import { mapHelpers } from './maps.js';
+import { perfHelpers } from './perf.js';
 import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
 import { skbHelpers } from './skb.js';
@@ -34,6 +35,7 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   fibHelpers,
   callbackHelpers,
   ringbufHelpers,
+  perfHelpers,
   spinLockHelpers,
   traceHelpers,
 ];

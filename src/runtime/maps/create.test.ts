@@ -118,7 +118,7 @@ test('createMap throws MapError with the errno; bad input and unknown types are 
     (e: unknown) => e instanceof MapError && e.errno === 22 && /ARRAY.*EINVAL/.test(e.message),
   );
   assert.throws(
-    () => createMap(space, { type: 'PERF_EVENT_ARRAY', keySize: 4, valueSize: 4, maxEntries: 1 }),
+    () => createMap(space, { type: 'STACK_TRACE', keySize: 4, valueSize: 8, maxEntries: 1 }),
     NotSupportedError,
   );
   assert.throws(

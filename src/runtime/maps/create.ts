@@ -1,6 +1,6 @@
 // The factory: checks a spec as BPF_MAP_CREATE would (same errno for the same spec), then picks
 // the implementation by type and registers the map when a registry is given. Types the runtime
-// does not implement (perf event array, sockmap, storage maps, ...) throw NotSupportedError.
+// does not implement (sockmap, storage maps, stack traces, ...) throw NotSupportedError.
 
 import { NotSupportedError, TsbpfError } from '../../errors.js';
 import { Errno } from '../../spec/errno.js';
@@ -24,6 +24,7 @@ import { LruPercpuHashMap } from './lru-percpu-hash.js';
 import { MapError } from './map-error.js';
 import { PercpuArrayMap } from './percpu-array.js';
 import { PercpuHashMap } from './percpu-hash.js';
+import { checkPerfEventArraySpec, PerfEventArrayMap } from './perf-event-array.js';
 import { checkFdArraySpec, ProgArrayMap } from './prog-array.js';
 import { checkQueueStackSpec, QueueMap } from './queue.js';
 import { checkRingbufSpec, RingBufMap } from './ringbuf.js';
@@ -62,6 +63,8 @@ export function checkMapSpec(spec: MapSpecLike, options: CreateMapOptions = {}):
       return checkFdArraySpec(spec, cpus);
     case 'ARRAY_OF_MAPS':
       return checkFdArraySpec(spec, cpus) || checkInnerTemplate(spec);
+    case 'PERF_EVENT_ARRAY':
+      return checkPerfEventArraySpec(spec, cpus);
     case 'HASH':
     case 'PERCPU_HASH':
     case 'LRU_HASH':
@@ -114,6 +117,8 @@ function construct(space: AddressSpace, spec: MapSpecLike, o: CreateMapOptions):
       return new ProgArrayMap(space, spec, o);
     case 'ARRAY_OF_MAPS':
       return new ArrayOfMapsMap(space, spec, o);
+    case 'PERF_EVENT_ARRAY':
+      return new PerfEventArrayMap(space, spec, o);
     case 'HASH':
       return new HashMap(space, spec, o);
     case 'PERCPU_HASH':

@@ -1,6 +1,6 @@
 // The map runtime: BpfMap and one class per map type, the factory, the registry that resolves
-// handle addresses, flags and MapError. Helpers (map_lookup_elem, ringbuf_*, tail_call) build
-// on these; they live elsewhere.
+// handle addresses, flags and MapError. Helpers (map_lookup_elem, ringbuf_*, perf_event_output,
+// tail_call) build on these; they live elsewhere.
 export * from './array.js';
 export * from './array-of-maps.js';
 export * from './base.js';
@@ -17,6 +17,7 @@ export * from './lru-percpu-hash.js';
 export * from './map-error.js';
 export * from './percpu-array.js';
 export * from './percpu-hash.js';
+export * from './perf-event-array.js';
 export * from './prog-array.js';
 export * from './queue.js';
 export * from './registry.js';

@@ -25,6 +25,7 @@ import { RUNTIME_HELPERS } from '../helpers/index.js';
 import { ArrayMap } from '../maps/array.js';
 import { type BpfMap, u32Bytes } from '../maps/base.js';
 import { createMap } from '../maps/create.js';
+import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './core.js';
@@ -141,6 +142,26 @@ export class VmCollection implements Collection, ProgramHost {
   /** Where the last bpf_redirect / bpf_redirect_map pointed (ifindex or map key, map id, flags). */
   get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
     return { ...this.#env.redirect };
+  }
+
+  /**
+   * Opens a perf buffer on every CPU slot of every PERF_EVENT_ARRAY map, as perf_buffer__new does
+   * per map; until then bpf_perf_event_output finds empty slots (-ENOENT), as in the kernel.
+   */
+  openPerfBuffers(options: { readonly pages?: number } = {}): void {
+    for (const m of this.maps.values())
+      if (m.map instanceof PerfEventArrayMap && m.map.events.length === 0) m.map.openAll(options);
+  }
+
+  /** Takes the records of every perf event array's buffers, by map name (maps with none left out). */
+  consumePerf(): Map<string, PerfRecord[]> {
+    const out = new Map<string, PerfRecord[]>();
+    for (const [name, m] of this.maps) {
+      if (!(m.map instanceof PerfEventArrayMap)) continue;
+      const records = m.map.consume();
+      if (records.length > 0) out.set(name, records);
+    }
+    return out;
   }
 
   /** @internal ProgramHost: one run with tail calls. */
@@ -290,7 +311,10 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
       registry: c.registry,
       references: { program: (id: number) => c.hasProgramId(id) },
     };
-    for (const m of spec.maps) {
+    for (const s of spec.maps) {
+      // libbpf sizes a perf event array left at 0 entries to the number of CPUs.
+      const m =
+        s.type === 'PERF_EVENT_ARRAY' && s.maxEntries === 0 ? { ...s, maxEntries: createOptions.cpus } : s;
       const map = createMap(c.space, m, createOptions);
       byName.set(m.name, map);
       ordered.push(map);
