@@ -7,7 +7,7 @@ import { KernelError, LoadError } from '../errors.js';
 import type { MapSpec } from '../program/index.js';
 import type { MapTypeName } from '../spec/index.js';
 import { kernelObjName } from './attr.js';
-import { type CreateMapOptions, createMap, type KernelMap } from './map.js';
+import { type CreateMapOptions, createMap, type KernelMap, possibleCpuCount } from './map.js';
 
 /**
  * Map types created without BTF, as libbpf's bpf_object__create_map does: their values are fds,
@@ -57,6 +57,11 @@ export function isReadOnlyData(spec: MapSpec): boolean {
 }
 
 /** Creates `spec` (and its inner template, which is closed once the outer map holds it). */
+/** libbpf sizes a perf event array left at max_entries 0 to the possible CPUs; the kernel refuses 0. */
+function defaultMaxEntries(spec: MapSpec): number {
+  return spec.type === 'PERF_EVENT_ARRAY' && spec.maxEntries === 0 ? possibleCpuCount() : spec.maxEntries;
+}
+
 export function createSpecMap(spec: MapSpec, ctx: SpecMapContext, override: MapOverride = {}): KernelMap {
   let inner: KernelMap | undefined;
   if (spec.innerMap !== undefined) inner = createSpecMap(spec.innerMap, ctx);
@@ -65,7 +70,7 @@ export function createSpecMap(spec: MapSpec, ctx: SpecMapContext, override: MapO
       type: spec.type,
       keySize: spec.keySize,
       valueSize: spec.valueSize,
-      maxEntries: override.maxEntries ?? spec.maxEntries,
+      maxEntries: override.maxEntries ?? defaultMaxEntries(spec),
       flags: override.flags ?? spec.flags,
       name: kernelObjName(spec.name),
       ...(inner === undefined ? {} : { innerMapFd: inner.fd }),
