@@ -48,11 +48,4 @@ export class CpuMap extends RefArrayMap {
     this.set(cpu, value);
     return 0;
   }
-
-  protected override sysDelete(key: Uint8Array): number {
-    const cpu = keyIndex(key);
-    if (cpu >= this.maxEntries) return -Errno.EINVAL;
-    this.clear(cpu);
-    return 0;
-  }
 }

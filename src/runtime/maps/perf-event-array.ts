@@ -120,6 +120,7 @@ export class PerfEventBuffer {
 }
 
 export class PerfEventArrayMap extends RefArrayMap {
+  protected override readonly fdArray = true;
   readonly #events = new Map<number, PerfEventBuffer>();
   #nextId = 1;
 
@@ -220,14 +221,6 @@ export class PerfEventArrayMap extends RefArrayMap {
     // perf_event_get(): a value that is no perf event is EBADF.
     if (!this.#events.has(u32At(value, 0))) return -Errno.EBADF;
     this.set(index, value);
-    return 0;
-  }
-
-  protected override sysDelete(key: Uint8Array): number {
-    const index = keyIndex(key);
-    if (index >= this.maxEntries) return -Errno.E2BIG;
-    if (!this.isSet(index)) return -Errno.ENOENT;
-    this.clear(index);
     return 0;
   }
 

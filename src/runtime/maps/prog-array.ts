@@ -18,6 +18,7 @@ export function checkFdArraySpec(spec: MapSpecLike, cpus: number): number {
 }
 
 export class ProgArrayMap extends RefArrayMap {
+  protected override readonly fdArray = true;
   /** The program id in slot `index`, or undefined (bpf_tail_call falls through). */
   programAt(index: number): number | undefined {
     return this.words(index)?.[0];
@@ -35,14 +36,6 @@ export class ProgArrayMap extends RefArrayMap {
     const id = u32At(value, 0);
     if (id === 0 || this.references.program?.(id) === false) return -Errno.EBADF;
     this.set(index, value);
-    return 0;
-  }
-
-  protected override sysDelete(key: Uint8Array): number {
-    const index = keyIndex(key);
-    if (index >= this.maxEntries) return -Errno.E2BIG;
-    if (!this.isSet(index)) return -Errno.ENOENT;
-    this.clear(index);
     return 0;
   }
 }

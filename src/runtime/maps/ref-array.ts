@@ -1,7 +1,7 @@
 // The shared shape of the array-like maps whose values are references (prog array, devmap,
 // cpumap, xskmap): max_entries slots that start empty, values kept in a region that programs
 // may read but not write (the kernel marks these values read-only to programs).
-// Each type decides its own update/delete errnos; this file holds storage and the walk.
+// Each type decides its own update errnos; this file holds storage, the walk and delete.
 
 import { Errno } from '../../spec/errno.js';
 import { round8 } from '../../spec/map-flags.js';
@@ -45,6 +45,21 @@ export abstract class RefArrayMap extends BpfMap {
     const out: number[] = [];
     for (let k = 0; k + 4 <= this.valueSize; k += 4) out.push(view.getUint32(a + k, true));
     return out;
+  }
+
+  /**
+   * How delete answers: the fd arrays (prog array, perf event array; kernel
+   * fd_array_map_delete_elem) refuse past the end with E2BIG and an empty slot with ENOENT; the
+   * redirect maps (devmap, cpumap, xskmap) refuse past the end with EINVAL and clear any slot.
+   */
+  protected readonly fdArray: boolean = false;
+
+  protected override sysDelete(key: Uint8Array): number {
+    const index = keyIndex(key);
+    if (index >= this.maxEntries) return this.fdArray ? -Errno.E2BIG : -Errno.EINVAL;
+    if (this.fdArray && !this.isSet(index)) return -Errno.ENOENT;
+    this.clear(index);
+    return 0;
   }
 
   protected isSet(index: number): boolean {

@@ -37,11 +37,4 @@ export class XskMap extends RefArrayMap {
     this.set(index, value);
     return 0;
   }
-
-  protected override sysDelete(key: Uint8Array): number {
-    const index = keyIndex(key);
-    if (index >= this.maxEntries) return -Errno.EINVAL;
-    this.clear(index);
-    return 0;
-  }
 }
