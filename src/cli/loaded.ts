@@ -2,7 +2,7 @@
 // (the VM, or the running kernel through bpf(2)), initial map contents from --map-init, and
 // dumps of map contents in bpftool's JSON shape.
 
-import { type Collection, type LoadedMap, loadCollectionSpec, NotSupportedError } from '../index.js';
+import { type Collection, type LoadedMap, load, loadCollectionSpec, NotSupportedError } from '../index.js';
 import { UsageError } from './args.js';
 import { parseHex } from './hex.js';
 import { readBytes } from './input.js';
@@ -17,10 +17,7 @@ export async function loadObject(file: string, backend: BackendName): Promise<Co
     if (!available.ok) throw new NotSupportedError('the kernel backend', available.reason);
     return kernel.loadCollection(spec);
   }
-  const api = (await import('../index.js')) as Record<string, unknown>;
-  if (typeof api.load !== 'function')
-    throw new NotSupportedError('the VM backend for objects', 'use --backend kernel');
-  return (api.load as (s: typeof spec) => Collection)(spec);
+  return load(spec);
 }
 
 export function backendOption(value: string | boolean | undefined): BackendName {
