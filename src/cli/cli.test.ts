@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -308,4 +308,23 @@ test('prog run prints trace lines, ring-buffer records and perf samples (VM); th
   );
   assert.equal(kj.runs[0].verdict, 'XDP_PASS');
   assert.deepEqual([kj.trace, kj.ringbuf, kj.perf], [undefined, undefined, undefined]);
+});
+
+test('prog run --target-btf applies CO-RE relocations against the given BTF', (t) => {
+  const vmlinux = '/sys/kernel/btf/vmlinux';
+  if (!existsSync(vmlinux)) return t.skip(`${vmlinux} is not readable here`);
+  const run = (...extra: string[]) =>
+    JSON.parse(
+      tsbpf(
+        'prog',
+        'run',
+        'test/fixtures/core/xdp_core.o',
+        '--data-in',
+        'test/packets/ipv4_udp.bin',
+        '--json',
+        ...extra,
+      ).out,
+    );
+  assert.equal(run('--target-btf', vmlinux).runs[0].verdict, 'XDP_PASS');
+  if (kernel.ok) assert.equal(run('--backend', 'kernel').runs[0].verdict, 'XDP_PASS');
 });

@@ -2,22 +2,39 @@
 // (the VM, or the running kernel through bpf(2)), initial map contents from --map-init, and
 // dumps of map contents in bpftool's JSON shape.
 
-import { type Collection, type LoadedMap, load, loadCollectionSpec, NotSupportedError } from '../index.js';
+import {
+  type Collection,
+  type LoadedMap,
+  load,
+  loadCollectionSpec,
+  NotSupportedError,
+  parseBtf,
+} from '../index.js';
 import { UsageError } from './args.js';
 import { parseHex } from './hex.js';
 import { readBytes } from './input.js';
 
 export type BackendName = 'vm' | 'kernel';
 
-export async function loadObject(file: string, backend: BackendName): Promise<Collection> {
+/**
+ * Loads an object on a backend. `targetBtf` (a raw BTF file, e.g. /sys/kernel/btf/vmlinux) is
+ * what CO-RE relocations are applied against; by default the kernel backend uses the running
+ * kernel's BTF and the VM the object's own.
+ */
+export async function loadObject(
+  file: string,
+  backend: BackendName,
+  targetBtf?: string,
+): Promise<Collection> {
   const spec = loadCollectionSpec(readBytes(file));
+  const btf = targetBtf === undefined ? {} : { targetBtf: parseBtf(readBytes(targetBtf)) };
   if (backend === 'kernel') {
     const kernel = await import('../kernel/index.js');
     const available = kernel.bpfAvailability();
     if (!available.ok) throw new NotSupportedError('the kernel backend', available.reason);
-    return kernel.loadCollection(spec);
+    return kernel.loadCollection(spec, btf);
   }
-  return load(spec);
+  return load(spec, btf);
 }
 
 export function backendOption(value: string | boolean | undefined): BackendName {

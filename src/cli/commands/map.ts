@@ -13,7 +13,7 @@ import { backendOption, dumpMap, initMaps, loadObject, mapByName } from '../load
 import type { Output } from '../output.js';
 
 export const mapUsage = `Usage: tsbpf map { show | dump | lookup | update | delete } OBJ [MAP] [key BYTES] [value BYTES] [any|noexist|exist]
-                 [--map-init FILE.json] [--backend vm|kernel] [--json]
+                 [--map-init FILE.json] [--backend vm|kernel] [--target-btf FILE] [--json]
   Works on the maps of OBJ as loaded (plus --map-init). BYTES: 1 2 0x03 ... or hex 010203.`;
 
 const FLAGS: Record<string, number> = { any: BPF_ANY, noexist: BPF_NOEXIST, exist: BPF_EXIST };
@@ -61,10 +61,15 @@ export async function mapCommand(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parse(`map ${verb}`, rest, {
     'map-init': { type: 'string' },
     backend: { type: 'string' },
+    'target-btf': { type: 'string' },
   });
   const [file, mapName, ...tokens] = positionals;
   if (file === undefined) throw new UsageError(mapUsage);
-  const coll = await loadObject(file, backendOption(values.backend));
+  const coll = await loadObject(
+    file,
+    backendOption(values.backend),
+    values['target-btf'] as string | undefined,
+  );
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
     if (verb === 'show' || verb === 'list') {

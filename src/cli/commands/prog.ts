@@ -31,7 +31,7 @@ import {
 import type { Output } from '../output.js';
 
 export const progUsage = `Usage: tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
-                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--json]
+                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--target-btf FILE] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
   the output packets and the map changes; on the VM backend also bpf_trace_printk lines,
   ring-buffer records and perf event samples (JSON keys trace, ringbuf, perf).`;
@@ -156,13 +156,14 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
     'map-init': { type: 'string' },
     'data-out': { type: 'string' },
     backend: { type: 'string' },
+    'target-btf': { type: 'string' },
   });
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(progUsage);
   const packets = packetsFrom(values);
   const repeat = intOption('repeat', values.repeat as string | undefined, 1);
   const backend = backendOption(values.backend);
-  const coll = await loadObject(file, backend);
+  const coll = await loadObject(file, backend, values['target-btf'] as string | undefined);
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
     const prog = chooseProgram(coll.programs, values.prog as string | undefined);
