@@ -328,3 +328,10 @@ test('prog run --target-btf applies CO-RE relocations against the given BTF', (t
   assert.equal(run('--target-btf', vmlinux).runs[0].verdict, 'XDP_PASS');
   if (kernel.ok) assert.equal(run('--backend', 'kernel').runs[0].verdict, 'XDP_PASS');
 });
+
+test('prog show lists the programs of an object with their maps', () => {
+  const rows = JSON.parse(tsbpf('prog', 'show', 'examples/xdp_tailcall.v3.o', '--json').out);
+  const dispatch = rows.find((r: { name: string }) => r.name === 'xdp_dispatch');
+  assert.equal(dispatch.type, 'xdp');
+  assert.deepEqual(dispatch.maps.sort(), ['.bss', 'jmp_table']);
+});

@@ -10,6 +10,7 @@ import {
   decodeCtx,
   encodeCtx,
   type LoadedProgram,
+  loadCollectionSpec,
   RingBufMap,
   type TestRunResult,
   VmCollection,
@@ -30,7 +31,8 @@ import {
 } from '../loaded.js';
 import type { Output } from '../output.js';
 
-export const progUsage = `Usage: tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
+export const progUsage = `Usage: tsbpf prog show OBJ
+       tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
                      [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--target-btf FILE] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
   the output packets and the map changes; on the VM backend also bpf_trace_printk lines,
@@ -144,8 +146,36 @@ function packetsFrom(values: Record<string, string | boolean | undefined>): Uint
   return isPcap(bytes) ? readPcap(bytes).packets.map((p) => p.data) : [bytes];
 }
 
+/** `prog show OBJ`: the programs of an object as its spec describes them (nothing is loaded). */
+function progShow(argv: string[], out: Output): number {
+  const { positionals } = parse('prog show', argv, {});
+  const [file] = positionals;
+  if (file === undefined || positionals.length > 1) throw new UsageError(progUsage);
+  const spec = loadCollectionSpec(readBytes(file));
+  const rows = spec.programs.map((p) => ({
+    name: p.name,
+    section: p.sectionName,
+    type: p.type.toLowerCase(),
+    ...(p.attachType === undefined ? {} : { attach_type: p.attachType.toLowerCase() }),
+    insns: p.instructions.length,
+    license: p.license,
+    maps: [
+      ...new Set(
+        p.instructions.flatMap((i) => (i.reference !== undefined && i.src !== 4 ? [i.reference] : [])),
+      ),
+    ],
+  }));
+  out.data(rows);
+  for (const r of rows) {
+    out.text(`${r.name}: ${r.type}  section ${r.section}  ${r.insns} insns  license ${r.license}`);
+    if (r.maps.length > 0) out.text(`\tmaps ${r.maps.join(', ')}`);
+  }
+  return 0;
+}
+
 export async function progCommand(argv: string[], out: Output): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === 'show' || verb === 'list') return progShow(rest, out);
   if (verb !== 'run') throw new UsageError(progUsage);
   const { values, positionals } = parse('prog run', rest, {
     prog: { type: 'string' },
