@@ -5,11 +5,9 @@
 
 import type { Btf } from '../btf/types.js';
 import type { MapSpec, VariableSpec } from '../program/types.js';
+import { BPF_F_RDONLY_PROG } from '../spec/index.js';
 import * as E from './constants.js';
 import type { ElfFile, ElfSection } from './reader.js';
-
-/** BPF_F_RDONLY_PROG (uapi): the program may only read the map; libbpf sets it on .rodata. */
-export const BPF_F_RDONLY_PROG = 1 << 7;
 
 export function isDataSection(s: ElfSection): boolean {
   if (s.type !== E.SHT_PROGBITS && s.type !== E.SHT_NOBITS) return false;
@@ -27,7 +25,7 @@ export function dataMap(s: ElfSection, btf: Btf | undefined): MapSpec {
     keySize: 4,
     valueSize: s.size,
     maxEntries: 1,
-    flags: isReadOnly(s) ? BPF_F_RDONLY_PROG : 0,
+    flags: isReadOnly(s) ? BPF_F_RDONLY_PROG : 0, // libbpf sets it on .rodata
     pinning: 'none',
     sectionName: s.name,
   };

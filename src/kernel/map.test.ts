@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClosedError, KernelError, TsbpfError } from '../errors.js';
-import { Errno } from '../spec/index.js';
+import { BPF_EXIST, BPF_NOEXIST, Errno } from '../spec/index.js';
 import { bpfAvailability } from './available.js';
-import { BPF_EXIST, BPF_NOEXIST, createMap, possibleCpuCount } from './map.js';
+import { createMap, possibleCpuCount } from './map.js';
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;

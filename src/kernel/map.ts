@@ -4,16 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { KernelError, TsbpfError } from '../errors.js';
-import { BpfCmd, Errno, MapType, type MapTypeName } from '../spec/index.js';
+import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../spec/index.js';
 import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
 import { FdHandle } from './fd.js';
 import { pinned } from './syscall.js';
-
-/** Update flags (uapi BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK). */
-export const BPF_ANY = 0;
-export const BPF_NOEXIST = 1;
-export const BPF_EXIST = 2;
-export const BPF_F_LOCK = 4;
 
 export interface CreateMapOptions {
   readonly type: MapTypeName;

@@ -5,7 +5,7 @@
 
 import { KernelError, LoadError } from '../errors.js';
 import type { MapSpec } from '../program/index.js';
-import type { MapTypeName } from '../spec/index.js';
+import { BPF_F_RDONLY_PROG, type MapTypeName } from '../spec/index.js';
 import { kernelObjName } from './attr.js';
 import { type CreateMapOptions, createMap, type KernelMap, possibleCpuCount } from './map.js';
 
@@ -29,9 +29,6 @@ const NO_BTF: ReadonlySet<MapTypeName> = new Set([
   'STACK',
   'ARENA',
 ]);
-
-/** BPF_F_RDONLY_PROG (uapi <linux/bpf.h>): programs may only read the map. */
-const BPF_F_RDONLY_PROG = 0x80;
 
 export interface SpecMapContext {
   /** fd of the loaded BTF, when there is one. */

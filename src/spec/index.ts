@@ -12,6 +12,7 @@ export * from './link-types.js';
 export * from './map-descriptors.js';
 export * from './map-flags.js';
 export * from './map-types.js';
+export * from './page.js';
 export * from './prog-types.js';
 export * from './sections.js';
 export * from './verdicts.js';

@@ -14,9 +14,10 @@ import {
   ETH_P_IP,
   ETH_P_IPV6,
 } from '../../spec/index.js';
+import { PAGE_SIZE } from '../../spec/page.js';
 import type { ProgTypeName } from '../../spec/prog-types.js';
 import type { AddressSpace, Region } from '../memory.js';
-import { PAGE_SIZE, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
+import { type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 import type { Interfaces } from './xdp.js';
 
 /** NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom of a test-run skb. */

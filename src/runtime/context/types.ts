@@ -26,7 +26,6 @@ export class TestRunRefusal {
 }
 
 /** Linux constants the contexts share (include/linux/if_ether.h, include/linux/skbuff.h, x86-64). */
-export const PAGE_SIZE = 4096;
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64: the tailroom every test-run buffer keeps. */
 export const SKB_SHARED_INFO_SIZE = 320;
 /** MAX_SKB_FRAGS (default config): the most fragments one buffer holds. */

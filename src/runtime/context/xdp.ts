@@ -8,15 +8,10 @@ import { NotSupportedError } from '../../errors.js';
 import { XDP_MD_SIZE, XdpMd } from '../../spec/context.js';
 import { Errno } from '../../spec/errno.js';
 import { ETH_HLEN } from '../../spec/ethernet.js';
+import { PAGE_SIZE } from '../../spec/page.js';
 import type { ProgTypeName } from '../../spec/prog-types.js';
 import type { AddressSpace, Region } from '../memory.js';
-import {
-  MAX_SKB_FRAGS,
-  PAGE_SIZE,
-  type ProgramContext,
-  SKB_SHARED_INFO_SIZE,
-  TestRunRefusal,
-} from './types.js';
+import { MAX_SKB_FRAGS, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 
 /** XDP_PACKET_HEADROOM (include/uapi/linux/bpf.h). */
 export const XDP_PACKET_HEADROOM = 256;

@@ -8,8 +8,9 @@
 import { SkBuff } from '../../spec/context.js';
 import { Errno } from '../../spec/errno.js';
 import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6 } from '../../spec/index.js';
+import { PAGE_SIZE } from '../../spec/page.js';
 import type { SkbContext } from '../context/skb.js';
-import { PAGE_SIZE, SKB_SHARED_INFO_SIZE } from '../context/types.js';
+import { SKB_SHARED_INFO_SIZE } from '../context/types.js';
 import { clearHash, protocolOf, resetChecksumUnnecessary, setProtocol, skbExtra } from './skb-state.js';
 import { type HelperImpl, neg, s32, skbArg, u32 } from './types.js';
 

@@ -6,7 +6,7 @@
 
 import { Errno } from '../../spec/errno.js';
 import { ETH_HLEN } from '../../spec/index.js';
-import { PAGE_SIZE } from '../context/types.js';
+import { PAGE_SIZE } from '../../spec/page.js';
 import { XDP_FRAME_SIZE, type XdpContext } from '../context/xdp.js';
 import { type HelperImpl, neg, s32, u32, xdpArg } from './types.js';
 

@@ -7,6 +7,7 @@
 import { TsbpfError } from '../../errors.js';
 import { Errno } from '../../spec/errno.js';
 import { BPF_ANY, BPF_F_PRESERVE_ELEMS } from '../../spec/map-flags.js';
+import { PAGE_SIZE } from '../../spec/page.js';
 import { keyIndex, u32Bytes } from './base.js';
 import { checkFdArraySpec } from './prog-array.js';
 import { RefArrayMap, u32At } from './ref-array.js';
@@ -21,7 +22,6 @@ export const BPF_F_CTXLEN_MASK = 0xfffffn << 32n;
 const PERF_EVENT_HEADER_SIZE = 8;
 /** A PERF_RECORD_LOST record: header, u64 id, u64 lost (no sample_id_all, as libbpf opens it). */
 const PERF_RECORD_LOST_SIZE = 24;
-const PAGE_SIZE = 4096;
 /** Pages of one ring by default (libbpf's callers commonly pass 8, bpftool 16). */
 export const DEFAULT_PERF_PAGES = 8;
 

@@ -8,6 +8,7 @@
 
 import { Errno } from '../../spec/errno.js';
 import { BPF_F_NUMA_NODE, MAX_MAP_BYTES } from '../../spec/map-flags.js';
+import { PAGE_SIZE } from '../../spec/page.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { BpfMap } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';
@@ -26,7 +27,6 @@ export const BPF_RB_CONS_POS = 2;
 export const BPF_RB_PROD_POS = 3;
 /** RINGBUF_MAX_RECORD_SZ: UINT_MAX / 4. */
 const RINGBUF_MAX_RECORD_SZ = 0xffffffff >>> 2;
-const PAGE_SIZE = 4096;
 
 /** ringbuf_map_alloc()'s checks: 0 or a positive errno. */
 export function checkRingbufSpec(spec: MapSpecLike): number {

@@ -6,7 +6,7 @@
 
 import type { Btf } from '../../btf/types.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault, VerifierError } from '../../errors.js';
-import { classify, type Instruction, slots } from '../../isa/index.js';
+import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
 import {
   CORE_POISON_HELPER,
   type CollectionSpec,
@@ -63,11 +63,7 @@ export interface LoadCollectionOptions {
   readonly targetBtf?: Btf;
 }
 
-/** lddw src_reg values (uapi <linux/bpf.h>). */
-const BPF_PSEUDO_MAP_FD = 1;
-const BPF_PSEUDO_MAP_VALUE = 2;
-const BPF_PSEUDO_MAP_IDX = 5;
-const BPF_PSEUDO_MAP_IDX_VALUE = 6;
+const { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } = O;
 
 export class VmCollection implements Collection, ProgramHost {
   readonly spec: CollectionSpec;
@@ -286,10 +282,10 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
     if (pseudo === BPF_PSEUDO_MAP_FD || pseudo === BPF_PSEUDO_MAP_IDX)
       return BigInt(c.registry.handleOf(map));
     if (pseudo === BPF_PSEUDO_MAP_VALUE || pseudo === BPF_PSEUDO_MAP_IDX_VALUE) {
-      const off = pseudo === BPF_PSEUDO_MAP_VALUE && insn?.reference !== undefined ? hi : hi;
-      const addr = map instanceof ArrayMap ? map.directValueAddress(off) : -22;
+      // The value offset is the second slot's imm (libbpf's convention for both sources).
+      const addr = map instanceof ArrayMap ? map.directValueAddress(hi) : -22;
       if (addr < 0)
-        throw new LoadError('LOAD_ERROR', `${where}: no direct value access to map '${map.name}' at +${off}`);
+        throw new LoadError('LOAD_ERROR', `${where}: no direct value access to map '${map.name}' at +${hi}`);
       return BigInt(addr);
     }
     throw new NotSupportedError(`lddw src_reg ${pseudo}`, where);
