@@ -15,7 +15,7 @@ export { Interpreter } from './interp/index.js';
 export * from './isa/index.js';
 export * from './program/index.js';
 export * from './runtime/index.js';
-export * from './spec/index.js';
+export * from './uapi/index.js';
 
 /** Options of `load`: those of the VM's loadCollection, with the engine optional (default: the Interpreter). */
 export type LoadOptions = Omit<LoadCollectionOptions, 'engine'> &

@@ -15,7 +15,7 @@ const srcRoot = resolve(here, '../../src');
 const LAYERS: Record<string, number> = {
   'errors.ts': -1, // the error family sits under everything: all may import it
   isa: 0,
-  spec: 1,
+  uapi: 1,
   // btf/ parses bytes and imports only errors.ts; at L1 both program/ (L2, spec types carry BTF)
   // and elf/ (L3, the object loader) can use it.
   btf: 1,

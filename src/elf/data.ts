@@ -5,7 +5,7 @@
 
 import type { Btf } from '../btf/types.js';
 import type { MapSpec, VariableSpec } from '../program/types.js';
-import { BPF_F_RDONLY_PROG } from '../spec/index.js';
+import { BPF_F_RDONLY_PROG } from '../uapi/index.js';
 import * as E from './constants.js';
 import type { ElfFile, ElfSection } from './reader.js';
 

@@ -7,7 +7,7 @@ import { type Instruction, slots } from '../isa/instruction.js';
 import * as O from '../isa/opcodes.js';
 import type { CollectionSpec, ProgramSpec } from '../program/types.js';
 import { mapByName, programByName } from '../program/types.js';
-import { BPF_F_RDONLY_PROG } from '../spec/index.js';
+import { BPF_F_RDONLY_PROG } from '../uapi/index.js';
 import { loadCollectionSpec } from './load.js';
 import { readElf } from './reader.js';
 

@@ -10,7 +10,7 @@ import type { Btf } from '../btf/types.js';
 import { LoadError, NotSupportedError } from '../errors.js';
 import { linkProgram } from '../program/link.js';
 import type { CollectionSpec, MapSpec, ProgramSpec, VariableSpec } from '../program/types.js';
-import { findSectionDef } from '../spec/sections.js';
+import { findSectionDef } from '../uapi/sections.js';
 import { codeSections, extractFunctions } from './code.js';
 import * as E from './constants.js';
 import { dataMap, dataVariables, isDataSection } from './data.js';

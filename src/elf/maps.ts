@@ -7,7 +7,7 @@ import { resolveId, resolveType, sizeOf, typeName } from '../btf/query.js';
 import type { Btf, BtfMember } from '../btf/types.js';
 import { LoadError, NotSupportedError } from '../errors.js';
 import type { MapContents, MapSpec, Pinning } from '../program/types.js';
-import { mapTypeName } from '../spec/map-types.js';
+import { mapTypeName } from '../uapi/map-types.js';
 import * as E from './constants.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './reader.js';
 

@@ -3,7 +3,7 @@
 // not probe individual features (program types, helpers, map types).
 
 import { KernelError, NotSupportedError } from '../errors.js';
-import { errnoName } from '../spec/index.js';
+import { errnoName } from '../uapi/index.js';
 import { loadProgram } from './program.js';
 
 export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };

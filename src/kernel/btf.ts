@@ -3,7 +3,7 @@
 // sanitise BTF for older kernels (libbpf rewrites unknown kinds; tsbpf targets current kernels).
 
 import { KernelError, TsbpfError } from '../errors.js';
-import { BpfCmd, Errno } from '../spec/index.js';
+import { BpfCmd, Errno } from '../uapi/index.js';
 import { Attr, BtfLoad } from './attr.js';
 import { FdHandle } from './fd.js';
 import { pinned } from './syscall.js';

@@ -5,7 +5,7 @@
 import { ClosedError } from '../errors.js';
 import type { MapSpec, ProgramSpec } from '../program/index.js';
 import type { LoadedMap, LoadedProgram, TestRunInput, TestRunResult } from '../runtime/backend.js';
-import type { ProgTypeName } from '../spec/index.js';
+import type { ProgTypeName } from '../uapi/index.js';
 import type { KernelMap } from './map.js';
 import type { KernelProgram } from './program.js';
 

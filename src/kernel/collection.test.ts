@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 import { insn, op as O } from '../isa/index.js';
 import type { CollectionSpec, ProgramSpec } from '../program/index.js';
-import { Errno } from '../spec/index.js';
+import { Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
 import { loadCollection } from './collection.js';
 import { exampleObjects, exampleSpec, packet, packets } from './test-fixtures.js';

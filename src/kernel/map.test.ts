@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClosedError, KernelError, TsbpfError } from '../errors.js';
-import { BPF_EXIST, BPF_NOEXIST, Errno } from '../spec/index.js';
+import { BPF_EXIST, BPF_NOEXIST, Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
 import { createMap, possibleCpuCount } from './map.js';
 

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { KernelError, TsbpfError } from '../errors.js';
-import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../spec/index.js';
+import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../uapi/index.js';
 import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
 import { FdHandle } from './fd.js';
 import { pinned } from './syscall.js';

@@ -17,7 +17,7 @@ import { compareSnapshots, type MapSnapshot } from '../../test/parity/snapshot.j
 import { NotSupportedError } from '../errors.js';
 import { load } from '../index.js';
 import type { MapSpec } from '../program/index.js';
-import { Errno } from '../spec/index.js';
+import { Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
 import { loadCollection } from './collection.js';
 import { possibleCpuCount } from './map.js';

@@ -11,7 +11,7 @@ import {
   Errno,
   ProgType,
   type ProgTypeName,
-} from '../spec/index.js';
+} from '../uapi/index.js';
 import { Attr, checkObjName, ObjInfo, ProgInfo, ProgLoad, TestRun } from './attr.js';
 import { FdHandle } from './fd.js';
 import { addressOf, pinned } from './syscall.js';

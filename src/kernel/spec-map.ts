@@ -5,7 +5,7 @@
 
 import { KernelError, LoadError } from '../errors.js';
 import type { MapSpec } from '../program/index.js';
-import { BPF_F_RDONLY_PROG, type MapTypeName } from '../spec/index.js';
+import { BPF_F_RDONLY_PROG, type MapTypeName } from '../uapi/index.js';
 import { kernelObjName } from './attr.js';
 import { type CreateMapOptions, createMap, type KernelMap, possibleCpuCount } from './map.js';
 

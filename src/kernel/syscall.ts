@@ -4,7 +4,7 @@
 
 import koffi, { type LibraryHandle } from 'koffi';
 import { KernelError, NotSupportedError } from '../errors.js';
-import { type BpfCmdName, bpfCmdName, errnoName } from '../spec/index.js';
+import { type BpfCmdName, bpfCmdName, errnoName } from '../uapi/index.js';
 
 /** __NR_bpf per architecture: arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h. */
 const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280 };

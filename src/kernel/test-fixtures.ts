@@ -8,7 +8,7 @@ import { loadCollectionSpec } from '../elf/index.js';
 import { KernelError } from '../errors.js';
 import type { CollectionSpec } from '../program/index.js';
 import type { Collection } from '../runtime/index.js';
-import { Errno } from '../spec/index.js';
+import { Errno } from '../uapi/index.js';
 
 const root = new URL('../../../', import.meta.url);
 

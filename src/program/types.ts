@@ -5,9 +5,9 @@
 import type { CoreReloKindName } from '../btf/ext.js';
 import type { Btf } from '../btf/types.js';
 import type { Instruction } from '../isa/instruction.js';
-import type { AttachTypeName } from '../spec/attach-types.js';
-import type { MapTypeName } from '../spec/map-types.js';
-import type { ProgTypeName } from '../spec/prog-types.js';
+import type { AttachTypeName } from '../uapi/attach-types.js';
+import type { MapTypeName } from '../uapi/map-types.js';
+import type { ProgTypeName } from '../uapi/prog-types.js';
 
 /** bpf_func_info for BPF_PROG_LOAD: the BTF FUNC of the function starting at `insnOff` (in 8-byte slots). */
 export interface FuncInfo {
@@ -28,7 +28,7 @@ export interface LineInfo {
 /**
  * A CO-RE relocation (bpf_core_relo, Documentation/bpf/llvm_reloc.rst) still to be applied:
  * `insnOff` is the slot of its instruction in the linked program; typeId and access refer to
- * CollectionSpec.btf. applyCoreRelocations (program/core-apply.ts) resolves them against a target BTF.
+ * CollectionSpec.btf. applyCoreRelocations (program/co-re-apply.ts) resolves them against a target BTF.
  */
 export interface CoreRelocation {
   readonly insnOff: number;

@@ -3,7 +3,7 @@
 // test or tool runs against either and compares results byte for byte.
 
 import type { MapSpec } from '../program/index.js';
-import type { ProgTypeName } from '../spec/index.js';
+import type { ProgTypeName } from '../uapi/index.js';
 
 /** Input of one test run: the contract of the kernel's BPF_PROG_TEST_RUN. */
 export interface TestRunInput {

@@ -2,7 +2,7 @@
 // each program type that takes one, with fields the kernel accepts and programs can observe, and
 // the IPv4 addresses found in the packets (probe values for bloom filters, which cannot be walked).
 
-import { ctxKind, ctxSize, type ProgTypeName, SkBuff, XdpMd } from '../../src/spec/index.js';
+import { ctxKind, ctxSize, type ProgTypeName, SkBuff, XdpMd } from '../../src/uapi/index.js';
 
 export interface CtxVariant {
   readonly label: string;

@@ -5,7 +5,7 @@
 // and compared at the end. Map state carries over from run to run on both sides alike.
 
 import type { LoadedProgram, TestRunInput, TestRunResult } from '../../src/runtime/backend.js';
-import { errnoName } from '../../src/spec/index.js';
+import { errnoName } from '../../src/uapi/index.js';
 import { firstDiff, hex } from './diff.js';
 import { ctxInputs } from './inputs.js';
 import type { ValueMask } from './masks.js';

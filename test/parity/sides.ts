@@ -9,7 +9,7 @@ import type { KernelCollection } from '../../src/kernel/collection.js';
 import { pinned } from '../../src/kernel/syscall.js';
 import type { Collection } from '../../src/runtime/backend.js';
 import type { VmCollection } from '../../src/runtime/vm/index.js';
-import { BpfCmd, Errno } from '../../src/spec/index.js';
+import { BpfCmd, Errno } from '../../src/uapi/index.js';
 
 export interface Side {
   readonly name: 'vm' | 'kernel';

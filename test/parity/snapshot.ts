@@ -4,7 +4,7 @@
 // answers for probe values. compareSnapshots names the first difference.
 
 import type { MapSpec } from '../../src/program/index.js';
-import { errnoName } from '../../src/spec/index.js';
+import { errnoName } from '../../src/uapi/index.js';
 import { firstDiff, hex } from './diff.js';
 import { maskHex, type ValueMask } from './masks.js';
 import { errnoOf, type Side } from './sides.js';

@@ -6,8 +6,8 @@
 
 import { VerifierError } from '../../errors.js';
 import { classify, type Instruction, slots } from '../../isa/index.js';
-import { ctxAccessProblem, ctxKind, describeCtxAccess } from '../../spec/context.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import { ctxAccessProblem, ctxKind, describeCtxAccess } from '../../uapi/context.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 
 const CALLER_SAVED = 0b111111; // r0-r5
 

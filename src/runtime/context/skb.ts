@@ -4,8 +4,8 @@
 // data/data_end as real addresses). Socket filters see the skb from the network header.
 // Input checks follow net/bpf/test_run.c (bpf_prog_test_run_skb) as kernel 6.18 answers.
 
-import { SK_BUFF_SIZE, SkBuff } from '../../spec/context.js';
-import { Errno } from '../../spec/errno.js';
+import { SK_BUFF_SIZE, SkBuff } from '../../uapi/context.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   ETH_HLEN,
   ETH_P_802_2,
@@ -13,9 +13,9 @@ import {
   ETH_P_802_3_MIN,
   ETH_P_IP,
   ETH_P_IPV6,
-} from '../../spec/index.js';
-import { PAGE_SIZE } from '../../spec/page.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+} from '../../uapi/index.js';
+import { PAGE_SIZE } from '../../uapi/page.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 import type { Interfaces } from './xdp.js';

@@ -2,8 +2,8 @@
 // and the program type. The concrete contexts (xdp.ts, skb.ts) add their packet models; helpers
 // narrow with instanceof. No layouts here (those are spec/context.ts).
 
-import type { CtxKind } from '../../spec/context.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import type { CtxKind } from '../../uapi/context.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { Region } from '../memory.js';
 
 export interface ProgramContext {

@@ -5,11 +5,11 @@
 // Input checks and sizes follow net/bpf/test_run.c (bpf_prog_test_run_xdp) as kernel 6.18 answers.
 
 import { NotSupportedError } from '../../errors.js';
-import { XDP_MD_SIZE, XdpMd } from '../../spec/context.js';
-import { Errno } from '../../spec/errno.js';
-import { ETH_HLEN } from '../../spec/ethernet.js';
-import { PAGE_SIZE } from '../../spec/page.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import { XDP_MD_SIZE, XdpMd } from '../../uapi/context.js';
+import { Errno } from '../../uapi/errno.js';
+import { ETH_HLEN } from '../../uapi/ethernet.js';
+import { PAGE_SIZE } from '../../uapi/page.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { MAX_SKB_FRAGS, type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 

@@ -5,7 +5,7 @@
 // arraymap.c / hashtab.c (bpf_for_each_*_elem: returns the elements visited).
 
 import { NotSupportedError, RuntimeFault } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import type { RuntimeEnv } from '../helper.js';
 import { u32Bytes } from '../maps/base.js';
 import { type HelperImpl, mapArg, neg, u32 } from './types.js';

@@ -5,7 +5,7 @@
 // checksum.h and net/core/utils.c; compared with the kernel in kernel-compare.test.ts.
 // Test-run skbs carry no CHECKSUM_COMPLETE value (skb->csum is not modelled).
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import type { RuntimeEnv } from '../helper.js';
 import {
   csumAdd,

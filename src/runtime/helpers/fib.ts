@@ -9,7 +9,7 @@
 //   smac 52, dmac 58
 
 import { NotSupportedError, RuntimeFault, TsbpfError } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import type { FibDevice, FibRoute, FibTable, RuntimeEnv } from '../helper.js';
 import { type HelperImpl, neg, s32, u32 } from './types.js';
 

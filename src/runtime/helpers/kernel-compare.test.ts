@@ -13,7 +13,7 @@ import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/program.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { TestRunInput } from '../backend.js';
 
 const avail = bpfAvailability();

@@ -9,7 +9,7 @@ import { RuntimeFault } from '../../errors.js';
 import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import { PerfEventArrayMap } from '../maps/perf-event-array.js';
 
 const perfMap = (maxEntries = 0, type: MapSpec['type'] = 'PERF_EVENT_ARRAY'): MapSpec => ({

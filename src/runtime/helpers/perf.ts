@@ -5,8 +5,8 @@
 // the tracing-only bpf_skb_output (111) and bpf_xdp_output (121), which take kernel pointers.
 
 import { RuntimeFault } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
-import { helperName } from '../../spec/helpers.js';
+import { Errno } from '../../uapi/errno.js';
+import { helperName } from '../../uapi/helpers.js';
 import type { SkbContext } from '../context/skb.js';
 import { XdpContext } from '../context/xdp.js';
 import type { RuntimeEnv } from '../helper.js';

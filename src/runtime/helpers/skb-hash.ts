@@ -4,7 +4,7 @@
 // with a random boot-time seed (hashrnd); tsbpf hashes the same flow fields (addresses, ports,
 // protocol) with FNV-1a instead, never 0 as the kernel guarantees.
 
-import { ETH_P_IP, ETH_P_IPV6 } from '../../spec/index.js';
+import { ETH_P_IP, ETH_P_IPV6 } from '../../uapi/index.js';
 import type { SkbContext } from '../context/skb.js';
 import { clearHash, hashOf, protocolOf, setHash, skbExtra } from './skb-state.js';
 import { type HelperImpl, skbArg, u32 } from './types.js';

@@ -5,10 +5,10 @@
 // limits follow net/core/filter.c (bpf_skb_proto_xlat, bpf_skb_adjust_room, bpf_skb_net_grow/
 // shrink, __bpf_skb_change_tail/head); __sk_buff len/data/data_end/protocol follow every change.
 
-import { SkBuff } from '../../spec/context.js';
-import { Errno } from '../../spec/errno.js';
-import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6 } from '../../spec/index.js';
-import { PAGE_SIZE } from '../../spec/page.js';
+import { SkBuff } from '../../uapi/context.js';
+import { Errno } from '../../uapi/errno.js';
+import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6 } from '../../uapi/index.js';
+import { PAGE_SIZE } from '../../uapi/page.js';
 import type { SkbContext } from '../context/skb.js';
 import { SKB_SHARED_INFO_SIZE } from '../context/types.js';
 import { clearHash, protocolOf, resetChecksumUnnecessary, setProtocol, skbExtra } from './skb-state.js';

@@ -4,8 +4,8 @@
 // and how skb->hash was set. A test-run skb starts as bpf_prog_test_run_skb leaves it:
 // CHECKSUM_NONE, network header 14 bytes after the MAC header, no tag, no hash.
 
-import { SkBuff } from '../../spec/context.js';
-import { ETH_HLEN } from '../../spec/index.js';
+import { SkBuff } from '../../uapi/context.js';
+import { ETH_HLEN } from '../../uapi/index.js';
 import type { SkbContext } from '../context/skb.js';
 
 export interface SkbExtra {

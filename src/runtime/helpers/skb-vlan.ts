@@ -5,7 +5,7 @@
 // tag to the accelerated one. Semantics of net/core/skbuff.c (skb_vlan_push, skb_vlan_pop,
 // __skb_vlan_pop) and include/linux/if_vlan.h (vlan_insert_inner_tag, vlan_set_encap_proto).
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   ETH_ALEN,
   ETH_HLEN,
@@ -15,7 +15,7 @@ import {
   ETH_P_8021AD,
   ETH_P_8021Q,
   VLAN_HLEN,
-} from '../../spec/index.js';
+} from '../../uapi/index.js';
 import type { SkbContext } from '../context/skb.js';
 import { protocolOf, setProtocol, setVlanTag, skbExtra, vlanTag } from './skb-state.js';
 import { type HelperImpl, neg, skbArg } from './types.js';

@@ -2,7 +2,7 @@
 // skb->data: the MAC header for TC, the network header for socket filters. Errnos from
 // net/core/filter.c: a range past skb->len is -EFAULT (load clears the buffer first).
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import { clearHash } from './skb-state.js';
 import { type HelperImpl, neg, skbArg, u32 } from './types.js';
 

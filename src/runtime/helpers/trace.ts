@@ -2,7 +2,7 @@
 // kernel writes it to trace_pipe). Returns the length of the formatted text, or -EINVAL for a
 // format the kernel refuses or one not NUL-terminated within fmt_size.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import type { RuntimeEnv } from '../helper.js';
 import { formatPrintk } from './printk-format.js';
 import { type HelperImpl, neg, u32 } from './types.js';

@@ -3,7 +3,7 @@
 // Implementations are grouped by topic in the sibling files; index.ts builds the table.
 
 import { RuntimeFault } from '../../errors.js';
-import { helperName } from '../../spec/helpers.js';
+import { helperName } from '../../uapi/helpers.js';
 import type { SkbContext } from '../context/skb.js';
 import type { XdpContext } from '../context/xdp.js';
 import type { RuntimeEnv } from '../helper.js';

@@ -4,9 +4,9 @@
 // may not enter struct xdp_frame, the frame keeps its shared-info tailroom, metadata is a
 // multiple of 4 bytes, a packet keeps at least an Ethernet header.
 
-import { Errno } from '../../spec/errno.js';
-import { ETH_HLEN } from '../../spec/index.js';
-import { PAGE_SIZE } from '../../spec/page.js';
+import { Errno } from '../../uapi/errno.js';
+import { ETH_HLEN } from '../../uapi/index.js';
+import { PAGE_SIZE } from '../../uapi/page.js';
 import { XDP_FRAME_SIZE, type XdpContext } from '../context/xdp.js';
 import { type HelperImpl, neg, s32, u32, xdpArg } from './types.js';
 

@@ -2,8 +2,8 @@
 // reports map ids on lookup; it takes map fds on update). A program's lookup returns the inner
 // map's handle address, which map helpers resolve through the registry like any `lddw r1, map`.
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_ANY } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_ANY } from '../../uapi/map-flags.js';
 import type { AddressSpace } from '../memory.js';
 import { ArrayMap } from './array.js';
 import { keyIndex } from './base.js';

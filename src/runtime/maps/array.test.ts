@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cpus, keyList, pair, u32, u64 } from '../../../test/gen/map-oracle.js';
 import { ClosedError, MemoryFault } from '../../errors.js';
-import { BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY_PROG, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { AddressSpace } from '../memory.js';
 import { ArrayMap } from './array.js';
 import { createMap } from './create.js';

@@ -3,7 +3,7 @@
 // side by side. Every key below max_entries exists from creation; delete is EINVAL.
 // Semantics from the kernel's kernel/bpf/arraymap.c.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   accessFlagsOk,
   BPF_EXIST,
@@ -17,7 +17,7 @@ import {
   MAX_MAP_BYTES,
   PCPU_MIN_UNIT_SIZE,
   round8,
-} from '../../spec/map-flags.js';
+} from '../../uapi/map-flags.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { type BatchSupport, BpfMap, indexNextKey, keyIndex } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';

@@ -4,10 +4,10 @@
 // Subclasses implement the sys* hooks; this file holds the checks every type shares.
 
 import { ClosedError, TsbpfError } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
-import { type MapDescriptor, mapDescriptor } from '../../spec/map-descriptors.js';
-import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, round8 } from '../../spec/map-flags.js';
-import type { MapTypeName } from '../../spec/map-types.js';
+import { Errno } from '../../uapi/errno.js';
+import { type MapDescriptor, mapDescriptor } from '../../uapi/map-descriptors.js';
+import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, round8 } from '../../uapi/map-flags.js';
+import type { MapTypeName } from '../../uapi/map-types.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { MapError } from './map-error.js';
 import type { MapRegistry } from './registry.js';

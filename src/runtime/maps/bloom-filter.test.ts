@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pair, u32, u64 } from '../../../test/gen/map-oracle.js';
-import { BPF_ANY, BPF_F_ZERO_SEED } from '../../spec/map-flags.js';
+import { BPF_ANY, BPF_F_ZERO_SEED } from '../../uapi/map-flags.js';
 import { AddressSpace } from '../memory.js';
 import { BloomFilterMap } from './bloom-filter.js';
 import { createMap } from './create.js';

@@ -4,7 +4,7 @@
 // is tsbpf's own (FNV-1a with a per-function seed and a final avalanche), not the kernel's jhash,
 // so which values collide differs. Semantics from the kernel's kernel/bpf/bloom_filter.c.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   accessFlagsOk,
   BPF_ANY,
@@ -12,7 +12,7 @@ import {
   BPF_F_NUMA_NODE,
   BPF_F_ZERO_SEED,
   MAX_MAP_BYTES,
-} from '../../spec/map-flags.js';
+} from '../../uapi/map-flags.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { BpfMap } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';

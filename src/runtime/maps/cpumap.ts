@@ -2,8 +2,8 @@
 // the map's options, else ENODEV); a value is `struct bpf_cpumap_val { u32 qsize; u32 prog; }`
 // (value_size 4: qsize only); qsize 0 empties a slot. Semantics from kernel/bpf/cpumap.c.
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_EXIST, BPF_F_NUMA_NODE, BPF_NOEXIST, NR_CPUS } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_EXIST, BPF_F_NUMA_NODE, BPF_NOEXIST, NR_CPUS } from '../../uapi/map-flags.js';
 import { keyIndex } from './base.js';
 import { EOVERFLOW } from './map-error.js';
 import { checkRefArraySpec, RefArrayMap, u32At } from './ref-array.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { cpus, skip } from '../../../test/gen/map-oracle.js';
 import { KernelError, NotSupportedError, TsbpfError } from '../../errors.js';
 import { createMap as createKernelMap } from '../../kernel/map.js';
-import type { MapTypeName } from '../../spec/map-types.js';
+import type { MapTypeName } from '../../uapi/map-types.js';
 import { AddressSpace } from '../memory.js';
 import { checkMapSpec, createMap } from './create.js';
 import { MapError } from './map-error.js';

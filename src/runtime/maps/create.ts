@@ -3,10 +3,10 @@
 // does not implement (sockmap, storage maps, stack traces, ...) throw NotSupportedError.
 
 import { NotSupportedError, TsbpfError } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
-import { mapDescriptor } from '../../spec/map-descriptors.js';
-import { BPF_F_RDONLY, BPF_F_WRONLY, NR_CPUS } from '../../spec/map-flags.js';
-import { MapType } from '../../spec/map-types.js';
+import { Errno } from '../../uapi/errno.js';
+import { mapDescriptor } from '../../uapi/map-descriptors.js';
+import { BPF_F_RDONLY, BPF_F_WRONLY, NR_CPUS } from '../../uapi/map-flags.js';
+import { MapType } from '../../uapi/map-types.js';
 import type { AddressSpace } from '../memory.js';
 import { ArrayMap, checkArraySpec } from './array.js';
 import { ArrayOfMapsMap } from './array-of-maps.js';

@@ -3,8 +3,8 @@
 // BPF_EXIST on a missing key inserts, and ifindex 0 is EINVAL rather than "empty the slot".
 // Semantics from the kernel's kernel/bpf/devmap.c (__dev_map_hash_update_elem).
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { checkDevmapSpec, checkDevValue, type DevmapEntry } from './devmap.js';
 import { HashMap } from './hash.js';
 import { u32At } from './ref-array.js';

@@ -3,8 +3,8 @@
 // here (a prog fd to the kernel, reported back as the prog id). ifindex 0 empties a slot.
 // Semantics from the kernel's kernel/bpf/devmap.c.
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_EXIST, BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_EXIST, BPF_F_NUMA_NODE, BPF_F_RDONLY, BPF_F_WRONLY, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { keyIndex } from './base.js';
 import { checkRefArraySpec, RefArrayMap, u32At } from './ref-array.js';
 import type { MapReferences, MapSpecLike } from './types.js';

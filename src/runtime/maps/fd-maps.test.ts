@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cpus, keyList, keySet, pair, skip, u32, u64 } from '../../../test/gen/map-oracle.js';
 import { type KernelProgram, loadProgram } from '../../kernel/program.js';
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { AddressSpace } from '../memory.js';
 import { CpuMap } from './cpumap.js';
 import { createMap } from './create.js';

@@ -1,7 +1,7 @@
 // BPF_MAP_TYPE_HASH_OF_MAPS: a hash whose values are map ids (see array-of-maps.ts for what ids
 // and handles are). Update flags and fullness follow the hash map; programs may only look up.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import type { AddressSpace } from '../memory.js';
 import { HashMap } from './hash.js';
 import { checkInnerId, requireRegistry } from './inner-map.js';

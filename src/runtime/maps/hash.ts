@@ -4,7 +4,7 @@
 // place, where the kernel swaps in a fresh element; the address a program holds stays valid.
 // Semantics from the kernel's kernel/bpf/hashtab.c.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   accessFlagsOk,
   BPF_EXIST,
@@ -18,7 +18,7 @@ import {
   KMALLOC_MAX_SIZE,
   PCPU_MIN_UNIT_SIZE,
   round8,
-} from '../../spec/map-flags.js';
+} from '../../uapi/map-flags.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { type BatchSupport, BpfMap } from './base.js';
 import { keyString, SlotPool } from './slots.js';

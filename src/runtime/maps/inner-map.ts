@@ -3,8 +3,8 @@
 // array_map_meta_equal() decide), and turning a stored id into the inner map's handle address.
 
 import { TsbpfError } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
-import { BPF_F_INNER_MAP } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_F_INNER_MAP } from '../../uapi/map-flags.js';
 import type { MapRegistry } from './registry.js';
 import type { MapSpecLike } from './types.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyList, pair, u32 } from '../../../test/gen/map-oracle.js';
-import { BPF_ANY, BPF_EXIST, BPF_F_NO_PREALLOC, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { BPF_ANY, BPF_EXIST, BPF_F_NO_PREALLOC, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { AddressSpace } from '../memory.js';
 import { createMap } from './create.js';
 

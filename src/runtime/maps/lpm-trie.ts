@@ -4,7 +4,7 @@
 // intermediate with two children — so get_next_key walks in the kernel's post-order.
 // Values live in a SlotPool. Semantics from the kernel's kernel/bpf/lpm_trie.c.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   accessFlagsOk,
   BPF_EXIST,
@@ -14,7 +14,7 @@ import {
   BPF_NOEXIST,
   KMALLOC_MAX_SIZE,
   round8,
-} from '../../spec/map-flags.js';
+} from '../../uapi/map-flags.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { BpfMap, keyIndex } from './base.js';
 import { SlotPool } from './slots.js';

@@ -3,7 +3,7 @@
 // Program-side operations never throw this; they return -errno as the helpers do.
 
 import { TsbpfError } from '../../errors.js';
-import { errnoName } from '../../spec/errno.js';
+import { errnoName } from '../../uapi/errno.js';
 
 export class MapError extends TsbpfError {
   /** Positive errno, as bpf(2) would set it. */
@@ -17,6 +17,6 @@ export class MapError extends TsbpfError {
   }
 }
 
-/** Errno values the map code needs beyond src/spec/errno.ts (asm-generic/errno.h). */
+/** Errno values the map code needs beyond src/uapi/errno.ts (asm-generic/errno.h). */
 export const EOVERFLOW = 75;
 export const ENOTSOCK = 88;

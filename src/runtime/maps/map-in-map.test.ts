@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { u32, u64 } from '../../../test/gen/map-oracle.js';
 import { ClosedError, TsbpfError } from '../../errors.js';
-import { BPF_F_INNER_MAP, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { BPF_F_INNER_MAP, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { AddressSpace } from '../memory.js';
 import { createMap } from './create.js';
 import { MapRegistry } from './registry.js';

@@ -5,9 +5,9 @@
 // kernel/trace/bpf_trace.c, kernel/events/ring_buffer.c; the helper is in helpers/perf.ts.
 
 import { TsbpfError } from '../../errors.js';
-import { Errno } from '../../spec/errno.js';
-import { BPF_ANY, BPF_F_PRESERVE_ELEMS } from '../../spec/map-flags.js';
-import { PAGE_SIZE } from '../../spec/page.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_ANY, BPF_F_PRESERVE_ELEMS } from '../../uapi/map-flags.js';
+import { PAGE_SIZE } from '../../uapi/page.js';
 import { keyIndex, u32Bytes } from './base.js';
 import { checkFdArraySpec } from './prog-array.js';
 import { RefArrayMap, u32At } from './ref-array.js';

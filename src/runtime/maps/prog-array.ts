@@ -3,8 +3,8 @@
 // prog id on lookup); programs cannot look it up, they tail-call through programAt().
 // Semantics from the kernel's kernel/bpf/arraymap.c (fd array part).
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_ANY, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_ANY, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '../../uapi/map-flags.js';
 import { checkArraySpec } from './array.js';
 import { keyIndex } from './base.js';
 import { RefArrayMap, u32At } from './ref-array.js';

@@ -4,7 +4,7 @@
 // JS memory: programs reach them only through the push/pop/peek helpers, which copy.
 // Semantics from the kernel's kernel/bpf/queue_stack_maps.c.
 
-import { Errno } from '../../spec/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import {
   accessFlagsOk,
   BPF_EXIST,
@@ -13,7 +13,7 @@ import {
   BPF_NOEXIST,
   KMALLOC_MAX_SIZE,
   MAX_MAP_BYTES,
-} from '../../spec/map-flags.js';
+} from '../../uapi/map-flags.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { BpfMap } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';

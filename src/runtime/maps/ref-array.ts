@@ -3,8 +3,8 @@
 // may read but not write (the kernel marks these values read-only to programs).
 // Each type decides its own update errnos; this file holds storage, the walk and delete.
 
-import { Errno } from '../../spec/errno.js';
-import { round8 } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { round8 } from '../../uapi/map-flags.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { BpfMap, indexNextKey, keyIndex } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';

@@ -6,7 +6,7 @@
 //   handle region (8 bytes, read-only): u32 map id | u32 map type — not struct bpf_map; programs
 //   must not rely on its contents.
 
-import { MapType } from '../../spec/map-types.js';
+import { MapType } from '../../uapi/map-types.js';
 import type { AddressSpace, Region } from '../memory.js';
 import type { BpfMap } from './base.js';
 

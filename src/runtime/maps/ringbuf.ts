@@ -6,9 +6,9 @@
 //
 //   consumer_pos ... [hdr|data....][hdr|busy....][hdr|discarded]... producer_pos
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_F_NUMA_NODE, MAX_MAP_BYTES } from '../../spec/map-flags.js';
-import { PAGE_SIZE } from '../../spec/page.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_F_NUMA_NODE, MAX_MAP_BYTES } from '../../uapi/map-flags.js';
+import { PAGE_SIZE } from '../../uapi/page.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { BpfMap } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';

@@ -3,7 +3,7 @@
 // value per CPU. Found by the backend parity test (src/kernel/parity.test.ts) running on CPU 1.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MapTypeName } from '../../spec/map-types.js';
+import type { MapTypeName } from '../../uapi/map-types.js';
 import { AddressSpace } from '../memory.js';
 import { u32Bytes } from './base.js';
 import { createMap } from './create.js';

@@ -2,7 +2,7 @@
 // program/ MapSpec, so a MapSpec fits), the creation options, and batch results.
 // The map class itself (BpfMap) is in base.ts; the factory is in create.ts.
 
-import type { MapTypeName } from '../../spec/map-types.js';
+import type { MapTypeName } from '../../uapi/map-types.js';
 import type { MapRegistry } from './registry.js';
 
 /** What a map is created from; `MapSpec` from program/ fits structurally. */

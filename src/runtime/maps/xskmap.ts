@@ -3,8 +3,8 @@
 // lookup gets the address of the slot (non-NULL when a socket is there), standing for the
 // kernel's struct xdp_sock pointer. Semantics from the kernel's net/xdp/xskmap.c.
 
-import { Errno } from '../../spec/errno.js';
-import { BPF_EXIST, BPF_NOEXIST } from '../../spec/map-flags.js';
+import { Errno } from '../../uapi/errno.js';
+import { BPF_EXIST, BPF_NOEXIST } from '../../uapi/map-flags.js';
 import { keyIndex } from './base.js';
 import { DEV_CREATE_FLAG_MASK } from './devmap.js';
 import { checkRefArraySpec, RefArrayMap, u32At } from './ref-array.js';

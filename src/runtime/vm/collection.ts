@@ -13,8 +13,8 @@ import {
   type MapSpec,
   type ProgramSpec,
 } from '../../program/index.js';
-import { HELPER_PROTOS } from '../../spec/helper-protos.js';
-import { helperName } from '../../spec/helpers.js';
+import { HELPER_PROTOS } from '../../uapi/helper-protos.js';
+import { helperName } from '../../uapi/helpers.js';
 import type { Collection } from '../backend.js';
 import { checkContextAccess } from '../context/check.js';
 import type { SkbContext } from '../context/skb.js';
@@ -28,7 +28,7 @@ import { createMap } from '../maps/create.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
 import { AddressSpace, type Region } from '../memory.js';
-import { relocateForVm } from './core.js';
+import { relocateForVm } from './co-re.js';
 import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
 import { VmMap } from './map.js';
 import { type ProgramHost, VmProgram } from './program.js';

@@ -5,9 +5,9 @@
 
 import { ClosedError, KernelError, NotSupportedError } from '../../errors.js';
 import type { ProgramSpec } from '../../program/index.js';
-import { ctxKind, ctxSize } from '../../spec/context.js';
-import { Errno, errnoName } from '../../spec/errno.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import { ctxKind, ctxSize } from '../../uapi/context.js';
+import { Errno, errnoName } from '../../uapi/errno.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { LoadedProgram, TestRunInput, TestRunResult } from '../backend.js';
 import { SkbContext } from '../context/skb.js';
 import { TestRunRefusal } from '../context/types.js';

@@ -10,8 +10,8 @@ import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/program.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
-import { ctxAccessProblem, SK_BUFF } from '../../spec/context.js';
-import type { ProgTypeName } from '../../spec/prog-types.js';
+import { ctxAccessProblem, SK_BUFF } from '../../uapi/context.js';
+import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { TestRunInput } from '../backend.js';
 
 const avail = bpfAvailability();

@@ -4,14 +4,14 @@
 // target (the kernel backend reads /sys/kernel/btf/vmlinux, the VM defaults to the object's own
 // BTF). Relocations that cannot be satisfied poison their instruction, as libbpf does.
 
-import { CandidateCache } from '../btf/core/candidates.js';
-import { CORE_KIND_SHORT } from '../btf/core/kinds.js';
-import { resolveCoreRelocation } from '../btf/core/resolve.js';
+import { CandidateCache } from '../btf/co-re/candidates.js';
+import { CORE_KIND_SHORT } from '../btf/co-re/kinds.js';
+import { resolveCoreRelocation } from '../btf/co-re/resolve.js';
 import type { CoreReloKindName } from '../btf/ext.js';
 import type { Btf } from '../btf/types.js';
 import { LoadError } from '../errors.js';
 import { type Instruction, slotTable } from '../isa/instruction.js';
-import { patchInstruction } from './core-patch.js';
+import { patchInstruction } from './co-re-patch.js';
 import type { CollectionSpec, ProgramSpec } from './types.js';
 
 export interface CoreRelocationReport {

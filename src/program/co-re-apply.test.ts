@@ -13,8 +13,8 @@ import { loadCollectionSpec } from '../elf/load.js';
 import { LoadError, NotSupportedError } from '../errors.js';
 import { type Instruction, slots, slotTable } from '../isa/instruction.js';
 import * as O from '../isa/opcodes.js';
-import { applyCoreRelocations, type CoreRelocationReport, hasCoreRelocations } from './core-apply.js';
-import { CORE_POISON_HELPER } from './core-patch.js';
+import { applyCoreRelocations, type CoreRelocationReport, hasCoreRelocations } from './co-re-apply.js';
+import { CORE_POISON_HELPER } from './co-re-patch.js';
 import { type CollectionSpec, type ProgramSpec, programByName } from './types.js';
 
 const root = new URL('../../../', import.meta.url);

@@ -5,7 +5,7 @@
 // relocation turns the instruction into `call 0xbad2310`, which the verifier reports only if
 // it is reachable.
 
-import type { CoreResult } from '../btf/core/types.js';
+import type { CoreResult } from '../btf/co-re/types.js';
 import { LoadError } from '../errors.js';
 import { type Instruction, lddwValue } from '../isa/instruction.js';
 import * as O from '../isa/opcodes.js';

@@ -1,7 +1,7 @@
 // CO-RE resolution on small hand-built BTF graphs: flavors, member search (anonymous members,
 // flexible arrays), compatibility and TYPE_MATCHES, enumerator values, bitfield shifts in both
 // byte orders, and the errors libbpf refuses to load with. Fixture-level parity with libbpf is in
-// program/core-apply.test.ts.
+// program/co-re-apply.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoadError } from '../../errors.js';

@@ -10,8 +10,8 @@ import { loadCollectionSpec } from '../elf/index.js';
 import { VerifierError } from '../errors.js';
 import { CORE_POISON_HELPER } from '../program/index.js';
 import { bpfAvailability } from './available.js';
+import { kernelBtf, VMLINUX_BTF } from './co-re.js';
 import { loadCollection } from './collection.js';
-import { kernelBtf, VMLINUX_BTF } from './core.js';
 import { packet } from './test-fixtures.js';
 
 const avail = bpfAvailability();
