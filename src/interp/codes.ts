@@ -50,8 +50,3 @@ export const BAD_JUMP = 303;
 export const LDDW_TAIL = 304;
 /** Step-hook mode: every slot traps here first; the real op code waits in word 7 of the slot. */
 export const STEP_TRAP = 305;
-
-/** Function addresses (lddw src_reg 4) are FUNC_BASE + 8 * slot in the high half 0xffffffff,
- * outside the linear memory (like kernel text addresses), so using one as data faults. */
-export const FUNC_HI = -1;
-export const FUNC_BASE = 0xc000_0000;

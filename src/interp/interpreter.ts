@@ -5,6 +5,7 @@
 
 import { ClosedError, InvalidInstructionError, RuntimeFault } from '../errors.js';
 import { type Instruction, join64, split64 } from '../isa/index.js';
+import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
 import {
   AddressSpace,
   DEFAULT_BUDGET,
@@ -17,7 +18,7 @@ import {
   type RunResult,
   type StepHook,
 } from '../runtime/index.js';
-import { FUNC_BASE, FUNC_HI, LDDW_TAIL, STEP_TRAP } from './codes.js';
+import { LDDW_TAIL, STEP_TRAP } from './codes.js';
 import { execute, REGS, type RunState } from './machine.js';
 import { type Decoded, predecode, withStepTraps } from './predecode.js';
 

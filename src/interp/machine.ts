@@ -17,8 +17,8 @@
 
 import { BudgetExceededError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
 import { join64 } from '../isa/index.js';
+import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
 import type { AddressSpace, HelperEnv, Region, RegisterView, StepHook } from '../runtime/index.js';
-import { FUNC_BASE, FUNC_HI } from './codes.js';
 import { bswap32, divmod64, mul64, SDIV, SMOD, sar64, shl64, shr64, UDIV, UMOD } from './pair.js';
 import type { Decoded } from './predecode.js';
 

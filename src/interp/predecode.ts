@@ -5,6 +5,7 @@
 
 import { assertNever, InvalidInstructionError, NotSupportedError } from '../errors.js';
 import { classify, type Instruction, op as O } from '../isa/index.js';
+import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
 import type { HelperFn, HelperTable, LddwResolver } from '../runtime/index.js';
 import * as C from './codes.js';
 
@@ -195,7 +196,7 @@ function lddwValue(
   resolve: LddwResolver | undefined,
 ): [number, number] {
   if (pseudo === 0) return [i.imm | 0, (i.hi ?? 0) | 0];
-  if (pseudo === O.BPF_PSEUDO_FUNC) return [(C.FUNC_BASE + 8 * func) | 0, C.FUNC_HI];
+  if (pseudo === O.BPF_PSEUDO_FUNC) return [(FUNC_BASE + 8 * func) | 0, FUNC_HI];
   const name = PSEUDO_NAMES[pseudo];
   if (name === undefined) throw new InvalidInstructionError(`invalid lddw source ${pseudo}`, { pc });
   if (resolve === undefined) {

@@ -2,6 +2,7 @@
 // contracts, maps, program contexts, helper implementations and the VM backend (loadCollection
 // with an injected engine). No engine lives here.
 
+export * from './abi.js';
 export * from './backend.js';
 export * from './context/index.js';
 export * from './engine.js';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryFault } from '../errors.js';
-import { AddressSpace, NULL_GUARD, REGION_GAP } from './memory.js';
+import { NULL_GUARD } from './abi.js';
+import { AddressSpace, REGION_GAP } from './memory.js';
 
 test('regions start above the null guard, aligned, separated by a gap, and zeroed', () => {
   const s = new AddressSpace();

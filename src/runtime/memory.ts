@@ -4,6 +4,7 @@
 // instructions. The first 64 KiB are never mapped so that NULL and small offsets from it fault.
 
 import { MemoryFault } from '../errors.js';
+import { NULL_GUARD } from './abi.js';
 
 /**
  * The part of a WebAssembly.Memory the space uses. Declared here because the ES2022 lib has no
@@ -46,8 +47,6 @@ export interface AddressSpaceOptions {
   readonly initialPages?: number;
 }
 
-/** Addresses below this are never mapped: the null guard (one Wasm page). */
-export const NULL_GUARD = 0x10000;
 /** Bytes left unmapped between regions, so an overrun of one never lands silently in the next. */
 export const REGION_GAP = 64;
 const PAGE = 0x10000;
