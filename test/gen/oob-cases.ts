@@ -84,23 +84,15 @@ export function assembleCase(text: string): { instructions: Instruction[]; fault
     lines.push(line);
   }
   const out: Instruction[] = [];
-  slot = 0;
+  let at = 0;
   for (const i of assemble(lines.join('\n'))) {
-    const r = refs.get(slot);
+    const r = refs.get(at);
     out.push(r === undefined ? i : { ...i, src: r.src, reference: r.reference, hi: r.hi });
-    slot += i.op === O.OP_LDDW ? 2 : 1;
+    at += i.op === O.OP_LDDW ? 2 : 1;
   }
-  if (slot !== countCheck(lines)) throw new Error('oob case: slot count of the macro expansion is off');
+  // The line count above must agree with the assembler, or the FAULT slot would be wrong.
+  if (at !== slot) throw new Error(`oob case: counted ${slot} slots, the assembler made ${at}`);
   return { instructions: out, faultPc };
-}
-
-function countCheck(lines: readonly string[]): number {
-  let n = 0;
-  for (const l of lines) {
-    const code = l.replace(/(;|\/\/|#).*$/, '').trim();
-    if (code !== '' && !code.endsWith(':')) n += /\bll$/.test(code) ? 2 : 1;
-  }
-  return n;
 }
 
 export function mapSpec(
