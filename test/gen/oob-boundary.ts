@@ -26,7 +26,10 @@ export interface Probe {
   readonly write: boolean;
   /** Packet length, metadata length, value size or record size (unused for the stack). */
   readonly extent: number;
-  /** value: the array key (1 puts value 0 just before); stack: probe from a callee's frame. */
+  /**
+   * packet-end/start: 1 for a TC program (__sk_buff) instead of XDP; value: the array key (1 puts
+   * value 0 just before); stack: 1 to probe from a callee's frame.
+   */
   readonly variant: number;
 }
 
@@ -63,7 +66,10 @@ export function probeProgram(p: Probe): ProbeProgram {
     case 'packet-start':
       // A packet of exactly `extent` bytes, all of them checked: the verified range is the packet.
       packet = p.extent;
-      lines.push('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', `r4 += ${p.extent}`);
+      // xdp_md.data/data_end at 0/4, __sk_buff.data/data_end at 76/80.
+      lines.push(p.variant === 1 ? 'r2 = *(u32 *)(r1 + 76)' : 'r2 = *(u32 *)(r1 + 0)');
+      lines.push(p.variant === 1 ? 'r3 = *(u32 *)(r1 + 80)' : 'r3 = *(u32 *)(r1 + 4)');
+      lines.push('r4 = r2', `r4 += ${p.extent}`);
       lines.push('if r4 > r3 goto out', access(p, 'r2'));
       inBounds = p.off >= 0 && p.off + p.size <= p.extent;
       break;
@@ -104,8 +110,9 @@ export function probeProgram(p: Probe): ProbeProgram {
   if (!(p.boundary === 'stack' && p.variant === 1)) lines.push('out:', 'r0 = 2', 'exit');
   const text = lines.join('\n');
   const { instructions, faultPc } = assembleCase(text);
+  const tc = (p.boundary === 'packet-end' || p.boundary === 'packet-start') && p.variant === 1;
   const spec: CollectionSpec = {
-    programs: [asmProgram('probe', 'XDP', instructions)],
+    programs: [asmProgram('probe', tc ? 'SCHED_CLS' : 'XDP', instructions)],
     maps,
     variables: [],
     license: 'GPL',
@@ -122,10 +129,12 @@ export function probeArb(boundary: Boundary): fc.Arbitrary<Probe> {
   switch (boundary) {
     case 'packet-end':
       return fc
-        .record({ ...base, extent: fc.integer({ min: 14, max: 96 }) })
-        .map((r) => probe(r, r.extent - r.size + r.delta, r.extent, 0));
+        .record({ ...base, extent: fc.integer({ min: 14, max: 96 }), tc: fc.integer({ min: 0, max: 1 }) })
+        .map((r) => probe(r, r.extent - r.size + r.delta, r.extent, r.tc));
     case 'packet-start':
-      return fc.record(base).map((r) => probe(r, r.delta, 64, 0));
+      return fc
+        .record({ ...base, tc: fc.integer({ min: 0, max: 1 }) })
+        .map((r) => probe(r, r.delta, 64, r.tc));
     case 'meta-start':
       // Metadata is a multiple of 4, at most 216 bytes (BPF_PROG_TEST_RUN); stay below data.
       return fc
