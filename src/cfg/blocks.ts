@@ -4,7 +4,7 @@
 
 import { isTailCall, transferOf } from './flow.js';
 import type { Layout } from './layout.js';
-import { rejected } from './layout.js';
+import { rejected } from './reject.js';
 import { subprogramOf } from './subprograms.js';
 import type { Block } from './types.js';
 

@@ -2,10 +2,10 @@
 // target, and which slots are the second half of an lddw. Decoding errors surface here as
 // InvalidInstructionError naming the slot (classify's words).
 
-import { VerifierError } from '../errors.js';
 import { type Instruction, slots as slotsOf } from '../isa/instruction.js';
 import { classify, type Kind } from '../isa/kind.js';
 import { targetOf } from './flow.js';
+import { rejected } from './reject.js';
 
 export interface Layout {
   readonly insns: readonly Instruction[];
@@ -20,7 +20,7 @@ export interface Layout {
 }
 
 export function layout(insns: readonly Instruction[]): Layout {
-  if (insns.length === 0) throw new VerifierError('empty program: no instructions', 'empty program\n');
+  if (insns.length === 0) throw rejected(undefined, 'empty program');
   const kinds: Kind[] = [];
   const slotOf: number[] = [];
   const insnAt: number[] = [];
@@ -36,9 +36,4 @@ export function layout(insns: readonly Instruction[]): Layout {
     pc += slotsOf(i);
   });
   return { insns, kinds, slotOf, insnAt, targets, slots: pc };
-}
-
-/** The error the kernel's verifier gives, with its log line and the pc. */
-export function rejected(pc: number | undefined, line: string): VerifierError {
-  return new VerifierError(pc === undefined ? line : `insn ${pc}: ${line}`, `${line}\n`, pc);
 }

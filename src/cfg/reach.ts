@@ -5,7 +5,7 @@
 import { assertNever } from '../errors.js';
 import { transferOf } from './flow.js';
 import type { Layout } from './layout.js';
-import { rejected } from './layout.js';
+import { rejected } from './reject.js';
 
 /** Per slot: 1 if the entry reaches the instruction starting there. */
 export function reachable(l: Layout, options: { readonly allowUnreachable: boolean }): Uint8Array {

@@ -5,7 +5,7 @@
 
 import { BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import type { Layout } from './layout.js';
-import { rejected } from './layout.js';
+import { rejected } from './reject.js';
 
 /** Start slots of the subprograms, ascending (0 first). */
 export function subprogramStarts(l: Layout): number[] {
