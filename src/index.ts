@@ -10,18 +10,30 @@ export * from './errors.js';
 import { Interpreter } from './interp/index.js';
 import type { CollectionSpec } from './program/index.js';
 import { type LoadCollectionOptions, loadCollection, type VmCollection } from './runtime/index.js';
+import { verify } from './verifier/index.js';
 
+export { type Block, buildCfg, type Cfg, type CfgOptions } from './cfg/index.js';
 export { Interpreter } from './interp/index.js';
 export * from './isa/index.js';
 export * from './program/index.js';
 export * from './runtime/index.js';
 export * from './uapi/index.js';
+export { type Verified, type VerifyOptions, verify } from './verifier/index.js';
 
-/** Options of `load`: those of the VM's loadCollection, with the engine optional (default: the Interpreter). */
-export type LoadOptions = Omit<LoadCollectionOptions, 'engine'> &
-  Partial<Pick<LoadCollectionOptions, 'engine'>>;
+/**
+ * Options of `load`: those of the VM's loadCollection, with the engine optional (default: the
+ * Interpreter) and `verify` a switch: true (default) runs verifier/'s passes on every program;
+ * false loads programs unverified (the runtime's memory checks still hold).
+ */
+export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> &
+  Partial<Pick<LoadCollectionOptions, 'engine'>> & { readonly verify?: boolean };
 
 /** Loads a CollectionSpec into the VM backend, running its programs on the reference interpreter by default. */
 export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollection {
-  return loadCollection(spec, { engine: (program, o) => new Interpreter(program, o), ...options });
+  const { verify: verifying = true, ...rest } = options;
+  return loadCollection(spec, {
+    engine: (program, o) => new Interpreter(program, o),
+    ...rest,
+    ...(verifying ? { verify: (p, helpers) => void verify(p, { helpers }) } : {}),
+  });
 }

@@ -3,6 +3,7 @@
 // Spellings follow bpf_conformance's disassembler; where it has no spelling (kfunc offsets,
 // lddw sources) the RFC 9669 §4.4 names are used so the text still assembles back.
 
+import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { lddwValue } from '../isa/index.js';
 import { conformanceImm } from './format-number.js';
@@ -67,5 +68,7 @@ export function formatMnemonic(i: Instruction, k: Kind, pc: number, f: ResolvedF
       const fetch = k.fetch && k.op !== 'xchg' && k.op !== 'cmpxchg' ? 'fetch ' : '';
       return `lock ${fetch}${k.op}${sfx} ${memory(i.dst, i.off)}, r${i.src}`;
     }
+    default:
+      return assertNever(k, 'instruction kind');
   }
 }

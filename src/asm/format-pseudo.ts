@@ -3,6 +3,7 @@
 // kernel/bpf/disasm.c print_bpf_insn() prints, e.g. `r0 = *(u32 *)(r1 +4)`, `goto pc+24`).
 // The line-level concerns (addresses, labels, opcodes prefix) live in disassemble.ts.
 
+import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { lddwValue } from '../isa/index.js';
 import { hexOffset, hexSigned, hexU32, plusDec } from './format-number.js';
@@ -96,6 +97,8 @@ export function formatPseudo(i: Instruction, k: Kind, pc: number, f: ResolvedFor
     }
     case 'atomic':
       return formatAtomic(i, k, f);
+    default:
+      return assertNever(k, 'instruction kind');
   }
 }
 

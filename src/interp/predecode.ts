@@ -3,6 +3,7 @@
 // where every instruction kind is handled exhaustively; nothing here executes.
 // Bad jump targets become sentinel slots past the end, so they fault only when taken.
 
+import { targetOf } from '../cfg/index.js';
 import { assertNever, InvalidInstructionError, NotSupportedError } from '../errors.js';
 import { classify, type Instruction, op as O } from '../isa/index.js';
 import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
@@ -71,6 +72,8 @@ export function predecode(
     const pc = slot;
     last = pc;
     const kind = classify(i, { pc });
+    // The slot a jump, local call or function address names (cfg/ computes it for every pass).
+    const named = targetOf(i, kind, pc);
     dst[pc] = i.dst * 2;
     src[pc] = (i.src & 0x0f) * 2;
     off[pc] = i.off;
@@ -103,18 +106,15 @@ export function predecode(
         break;
       }
       case 'jmp':
-        target[pc] = pc + i.off + 1;
-        jumps.push(pc);
-        break;
       case 'ja':
-        target[pc] = pc + (kind.long ? i.imm : i.off) + 1;
+        target[pc] = named!;
         jumps.push(pc);
         break;
       case 'call':
         if (kind.target === 'helper') helpers[pc] = helperTable?.get(i.imm);
         else if (kind.target === 'local') {
           op[pc] = C.CALL_LOCAL;
-          target[pc] = pc + i.imm + 1;
+          target[pc] = named!;
           jumps.push(pc);
         } else op[pc] = C.CALL_KFUNC;
         break;
@@ -125,8 +125,7 @@ export function predecode(
       case 'store':
         break;
       case 'lddw': {
-        // A pseudo-func names the slot pc + imm + 1, as for local calls (kernel check_ld_imm).
-        const value = lddwValue(i, kind.pseudo, pc, pc + i.imm + 1, resolveLddw);
+        const value = lddwValue(i, kind.pseudo, pc, named ?? 0, resolveLddw);
         imm[pc] = value[0];
         hi[pc] = value[1];
         op[pc + 1] = C.LDDW_TAIL;

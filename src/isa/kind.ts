@@ -3,7 +3,7 @@
 // `classify` rejects unknown opcodes always, and reserved fields that are not zero in strict
 // mode, naming the field as the kernel's verifier does ("uses reserved fields").
 
-import { InvalidInstructionError } from '../errors.js';
+import { assertNever, InvalidInstructionError } from '../errors.js';
 import type { Instruction } from './instruction.js';
 import * as O from './opcodes.js';
 
@@ -361,6 +361,8 @@ export function opcodeOf(k: Kind): number {
       return (k.reg ? O.BPF_STX : O.BPF_ST) | O.BPF_MEM | SIZE_CODE[k.bytes];
     case 'atomic':
       return O.BPF_STX | O.BPF_ATOMIC | SIZE_CODE[k.bytes];
+    default:
+      return assertNever(k, 'instruction kind');
   }
 }
 

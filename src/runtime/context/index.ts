@@ -1,6 +1,5 @@
-// Program contexts of test runs: XDP frames and socket buffers, and the load-time check of
-// context accesses. Layouts and access rules are data in spec/context.ts.
-export { checkContextAccess } from './check.js';
+// Program contexts of test runs: XDP frames and socket buffers. Layouts and access rules are
+// data in uapi/context.ts; the load-time check of context accesses is verifier/context.ts.
 export { BPF_F_TEST_SKB_CHECKSUM_COMPLETE, SKB_HEADROOM, SKB_MAX_DATA, SkbContext } from './skb.js';
 export { type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 export {

@@ -1,22 +1,14 @@
 // loadCollection for the VM backend: a CollectionSpec becomes maps in one address space and
 // programs on an injected engine (runtime/ must not import interp/ or jit/; src/index.ts wires
-// the interpreter in as `load`). Loading refuses what the kernel's verifier would refuse and
-// tsbpf can see without one: helpers tsbpf lacks or the program type may not call, and
-// context accesses the type may not make. Symbolic map references resolve to map handles.
+// the interpreter in as `load`). Verification is an injected stage too (`verify`, verifier/'s
+// passes, wired in by `load`) that runs before any engine is made. Symbolic map references
+// resolve to map handles.
 
 import type { Btf } from '../../btf/types.js';
-import { ClosedError, LoadError, NotSupportedError, RuntimeFault, VerifierError } from '../../errors.js';
+import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
-import {
-  CORE_POISON_HELPER,
-  type CollectionSpec,
-  type MapSpec,
-  type ProgramSpec,
-} from '../../program/index.js';
-import { HELPER_PROTOS } from '../../uapi/helper-protos.js';
-import { helperName } from '../../uapi/helpers.js';
+import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
 import type { Collection } from '../backend.js';
-import { checkContextAccess } from '../context/check.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
@@ -36,8 +28,19 @@ import { type ProgramHost, VmProgram } from './program.js';
 /** Makes the engine that runs one program (the Interpreter, the JIT, ...). */
 export type EngineFactory = (program: readonly Instruction[], options: EngineOptions) => Engine;
 
+/**
+ * The verify stage (verifier/'s `verify`, wired in by src/index.ts's load): refuses a program by
+ * throwing. `helpers` holds the ids of the helpers this runtime implements.
+ */
+export type VerifyStage = (program: ProgramSpec, helpers: { has(id: number): boolean }) => void;
+
 export interface LoadCollectionOptions {
   readonly engine: EngineFactory;
+  /**
+   * Runs on every program after CO-RE relocation, before any engine is made. Absent: programs
+   * are not verified, and only the runtime's own checks (memory, helpers present) stand.
+   */
+  readonly verify?: VerifyStage;
   /** Virtual CPUs (per-CPU map values); default 2. */
   readonly cpus?: number;
   /** The CPU runs happen on (bpf_get_smp_processor_id, per-CPU values); default 0. */
@@ -235,25 +238,6 @@ export class VmCollection implements Collection, ProgramHost {
   }
 }
 
-/** Refuses helpers tsbpf lacks (NotSupportedError) and helpers the program type may not call. */
-function checkHelpers(p: ProgramSpec): void {
-  for (const i of p.instructions) {
-    const k = classify(i);
-    if (k.kind !== 'call' || k.target !== 'helper') continue;
-    // A failed CO-RE relocation: fine where unreachable (guarded); a run that reaches it fails.
-    if (i.imm === CORE_POISON_HELPER) continue;
-    const name = `helper ${helperName(i.imm)} (#${i.imm})`;
-    if (!RUNTIME_HELPERS.has(i.imm)) throw new NotSupportedError(name, `program '${p.name}'`);
-    const types = HELPER_PROTOS.get(i.imm)?.progTypes;
-    if (types !== undefined && !types.includes(p.type)) {
-      throw new VerifierError(
-        `program '${p.name}': ${p.type} programs may not call ${helperName(i.imm)}#${i.imm}`,
-        '',
-      );
-    }
-  }
-}
-
 /** The map references of a program's lddw instructions, by slot. */
 function lddwReferences(p: ProgramSpec): Map<number, Instruction> {
   const out = new Map<number, Instruction>();
@@ -298,6 +282,8 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
  */
 export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions): VmCollection {
   const spec = relocateForVm(input, options.targetBtf).spec;
+  // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
+  if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS);
   const c = new VmCollection(spec, options);
   try {
     const byName = new Map<string, BpfMap>();
@@ -323,8 +309,6 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
     }
     const helpers = bindHelpers(RUNTIME_HELPERS, c.env);
     for (const p of spec.programs) {
-      checkHelpers(p);
-      checkContextAccess(p.type, p.instructions);
       const engineOptions = {
         helpers,
         memory: c.space,

@@ -4,6 +4,7 @@ export {
   type EngineFactory,
   type LoadCollectionOptions,
   loadCollection,
+  type VerifyStage,
   VmCollection,
 } from './collection.js';
 export { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';

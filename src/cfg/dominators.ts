@@ -1,0 +1,66 @@
+// Dominators per subprogram by the iterative algorithm of Cooper, Harvey and Kennedy ("A Simple,
+// Fast Dominance Algorithm", 2001): immediate dominators refined over reverse postorder until
+// nothing changes. Blocks the subprogram's entry does not reach get -1.
+
+import type { Block, Subprogram } from './types.js';
+
+/** Reverse postorder of the blocks reachable from `entry` along successors. */
+export function reversePostorder(blocks: readonly Block[], entry: number): number[] {
+  const post: number[] = [];
+  const visited = new Set<number>([entry]);
+  const stack: [number, number][] = [[entry, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const succ = blocks[top[0]]!.successors;
+    if (top[1] < succ.length) {
+      const s = succ[top[1]++]!;
+      if (!visited.has(s)) {
+        visited.add(s);
+        stack.push([s, 0]);
+      }
+    } else {
+      post.push(top[0]);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+/** Fills `idom` (indexed by block id) for the blocks of `sub`. */
+export function dominators(blocks: readonly Block[], sub: Subprogram, idom: number[]): void {
+  const rpo = reversePostorder(blocks, sub.entry);
+  const order = new Map<number, number>(rpo.map((b, k) => [b, k]));
+  for (const b of sub.blocks) idom[b] = -1;
+  idom[sub.entry] = sub.entry;
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      while (order.get(a)! > order.get(b)!) a = idom[a]!;
+      while (order.get(b)! > order.get(a)!) b = idom[b]!;
+    }
+    return a;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const b of rpo) {
+      if (b === sub.entry) continue;
+      let next = -1;
+      for (const p of blocks[b]!.predecessors) {
+        if (idom[p] === -1 || !order.has(p)) continue;
+        next = next === -1 ? p : intersect(p, next);
+      }
+      if (idom[b] !== next) {
+        idom[b] = next;
+        changed = true;
+      }
+    }
+  }
+}
+
+/** True if block `a` dominates block `b` (every path from the entry to b passes a). */
+export function dominates(idom: readonly number[], a: number, b: number): boolean {
+  if (idom[b] === -1 || idom[a] === -1) return false;
+  for (let x = b; ; x = idom[x]!) {
+    if (x === a) return true;
+    if (idom[x] === x) return false;
+  }
+}

@@ -1,0 +1,39 @@
+// The slot view of a program that every CFG pass reads: each instruction's kind, slot and
+// target, and which slots are the second half of an lddw. Decoding errors surface here as
+// InvalidInstructionError naming the slot (classify's words).
+
+import { type Instruction, slots as slotsOf } from '../isa/instruction.js';
+import { classify, type Kind } from '../isa/kind.js';
+import { targetOf } from './flow.js';
+import { rejected } from './reject.js';
+
+export interface Layout {
+  readonly insns: readonly Instruction[];
+  readonly kinds: readonly Kind[];
+  /** Slot of each instruction. */
+  readonly slotOf: readonly number[];
+  /** Instruction index at each slot, -1 for an lddw's second slot. */
+  readonly insnAt: readonly number[];
+  /** The slot each instruction names (jump, local call, callback), or undefined. */
+  readonly targets: readonly (number | undefined)[];
+  readonly slots: number;
+}
+
+export function layout(insns: readonly Instruction[]): Layout {
+  if (insns.length === 0) throw rejected(undefined, 'empty program');
+  const kinds: Kind[] = [];
+  const slotOf: number[] = [];
+  const insnAt: number[] = [];
+  const targets: (number | undefined)[] = [];
+  let pc = 0;
+  insns.forEach((i, k) => {
+    const kind = classify(i, { pc });
+    kinds.push(kind);
+    slotOf.push(pc);
+    targets.push(targetOf(i, kind, pc));
+    insnAt.push(k);
+    if (slotsOf(i) === 2) insnAt.push(-1);
+    pc += slotsOf(i);
+  });
+  return { insns, kinds, slotOf, insnAt, targets, slots: pc };
+}

@@ -1,0 +1,95 @@
+// The verify stage through load(): structural refusals (cfg/), helper refusals in the kernel's
+// words (checked against the kernel's own log where bpf() works), context refusals, and
+// `verify: false`, which skips every pass and leaves the run to the runtime's own checks.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assemble } from '../asm/index.js';
+import { NotSupportedError, VerifierError } from '../errors.js';
+import { load } from '../index.js';
+import { bpfAvailability } from '../kernel/available.js';
+import { loadProgram } from '../kernel/program.js';
+import type { ProgramSpec } from '../program/index.js';
+import { RUNTIME_HELPERS } from '../runtime/helpers/index.js';
+import type { ProgTypeName } from '../uapi/prog-types.js';
+import { verify } from './index.js';
+
+function spec(text: string, type: ProgTypeName = 'XDP') {
+  const p: ProgramSpec = {
+    name: 'p',
+    sectionName: 'xdp',
+    type,
+    flags: 0,
+    instructions: assemble(text),
+    license: 'GPL',
+    funcInfo: [],
+    lineInfo: [],
+  };
+  return { programs: [p], maps: [], variables: [], license: 'GPL' };
+}
+
+const refusedWith = (line: string, pc: number) => (e: unknown) =>
+  e instanceof VerifierError && e.log.includes(`${line}\n`) && e.pc === pc && e.message.includes(line);
+
+test('load refuses unreachable code and a missing exit; verify: false loads and runs them', () => {
+  const dead = spec('r0 = 2\nexit\nr0 = 1\nexit');
+  assert.throws(() => load(dead), refusedWith('unreachable insn 2', 2));
+  using c = load(dead, { verify: false });
+  assert.equal(c.program('p').run({ data: new Uint8Array(64) }).retval, 2);
+  assert.throws(() => load(spec('r0 = 2\nr0 += 1')), refusedWith('last insn is not an exit or jmp', 1));
+});
+
+test('helpers: unknown ids, ids the runtime lacks, and ids the program type may not use', () => {
+  assert.throws(() => load(spec('call 999\nexit')), refusedWith('invalid func unknown#999', 0));
+  const lacking = [...Array(212).keys()].find((id) => id > 0 && !RUNTIME_HELPERS.has(id))!;
+  assert.throws(() => load(spec(`call ${lacking}\nexit`)), NotSupportedError);
+  const adjust = spec('r0 = 0\ncall 44\nr0 = 0\nexit', 'SOCKET_FILTER');
+  assert.throws(
+    () => load(adjust),
+    refusedWith('program of this type cannot use helper bpf_xdp_adjust_head#44', 1),
+  );
+  // Unverified, the helper still refuses a context of the wrong kind at run time.
+  using c = load(adjust, { verify: false });
+  assert.throws(() => c.program('p').run({ data: new Uint8Array(64) }), /r1 is not the xdp_md pointer/);
+});
+
+test('context: a write to a read-only field is refused, and allowed through with verify: false', () => {
+  const write = spec('r2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 2\nexit');
+  assert.throws(() => load(write), refusedWith('invalid bpf_context access off=0 size=4', 1));
+  load(write, { verify: false }).close();
+});
+
+test('context: the check follows the CFG into subprograms and through both arms of a branch', () => {
+  const viaCall = spec('call sub\nr0 = 2\nexit\nsub:\nr2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit');
+  assert.throws(() => load(viaCall), refusedWith('invalid bpf_context access off=0 size=4', 4));
+  const arms = spec('if r2 == 0 goto l\nr3 = r1\ngoto m\nl:\nr3 = r1\nm:\nr0 = *(u32 *)(r3 + 200)\nexit');
+  assert.throws(() => load(arms), refusedWith('invalid bpf_context access off=200 size=4', 4));
+  // ctx on one arm only: a must-analysis does not claim r3 is the context.
+  const one = spec('r3 = r10\nif r2 == 0 goto l\nr3 = r1\nl:\nr0 = 2\nexit');
+  load(one).close();
+});
+
+test('verify returns the program CFG', () => {
+  const p = spec('if r1 == 0 goto l\nr0 = 1\nl:\nr0 = 2\nexit').programs[0]!;
+  const { cfg } = verify(p, { helpers: RUNTIME_HELPERS });
+  assert.equal(cfg.blocks.length, 3);
+});
+
+const avail = bpfAvailability();
+test('the kernel logs the same helper refusals', { skip: avail.ok ? false : avail.reason }, () => {
+  for (const [type, text, line] of [
+    ['XDP', 'call 999\nexit', 'invalid func unknown#999'],
+    [
+      'SOCKET_FILTER',
+      'r0 = 0\ncall 44\nr0 = 0\nexit',
+      'program of this type cannot use helper bpf_xdp_adjust_head#44',
+    ],
+    ['XDP', 'r2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 2\nexit', 'invalid bpf_context access off=0 size=4'],
+  ] as const) {
+    assert.throws(
+      () => loadProgram({ type, insns: assemble(text) }).close(),
+      (e: unknown) => e instanceof VerifierError && e.log.includes(`${line}\n`),
+      line,
+    );
+  }
+});
