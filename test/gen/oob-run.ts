@@ -9,11 +9,8 @@ import { NULL_GUARD } from '../../src/runtime/abi.js';
 import type { VmCollection } from '../../src/runtime/index.js';
 import { runInput } from './oob-cases.js';
 
-/**
- * Asks for no verification. Until load() has such an option the extra field is ignored, and only
- * the load-time context and helper checks run (which none but the ctx cases trip).
- */
-export const UNVERIFIED = { verify: false } as LoadOptions;
+/** No verification: the VM alone must stop every bad access. */
+export const UNVERIFIED: LoadOptions = { verify: false };
 
 export type Outcome =
   | { readonly kind: 'returned'; readonly retval: number }
