@@ -1,12 +1,15 @@
 // Runs a program of the out-of-bounds suite in the VM with verification off and reports how it
-// ended: returned, a MemoryFault, refused at load, or any other error. The expectations live in
-// the tests (src/runtime/vm/oob.test.ts, src/runtime/vm/oob-boundary.test.ts), not here.
+// ended: returned, a MemoryFault, refused at load, or any other error; and, by a second run with a
+// step hook, which region the faulting access's base pointer belonged to. The expectations live
+// in the tests (src/runtime/vm/oob.test.ts, src/runtime/vm/oob-boundary.test.ts), not here.
 
 import { MemoryFault } from '../../src/errors.js';
 import { type LoadOptions, load } from '../../src/index.js';
+import { Interpreter } from '../../src/interp/index.js';
+import { classify, type Instruction, slots } from '../../src/isa/index.js';
 import type { CollectionSpec } from '../../src/program/index.js';
 import { NULL_GUARD } from '../../src/runtime/abi.js';
-import type { VmCollection } from '../../src/runtime/index.js';
+import type { AddressSpace, Region, VmCollection } from '../../src/runtime/index.js';
 import { runInput } from './oob-cases.js';
 
 /** No verification: the VM alone must stop every bad access. */
@@ -37,10 +40,10 @@ function seed(c: VmCollection, entries: UnverifiedRun['entries']): void {
   }
 }
 
-export function runUnverified(r: UnverifiedRun): Outcome {
+export function runUnverified(r: UnverifiedRun, options: LoadOptions = UNVERIFIED): Outcome {
   let c: VmCollection;
   try {
-    c = load(r.spec, UNVERIFIED);
+    c = load(r.spec, options);
   } catch (error) {
     return { kind: 'refused', error };
   }
@@ -73,4 +76,53 @@ export function describeOutcome(o: Outcome): string {
     case 'error':
       return `threw ${String(o.error)}`;
   }
+}
+
+/** The base register of a memory instruction (src for loads, dst for stores and atomics). */
+function baseRegister(i: Instruction): number | undefined {
+  const k = classify(i).kind;
+  return k === 'load' ? i.src : k === 'store' || k === 'atomic' ? i.dst : undefined;
+}
+
+/**
+ * The kind of region `addr` points into or one past (r10 and data_end point one past their
+ * region): `null` below the null guard, `code` above 4 GiB. Released windows are found through
+ * their reservation where the space keeps one (a submitted ring-buffer record: its ring); a
+ * pointer in no region belongs to the nearest.
+ */
+function regionKindAt(space: AddressSpace, addr: bigint): string {
+  if (addr < BigInt(NULL_GUARD)) return 'null';
+  if (addr >= 2n ** 32n) return 'code';
+  const a = Number(addr);
+  const reserved = (space as { readonly reservations?: readonly Region[] }).reservations ?? [];
+  for (const r of [...space.regions, ...reserved]) if (a >= r.start && a <= r.end) return r.kind;
+  // A pointer already moved out (r2 = r10 - 600): the region nearest to it.
+  return space.describeNearest(addr)?.split(' ')[0] ?? 'none';
+}
+
+/**
+ * Runs `r` again with a step hook and returns the kind of region the base pointer of the
+ * instruction at `pc` pointed into when it last executed: the region the access missed, however
+ * far it landed from it (the fault itself can only name the region nearest to the address).
+ */
+export function baseRegion(r: UnverifiedRun, pc: number): string | undefined {
+  const program = r.spec.programs.find((p) => p.name === r.program)!;
+  const bySlot = new Map<number, Instruction>();
+  let slot = 0;
+  for (const i of program.instructions) {
+    bySlot.set(slot, i);
+    slot += slots(i);
+  }
+  const base = baseRegister(bySlot.get(pc)!);
+  if (base === undefined) return undefined;
+  let kind: string | undefined;
+  const engine = (p: readonly Instruction[], o: ConstructorParameters<typeof Interpreter>[1]) =>
+    new Interpreter(p, {
+      ...o,
+      onStep: (at, regs, info) => {
+        if (at === pc) kind = regionKindAt(info.memory, regs.get(base));
+      },
+    });
+  runUnverified(r, { ...UNVERIFIED, engine });
+  return kind;
 }
