@@ -25,9 +25,9 @@ const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;
 const SEED_ENV = process.env.TSBPF_PROPERTY_SEED ?? '20261204';
 const SEED = SEED_ENV === 'random' ? undefined : Number(SEED_ENV);
-const RUNS = Number(process.env.TSBPF_OOB_RUNS ?? 1200);
+const RUNS = Number(process.env.TSBPF_OOB_RUNS ?? 3000);
 /** Probes per boundary sent to the kernel. */
-const KERNEL_SAMPLE = 24;
+const KERNEL_SAMPLE = 50;
 
 /** The kernel's reason for refusing an out-of-bounds probe of each boundary. */
 const REFUSAL: Record<Boundary, RegExp> = {
