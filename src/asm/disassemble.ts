@@ -3,7 +3,7 @@
 // It never throws on a bad instruction: what classify() rejects prints as `<unknown>`, as
 // llvm-objdump does.
 
-import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
+import { classify, type Instruction, type Kind, slots, targetOf } from '../isa/index.js';
 import { formatMnemonic } from './format-mnemonic.js';
 import { formatPseudo } from './format-pseudo.js';
 import {
@@ -40,11 +40,8 @@ export function formatInstruction(
 /** The slot each jump or local call lands on, for instructions that have one. */
 function targetSlot(i: Instruction, pc: number): number | undefined {
   const k = tryClassify(i);
-  if (k === undefined) return undefined;
-  if (k.kind === 'jmp') return pc + 1 + i.off;
-  if (k.kind === 'ja') return pc + 1 + (k.long ? i.imm : i.off);
-  if (k.kind === 'call' && k.target === 'local') return pc + 1 + i.imm;
-  return undefined;
+  // Function addresses (lddw src=4) print as a number, not a label: none is made for them.
+  return k === undefined || k.kind === 'lddw' ? undefined : targetOf(i, k, pc);
 }
 
 /** Disassembles a program; the result ends with a newline unless the program is empty. */

@@ -141,7 +141,10 @@ function checkInvariants(g: Cfg): void {
       }
     }
   }
-  for (const e of g.backEdges) assert.ok(dominates(g.idom, e.to, e.from));
+  const dominated = g.blocks.flatMap((b) =>
+    b.successors.filter((s) => dominates(g.idom, s, b.id)).map((s) => ({ from: b.id, to: s })),
+  );
+  assert.deepEqual(g.backEdges, dominated);
   for (const loop of g.loops) for (const b of loop.blocks) assert.ok(dominates(g.idom, loop.header, b));
   for (const c of [...g.calls, ...g.callbacks]) {
     assert.equal(g.blockOf[c.pc], c.block);

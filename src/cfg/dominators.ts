@@ -64,3 +64,34 @@ export function dominates(idom: readonly number[], a: number, b: number): boolea
     if (idom[x] === x) return false;
   }
 }
+
+/**
+ * Constant-time dominance: preorder entry and exit numbers of each block in its dominator tree
+ * (a dominates b iff a's interval holds b's). -1 for blocks their entry does not reach.
+ */
+export function dominanceIntervals(idom: readonly number[]): { pre: Int32Array; post: Int32Array } {
+  const n = idom.length;
+  const children: number[][] = Array.from({ length: n }, () => []);
+  for (let b = 0; b < n; b++) if (idom[b] !== -1 && idom[b] !== b) children[idom[b]!]!.push(b);
+  const pre = new Int32Array(n).fill(-1);
+  const post = new Int32Array(n).fill(-1);
+  let clock = 0;
+  for (let root = 0; root < n; root++) {
+    if (idom[root] !== root) continue;
+    const stack: [number, number][] = [[root, 0]];
+    pre[root] = clock++;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const kids = children[top[0]]!;
+      if (top[1] < kids.length) {
+        const c = kids[top[1]++]!;
+        pre[c] = clock++;
+        stack.push([c, 0]);
+      } else {
+        post[top[0]] = clock++;
+        stack.pop();
+      }
+    }
+  }
+  return { pre, post };
+}

@@ -3,6 +3,6 @@
 // Pure data in, data out: nothing here executes a program.
 export { buildCfg, type CfgOptions } from './build.js';
 export { dominates, reversePostorder } from './dominators.js';
-export { isTailCall, TAIL_CALL_HELPER, type Transfer, targetOf, transferOf } from './flow.js';
+export { isTailCall, TAIL_CALL_HELPER, type Transfer, transferOf } from './flow.js';
 export { rejected } from './reject.js';
 export type { Block, CallSite, Cfg, Edge, Loop, Subprogram } from './types.js';

@@ -4,7 +4,7 @@
 
 import { type Instruction, slots as slotsOf } from '../isa/instruction.js';
 import { classify, type Kind } from '../isa/kind.js';
-import { targetOf } from './flow.js';
+import { targetOf } from '../isa/target.js';
 import { rejected } from './reject.js';
 
 export interface Layout {

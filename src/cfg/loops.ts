@@ -3,13 +3,16 @@
 // header. Loops sharing a header are one loop. (Retreating edges into a header that does not
 // dominate them — irreducible flow — are not back edges and make no loop here.)
 
-import { dominates } from './dominators.js';
+import { dominanceIntervals } from './dominators.js';
 import type { Block, Edge, Loop } from './types.js';
 
 export function backEdges(blocks: readonly Block[], idom: readonly number[]): Edge[] {
+  // Interval checks, not walks up the tree: a deep tree would make those quadratic.
+  const { pre, post } = dominanceIntervals(idom);
+  const dom = (a: number, b: number) =>
+    pre[a]! !== -1 && pre[b]! !== -1 && pre[a]! <= pre[b]! && post[b]! <= post[a]!;
   const out: Edge[] = [];
-  for (const b of blocks)
-    for (const s of b.successors) if (dominates(idom, s, b.id)) out.push({ from: b.id, to: s });
+  for (const b of blocks) for (const s of b.successors) if (dom(s, b.id)) out.push({ from: b.id, to: s });
   return out;
 }
 

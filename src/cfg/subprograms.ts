@@ -3,17 +3,15 @@
 // call or a function-address lddw; no jump leaves its subprogram, and the last slot of each is
 // an exit or an unconditional jump, so that no subprogram falls into the next.
 
-import { BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
+import { namesFunction } from '../isa/target.js';
 import type { Layout } from './layout.js';
 import { rejected } from './reject.js';
 
 /** Start slots of the subprograms, ascending (0 first). */
 export function subprogramStarts(l: Layout): number[] {
   const starts = new Set<number>([0]);
-  l.kinds.forEach((kind, k) => {
-    const local = kind.kind === 'call' && kind.target === 'local';
-    const func = kind.kind === 'lddw' && kind.pseudo === BPF_PSEUDO_FUNC;
-    if (!local && !func) return;
+  l.insns.forEach((i, k) => {
+    if (!namesFunction(i)) return;
     const t = l.targets[k]!;
     if (t < 0 || t >= l.slots) throw rejected(l.slotOf[k], 'call to invalid destination');
     starts.add(t);

@@ -3,9 +3,8 @@
 // where every instruction kind is handled exhaustively; nothing here executes.
 // Bad jump targets become sentinel slots past the end, so they fault only when taken.
 
-import { targetOf } from '../cfg/index.js';
 import { assertNever, InvalidInstructionError, NotSupportedError } from '../errors.js';
-import { classify, type Instruction, op as O } from '../isa/index.js';
+import { classify, type Instruction, op as O, targetOf } from '../isa/index.js';
 import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
 import type { HelperFn, HelperTable, LddwResolver } from '../runtime/index.js';
 import * as C from './codes.js';
@@ -72,7 +71,7 @@ export function predecode(
     const pc = slot;
     last = pc;
     const kind = classify(i, { pc });
-    // The slot a jump, local call or function address names (cfg/ computes it for every pass).
+    // The slot a jump, local call or function address names (isa's one formula for every pass).
     const named = targetOf(i, kind, pc);
     dst[pc] = i.dst * 2;
     src[pc] = (i.src & 0x0f) * 2;

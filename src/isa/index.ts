@@ -5,3 +5,4 @@ export * from './instruction.js';
 export * from './int64.js';
 export * from './kind.js';
 export * as op from './opcodes.js';
+export * from './target.js';

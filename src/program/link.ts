@@ -5,7 +5,7 @@
 
 import { LoadError } from '../errors.js';
 import { type Instruction, slots } from '../isa/instruction.js';
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, OP_CALL, OP_LDDW } from '../isa/opcodes.js';
+import { namesFunction } from '../isa/target.js';
 import type { CoreRelocation, FuncInfo, LineInfo } from './types.js';
 
 export interface FunctionUnit {
@@ -30,10 +30,7 @@ export interface LinkedProgram {
 
 /** True for instructions whose `reference` names a function rather than a map. */
 export function isFunctionReference(i: Instruction): boolean {
-  return (
-    i.reference !== undefined &&
-    ((i.op === OP_CALL && i.src === BPF_PSEUDO_CALL) || (i.op === OP_LDDW && i.src === BPF_PSEUDO_FUNC))
-  );
+  return i.reference !== undefined && namesFunction(i);
 }
 
 function slotCount(insns: readonly Instruction[]): number {
