@@ -17,7 +17,7 @@
 
 import { BudgetExceededError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
 import { join64 } from '../isa/index.js';
-import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
+import { FRAME_STRIDE, FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
 import type { AddressSpace, HelperEnv, Region, RegisterView, StepHook } from '../runtime/index.js';
 import { bswap32, divmod64, mul64, SDIV, SMOD, sar64, shl64, shr64, UDIV, UMOD } from './pair.js';
 import type { Decoded } from './predecode.js';
@@ -58,32 +58,31 @@ export interface RunState {
   stoppedAt: number | undefined;
 }
 
-/** An address that failed the inline checks: the full 64-bit sum, checked against all regions. */
+/**
+ * An address that failed the inline checks: looked up in all regions (the live stack frames are
+ * one strided region), without BigInt unless it faults. Every region lies below 2^32 and more
+ * than 32 KiB above 0, so a base with a high word other than 0 can only fault.
+ */
 function slowAddress(
   R: Int32Array,
   base: number,
   off: number,
   size: number,
   write: boolean,
-  st: RunState,
-  sLo: number,
+  space: AddressSpace,
   pc: number,
 ): number {
-  const full = BigInt.asUintN(64, join64(R[base]!, R[base + 1]!) + BigInt(off));
-  const stack = st.stack;
-  if (full >= BigInt(stack.start) && full < BigInt(stack.end)) {
-    const a = Number(full);
-    if (a >= sLo && a + size <= stack.end) return a;
-    const frame = `this frame may use [0x${sLo.toString(16)}, 0x${stack.end.toString(16)})`;
-    throw new MemoryFault(
-      pc,
-      write ? 'write' : 'read',
-      full,
-      size,
-      `${st.space.describeNearest(a)}; ${frame}`,
-    );
+  if (R[base + 1] === 0) {
+    const a = (R[base]! >>> 0) + off;
+    if (a >= 0) {
+      const r = space.find(a, size);
+      if (r !== undefined && (r.writable || !write)) return a;
+    }
   }
-  return st.space.check(full, size, write ? 'write' : 'read', pc);
+  const pointer = join64(R[base]!, R[base + 1]!);
+  const full = BigInt.asUintN(64, pointer + BigInt(off));
+  // Name the region the pointer belongs to (the one the access missed), not whatever lies nearest.
+  throw new MemoryFault(pc, write ? 'write' : 'read', full, size, space.describeNearest(pointer));
 }
 
 function fault(message: string, pc: number): never {
@@ -115,8 +114,11 @@ function loop(d: Decoded, st: RunState): void {
   const R = REGS;
   const space = st.space;
   let dv = space.view;
-  const stackEnd = st.stack.end;
-  let sLo = stackEnd - FRAME;
+  // The current frame [sLo, sHi), checked inline; r10 = sHi. Frame k is FRAME_STRIDE above k - 1.
+  const stackBase = st.stack.start;
+  let sLo = stackBase;
+  let sHi = stackBase + FRAME;
+  space.setElements(st.stack, 1);
   // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
   // per nesting level of runs, made once (typed-array allocation would dominate short runs).
   let frames = FRAMES[active];
@@ -958,11 +960,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) && (a < space.hitStart || a + 4 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 4, false, space, pc >> 3);
         R[dd] = dv.getInt32(a, true);
         R[dd + 1] = 0;
         break;
@@ -971,11 +970,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxh
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) && (a < space.hitStart || a + 2 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 2, false, space, pc >> 3);
         R[dd] = dv.getUint16(a, true);
         R[dd + 1] = 0;
         break;
@@ -984,11 +980,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxb
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) && (a < space.hitStart || a + 1 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 1, false, space, pc >> 3);
         R[dd] = dv.getUint8(a);
         R[dd + 1] = 0;
         break;
@@ -997,11 +990,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxdw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 8 > stackEnd) && (a < space.hitStart || a + 8 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 8, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 8 > sHi) && (a < space.hitStart || a + 8 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 8, false, space, pc >> 3);
         R[dd] = dv.getInt32(a, true);
         R[dd + 1] = dv.getInt32(a + 4, true);
         break;
@@ -1010,11 +1000,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) && (a < space.hitStart || a + 4 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 4, false, space, pc >> 3);
         x = dv.getInt32(a, true);
         R[dd] = x;
         R[dd + 1] = x >> 31;
@@ -1024,11 +1011,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsh
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) && (a < space.hitStart || a + 2 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 2, false, space, pc >> 3);
         x = dv.getInt16(a, true);
         R[dd] = x;
         R[dd + 1] = x >> 31;
@@ -1038,11 +1022,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsb
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) && (a < space.hitStart || a + 1 > space.hitEnd))
-        )
-          a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 1, false, space, pc >> 3);
         x = dv.getInt8(a);
         R[dd] = x;
         R[dd + 1] = x >> 31;
@@ -1053,10 +1034,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) &&
-            (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 4, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 4, true, space, pc >> 3);
         dv.setInt32(a, C[pc + 4]!, true);
         break;
       }
@@ -1065,10 +1045,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) &&
-            (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 2, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 2, true, space, pc >> 3);
         dv.setInt16(a, C[pc + 4]!, true);
         break;
       }
@@ -1077,10 +1056,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) &&
-            (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 1, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 1, true, space, pc >> 3);
         dv.setInt8(a, C[pc + 4]!);
         break;
       }
@@ -1089,10 +1067,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 8 > stackEnd) &&
-            (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 8 > sHi) && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 8, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 8, true, space, pc >> 3);
         dv.setInt32(a, C[pc + 4]!, true);
         dv.setInt32(a + 4, C[pc + 5]!, true);
         break;
@@ -1102,10 +1079,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) &&
-            (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 4, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 4, true, space, pc >> 3);
         dv.setInt32(a, R[C[pc + 2]!]!, true);
         break;
       }
@@ -1114,10 +1090,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) &&
-            (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 2, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 2, true, space, pc >> 3);
         dv.setInt16(a, R[C[pc + 2]!]!, true);
         break;
       }
@@ -1126,10 +1101,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) &&
-            (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 1, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 1, true, space, pc >> 3);
         dv.setInt8(a, R[C[pc + 2]!]!);
         break;
       }
@@ -1138,10 +1112,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 8 > stackEnd) &&
-            (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + 8 > sHi) && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 8, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 8, true, space, pc >> 3);
         dv.setInt32(a, R[C[pc + 2]!]!, true);
         dv.setInt32(a + 4, R[C[pc + 2]! + 1]!, true);
         break;
@@ -1172,10 +1145,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + n > stackEnd) &&
-            (a < space.hitStart || a + n > space.hitEnd || !space.hitWritable))
+          ((a < sLo || a + n > sHi) && (a < space.hitStart || a + n > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, n, true, st, sLo, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, n, true, space, pc >> 3);
         atomic(R, dv, a, op - 280, C[pc + 2]!);
         break;
       }
@@ -1266,9 +1238,11 @@ function loop(d: Decoded, st: RunState): void {
         for (let k = 0; k < 10; k++) saved[s + k] = R[12 + k]!;
         ret[depth] = pc;
         depth++;
-        R[20] = stackEnd - FRAME * depth;
+        sLo = stackBase + FRAME_STRIDE * depth;
+        sHi = sLo + FRAME;
+        R[20] = sHi;
         R[21] = 0;
-        sLo = stackEnd - FRAME * (depth + 1);
+        space.setElements(st.stack, depth + 1);
         pc = target;
         start = pc + 8;
         break;
@@ -1287,7 +1261,9 @@ function loop(d: Decoded, st: RunState): void {
         for (let k = 0; k < 10; k++) R[12 + k] = saved[s + k]!;
         pc = ret[depth]!;
         start = pc + 8;
-        sLo = stackEnd - FRAME * (depth + 1);
+        sLo = stackBase + FRAME_STRIDE * depth;
+        sHi = sLo + FRAME;
+        space.setElements(st.stack, depth + 1);
         break;
       }
 
