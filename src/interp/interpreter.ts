@@ -51,12 +51,9 @@ interface SharedStack {
 }
 const SHARED = new WeakMap<AddressSpace, SharedStack>();
 
-/** Zeroes the frames a stack's earlier runs made live (frame 0 at least). */
+/** Zeroes frame 0 of a stack; the machine zeroes each deeper frame on its first call in a run. */
 function zeroFrames(space: AddressSpace, stack: Region): void {
-  const u8 = space.u8;
-  const n = space.takePeak(stack);
-  for (let k = 0; k < n; k++)
-    u8.fill(0, stack.start + k * FRAME_STRIDE, stack.start + k * FRAME_STRIDE + FRAME_BYTES);
+  space.u8.fill(0, stack.start, stack.start + FRAME_BYTES);
 }
 
 class Registers implements RegisterView {

@@ -35,7 +35,7 @@ export const REGS = new Int32Array(22);
 let loaded: Decoded | undefined;
 /** How many runs are in progress (a helper or step hook may start a nested run). */
 let active = 0;
-const FRAMES: { saved: Int32Array; ret: Int32Array }[] = [];
+const FRAMES: { saved: Int32Array; ret: Int32Array; zeroed: number }[] = [];
 
 function load(d: Decoded): void {
   if (d.code.length > CODE.length) throw new RangeError(`program of ${d.slots} slots is too large`);
@@ -69,9 +69,12 @@ function slowAddress(
   off: number,
   size: number,
   write: boolean,
-  space: AddressSpace,
+  st: RunState,
+  sLo: number,
   pc: number,
 ): number {
+  const space = st.space;
+  syncFrames(space, st.stack, sLo + FRAME);
   if (R[base + 1] === 0) {
     const a = (R[base]! >>> 0) + off;
     if (a >= 0) {
@@ -83,6 +86,15 @@ function slowAddress(
   const full = BigInt.asUintN(64, pointer + BigInt(off));
   // Name the region the pointer belongs to (the one the access missed), not whatever lies nearest.
   throw new MemoryFault(pc, write ? 'write' : 'read', full, size, space.describeNearest(pointer));
+}
+
+/**
+ * Makes the stack region's live frames end at `live` (the current frame's top). Calls and exits
+ * only move sLo/sHi; the region follows lazily, before a slow-path lookup or a helper call,
+ * which are the only ones that read it.
+ */
+function syncFrames(space: AddressSpace, stack: Region, live: number): void {
+  if (stack.end !== live) space.setElements(stack, (live - stack.start - FRAME) / FRAME_STRIDE + 1);
 }
 
 function fault(message: string, pc: number): never {
@@ -114,20 +126,22 @@ function loop(d: Decoded, st: RunState): void {
   const R = REGS;
   const space = st.space;
   let dv = space.view;
-  // The current frame [sLo, sHi), checked inline; r10 = sHi. Frame k is FRAME_STRIDE above k - 1.
-  const stackBase = st.stack.start;
-  let sLo = stackBase;
-  let sHi = stackBase + FRAME;
+  // The current frame [sLo, sLo + FRAME), checked inline as one unsigned compare; r10 = its top.
+  // Frame k is FRAME_STRIDE above frame k - 1.
+  // Few locals here: each one live across the loop costs every instruction (register pressure).
+  let sLo = st.stack.start;
   space.setElements(st.stack, 1);
   // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
   // per nesting level of runs, made once (typed-array allocation would dominate short runs).
   let frames = FRAMES[active];
   if (frames === undefined) {
-    frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH) };
+    frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH), zeroed: 0 };
     FRAMES[active] = frames;
   }
   const saved = frames.saved;
   const ret = frames.ret;
+  // Frames up to this depth were zeroed in this run (frame 0 by the interpreter before it).
+  frames.zeroed = 0;
   let depth = 0;
   const budget = st.budget;
   // Instructions before `start` (a word index) are counted in `acc`.
@@ -960,8 +974,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 4, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
         R[dd] = dv.getInt32(a, true);
         R[dd + 1] = 0;
         break;
@@ -970,8 +984,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxh
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 2, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
         R[dd] = dv.getUint16(a, true);
         R[dd + 1] = 0;
         break;
@@ -980,8 +994,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxb
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 1, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
         R[dd] = dv.getUint8(a);
         R[dd + 1] = 0;
         break;
@@ -990,8 +1004,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxdw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 8 > sHi) && (a < space.hitStart || a + 8 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 8, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 8, false, st, sLo, pc >> 3);
         R[dd] = dv.getInt32(a, true);
         R[dd + 1] = dv.getInt32(a + 4, true);
         break;
@@ -1000,8 +1014,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 4, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
         x = dv.getInt32(a, true);
         R[dd] = x;
         R[dd + 1] = x >> 31;
@@ -1011,8 +1025,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsh
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 2, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
         x = dv.getInt16(a, true);
         R[dd] = x;
         R[dd + 1] = x >> 31;
@@ -1022,8 +1036,8 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsb
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (R[ss + 1] !== 0 || ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd)))
-          a = slowAddress(R, ss, C[pc + 3]!, 1, false, space, pc >> 3);
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd)))
+          a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
         x = dv.getInt8(a);
         R[dd] = x;
         R[dd + 1] = x >> 31;
@@ -1034,9 +1048,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 4, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 4, true, st, sLo, pc >> 3);
         dv.setInt32(a, C[pc + 4]!, true);
         break;
       }
@@ -1045,9 +1059,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 2, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 2, true, st, sLo, pc >> 3);
         dv.setInt16(a, C[pc + 4]!, true);
         break;
       }
@@ -1056,9 +1070,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 1, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 1, true, st, sLo, pc >> 3);
         dv.setInt8(a, C[pc + 4]!);
         break;
       }
@@ -1067,9 +1081,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 8 > sHi) && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 8, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 8, true, st, sLo, pc >> 3);
         dv.setInt32(a, C[pc + 4]!, true);
         dv.setInt32(a + 4, C[pc + 5]!, true);
         break;
@@ -1079,9 +1093,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 4 > sHi) && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 4, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 4, true, st, sLo, pc >> 3);
         dv.setInt32(a, R[C[pc + 2]!]!, true);
         break;
       }
@@ -1090,9 +1104,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 2 > sHi) && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 2, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 2, true, st, sLo, pc >> 3);
         dv.setInt16(a, R[C[pc + 2]!]!, true);
         break;
       }
@@ -1101,9 +1115,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 1 > sHi) && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 1, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 1, true, st, sLo, pc >> 3);
         dv.setInt8(a, R[C[pc + 2]!]!);
         break;
       }
@@ -1112,9 +1126,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 8 > sHi) && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, 8, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, 8, true, st, sLo, pc >> 3);
         dv.setInt32(a, R[C[pc + 2]!]!, true);
         dv.setInt32(a + 4, R[C[pc + 2]! + 1]!, true);
         break;
@@ -1145,9 +1159,9 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + n > sHi) && (a < space.hitStart || a + n > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - n && (a < space.hitStart || a + n > space.hitEnd || !space.hitWritable))
         )
-          a = slowAddress(R, dd, C[pc + 3]!, n, true, space, pc >> 3);
+          a = slowAddress(R, dd, C[pc + 3]!, n, true, st, sLo, pc >> 3);
         atomic(R, dv, a, op - 280, C[pc + 2]!);
         break;
       }
@@ -1194,6 +1208,7 @@ function loop(d: Decoded, st: RunState): void {
           );
         }
         st.env.pc = pc >> 3;
+        syncFrames(space, st.stack, sLo + FRAME);
         const r = fn(
           st.env,
           join64(R[2]!, R[3]!),
@@ -1238,11 +1253,14 @@ function loop(d: Decoded, st: RunState): void {
         for (let k = 0; k < 10; k++) saved[s + k] = R[12 + k]!;
         ret[depth] = pc;
         depth++;
-        sLo = stackBase + FRAME_STRIDE * depth;
-        sHi = sLo + FRAME;
-        R[20] = sHi;
+        sLo = st.stack.start + FRAME_STRIDE * depth;
+        R[20] = sLo + FRAME;
         R[21] = 0;
-        space.setElements(st.stack, depth + 1);
+        if (depth > frames.zeroed) {
+          // A frame's first use in this run: it must not show an earlier run's bytes.
+          new Uint8Array(dv.buffer, sLo, FRAME).fill(0);
+          frames.zeroed = depth;
+        }
         pc = target;
         start = pc + 8;
         break;
@@ -1261,9 +1279,9 @@ function loop(d: Decoded, st: RunState): void {
         for (let k = 0; k < 10; k++) R[12 + k] = saved[s + k]!;
         pc = ret[depth]!;
         start = pc + 8;
-        sLo = stackBase + FRAME_STRIDE * depth;
-        sHi = sLo + FRAME;
-        space.setElements(st.stack, depth + 1);
+        sLo = st.stack.start + FRAME_STRIDE * depth;
+        // The hit cache must not keep a frame that just died.
+        if (space.hitStart > sLo && space.hitStart < sLo + MAX_DEPTH * FRAME_STRIDE) space.hitEnd = 0;
         break;
       }
 

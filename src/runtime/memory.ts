@@ -63,7 +63,7 @@ export interface AllocateOptions {
 export interface AddressSpaceOptions {
   /** Back the space with this memory instead of a fresh one (e.g. one a Wasm module exports). */
   readonly memory?: LinearMemory;
-  /** Initial size in 64 KiB pages of a fresh memory (default 4). */
+  /** Initial size in 64 KiB pages of a fresh memory (default 16: a stack and a few maps fit without growing). */
   readonly initialPages?: number;
 }
 
@@ -87,8 +87,8 @@ class Span implements Region {
   readonly windows: Span[] = [];
   /** Index in the region table (-1: not accessible). */
   slot = -1;
-  /** Strided windows: the most elements live since takePeak(). */
-  peak = 0;
+  /** Strided windows: live elements as setElements() last set them (0: all). */
+  count = 0;
   constructor(
     name: string,
     kind: RegionKind,
@@ -147,7 +147,7 @@ export class AddressSpace {
   hitWritable = false;
 
   constructor(options: AddressSpaceOptions = {}) {
-    this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 4 });
+    this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 16 });
     this.#u8 = new Uint8Array(this.memory.buffer);
     this.#view = new DataView(this.memory.buffer);
     // A memory handed in may hold anything: treat all of it as used (zeroed when handed out).
@@ -272,20 +272,15 @@ export class AddressSpace {
    */
   setElements(window: Region, count: number): void {
     const w = window as Span;
-    if (count > w.peak) w.peak = count;
+    if (count === w.count) return;
+    w.count = count;
     const end = w.start + (count - 1) * w.stride + w.elemSize;
     if (end < w.end && this.hitEnd > end) this.#clearHit();
     w.end = end;
     w.size = end - w.start;
-    if (w.slot >= 0) this.view.setUint32(this.#tableAt + w.slot * REGION_ENTRY_BYTES + 4, end, true);
-  }
-
-  /** The most elements live in `window` since the last call (at least 1); resets the count. */
-  takePeak(window: Region): number {
-    const w = window as Span;
-    const n = Math.max(1, w.peak);
-    w.peak = 0;
-    return n;
+    // A grown (non-shared) memory detaches the old buffer: byteLength 0 says refresh.
+    if (this.#view.byteLength === 0) this.refresh();
+    if (w.slot >= 0) this.#view.setUint32(this.#tableAt + w.slot * REGION_ENTRY_BYTES + 4, end, true);
   }
 
   /** Unmaps a region, a window, or a reservation with all its windows; its addresses fault from now on. */
