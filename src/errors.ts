@@ -94,6 +94,16 @@ export class MemoryFault extends RuntimeFault {
     this.access = access;
     this.nearest = nearest;
   }
+
+  /** The C source line of `pc` (file:line: text), when the program carries line info. */
+  source: string | undefined;
+
+  /** Names the source line in the fault (the VM collection adds it when a fault escapes a run). */
+  withSource(where: string): this {
+    this.source = where;
+    this.message = `${this.message} at ${where}`;
+    return this;
+  }
 }
 
 /** An unverified program ran longer than its instruction budget. */

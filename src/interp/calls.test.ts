@@ -3,8 +3,9 @@
 // pseudo sources.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidInstructionError, NotSupportedError, RuntimeFault } from '../errors.js';
-import { insn, op as O } from '../isa/index.js';
+import { InvalidInstructionError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
+import { type Instruction, insn, op as O } from '../isa/index.js';
+import { FRAME_STRIDE } from '../runtime/abi.js';
 import type { HelperEnv, HelperFn } from '../runtime/index.js';
 import { Interpreter } from './index.js';
 import { alu64, call, callLocal, callx, exit, jmp, ld64, ldx, mov, st, stx } from './test-builders.js';
@@ -85,7 +86,7 @@ test('a callee can use a pointer into its caller stack frame', () => {
   assert.equal(new Interpreter(program).run().r0, 40n);
 });
 
-test('r10 moves down 512 bytes per frame; 8 frames are fine, a 9th faults', () => {
+test('r10 moves up FRAME_STRIDE per frame (a guard gap apart); 8 frames are fine, a 9th faults', () => {
   // fn(n): r0 = r10 at depth n; recurse while r1 > 0.
   const recurse = (depth: number) => [
     mov('r1', depth),
@@ -104,7 +105,7 @@ test('r10 moves down 512 bytes per frame; 8 frames are fine, a 9th faults', () =
   };
   const one = top(new Interpreter(recurse(0)));
   const seven = top(new Interpreter(recurse(6)));
-  assert.equal(one - seven, 6n * 512n, 'r10 of frame 7 is 6 * 512 below frame 1');
+  assert.equal(seven - one, 6n * BigInt(FRAME_STRIDE), 'r10 of frame 7 is 6 strides above frame 1');
   assert.throws(
     () => new Interpreter(recurse(7)).run(),
     (e: unknown) => e instanceof RuntimeFault && /more than 8 frames/.test(e.message) && e.pc === 5,
@@ -159,4 +160,62 @@ test('invalid instructions are rejected when the interpreter is built', () => {
   assert.throws(() => new Interpreter([insn(0xff, 0, 0, 0, 0)]), InvalidInstructionError);
   assert.throws(() => new Interpreter([]), InvalidInstructionError);
   assert.throws(() => new Interpreter([stx(8, 'r11' as 'r1', 0, 'r1'), exit()]), InvalidInstructionError);
+});
+
+/** main: r1 = r10 - 16 (after storing 40 there), call fn; fn's body is `body`, ending in exit. */
+const withCallee = (...body: Instruction[]) =>
+  new Interpreter([
+    st(8, 'r10', -16, 40),
+    mov('r1', 'r10'),
+    alu64('add', 'r1', -16),
+    callLocal(1),
+    exit(),
+    ...body,
+  ]);
+const faultAt = (pc: number, access: 'read' | 'write', nearest: RegExp) => (e: unknown) =>
+  e instanceof MemoryFault && e.pc === pc && e.access === access && nearest.test(e.nearest ?? '');
+
+test('a callee reaches its caller frame only through a pointer it was given', () => {
+  // Through the pointer: read and write work (the slow path, then the hit cache holds frame 0).
+  const ok = withCallee(
+    ldx(8, 'r0', 'r1', 0),
+    st(8, 'r1', 8, 1),
+    ldx(8, 'r2', 'r1', 8),
+    alu64('add', 'r0', 'r2'),
+    exit(),
+  );
+  assert.equal(ok.run().r0, 41n);
+  // r10 + 0 of the callee, and r10 + the distance a caller frame would be at without gaps, fault.
+  for (const off of [0, 8, 512, 4096, 32760]) {
+    assert.throws(() => withCallee(ldx(8, 'r0', 'r10', off), exit()).run(), faultAt(5, 'read', /stack/));
+  }
+  // Below the callee's 512 bytes: the gap below it, never the caller's frame.
+  for (const off of [-513, -520, -1024, -32768]) {
+    assert.throws(() => withCallee(st(1, 'r10', off, 1), exit()).run(), faultAt(5, 'write', /stack/));
+  }
+  // Its own frame still works.
+  assert.equal(withCallee(st(8, 'r10', -512, 3), ldx(8, 'r0', 'r10', -512), exit()).run().r0, 3n);
+});
+
+test('frames deeper than the current one are dead: a pointer a callee leaked faults after it returns', () => {
+  // fn stores its r10 - 8 into the caller's slot at *r1; main reads through it after the return.
+  const program = [
+    st(8, 'r10', -16, 0),
+    mov('r1', 'r10'),
+    alu64('add', 'r1', -16),
+    callLocal(3),
+    ldx(8, 'r2', 'r10', -16), // the leaked pointer
+    ldx(8, 'r0', 'r2', 0), // pc 5: a dead frame
+    exit(),
+    st(8, 'r10', -8, 5), // fn: write its own frame (the hit cache now holds it), leak r10 - 8
+    mov('r3', 'r10'),
+    alu64('add', 'r3', -8),
+    stx(8, 'r1', 0, 'r3'),
+    ldx(8, 'r0', 'r3', 0),
+    exit(),
+  ];
+  assert.throws(
+    () => new Interpreter(program).run(),
+    (e: unknown) => e instanceof MemoryFault && e.pc === 5 && /stack 'stack'.*frame 0/.test(e.nearest ?? ''),
+  );
 });

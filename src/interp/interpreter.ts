@@ -1,11 +1,11 @@
 // The reference interpreter: the Engine that defines what a program means (the oracle the JIT
 // and the kernel are compared against). It predecodes once, then each run maps a fresh stack,
-// sets r1-r5 and r10, and hands over to the loop in machine.ts. No verification happens here:
+// sets r1-r5 and r10 (the top of frame 0), and hands over to the loop in machine.ts. No verification happens here:
 // unsafe programs fault at the offending instruction instead.
 
 import { ClosedError, InvalidInstructionError, RuntimeFault } from '../errors.js';
 import { type Instruction, join64, split64 } from '../isa/index.js';
-import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
+import { FRAME_BYTES, FRAME_STRIDE, FUNC_BASE, FUNC_HI, MAX_CALL_FRAMES } from '../runtime/abi.js';
 import {
   AddressSpace,
   DEFAULT_BUDGET,
@@ -23,7 +23,38 @@ import { execute, REGS, type RunState } from './machine.js';
 import { type Decoded, predecode, withStepTraps } from './predecode.js';
 
 /** Bytes of stack per run: MAX_CALL_FRAMES frames of MAX_BPF_STACK bytes (kernel names). */
-export const STACK_BYTES = 8 * 512;
+export const STACK_BYTES = MAX_CALL_FRAMES * FRAME_BYTES;
+
+/**
+ * Maps a run's stack: a reservation holding MAX_CALL_FRAMES frames of FRAME_BYTES, FRAME_STRIDE
+ * apart (a guard gap between two frames), as one strided window of which only the live frames
+ * (frame 0 .. the call depth) are accessible; the machine moves that count on call and exit.
+ */
+function mapStack(space: AddressSpace): Region {
+  const size = (MAX_CALL_FRAMES - 1) * FRAME_STRIDE + FRAME_BYTES;
+  const res = space.reserve('stack', size, { kind: 'stack', align: 16 });
+  const w = space.mapWindow(res, 'stack', res.start, size, { stride: FRAME_STRIDE, elemSize: FRAME_BYTES });
+  space.setElements(w, 1);
+  return w;
+}
+
+/**
+ * The stack of outermost runs, one per address space and shared by its interpreters (a stack
+ * spans 8 frames and 7 guard gaps, about 260 KiB of linear memory: one per engine would grow
+ * the memory with every engine made). `users` counts the engines holding it; `busy` is set
+ * while a run is on it, so a run nested in another engine's takes a spare stack.
+ */
+interface SharedStack {
+  readonly region: Region;
+  users: number;
+  busy: boolean;
+}
+const SHARED = new WeakMap<AddressSpace, SharedStack>();
+
+/** Zeroes frame 0 of a stack; the machine zeroes each deeper frame on its first call in a run. */
+function zeroFrames(space: AddressSpace, stack: Region): void {
+  space.u8.fill(0, stack.start, stack.start + FRAME_BYTES);
+}
 
 class Registers implements RegisterView {
   readonly #r: Int32Array;
@@ -91,8 +122,8 @@ export class Interpreter implements Engine {
   /** Runs of this engine in progress (callbacks nest inside a run). */
   #active = 0;
 
-  /** The stack of outermost runs, mapped on first use and kept until close(). */
-  #mainStack: Region | undefined;
+  /** The space's shared stack of outermost runs, taken on first use and held until close(). */
+  #mainStack: SharedStack | undefined;
   /** Initial registers of a run (r1-r5, r10), reused. */
   readonly #init = new Int32Array(22);
   readonly #regsView = new Registers(REGS);
@@ -105,13 +136,13 @@ export class Interpreter implements Engine {
     // A callback (bpf_loop may make millions) reuses a spare stack without zeroing: the
     // verifier guarantees a program never reads stack bytes it did not write.
     let stack: Region;
-    if (outermost && entry === 0) {
-      this.#mainStack ??= this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
-      stack = this.#mainStack;
-      this.memory.u8.fill(0, stack.start, stack.end);
+    if (outermost && entry === 0 && this.#shared().busy === false) {
+      const shared = this.#shared();
+      shared.busy = true;
+      stack = shared.region;
+      zeroFrames(this.memory, stack);
     } else {
-      stack =
-        this.#spareStacks.pop() ?? this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
+      stack = this.#spareStacks.pop() ?? mapStack(this.memory);
     }
     const R = outermost ? this.#init.fill(0) : new Int32Array(22);
     for (let k = 0; k < args.length; k++) {
@@ -119,7 +150,7 @@ export class Interpreter implements Engine {
       R[2 * k + 2] = lo;
       R[2 * k + 3] = hi;
     }
-    R[20] = stack.end;
+    R[20] = stack.start + FRAME_BYTES;
     this.#active++;
     const env: { memory: AddressSpace; pc: number } & HelperEnv = {
       memory: this.memory,
@@ -144,9 +175,10 @@ export class Interpreter implements Engine {
       r0 = execute(this.#code, R, state);
     } finally {
       this.#active--;
-      if (stack !== this.#mainStack) this.#spareStacks.push(stack);
+      if (stack === this.#mainStack?.region) this.#mainStack.busy = false;
+      else this.#spareStacks.push(stack);
       if (this.#active === 0) {
-        for (const s of this.#spareStacks) this.memory.release(s);
+        for (const s of this.#spareStacks) this.memory.release(s.parent!);
         this.#spareStacks.length = 0;
       }
     }
@@ -160,12 +192,29 @@ export class Interpreter implements Engine {
 
   #closed = false;
 
+  /** The shared stack of this engine's space, joined on first use. */
+  #shared(): SharedStack {
+    if (this.#mainStack !== undefined) return this.#mainStack;
+    let shared = SHARED.get(this.memory);
+    if (shared === undefined) {
+      shared = { region: mapStack(this.memory), users: 0, busy: false };
+      SHARED.set(this.memory, shared);
+    }
+    shared.users++;
+    this.#mainStack = shared;
+    return shared;
+  }
+
   /** Unmaps the interpreter's stack; running afterwards throws ClosedError. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#mainStack !== undefined) this.memory.release(this.#mainStack);
+    const shared = this.#mainStack;
     this.#mainStack = undefined;
+    if (shared !== undefined && --shared.users === 0) {
+      SHARED.delete(this.memory);
+      this.memory.release(shared.region.parent!);
+    }
   }
 
   [Symbol.dispose](): void {

@@ -17,7 +17,7 @@
 
 import { BudgetExceededError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
 import { join64 } from '../isa/index.js';
-import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
+import { FRAME_STRIDE, FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
 import type { AddressSpace, HelperEnv, Region, RegisterView, StepHook } from '../runtime/index.js';
 import { bswap32, divmod64, mul64, SDIV, SMOD, sar64, shl64, shr64, UDIV, UMOD } from './pair.js';
 import type { Decoded } from './predecode.js';
@@ -35,7 +35,7 @@ export const REGS = new Int32Array(22);
 let loaded: Decoded | undefined;
 /** How many runs are in progress (a helper or step hook may start a nested run). */
 let active = 0;
-const FRAMES: { saved: Int32Array; ret: Int32Array }[] = [];
+const FRAMES: { saved: Int32Array; ret: Int32Array; zeroed: number }[] = [];
 
 function load(d: Decoded): void {
   if (d.code.length > CODE.length) throw new RangeError(`program of ${d.slots} slots is too large`);
@@ -58,7 +58,11 @@ export interface RunState {
   stoppedAt: number | undefined;
 }
 
-/** An address that failed the inline checks: the full 64-bit sum, checked against all regions. */
+/**
+ * An address that failed the inline checks: looked up in all regions (the live stack frames are
+ * one strided region), without BigInt unless it faults. Every region lies below 2^32 and more
+ * than 32 KiB above 0, so a base with a high word other than 0 can only fault.
+ */
 function slowAddress(
   R: Int32Array,
   base: number,
@@ -69,21 +73,28 @@ function slowAddress(
   sLo: number,
   pc: number,
 ): number {
-  const full = BigInt.asUintN(64, join64(R[base]!, R[base + 1]!) + BigInt(off));
-  const stack = st.stack;
-  if (full >= BigInt(stack.start) && full < BigInt(stack.end)) {
-    const a = Number(full);
-    if (a >= sLo && a + size <= stack.end) return a;
-    const frame = `this frame may use [0x${sLo.toString(16)}, 0x${stack.end.toString(16)})`;
-    throw new MemoryFault(
-      pc,
-      write ? 'write' : 'read',
-      full,
-      size,
-      `${st.space.describeNearest(a)}; ${frame}`,
-    );
+  const space = st.space;
+  syncFrames(space, st.stack, sLo + FRAME);
+  if (R[base + 1] === 0) {
+    const a = (R[base]! >>> 0) + off;
+    if (a >= 0) {
+      const r = space.find(a, size);
+      if (r !== undefined && (r.writable || !write)) return a;
+    }
   }
-  return st.space.check(full, size, write ? 'write' : 'read', pc);
+  const pointer = join64(R[base]!, R[base + 1]!);
+  const full = BigInt.asUintN(64, pointer + BigInt(off));
+  // Name the region the pointer belongs to (the one the access missed), not whatever lies nearest.
+  throw new MemoryFault(pc, write ? 'write' : 'read', full, size, space.describeNearest(pointer));
+}
+
+/**
+ * Makes the stack region's live frames end at `live` (the current frame's top). Calls and exits
+ * only move sLo/sHi; the region follows lazily, before a slow-path lookup or a helper call,
+ * which are the only ones that read it.
+ */
+function syncFrames(space: AddressSpace, stack: Region, live: number): void {
+  if (stack.end !== live) space.setElements(stack, (live - stack.start - FRAME) / FRAME_STRIDE + 1);
 }
 
 function fault(message: string, pc: number): never {
@@ -115,17 +126,22 @@ function loop(d: Decoded, st: RunState): void {
   const R = REGS;
   const space = st.space;
   let dv = space.view;
-  const stackEnd = st.stack.end;
-  let sLo = stackEnd - FRAME;
+  // The current frame [sLo, sLo + FRAME), checked inline as one unsigned compare; r10 = its top.
+  // Frame k is FRAME_STRIDE above frame k - 1.
+  // Few locals here: each one live across the loop costs every instruction (register pressure).
+  let sLo = st.stack.start;
+  space.setElements(st.stack, 1);
   // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
   // per nesting level of runs, made once (typed-array allocation would dominate short runs).
   let frames = FRAMES[active];
   if (frames === undefined) {
-    frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH) };
+    frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH), zeroed: 0 };
     FRAMES[active] = frames;
   }
   const saved = frames.saved;
   const ret = frames.ret;
+  // Frames up to this depth were zeroed in this run (frame 0 by the interpreter before it).
+  frames.zeroed = 0;
   let depth = 0;
   const budget = st.budget;
   // Instructions before `start` (a word index) are counted in `acc`.
@@ -958,10 +974,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) && (a < space.hitStart || a + 4 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
         R[dd] = dv.getInt32(a, true);
         R[dd + 1] = 0;
@@ -971,10 +984,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxh
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) && (a < space.hitStart || a + 2 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
         R[dd] = dv.getUint16(a, true);
         R[dd + 1] = 0;
@@ -984,10 +994,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxb
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) && (a < space.hitStart || a + 1 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
         R[dd] = dv.getUint8(a);
         R[dd + 1] = 0;
@@ -997,10 +1004,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxdw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 8 > stackEnd) && (a < space.hitStart || a + 8 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 8, false, st, sLo, pc >> 3);
         R[dd] = dv.getInt32(a, true);
         R[dd + 1] = dv.getInt32(a + 4, true);
@@ -1010,10 +1014,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsw
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) && (a < space.hitStart || a + 4 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
         x = dv.getInt32(a, true);
         R[dd] = x;
@@ -1024,10 +1025,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsh
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) && (a < space.hitStart || a + 2 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
         x = dv.getInt16(a, true);
         R[dd] = x;
@@ -1038,10 +1036,7 @@ function loop(d: Decoded, st: RunState): void {
         // ldxsb
         const ss = C[pc + 2]!;
         a = (R[ss]! >>> 0) + C[pc + 3]!;
-        if (
-          R[ss + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) && (a < space.hitStart || a + 1 > space.hitEnd))
-        )
+        if (R[ss + 1] !== 0 || ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd)))
           a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
         x = dv.getInt8(a);
         R[dd] = x;
@@ -1053,8 +1048,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) &&
-            (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 4, true, st, sLo, pc >> 3);
         dv.setInt32(a, C[pc + 4]!, true);
@@ -1065,8 +1059,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) &&
-            (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 2, true, st, sLo, pc >> 3);
         dv.setInt16(a, C[pc + 4]!, true);
@@ -1077,8 +1070,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) &&
-            (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 1, true, st, sLo, pc >> 3);
         dv.setInt8(a, C[pc + 4]!);
@@ -1089,8 +1081,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 8 > stackEnd) &&
-            (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 8, true, st, sLo, pc >> 3);
         dv.setInt32(a, C[pc + 4]!, true);
@@ -1102,8 +1093,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 4 > stackEnd) &&
-            (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 4, true, st, sLo, pc >> 3);
         dv.setInt32(a, R[C[pc + 2]!]!, true);
@@ -1114,8 +1104,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 2 > stackEnd) &&
-            (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 2, true, st, sLo, pc >> 3);
         dv.setInt16(a, R[C[pc + 2]!]!, true);
@@ -1126,8 +1115,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 1 > stackEnd) &&
-            (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 1, true, st, sLo, pc >> 3);
         dv.setInt8(a, R[C[pc + 2]!]!);
@@ -1138,8 +1126,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + 8 > stackEnd) &&
-            (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, 8, true, st, sLo, pc >> 3);
         dv.setInt32(a, R[C[pc + 2]!]!, true);
@@ -1172,8 +1159,7 @@ function loop(d: Decoded, st: RunState): void {
         a = (R[dd]! >>> 0) + C[pc + 3]!;
         if (
           R[dd + 1] !== 0 ||
-          ((a < sLo || a + n > stackEnd) &&
-            (a < space.hitStart || a + n > space.hitEnd || !space.hitWritable))
+          ((a - sLo) >>> 0 > FRAME - n && (a < space.hitStart || a + n > space.hitEnd || !space.hitWritable))
         )
           a = slowAddress(R, dd, C[pc + 3]!, n, true, st, sLo, pc >> 3);
         atomic(R, dv, a, op - 280, C[pc + 2]!);
@@ -1222,6 +1208,7 @@ function loop(d: Decoded, st: RunState): void {
           );
         }
         st.env.pc = pc >> 3;
+        syncFrames(space, st.stack, sLo + FRAME);
         const r = fn(
           st.env,
           join64(R[2]!, R[3]!),
@@ -1266,9 +1253,14 @@ function loop(d: Decoded, st: RunState): void {
         for (let k = 0; k < 10; k++) saved[s + k] = R[12 + k]!;
         ret[depth] = pc;
         depth++;
-        R[20] = stackEnd - FRAME * depth;
+        sLo = st.stack.start + FRAME_STRIDE * depth;
+        R[20] = sLo + FRAME;
         R[21] = 0;
-        sLo = stackEnd - FRAME * (depth + 1);
+        if (depth > frames.zeroed) {
+          // A frame's first use in this run: it must not show an earlier run's bytes.
+          new Uint8Array(dv.buffer, sLo, FRAME).fill(0);
+          frames.zeroed = depth;
+        }
         pc = target;
         start = pc + 8;
         break;
@@ -1287,7 +1279,9 @@ function loop(d: Decoded, st: RunState): void {
         for (let k = 0; k < 10; k++) R[12 + k] = saved[s + k]!;
         pc = ret[depth]!;
         start = pc + 8;
-        sLo = stackEnd - FRAME * (depth + 1);
+        sLo = st.stack.start + FRAME_STRIDE * depth;
+        // The hit cache must not keep a frame that just died.
+        if (space.hitStart > sLo && space.hitStart < sLo + MAX_DEPTH * FRAME_STRIDE) space.hitEnd = 0;
         break;
       }
 

@@ -1,10 +1,22 @@
-// The linear address space every engine shares: one WebAssembly.Memory divided into named,
-// bounded regions (stack, ctx, packet, map values, ...). Pointers are plain addresses into it.
-// This file holds the allocator, the region lookup and checked accessors; it knows nothing of
-// instructions. The first 64 KiB are never mapped so that NULL and small offsets from it fault.
+// The linear address space every engine shares: one WebAssembly.Memory divided into bounded
+// regions (stack frames, ctx, packet, map values, ...). Pointers are plain addresses into it.
+// This file holds the allocator, reservations and their windows, strided regions, the region
+// lookup with its one-entry hit cache, the region table mirrored in linear memory (abi.ts) and
+// checked accessors; it knows nothing of instructions. The first 64 KiB are never accessible.
 
 import { MemoryFault } from '../errors.js';
-import { NULL_GUARD } from './abi.js';
+import {
+  GUARD_GAP,
+  MIN_ELEM_GAP,
+  NULL_GUARD,
+  REGION_ENTRIES,
+  REGION_ENTRY_BYTES,
+  REGION_KIND,
+  REGION_TABLE,
+  REGION_TABLE_MAGIC,
+  REGION_WRITABLE,
+  STRIDED_SPAN,
+} from './abi.js';
 
 /**
  * The part of a WebAssembly.Memory the space uses. Declared here because the ES2022 lib has no
@@ -30,6 +42,14 @@ export interface Region {
   /** One past the last byte. */
   readonly end: number;
   readonly writable: boolean;
+  /** Strided regions: distance between elements (0 or absent: one plain range). */
+  readonly stride?: number;
+  /** Strided regions: accessible bytes at the start of each element. */
+  readonly elemSize?: number;
+  /** A reservation: its bytes are not accessible, only the windows mapped in it. */
+  readonly reserved?: boolean;
+  /** A window: the reservation it lies in. */
+  readonly parent?: Region | undefined;
 }
 
 export interface AllocateOptions {
@@ -43,32 +63,97 @@ export interface AllocateOptions {
 export interface AddressSpaceOptions {
   /** Back the space with this memory instead of a fresh one (e.g. one a Wasm module exports). */
   readonly memory?: LinearMemory;
-  /** Initial size in 64 KiB pages of a fresh memory (default 4). */
+  /** Initial size in 64 KiB pages of a fresh memory (default 16: a stack and a few maps fit without growing). */
   readonly initialPages?: number;
 }
 
-/** Bytes left unmapped between regions, so an overrun of one never lands silently in the next. */
-export const REGION_GAP = 64;
 const PAGE = 0x10000;
 
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
+/** The one mutable shape behind every Region the space hands out. */
+class Span implements Region {
+  name: string;
+  readonly kind: RegionKind;
+  start: number;
+  size: number;
+  end: number;
+  readonly writable: boolean;
+  readonly stride: number;
+  readonly elemSize: number;
+  readonly reserved: boolean;
+  readonly parent: Span | undefined;
+  /** Windows of a reservation (including the implicit one of a plain region). */
+  readonly windows: Span[] = [];
+  /** Index in the region table (-1: not accessible). */
+  slot = -1;
+  /** Strided windows: live elements as setElements() last set them (0: all). */
+  count = 0;
+  constructor(
+    name: string,
+    kind: RegionKind,
+    start: number,
+    size: number,
+    writable: boolean,
+    stride: number,
+    elemSize: number,
+    reserved: boolean,
+    parent: Span | undefined,
+  ) {
+    this.name = name;
+    this.kind = kind;
+    this.start = start;
+    this.size = size;
+    this.end = start + size;
+    this.writable = writable;
+    this.stride = stride;
+    this.elemSize = elemSize;
+    this.reserved = reserved;
+    this.parent = parent;
+  }
+}
+
+/**
+ * The stride of `count` elements of `elemSize` bytes: the size rounded to 8 plus a gap of
+ * GUARD_GAP, or less when the span would pass STRIDED_SPAN (never below MIN_ELEM_GAP).
+ */
+export function elementStride(count: number, elemSize: number): number {
+  const size = Math.max(8, Math.ceil(elemSize / 8) * 8);
+  const room = Math.floor(STRIDED_SPAN / Math.max(1, count)) - size;
+  const gap = Math.min(GUARD_GAP, Math.max(MIN_ELEM_GAP, Math.floor(room / 16) * 16));
+  return size + gap;
+}
+
 export class AddressSpace {
   readonly memory: LinearMemory;
-  /** Regions sorted by start address. */
-  readonly #regions: Region[] = [];
-  /** Highest end (plus gap) handed out so far; fresh allocations go here when no hole fits. */
+  /** Top-level blocks (plain regions' reservations and explicit reservations), by start. */
+  readonly #blocks: Span[] = [];
+  /** Accessible regions (plain regions and windows), by start; mirrored in the region table. */
+  readonly #regions: Span[] = [];
   #u8: Uint8Array;
   #view: DataView;
-  /** Last region a check hit; engines read these three fields for a cheap inline test. */
+  /** Memory above this has never been handed out and is still zero from growth. */
+  #highWater = NULL_GUARD;
+  /** Where the region table's entries live and how many fit there. */
+  #tableAt = REGION_ENTRIES;
+  #tableCap = (NULL_GUARD - REGION_ENTRIES) / REGION_ENTRY_BYTES;
+  #tableBlock: Span | undefined;
+  /**
+   * Bounds of the last range a check hit: a whole plain region, or one element of a strided
+   * one. Engines read these three fields for a cheap inline test.
+   */
   hitStart = 0;
   hitEnd = 0;
   hitWritable = false;
 
   constructor(options: AddressSpaceOptions = {}) {
-    this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 4 });
+    this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 16 });
     this.#u8 = new Uint8Array(this.memory.buffer);
     this.#view = new DataView(this.memory.buffer);
+    // A memory handed in may hold anything: treat all of it as used (zeroed when handed out).
+    if (options.memory !== undefined) this.#highWater = options.memory.buffer.byteLength;
+    this.#ensure(NULL_GUARD);
+    this.#writeTable(0);
   }
 
   /** A byte view of the whole space; fetch it again after anything that may allocate. */
@@ -89,60 +174,130 @@ export class AddressSpace {
     this.#view = new DataView(this.memory.buffer);
   }
 
+  /** The accessible regions, sorted by start (the region table holds the same list). */
   get regions(): readonly Region[] {
     return this.#regions;
   }
 
+  /** The top-level blocks: every plain region and every reservation, sorted by start. */
+  get reservations(): readonly Region[] {
+    return this.#blocks;
+  }
+
   /** Maps a fresh zeroed region of `size` bytes. */
   allocate(name: string, size: number, options: AllocateOptions): Region {
-    const align = options.align ?? 8;
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`region ${name}: invalid size ${size}`);
-    if (align <= 0 || (align & (align - 1)) !== 0)
-      throw new RangeError(`region ${name}: bad alignment ${align}`);
-    const span = Math.max(size, 1);
-    const up = (a: number) => Math.ceil(a / align) * align;
-    // First fit in the holes left by released regions, else at the top.
-    let start = -1;
-    let index = this.#regions.length;
-    let prevEnd = NULL_GUARD;
-    for (let k = 0; k < this.#regions.length; k++) {
-      const r = this.#regions[k]!;
-      const s = up(prevEnd);
-      if (s + span + REGION_GAP <= r.start) {
-        start = s;
-        index = k;
-        break;
-      }
-      prevEnd = r.end + REGION_GAP;
-    }
-    // Above the last region: released space at the top is reused, so a run that maps and
-    // unmaps its stack every time does not creep upward and grow the memory.
-    if (start < 0) start = up(prevEnd);
-    const end = start + size;
-    if (end > 2 ** 32) throw new RangeError(`region ${name}: address space exhausted (4 GiB)`);
-    this.#ensure(end + REGION_GAP);
-    const region: Region = Object.freeze({
+    const block = this.#place(name, size, options.kind, options.align ?? 8, false);
+    return this.#window(block, name, block.start, size, options.writable ?? true, 0, size);
+  }
+
+  /**
+   * Maps `count` elements of `elemSize` bytes, `stride` apart (default elementStride()): an
+   * access must lie within one element, so each element is bounded without a region of its own.
+   */
+  allocateStrided(
+    name: string,
+    count: number,
+    elemSize: number,
+    options: AllocateOptions & { readonly stride?: number },
+  ): Region {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`region ${name}: invalid count ${count}`);
+    if (!Number.isInteger(elemSize) || elemSize < 1)
+      throw new RangeError(`region ${name}: invalid size ${elemSize}`);
+    const stride = options.stride ?? elementStride(count, elemSize);
+    if (stride < elemSize) throw new RangeError(`region ${name}: stride ${stride} < element ${elemSize}`);
+    const size = (count - 1) * stride + elemSize;
+    const block = this.#place(name, size, options.kind, options.align ?? 8, false);
+    return this.#window(block, name, block.start, size, options.writable ?? true, stride, elemSize);
+  }
+
+  /**
+   * Reserves `size` bytes of address space that are not accessible until windows are mapped in
+   * them with mapWindow() (a packet frame, a ring buffer's data, a stack's frames).
+   */
+  reserve(
+    name: string,
+    size: number,
+    options: { readonly kind: RegionKind; readonly align?: number },
+  ): Region {
+    return this.#place(name, size, options.kind, options.align ?? 8, true);
+  }
+
+  /**
+   * Makes [start, start + size) of `reservation` accessible (zero-size windows allow nothing);
+   * with `stride`/`elemSize` only the first elemSize bytes of each stride are.
+   */
+  mapWindow(
+    reservation: Region,
+    name: string,
+    start: number,
+    size: number,
+    options: { readonly writable?: boolean; readonly stride?: number; readonly elemSize?: number } = {},
+  ): Region {
+    const block = this.#own(reservation);
+    if (!block.reserved) throw new RangeError(`region ${block.name} is not a reservation`);
+    this.#inside(block, start, size);
+    return this.#window(
+      block,
       name,
-      kind: options.kind,
       start,
       size,
-      end,
-      writable: options.writable ?? true,
-    });
-    this.#regions.splice(index, 0, region);
-    this.u8.fill(0, start, end);
-    return region;
+      options.writable ?? true,
+      options.stride ?? 0,
+      options.elemSize ?? size,
+    );
   }
 
-  /** Unmaps a region; its addresses fault from now on and may be reused. */
-  release(region: Region): void {
-    const k = this.#regions.indexOf(region);
-    if (k < 0) throw new RangeError(`region ${region.name} is not mapped`);
+  /** Moves a window within its reservation (a helper moved the packet); the hit cache is dropped. */
+  moveWindow(window: Region, start: number, size: number): void {
+    const w = this.#own(window);
+    const block = w.parent;
+    if (block === undefined || !block.reserved) throw new RangeError(`region ${w.name} is not a window`);
+    this.#inside(block, start, size);
+    const k = this.#regions.indexOf(w);
     this.#regions.splice(k, 1);
-    if (this.hitStart === region.start && this.hitEnd === region.end) this.#clearHit();
+    w.start = start;
+    w.size = size;
+    w.end = start + size;
+    if (w.stride === 0) (w as { elemSize: number }).elemSize = size;
+    const at = this.#insertAt(this.#regions, start);
+    this.#regions.splice(at, 0, w);
+    this.#clearHit();
+    this.#writeTable(Math.min(k, at));
   }
 
-  /** The region that holds all of [addr, addr + size), if any. Updates the hit cache. */
+  /**
+   * Sets how many elements of a strided window are accessible (the stack's live frames):
+   * cheaper than moveWindow, for the call path. The hit cache is dropped when it held a
+   * frame that is no longer live.
+   */
+  setElements(window: Region, count: number): void {
+    const w = window as Span;
+    if (count === w.count) return;
+    w.count = count;
+    const end = w.start + (count - 1) * w.stride + w.elemSize;
+    if (end < w.end && this.hitEnd > end) this.#clearHit();
+    w.end = end;
+    w.size = end - w.start;
+    // A grown (non-shared) memory detaches the old buffer: byteLength 0 says refresh.
+    if (this.#view.byteLength === 0) this.refresh();
+    if (w.slot >= 0) this.#view.setUint32(this.#tableAt + w.slot * REGION_ENTRY_BYTES + 4, end, true);
+  }
+
+  /** Unmaps a region, a window, or a reservation with all its windows; its addresses fault from now on. */
+  release(region: Region): void {
+    const r = this.#own(region);
+    const block = r.reserved ? r : r.parent === undefined ? this.#plain.get(r) : undefined;
+    if (block === undefined) {
+      this.#unmap(r);
+      return;
+    }
+    const k = this.#blocks.indexOf(block);
+    if (k < 0) throw new RangeError(`region ${region.name} is not mapped`);
+    for (const w of [...block.windows]) this.#unmap(w);
+    this.#blocks.splice(k, 1);
+  }
+
+  /** The region that holds all of [addr, addr + size), if any (within one element if strided). Updates the hit cache. */
   find(addr: number, size: number): Region | undefined {
     const rs = this.#regions;
     let lo = 0;
@@ -154,8 +309,15 @@ export class AddressSpace {
       else if (addr >= r.end && !(r.size === 0 && addr === r.start)) lo = mid + 1;
       else {
         if (addr + size > r.end) return undefined;
-        this.hitStart = r.start;
-        this.hitEnd = r.end;
+        if (r.stride === 0) {
+          this.hitStart = r.start;
+          this.hitEnd = r.end;
+        } else {
+          const off = (addr - r.start) % r.stride;
+          if (off + size > r.elemSize) return undefined;
+          this.hitStart = addr - off;
+          this.hitEnd = addr - off + r.elemSize;
+        }
         this.hitWritable = r.writable;
         return r;
       }
@@ -163,9 +325,23 @@ export class AddressSpace {
     return undefined;
   }
 
-  /** Describes the region closest to `addr`, e.g. `stack [0x10000, 0x11000) +0x1008`. */
+  /**
+   * The plain region or reservation whose span holds `addr`, accessible or not (e.g. the ring
+   * buffer that owns a record), if any.
+   */
+  blockAt(addr: number): Region | undefined {
+    const k = this.#insertAt(this.#blocks, addr + 1) - 1;
+    const b = this.#blocks[k];
+    if (b === undefined || addr < b.start || addr >= Math.max(b.end, b.start + 1)) return undefined;
+    return b.reserved ? b : b.windows[0];
+  }
+
+  /**
+   * Describes the region closest to `addr`, e.g. `stack 'stack' [0x10000, 0x10200) +0x208`; for
+   * a strided region the element, and a window names its reservation.
+   */
   describeNearest(addr: number | bigint): string | undefined {
-    let best: Region | undefined;
+    let best: Span | undefined;
     let bestDistance = Number.POSITIVE_INFINITY;
     const a = typeof addr === 'bigint' ? (addr >= 2n ** 53n ? Number.MAX_SAFE_INTEGER : Number(addr)) : addr;
     for (const r of this.#regions) {
@@ -176,10 +352,22 @@ export class AddressSpace {
       }
     }
     if (best === undefined) return undefined;
-    const where = a - best.start;
-    const rel = where >= 0 ? `+${hex(where)}` : `-${hex(-where)}`;
     const ro = best.writable ? '' : ' read-only';
-    return `${best.kind} '${best.name}'${ro} [${hex(best.start)}, ${hex(best.end)}) ${rel}`;
+    const where = a - best.start;
+    if (best.stride !== 0 && where >= 0) {
+      const count = Math.floor((best.size - best.elemSize) / best.stride) + 1;
+      const k = Math.min(count - 1, Math.floor(where / best.stride));
+      const s = best.start + k * best.stride;
+      const rel = a - s;
+      const off = rel >= 0 ? `+${hex(rel)}` : `-${hex(-rel)}`;
+      const what = best.kind === 'stack' ? 'frame' : 'element';
+      return `${best.kind} '${best.name}'${ro} ${what} ${k} of ${count} [${hex(s)}, ${hex(s + best.elemSize)}) ${off}`;
+    }
+    const rel = where >= 0 ? `+${hex(where)}` : `-${hex(-where)}`;
+    const inside = best.parent?.reserved
+      ? ` (window of ${hex(best.parent.start)}..${hex(best.parent.end)})`
+      : '';
+    return `${best.kind} '${best.name}'${ro} [${hex(best.start)}, ${hex(best.end)})${inside} ${rel}`;
   }
 
   /**
@@ -233,6 +421,151 @@ export class AddressSpace {
   /** Copies `data` into the space at `addr` (checked as a write). */
   writeBytes(addr: number | bigint, data: Uint8Array): void {
     this.bytes(addr, data.length, 'write').set(data);
+  }
+
+  // ---- allocation -------------------------------------------------------------------------
+
+  /** Finds room for a block of `size` bytes (first fit, GUARD_GAP from its neighbours) and zeroes it. */
+  #place(name: string, size: number, kind: RegionKind, align: number, reserved: boolean): Span {
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`region ${name}: invalid size ${size}`);
+    if (align <= 0 || (align & (align - 1)) !== 0)
+      throw new RangeError(`region ${name}: bad alignment ${align}`);
+    const span = Math.max(size, 1);
+    const up = (a: number) => Math.ceil(a / align) * align;
+    const bs = this.#blocks;
+    let start = -1;
+    let index = bs.length;
+    // The first block starts GUARD_GAP above the null guard so that NULL + 32767 faults too.
+    let prevEnd = NULL_GUARD + GUARD_GAP;
+    for (let k = 0; k < bs.length; k++) {
+      const b = bs[k]!;
+      const s = up(prevEnd);
+      if (s + span + GUARD_GAP <= b.start) {
+        start = s;
+        index = k;
+        break;
+      }
+      prevEnd = Math.max(b.end, b.start + 1) + GUARD_GAP;
+    }
+    // Above the last block: released space at the top is reused, so a run that maps and
+    // unmaps its stack every time does not creep upward and grow the memory.
+    if (start < 0) start = up(prevEnd);
+    const end = start + size;
+    if (end + GUARD_GAP > 2 ** 32) throw new RangeError(`region ${name}: address space exhausted (4 GiB)`);
+    this.#ensure(end + GUARD_GAP);
+    const block = new Span(name, kind, start, size, false, 0, size, reserved, undefined);
+    bs.splice(index, 0, block);
+    // Memory above the high-water mark is still zero from growth: touching it would cost RSS.
+    if (start < this.#highWater) this.u8.fill(0, start, Math.min(end, this.#highWater));
+    this.#highWater = Math.max(this.#highWater, end);
+    return block;
+  }
+
+  #window(
+    block: Span,
+    name: string,
+    start: number,
+    size: number,
+    writable: boolean,
+    stride: number,
+    elemSize: number,
+  ): Span {
+    const parent = block.reserved ? block : undefined;
+    const w = new Span(name, block.kind, start, size, writable, stride, elemSize, false, parent);
+    block.windows.push(w);
+    // A plain region stands for its block: release() of the region frees both.
+    if (!block.reserved) this.#plain.set(w, block);
+    const at = this.#insertAt(this.#regions, start);
+    this.#regions.splice(at, 0, w);
+    this.#writeTable(at);
+    return w;
+  }
+
+  /** Plain region -> its block (the block is not a reservation; release() frees both). */
+  readonly #plain = new WeakMap<Span, Span>();
+
+  #unmap(w: Span): void {
+    const k = this.#regions.indexOf(w);
+    if (k < 0) throw new RangeError(`region ${w.name} is not mapped`);
+    this.#regions.splice(k, 1);
+    w.slot = -1;
+    const owner = w.parent ?? this.#plain.get(w);
+    if (owner !== undefined) {
+      const j = owner.windows.indexOf(w);
+      if (j >= 0) owner.windows.splice(j, 1);
+    }
+    if (this.hitEnd > w.start && this.hitStart < Math.max(w.end, w.start + 1)) this.#clearHit();
+    this.#writeTable(k);
+  }
+
+  /** A region this space handed out, as its mutable self (or a RangeError). */
+  #own(region: Region): Span {
+    if (!(region instanceof Span)) throw new RangeError(`region ${region.name} is not mapped`);
+    return region;
+  }
+
+  #inside(block: Span, start: number, size: number): void {
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(size) ||
+      size < 0 ||
+      start < block.start ||
+      start + size > block.end
+    )
+      throw new RangeError(
+        `window [${hex(start)}, +${size}) outside ${block.name} [${hex(block.start)}, ${hex(block.end)})`,
+      );
+  }
+
+  /** Index of the first element of a start-sorted list whose start is >= `addr`. */
+  #insertAt(list: readonly Span[], addr: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.start < addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // ---- the region table (abi.ts) ----------------------------------------------------------------
+
+  /** Rewrites the table's entries from `from` on and its header. */
+  #writeTable(from: number): void {
+    const rs = this.#regions;
+    if (rs.length > this.#tableCap) this.#growTable(rs.length);
+    const v = this.view;
+    for (let k = from; k < rs.length; k++) {
+      const r = rs[k]!;
+      r.slot = k;
+      const e = this.#tableAt + k * REGION_ENTRY_BYTES;
+      v.setUint32(e, r.start, true);
+      v.setUint32(e + 4, r.end, true);
+      v.setUint32(e + 8, r.stride, true);
+      v.setUint32(e + 12, r.elemSize, true);
+      v.setUint32(e + 16, (r.writable ? REGION_WRITABLE : 0) | (REGION_KIND[r.kind] << 8), true);
+      v.setUint32(e + 20, r.parent?.start ?? 0, true);
+      v.setUint32(e + 24, 0, true);
+      v.setUint32(e + 28, 0, true);
+    }
+    v.setUint32(REGION_TABLE, REGION_TABLE_MAGIC, true);
+    v.setUint32(REGION_TABLE + 4, rs.length, true);
+    v.setUint32(REGION_TABLE + 8, this.#tableAt, true);
+    v.setUint32(REGION_TABLE + 12, this.#tableCap, true);
+  }
+
+  /** Moves the entries to a reserved block twice as large as needed (rare: thousands of regions). */
+  #growTable(need: number): void {
+    const cap = Math.max(need * 2, this.#tableCap * 2);
+    const block = this.#place('region table', cap * REGION_ENTRY_BYTES, 'scratch', 64, true);
+    const old = this.#tableBlock;
+    this.#tableAt = block.start;
+    this.#tableCap = cap;
+    this.#tableBlock = block;
+    if (old !== undefined) this.#blocks.splice(this.#blocks.indexOf(old), 1);
+    // The caller rewrites every entry from its index; rewrite the rest here.
+    this.#writeTable(0);
   }
 
   #ensure(end: number): void {

@@ -2,6 +2,8 @@
 // with NET_SKB_PAD of headroom and the shared-info tailroom, and a `struct __sk_buff` whose
 // fields hold what the kernel's ctx rewrites would read (len, protocol, pkt_type, ifindex,
 // data/data_end as real addresses). Socket filters see the skb from the network header.
+// The buffer is a reservation: types with direct packet access (TC) may touch only the window
+// [data, data_end), which sync() moves; socket filters get no window (they read by helper/LD_ABS).
 // Input checks follow net/bpf/test_run.c (bpf_prog_test_run_skb) as kernel 6.18 answers.
 
 import { SK_BUFF_SIZE, SkBuff } from '../../uapi/context.js';
@@ -75,8 +77,10 @@ export class SkbContext implements ProgramContext {
   readonly kind = '__sk_buff';
   readonly type: ProgTypeName;
   readonly struct: Region;
-  /** The skb's buffer (head); replaced by expand() when a helper needs more room. */
+  /** The skb's buffer (head), reserved; replaced by expand() when a helper needs more room. */
   frame: Region;
+  /** The accessible [data, data_end) for direct-packet-access types, a window of `frame`. */
+  window: Region | undefined;
   readonly space: AddressSpace;
   /** skb->data (absolute) and skb->len; the skb is linear. */
   data: number;
@@ -90,6 +94,7 @@ export class SkbContext implements ProgramContext {
     this.struct = struct;
     this.frame = frame;
     this.l2 = l2;
+    this.window = l2 ? space.mapWindow(frame, `${type} skb data`, frame.start, 0) : undefined;
     this.data = frame.start + SKB_HEADROOM;
     this.len = 0;
   }
@@ -131,7 +136,7 @@ export class SkbContext implements ProgramContext {
     const l2 = type !== 'SOCKET_FILTER';
     const struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
     const bufSize = SKB_HEADROOM + Math.ceil(size / 64) * 64 + SKB_SHARED_INFO_SIZE;
-    const frame = space.allocate(`${type} skb`, bufSize, { kind: 'packet' });
+    const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
     const s = new SkbContext(type, space, struct, frame, l2);
     space.u8.set(data, frame.start + SKB_HEADROOM);
     s.data = frame.start + SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
@@ -170,15 +175,19 @@ export class SkbContext implements ProgramContext {
     const h = Math.max(head, this.headroom);
     const t = Math.max(tail, this.tailroom);
     const size = h + Math.ceil((this.len + t) / 64) * 64 + SKB_SHARED_INFO_SIZE;
-    const frame = this.space.allocate(`${this.type} skb`, size, { kind: 'packet' });
+    const frame = this.space.reserve(`${this.type} skb`, size, { kind: 'packet' });
     this.space.u8.copyWithin(frame.start + h, this.data, this.data + this.len);
     this.space.release(this.frame);
     this.frame = frame;
+    if (this.l2) this.window = this.space.mapWindow(frame, `${this.type} skb data`, frame.start, 0);
     this.data = frame.start + h;
   }
 
   /** Writes len and the packet pointers into __sk_buff (after a helper changed the skb). */
   sync(): void {
+    const w = this.window;
+    if (w !== undefined && (w.start !== this.data || w.size !== this.len))
+      this.space.moveWindow(w, this.data, this.len);
     const v = this.space.view;
     const at = (f: string) => this.struct.start + SkBuff[f]!;
     v.setUint32(at('len'), this.len, true);

@@ -1,7 +1,9 @@
 // The XDP context of a test run: a 4 KiB frame (PAGE_SIZE, as BPF_PROG_TEST_RUN allocates it)
 // with XDP_PACKET_HEADROOM before the data and the skb_shared_info tailroom after, plus
 // fragments for data past the linear part (multi-buffer XDP). `struct xdp_md` holds the real
-// addresses of data/data_end/data_meta, so program loads of them need no rewriting.
+// addresses of data/data_end/data_meta, so program loads of them need no rewriting. The frame
+// is a reservation: programs may touch only the window [data_meta, data_end), which sync()
+// moves with the pointers; headroom, tailroom and fragments are reached by helpers only.
 // Input checks and sizes follow net/bpf/test_run.c (bpf_prog_test_run_xdp) as kernel 6.18 answers.
 
 import { NotSupportedError } from '../../errors.js';
@@ -36,7 +38,10 @@ export class XdpContext implements ProgramContext {
   readonly kind = 'xdp_md';
   readonly type: ProgTypeName;
   readonly struct: Region;
+  /** The whole frame, reserved (not accessible itself). */
   readonly frame: Region;
+  /** The accessible packet [data_meta, data_end), a window of the frame. */
+  readonly window: Region;
   readonly space: AddressSpace;
   /** Absolute addresses in the frame. */
   dataMeta: number;
@@ -52,6 +57,7 @@ export class XdpContext implements ProgramContext {
     this.space = space;
     this.struct = struct;
     this.frame = frame;
+    this.window = space.mapWindow(frame, `${type} packet`, frame.start, 0);
     this.dataMeta = this.data = this.dataEnd = frame.start;
     this.frags = [];
     this.ingressIfindex = 1;
@@ -104,7 +110,7 @@ export class XdpContext implements ProgramContext {
     if (Math.ceil(fragBytes / PAGE_SIZE) > MAX_SKB_FRAGS)
       return new TestRunRefusal(Errno.ENOMEM, 'too many frags');
     const struct = space.allocate(`${type} xdp_md`, XDP_MD_SIZE, { kind: 'ctx' });
-    const frame = space.allocate(`${type} packet`, PAGE_SIZE, { kind: 'packet' });
+    const frame = space.reserve(`${type} frame`, PAGE_SIZE, { kind: 'packet' });
     const x = new XdpContext(type, space, struct, frame);
     x.dataMeta = frame.start + headroom;
     x.data = x.dataMeta + meta;
@@ -136,8 +142,10 @@ export class XdpContext implements ProgramContext {
     return this.dataEnd - this.data + this.fragsSize;
   }
 
-  /** Writes the packet pointers into struct xdp_md (after a helper moved them). */
+  /** Writes the packet pointers into struct xdp_md and moves the packet window (after a helper moved them). */
   sync(): void {
+    if (this.window.start !== this.dataMeta || this.window.end !== this.dataEnd)
+      this.space.moveWindow(this.window, this.dataMeta, this.dataEnd - this.dataMeta);
     const v = this.space.view;
     const s = this.struct.start;
     v.setUint32(s + XdpMd.data!, this.data, true);

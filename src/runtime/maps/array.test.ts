@@ -62,7 +62,11 @@ test('array program side: a store through the looked-up address is what user spa
   assert.deepEqual(m.lookup(u32(2)), u64(2n));
   m.update(u32(2), u64(40n));
   assert.equal(space.readU64(a), 40n);
-  assert.equal(m.lookupAddress(u32(1)) - m.lookupAddress(u32(0)), 8);
+  // Each value is its own element with a guard gap after it: value 0 overrun into value 1 faults.
+  const v0 = m.lookupAddress(u32(0));
+  assert.equal(m.lookupAddress(u32(1)) - v0, (m as unknown as { stride: number }).stride);
+  for (const off of [8, 9, 16, 64, 4096, 32767]) assert.throws(() => space.readU8(v0 + off), MemoryFault);
+  assert.throws(() => space.readU64(v0 + 4), MemoryFault, 'straddles the value end');
   assert.equal(m.updateElem(u32(0), u64(5n), BPF_NOEXIST), -17);
   assert.equal(m.updateElem(u32(9), u64(5n), BPF_ANY), -7);
   assert.equal(m.deleteElem(u32(0)), -22);

@@ -1,6 +1,7 @@
 // BPF_MAP_TYPE_ARRAY (and the shared machinery of PERCPU_ARRAY): max_entries preallocated values
-// in one region, each round_up(value_size, 8) apart; per-CPU arrays keep each entry's CPUs
-// side by side. Every key below max_entries exists from creation; delete is EINVAL.
+// in one strided region (memory.ts), each its own element with a gap after it, so a program
+// access must lie within one value; per-CPU arrays keep each entry's CPUs side by side, one
+// element per CPU. Every key below max_entries exists from creation; delete is EINVAL.
 // Semantics from the kernel's kernel/bpf/arraymap.c.
 
 import { Errno } from '../../uapi/errno.js';
@@ -18,7 +19,7 @@ import {
   PCPU_MIN_UNIT_SIZE,
   round8,
 } from '../../uapi/map-flags.js';
-import type { AddressSpace, Region } from '../memory.js';
+import { type AddressSpace, elementStride, type Region } from '../memory.js';
 import { type BatchSupport, BpfMap, indexNextKey, keyIndex } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';
 
@@ -50,10 +51,17 @@ export class ArrayMap extends BpfMap {
 
   constructor(space: AddressSpace, spec: MapSpecLike, options?: CreateMapOptions) {
     super(space, spec, options);
-    this.stride = round8(this.valueSize);
-    this.entryStride = this.stride * (this.descriptor.percpu ? this.cpus : 1);
+    const copies = this.descriptor.percpu ? this.cpus : 1;
+    this.stride = elementStride(this.maxEntries * copies, this.valueSize);
+    this.entryStride = this.stride * copies;
     const page = this.flags & BPF_F_MMAPABLE ? 4096 : 8;
-    this.#region = this.allocate('values', this.maxEntries * this.entryStride, page);
+    this.#region = this.allocateStrided(
+      'values',
+      this.maxEntries * copies,
+      this.valueSize,
+      this.stride,
+      page,
+    );
   }
 
   override get regions(): readonly Region[] {
@@ -94,7 +102,7 @@ export class ArrayMap extends BpfMap {
     const index = keyIndex(key);
     if (index >= this.maxEntries) return -Errno.ENOENT;
     if (!this.descriptor.percpu) return this.readRaw(this.address(index, 0), this.valueSize);
-    return this.readRaw(this.address(index, 0), this.entryStride);
+    return this.readCopies(this.address(index, 0), this.stride, this.cpus, round8(this.valueSize));
   }
 
   protected override sysUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -103,7 +111,7 @@ export class ArrayMap extends BpfMap {
     if (r !== 0) return r;
     const index = keyIndex(key);
     // The syscall copies whole 8-byte words per CPU (copy_map_value_long), padding included.
-    this.writeRaw(this.address(index, 0), value);
+    this.writeCopies(this.address(index, 0), this.stride, round8(this.valueSize), value);
     return 0;
   }
 

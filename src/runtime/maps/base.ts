@@ -346,6 +346,48 @@ export abstract class BpfMap {
     });
   }
 
+  /**
+   * Allocates `count` values of `elemSize` bytes `stride` apart as one strided region: a program
+   * access must lie within one value (read-only for programs as allocate()).
+   */
+  protected allocateStrided(
+    label: string,
+    count: number,
+    elemSize: number,
+    stride: number,
+    align = 8,
+    writable = true,
+  ): Region {
+    return this.space.allocateStrided(`${this.name || this.type.toLowerCase()}:${label}`, count, elemSize, {
+      kind: 'map',
+      writable: writable && (this.flags & BPF_F_RDONLY_PROG) === 0,
+      align,
+      stride,
+    });
+  }
+
+  /** Per-CPU values as the syscall packs them: `copies` values of `each` bytes, read `stride` apart. */
+  protected readCopies(addr: number, stride: number, copies: number, each: number): Uint8Array {
+    const out = new Uint8Array(copies * each);
+    const u8 = this.space.u8;
+    for (let c = 0; c < copies; c++)
+      out.set(u8.subarray(addr + c * stride, addr + c * stride + each), c * each);
+    return out;
+  }
+
+  /** Writes packed per-CPU values (`each` bytes per copy) to copies `stride` apart. */
+  protected writeCopies(addr: number, stride: number, each: number, data: Uint8Array): void {
+    const u8 = this.space.u8;
+    for (let c = 0; c * each < data.length; c++)
+      u8.set(data.subarray(c * each, (c + 1) * each), addr + c * stride);
+  }
+
+  /** Zeroes `copies` values of `each` bytes `stride` apart (never the gaps between them). */
+  protected zeroCopies(addr: number, stride: number, copies: number, each: number): void {
+    const u8 = this.space.u8;
+    for (let c = 0; c < copies; c++) u8.fill(0, addr + c * stride, addr + c * stride + each);
+  }
+
   /** Copies `len` bytes at `addr` out of the space (no access check: the map owns them). */
   protected readRaw(addr: number, len: number): Uint8Array {
     return this.space.u8.slice(addr, addr + len);

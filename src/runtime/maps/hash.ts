@@ -53,7 +53,7 @@ export function checkHashSpec(spec: MapSpecLike): number {
 
 export class HashMap extends BpfMap {
   protected override readonly batch: BatchSupport = { lookup: true, update: true, delete: true };
-  /** Distance between two CPUs' copies of a value (the whole value without per-CPU). */
+  /** Distance between two CPUs' copies of a value, and between two slots' values. */
   readonly stride: number;
   protected readonly pool: SlotPool;
   readonly #index = new Map<string, number>();
@@ -66,14 +66,14 @@ export class HashMap extends BpfMap {
 
   constructor(space: AddressSpace, spec: MapSpecLike, options?: CreateMapOptions) {
     super(space, spec, options);
-    this.stride = round8(this.valueSize);
-    const slotSize = this.stride * (this.descriptor.percpu ? this.cpus : 1);
     const writable = this.programWritable;
     this.pool = new SlotPool(
-      (label, size) => this.allocate(label, size, 8, writable),
-      slotSize,
+      (label, count, stride) => this.allocateStrided(label, count, this.valueSize, stride, 8, writable),
+      this.valueSize,
+      this.descriptor.percpu ? this.cpus : 1,
       this.maxEntries,
     );
+    this.stride = this.pool.stride;
   }
 
   /** Whether programs may write the values they look up (false for devmap hash). */
@@ -119,7 +119,7 @@ export class HashMap extends BpfMap {
       if (!this.descriptor.percpu) this.writeRaw(base, value.subarray(0, this.valueSize));
       else {
         // pcpu_init_value(): a new element from a program starts zeroed on the other CPUs.
-        if (fresh) this.zeroRaw(base, this.stride * this.cpus);
+        if (fresh) this.zeroCopies(base, this.stride, this.cpus, round8(this.valueSize));
         this.writeRaw(base + cpu * this.stride, value.subarray(0, this.valueSize));
       }
     });
@@ -138,16 +138,17 @@ export class HashMap extends BpfMap {
   protected override sysLookup(key: Uint8Array): Uint8Array | number {
     const slot = this.#index.get(keyString(key));
     if (slot === undefined) return -Errno.ENOENT;
-    return this.readRaw(
-      this.pool.address(slot),
-      this.descriptor.percpu ? this.stride * this.cpus : this.valueSize,
-    );
+    const base = this.pool.address(slot);
+    return this.descriptor.percpu
+      ? this.readCopies(base, this.stride, this.cpus, round8(this.valueSize))
+      : this.readRaw(base, this.valueSize);
   }
 
   protected override sysUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
     return this.#update(key, flags, (base) => {
       // Per-CPU: the syscall copies whole 8-byte words per CPU (copy_map_value_long), padding included.
-      this.writeRaw(base, value);
+      if (this.descriptor.percpu) this.writeCopies(base, this.stride, round8(this.valueSize), value);
+      else this.writeRaw(base, value);
     });
   }
 
@@ -189,7 +190,7 @@ export class HashMap extends BpfMap {
       slot = this.pool.acquire();
     }
     const base = this.pool.address(slot);
-    this.zeroRaw(base, this.pool.slotSize);
+    this.zeroCopies(base, this.stride, this.pool.copies, round8(this.valueSize));
     write(base, true);
     this.#index.set(k, slot);
     this.#keys[slot] = key.slice();

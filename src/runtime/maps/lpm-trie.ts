@@ -78,7 +78,12 @@ export class LpmTrieMap extends BpfMap {
     super(space, spec, options);
     this.dataSize = this.keySize - 4;
     this.maxPrefixlen = this.dataSize * 8;
-    this.#pool = new SlotPool((l, s) => this.allocate(l, s), round8(this.valueSize), this.maxEntries);
+    this.#pool = new SlotPool(
+      (l, n, stride) => this.allocateStrided(l, n, this.valueSize, stride),
+      this.valueSize,
+      1,
+      this.maxEntries,
+    );
   }
 
   override get regions(): readonly Region[] {
@@ -193,7 +198,7 @@ export class LpmTrieMap extends BpfMap {
   #store(node: TrieNode, value: Uint8Array): TrieNode {
     node.slot = this.#pool.acquire();
     const a = this.#pool.address(node.slot);
-    this.zeroRaw(a, this.#pool.slotSize);
+    this.zeroRaw(a, round8(this.valueSize));
     this.writeRaw(a, value.subarray(0, this.valueSize));
     return node;
   }

@@ -5,7 +5,7 @@
 
 import { Errno } from '../../uapi/errno.js';
 import { round8 } from '../../uapi/map-flags.js';
-import type { AddressSpace, Region } from '../memory.js';
+import { type AddressSpace, elementStride, type Region } from '../memory.js';
 import { BpfMap, indexNextKey, keyIndex } from './base.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';
 
@@ -28,9 +28,9 @@ export abstract class RefArrayMap extends BpfMap {
 
   constructor(space: AddressSpace, spec: MapSpecLike, options?: CreateMapOptions) {
     super(space, spec, options);
-    this.#stride = round8(this.valueSize);
+    this.#stride = elementStride(this.maxEntries, this.valueSize);
     this.#present = new Uint8Array(this.maxEntries);
-    this.#region = this.allocate('values', this.maxEntries * this.#stride, 8, false);
+    this.#region = this.allocateStrided('values', this.maxEntries, this.valueSize, this.#stride, 8, false);
   }
 
   override get regions(): readonly Region[] {
@@ -72,7 +72,7 @@ export abstract class RefArrayMap extends BpfMap {
   }
 
   protected clear(index: number): void {
-    this.zeroRaw(this.#region.start + index * this.#stride, this.#stride);
+    this.zeroRaw(this.#region.start + index * this.#stride, round8(this.valueSize));
     this.#present[index] = 0;
   }
 

@@ -86,7 +86,7 @@ export class MapRegistry {
   owner(addr: number | bigint): BpfMap | undefined {
     const a = typeof addr === 'bigint' ? (addr >= 0n && addr < 2n ** 32n ? Number(addr) : -1) : addr;
     if (a < 0) return undefined;
-    const r = this.space.find(a, 1);
+    const r = this.space.blockAt(a);
     if (r === undefined) return undefined;
     let m = this.#owners.get(r);
     if (m === undefined) {

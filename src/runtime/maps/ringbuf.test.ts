@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pair, u32 } from '../../../test/gen/map-oracle.js';
+import { MemoryFault } from '../../errors.js';
 import { AddressSpace } from '../memory.js';
 import { createMap } from './create.js';
 import {
@@ -33,7 +34,13 @@ test('ring buffer: reserve, write, submit, consume; discard is skipped', () => {
   const { rb, space } = ring();
   const a = rb.reserve(5);
   assert.notEqual(a, 0);
-  assert.equal(space.readU32(a - 8), (5 | BPF_RINGBUF_BUSY_BIT) >>> 0, 'header: length with the busy bit');
+  // The header is the map's, not the program's: read it raw.
+  assert.equal(
+    space.view.getUint32(a - 8, true),
+    (5 | BPF_RINGBUF_BUSY_BIT) >>> 0,
+    'header: length with the busy bit',
+  );
+  assert.throws(() => space.readU32(a - 8), MemoryFault, 'a program cannot touch the header');
   space.writeBytes(a, new Uint8Array([1, 2, 3, 4, 5]));
   const b = rb.reserve(4);
   assert.equal(b, a + 16, 'records are 8-aligned: 8 header + 5 data -> 16');
@@ -99,4 +106,30 @@ test('ring buffer: a busy record blocks the consumer and its space stays taken',
   assert.deepEqual(rb.consume(), []);
   rb.submit(first);
   assert.equal(rb.consume().length, 2);
+});
+
+test('ring buffer: a record is a window of its size that dies at submit or discard', () => {
+  const { rb, space } = ring();
+  const a = rb.reserve(12);
+  const b = rb.reserve(4);
+  space.writeU32(a + 8, 1);
+  assert.throws(() => space.writeU32(a + 12, 1), MemoryFault, 'past the record (its padding)');
+  assert.throws(() => space.writeU64(a + 8, 1n), MemoryFault, 'straddles the record end');
+  assert.throws(() => space.readU8(a - 1), MemoryFault, 'before the record');
+  space.writeU32(b, 2);
+  rb.submit(a);
+  assert.throws(() => space.writeU32(a, 1), MemoryFault, 'use after submit');
+  assert.throws(() => space.readU8(a + 11), MemoryFault, 'use after submit');
+  space.writeU32(b, 3);
+  rb.discard(b);
+  assert.throws(() => space.readU32(b), MemoryFault, 'use after discard');
+  assert.equal(rb.output(new Uint8Array(4).fill(9)), 0);
+  assert.equal(space.regions.length, 0, 'output maps no window');
+  assert.deepEqual(
+    rb.consume().map((r) => [...r]),
+    [
+      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+      [9, 9, 9, 9],
+    ],
+  );
 });

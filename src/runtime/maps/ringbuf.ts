@@ -3,6 +3,8 @@
 // pg_off } and its data, rounded up to 8. The kernel maps the data pages twice so a record
 // that wraps stays contiguous; here the region is 2 x size and positions index into it the same
 // way, so producer and consumer agree without copying. Semantics from kernel/bpf/ringbuf.c.
+// The data area is a reservation (memory.ts): a program may touch only the records it has
+// reserved, each a window of exactly its size that submit or discard unmaps.
 //
 //   consumer_pos ... [hdr|data....][hdr|busy....][hdr|discarded]... producer_pos
 
@@ -45,13 +47,18 @@ export class RingBufMap extends BpfMap {
   #producerPos = 0;
   /** Positions of records reserved and not yet submitted or discarded, oldest first. */
   readonly #pending: number[] = [];
+  /** The window of each pending record a program reserved (by position). */
+  readonly #windows = new Map<number, Region>();
   /** Wakeups the kernel would have sent to a poller (for tests and event loops). */
   wakeups = 0;
 
   constructor(space: AddressSpace, spec: MapSpecLike, options?: CreateMapOptions) {
     super(space, spec, options);
     this.#mask = this.maxEntries - 1;
-    this.#region = this.allocate('data', 2 * this.maxEntries, PAGE_SIZE);
+    this.#region = this.space.reserve(`${this.name || 'ringbuf'}:data`, 2 * this.maxEntries, {
+      kind: 'ringbuf',
+      align: PAGE_SIZE,
+    });
   }
 
   override get regions(): readonly Region[] {
@@ -73,6 +80,18 @@ export class RingBufMap extends BpfMap {
 
   /** bpf_ringbuf_reserve: the address of `size` writable bytes, or 0 when there is no room. */
   reserve(size: number, flags = 0): number {
+    const addr = this.#reserve(size, flags);
+    if (addr !== 0) {
+      const pos = this.#pending[this.#pending.length - 1]!;
+      this.#windows.set(
+        pos,
+        this.space.mapWindow(this.#region, `${this.name || 'ringbuf'}:record`, addr, size),
+      );
+    }
+    return addr;
+  }
+
+  #reserve(size: number, flags: number): number {
     if (flags !== 0 || size > RINGBUF_MAX_RECORD_SZ) return 0;
     const len = Math.ceil((size + BPF_RINGBUF_HDR_SZ) / 8) * 8;
     if (len > this.maxEntries) return 0;
@@ -103,7 +122,7 @@ export class RingBufMap extends BpfMap {
   /** bpf_ringbuf_output: reserve, copy `data`, submit; -EAGAIN when there is no room. */
   output(data: Uint8Array, flags = 0): number {
     if (flags & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) return -Errno.EINVAL;
-    const addr = this.reserve(data.length);
+    const addr = this.#reserve(data.length, 0);
     if (addr === 0) return -Errno.EAGAIN;
     this.writeRaw(addr, data);
     return this.#commit(addr, flags, false);
@@ -138,6 +157,11 @@ export class RingBufMap extends BpfMap {
     if (k < 0) return -Errno.EINVAL;
     const pos = this.#pending[k]!;
     this.#pending.splice(k, 1);
+    const w = this.#windows.get(pos);
+    if (w !== undefined) {
+      this.#windows.delete(pos);
+      this.space.release(w);
+    }
     const hdr = addr - BPF_RINGBUF_HDR_SZ;
     const view = this.space.view;
     let len = view.getUint32(hdr, true) & ~BPF_RINGBUF_BUSY_BIT;
@@ -179,6 +203,10 @@ export class RingBufMap extends BpfMap {
       this.#consumerPos += Math.ceil((len + BPF_RINGBUF_HDR_SZ) / 8) * 8;
     }
     return n;
+  }
+
+  protected override released(): void {
+    this.#windows.clear();
   }
 
   // ---- syscall element commands: the kernel answers ENOTSUPP to all of them -----------------

@@ -22,12 +22,16 @@ for (const type of ['ARRAY', 'HASH', 'LRU_HASH'] as MapTypeName[]) {
 }
 
 for (const type of ['PERCPU_ARRAY', 'PERCPU_HASH'] as MapTypeName[]) {
-  test(`${type}: CPU 1 has its own value, round_up(value_size, 8) after CPU 0's`, () => {
+  test(`${type}: CPU 1 has its own value, its own element after CPU 0's`, () => {
     const space = new AddressSpace();
     const m = createMap(space, { type, keySize: 4, valueSize: 4, maxEntries: 4 }, { cpus: 2 });
     const key = u32Bytes(1);
     assert.equal(m.updateElem(key, new Uint8Array([1, 2, 3, 4]), 0, 1), 0);
-    assert.equal(m.lookupAddress(key, 1) - m.lookupAddress(key, 0), 8);
+    const cpu0 = m.lookupAddress(key, 0);
+    assert.ok(m.lookupAddress(key, 1) - cpu0 >= 8 + 64, "a gap between the CPUs' values");
+    assert.equal(space.find(cpu0, 4)?.kind, 'map');
+    assert.equal(space.find(cpu0 + 4, 1), undefined, "CPU 0's value ends at value_size");
+    assert.equal(space.find(m.lookupAddress(key, 1), 4)?.kind, 'map');
     assert.deepEqual(m.lookup(key), new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0]));
   });
 }

@@ -185,3 +185,30 @@ test('use after close throws ClosedError', () => {
   assert.throws(() => counters.lookup(u32(0)), ClosedError);
   c.close(); // idempotent
 });
+
+test('a memory fault escaping a run names the C source line of its pc', () => {
+  // r2 = ctx->data_end; a byte at data_end + 100 (the old VM read it from the frame's tailroom).
+  const p: ProgramSpec = {
+    ...program('oob', 'r2 = *(u32 *)(r1 + 4)\nr0 = *(u8 *)(r2 + 100)\nr0 = 2\nexit'),
+    lineInfo: [
+      {
+        insnOff: 0,
+        file: '/src/oob.c',
+        text: '  void *end = (void *)(long)ctx->data_end;',
+        line: 7,
+        column: 2,
+      },
+      { insnOff: 1, file: '/src/oob.c', text: '  return *(char *)(end + 100);', line: 8, column: 9 },
+    ],
+  };
+  using c = load({ programs: [p], maps: [], variables: [], license: 'GPL' });
+  assert.throws(
+    () => c.program('oob').run({ data: packet('ipv4_udp') }),
+    (e: unknown) =>
+      e instanceof MemoryFault &&
+      e.pc === 1 &&
+      e.source === 'oob.c:8: return *(char *)(end + 100);' &&
+      /packet/.test(e.nearest ?? '') &&
+      / at oob\.c:8: return/.test(e.message),
+  );
+});

@@ -22,6 +22,7 @@ import { MapRegistry } from '../maps/registry.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
+import { withSourceLine } from './fault-source.js';
 import { VmMap } from './map.js';
 import { type ProgramHost, VmProgram } from './program.js';
 
@@ -185,7 +186,12 @@ export class VmCollection implements Collection, ProgramHost {
           };
     let current = program;
     for (;;) {
-      const r = current.engine.run([r1], packet === undefined ? {} : { packet });
+      let r: { r0: bigint };
+      try {
+        r = current.engine.run([r1], packet === undefined ? {} : { packet });
+      } catch (e) {
+        throw withSourceLine(e, current.spec);
+      }
       // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
       if (env.spinLock.held !== undefined) {
         throw new RuntimeFault(`program '${current.name}' exited holding a bpf_spin_lock`, -1);

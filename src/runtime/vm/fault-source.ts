@@ -1,0 +1,25 @@
+// Names the C source line of a faulting instruction from a program's bpf_line_info (the same
+// table `tsbpf disasm --source` prints), so a MemoryFault escaping a VM run says where it came
+// from. Not a debugger: the line is the last one whose insnOff is at or before the pc.
+
+import { MemoryFault } from '../../errors.js';
+import type { ProgramSpec } from '../../program/index.js';
+
+/** `file:line: text` of slot `pc`, or undefined without line info. */
+export function sourceLine(spec: ProgramSpec, pc: number): string | undefined {
+  let best: ProgramSpec['lineInfo'][number] | undefined;
+  for (const l of spec.lineInfo)
+    if (l.insnOff <= pc && (best === undefined || l.insnOff >= best.insnOff)) best = l;
+  if (best === undefined) return undefined;
+  const file = best.file.split('/').pop() ?? best.file;
+  return `${file}:${best.line}: ${best.text.trim()}`;
+}
+
+/** Adds the source line to a MemoryFault of `spec` (once); other errors pass through. */
+export function withSourceLine(e: unknown, spec: ProgramSpec): unknown {
+  if (e instanceof MemoryFault && e.source === undefined && e.pc >= 0) {
+    const where = sourceLine(spec, e.pc);
+    if (where !== undefined) e.withSource(where);
+  }
+  return e;
+}
