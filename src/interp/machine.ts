@@ -22,7 +22,14 @@
 import { BudgetExceededError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
 import { join64 } from '../isa/index.js';
 import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
-import type { AddressSpace, HelperEnv, Region, RegisterView, StepHook } from '../runtime/index.js';
+import type {
+  AddressSpace,
+  HelperEnv,
+  HelperTable,
+  Region,
+  RegisterView,
+  StepHook,
+} from '../runtime/index.js';
 import { bswap32, divmod64, mul64, SDIV, SMOD, sar64, shl64, shr64, UDIV, UMOD } from './pair.js';
 import type { Decoded } from './predecode.js';
 
@@ -65,19 +72,28 @@ function load(d: Decoded): Arena {
   return a;
 }
 
-/** Everything one run needs besides the program; `steps` and `stoppedAt` are written back. */
+/**
+ * Everything one run needs besides the program. An engine keeps one for its outermost runs and
+ * re-fills it (no per-run objects); `steps`, `stoppedAt` and `r0hi` are written back.
+ */
 export interface RunState {
   readonly space: AddressSpace;
-  readonly stack: Region;
-  readonly budget: number;
+  stack: Region;
+  budget: number;
   readonly hook: StepHook | undefined;
   readonly regsView: RegisterView;
-  readonly packet: Region | undefined;
+  packet: Region | undefined;
   readonly env: { pc: number } & HelperEnv;
+  /** The engine's helper table, for callx with a helper ID. */
+  readonly helpers: HelperTable | undefined;
+  /** A view of the address space's memory, current when the run starts (see Interpreter). */
+  view: DataView;
   /** The slot the run starts at (0; a callback's first slot for Engine.callFunction). */
-  readonly entry?: number;
+  entry: number;
   steps: number;
   stoppedAt: number | undefined;
+  /** The high word of r0 at the final exit (execute returns the low word). */
+  r0hi: number;
 }
 
 /** An address that failed the inline checks: the full 64-bit sum, checked against all regions. */
@@ -113,10 +129,11 @@ function fault(message: string, pc: number): never {
 }
 
 /**
- * Runs `d` from slot 0 with the registers `init` (22 words) until the outermost exit or until
- * the step hook says stop; returns r0.
+ * Runs `d` from slot `st.entry` with the registers `init` (22 words) until the outermost exit or
+ * until the step hook says stop; returns the low word of r0 (int32) and leaves the high word in
+ * `st.r0hi`.
  */
-export function execute(d: Decoded, init: Int32Array, st: RunState): bigint {
+export function execute(d: Decoded, init: Int32Array, st: RunState): number {
   const outer = active > 0 ? REGS.slice() : undefined;
   const outerCode = loaded;
   active++;
@@ -124,7 +141,8 @@ export function execute(d: Decoded, init: Int32Array, st: RunState): bigint {
     const a = loaded === d && arena !== undefined ? arena : load(d);
     REGS.set(init);
     a.loop(d, st);
-    return join64(REGS[0]!, REGS[1]!);
+    st.r0hi = REGS[1]!;
+    return REGS[0]!;
   } finally {
     active--;
     if (outer !== undefined) REGS.set(outer);
@@ -141,7 +159,7 @@ function makeArena(words: number): Arena {
     const C = CODE;
     const R = REGS;
     const space = st.space;
-    let dv = space.view;
+    let dv = st.view;
     const stackEnd = st.stack.end;
     let sLo = stackEnd - FRAME;
     // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
@@ -157,7 +175,7 @@ function makeArena(words: number): Arena {
     const budget = st.budget;
     // Instructions before `start` (a word index) are counted in `acc`.
     let acc = 0;
-    let pc = (st.entry ?? 0) * 8;
+    let pc = st.entry * 8;
     let start = pc;
     let op = C[pc]!;
     let a = 0;
@@ -1240,9 +1258,15 @@ function makeArena(words: number): Arena {
           break;
 
         // ---- calls and exit ----
-        case 0x85: {
-          const fn = d.helpers[pc >> 3];
+        case 0x85: // helper call; CALLX_HELPER: callx with a helper ID, which case 0x8d left in x
+        case 306: {
+          const fn = op === 0x85 ? d.helpers[pc >> 3] : st.helpers?.get(x);
           if (fn === undefined) {
+            if (op === 306)
+              fault(
+                `callx to 0x${x.toString(16)}: not a function, and the engine has no helper #${x}`,
+                pc >> 3,
+              );
             throw new NotSupportedError(
               `helper #${C[pc + 4]}`,
               `called at pc ${pc >> 3}; the engine's helper table has no entry`,
@@ -1267,11 +1291,18 @@ function makeArena(words: number): Arena {
           if (loaded !== d) load(d); // or run another program (into this arena or a larger one)
           break;
         }
-        case 0x8d: // callx: dst holds a function address from lddw src_reg 4
+        // callx: dst holds a function address (FUNC_BASE + 8 * slot, high word FUNC_HI: lddw
+        // src_reg 4, Linux and clang) or a helper ID (high word 0, below 2^31: uBPF and the
+        // bpf_conformance suite); runtime/abi.ts keeps the two ranges apart.
+        case 0x8d:
         case 300: {
           let target: number;
           if (op === 300) target = C[pc + 6]!;
-          else {
+          else if (R[dd + 1] === 0 && R[dd]! >= 0) {
+            x = R[dd]!;
+            op = 306;
+            continue;
+          } else {
             const slot = ((R[dd]! >>> 0) - FUNC_BASE) / 8;
             if (
               R[dd + 1] !== FUNC_HI ||
@@ -1281,7 +1312,7 @@ function makeArena(words: number): Arena {
               C[slot * 8] === 304
             )
               fault(
-                `callx to 0x${join64(R[dd]!, R[dd + 1]!).toString(16)}, not a function of this program`,
+                `callx to 0x${join64(R[dd]!, R[dd + 1]!).toString(16)}: neither a function of this program nor a helper ID`,
                 pc >> 3,
               );
             target = (slot - 1) * 8;
