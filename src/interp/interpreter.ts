@@ -159,6 +159,10 @@ export class Interpreter implements Engine {
     }
   }
 
+  clearStack(): void {
+    if (this.#mainStack !== undefined) this.memory.u8.fill(0, this.#mainStack.start, this.#mainStack.end);
+  }
+
   /** runContext's checks and its nested form (a helper running this engine again). */
   #runContextSlow(ctx: number, packet: Region | undefined): number {
     if (this.#closed) throw new ClosedError('interpreter');

@@ -79,6 +79,11 @@ export interface Engine {
    */
   runContext(ctx: number, packet?: Region): number;
   /**
+   * Zeroes the stack `runContext` runs on, so that the next run starts as `run()` does (the VM's
+   * test run calls it once per `program.run`, not per repeat).
+   */
+  clearStack(): void;
+  /**
    * Runs the function that starts at `slot` (a BPF-to-BPF callee, e.g. a bpf_loop callback) with
    * r1..r5 = args on a fresh stack; may be called from inside a helper (a nested run). Engines
    * that have it also give their helpers HelperEnv.callFunction.

@@ -162,9 +162,10 @@ export class VmCollection implements Collection, ProgramHost {
 
   /**
    * @internal ProgramHost: one run with tail calls on `cpu`, through Engine.runContext (r1 the
-   * context's address, numbers only). The redirect outcome is left as the run set it.
+   * context's address, numbers only); `fresh` clears each engine's stack first. The redirect
+   * outcome is left as the run set it.
    */
-  execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu): number {
+  execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu, fresh = false): number {
     const env = this.#env;
     env.ctx = ctx;
     env.cpu = cpu;
@@ -186,6 +187,7 @@ export class VmCollection implements Collection, ProgramHost {
           };
     let current = program;
     for (;;) {
+      if (fresh) current.engine.clearStack();
       const r0 = current.engine.runContext(r1, packet);
       // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
       if (env.spinLock.held !== undefined) {

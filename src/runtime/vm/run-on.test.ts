@@ -47,3 +47,23 @@ test('runOn: cpu per run, the redirect outcome of this run only, a context reuse
   assert.equal(p.runOn(ctx), 2, 'the collection CPU (0) by default');
   ctx.release();
 });
+
+test('program.run starts each call on a zeroed stack; runOn and repeats keep it', () => {
+  // Unverified on purpose: returns the u64 at r10 - 8, then stores 7 there.
+  const text = `
+    r0 = *(u64 *)(r10 - 8)
+    r1 = 7
+    *(u64 *)(r10 - 8) = r1
+    exit`;
+  const spec: CollectionSpec = { programs: [prog('p', text)], maps: [], variables: [], license: 'GPL' };
+  using c = load(spec);
+  const p = c.program('p');
+  const data = new Uint8Array(64);
+  assert.equal(p.run({ data }).retval, 0);
+  assert.equal(p.run({ data }).retval, 0, 'a fresh stack per call, as before runContext');
+  assert.equal(p.run({ data, repeat: 2 }).retval, 7, 'the second repeat sees the store of the first');
+  const ctx = XdpContext.create('XDP', c.space, { data, ctx: undefined, flags: 0, interfaces: c.interfaces });
+  assert.ok(ctx instanceof XdpContext);
+  assert.equal(p.runOn(ctx), 7, 'runOn keeps the stack');
+  ctx.release();
+});
