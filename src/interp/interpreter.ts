@@ -82,6 +82,7 @@ export class Interpreter implements Engine {
       env,
       helpers: options.helpers,
       view,
+      shared: this.#shared,
       entry: 0,
       steps: 0,
       stoppedAt: undefined,

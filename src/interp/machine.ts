@@ -88,6 +88,8 @@ export interface RunState {
   readonly helpers: HelperTable | undefined;
   /** A view of the address space's memory, current when the run starts (see Interpreter). */
   view: DataView;
+  /** The memory is a SharedArrayBuffer: growing it does not detach `view`, so re-read it. */
+  readonly shared: boolean;
   /** The slot the run starts at (0; a callback's first slot for Engine.callFunction). */
   entry: number;
   steps: number;
@@ -1332,7 +1334,9 @@ function makeArena(words: number): Arena {
             st.steps = acc + ((pc - start) >> 3) + 1;
             return;
           }
-          dv = space.view; // the helper may have grown the memory
+          // The helper may have grown the memory: a grown Wasm memory detaches the old buffer
+          // (a shared one does not, so it is re-read every time).
+          if (st.shared || dv.buffer.byteLength === 0) dv = space.view;
           if (loaded !== d) load(d); // or run another program (into this arena or a larger one)
           break;
         }

@@ -54,3 +54,15 @@ test('runContext refuses a ctx that is no 32-bit address, and a closed engine', 
   vm.close();
   assert.throws(() => vm.runContext(0), ClosedError);
 });
+
+test('a helper that grows the memory mid-run: the run goes on with a fresh view', () => {
+  let vm: Interpreter | undefined;
+  // Allocates 1 MiB (more than the memory holds: it grows, detaching the old buffer).
+  const grow: HelperFn = () => BigInt(vm!.memory.allocate('big', 1 << 20, { kind: 'mem' }).end - 8);
+  vm = new Interpreter([call(1), mov('r1', 99), stx(8, 'r0', 0, 'r1'), ldx(8, 'r0', 'r0', 0), exit()], {
+    helpers: new Map([[1, grow]]),
+  });
+  const before = vm.memory.memory.buffer.byteLength;
+  assert.equal(vm.runContext(0), 99);
+  assert.ok(vm.memory.memory.buffer.byteLength > before, 'the memory grew');
+});
