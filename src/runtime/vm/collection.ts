@@ -164,14 +164,19 @@ export class VmCollection implements Collection, ProgramHost {
     return out;
   }
 
-  /** @internal ProgramHost: one run with tail calls. */
-  execute(program: VmProgram, ctx: XdpContext | SkbContext): number {
+  /**
+   * @internal ProgramHost: one run with tail calls on `cpu`, through Engine.runContext (r1 the
+   * context's address, numbers only); `fresh` clears each engine's stack first. The redirect
+   * outcome is left as the run set it.
+   */
+  execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu, fresh = false): number {
     const env = this.#env;
     env.ctx = ctx;
+    env.cpu = cpu;
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
-    const r1 = BigInt(ctx.struct.start);
+    const r1 = ctx.struct.start;
     // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
     const packet: Region | undefined =
       ctx instanceof XdpContext
@@ -186,9 +191,10 @@ export class VmCollection implements Collection, ProgramHost {
           };
     let current = program;
     for (;;) {
-      let r: { r0: bigint };
+      if (fresh) current.engine.clearStack();
+      let r0: number;
       try {
-        r = current.engine.run([r1], packet === undefined ? {} : { packet });
+        r0 = current.engine.runContext(r1, packet);
       } catch (e) {
         throw withSourceLine(e, current.spec);
       }
@@ -197,12 +203,22 @@ export class VmCollection implements Collection, ProgramHost {
         throw new RuntimeFault(`program '${current.name}' exited holding a bpf_spin_lock`, -1);
       }
       const target = env.tailCall.target;
-      if (target === undefined) return Number(r.r0 & 0xffffffffn);
+      if (target === undefined) return r0;
       env.tailCall.target = undefined;
       const next = this.#byId.get(target);
       if (next === undefined) throw new RuntimeFault(`bpf_tail_call: no program with id ${target}`, -1);
       current = next;
     }
+  }
+
+  /** @internal ProgramHost: VmProgram.runOn, a data path's run (the redirect outcome cleared first). */
+  runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number {
+    this.#check();
+    const redirect = this.#env.redirect;
+    redirect.ifindex = 0;
+    redirect.map = undefined;
+    redirect.flags = 0n;
+    return this.execute(program, ctx, cpu ?? this.#cpu);
   }
 
   /** @internal */

@@ -22,8 +22,15 @@ export interface ProgramHost {
   readonly space: AddressSpace;
   readonly interfaces: Interfaces;
   readonly closed: boolean;
-  /** Runs `program` once on `ctx` (tail calls included) and returns r0 as the kernel reports it. */
-  execute(program: VmProgram, ctx: XdpContext | SkbContext): number;
+  /**
+   * Runs `program` once on `ctx` (tail calls included) and returns r0 as the kernel reports it;
+   * `fresh`: each program of the chain starts on a zeroed stack.
+   */
+  execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu?: number, fresh?: boolean): number;
+  /** The same for a data path: on `cpu` (default: the collection's), redirect outcome cleared first. */
+  runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number;
+  /** Where the last bpf_redirect / bpf_redirect_map pointed. */
+  readonly redirect: { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint };
 }
 
 const refuse = (errno: number, reason: string): KernelError =>
@@ -48,6 +55,21 @@ export class VmProgram implements LoadedProgram {
     this.#host = host;
   }
 
+  /**
+   * Runs the program once on a context the caller made and keeps (a frame's XdpContext, an
+   * SkbContext), following tail calls, on CPU `cpu` (default: the collection's), and returns r0
+   * as the kernel reports it (u32). No test-run set-up: this is what a data path calls per
+   * frame. The redirect outcome of this run (cleared before it) is in `redirect` afterwards.
+   */
+  runOn(ctx: XdpContext | SkbContext, cpu?: number): number {
+    return this.#host.runOn(this, ctx, cpu);
+  }
+
+  /** Where bpf_redirect / bpf_redirect_map pointed in the last run (ifindex or map key, map id, flags). */
+  get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
+    return this.#host.redirect;
+  }
+
   run(input: TestRunInput = {}): TestRunResult {
     if (this.#host.closed) throw new ClosedError(`program '${this.name}'`);
     const kind = ctxKind(this.type);
@@ -66,7 +88,8 @@ export class VmProgram implements LoadedProgram {
       const repeat = Math.max(1, input.repeat ?? 1);
       let retval = 0;
       const t0 = performance.now();
-      for (let k = 0; k < repeat; k++) retval = this.#host.execute(this, c);
+      // The first run starts on zeroed stacks, as every run did before runContext; repeats do not.
+      for (let k = 0; k < repeat; k++) retval = this.#host.execute(this, c, undefined, k === 0);
       const duration = Math.round(((performance.now() - t0) * 1e6) / repeat);
       const out = c.output();
       if (input.dataSizeOut !== undefined && input.dataSizeOut > 0 && out.length > input.dataSizeOut) {
