@@ -39,7 +39,7 @@ export class CollectionProgram implements LoadedProgram {
     return this.#program.log;
   }
 
-  /** BPF_PROG_TEST_RUN with the input's fields; errors are KernelError with errno (EINVAL for short frames). */
+  /** BPF_PROG_TEST_RUN with the input's fields; errors are BpfError with errno (EINVAL for short frames). */
   run(input: TestRunInput = {}): TestRunResult {
     const r = this.kernel.testRun(input);
     const out = { retval: r.retval, data: r.data, duration: r.duration };

@@ -4,14 +4,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import {
-  ClosedError,
-  KernelError,
-  LoadError,
-  NotSupportedError,
-  TsbpfError,
-  VerifierError,
-} from '../errors.js';
+import { BpfError, ClosedError, LoadError, NotSupportedError, TsbpfError, VerifierError } from '../errors.js';
 import { insn, op as O } from '../isa/index.js';
 import type { CollectionSpec, ProgramSpec } from '../program/index.js';
 import { Errno } from '../uapi/index.js';
@@ -74,7 +67,7 @@ test('global data: .data starts initialised, .bss counters are readable after ru
   assert.deepEqual([...c.map('.rodata').lookup(u32(0))!], [23, 0, 1]);
   assert.throws(
     () => c.map('.rodata').update(u32(0), new Uint8Array([80, 0, 1])),
-    (e: unknown) => e instanceof KernelError && e.errno === Errno.EPERM,
+    (e: unknown) => e instanceof BpfError && e.errno === Errno.EPERM,
   );
 });
 

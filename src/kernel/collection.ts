@@ -5,8 +5,9 @@
 
 import type { Btf } from '../btf/types.js';
 import {
+  BpfError,
   ClosedError,
-  KernelError,
+  Errno,
   LoadError,
   NotSupportedError,
   TsbpfError,
@@ -106,7 +107,11 @@ export class KernelCollection implements Collection {
     const v = this.spec.variables.find((x) => x.name === name);
     if (v === undefined) throw missing('variable', name, this.spec.variables.map((x) => x.name).values());
     const value = this.map(v.map).lookup(new Uint8Array(4));
-    if (value === undefined) throw new KernelError('bpf', 2, `map ${v.map}: key 0 is missing`);
+    if (value === undefined)
+      throw new BpfError('BPF_MAP_LOOKUP_ELEM', Errno.ENOENT, {
+        subject: `map ${v.map}`,
+        reason: 'key 0 is missing',
+      });
     return value.slice(v.offset, v.offset + v.size);
   }
 
@@ -133,7 +138,7 @@ export class KernelCollection implements Collection {
 /**
  * Loads `input` into the kernel, after applying its CO-RE relocations (against `targetBtf` or
  * the kernel's BTF; poisoned ones are listed in notes). Throws VerifierError (with the log, and source lines when BTF line
- * info was passed) if a program is refused, KernelError for refused maps, NotSupportedError for
+ * info was passed) if a program is refused, BpfError for refused maps, NotSupportedError for
  * programs of an unknown section type; whatever was created before a failure is closed again.
  */
 export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions = {}): KernelCollection {
@@ -156,7 +161,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         btf = loadBtf(spec.btf.raw);
         opened.push(btf);
       } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
+        if (!(e instanceof BpfError)) throw e;
         notes.push(`BTF not loaded, continuing without (${e.message})`);
       }
     }
@@ -237,7 +242,7 @@ function loadSpecProgram(
   } catch (first) {
     // The verifier ran (its log shows source lines): the program itself is refused.
     if (first instanceof VerifierError && /^; /m.test(first.log)) throw first;
-    if (!(first instanceof KernelError || first instanceof VerifierError || first instanceof LoadError)) {
+    if (!(first instanceof BpfError || first instanceof VerifierError || first instanceof LoadError)) {
       throw first;
     }
     // Otherwise the kernel may have refused the func/line info; try once without (libbpf drops it too).
@@ -296,7 +301,7 @@ function fillSlots(
     try {
       target.update(key, value);
     } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
+      if (!(e instanceof BpfError)) throw e;
       throw new LoadError('LOAD_ERROR', `map ${m.name}: slot ${s.index} <- ${s.what}: ${e.message}`, {
         cause: e,
       });
