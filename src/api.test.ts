@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { assemble, Interpreter, load, loadCollectionSpec, runWithMemory } from './index.js';
-import { bpfAvailability, loadCollection } from './kernel/index.js';
+import { bpfAvailability, loadKernel } from './kernel/index.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -18,7 +18,7 @@ test('README: one object, both backends, the same answers', (t) => {
   const spec = loadCollectionSpec(readFileSync(new URL('examples/xdp_count_array.v3.o', root)));
   const packet = readFileSync(new URL('test/packets/ipv4_udp.bin', root));
   const available = bpfAvailability();
-  const backends = available.ok ? [load, loadCollection] : [load];
+  const backends = available.ok ? [load, loadKernel] : [load];
   if (!available.ok) t.diagnostic(`kernel backend skipped: ${available.reason}`);
   const answers = backends.map((backend) => {
     using coll = backend(spec);

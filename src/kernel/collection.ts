@@ -1,4 +1,4 @@
-// loadCollection: a whole CollectionSpec (from elf/ or built by hand) into the kernel — BTF, then
+// loadKernel: a whole CollectionSpec (from elf/ or built by hand) into the kernel — BTF, then
 // maps, then programs with their map references bound to fds, then prog-array and map-in-map
 // slots. The KernelCollection owns every fd; it must stay open while tail calls are wanted (a
 // PROG_ARRAY is emptied when its last user-space fd closes). Attaching (links) is not here.
@@ -25,7 +25,7 @@ import { type KernelProgram, type LoadProgramOptions, loadProgram } from './prog
 import { bindMapReferences } from './relocate.js';
 import { createSpecMap, type MapOverride } from './spec-map.js';
 
-export interface LoadCollectionOptions {
+export interface LoadKernelOptions {
   /** Verifier log level for every program; the logs are kept in CollectionProgram.log. */
   readonly logLevel?: number;
   /** Initial verifier log size in bytes. */
@@ -54,7 +54,7 @@ export class KernelCollection implements Collection {
   readonly notes: readonly string[];
   #closed = false;
 
-  /** @internal use loadCollection(). */
+  /** @internal use loadKernel(). */
   constructor(
     spec: CollectionSpec,
     programs: ReadonlyMap<string, CollectionProgram>,
@@ -141,7 +141,7 @@ export class KernelCollection implements Collection {
  * info was passed) if a program is refused, BpfError for refused maps, NotSupportedError for
  * programs of an unknown section type; whatever was created before a failure is closed again.
  */
-export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions = {}): KernelCollection {
+export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {}): KernelCollection {
   // CO-RE first: the spec that is loaded (and kept as .spec) is the relocated one.
   const core = relocateForKernel(input, options.targetBtf);
   const spec = core.spec;
@@ -214,7 +214,7 @@ function loadSpecProgram(
   p: ProgramSpec,
   spec: CollectionSpec,
   maps: ReadonlyMap<string, CollectionMap>,
-  options: LoadCollectionOptions,
+  options: LoadKernelOptions,
   notes: string[],
   btf: KernelBtf | undefined,
   strings: BtfStringTable | undefined,
