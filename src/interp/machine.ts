@@ -158,12 +158,12 @@ function loop(d: Decoded, st: RunState): void {
         divmod64(R, dd, C[pc + 4]!, C[pc + 5]!, UDIV);
         break;
       case 0x47:
-        R[dd] |= C[pc + 4]!;
-        R[dd + 1] |= C[pc + 5]!;
+        R[dd] = R[dd]! | C[pc + 4]!;
+        R[dd + 1] = R[dd + 1]! | C[pc + 5]!;
         break;
       case 0x57:
-        R[dd] &= C[pc + 4]!;
-        R[dd + 1] &= C[pc + 5]!;
+        R[dd] = R[dd]! & C[pc + 4]!;
+        R[dd + 1] = R[dd + 1]! & C[pc + 5]!;
         break;
       case 0x67:
         shl64(R, dd, C[pc + 4]! & 63);
@@ -180,8 +180,8 @@ function loop(d: Decoded, st: RunState): void {
         divmod64(R, dd, C[pc + 4]!, C[pc + 5]!, UMOD);
         break;
       case 0xa7:
-        R[dd] ^= C[pc + 4]!;
-        R[dd + 1] ^= C[pc + 5]!;
+        R[dd] = R[dd]! ^ C[pc + 4]!;
+        R[dd + 1] = R[dd + 1]! ^ C[pc + 5]!;
         break;
       case 0xb7:
         R[dd] = C[pc + 4]!;
@@ -224,14 +224,14 @@ function loop(d: Decoded, st: RunState): void {
       }
       case 0x4f: {
         const ss = C[pc + 2]!;
-        R[dd] |= R[ss]!;
-        R[dd + 1] |= R[ss + 1]!;
+        R[dd] = R[dd]! | R[ss]!;
+        R[dd + 1] = R[dd + 1]! | R[ss + 1]!;
         break;
       }
       case 0x5f: {
         const ss = C[pc + 2]!;
-        R[dd] &= R[ss]!;
-        R[dd + 1] &= R[ss + 1]!;
+        R[dd] = R[dd]! & R[ss]!;
+        R[dd + 1] = R[dd + 1]! & R[ss + 1]!;
         break;
       }
       case 0x6f:
@@ -247,8 +247,8 @@ function loop(d: Decoded, st: RunState): void {
       }
       case 0xaf: {
         const ss = C[pc + 2]!;
-        R[dd] ^= R[ss]!;
-        R[dd + 1] ^= R[ss + 1]!;
+        R[dd] = R[dd]! ^ R[ss]!;
+        R[dd + 1] = R[dd + 1]! ^ R[ss + 1]!;
         break;
       }
       case 0xbf: {
@@ -308,15 +308,15 @@ function loop(d: Decoded, st: RunState): void {
         R[dd + 1] = 0;
         break;
       case 0x44:
-        R[dd] |= C[pc + 4]!;
+        R[dd] = R[dd]! | C[pc + 4]!;
         R[dd + 1] = 0;
         break;
       case 0x54:
-        R[dd] &= C[pc + 4]!;
+        R[dd] = R[dd]! & C[pc + 4]!;
         R[dd + 1] = 0;
         break;
       case 0x64:
-        R[dd] <<= C[pc + 4]! & 31;
+        R[dd] = R[dd]! << (C[pc + 4]! & 31);
         R[dd + 1] = 0;
         break;
       case 0x74:
@@ -333,7 +333,7 @@ function loop(d: Decoded, st: RunState): void {
         R[dd + 1] = 0;
         break;
       case 0xa4:
-        R[dd] ^= C[pc + 4]!;
+        R[dd] = R[dd]! ^ C[pc + 4]!;
         R[dd + 1] = 0;
         break;
       case 0xb4:
@@ -341,7 +341,7 @@ function loop(d: Decoded, st: RunState): void {
         R[dd + 1] = 0;
         break;
       case 0xc4:
-        R[dd] >>= C[pc + 4]! & 31;
+        R[dd] = R[dd]! >> (C[pc + 4]! & 31);
         R[dd + 1] = 0;
         break;
       case 256: // sdiv32 imm: INT_MIN / -1 = 2^31 wraps to INT_MIN on the store
@@ -374,15 +374,15 @@ function loop(d: Decoded, st: RunState): void {
         R[dd + 1] = 0;
         break;
       case 0x4c:
-        R[dd] |= R[C[pc + 2]!]!;
+        R[dd] = R[dd]! | R[C[pc + 2]!]!;
         R[dd + 1] = 0;
         break;
       case 0x5c:
-        R[dd] &= R[C[pc + 2]!]!;
+        R[dd] = R[dd]! & R[C[pc + 2]!]!;
         R[dd + 1] = 0;
         break;
       case 0x6c:
-        R[dd] <<= R[C[pc + 2]!]! & 31;
+        R[dd] = R[dd]! << (R[C[pc + 2]!]! & 31);
         R[dd + 1] = 0;
         break;
       case 0x7c:
@@ -395,7 +395,7 @@ function loop(d: Decoded, st: RunState): void {
         R[dd + 1] = 0;
         break;
       case 0xac:
-        R[dd] ^= R[C[pc + 2]!]!;
+        R[dd] = R[dd]! ^ R[C[pc + 2]!]!;
         R[dd + 1] = 0;
         break;
       case 0xbc:
@@ -403,7 +403,7 @@ function loop(d: Decoded, st: RunState): void {
         R[dd + 1] = 0;
         break;
       case 0xcc:
-        R[dd] >>= R[C[pc + 2]!]! & 31;
+        R[dd] = R[dd]! >> (R[C[pc + 2]!]! & 31);
         R[dd + 1] = 0;
         break;
       case 257: // sdiv32 reg
@@ -427,7 +427,7 @@ function loop(d: Decoded, st: RunState): void {
 
       // ---- byte order (RFC 9669 §4.2); this machine is little-endian ----
       case 269: // le16
-        R[dd] &= 0xffff;
+        R[dd] = R[dd]! & 0xffff;
         R[dd + 1] = 0;
         break;
       case 270: // le32
