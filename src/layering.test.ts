@@ -1,8 +1,8 @@
 // Enforces the import layers of ARCHITECTURE.md: imports only go down, folders in one layer
 // don't import each other, and only kernel/ and cli/ reach Node built-ins or npm packages.
 // Tests (src/**/*.test.ts and the support in test/) may cross layers, since they compare
-// backends, but only cli/'s own tests reach into cli/. bench/ is a user of the package: it
-// imports the public entries (package.json `exports`) and nothing else of src/.
+// backends, but only cli/'s own tests reach into cli/. cli/ and bench/ are users of the
+// package: they import the public entries (package.json `exports`) and nothing else of src/.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -34,7 +34,10 @@ const LAYERS: Record<string, number> = {
   kernel: 5,
   'index.ts': 6,
   cli: 7,
+  playground: 7,
 };
+/** L7 folders: consumers of the public entries only, as bench/ is. */
+const CONSUMERS = new Set(['cli', 'playground']);
 /** Folders allowed to import Node built-ins and npm packages. */
 const HOST_FOLDERS = new Set(['kernel', 'cli']);
 
@@ -50,6 +53,13 @@ const isTest = (file: string): boolean => file.endsWith('.test.ts');
 const sources = files(srcRoot).filter((f) => !isTest(f));
 const tests = [...files(srcRoot).filter(isTest), ...files(join(repo, 'test'))];
 const bench = files(join(repo, 'bench'));
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  exports: Record<string, string>;
+};
+/** The package's entries as source files (./dist/src/kernel/index.js is src/kernel/index.ts). */
+const entries = new Set(
+  Object.values(pkg.exports).map((t) => join(repo, t.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'))),
+);
 
 const unitOf = (file: string): string => relative(srcRoot, file).split('/')[0]!;
 const SPECIFIER =
@@ -97,6 +107,8 @@ test('imports only go down, never sideways, and only kernel/ and cli/ touch the 
       if (isTest(target)) problems.push(`${where}: source imports a test file`);
       const to = unitOf(target);
       if (to === from) continue;
+      if (CONSUMERS.has(from) && !entries.has(target))
+        problems.push(`${where}: ${from}/ imports public entries only`);
       const lf = LAYERS[from]!;
       const lt = LAYERS[to];
       if (lt === undefined) problems.push(`${where}: target outside the layers`);
@@ -124,13 +136,6 @@ test("tests may cross layers, but only cli/'s own tests import cli/, and none im
 });
 
 test('bench/ (L7) imports only the public entries of package.json, its own files and the host', () => {
-  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
-    exports: Record<string, string>;
-  };
-  // ./dist/src/kernel/index.js is src/kernel/index.ts in the sources bench/ compiles against.
-  const entries = new Set(
-    Object.values(pkg.exports).map((t) => join(repo, t.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'))),
-  );
   assert.ok(bench.length > 0, 'bench/ has no files');
   const problems: string[] = [];
   for (const file of bench) {
