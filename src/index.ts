@@ -86,6 +86,7 @@ export {
   type HelperFn,
   type HelperTable,
   type Interfaces,
+  type LddwResolver,
   type LoadedMap,
   type LoadedProgram,
   type MemoryRunResult,
