@@ -96,13 +96,17 @@ export {
   type RunOptions,
   type RunResult,
   runWithMemory,
+  SkbContext,
   type StepHook,
   type StepInfo,
   type TestRunInput,
+  type TestRunRefusal,
   type TestRunResult,
   VmCollection,
   type VmMap,
   type VmProgram,
+  XdpContext,
+  type XdpInput,
 } from './runtime/index.js';
 // The platform as data: uapi enums, verdicts, flags, helper names, context layouts.
 export {

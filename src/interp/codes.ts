@@ -48,5 +48,7 @@ export const CALL_KFUNC = 301;
 export const FELL_OFF = 302;
 export const BAD_JUMP = 303;
 export const LDDW_TAIL = 304;
+/** callx with a helper ID in its register: case 0x8d re-dispatches to this code (never in code). */
+export const CALLX_HELPER = 306;
 /** Step-hook mode: every slot traps here first; the real op code waits in word 7 of the slot. */
 export const STEP_TRAP = 305;

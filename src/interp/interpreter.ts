@@ -53,6 +53,7 @@ export class Interpreter implements Engine {
   readonly #code: Decoded;
   readonly #budget: number;
   readonly #hook: StepHook | undefined;
+  readonly #regsView = new Registers(REGS);
 
   constructor(program: readonly Instruction[], options: EngineOptions = {}) {
     this.memory = options.memory ?? new AddressSpace();
@@ -62,6 +63,30 @@ export class Interpreter implements Engine {
     this.#code = options.onStep === undefined ? code : withStepTraps(code);
     this.#budget = options.budget ?? DEFAULT_BUDGET;
     this.#hook = options.onStep;
+    const env: { memory: AddressSpace; pc: number } & HelperEnv = {
+      memory: this.memory,
+      pc: 0,
+      exit: false,
+      callFunction: (fn, a) => this.#callback(fn, a, env.pc),
+    };
+    this.#env = env;
+    const view = this.memory.view;
+    this.#shared = typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer;
+    this.#state = {
+      space: this.memory,
+      stack: undefined as never, // set by every run
+      budget: this.#budget,
+      hook: this.#hook,
+      regsView: this.#regsView,
+      packet: undefined,
+      env,
+      helpers: options.helpers,
+      view,
+      entry: 0,
+      steps: 0,
+      stoppedAt: undefined,
+      r0hi: 0,
+    };
   }
 
   /** Number of 8-byte slots (the pc range). */
@@ -91,11 +116,69 @@ export class Interpreter implements Engine {
   /** Runs of this engine in progress (callbacks nest inside a run). */
   #active = 0;
 
-  /** The stack of outermost runs, mapped on first use and kept until close(). */
+  /** The stack of outermost runs, mapped (and zeroed) on first use and kept until close(). */
   #mainStack: Region | undefined;
-  /** Initial registers of a run (r1-r5, r10), reused. */
+  /** Initial registers of an outermost run (r1-r5, r10), reused. */
   readonly #init = new Int32Array(22);
-  readonly #regsView = new Registers(REGS);
+  /** The helper env and run state of outermost runs, made once and re-filled by each run. */
+  readonly #env: { memory: AddressSpace; pc: number } & HelperEnv;
+  readonly #state: RunState;
+  /** A SharedArrayBuffer does not detach when the memory grows: refresh the view every run. */
+  readonly #shared: boolean;
+
+  /**
+   * Engine.runContext: r1 = ctx, r10 = the top of the engine's stack, other registers 0; no
+   * BigInt, no per-run object, and the stack is not cleared between runs. Why that is sound: a
+   * verified program never reads stack bytes it did not write in the same run (the kernel's
+   * check_stack_read refuses it), so for it the old bytes cannot matter, and the kernel does not
+   * clear its BPF stack between runs either. An unverified program that reads them sees what
+   * earlier runs of this engine left there: still deterministic (a function of this engine's
+   * run sequence alone), never another engine's or another address space's bytes. The stack is
+   * zeroed once, when it is mapped; run() keeps clearing it (its contract: a fresh stack).
+   */
+  runContext(ctx: number, packet?: Region): number {
+    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0) return this.#runContextSlow(ctx, packet);
+    const st = this.#state;
+    st.stack = this.#mainStack ?? this.#mapMainStack();
+    st.budget = this.#budget;
+    st.packet = packet;
+    st.entry = 0;
+    st.stoppedAt = undefined;
+    if (this.#shared || st.view.buffer.byteLength === 0) st.view = this.memory.view;
+    this.#env.exit = false;
+    const R = this.#init;
+    R[2] = ctx | 0;
+    R[20] = st.stack.end;
+    this.#active = 1;
+    try {
+      return execute(this.#code, R, st) >>> 0;
+    } finally {
+      this.#active = 0;
+      R[2] = 0;
+      if (this.#spareStacks.length > 0) this.#releaseSpares();
+    }
+  }
+
+  /** runContext's checks and its nested form (a helper running this engine again). */
+  #runContextSlow(ctx: number, packet: Region | undefined): number {
+    if (this.#closed) throw new ClosedError('interpreter');
+    if (!Number.isInteger(ctx) || ctx < 0 || ctx > 0xffffffff)
+      throw new RangeError(`ctx ${ctx} is not an address (0..2^32-1)`);
+    const r = this.#execute(0, [BigInt(ctx)], packet === undefined ? {} : { packet });
+    return Number(r.r0 & 0xffffffffn);
+  }
+
+  #mapMainStack(): Region {
+    const stack = this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
+    this.memory.u8.fill(0, stack.start, stack.end);
+    this.#mainStack = stack;
+    return stack;
+  }
+
+  #releaseSpares(): void {
+    for (const s of this.#spareStacks) this.memory.release(s);
+    this.#spareStacks.length = 0;
+  }
 
   #execute(entry: number, args: readonly bigint[], options: RunOptions): RunResult {
     if (args.length > 5) throw new RangeError(`at most 5 arguments (r1-r5), got ${args.length}`);
@@ -106,8 +189,7 @@ export class Interpreter implements Engine {
     // verifier guarantees a program never reads stack bytes it did not write.
     let stack: Region;
     if (outermost && entry === 0) {
-      this.#mainStack ??= this.memory.allocate('stack', STACK_BYTES, { kind: 'stack', align: 16 });
-      stack = this.#mainStack;
+      stack = this.#mainStack ?? this.#mapMainStack();
       this.memory.u8.fill(0, stack.start, stack.end);
     } else {
       stack =
@@ -120,39 +202,47 @@ export class Interpreter implements Engine {
       R[2 * k + 3] = hi;
     }
     R[20] = stack.end;
+    let state: RunState;
+    if (outermost) {
+      state = this.#state;
+      state.stack = stack;
+      state.budget = options.budget ?? this.#budget;
+      state.packet = options.packet;
+      state.entry = entry;
+      state.steps = 0;
+      state.stoppedAt = undefined;
+      state.view = this.memory.view;
+      this.#env.exit = false;
+    } else {
+      // A nested run (a callback inside a helper) gets its own env: the outer helper's env.pc
+      // and exit flag must survive it.
+      const env: { memory: AddressSpace; pc: number } & HelperEnv = {
+        memory: this.memory,
+        pc: 0,
+        exit: false,
+        callFunction: (fn, a) => this.#callback(fn, a, env.pc),
+      };
+      state = { ...this.#state, env, stack, entry, packet: options.packet, view: this.memory.view };
+      state.budget = options.budget ?? this.#budget;
+      state.steps = 0;
+      state.stoppedAt = undefined;
+    }
     this.#active++;
-    const env: { memory: AddressSpace; pc: number } & HelperEnv = {
-      memory: this.memory,
-      pc: 0,
-      exit: false,
-      callFunction: (fn, a) => this.#callback(fn, a, env.pc),
-    };
-    const state: RunState = {
-      space: this.memory,
-      stack,
-      budget: options.budget ?? this.#budget,
-      hook: this.#hook,
-      regsView: this.#regsView,
-      packet: options.packet,
-      env,
-      entry,
-      steps: 0,
-      stoppedAt: undefined,
-    };
-    let r0: bigint;
+    let lo: number;
     try {
-      r0 = execute(this.#code, R, state);
+      lo = execute(this.#code, R, state);
     } finally {
       this.#active--;
       if (stack !== this.#mainStack) this.#spareStacks.push(stack);
       if (this.#active === 0) {
-        for (const s of this.#spareStacks) this.memory.release(s);
-        this.#spareStacks.length = 0;
+        this.#releaseSpares();
+        R.fill(0);
       }
     }
-    if (entry !== 0 && env.exit) {
-      throw new RuntimeFault('a helper ended the run inside a callback (bpf_tail_call?)', env.pc);
+    if (entry !== 0 && state.env.exit) {
+      throw new RuntimeFault('a helper ended the run inside a callback (bpf_tail_call?)', state.env.pc);
     }
+    const r0 = join64(lo, state.r0hi);
     return state.stoppedAt === undefined
       ? { r0, steps: state.steps }
       : { r0, steps: state.steps, stoppedAt: state.stoppedAt };

@@ -69,6 +69,16 @@ export interface Engine {
   /** Runs from slot 0 with r1..r5 = args (missing ones 0) and r10 at the top of a fresh stack. */
   run(args?: readonly bigint[], options?: RunOptions): RunResult;
   /**
+   * The cheap run, for data paths that run a program millions of times: r1 = `ctx`, the address
+   * of a context struct the caller already placed in this engine's address space (a frame's
+   * xdp_md in a ring or UMEM, an skb); r2-r9 = 0 and r10 at the top of the engine's stack.
+   * Returns the low 32 bits of r0, unsigned (what BPF_PROG_TEST_RUN reports as retval). Numbers
+   * only, no per-run objects, and the stack is not cleared between runs (see the engine for why
+   * that is sound). `packet` is the packet legacy LD_ABS / LD_IND read (socket filters). Runs
+   * the engine's default budget; a helper's `exit` ends the run as in run().
+   */
+  runContext(ctx: number, packet?: Region): number;
+  /**
    * Runs the function that starts at `slot` (a BPF-to-BPF callee, e.g. a bpf_loop callback) with
    * r1..r5 = args on a fresh stack; may be called from inside a helper (a nested run). Engines
    * that have it also give their helpers HelperEnv.callFunction.

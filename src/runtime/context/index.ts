@@ -10,4 +10,5 @@ export {
   XDP_FRAME_SIZE,
   XDP_PACKET_HEADROOM,
   XdpContext,
+  type XdpInput,
 } from './xdp.js';

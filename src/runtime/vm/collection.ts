@@ -168,14 +168,18 @@ export class VmCollection implements Collection, ProgramHost {
     return out;
   }
 
-  /** @internal ProgramHost: one run with tail calls. */
-  execute(program: VmProgram, ctx: XdpContext | SkbContext): number {
+  /**
+   * @internal ProgramHost: one run with tail calls on `cpu`, through Engine.runContext (r1 the
+   * context's address, numbers only). The redirect outcome is left as the run set it.
+   */
+  execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu): number {
     const env = this.#env;
     env.ctx = ctx;
+    env.cpu = cpu;
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
-    const r1 = BigInt(ctx.struct.start);
+    const r1 = ctx.struct.start;
     // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
     const packet: Region | undefined =
       ctx instanceof XdpContext
@@ -190,18 +194,28 @@ export class VmCollection implements Collection, ProgramHost {
           };
     let current = program;
     for (;;) {
-      const r = current.engine.run([r1], packet === undefined ? {} : { packet });
+      const r0 = current.engine.runContext(r1, packet);
       // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
       if (env.spinLock.held !== undefined) {
         throw new RuntimeFault(`program '${current.name}' exited holding a bpf_spin_lock`, -1);
       }
       const target = env.tailCall.target;
-      if (target === undefined) return Number(r.r0 & 0xffffffffn);
+      if (target === undefined) return r0;
       env.tailCall.target = undefined;
       const next = this.#byId.get(target);
       if (next === undefined) throw new RuntimeFault(`bpf_tail_call: no program with id ${target}`, -1);
       current = next;
     }
+  }
+
+  /** @internal ProgramHost: VmProgram.runOn, a data path's run (the redirect outcome cleared first). */
+  runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number {
+    this.#check();
+    const redirect = this.#env.redirect;
+    redirect.ifindex = 0;
+    redirect.map = undefined;
+    redirect.flags = 0n;
+    return this.execute(program, ctx, cpu ?? this.#cpu);
   }
 
   /** @internal */

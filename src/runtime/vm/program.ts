@@ -24,6 +24,10 @@ export interface ProgramHost {
   readonly closed: boolean;
   /** Runs `program` once on `ctx` (tail calls included) and returns r0 as the kernel reports it. */
   execute(program: VmProgram, ctx: XdpContext | SkbContext): number;
+  /** The same for a data path: on `cpu` (default: the collection's), redirect outcome cleared first. */
+  runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number;
+  /** Where the last bpf_redirect / bpf_redirect_map pointed. */
+  readonly redirect: { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint };
 }
 
 const refuse = (errno: number, reason: string): BpfError =>
@@ -46,6 +50,21 @@ export class VmProgram implements LoadedProgram {
     this.id = id;
     this.engine = engine;
     this.#host = host;
+  }
+
+  /**
+   * Runs the program once on a context the caller made and keeps (a frame's XdpContext, an
+   * SkbContext), following tail calls, on CPU `cpu` (default: the collection's), and returns r0
+   * as the kernel reports it (u32). No test-run set-up: this is what a data path calls per
+   * frame. The redirect outcome of this run (cleared before it) is in `redirect` afterwards.
+   */
+  runOn(ctx: XdpContext | SkbContext, cpu?: number): number {
+    return this.#host.runOn(this, ctx, cpu);
+  }
+
+  /** Where bpf_redirect / bpf_redirect_map pointed in the last run (ifindex or map key, map id, flags). */
+  get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
+    return this.#host.redirect;
   }
 
   run(input: TestRunInput = {}): TestRunResult {

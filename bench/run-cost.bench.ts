@@ -1,0 +1,116 @@
+// Benchmark of the fixed cost of one run: an immediate XDP_DROP and a short parser (xdp_parse on
+// a 54-byte IPv4 TCP SYN), on the cheap run paths (Engine.runContext, VmProgram.runOn), through
+// BPF_PROG_TEST_RUN's contract (program.run with repeat, and one run per call), and the kernel's
+// BPF_PROG_TEST_RUN with repeat, all in one process. Prints ns per run and the ratio to the kernel.
+// Run: npm run bench (root on Linux; without bpf() the kernel column is skipped with the reason).
+
+import { readFileSync } from 'node:fs';
+import { assemble, type CollectionSpec, load, loadCollectionSpec, XdpContext } from '../src/index.js';
+import { bpfAvailability, loadKernel } from '../src/kernel/index.js';
+
+const root = new URL('../../', import.meta.url);
+const RUNS = 1_000_000;
+const ROUNDS = 5;
+
+const drop: CollectionSpec = {
+  programs: [
+    {
+      name: 'xdp_drop',
+      sectionName: 'xdp',
+      type: 'XDP',
+      flags: 0,
+      instructions: assemble('r0 = 1\nexit'),
+      license: 'GPL',
+      funcInfo: [],
+      lineInfo: [],
+    },
+  ],
+  maps: [],
+  variables: [],
+  license: 'GPL',
+};
+const parse = loadCollectionSpec(new Uint8Array(readFileSync(new URL('examples/xdp_parse.v3.o', root))));
+const syn = new Uint8Array(readFileSync(new URL('test/packets/ipv4_tcp_syn.bin', root)));
+
+/** Best of ROUNDS of the mean wall time of one call of `f`, in ns, over `runs` calls. */
+function best(runs: number, f: () => void): number {
+  for (let k = 0; k < 1000; k++) f(); // warm up the JS tiers
+  let ns = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS; round++) {
+    const t0 = performance.now();
+    for (let k = 0; k < runs; k++) f();
+    ns = Math.min(ns, ((performance.now() - t0) * 1e6) / runs);
+  }
+  return ns;
+}
+
+/** Best of ROUNDS of the per-run duration a test run with `repeat` reports (kernel or VM). */
+function bestReported(run: (repeat: number) => number): number {
+  run(1000);
+  let ns = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS; round++) ns = Math.min(ns, run(RUNS));
+  return ns;
+}
+
+function measure(spec: CollectionSpec, name: string, data: Uint8Array): Map<string, number> {
+  const rows = new Map<string, number>();
+  using vm = load(spec);
+  const program = vm.program(name);
+  const ctx = XdpContext.create('XDP', vm.space, {
+    data,
+    ctx: undefined,
+    flags: 0,
+    interfaces: vm.interfaces,
+  });
+  if (!(ctx instanceof XdpContext)) throw new Error(ctx.reason);
+  const retval = program.run({ data }).retval;
+  try {
+    const address = ctx.struct.start;
+    const engine = program.engine;
+    if (engine.runContext(address) !== retval || program.runOn(ctx) !== retval)
+      throw new Error(`${name}: the run paths disagree`);
+    rows.set(
+      'engine.runContext(ctx)',
+      best(RUNS, () => engine.runContext(address)),
+    );
+    rows.set(
+      'program.runOn(ctx)',
+      best(RUNS, () => program.runOn(ctx)),
+    );
+  } finally {
+    ctx.release();
+  }
+  rows.set(
+    'program.run({ data, repeat })',
+    bestReported((repeat) => program.run({ data, repeat }).duration),
+  );
+  rows.set(
+    'program.run({ data }) per call',
+    best(RUNS / 50, () => program.run({ data })),
+  );
+  return rows;
+}
+
+function kernel(spec: CollectionSpec, name: string, data: Uint8Array): number {
+  using k = loadKernel(spec);
+  const program = k.program(name);
+  return bestReported((repeat) => program.run({ data, repeat }).duration);
+}
+
+const availability = bpfAvailability();
+console.log(`fixed cost of one run: ns of wall time per run (best of ${ROUNDS} rounds of ${RUNS} runs)`);
+if (!availability.ok) console.log(`  (kernel column skipped: ${availability.reason})`);
+for (const [label, spec, name, data] of [
+  ['XDP_DROP (r0 = 1; exit)', drop, 'xdp_drop', new Uint8Array(64)],
+  ['xdp_parse on a 54-byte TCP SYN', parse, 'xdp_parse', syn],
+] as const) {
+  const rows = measure(spec, name, data);
+  const k = availability.ok ? kernel(spec, name, data) : undefined;
+  console.log(`  ${label}`);
+  for (const [path, ns] of rows) {
+    const ratio = k === undefined ? '' : `   ${(ns / k).toFixed(1).padStart(6)}x kernel`;
+    console.log(`    ${path.padEnd(34)} ${ns.toFixed(1).padStart(8)} ns${ratio}`);
+  }
+  if (k !== undefined)
+    console.log(`    ${'kernel BPF_PROG_TEST_RUN (repeat)'.padEnd(34)} ${k.toFixed(1).padStart(8)} ns`);
+}
