@@ -1,7 +1,7 @@
 // The public, browser-safe API of tsbpf (layer 6, the package's root entry `tsbpf`). Every name
 // is listed here on purpose and pinned by test/api/snapshot.txt; internals (map classes, helper
-// implementations, contexts, the predecoder) stay out. Nothing here needs Node built-ins; the
-// Linux backend is `tsbpf/kernel` (src/kernel/index.ts), pcap files are `tsbpf/net`.
+// implementations, the predecoder) stay out, the contexts VmProgram.runOn takes are in. Nothing
+// here needs Node built-ins; the Linux backend is `tsbpf/kernel`, pcap files are `tsbpf/net`.
 
 import { Interpreter } from './interp/index.js';
 import type { CollectionSpec } from './program/index.js';
@@ -97,6 +97,7 @@ export {
   type RunResult,
   runWithMemory,
   SkbContext,
+  type SkbInput,
   type StepHook,
   type StepInfo,
   type TestRunInput,

@@ -1,7 +1,13 @@
 // Program contexts of test runs: XDP frames and socket buffers, and the load-time check of
 // context accesses. Layouts and access rules are data in spec/context.ts.
 export { checkContextAccess } from './check.js';
-export { BPF_F_TEST_SKB_CHECKSUM_COMPLETE, SKB_HEADROOM, SKB_MAX_DATA, SkbContext } from './skb.js';
+export {
+  BPF_F_TEST_SKB_CHECKSUM_COMPLETE,
+  SKB_HEADROOM,
+  SKB_MAX_DATA,
+  SkbContext,
+  type SkbInput,
+} from './skb.js';
 export { type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 export {
   BPF_F_TEST_XDP_LIVE_FRAMES,
