@@ -6,8 +6,7 @@
 // in a switch-based interpreter, which the loops hide).
 // Run: npm run bench (root on Linux; without bpf() only the interpreter rows print).
 
-import { Interpreter } from '../src/interp/index.js';
-import { type Instruction, insn, op } from '../src/isa/index.js';
+import { type Instruction, Interpreter, insn, op } from '../src/index.js';
 import { bpfAvailability, loadProgram } from '../src/kernel/index.js';
 import { loopCases } from './programs.js';
 

@@ -3,8 +3,7 @@
 // Run: npm run bench
 // Absolute times vary by machine; compare the rows of one run.
 
-import { Interpreter } from '../src/interp/index.js';
-import { runWithMemory } from '../src/runtime/index.js';
+import { Interpreter, runWithMemory } from '../src/index.js';
 import { type Case, loopCases } from './programs.js';
 
 const cases = loopCases(1_000_000);

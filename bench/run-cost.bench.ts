@@ -5,11 +5,8 @@
 // Run: npm run bench (root on Linux; without bpf() the kernel column is skipped with the reason).
 
 import { readFileSync } from 'node:fs';
-import { assemble } from '../src/asm/index.js';
-import { load, loadCollectionSpec } from '../src/index.js';
-import { bpfAvailability, loadCollection as loadKernelCollection } from '../src/kernel/index.js';
-import type { CollectionSpec } from '../src/program/index.js';
-import { XdpContext } from '../src/runtime/index.js';
+import { assemble, type CollectionSpec, load, loadCollectionSpec, XdpContext } from '../src/index.js';
+import { bpfAvailability, loadKernel } from '../src/kernel/index.js';
 
 const root = new URL('../../', import.meta.url);
 const RUNS = 1_000_000;
@@ -95,7 +92,7 @@ function measure(spec: CollectionSpec, name: string, data: Uint8Array): Map<stri
 }
 
 function kernel(spec: CollectionSpec, name: string, data: Uint8Array): number {
-  using k = loadKernelCollection(spec);
+  using k = loadKernel(spec);
   const program = k.program(name);
   return bestReported((repeat) => program.run({ data, repeat }).duration);
 }

@@ -12,9 +12,8 @@ export type ErrorCode =
   | 'RUNTIME_FAULT'
   | 'INSN_BUDGET_EXCEEDED'
   | 'NOT_SUPPORTED'
-  | 'KERNEL_ERROR'
+  | 'BPF_ERROR'
   | 'INVALID_ARGUMENT'
-  | 'MAP_ERROR'
   | 'CLOSED';
 
 export class TsbpfError extends Error {
@@ -129,14 +128,31 @@ export class NotSupportedError extends TsbpfError {
   }
 }
 
-/** A system call into the kernel failed; `errno` is the positive error number. */
-export class KernelError extends TsbpfError {
+/**
+ * A bpf(2) command failed with an errno, on either backend: the kernel's refusal, or the VM's
+ * answer to the same request (a map operation, a test run). `op` is the command
+ * ('BPF_MAP_UPDATE_ELEM', 'BPF_PROG_TEST_RUN', ...; 'close' for close(2)), `errno` the positive
+ * number bpf(2) sets and `errnoName` its name ('ENOENT'), so one check serves both backends.
+ */
+export class BpfError extends TsbpfError {
+  readonly op: string;
   readonly errno: number;
-  readonly syscall: string;
-  constructor(syscall: string, errno: number, message?: string) {
-    super('KERNEL_ERROR', `${syscall}: ${message ?? `errno ${errno}`}`);
+  readonly errnoName: string;
+  /** For batch operations: how many elements were processed before the failure. */
+  readonly count: number | undefined;
+  constructor(
+    op: string,
+    errno: number,
+    details: { subject?: string; reason?: string; count?: number; cause?: unknown } = {},
+  ) {
+    const name = errnoName(errno);
+    const subject = details.subject === undefined ? '' : `${details.subject}: `;
+    const reason = details.reason === undefined ? '' : `: ${details.reason}`;
+    super('BPF_ERROR', `${subject}${op} failed: ${name}${reason}`, { cause: details.cause });
+    this.op = op;
     this.errno = errno;
-    this.syscall = syscall;
+    this.errnoName = name;
+    this.count = details.count;
   }
 }
 
@@ -145,6 +161,52 @@ export class ClosedError extends TsbpfError {
   constructor(what: string) {
     super('CLOSED', `${what} is closed`);
   }
+}
+
+/**
+ * Linux errno numbers that BPF helpers return (negated) and bpf(2) sets, here beside the error
+ * family that carries them. Values from the kernel's include/uapi/asm-generic/errno-base.h and
+ * errno.h; ENOTSUPP (524) is kernel-internal but reaches user space from some BPF paths.
+ */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  E2BIG: 7,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  EXDEV: 18,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENFILE: 23,
+  EMFILE: 24,
+  ENOSPC: 28,
+  ERANGE: 34,
+  ENOSYS: 38,
+  ELOOP: 40,
+  EOVERFLOW: 75,
+  ENOTSOCK: 88,
+  EMSGSIZE: 90,
+  ENOTSUP: 95,
+  EOPNOTSUPP: 95,
+  ENOBUFS: 105,
+  ETIMEDOUT: 110,
+  ENOTSUPP: 524,
+} as const;
+
+export type ErrnoName = keyof typeof Errno;
+
+/** The conventional name of an errno value (EOPNOTSUPP for 95), or `errno N`. */
+export function errnoName(errno: number): string {
+  if (errno === 95) return 'EOPNOTSUPP';
+  for (const [k, v] of Object.entries(Errno)) if (v === errno) return k;
+  return `errno ${errno}`;
 }
 
 export function assertNever(value: never, what = 'value'): never {

@@ -1,23 +1,141 @@
-// The public, browser-safe API of tsbpf (layer 6). Everything here runs without Node built-ins;
-// the Linux backend is the separate `tsbpf/kernel` entry (src/kernel/index.ts).
-export * from './asm/index.js';
-// BTF parsing, so a VM caller can hand load() a targetBtf for CO-RE (e.g. a vmlinux BTF file).
-export { type Btf, parseBtf } from './btf/index.js';
-export type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from './elf/index.js';
-export { loadCollectionSpec, readElf } from './elf/index.js';
-export * from './errors.js';
+// The public, browser-safe API of tsbpf (layer 6, the package's root entry `tsbpf`). Every name
+// is listed here on purpose and pinned by test/api/snapshot.txt; internals (map classes, helper
+// implementations, the predecoder) stay out, the contexts VmProgram.runOn takes are in. Nothing
+// here needs Node built-ins; the Linux backend is `tsbpf/kernel`, pcap files are `tsbpf/net`.
 
 import { Interpreter } from './interp/index.js';
 import type { CollectionSpec } from './program/index.js';
 import { type LoadCollectionOptions, loadCollection, type VmCollection } from './runtime/index.js';
 import { verify } from './verifier/index.js';
 
+// Text: the assembler and the disassembler.
+export {
+  type AssembleOptions,
+  assemble,
+  type DisassembleOptions,
+  disassemble,
+  type FormatOptions,
+  formatInstruction,
+  type SymbolAt,
+} from './asm/index.js';
+// BTF, e.g. a vmlinux BTF file to hand load() as targetBtf for CO-RE.
+export type { Btf, BtfType } from './btf/index.js';
+export { parseBtf } from './btf/index.js';
+// Control flow: basic blocks, subprograms, dominators and loops of a program.
 export { type Block, buildCfg, type Cfg, type CfgOptions } from './cfg/index.js';
+// Objects: ELF files clang built for libbpf, as CollectionSpecs.
+export type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from './elf/index.js';
+export { loadCollectionSpec, readElf } from './elf/index.js';
+// Errors: one family; BpfError is a bpf(2) command's errno on either backend.
+export {
+  AsmError,
+  BpfError,
+  BudgetExceededError,
+  ClosedError,
+  Errno,
+  type ErrnoName,
+  type ErrorCode,
+  errnoName,
+  InvalidInstructionError,
+  LoadError,
+  MemoryFault,
+  NotSupportedError,
+  RuntimeFault,
+  TsbpfError,
+  VerifierError,
+} from './errors.js';
+// The engine: the reference interpreter.
 export { Interpreter } from './interp/index.js';
-export * from './isa/index.js';
-export * from './program/index.js';
-export * from './runtime/index.js';
-export * from './uapi/index.js';
+// The instruction set: records, the byte codec, classification, opcode constants.
+export {
+  type AluOp,
+  type AtomicOp,
+  type ClassifyOptions,
+  type CodecOptions,
+  classify,
+  decode,
+  encode,
+  type Instruction,
+  insn,
+  type JmpCond,
+  type Kind,
+  lddw,
+  op,
+  type SourceLine,
+  slotTable,
+} from './isa/index.js';
+// Specs: what loadCollectionSpec returns and the backends load.
+export {
+  type CollectionSpec,
+  type FuncInfo,
+  type LineInfo,
+  type MapSpec,
+  mapByName,
+  type ProgramSpec,
+  programByName,
+  type VariableSpec,
+} from './program/index.js';
+// The machine: the engine contract, raw runs, helpers, and the backend-neutral Collection API.
+export {
+  AddressSpace,
+  type Clock,
+  type Collection,
+  DEFAULT_BUDGET,
+  type Engine,
+  type EngineFactory,
+  type EngineOptions,
+  type FibTable,
+  type HelperEnv,
+  type HelperFn,
+  type HelperTable,
+  type Interfaces,
+  type LddwResolver,
+  type LoadedMap,
+  type LoadedProgram,
+  type MemoryRunResult,
+  type PerfRecord,
+  type Region,
+  type RegisterView,
+  type RunOptions,
+  type RunResult,
+  runWithMemory,
+  SkbContext,
+  type SkbInput,
+  type StepHook,
+  type StepInfo,
+  type TestRunInput,
+  type TestRunRefusal,
+  type TestRunResult,
+  VmCollection,
+  type VmMap,
+  type VmProgram,
+  XdpContext,
+  type XdpInput,
+} from './runtime/index.js';
+// The platform as data: uapi enums, verdicts, flags, helper names, context layouts.
+export {
+  AttachType,
+  type AttachTypeName,
+  BPF_ANY,
+  BPF_EXIST,
+  BPF_F_LOCK,
+  BPF_NOEXIST,
+  type CtxKind,
+  ctxKind,
+  decodeCtx,
+  encodeCtx,
+  helperId,
+  helperName,
+  MapType,
+  type MapTypeName,
+  ProgType,
+  type ProgTypeName,
+  TcAction,
+  verdictName,
+  XdpAction,
+} from './uapi/index.js';
+
+// The verifier's passes (structure, helper calls, context accesses), run by load().
 export { type Verified, type VerifyOptions, verify } from './verifier/index.js';
 
 /**

@@ -85,6 +85,11 @@ export class ByteReader {
   }
 }
 
+// Declared here because the ES2022 lib has no TextDecoder (browsers and Node both have one).
+declare const TextDecoder: new (
+  label: string,
+  options: { fatal: boolean },
+) => { decode(bytes: Uint8Array): string };
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** Decodes identifier bytes; UTF-8 (lossy) so that odd bytes never throw. */

@@ -4,7 +4,7 @@
 // malformed BTF throws LoadError('ELF_INVALID'). The byte order follows the magic.
 
 import { LoadError } from '../errors.js';
-import { ByteReader } from './bytes.js';
+import { ByteReader, decodeText } from './bytes.js';
 import { BTF_MAGIC, type Btf, BtfKind, type BtfMember, type BtfType, type Linkage } from './types.js';
 
 const HEADER_SIZE = 24;
@@ -57,7 +57,7 @@ function stringAt(s: Sections, off: number, field: string): string {
   const end = s.r.bytes.subarray(0, s.strEnd).indexOf(0, at);
   if (end < 0)
     throw new LoadError('ELF_INVALID', `${s.r.what}: ${field} name at ${off} is not NUL-terminated`);
-  return new TextDecoder().decode(s.r.bytes.subarray(at, end));
+  return decodeText(s.r.bytes.subarray(at, end));
 }
 
 function linkage(v: number, what: string): Linkage {

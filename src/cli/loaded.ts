@@ -32,7 +32,7 @@ export async function loadObject(
     const kernel = await import('../kernel/index.js');
     const available = kernel.bpfAvailability();
     if (!available.ok) throw new NotSupportedError('the kernel backend', available.reason);
-    return kernel.loadCollection(spec, btf);
+    return kernel.loadKernel(spec, btf);
   }
   return load(spec, btf);
 }

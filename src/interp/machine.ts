@@ -266,12 +266,12 @@ function makeArena(words: number): Arena {
           divmod64(R, dd, C[pc + 4]!, C[pc + 5]!, UDIV);
           break;
         case 0x47:
-          R[dd] |= C[pc + 4]!;
-          R[dd + 1] |= C[pc + 5]!;
+          R[dd] = R[dd]! | C[pc + 4]!;
+          R[dd + 1] = R[dd + 1]! | C[pc + 5]!;
           break;
         case 0x57:
-          R[dd] &= C[pc + 4]!;
-          R[dd + 1] &= C[pc + 5]!;
+          R[dd] = R[dd]! & C[pc + 4]!;
+          R[dd + 1] = R[dd + 1]! & C[pc + 5]!;
           break;
         case 0x67:
           shl64(R, dd, C[pc + 4]! & 63);
@@ -288,8 +288,8 @@ function makeArena(words: number): Arena {
           divmod64(R, dd, C[pc + 4]!, C[pc + 5]!, UMOD);
           break;
         case 0xa7:
-          R[dd] ^= C[pc + 4]!;
-          R[dd + 1] ^= C[pc + 5]!;
+          R[dd] = R[dd]! ^ C[pc + 4]!;
+          R[dd + 1] = R[dd + 1]! ^ C[pc + 5]!;
           break;
         case 0xb7:
           R[dd] = C[pc + 4]!;
@@ -332,14 +332,14 @@ function makeArena(words: number): Arena {
         }
         case 0x4f: {
           const ss = C[pc + 2]!;
-          R[dd] |= R[ss]!;
-          R[dd + 1] |= R[ss + 1]!;
+          R[dd] = R[dd]! | R[ss]!;
+          R[dd + 1] = R[dd + 1]! | R[ss + 1]!;
           break;
         }
         case 0x5f: {
           const ss = C[pc + 2]!;
-          R[dd] &= R[ss]!;
-          R[dd + 1] &= R[ss + 1]!;
+          R[dd] = R[dd]! & R[ss]!;
+          R[dd + 1] = R[dd + 1]! & R[ss + 1]!;
           break;
         }
         case 0x6f:
@@ -355,8 +355,8 @@ function makeArena(words: number): Arena {
         }
         case 0xaf: {
           const ss = C[pc + 2]!;
-          R[dd] ^= R[ss]!;
-          R[dd + 1] ^= R[ss + 1]!;
+          R[dd] = R[dd]! ^ R[ss]!;
+          R[dd + 1] = R[dd + 1]! ^ R[ss + 1]!;
           break;
         }
         case 0xbf: {
@@ -416,15 +416,15 @@ function makeArena(words: number): Arena {
           R[dd + 1] = 0;
           break;
         case 0x44:
-          R[dd] |= C[pc + 4]!;
+          R[dd] = R[dd]! | C[pc + 4]!;
           R[dd + 1] = 0;
           break;
         case 0x54:
-          R[dd] &= C[pc + 4]!;
+          R[dd] = R[dd]! & C[pc + 4]!;
           R[dd + 1] = 0;
           break;
         case 0x64:
-          R[dd] <<= C[pc + 4]! & 31;
+          R[dd] = R[dd]! << (C[pc + 4]! & 31);
           R[dd + 1] = 0;
           break;
         case 0x74:
@@ -441,7 +441,7 @@ function makeArena(words: number): Arena {
           R[dd + 1] = 0;
           break;
         case 0xa4:
-          R[dd] ^= C[pc + 4]!;
+          R[dd] = R[dd]! ^ C[pc + 4]!;
           R[dd + 1] = 0;
           break;
         case 0xb4:
@@ -449,7 +449,7 @@ function makeArena(words: number): Arena {
           R[dd + 1] = 0;
           break;
         case 0xc4:
-          R[dd] >>= C[pc + 4]! & 31;
+          R[dd] = R[dd]! >> (C[pc + 4]! & 31);
           R[dd + 1] = 0;
           break;
         case 256: // sdiv32 imm: INT_MIN / -1 = 2^31 wraps to INT_MIN on the store
@@ -482,15 +482,15 @@ function makeArena(words: number): Arena {
           R[dd + 1] = 0;
           break;
         case 0x4c:
-          R[dd] |= R[C[pc + 2]!]!;
+          R[dd] = R[dd]! | R[C[pc + 2]!]!;
           R[dd + 1] = 0;
           break;
         case 0x5c:
-          R[dd] &= R[C[pc + 2]!]!;
+          R[dd] = R[dd]! & R[C[pc + 2]!]!;
           R[dd + 1] = 0;
           break;
         case 0x6c:
-          R[dd] <<= R[C[pc + 2]!]! & 31;
+          R[dd] = R[dd]! << (R[C[pc + 2]!]! & 31);
           R[dd + 1] = 0;
           break;
         case 0x7c:
@@ -503,7 +503,7 @@ function makeArena(words: number): Arena {
           R[dd + 1] = 0;
           break;
         case 0xac:
-          R[dd] ^= R[C[pc + 2]!]!;
+          R[dd] = R[dd]! ^ R[C[pc + 2]!]!;
           R[dd + 1] = 0;
           break;
         case 0xbc:
@@ -511,7 +511,7 @@ function makeArena(words: number): Arena {
           R[dd + 1] = 0;
           break;
         case 0xcc:
-          R[dd] >>= R[C[pc + 2]!]! & 31;
+          R[dd] = R[dd]! >> (R[C[pc + 2]!]! & 31);
           R[dd + 1] = 0;
           break;
         case 257: // sdiv32 reg
@@ -535,7 +535,7 @@ function makeArena(words: number): Arena {
 
         // ---- byte order (RFC 9669 §4.2); this machine is little-endian ----
         case 269: // le16
-          R[dd] &= 0xffff;
+          R[dd] = R[dd]! & 0xffff;
           R[dd + 1] = 0;
           break;
         case 270: // le32

@@ -2,7 +2,7 @@
 // (`r0 = 0; exit` as a socket filter) and closing it. Tests use the reason to skip; this does
 // not probe individual features (program types, helpers, map types).
 
-import { KernelError, NotSupportedError } from '../errors.js';
+import { BpfError, NotSupportedError } from '../errors.js';
 import { errnoName } from '../uapi/index.js';
 import { loadProgram } from './program.js';
 
@@ -25,7 +25,7 @@ function probe(): Availability {
     return { ok: true };
   } catch (e) {
     if (e instanceof NotSupportedError) return { ok: false, reason: e.message };
-    if (e instanceof KernelError) {
+    if (e instanceof BpfError) {
       const name = errnoName(e.errno);
       const hint =
         name === 'EPERM' || name === 'EACCES'

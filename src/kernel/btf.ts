@@ -2,7 +2,7 @@
 // programs (func_info, line_info) refer to. Takes the raw bytes as elf/ fixed them up; it does not
 // sanitise BTF for older kernels (libbpf rewrites unknown kinds; tsbpf targets current kernels).
 
-import { KernelError, TsbpfError } from '../errors.js';
+import { BpfError, TsbpfError } from '../errors.js';
 import { BpfCmd, Errno } from '../uapi/index.js';
 import { Attr, BtfLoad } from './attr.js';
 import { FdHandle } from './fd.js';
@@ -16,14 +16,14 @@ export interface LoadBtfOptions {
 }
 
 /** The kernel refused the BTF; `log` is the kernel's BTF verifier log. */
-export class BtfLoadError extends KernelError {
+export class BtfLoadError extends BpfError {
   readonly log: string;
-  constructor(errno: number, cause: string, log: string) {
+  constructor(errno: number, log: string) {
     const last = log
       .split('\n')
       .filter((l) => l.trim() !== '')
       .at(-1);
-    super('bpf', errno, `BPF_BTF_LOAD failed: ${cause}${last === undefined ? '' : `: ${last}`}`);
+    super('BPF_BTF_LOAD', errno, last === undefined ? {} : { reason: last });
     this.log = log;
   }
 }
@@ -57,12 +57,12 @@ export function loadBtf(raw: Uint8Array, options: LoadBtfOptions = {}): KernelBt
     try {
       return { fd: attr.call(BpfCmd.BTF_LOAD), log: text() };
     } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
+      if (!(e instanceof BpfError)) throw e;
       if (e.errno === Errno.ENOSPC && buf !== undefined && size < MAX_LOG_SIZE) {
         const needed = attr.getU32(BtfLoad.btf_log_true_size);
         return attempt(level, Math.min(MAX_LOG_SIZE, Math.max(needed + 1, size * 4)));
       }
-      if (buf !== undefined) throw new BtfLoadError(e.errno, e.message.replace(/^bpf: /, ''), text());
+      if (buf !== undefined) throw new BtfLoadError(e.errno, text());
       throw e;
     }
   };
@@ -74,7 +74,7 @@ export function loadBtf(raw: Uint8Array, options: LoadBtfOptions = {}): KernelBt
   try {
     return new KernelBtf(attempt(0, 0).fd, '');
   } catch (e) {
-    if (!(e instanceof KernelError) || (e.errno !== Errno.EINVAL && e.errno !== Errno.EACCES)) throw e;
+    if (!(e instanceof BpfError) || (e.errno !== Errno.EINVAL && e.errno !== Errno.EACCES)) throw e;
     return new KernelBtf(attempt(1, size).fd, '');
   }
 }

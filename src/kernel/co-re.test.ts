@@ -1,5 +1,5 @@
 // CO-RE against the running kernel: xdp_core.o describes `struct iphdr` and `enum xdp_action`
-// wrongly on purpose; loadCollection relocates it against /sys/kernel/btf/vmlinux, the kernel's
+// wrongly on purpose; loadKernel relocates it against /sys/kernel/btf/vmlinux, the kernel's
 // verifier accepts it (the guarded poisoned read is dead code), and a test run reads the packet
 // right and returns XDP_PASS. A reachable poisoned instruction is a VerifierError that says so.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { VerifierError } from '../errors.js';
 import { CORE_POISON_HELPER } from '../program/index.js';
 import { bpfAvailability } from './available.js';
 import { kernelBtf, VMLINUX_BTF } from './co-re.js';
-import { loadCollection } from './collection.js';
+import { loadKernel } from './collection.js';
 import { packet } from './test-fixtures.js';
 
 const avail = bpfAvailability();
@@ -22,7 +22,7 @@ const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 4).getUint32
 const XDP_PASS = 2;
 
 test('a CO-RE XDP program relocated against the kernel BTF reads the packet right', { skip }, () => {
-  using c = loadCollection(loadCollectionSpec(fixture('xdp_core.o')));
+  using c = loadKernel(loadCollectionSpec(fixture('xdp_core.o')));
   const r = c.program('xdp_core').run({ data: packet('ipv4_tcp_syn') });
   assert.equal(r.retval, XDP_PASS); // bpf_core_enum_value(enum xdp_action___local, XDP_PASS___local): 12 -> 2
   const v = (name: string) => u32(c.readVariable(name));
@@ -48,7 +48,7 @@ test('targetBtf replaces the kernel BTF: against its own BTF the program keeps i
   skip,
 }, () => {
   const spec = loadCollectionSpec(fixture('xdp_core.o'));
-  using c = loadCollection(spec, { targetBtf: spec.btf! });
+  using c = loadKernel(spec, { targetBtf: spec.btf! });
   assert.equal(c.program('xdp_core').run({ data: packet('ipv4_tcp_syn') }).retval, 12);
   assert.equal(u32(c.readVariable('daddr_off')), 20);
   assert.deepEqual(c.notes, []);
@@ -61,7 +61,7 @@ test('a reachable poisoned instruction: the verifier refuses it and the error na
   const spec = loadCollectionSpec(fixture('core.o'));
   const only = { ...spec, programs: spec.programs.filter((p) => p.name === 'signed_resize') };
   assert.throws(
-    () => loadCollection(only, { targetBtf: parseBtf(fixture('target.btf')) }),
+    () => loadKernel(only, { targetBtf: parseBtf(fixture('target.btf')) }),
     (e: unknown) =>
       e instanceof VerifierError &&
       e.log.includes(`${CORE_POISON_HELPER}`) &&

@@ -1,6 +1,6 @@
 // CO-RE for the kernel backend: the running kernel's BTF (/sys/kernel/btf/vmlinux, read and parsed
 // once per process, only when a spec has CO-RE relocations) as the default target, the relocation
-// pass loadCollection runs before creating anything, and a clearer error when the verifier trips
+// pass loadKernel runs before creating anything, and a clearer error when the verifier trips
 // over a poisoned instruction. The relocation itself is program/'s applyCoreRelocations.
 
 import { readFileSync } from 'node:fs';

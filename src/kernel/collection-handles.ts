@@ -16,7 +16,7 @@ export class CollectionProgram implements LoadedProgram {
   readonly #program: KernelProgram;
   #closed = false;
 
-  /** @internal made by loadCollection(). */
+  /** @internal made by loadKernel(). */
   constructor(spec: ProgramSpec, program: KernelProgram) {
     this.name = spec.name;
     this.type = program.type;
@@ -34,12 +34,12 @@ export class CollectionProgram implements LoadedProgram {
     return this.kernel.fd;
   }
 
-  /** The verifier log, when loadCollection was given a logLevel. */
+  /** The verifier log, when loadKernel was given a logLevel. */
   get log(): string {
     return this.#program.log;
   }
 
-  /** BPF_PROG_TEST_RUN with the input's fields; errors are KernelError with errno (EINVAL for short frames). */
+  /** BPF_PROG_TEST_RUN with the input's fields; errors are BpfError with errno (EINVAL for short frames). */
   run(input: TestRunInput = {}): TestRunResult {
     const r = this.kernel.testRun(input);
     const out = { retval: r.retval, data: r.data, duration: r.duration };
@@ -61,7 +61,7 @@ export class CollectionMap implements LoadedMap {
   readonly owned: boolean;
   #closed = false;
 
-  /** @internal made by loadCollection(). */
+  /** @internal made by loadKernel(). */
   constructor(spec: MapSpec, map: KernelMap, owned: boolean) {
     this.name = spec.name;
     this.spec = spec;

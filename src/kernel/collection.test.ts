@@ -1,22 +1,15 @@
-// loadCollection on the example objects: every object loads with nothing dropped; global data,
+// loadKernel on the example objects: every object loads with nothing dropped; global data,
 // tail calls, map-in-maps, map sharing and variable overrides behave; the verifier log of a broken
 // program shows source lines when BTF line info was passed; close() releases every fd.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import {
-  ClosedError,
-  KernelError,
-  LoadError,
-  NotSupportedError,
-  TsbpfError,
-  VerifierError,
-} from '../errors.js';
+import { BpfError, ClosedError, LoadError, NotSupportedError, TsbpfError, VerifierError } from '../errors.js';
 import { insn, op as O } from '../isa/index.js';
 import type { CollectionSpec, ProgramSpec } from '../program/index.js';
 import { Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
-import { loadCollection } from './collection.js';
+import { loadKernel } from './collection.js';
 import { exampleObjects, exampleSpec, packet, packets } from './test-fixtures.js';
 
 const avail = bpfAvailability();
@@ -34,7 +27,7 @@ test('all 62 example objects load, every program and map present, nothing droppe
   let programs = 0;
   for (const file of objects) {
     const spec = exampleSpec(file);
-    using c = loadCollection(spec);
+    using c = loadKernel(spec);
     assert.deepEqual(c.notes, [], file);
     assert.deepEqual(
       [...c.programs.keys()],
@@ -56,7 +49,7 @@ test('all 62 example objects load, every program and map present, nothing droppe
 test('global data: .data starts initialised, .bss counters are readable after runs, .rodata is frozen', {
   skip,
 }, () => {
-  using c = loadCollection(exampleSpec('xdp_global_data.v3.o'));
+  using c = loadKernel(exampleSpec('xdp_global_data.v3.o'));
   assert.equal(u64(c.readVariable('drop_budget')), 1000n);
   assert.equal(u64(c.readVariable('seen_packets')), 0n);
   const prog = c.program('xdp_global_data');
@@ -74,33 +67,33 @@ test('global data: .data starts initialised, .bss counters are readable after ru
   assert.deepEqual([...c.map('.rodata').lookup(u32(0))!], [23, 0, 1]);
   assert.throws(
     () => c.map('.rodata').update(u32(0), new Uint8Array([80, 0, 1])),
-    (e: unknown) => e instanceof KernelError && e.errno === Errno.EPERM,
+    (e: unknown) => e instanceof BpfError && e.errno === Errno.EPERM,
   );
 });
 
 test('variables override .rodata constants before load', { skip }, () => {
   const spec = exampleSpec('xdp_global_data.v4.o');
   {
-    using c = loadCollection(spec, { variables: { deny_port: new Uint8Array([80, 0]) } });
+    using c = loadKernel(spec, { variables: { deny_port: new Uint8Array([80, 0]) } });
     const prog = c.program('xdp_global_data');
     assert.equal(prog.run({ data: packet('ipv4_tcp_syn') }).retval, XDP_DROP);
     assert.equal(prog.run({ data: packet('ipv4_tcp_telnet') }).retval, XDP_PASS);
   }
   {
-    using c = loadCollection(spec, { variables: { drop_enabled: new Uint8Array([0]) } });
+    using c = loadKernel(spec, { variables: { drop_enabled: new Uint8Array([0]) } });
     assert.equal(c.program('xdp_global_data').run({ data: packet('ipv4_tcp_telnet') }).retval, XDP_PASS);
   }
   assert.throws(
-    () => loadCollection(spec, { variables: { deny_port: new Uint8Array(4) } }),
+    () => loadKernel(spec, { variables: { deny_port: new Uint8Array(4) } }),
     (e: unknown) => e instanceof TsbpfError && e.code === 'INVALID_ARGUMENT' && /2 bytes/.test(e.message),
   );
-  assert.throws(() => loadCollection(spec, { variables: { nope: new Uint8Array(1) } }), /no variable 'nope'/);
+  assert.throws(() => loadKernel(spec, { variables: { nope: new Uint8Array(1) } }), /no variable 'nope'/);
 });
 
 test('tail calls through the prog array: dispatch -> ipv4 -> tcp drops telnet; an emptied slot misses', {
   skip,
 }, () => {
-  using c = loadCollection(exampleSpec('xdp_tailcall.v4.o'));
+  using c = loadKernel(exampleSpec('xdp_tailcall.v4.o'));
   const dispatch = c.program('xdp_dispatch');
   const hits = () => u64s(c.readVariable('stage_hits'));
   assert.equal(dispatch.run({ data: packet('ipv4_tcp_telnet') }).retval, XDP_DROP);
@@ -118,7 +111,7 @@ test('tail calls through the prog array: dispatch -> ipv4 -> tcp drops telnet; a
 });
 
 test('map-in-map: the outer maps hold the inner maps the program counts in', { skip }, () => {
-  using c = loadCollection(exampleSpec('xdp_map_in_map.v3.o'));
+  using c = loadKernel(exampleSpec('xdp_map_in_map.v3.o'));
   const prog = c.program('xdp_map_in_map');
   for (const p of ['ipv6_tcp_syn', 'vlan_ipv4_udp', 'qinq_ipv4_tcp', 'vlan_ipv4_udp']) {
     assert.equal(prog.run({ data: packet(p) }).retval, XDP_PASS);
@@ -142,19 +135,16 @@ test('map-in-map: the outer maps hold the inner maps the program counts in', { s
 
 test('mapReplacements share a map between collections; mapOverrides change a map', { skip }, () => {
   const spec = exampleSpec('xdp_tailcall.v3.o');
-  using a = loadCollection(spec);
+  using a = loadKernel(spec);
   {
-    using b = loadCollection(spec, { mapReplacements: { '.bss': a.map('.bss').kernel } });
+    using b = loadKernel(spec, { mapReplacements: { '.bss': a.map('.bss').kernel } });
     b.program('xdp_dispatch').run({ data: packet('ipv6_udp') });
     assert.equal(b.map('.bss').owned, false);
   }
   // b is closed; a's map (which b used) is still open and holds b's counts.
   assert.deepEqual(u64s(a.readVariable('stage_hits')), [1n, 0n, 1n, 0n]);
-  assert.throws(
-    () => loadCollection(spec, { mapReplacements: { nope: a.map('.bss').kernel } }),
-    /no map 'nope'/,
-  );
-  using d = loadCollection(spec, { mapOverrides: { jmp_table: { maxEntries: 8 } } });
+  assert.throws(() => loadKernel(spec, { mapReplacements: { nope: a.map('.bss').kernel } }), /no map 'nope'/);
+  using d = loadKernel(spec, { mapOverrides: { jmp_table: { maxEntries: 8 } } });
   assert.equal(d.map('jmp_table').kernel.maxEntries, 8);
   d.map('jmp_table').update(u32(7), u32(d.program('tail_ipv6').fd));
 });
@@ -188,7 +178,7 @@ test('a broken program: the verifier log carries source lines with BTF line info
   const reject = (btf: boolean): VerifierError => {
     let got: VerifierError | undefined;
     assert.throws(
-      () => loadCollection(spec, { btf }),
+      () => loadKernel(spec, { btf }),
       (e: unknown) => {
         assert.ok(e instanceof VerifierError);
         got = e;
@@ -207,7 +197,7 @@ test('a broken program: the verifier log carries source lines with BTF line info
 });
 
 test('closing the collection closes everything; use after close throws ClosedError', { skip }, () => {
-  const c = loadCollection(exampleSpec('xdp_tailcall.v3.o'));
+  const c = loadKernel(exampleSpec('xdp_tailcall.v3.o'));
   const p = c.program('xdp_dispatch');
   const m = c.map('jmp_table');
   const kernelMap = m.kernel;
@@ -230,15 +220,15 @@ test('bad specs are refused clearly', { skip }, () => {
   const p = spec.programs[0]!;
   const renamed = p.instructions.map((i) => (i.reference === '.data' ? { ...i, reference: '.nope' } : i));
   assert.throws(
-    () => loadCollection({ ...spec, programs: [{ ...p, instructions: renamed }] }),
+    () => loadKernel({ ...spec, programs: [{ ...p, instructions: renamed }] }),
     (e: unknown) => e instanceof LoadError && /refers to map '.nope'/.test(e.message),
   );
   assert.throws(
-    () => loadCollection({ ...spec, programs: [{ ...p, type: 'UNSPEC', sectionName: 'mystery' }] }),
+    () => loadKernel({ ...spec, programs: [{ ...p, type: 'UNSPEC', sectionName: 'mystery' }] }),
     (e: unknown) => e instanceof NotSupportedError && /section 'mystery'/.test(e.message),
   );
   assert.throws(
-    () => loadCollection(spec, { mapOverrides: { '.data': { data: new Uint8Array(9) } } }),
+    () => loadKernel(spec, { mapOverrides: { '.data': { data: new Uint8Array(9) } } }),
     (e: unknown) => e instanceof LoadError && /9 bytes/.test(e.message),
   );
 });
@@ -253,7 +243,7 @@ test('no fd leaks: loading, running and closing every example (and failed loads)
   const before = openFds();
   let held = 0;
   for (const spec of specs) {
-    const c = loadCollection(spec);
+    const c = loadKernel(spec);
     for (const prog of c.programs.values()) prog.run({ data });
     held = Math.max(held, openFds() - before);
     c.close();
@@ -261,12 +251,12 @@ test('no fd leaks: loading, running and closing every example (and failed loads)
   }
   // The probe sees open collections: programs + maps + BTF.
   assert.ok(held >= 7, `a loaded collection held ${held} fds`);
-  for (let k = 0; k < 3; k++) assert.throws(() => loadCollection(broken), VerifierError);
+  for (let k = 0; k < 3; k++) assert.throws(() => loadKernel(broken), VerifierError);
   const tc = specs.find((s) => s.programs.some((p) => p.name === 'tc_classify'))!;
   assert.throws(
-    () => loadCollection(tc, { mapOverrides: { '.rodata': { data: new Uint8Array(99) } } }),
+    () => loadKernel(tc, { mapOverrides: { '.rodata': { data: new Uint8Array(99) } } }),
     LoadError,
   );
-  assert.throws(() => loadCollection(tc, { mapOverrides: { nope: {} } }), /no map 'nope'/);
+  assert.throws(() => loadKernel(tc, { mapOverrides: { nope: {} } }), /no map 'nope'/);
   assert.equal(openFds(), before, 'after failed loads');
 });

@@ -1,12 +1,13 @@
-// loadCollection: a whole CollectionSpec (from elf/ or built by hand) into the kernel — BTF, then
+// loadKernel: a whole CollectionSpec (from elf/ or built by hand) into the kernel — BTF, then
 // maps, then programs with their map references bound to fds, then prog-array and map-in-map
 // slots. The KernelCollection owns every fd; it must stay open while tail calls are wanted (a
 // PROG_ARRAY is emptied when its last user-space fd closes). Attaching (links) is not here.
 
 import type { Btf } from '../btf/types.js';
 import {
+  BpfError,
   ClosedError,
-  KernelError,
+  Errno,
   LoadError,
   NotSupportedError,
   TsbpfError,
@@ -24,7 +25,7 @@ import { type KernelProgram, type LoadProgramOptions, loadProgram } from './prog
 import { bindMapReferences } from './relocate.js';
 import { createSpecMap, type MapOverride } from './spec-map.js';
 
-export interface LoadCollectionOptions {
+export interface LoadKernelOptions {
   /** Verifier log level for every program; the logs are kept in CollectionProgram.log. */
   readonly logLevel?: number;
   /** Initial verifier log size in bytes. */
@@ -53,7 +54,7 @@ export class KernelCollection implements Collection {
   readonly notes: readonly string[];
   #closed = false;
 
-  /** @internal use loadCollection(). */
+  /** @internal use loadKernel(). */
   constructor(
     spec: CollectionSpec,
     programs: ReadonlyMap<string, CollectionProgram>,
@@ -106,7 +107,11 @@ export class KernelCollection implements Collection {
     const v = this.spec.variables.find((x) => x.name === name);
     if (v === undefined) throw missing('variable', name, this.spec.variables.map((x) => x.name).values());
     const value = this.map(v.map).lookup(new Uint8Array(4));
-    if (value === undefined) throw new KernelError('bpf', 2, `map ${v.map}: key 0 is missing`);
+    if (value === undefined)
+      throw new BpfError('BPF_MAP_LOOKUP_ELEM', Errno.ENOENT, {
+        subject: `map ${v.map}`,
+        reason: 'key 0 is missing',
+      });
     return value.slice(v.offset, v.offset + v.size);
   }
 
@@ -133,10 +138,10 @@ export class KernelCollection implements Collection {
 /**
  * Loads `input` into the kernel, after applying its CO-RE relocations (against `targetBtf` or
  * the kernel's BTF; poisoned ones are listed in notes). Throws VerifierError (with the log, and source lines when BTF line
- * info was passed) if a program is refused, KernelError for refused maps, NotSupportedError for
+ * info was passed) if a program is refused, BpfError for refused maps, NotSupportedError for
  * programs of an unknown section type; whatever was created before a failure is closed again.
  */
-export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions = {}): KernelCollection {
+export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {}): KernelCollection {
   // CO-RE first: the spec that is loaded (and kept as .spec) is the relocated one.
   const core = relocateForKernel(input, options.targetBtf);
   const spec = core.spec;
@@ -156,7 +161,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         btf = loadBtf(spec.btf.raw);
         opened.push(btf);
       } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
+        if (!(e instanceof BpfError)) throw e;
         notes.push(`BTF not loaded, continuing without (${e.message})`);
       }
     }
@@ -209,7 +214,7 @@ function loadSpecProgram(
   p: ProgramSpec,
   spec: CollectionSpec,
   maps: ReadonlyMap<string, CollectionMap>,
-  options: LoadCollectionOptions,
+  options: LoadKernelOptions,
   notes: string[],
   btf: KernelBtf | undefined,
   strings: BtfStringTable | undefined,
@@ -237,7 +242,7 @@ function loadSpecProgram(
   } catch (first) {
     // The verifier ran (its log shows source lines): the program itself is refused.
     if (first instanceof VerifierError && /^; /m.test(first.log)) throw first;
-    if (!(first instanceof KernelError || first instanceof VerifierError || first instanceof LoadError)) {
+    if (!(first instanceof BpfError || first instanceof VerifierError || first instanceof LoadError)) {
       throw first;
     }
     // Otherwise the kernel may have refused the func/line info; try once without (libbpf drops it too).
@@ -296,7 +301,7 @@ function fillSlots(
     try {
       target.update(key, value);
     } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
+      if (!(e instanceof BpfError)) throw e;
       throw new LoadError('LOAD_ERROR', `map ${m.name}: slot ${s.index} <- ${s.what}: ${e.message}`, {
         cause: e,
       });

@@ -1,11 +1,11 @@
 // The kernel backend reproduces examples/kernel-runs.json: every example object (v3 and v4) is
-// loaded with loadCollection and every entry point runs on every crafted packet, in the order
+// loaded with loadKernel and every entry point runs on every crafted packet, in the order
 // kernel_runs.py used (programs by name, packets in manifest order, map state carried over),
 // giving the recorded retval and data_out — or the recorded refusal (EINVAL).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bpfAvailability } from './available.js';
-import { loadCollection } from './collection.js';
+import { loadKernel } from './collection.js';
 import { exampleSpec, kernelRuns, recordedByObject, replayKernelRuns } from './test-fixtures.js';
 
 const avail = bpfAvailability();
@@ -22,7 +22,7 @@ test('kernel-runs.json covers 30 objects and 42 entry points', () => {
 for (const [object, progs] of byObject) {
   for (const cpu of ['v3', 'v4']) {
     test(`${object}.${cpu}.o runs as kernel-runs.json recorded`, { skip }, () => {
-      using c = loadCollection(exampleSpec(`${object}.${cpu}.o`));
+      using c = loadKernel(exampleSpec(`${object}.${cpu}.o`));
       assert.equal(replayKernelRuns(c, progs), progs.length * 28);
     });
   }

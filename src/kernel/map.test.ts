@@ -2,7 +2,7 @@
 // buffers, and argument checks. Skips with the reason where bpf() is refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClosedError, KernelError, TsbpfError } from '../errors.js';
+import { BpfError, ClosedError, TsbpfError } from '../errors.js';
 import { BPF_EXIST, BPF_NOEXIST, Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
 import { createMap, possibleCpuCount } from './map.js';
@@ -12,7 +12,7 @@ const skip = avail.ok ? false : avail.reason;
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const u64 = (n: bigint) => new Uint8Array(new BigUint64Array([n]).buffer);
-const errno = (n: number) => (e: unknown) => e instanceof KernelError && e.errno === n;
+const errno = (n: number) => (e: unknown) => e instanceof BpfError && e.errno === n;
 
 test('hash map CRUD', { skip }, () => {
   using m = createMap({ type: 'HASH', keySize: 4, valueSize: 8, maxEntries: 2, name: 'crud' });
@@ -45,7 +45,7 @@ test('map errno cases: EEXIST, ENOENT, E2BIG, EINVAL', { skip }, () => {
   );
   assert.throws(
     () => createMap({ type: 'HASH', keySize: 4, valueSize: 4, maxEntries: 0 }),
-    (e: unknown) => e instanceof KernelError && /BPF_MAP_CREATE failed: EINVAL/.test(e.message),
+    (e: unknown) => e instanceof BpfError && /BPF_MAP_CREATE failed: EINVAL/.test(e.message),
   );
 });
 

@@ -3,7 +3,7 @@
 // here. Per-CPU maps read and write one 8-byte-aligned value per possible CPU, back to back.
 
 import { readFileSync } from 'node:fs';
-import { KernelError, TsbpfError } from '../errors.js';
+import { BpfError, TsbpfError } from '../errors.js';
 import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../uapi/index.js';
 import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
 import { FdHandle } from './fd.js';
@@ -86,7 +86,7 @@ export class KernelMap extends FdHandle {
     try {
       attr.call(BpfCmd.MAP_LOOKUP_ELEM);
     } catch (e) {
-      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+      if (e instanceof BpfError && e.errno === Errno.ENOENT) return undefined;
       throw e;
     }
     return value.slice(0, this.valueBufferSize);
@@ -103,7 +103,7 @@ export class KernelMap extends FdHandle {
       .call(BpfCmd.MAP_UPDATE_ELEM);
   }
 
-  /** Deletes `key`; a missing key is KernelError ENOENT, array maps refuse with EINVAL. */
+  /** Deletes `key`; a missing key is BpfError ENOENT, array maps refuse with EINVAL. */
   delete(key: Uint8Array): void {
     this.elemAttr(key).call(BpfCmd.MAP_DELETE_ELEM);
   }
@@ -116,7 +116,7 @@ export class KernelMap extends FdHandle {
     try {
       attr.call(BpfCmd.MAP_GET_NEXT_KEY);
     } catch (e) {
-      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+      if (e instanceof BpfError && e.errno === Errno.ENOENT) return undefined;
       throw e;
     }
     return next.slice(0, this.keySize);
@@ -144,7 +144,7 @@ export class KernelMap extends FdHandle {
   }
 }
 
-/** Creates a map; kernel refusals (E2BIG, EINVAL, ENOMEM, EPERM...) throw KernelError. */
+/** Creates a map; kernel refusals (E2BIG, EINVAL, ENOMEM, EPERM...) throw BpfError. */
 export function createMap(options: CreateMapOptions): KernelMap {
   const type = MapType[options.type];
   if (type === undefined) throw invalid(`unknown map type '${String(options.type)}'`);

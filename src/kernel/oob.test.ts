@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { oobCases } from '../../test/gen/oob-cases.js';
 import { VerifierError } from '../errors.js';
 import { bpfAvailability } from './available.js';
-import { loadCollection } from './collection.js';
+import { loadKernel } from './collection.js';
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;
@@ -17,7 +17,7 @@ test('the kernel refuses every out-of-bounds case, for the reason the case names
   for (const c of cases) {
     await t.test(`${c.file} ${c.name}`, () => {
       assert.throws(
-        () => loadCollection(c.spec, { btf: c.object !== undefined }).close(),
+        () => loadKernel(c.spec, { btf: c.object !== undefined }).close(),
         (e: unknown) => {
           assert.ok(e instanceof VerifierError, String(e));
           const tail = e.log.split('\n').slice(-6).join('\n');

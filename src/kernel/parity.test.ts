@@ -1,5 +1,5 @@
 // Backend parity: every example object (v3 and v4) is loaded into the VM (`load`, interpreter) and
-// into the kernel (loadCollection), and every entry point runs on every crafted packet in both —
+// into the kernel (loadKernel), and every entry point runs on every crafted packet in both —
 // with the packet alone and with each ctx_in variant — comparing retval, data_out, ctx_out (or the
 // errno both refuse with) byte for byte, then every map after each packet. The thread is pinned to
 // one CPU and the VM told to use that CPU, so per-CPU values compare exactly; clock-dependent bytes
@@ -19,7 +19,7 @@ import { load } from '../index.js';
 import type { MapSpec } from '../program/index.js';
 import { Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
-import { loadCollection } from './collection.js';
+import { loadKernel } from './collection.js';
 import { possibleCpuCount } from './map.js';
 import { exampleObjects, exampleSpec, packets } from './test-fixtures.js';
 
@@ -73,7 +73,7 @@ test('VM and kernel agree on every example, entry point, crafted packet and map'
         return;
       }
       using vmc = vm;
-      using kc = loadCollection(spec);
+      using kc = loadKernel(spec);
       const r = objectParity({
         file,
         vm: vmSide(vmc),
@@ -117,8 +117,8 @@ test('the masks are sufficient and necessary: the kernel against itself', { skip
       const spec = configure(exampleSpec(file), object);
       const masks = MASKS[object] ?? {};
       const run = (m: typeof masks) => {
-        using a = loadCollection(spec);
-        using b = loadCollection(spec);
+        using a = loadKernel(spec);
+        using b = loadKernel(spec);
         return objectParity({
           file,
           vm: kernelSide(a),

@@ -2,7 +2,7 @@
 // (BPF_PROG_TEST_RUN). The kernel's verifier decides; a rejection becomes VerifierError with the
 // kernel's full log. Attaching (links, XDP, TC) is not here.
 
-import { KernelError, TsbpfError, VerifierError } from '../errors.js';
+import { BpfError, TsbpfError, VerifierError } from '../errors.js';
 import { encode, type Instruction } from '../isa/index.js';
 import {
   AttachType,
@@ -271,7 +271,7 @@ export function loadProgram(options: LoadProgramOptions): KernelProgram {
       return { fd: attr.call(BpfCmd.PROG_LOAD), log: logText() };
     } catch (e) {
       if (
-        e instanceof KernelError &&
+        e instanceof BpfError &&
         e.errno === Errno.ENOSPC &&
         logBuf !== undefined &&
         logSize < MAX_LOG_SIZE
@@ -279,7 +279,7 @@ export function loadProgram(options: LoadProgramOptions): KernelProgram {
         const needed = attr.getU32(ProgLoad.log_true_size);
         return attempt(logLevel, Math.min(MAX_LOG_SIZE, Math.max(needed + 1, logSize * 4)));
       }
-      if (e instanceof KernelError && logText() !== '') throw rejection(logText(), e);
+      if (e instanceof BpfError && logText() !== '') throw rejection(logText(), e);
       throw e;
     }
   };
@@ -293,7 +293,7 @@ export function loadProgram(options: LoadProgramOptions): KernelProgram {
       loaded = attempt(0, 0);
     } catch (e) {
       // EACCES and EINVAL are how the verifier says no; reload with a log to say why.
-      if (!(e instanceof KernelError) || (e.errno !== Errno.EACCES && e.errno !== Errno.EINVAL)) throw e;
+      if (!(e instanceof BpfError) || (e.errno !== Errno.EACCES && e.errno !== Errno.EINVAL)) throw e;
       loaded = { ...attempt(1, logSize), log: '' };
     }
   }
@@ -301,7 +301,7 @@ export function loadProgram(options: LoadProgramOptions): KernelProgram {
 }
 
 /** Builds a VerifierError whose message is the verifier's own complaint and pc its last insn. */
-function rejection(log: string, cause: KernelError): VerifierError {
+function rejection(log: string, cause: BpfError): VerifierError {
   const lines = log.split('\n').filter((l) => l.trim() !== '');
   const summary = /^(processed \d+ insns|verification time|stack depth|Func#|func#)/;
   let complaint: string | undefined;

@@ -3,7 +3,7 @@
 // template of a map-in-map, and global data (`.data`/`.rodata` bytes written; `.rodata` frozen).
 // Prog-array and map-in-map slots are filled later by collection.ts, once programs exist.
 
-import { KernelError, LoadError } from '../errors.js';
+import { BpfError, LoadError } from '../errors.js';
 import type { MapSpec } from '../program/index.js';
 import { BPF_F_RDONLY_PROG, type MapTypeName } from '../uapi/index.js';
 import { kernelObjName } from './attr.js';
@@ -92,7 +92,7 @@ export function createSpecMap(spec: MapSpec, ctx: SpecMapContext, override: MapO
       } catch (e) {
         // libbpf retries without BTF too; maps whose values need it (spin locks, timers, kptrs)
         // then fail again, with the kernel's own errno.
-        if (!(e instanceof KernelError)) throw e;
+        if (!(e instanceof BpfError)) throw e;
         map = createMap(base);
         ctx.notes.push(
           `map ${spec.name}: created without BTF (kernel refused key/value types: ${e.message})`,

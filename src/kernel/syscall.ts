@@ -1,10 +1,10 @@
 // The bpf(2) system call and close(2), reached through libc's variadic `syscall()` with koffi.
 // This file only moves bytes: it knows syscall numbers and errno, not attr layouts (attr.ts)
-// or objects (program.ts, map.ts). Failures become KernelError carrying errno and its name.
+// or objects (program.ts, map.ts). Failures become BpfError carrying the command, errno and its name.
 
 import koffi, { type LibraryHandle } from 'koffi';
-import { KernelError, NotSupportedError } from '../errors.js';
-import { type BpfCmdName, bpfCmdName, errnoName } from '../uapi/index.js';
+import { BpfError, NotSupportedError } from '../errors.js';
+import { type BpfCmdName, bpfCmdName } from '../uapi/index.js';
 
 /** __NR_bpf per architecture: arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h. */
 const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280 };
@@ -48,17 +48,17 @@ export function bpf(cmd: number, attr: Uint8Array): number {
   if (r < 0) {
     const errno = koffi.errno();
     const name: BpfCmdName | string = bpfCmdName(cmd) ?? `cmd ${cmd}`;
-    throw new KernelError('bpf', errno, `BPF_${name} failed: ${errnoName(errno)}`);
+    throw new BpfError(`BPF_${name}`, errno);
   }
   return r;
 }
 
-/** close(2); an error (EBADF) is reported as KernelError, since it means an fd was mismanaged. */
+/** close(2); an error (EBADF) is reported as BpfError, since it means an fd was mismanaged. */
 export function closeFd(fd: number): void {
   const r = bind().close(fd);
   if (r < 0) {
     const errno = koffi.errno();
-    throw new KernelError('close', errno, `close(${fd}) failed: ${errnoName(errno)}`);
+    throw new BpfError('close', errno, { subject: `fd ${fd}` });
   }
 }
 

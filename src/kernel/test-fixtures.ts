@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadCollectionSpec } from '../elf/index.js';
-import { KernelError } from '../errors.js';
+import { BpfError } from '../errors.js';
 import type { CollectionSpec } from '../program/index.js';
 import type { Collection } from '../runtime/index.js';
 import { Errno } from '../uapi/index.js';
@@ -95,7 +95,7 @@ export function replayKernelRuns(c: Collection, progs: readonly [string, Recorde
       if (r.error !== undefined) {
         assert.throws(
           () => prog.run({ data }),
-          (e: unknown) => e instanceof KernelError && e.errno === Errno.EINVAL,
+          (e: unknown) => e instanceof BpfError && e.errno === Errno.EINVAL,
           what,
         );
       } else {

@@ -45,9 +45,15 @@ export const BpfCmd = {
 
 export type BpfCmdName = keyof typeof BpfCmd;
 
-const names = new Map<number, BpfCmdName>(Object.entries(BpfCmd).map(([k, v]) => [v, k as BpfCmdName]));
+// Reversed in reverse order so that, for a value with two names, the first wins: 10 is
+// PROG_TEST_RUN (the name the VM's test runs report too), not its later alias PROG_RUN.
+const names = new Map<number, BpfCmdName>(
+  Object.entries(BpfCmd)
+    .reverse()
+    .map(([k, v]) => [v, k as BpfCmdName]),
+);
 
-/** The name of a BpfCmd value, or undefined if unknown. */
+/** The name of a BpfCmd value (the first, where it has an alias), or undefined if unknown. */
 export function bpfCmdName(value: number): BpfCmdName | undefined {
   return names.get(value);
 }

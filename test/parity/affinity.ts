@@ -50,7 +50,12 @@ export function pinThread(cpus: readonly number[]): () => void {
   const before = allowedCpus();
   const set = (list: readonly number[]) => {
     const mask = new Uint8Array(CPU_SET_BYTES);
-    for (const c of list) mask[c >> 3] |= 1 << (c & 7);
+    for (const c of list) {
+      const byte = mask[c >> 3];
+      if (!Number.isInteger(c) || byte === undefined)
+        throw new RangeError(`CPU ${c} is outside the cpu_set_t`);
+      mask[c >> 3] = byte | (1 << (c & 7));
+    }
     if (bind().setaffinity(0, CPU_SET_BYTES, mask) !== 0)
       throw new Error(`sched_setaffinity(${list.join(',')}): errno ${koffi.errno()}`);
   };

@@ -3,7 +3,7 @@
 // map-of-maps value holds (translated to names, since ids differ by backend), a bloom filter
 // membership probe, and draining a queue or stack. Test support; no comparison here.
 
-import { KernelError } from '../../src/errors.js';
+import { BpfError } from '../../src/errors.js';
 import { Attr, MapElem, ObjInfo } from '../../src/kernel/attr.js';
 import type { KernelCollection } from '../../src/kernel/collection.js';
 import { pinned } from '../../src/kernel/syscall.js';
@@ -78,7 +78,7 @@ export function kernelSide(c: KernelCollection): Side {
       new Attr().u32(MapElem.map_fd, c.map(map).fd).ptr(MapElem.value, value).call(cmd);
       return 0;
     } catch (e) {
-      if (e instanceof KernelError) return e.errno;
+      if (e instanceof BpfError) return e.errno;
       throw e;
     }
   };

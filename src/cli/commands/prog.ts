@@ -11,7 +11,6 @@ import {
   encodeCtx,
   type LoadedProgram,
   loadCollectionSpec,
-  RingBufMap,
   type TestRunResult,
   VmCollection,
   verdictName,
@@ -52,9 +51,7 @@ interface Emitted {
 
 function collectEmitted(coll: VmCollection): Emitted {
   const ringbuf: Emitted['ringbuf'] = {};
-  for (const [name, m] of coll.maps) {
-    if (m.map instanceof RingBufMap) ringbuf[name] = m.map.consume().map((r) => toHex(r, ''));
-  }
+  for (const [name, records] of coll.consumeRingBuf()) ringbuf[name] = records.map((r) => toHex(r, ''));
   const perf: Emitted['perf'] = {};
   for (const [name, records] of coll.consumePerf()) {
     perf[name] = records.map((r) =>

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { loadCollectionSpec } from '../../elf/index.js';
 import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
-import { loadCollection as loadKernel } from '../../kernel/collection.js';
+import { loadKernel } from '../../kernel/collection.js';
 import type { LoadedMap, LoadedProgram } from '../backend.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 

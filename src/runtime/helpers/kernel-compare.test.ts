@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assemble } from '../../asm/index.js';
-import { KernelError } from '../../errors.js';
+import { BpfError } from '../../errors.js';
 import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
@@ -28,7 +28,7 @@ function outcome(f: () => { retval: number; data: Uint8Array; ctx?: Uint8Array |
     const o: Outcome = { retval: r.retval, data: hex(r.data) };
     return r.ctx === undefined ? o : { ...o, ctx: hex(r.ctx) };
   } catch (e) {
-    if (e instanceof KernelError) return { errno: e.errno };
+    if (e instanceof BpfError) return { errno: e.errno };
     throw e;
   }
 }

@@ -9,7 +9,7 @@ import koffi from 'koffi';
 import { loadCollectionSpec } from '../../elf/index.js';
 import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
-import { loadCollection as loadKernel } from '../../kernel/collection.js';
+import { loadKernel } from '../../kernel/collection.js';
 import { possibleCpuCount } from '../../kernel/map.js';
 import type { LoadedMap, LoadedProgram } from '../backend.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';

@@ -1,15 +1,14 @@
 // BpfMap: the one class every map type extends. The program side works on addresses and returns
 // 0 / -errno as helpers do (lookupAddress gives a value's address in the AddressSpace, 0 for
-// NULL); the user side works on bytes and throws MapError with the errno bpf(2) would set.
+// NULL); the user side works on bytes and throws BpfError with the command and the errno bpf(2) would set.
 // Subclasses implement the sys* hooks; this file holds the checks every type shares.
 
-import { ClosedError, TsbpfError } from '../../errors.js';
+import { BpfError, ClosedError, TsbpfError } from '../../errors.js';
 import { Errno } from '../../uapi/errno.js';
 import { type MapDescriptor, mapDescriptor } from '../../uapi/map-descriptors.js';
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, round8 } from '../../uapi/map-flags.js';
 import type { MapTypeName } from '../../uapi/map-types.js';
 import type { AddressSpace, Region } from '../memory.js';
-import { MapError } from './map-error.js';
 import type { MapRegistry } from './registry.js';
 import {
   type CreateMapOptions,
@@ -26,6 +25,23 @@ export interface BatchSupport {
   readonly delete: boolean;
 }
 const NO_BATCH: BatchSupport = { lookup: false, update: false, delete: false };
+
+/** The bpf(2) command behind each user-side operation, as BpfError reports it (push, pop and peek are how libbpf's bpf_map_update_elem, lookup_and_delete_elem and lookup_elem reach queues and stacks). */
+const MAP_COMMANDS = {
+  lookup: 'BPF_MAP_LOOKUP_ELEM',
+  update: 'BPF_MAP_UPDATE_ELEM',
+  delete: 'BPF_MAP_DELETE_ELEM',
+  get_next_key: 'BPF_MAP_GET_NEXT_KEY',
+  lookup_and_delete: 'BPF_MAP_LOOKUP_AND_DELETE_ELEM',
+  push: 'BPF_MAP_UPDATE_ELEM',
+  pop: 'BPF_MAP_LOOKUP_AND_DELETE_ELEM',
+  peek: 'BPF_MAP_LOOKUP_ELEM',
+  lookup_batch: 'BPF_MAP_LOOKUP_BATCH',
+  lookup_and_delete_batch: 'BPF_MAP_LOOKUP_AND_DELETE_BATCH',
+  update_batch: 'BPF_MAP_UPDATE_BATCH',
+  delete_batch: 'BPF_MAP_DELETE_BATCH',
+} as const;
+type MapOp = keyof typeof MAP_COMMANDS;
 
 export abstract class BpfMap {
   readonly space: AddressSpace;
@@ -238,7 +254,7 @@ export abstract class BpfMap {
     return this.#batchWalk('lookup_and_delete_batch', cursor, count, true);
   }
 
-  /** BPF_MAP_UPDATE_BATCH: returns the count; a failure throws MapError with `count` done so far. */
+  /** BPF_MAP_UPDATE_BATCH: returns the count; a failure throws BpfError with `count` done so far. */
   updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags = 0): number {
     this.#open();
     if (!this.batch.update) throw this.error('update_batch', Errno.ENOTSUPP);
@@ -246,26 +262,26 @@ export abstract class BpfMap {
     return this.#each('update_batch', keys, (k, i) => this.update(k, values[i]!, flags));
   }
 
-  /** BPF_MAP_DELETE_BATCH: returns the count; a failure throws MapError with `count` done so far. */
+  /** BPF_MAP_DELETE_BATCH: returns the count; a failure throws BpfError with `count` done so far. */
   deleteBatch(keys: readonly Uint8Array[]): number {
     this.#open();
     if (!this.batch.delete) throw this.error('delete_batch', Errno.ENOTSUPP);
     return this.#each('delete_batch', keys, (k) => this.delete(k));
   }
 
-  #each(what: string, keys: readonly Uint8Array[], op: (k: Uint8Array, i: number) => void): number {
+  #each(what: MapOp, keys: readonly Uint8Array[], op: (k: Uint8Array, i: number) => void): number {
     for (let i = 0; i < keys.length; i++) {
       try {
         op(keys[i]!, i);
       } catch (e) {
-        if (e instanceof MapError) throw new MapError(`${this.what}: ${what}`, e.errno, i);
+        if (e instanceof BpfError) throw this.error(what, e.errno, i);
         throw e;
       }
     }
     return keys.length;
   }
 
-  #batchWalk(what: string, cursor: Uint8Array | undefined, count: number, del: boolean): MapBatch {
+  #batchWalk(what: MapOp, cursor: Uint8Array | undefined, count: number, del: boolean): MapBatch {
     this.#open();
     if (!(del ? this.batch.delete : this.batch.lookup)) throw this.error(what, Errno.ENOTSUPP);
     if (!Number.isInteger(count) || count <= 0) throw this.error(what, Errno.EINVAL);
@@ -311,8 +327,9 @@ export abstract class BpfMap {
 
   // ---- shared helpers ---------------------------------------------------------------------
 
-  protected error(op: string, errno: number): MapError {
-    return new MapError(`${this.what}: ${op}`, errno);
+  protected error(op: MapOp, errno: number, count?: number): BpfError {
+    const details = count === undefined ? { subject: this.what } : { subject: this.what, count };
+    return new BpfError(MAP_COMMANDS[op], errno, details);
   }
 
   protected checkKey(key: Uint8Array): void {

@@ -5,7 +5,6 @@
 import { Errno } from '../../uapi/errno.js';
 import { BPF_EXIST, BPF_F_NUMA_NODE, BPF_NOEXIST, NR_CPUS } from '../../uapi/map-flags.js';
 import { keyIndex } from './base.js';
-import { EOVERFLOW } from './map-error.js';
 import { checkRefArraySpec, RefArrayMap, u32At } from './ref-array.js';
 import type { MapSpecLike } from './types.js';
 
@@ -37,7 +36,7 @@ export class CpuMap extends RefArrayMap {
     if (cpu >= this.maxEntries) return -Errno.E2BIG;
     if (flags === BPF_NOEXIST) return -Errno.EEXIST;
     const qsize = u32At(value, 0);
-    if (qsize > CPUMAP_MAX_QSIZE) return -EOVERFLOW;
+    if (qsize > CPUMAP_MAX_QSIZE) return -Errno.EOVERFLOW;
     if (cpu >= this.cpus) return -Errno.ENODEV;
     if (qsize === 0) {
       this.clear(cpu);

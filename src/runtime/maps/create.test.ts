@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cpus, skip } from '../../../test/gen/map-oracle.js';
-import { KernelError, NotSupportedError, TsbpfError } from '../../errors.js';
+import { BpfError, NotSupportedError, TsbpfError } from '../../errors.js';
 import { createMap as createKernelMap } from '../../kernel/map.js';
 import type { MapTypeName } from '../../uapi/map-types.js';
 import { AddressSpace } from '../memory.js';
 import { checkMapSpec, createMap } from './create.js';
-import { MapError } from './map-error.js';
 
 type Row = [MapTypeName, number, number, number, number];
 const ROWS: Row[] = [
@@ -100,7 +99,7 @@ test('creation errnos match BPF_MAP_CREATE', { skip }, () => {
     try {
       createKernelMap({ type, keySize, valueSize, maxEntries, flags }).close();
     } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
+      if (!(e instanceof BpfError)) throw e;
       theirs = e.errno;
     }
     if (ours !== theirs)
@@ -111,11 +110,11 @@ test('creation errnos match BPF_MAP_CREATE', { skip }, () => {
   assert.deepEqual(diffs, []);
 });
 
-test('createMap throws MapError with the errno; bad input and unknown types are clear errors', () => {
+test('createMap throws BpfError with the errno; bad input and unknown types are clear errors', () => {
   const space = new AddressSpace();
   assert.throws(
     () => createMap(space, { type: 'ARRAY', keySize: 8, valueSize: 4, maxEntries: 1 }),
-    (e: unknown) => e instanceof MapError && e.errno === 22 && /ARRAY.*EINVAL/.test(e.message),
+    (e: unknown) => e instanceof BpfError && e.errno === 22 && /ARRAY.*EINVAL/.test(e.message),
   );
   assert.throws(
     () => createMap(space, { type: 'STACK_TRACE', keySize: 4, valueSize: 8, maxEntries: 1 }),
@@ -131,11 +130,11 @@ test('createMap throws MapError with the errno; bad input and unknown types are 
   );
   assert.throws(
     () => createMap(space, { type: 'HASH', keySize: 4, valueSize: 4, maxEntries: 1, mapExtra: 3n }),
-    (e: unknown) => e instanceof MapError && e.errno === 22,
+    (e: unknown) => e instanceof BpfError && e.errno === 22,
   );
   assert.throws(
     () => createMap(space, { type: 'ARRAY', keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 12 }),
-    (e: unknown) => e instanceof MapError && e.errno === 12,
+    (e: unknown) => e instanceof BpfError && e.errno === 12,
   );
   assert.equal(space.regions.length, 0, 'a refused map leaves no region behind');
 });

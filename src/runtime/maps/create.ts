@@ -2,7 +2,7 @@
 // the implementation by type and registers the map when a registry is given. Types the runtime
 // does not implement (sockmap, storage maps, stack traces, ...) throw NotSupportedError.
 
-import { NotSupportedError, TsbpfError } from '../../errors.js';
+import { BpfError, NotSupportedError, TsbpfError } from '../../errors.js';
 import { Errno } from '../../uapi/errno.js';
 import { mapDescriptor } from '../../uapi/map-descriptors.js';
 import { BPF_F_RDONLY, BPF_F_WRONLY, NR_CPUS } from '../../uapi/map-flags.js';
@@ -21,7 +21,6 @@ import { checkInnerTemplate } from './inner-map.js';
 import { checkLpmSpec, LpmTrieMap } from './lpm-trie.js';
 import { LruHashMap } from './lru-hash.js';
 import { LruPercpuHashMap } from './lru-percpu-hash.js';
-import { MapError } from './map-error.js';
 import { PercpuArrayMap } from './percpu-array.js';
 import { PercpuHashMap } from './percpu-hash.js';
 import { checkPerfEventArraySpec, PerfEventArrayMap } from './perf-event-array.js';
@@ -95,13 +94,13 @@ export function checkMapSpec(spec: MapSpecLike, options: CreateMapOptions = {}):
 }
 
 /**
- * Creates a map in `space`. A spec the kernel would refuse throws MapError with the kernel's
+ * Creates a map in `space`. A spec the kernel would refuse throws BpfError (BPF_MAP_CREATE) with the kernel's
  * errno; with `options.registry` the map is registered (id and handle address).
  */
 export function createMap(space: AddressSpace, spec: MapSpecLike, options: CreateMapOptions = {}): BpfMap {
   const errno = checkMapSpec(spec, options);
   const label = `map${spec.name ? ` '${spec.name}'` : ''} (${spec.type})`;
-  if (errno !== 0) throw new MapError(`${label}: create`, errno);
+  if (errno !== 0) throw new BpfError('BPF_MAP_CREATE', errno, { subject: label });
   const map = construct(space, spec, options);
   options.registry?.register(map);
   return map;

@@ -1,5 +1,5 @@
 // The map runtime: BpfMap and one class per map type, the factory, the registry that resolves
-// handle addresses, flags and MapError. Helpers (map_lookup_elem, ringbuf_*, perf_event_output,
+// handle addresses, flags. Helpers (map_lookup_elem, ringbuf_*, perf_event_output,
 // tail_call) build on these; they live elsewhere.
 export * from './array.js';
 export * from './array-of-maps.js';
@@ -14,7 +14,6 @@ export * from './hash-of-maps.js';
 export * from './lpm-trie.js';
 export * from './lru-hash.js';
 export * from './lru-percpu-hash.js';
-export * from './map-error.js';
 export * from './percpu-array.js';
 export * from './percpu-hash.js';
 export * from './perf-event-array.js';

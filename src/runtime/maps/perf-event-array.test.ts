@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cpus, outcome, pair, skip, u32 } from '../../../test/gen/map-oracle.js';
-import { KernelError, TsbpfError } from '../../errors.js';
+import { BpfError, TsbpfError } from '../../errors.js';
 import { createMap as createKernelMap } from '../../kernel/map.js';
 import { AddressSpace } from '../memory.js';
 import { checkMapSpec, createMap } from './create.js';
@@ -39,7 +39,7 @@ test('creation errnos match BPF_MAP_CREATE', { skip }, () => {
     try {
       createKernelMap(spec).close();
     } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
+      if (!(e instanceof BpfError)) throw e;
       theirs = e.errno;
     }
     if (ours !== theirs)

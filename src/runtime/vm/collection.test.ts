@@ -9,7 +9,7 @@ import { ClosedError, MemoryFault, NotSupportedError, VerifierError } from '../.
 import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
-import { loadCollection as loadKernel } from '../../kernel/collection.js';
+import { loadKernel } from '../../kernel/collection.js';
 import { exampleSpec, packet } from '../../kernel/test-fixtures.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
 

@@ -19,6 +19,7 @@ import { type BpfMap, u32Bytes } from '../maps/base.js';
 import { createMap } from '../maps/create.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
+import { RingBufMap } from '../maps/ringbuf.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
@@ -161,6 +162,13 @@ export class VmCollection implements Collection, ProgramHost {
       const records = m.map.consume();
       if (records.length > 0) out.set(name, records);
     }
+    return out;
+  }
+
+  /** Takes the committed records of every ring buffer (ring_buffer__consume), by map name, empty ones included. */
+  consumeRingBuf(): Map<string, Uint8Array[]> {
+    const out = new Map<string, Uint8Array[]>();
+    for (const [name, m] of this.maps) if (m.map instanceof RingBufMap) out.set(name, m.map.consume());
     return out;
   }
 

@@ -1,5 +1,5 @@
 // A VM map as the backend-neutral API shows it (LoadedMap): bytes in and out with bpf(2)'s
-// errnos (MapError), over a runtime map in the collection's address space. `map` exposes the
+// errnos (BpfError), over a runtime map in the collection's address space. `map` exposes the
 // runtime map itself (push/pop, batch ops, regions) for callers that need more.
 
 import { ClosedError } from '../../errors.js';

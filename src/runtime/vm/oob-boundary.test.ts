@@ -19,7 +19,7 @@ import {
 import { describeOutcome, runUnverified } from '../../../test/gen/oob-run.js';
 import { VerifierError } from '../../errors.js';
 import { bpfAvailability } from '../../kernel/available.js';
-import { loadCollection as loadKernel } from '../../kernel/collection.js';
+import { loadKernel } from '../../kernel/collection.js';
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;

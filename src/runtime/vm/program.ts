@@ -1,12 +1,12 @@
 // A VM program as the backend-neutral API shows it (LoadedProgram): `run` is the VM's
 // BPF_PROG_TEST_RUN — it builds the context the kernel would (context/xdp.ts, context/skb.ts),
 // runs the program (following tail calls) `repeat` times, and reports retval, data_out and
-// ctx_out with the kernel's errnos as KernelError('BPF_PROG_TEST_RUN', errno).
+// ctx_out with the kernel's errnos as BpfError('BPF_PROG_TEST_RUN', errno).
 
-import { ClosedError, KernelError, NotSupportedError } from '../../errors.js';
+import { BpfError, ClosedError, NotSupportedError } from '../../errors.js';
 import type { ProgramSpec } from '../../program/index.js';
 import { ctxKind, ctxSize } from '../../uapi/context.js';
-import { Errno, errnoName } from '../../uapi/errno.js';
+import { Errno } from '../../uapi/errno.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { LoadedProgram, TestRunInput, TestRunResult } from '../backend.js';
 import { SkbContext } from '../context/skb.js';
@@ -33,8 +33,8 @@ export interface ProgramHost {
   readonly redirect: { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint };
 }
 
-const refuse = (errno: number, reason: string): KernelError =>
-  new KernelError('BPF_PROG_TEST_RUN', errno, `${errnoName(errno)}: ${reason}`);
+const refuse = (errno: number, reason: string): BpfError =>
+  new BpfError('BPF_PROG_TEST_RUN', errno, { reason });
 
 export class VmProgram implements LoadedProgram {
   readonly name: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assemble } from '../../asm/index.js';
-import { KernelError, VerifierError } from '../../errors.js';
+import { BpfError, VerifierError } from '../../errors.js';
 import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/program.js';
@@ -41,7 +41,7 @@ function outcome(f: () => { retval: number; data: Uint8Array; ctx?: Uint8Array |
     const o: Outcome = { retval: r.retval, data: hex(r.data)! };
     return r.ctx === undefined ? o : { ...o, ctx: hex(r.ctx)! };
   } catch (e) {
-    if (e instanceof KernelError) return { errno: e.errno };
+    if (e instanceof BpfError) return { errno: e.errno };
     throw e;
   }
 }
