@@ -85,6 +85,8 @@ class Span implements Region {
   readonly parent: Span | undefined;
   /** Windows of a reservation (including the implicit one of a plain region). */
   readonly windows: Span[] = [];
+  /** A plain region's block (not a reservation), which release() of the region frees too. */
+  block: Span | undefined = undefined;
   /** Index in the region table (-1: not accessible). */
   slot = -1;
   /** Strided windows: live elements as setElements() last set them (0: all). */
@@ -150,6 +152,8 @@ export class AddressSpace {
     this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 16 });
     this.#u8 = new Uint8Array(this.memory.buffer);
     this.#view = new DataView(this.memory.buffer);
+    this.#sharedMemory =
+      typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
     // A memory handed in may hold anything: treat all of it as used (zeroed when handed out).
     if (options.memory !== undefined) this.#highWater = options.memory.buffer.byteLength;
     this.#ensure(NULL_GUARD);
@@ -158,15 +162,26 @@ export class AddressSpace {
 
   /** A byte view of the whole space; fetch it again after anything that may allocate. */
   get u8(): Uint8Array {
-    if (this.#u8.byteLength === 0 || this.#u8.buffer !== this.memory.buffer) this.refresh();
+    if (this.#stale()) this.refresh();
     return this.#u8;
   }
 
   /** A DataView of the whole space; same freshness rule as `u8`. */
   get view(): DataView {
-    if (this.#view.byteLength === 0 || this.#view.buffer !== this.memory.buffer) this.refresh();
+    if (this.#stale()) this.refresh();
     return this.#view;
   }
+
+  /**
+   * Whether the views predate a growth: a grown Wasm memory detaches its old buffer (a typed
+   * array over it then has byteLength 0; a DataView's byteLength would throw), so that is all
+   * a plain memory needs — reading `memory.buffer` every time costs more than the check. A
+   * shared memory never detaches: its buffer is compared.
+   */
+  #stale(): boolean {
+    return this.#u8.byteLength === 0 || (this.#sharedMemory && this.#u8.buffer !== this.memory.buffer);
+  }
+  readonly #sharedMemory: boolean;
 
   /** Rebuilds the views after the memory grew (growth detaches the old buffer). */
   refresh(): void {
@@ -279,14 +294,14 @@ export class AddressSpace {
     w.end = end;
     w.size = end - w.start;
     // A grown (non-shared) memory detaches the old buffer: byteLength 0 says refresh.
-    if (this.#view.byteLength === 0) this.refresh();
+    if (this.#stale()) this.refresh();
     if (w.slot >= 0) this.#view.setUint32(this.#tableAt + w.slot * REGION_ENTRY_BYTES + 4, end, true);
   }
 
   /** Unmaps a region, a window, or a reservation with all its windows; its addresses fault from now on. */
   release(region: Region): void {
     const r = this.#own(region);
-    const block = r.reserved ? r : r.parent === undefined ? this.#plain.get(r) : undefined;
+    const block = r.reserved ? r : r.parent === undefined ? r.block : undefined;
     if (block === undefined) {
       this.#unmap(r);
       return;
@@ -474,22 +489,19 @@ export class AddressSpace {
     const w = new Span(name, block.kind, start, size, writable, stride, elemSize, false, parent);
     block.windows.push(w);
     // A plain region stands for its block: release() of the region frees both.
-    if (!block.reserved) this.#plain.set(w, block);
+    if (!block.reserved) w.block = block;
     const at = this.#insertAt(this.#regions, start);
     this.#regions.splice(at, 0, w);
     this.#writeTable(at);
     return w;
   }
 
-  /** Plain region -> its block (the block is not a reservation; release() frees both). */
-  readonly #plain = new WeakMap<Span, Span>();
-
   #unmap(w: Span): void {
     const k = this.#regions.indexOf(w);
     if (k < 0) throw new RangeError(`region ${w.name} is not mapped`);
     this.#regions.splice(k, 1);
     w.slot = -1;
-    const owner = w.parent ?? this.#plain.get(w);
+    const owner = w.parent ?? w.block;
     if (owner !== undefined) {
       const j = owner.windows.indexOf(w);
       if (j >= 0) owner.windows.splice(j, 1);
