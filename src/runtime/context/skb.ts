@@ -46,6 +46,12 @@ const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
   [SkBuff.hwtstamp!, 8],
 ];
 
+/** Which bytes of __sk_buff ctx_in may set (CTX_IN_FIELDS), and a scratch copy of ctx_in: made once, not per run. */
+const CTX_IN_ALLOWED = new Uint8Array(SK_BUFF_SIZE);
+for (const [off, n] of CTX_IN_FIELDS) CTX_IN_ALLOWED.fill(1, off, off + n);
+const IN_CTX = new Uint8Array(SK_BUFF_SIZE);
+const IN_VIEW = new DataView(IN_CTX.buffer);
+
 export interface SkbInput {
   readonly data: Uint8Array;
   readonly ctx: Uint8Array | undefined;
@@ -88,18 +94,35 @@ export class SkbContext implements ProgramContext {
   /** True for TC: the program sees the frame from the MAC header. */
   readonly l2: boolean;
 
-  private constructor(type: ProgTypeName, space: AddressSpace, struct: Region, frame: Region, l2: boolean) {
+  private constructor(
+    type: ProgTypeName,
+    space: AddressSpace,
+    struct: Region,
+    frame: Region,
+    l2: boolean,
+    window: Region | undefined,
+  ) {
     this.type = type;
     this.space = space;
     this.struct = struct;
     this.frame = frame;
     this.l2 = l2;
-    this.window = l2 ? space.mapWindow(frame, `${type} skb data`, frame.start, 0) : undefined;
+    this.window = window;
     this.data = frame.start + SKB_HEADROOM;
     this.len = 0;
   }
 
-  static create(type: ProgTypeName, space: AddressSpace, input: SkbInput): SkbContext | TestRunRefusal {
+  /**
+   * Builds the skb for `input`, or returns the kernel's refusal. `spare`: a context park() left
+   * in the same space, whose regions the new one takes (the buffer only when its size fits),
+   * zeroed as fresh ones are; spent when a context is returned, untouched when refused.
+   */
+  static create(
+    type: ProgTypeName,
+    space: AddressSpace,
+    input: SkbInput,
+    spare?: SkbContext,
+  ): SkbContext | TestRunRefusal {
     const { data, ctx } = input;
     if (input.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE || input.cpu !== 0) {
       return new TestRunRefusal(Errno.EINVAL, 'flags/cpu');
@@ -109,9 +132,11 @@ export class SkbContext implements ProgramContext {
     if (ctx?.some((b, k) => k >= SK_BUFF_SIZE && b !== 0)) {
       return new TestRunRefusal(Errno.E2BIG, 'ctx tail');
     }
-    const inCtx = new Uint8Array(SK_BUFF_SIZE);
+    // create() does not nest: one scratch copy serves every call.
+    const inCtx = IN_CTX;
+    const cv = IN_VIEW;
+    inCtx.fill(0);
     if (ctx !== undefined) inCtx.set(ctx.subarray(0, SK_BUFF_SIZE));
-    const cv = new DataView(inCtx.buffer);
     const ifindex = cv.getUint32(SkBuff.ifindex!, true);
     if (ifindex > 1 && !input.interfaces.has(ifindex))
       return new TestRunRefusal(Errno.ENODEV, `no interface ${ifindex}`);
@@ -122,9 +147,7 @@ export class SkbContext implements ProgramContext {
     if (protocol === ETH_P_IPV6 && size - ETH_HLEN < 40)
       return new TestRunRefusal(Errno.EINVAL, 'truncated IPv6 header');
     if (ctx !== undefined) {
-      const allowed = new Uint8Array(SK_BUFF_SIZE);
-      for (const [off, n] of CTX_IN_FIELDS) allowed.fill(1, off, off + n);
-      if (inCtx.some((b, k) => b !== 0 && !allowed[k]))
+      if (inCtx.some((b, k) => b !== 0 && !CTX_IN_ALLOWED[k]))
         return new TestRunRefusal(Errno.EINVAL, '__sk_buff field not settable');
       const wire = cv.getUint32(SkBuff.wire_len!, true);
       const len = type === 'SOCKET_FILTER' ? size - ETH_HLEN : size;
@@ -134,10 +157,9 @@ export class SkbContext implements ProgramContext {
         return new TestRunRefusal(Errno.EINVAL, 'gso_segs');
     }
     const l2 = type !== 'SOCKET_FILTER';
-    const struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
     const bufSize = SKB_HEADROOM + Math.ceil(size / 64) * 64 + SKB_SHARED_INFO_SIZE;
-    const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
-    const s = new SkbContext(type, space, struct, frame, l2);
+    const s = SkbContext.#regions(type, space, bufSize, l2, spare);
+    const { struct, frame } = s;
     space.u8.set(data, frame.start + SKB_HEADROOM);
     s.data = frame.start + SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
     s.len = size - (l2 ? 0 : ETH_HLEN);
@@ -154,7 +176,39 @@ export class SkbContext implements ProgramContext {
     if (ctx !== undefined && cv.getUint32(SkBuff.wire_len!, true) === 0)
       v.setUint32(at('wire_len'), s.len, true);
     s.sync();
+    if (s.window !== undefined) space.show(s.window); // a spare's (no-op for a fresh window)
     return s;
+  }
+
+  /**
+   * A context on fresh regions, or on the spare's: the struct shown again (create() writes all
+   * of it), the buffer zeroed as a fresh one is when its size fits (else a fresh one), the
+   * window still hidden until create() placed it.
+   */
+  static #regions(
+    type: ProgTypeName,
+    space: AddressSpace,
+    bufSize: number,
+    l2: boolean,
+    spare: SkbContext | undefined,
+  ): SkbContext {
+    let struct: Region;
+    if (spare !== undefined && spare.space === space && spare.type === type) {
+      struct = spare.struct;
+      space.show(struct);
+      if (spare.frame.size === bufSize) {
+        const { frame } = spare;
+        space.u8.fill(0, frame.start, frame.end);
+        return new SkbContext(type, space, struct, frame, l2, spare.window);
+      }
+      space.release(spare.frame);
+    } else {
+      spare?.release();
+      struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
+    }
+    const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
+    const window = l2 ? space.mapWindow(frame, `${type} skb data`, frame.start, 0) : undefined;
+    return new SkbContext(type, space, struct, frame, l2, window);
   }
 
   /** Bytes between the buffer's start and skb->data (skb_headroom). */
@@ -222,5 +276,14 @@ export class SkbContext implements ProgramContext {
   release(): void {
     this.space.release(this.struct);
     this.space.release(this.frame);
+  }
+
+  /**
+   * Unmaps the struct and the packet without freeing them, for create() to reuse: no program
+   * reaches them meanwhile. The context must not be used again except as that spare.
+   */
+  park(): void {
+    if (this.window !== undefined) this.space.hide(this.window);
+    this.space.hide(this.struct);
   }
 }
