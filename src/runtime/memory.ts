@@ -287,7 +287,10 @@ export class AddressSpace {
     if (block === undefined || !block.reserved) throw new RangeError(`region ${w.name} is not a window`);
     this.#inside(block, start, size);
     this.#clearHit();
-    if (w.hidden) return AddressSpace.#setBounds(w, start, size);
+    if (w.hidden) {
+      AddressSpace.#setBounds(w, start, size);
+      return;
+    }
     const rs = this.#regions;
     const k = this.#indexOf(w);
     // The usual move keeps the window's index (the one #insertAt would give it: every region
