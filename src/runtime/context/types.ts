@@ -13,8 +13,6 @@ export interface ProgramContext {
   readonly struct: Region;
   /** Unmaps every region the context holds. */
   release(): void;
-  /** Unmaps them but keeps them for the next create() of the same type (a test run's spare). */
-  park(): void;
 }
 
 /** An errno the kernel's BPF_PROG_TEST_RUN would return for this input (positive). */
