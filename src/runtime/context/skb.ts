@@ -46,6 +46,18 @@ const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
   [SkBuff.hwtstamp!, 8],
 ];
 
+/** The __sk_buff offsets create() and sync() write on every run, looked up once. */
+const F = {
+  len: SkBuff.len!,
+  pkt_type: SkBuff.pkt_type!,
+  protocol: SkBuff.protocol!,
+  ifindex: SkBuff.ifindex!,
+  wire_len: SkBuff.wire_len!,
+  data: SkBuff.data!,
+  data_end: SkBuff.data_end!,
+  data_meta: SkBuff.data_meta!,
+} as const;
+
 /** Which bytes of __sk_buff ctx_in may set (CTX_IN_FIELDS), and a scratch copy of ctx_in: made once, not per run. */
 const CTX_IN_ALLOWED = new Uint8Array(SK_BUFF_SIZE);
 for (const [off, n] of CTX_IN_FIELDS) CTX_IN_ALLOWED.fill(1, off, off + n);
@@ -74,9 +86,8 @@ function ethProtocol(frame: Uint8Array): number {
  * zeros are PACKET_HOST (0), other unicast PACKET_OTHERHOST (3).
  */
 function pktType(frame: Uint8Array): number {
-  const dst = frame.subarray(0, 6);
-  if (dst.every((b) => b === 0)) return 0;
-  return dst[0]! & 1 ? 2 : 3;
+  if ((frame[0]! | frame[1]! | frame[2]! | frame[3]! | frame[4]! | frame[5]!) === 0) return 0;
+  return frame[0]! & 1 ? 2 : 3;
 }
 
 export class SkbContext implements ProgramContext {
@@ -166,15 +177,15 @@ export class SkbContext implements ProgramContext {
     const u8 = space.u8;
     u8.set(inCtx, struct.start);
     const v = space.view;
-    const at = (f: string) => struct.start + SkBuff[f]!;
-    v.setUint32(at('pkt_type'), pktType(data), true);
+    const at = struct.start;
+    v.setUint32(at + F.pkt_type, pktType(data), true);
     // skb->protocol is big-endian; the field reads it as stored.
-    v.setUint32(at('protocol'), ((protocol & 0xff) << 8) | (protocol >> 8), true);
-    v.setUint32(at('ifindex'), Math.max(ifindex, 1), true);
+    v.setUint32(at + F.protocol, ((protocol & 0xff) << 8) | (protocol >> 8), true);
+    v.setUint32(at + F.ifindex, Math.max(ifindex, 1), true);
     // qdisc_skb_cb pkt_len: skb->len when ctx_in was converted (after a socket filter's pull);
     // without a ctx the kernel skips the conversion and it stays 0.
     if (ctx !== undefined && cv.getUint32(SkBuff.wire_len!, true) === 0)
-      v.setUint32(at('wire_len'), s.len, true);
+      v.setUint32(at + F.wire_len, s.len, true);
     s.sync();
     if (s.window !== undefined) space.show(s.window); // a spare's (no-op for a fresh window)
     return s;
@@ -243,12 +254,12 @@ export class SkbContext implements ProgramContext {
     if (w !== undefined && (w.start !== this.data || w.size !== this.len))
       this.space.moveWindow(w, this.data, this.len);
     const v = this.space.view;
-    const at = (f: string) => this.struct.start + SkBuff[f]!;
-    v.setUint32(at('len'), this.len, true);
+    const at = this.struct.start;
+    v.setUint32(at + F.len, this.len, true);
     const direct = this.l2; // bpf_compute_data_pointers only for direct-packet-access types
-    v.setUint32(at('data'), direct ? this.data : 0, true);
-    v.setUint32(at('data_end'), direct ? this.data + this.len : 0, true);
-    v.setUint32(at('data_meta'), direct ? this.data : 0, true);
+    v.setUint32(at + F.data, direct ? this.data : 0, true);
+    v.setUint32(at + F.data_end, direct ? this.data + this.len : 0, true);
+    v.setUint32(at + F.data_meta, direct ? this.data : 0, true);
   }
 
   /** data_out: the skb from the MAC header; socket filters get it back with the MAC header zeroed. */

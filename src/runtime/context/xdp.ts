@@ -26,6 +26,16 @@ export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
 export type Interfaces = ReadonlyMap<number, number>;
 export const LOOPBACK_ONLY: Interfaces = new Map([[1, 1]]);
 
+/** The xdp_md offsets sync() writes on every run, looked up once. */
+const F = {
+  data: XdpMd.data!,
+  data_end: XdpMd.data_end!,
+  data_meta: XdpMd.data_meta!,
+  ingress_ifindex: XdpMd.ingress_ifindex!,
+  rx_queue_index: XdpMd.rx_queue_index!,
+  egress_ifindex: XdpMd.egress_ifindex!,
+} as const;
+
 /** A scratch copy of ctx_in, made once rather than per run. */
 const IN_CTX = new Uint8Array(XDP_MD_SIZE);
 const IN_VIEW = new DataView(IN_CTX.buffer);
@@ -136,7 +146,7 @@ export class XdpContext implements ProgramContext {
     x.dataMeta = frame.start + headroom;
     x.data = x.dataMeta + meta;
     x.dataEnd = x.dataMeta + linear;
-    space.u8.set(data.subarray(0, linear), x.dataMeta);
+    space.u8.set(linear === size ? data : data.subarray(0, linear), x.dataMeta);
     for (let at = linear; at < size; at += PAGE_SIZE)
       x.frags.push(data.slice(at, Math.min(size, at + PAGE_SIZE)));
     x.ingressIfindex = ingress;
@@ -189,12 +199,12 @@ export class XdpContext implements ProgramContext {
       this.space.moveWindow(this.window, this.dataMeta, this.dataEnd - this.dataMeta);
     const v = this.space.view;
     const s = this.struct.start;
-    v.setUint32(s + XdpMd.data!, this.data, true);
-    v.setUint32(s + XdpMd.data_end!, this.dataEnd, true);
-    v.setUint32(s + XdpMd.data_meta!, this.dataMeta, true);
-    v.setUint32(s + XdpMd.ingress_ifindex!, this.ingressIfindex, true);
-    v.setUint32(s + XdpMd.rx_queue_index!, this.rxQueueIndex, true);
-    v.setUint32(s + XdpMd.egress_ifindex!, 0, true);
+    v.setUint32(s + F.data, this.data, true);
+    v.setUint32(s + F.data_end, this.dataEnd, true);
+    v.setUint32(s + F.data_meta, this.dataMeta, true);
+    v.setUint32(s + F.ingress_ifindex, this.ingressIfindex, true);
+    v.setUint32(s + F.rx_queue_index, this.rxQueueIndex, true);
+    v.setUint32(s + F.egress_ifindex, 0, true);
   }
 
   /** data_out: from data_meta to data_end, then the fragments. */

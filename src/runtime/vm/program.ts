@@ -92,7 +92,7 @@ export class VmProgram implements LoadedProgram {
         : SkbContext.create(
             this.type,
             host.space,
-            { ...common, cpu: input.cpu ?? 0 },
+            { data, ctx: ctxIn, flags: common.flags, interfaces: host.interfaces, cpu: input.cpu ?? 0 },
             spare instanceof SkbContext ? spare : undefined,
           );
     // A refused input leaves the spare parked; a context made spends it (or it was of the other kind).
