@@ -227,6 +227,47 @@ test('the region table in linear memory follows allocate, move and release', () 
   assert.deepEqual(table(s), expected(s.regions));
 });
 
+test('hide and show: a parked region faults, keeps its space, and comes back where it was', () => {
+  const s = new AddressSpace();
+  const ctx = s.allocate('ctx', 24, { kind: 'ctx' });
+  const frame = s.reserve('frame', 4096, { kind: 'packet' });
+  const w = s.mapWindow(frame, 'packet', frame.start + 256, 64);
+  const after = s.allocate('after', 8, { kind: 'mem' });
+  assert.ok(s.find(w.start, 8));
+  s.hide(w);
+  s.hide(ctx);
+  assert.deepEqual(table(s), expected(s.regions));
+  assert.deepEqual(s.regions, [after]);
+  assert.throws(() => s.check(ctx.start, 4, 'read'), MemoryFault);
+  assert.throws(() => s.check(w.start, 1, 'read'), MemoryFault);
+  // Their space stays taken: a new region goes elsewhere.
+  const other = s.allocate('other', 24, { kind: 'mem' });
+  assert.ok(other.start > after.end, "not in the hidden ctx region's place");
+  s.moveWindow(w, frame.start + 200, 100); // moved while hidden: shown at the new place
+  s.show(ctx);
+  s.show(w);
+  assert.deepEqual(table(s), expected(s.regions));
+  assert.equal(s.find(ctx.start, 24), ctx);
+  assert.equal(s.find(frame.start + 200, 100), w);
+  // The one-entry move keeps the table exact; so does a move past another region of the frame.
+  const w2 = s.mapWindow(frame, 'second', frame.start + 1000, 8);
+  s.moveWindow(w, frame.start + 300, 10);
+  assert.deepEqual(table(s), expected(s.regions));
+  s.moveWindow(w, frame.start + 2000, 10);
+  assert.deepEqual(table(s), expected(s.regions));
+  assert.equal(s.regions.indexOf(w), s.regions.indexOf(w2) + 1);
+  // Releasing a hidden region, or a reservation with a hidden window, frees them.
+  s.hide(w2);
+  s.release(frame);
+  s.hide(ctx);
+  s.release(ctx);
+  assert.deepEqual(table(s), expected(s.regions));
+  assert.deepEqual(
+    s.reservations.map((r) => r.name),
+    ['after', 'other'],
+  );
+});
+
 test('released memory is zeroed when handed out again; fresh memory is not touched', () => {
   const s = new AddressSpace();
   const a = s.allocate('a', 64, { kind: 'mem' });

@@ -71,6 +71,19 @@ const PAGE = 0x10000;
 
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
+/** list.splice(k, 0, x) without the array splice allocates for its result (a test run does several). */
+function insertAt<T>(list: T[], k: number, x: T): void {
+  list.push(x);
+  for (let j = list.length - 1; j > k; j--) list[j] = list[j - 1]!;
+  list[k] = x;
+}
+
+/** list.splice(k, 1), likewise. */
+function removeAt<T>(list: T[], k: number): void {
+  for (let j = k; j < list.length - 1; j++) list[j] = list[j + 1]!;
+  list.pop();
+}
+
 /** The one mutable shape behind every Region the space hands out. */
 class Span implements Region {
   name: string;
@@ -89,6 +102,10 @@ class Span implements Region {
   block: Span | undefined = undefined;
   /** Index in the region table (-1: not accessible). */
   slot = -1;
+  /** Unmapped by hide(): its space stays allocated until release(). */
+  hidden = false;
+  /** Word 4 of its table entry (abi.ts), computed once: a keyed lookup per entry write showed in profiles. */
+  readonly entryFlags: number;
   /** Strided windows: live elements as setElements() last set them (0: all). */
   count = 0;
   constructor(
@@ -112,6 +129,7 @@ class Span implements Region {
     this.elemSize = elemSize;
     this.reserved = reserved;
     this.parent = parent;
+    this.entryFlags = (writable ? REGION_WRITABLE : 0) | (REGION_KIND[kind] << 8);
   }
 }
 
@@ -268,16 +286,58 @@ export class AddressSpace {
     const block = w.parent;
     if (block === undefined || !block.reserved) throw new RangeError(`region ${w.name} is not a window`);
     this.#inside(block, start, size);
-    const k = this.#regions.indexOf(w);
-    this.#regions.splice(k, 1);
+    this.#clearHit();
+    if (w.hidden) {
+      AddressSpace.#setBounds(w, start, size);
+      return;
+    }
+    const rs = this.#regions;
+    const k = this.#indexOf(w);
+    // The usual move keeps the window's index (the one #insertAt would give it: every region
+    // before it starts lower, the next one no lower): only its own table entry changes.
+    if ((k === 0 || rs[k - 1]!.start < start) && (k === rs.length - 1 || rs[k + 1]!.start >= start)) {
+      AddressSpace.#setBounds(w, start, size);
+      this.#writeEntry(this.view, k);
+      return;
+    }
+    removeAt(rs, k);
+    AddressSpace.#setBounds(w, start, size);
+    const at = this.#insertAt(rs, start);
+    insertAt(rs, at, w);
+    this.#writeTable(Math.min(k, at));
+  }
+
+  static #setBounds(w: Span, start: number, size: number): void {
     w.start = start;
     w.size = size;
     w.end = start + size;
     if (w.stride === 0) (w as { elemSize: number }).elemSize = size;
-    const at = this.#insertAt(this.#regions, start);
-    this.#regions.splice(at, 0, w);
-    this.#clearHit();
-    this.#writeTable(Math.min(k, at));
+  }
+
+  /**
+   * Makes a plain region or window inaccessible while keeping its space (and its windows' place
+   * in their reservation) until show() or release(): a parked test-run context costs no
+   * allocation when it is used again, and no program reaches it meanwhile.
+   */
+  hide(region: Region): void {
+    const r = this.#own(region);
+    if (r.hidden) return;
+    const k = this.#indexOf(r);
+    removeAt(this.#regions, k);
+    r.slot = -1;
+    r.hidden = true;
+    if (this.hitEnd > r.start && this.hitStart < Math.max(r.end, r.start + 1)) this.#clearHit();
+    this.#writeTable(k);
+  }
+
+  /** Maps a region hide() parked back at its (possibly moved) place. */
+  show(region: Region): void {
+    const r = this.#own(region);
+    if (!r.hidden) return;
+    r.hidden = false;
+    const at = this.#insertAt(this.#regions, r.start);
+    insertAt(this.#regions, at, r);
+    this.#writeTable(at);
   }
 
   /**
@@ -308,8 +368,10 @@ export class AddressSpace {
     }
     const k = this.#blocks.indexOf(block);
     if (k < 0) throw new RangeError(`region ${region.name} is not mapped`);
-    for (const w of [...block.windows]) this.#unmap(w);
-    this.#blocks.splice(k, 1);
+    // #unmap takes each window out of block.windows: unmap from the last one down.
+    const ws = block.windows;
+    while (ws.length > 0) this.#unmap(ws[ws.length - 1]!);
+    removeAt(this.#blocks, k);
   }
 
   /** The region that holds all of [addr, addr + size), if any (within one element if strided). Updates the hit cache. */
@@ -469,7 +531,7 @@ export class AddressSpace {
     if (end + GUARD_GAP > 2 ** 32) throw new RangeError(`region ${name}: address space exhausted (4 GiB)`);
     this.#ensure(end + GUARD_GAP);
     const block = new Span(name, kind, start, size, false, 0, size, reserved, undefined);
-    bs.splice(index, 0, block);
+    insertAt(bs, index, block);
     // Memory above the high-water mark is still zero from growth: touching it would cost RSS.
     if (start < this.#highWater) this.u8.fill(0, start, Math.min(end, this.#highWater));
     this.#highWater = Math.max(this.#highWater, end);
@@ -491,23 +553,31 @@ export class AddressSpace {
     // A plain region stands for its block: release() of the region frees both.
     if (!block.reserved) w.block = block;
     const at = this.#insertAt(this.#regions, start);
-    this.#regions.splice(at, 0, w);
+    insertAt(this.#regions, at, w);
     this.#writeTable(at);
     return w;
   }
 
   #unmap(w: Span): void {
-    const k = this.#regions.indexOf(w);
-    if (k < 0) throw new RangeError(`region ${w.name} is not mapped`);
-    this.#regions.splice(k, 1);
+    const hidden = w.hidden;
+    const k = hidden ? -1 : this.#indexOf(w);
+    if (!hidden) removeAt(this.#regions, k);
     w.slot = -1;
+    w.hidden = false;
     const owner = w.parent ?? w.block;
     if (owner !== undefined) {
-      const j = owner.windows.indexOf(w);
-      if (j >= 0) owner.windows.splice(j, 1);
+      const j = owner.windows.lastIndexOf(w);
+      if (j >= 0) removeAt(owner.windows, j);
     }
     if (this.hitEnd > w.start && this.hitStart < Math.max(w.end, w.start + 1)) this.#clearHit();
-    this.#writeTable(k);
+    if (!hidden) this.#writeTable(k);
+  }
+
+  /** Index of a mapped region in the start-sorted list (its table slot when that is current). */
+  #indexOf(r: Span): number {
+    const k = r.slot >= 0 && this.#regions[r.slot] === r ? r.slot : this.#regions.indexOf(r);
+    if (k < 0) throw new RangeError(`region ${r.name} is not mapped`);
+    return k;
   }
 
   /** A region this space handed out, as its mutable self (or a RangeError). */
@@ -548,23 +618,26 @@ export class AddressSpace {
     const rs = this.#regions;
     if (rs.length > this.#tableCap) this.#growTable(rs.length);
     const v = this.view;
-    for (let k = from; k < rs.length; k++) {
-      const r = rs[k]!;
-      r.slot = k;
-      const e = this.#tableAt + k * REGION_ENTRY_BYTES;
-      v.setUint32(e, r.start, true);
-      v.setUint32(e + 4, r.end, true);
-      v.setUint32(e + 8, r.stride, true);
-      v.setUint32(e + 12, r.elemSize, true);
-      v.setUint32(e + 16, (r.writable ? REGION_WRITABLE : 0) | (REGION_KIND[r.kind] << 8), true);
-      v.setUint32(e + 20, r.parent?.start ?? 0, true);
-      v.setUint32(e + 24, 0, true);
-      v.setUint32(e + 28, 0, true);
-    }
+    for (let k = from; k < rs.length; k++) this.#writeEntry(v, k);
     v.setUint32(REGION_TABLE, REGION_TABLE_MAGIC, true);
     v.setUint32(REGION_TABLE + 4, rs.length, true);
     v.setUint32(REGION_TABLE + 8, this.#tableAt, true);
     v.setUint32(REGION_TABLE + 12, this.#tableCap, true);
+  }
+
+  /** Writes the table entry of the region at index `k` (and records the slot in it). */
+  #writeEntry(v: DataView, k: number): void {
+    const r = this.#regions[k]!;
+    r.slot = k;
+    const e = this.#tableAt + k * REGION_ENTRY_BYTES;
+    v.setUint32(e, r.start, true);
+    v.setUint32(e + 4, r.end, true);
+    v.setUint32(e + 8, r.stride, true);
+    v.setUint32(e + 12, r.elemSize, true);
+    v.setUint32(e + 16, r.entryFlags, true);
+    v.setUint32(e + 20, r.parent === undefined ? 0 : r.parent.start, true);
+    v.setUint32(e + 24, 0, true);
+    v.setUint32(e + 28, 0, true);
   }
 
   /** Moves the entries to a reserved block twice as large as needed (rare: thousands of regions). */

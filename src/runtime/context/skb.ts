@@ -46,6 +46,24 @@ const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
   [SkBuff.hwtstamp!, 8],
 ];
 
+/** The __sk_buff offsets create() and sync() write on every run, looked up once. */
+const F = {
+  len: SkBuff.len!,
+  pkt_type: SkBuff.pkt_type!,
+  protocol: SkBuff.protocol!,
+  ifindex: SkBuff.ifindex!,
+  wire_len: SkBuff.wire_len!,
+  data: SkBuff.data!,
+  data_end: SkBuff.data_end!,
+  data_meta: SkBuff.data_meta!,
+} as const;
+
+/** Which bytes of __sk_buff ctx_in may set (CTX_IN_FIELDS), and a scratch copy of ctx_in: made once, not per run. */
+const CTX_IN_ALLOWED = new Uint8Array(SK_BUFF_SIZE);
+for (const [off, n] of CTX_IN_FIELDS) CTX_IN_ALLOWED.fill(1, off, off + n);
+const IN_CTX = new Uint8Array(SK_BUFF_SIZE);
+const IN_VIEW = new DataView(IN_CTX.buffer);
+
 export interface SkbInput {
   readonly data: Uint8Array;
   readonly ctx: Uint8Array | undefined;
@@ -68,9 +86,8 @@ function ethProtocol(frame: Uint8Array): number {
  * zeros are PACKET_HOST (0), other unicast PACKET_OTHERHOST (3).
  */
 function pktType(frame: Uint8Array): number {
-  const dst = frame.subarray(0, 6);
-  if (dst.every((b) => b === 0)) return 0;
-  return dst[0]! & 1 ? 2 : 3;
+  if ((frame[0]! | frame[1]! | frame[2]! | frame[3]! | frame[4]! | frame[5]!) === 0) return 0;
+  return frame[0]! & 1 ? 2 : 3;
 }
 
 export class SkbContext implements ProgramContext {
@@ -88,18 +105,35 @@ export class SkbContext implements ProgramContext {
   /** True for TC: the program sees the frame from the MAC header. */
   readonly l2: boolean;
 
-  private constructor(type: ProgTypeName, space: AddressSpace, struct: Region, frame: Region, l2: boolean) {
+  private constructor(
+    type: ProgTypeName,
+    space: AddressSpace,
+    struct: Region,
+    frame: Region,
+    l2: boolean,
+    window: Region | undefined,
+  ) {
     this.type = type;
     this.space = space;
     this.struct = struct;
     this.frame = frame;
     this.l2 = l2;
-    this.window = l2 ? space.mapWindow(frame, `${type} skb data`, frame.start, 0) : undefined;
+    this.window = window;
     this.data = frame.start + SKB_HEADROOM;
     this.len = 0;
   }
 
-  static create(type: ProgTypeName, space: AddressSpace, input: SkbInput): SkbContext | TestRunRefusal {
+  /**
+   * Builds the skb for `input`, or returns the kernel's refusal. `spare`: a context park() left
+   * in the same space, whose regions the new one takes (the buffer only when its size fits),
+   * zeroed as fresh ones are; spent when a context is returned, untouched when refused.
+   */
+  static create(
+    type: ProgTypeName,
+    space: AddressSpace,
+    input: SkbInput,
+    spare?: SkbContext,
+  ): SkbContext | TestRunRefusal {
     const { data, ctx } = input;
     if (input.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE || input.cpu !== 0) {
       return new TestRunRefusal(Errno.EINVAL, 'flags/cpu');
@@ -109,9 +143,11 @@ export class SkbContext implements ProgramContext {
     if (ctx?.some((b, k) => k >= SK_BUFF_SIZE && b !== 0)) {
       return new TestRunRefusal(Errno.E2BIG, 'ctx tail');
     }
-    const inCtx = new Uint8Array(SK_BUFF_SIZE);
+    // create() does not nest: one scratch copy serves every call.
+    const inCtx = IN_CTX;
+    const cv = IN_VIEW;
+    inCtx.fill(0);
     if (ctx !== undefined) inCtx.set(ctx.subarray(0, SK_BUFF_SIZE));
-    const cv = new DataView(inCtx.buffer);
     const ifindex = cv.getUint32(SkBuff.ifindex!, true);
     if (ifindex > 1 && !input.interfaces.has(ifindex))
       return new TestRunRefusal(Errno.ENODEV, `no interface ${ifindex}`);
@@ -122,9 +158,7 @@ export class SkbContext implements ProgramContext {
     if (protocol === ETH_P_IPV6 && size - ETH_HLEN < 40)
       return new TestRunRefusal(Errno.EINVAL, 'truncated IPv6 header');
     if (ctx !== undefined) {
-      const allowed = new Uint8Array(SK_BUFF_SIZE);
-      for (const [off, n] of CTX_IN_FIELDS) allowed.fill(1, off, off + n);
-      if (inCtx.some((b, k) => b !== 0 && !allowed[k]))
+      if (inCtx.some((b, k) => b !== 0 && !CTX_IN_ALLOWED[k]))
         return new TestRunRefusal(Errno.EINVAL, '__sk_buff field not settable');
       const wire = cv.getUint32(SkBuff.wire_len!, true);
       const len = type === 'SOCKET_FILTER' ? size - ETH_HLEN : size;
@@ -134,27 +168,58 @@ export class SkbContext implements ProgramContext {
         return new TestRunRefusal(Errno.EINVAL, 'gso_segs');
     }
     const l2 = type !== 'SOCKET_FILTER';
-    const struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
     const bufSize = SKB_HEADROOM + Math.ceil(size / 64) * 64 + SKB_SHARED_INFO_SIZE;
-    const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
-    const s = new SkbContext(type, space, struct, frame, l2);
+    const s = SkbContext.#regions(type, space, bufSize, l2, spare);
+    const { struct, frame } = s;
     space.u8.set(data, frame.start + SKB_HEADROOM);
     s.data = frame.start + SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
     s.len = size - (l2 ? 0 : ETH_HLEN);
     const u8 = space.u8;
     u8.set(inCtx, struct.start);
     const v = space.view;
-    const at = (f: string) => struct.start + SkBuff[f]!;
-    v.setUint32(at('pkt_type'), pktType(data), true);
+    const at = struct.start;
+    v.setUint32(at + F.pkt_type, pktType(data), true);
     // skb->protocol is big-endian; the field reads it as stored.
-    v.setUint32(at('protocol'), ((protocol & 0xff) << 8) | (protocol >> 8), true);
-    v.setUint32(at('ifindex'), Math.max(ifindex, 1), true);
+    v.setUint32(at + F.protocol, ((protocol & 0xff) << 8) | (protocol >> 8), true);
+    v.setUint32(at + F.ifindex, Math.max(ifindex, 1), true);
     // qdisc_skb_cb pkt_len: skb->len when ctx_in was converted (after a socket filter's pull);
     // without a ctx the kernel skips the conversion and it stays 0.
     if (ctx !== undefined && cv.getUint32(SkBuff.wire_len!, true) === 0)
-      v.setUint32(at('wire_len'), s.len, true);
+      v.setUint32(at + F.wire_len, s.len, true);
     s.sync();
+    if (s.window !== undefined) space.show(s.window); // a spare's (no-op for a fresh window)
     return s;
+  }
+
+  /**
+   * A context on fresh regions, or on the spare's: the struct shown again (create() writes all
+   * of it), the buffer zeroed as a fresh one is when its size fits (else a fresh one), the
+   * window still hidden until create() placed it.
+   */
+  static #regions(
+    type: ProgTypeName,
+    space: AddressSpace,
+    bufSize: number,
+    l2: boolean,
+    spare: SkbContext | undefined,
+  ): SkbContext {
+    let struct: Region;
+    if (spare !== undefined && spare.space === space && spare.type === type) {
+      struct = spare.struct;
+      space.show(struct);
+      if (spare.frame.size === bufSize) {
+        const { frame } = spare;
+        space.u8.fill(0, frame.start, frame.end);
+        return new SkbContext(type, space, struct, frame, l2, spare.window);
+      }
+      space.release(spare.frame);
+    } else {
+      spare?.release();
+      struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
+    }
+    const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
+    const window = l2 ? space.mapWindow(frame, `${type} skb data`, frame.start, 0) : undefined;
+    return new SkbContext(type, space, struct, frame, l2, window);
   }
 
   /** Bytes between the buffer's start and skb->data (skb_headroom). */
@@ -189,12 +254,12 @@ export class SkbContext implements ProgramContext {
     if (w !== undefined && (w.start !== this.data || w.size !== this.len))
       this.space.moveWindow(w, this.data, this.len);
     const v = this.space.view;
-    const at = (f: string) => this.struct.start + SkBuff[f]!;
-    v.setUint32(at('len'), this.len, true);
+    const at = this.struct.start;
+    v.setUint32(at + F.len, this.len, true);
     const direct = this.l2; // bpf_compute_data_pointers only for direct-packet-access types
-    v.setUint32(at('data'), direct ? this.data : 0, true);
-    v.setUint32(at('data_end'), direct ? this.data + this.len : 0, true);
-    v.setUint32(at('data_meta'), direct ? this.data : 0, true);
+    v.setUint32(at + F.data, direct ? this.data : 0, true);
+    v.setUint32(at + F.data_end, direct ? this.data + this.len : 0, true);
+    v.setUint32(at + F.data_meta, direct ? this.data : 0, true);
   }
 
   /** data_out: the skb from the MAC header; socket filters get it back with the MAC header zeroed. */
@@ -222,5 +287,14 @@ export class SkbContext implements ProgramContext {
   release(): void {
     this.space.release(this.struct);
     this.space.release(this.frame);
+  }
+
+  /**
+   * Unmaps the struct and the packet without freeing them, for create() to reuse: no program
+   * reaches them meanwhile. The context must not be used again except as that spare.
+   */
+  park(): void {
+    if (this.window !== undefined) this.space.hide(this.window);
+    this.space.hide(this.struct);
   }
 }

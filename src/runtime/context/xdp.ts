@@ -26,6 +26,20 @@ export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
 export type Interfaces = ReadonlyMap<number, number>;
 export const LOOPBACK_ONLY: Interfaces = new Map([[1, 1]]);
 
+/** The xdp_md offsets sync() writes on every run, looked up once. */
+const F = {
+  data: XdpMd.data!,
+  data_end: XdpMd.data_end!,
+  data_meta: XdpMd.data_meta!,
+  ingress_ifindex: XdpMd.ingress_ifindex!,
+  rx_queue_index: XdpMd.rx_queue_index!,
+  egress_ifindex: XdpMd.egress_ifindex!,
+} as const;
+
+/** A scratch copy of ctx_in, made once rather than per run. */
+const IN_CTX = new Uint8Array(XDP_MD_SIZE);
+const IN_VIEW = new DataView(IN_CTX.buffer);
+
 export interface XdpInput {
   readonly data: Uint8Array;
   /** ctx_in bytes (undefined: none; zeros when only ctx_out was asked for). */
@@ -52,20 +66,36 @@ export class XdpContext implements ProgramContext {
   ingressIfindex: number;
   rxQueueIndex: number;
 
-  private constructor(type: ProgTypeName, space: AddressSpace, struct: Region, frame: Region) {
+  private constructor(
+    type: ProgTypeName,
+    space: AddressSpace,
+    struct: Region,
+    frame: Region,
+    window: Region,
+  ) {
     this.type = type;
     this.space = space;
     this.struct = struct;
     this.frame = frame;
-    this.window = space.mapWindow(frame, `${type} packet`, frame.start, 0);
+    this.window = window;
     this.dataMeta = this.data = this.dataEnd = frame.start;
     this.frags = [];
     this.ingressIfindex = 1;
     this.rxQueueIndex = 0;
   }
 
-  /** Builds the frame for `input`, or returns the kernel's refusal. */
-  static create(type: ProgTypeName, space: AddressSpace, input: XdpInput): XdpContext | TestRunRefusal {
+  /**
+   * Builds the frame for `input`, or returns the kernel's refusal. `spare`: a context park()
+   * left in the same space, whose regions the new one takes, zeroed as fresh ones are (so the
+   * result is the same byte for byte); it is spent when a context is returned, untouched when
+   * the input is refused.
+   */
+  static create(
+    type: ProgTypeName,
+    space: AddressSpace,
+    input: XdpInput,
+    spare?: XdpContext,
+  ): XdpContext | TestRunRefusal {
     const { data, ctx } = input;
     if (input.flags & BPF_F_TEST_XDP_LIVE_FRAMES) throw new NotSupportedError('BPF_F_TEST_XDP_LIVE_FRAMES');
     if (input.flags !== 0) return new TestRunRefusal(Errno.EINVAL, `flags 0x${input.flags.toString(16)}`);
@@ -75,9 +105,11 @@ export class XdpContext implements ProgramContext {
     let ingress = 1;
     let queue = 0;
     if (ctx !== undefined) {
-      const full = new Uint8Array(XDP_MD_SIZE);
+      // create() does not nest: one scratch copy serves every call.
+      const full = IN_CTX;
+      const v = IN_VIEW;
+      full.fill(0);
       full.set(ctx.subarray(0, XDP_MD_SIZE));
-      const v = new DataView(full.buffer);
       const u32 = (off: number) => v.getUint32(off, true);
       // bpf_ctx_init(): ctx_in bytes beyond the struct must be zero.
       if (ctx.some((b, k) => k >= XDP_MD_SIZE && b !== 0)) return new TestRunRefusal(Errno.E2BIG, 'ctx tail');
@@ -109,19 +141,38 @@ export class XdpContext implements ProgramContext {
     const fragBytes = size - linear;
     if (Math.ceil(fragBytes / PAGE_SIZE) > MAX_SKB_FRAGS)
       return new TestRunRefusal(Errno.ENOMEM, 'too many frags');
-    const struct = space.allocate(`${type} xdp_md`, XDP_MD_SIZE, { kind: 'ctx' });
-    const frame = space.reserve(`${type} frame`, PAGE_SIZE, { kind: 'packet' });
-    const x = new XdpContext(type, space, struct, frame);
+    const x = XdpContext.#regions(type, space, spare);
+    const { frame } = x;
     x.dataMeta = frame.start + headroom;
     x.data = x.dataMeta + meta;
     x.dataEnd = x.dataMeta + linear;
-    space.u8.set(data.subarray(0, linear), x.dataMeta);
+    space.u8.set(linear === size ? data : data.subarray(0, linear), x.dataMeta);
     for (let at = linear; at < size; at += PAGE_SIZE)
       x.frags.push(data.slice(at, Math.min(size, at + PAGE_SIZE)));
     x.ingressIfindex = ingress;
     x.rxQueueIndex = queue;
     x.sync();
+    space.show(x.window); // a spare's (no-op for a fresh window)
     return x;
+  }
+
+  /**
+   * A context on fresh regions, or on the spare's: the struct shown again, struct and frame
+   * zeroed as fresh ones are, the window still hidden until create() placed it (one table update).
+   */
+  static #regions(type: ProgTypeName, space: AddressSpace, spare: XdpContext | undefined): XdpContext {
+    if (spare !== undefined && spare.space === space && spare.type === type) {
+      const { struct, frame } = spare;
+      space.show(struct);
+      space.u8.fill(0, struct.start, struct.end);
+      space.u8.fill(0, frame.start, frame.end);
+      return new XdpContext(type, space, struct, frame, spare.window);
+    }
+    spare?.release();
+    const struct = space.allocate(`${type} xdp_md`, XDP_MD_SIZE, { kind: 'ctx' });
+    const frame = space.reserve(`${type} frame`, PAGE_SIZE, { kind: 'packet' });
+    const window = space.mapWindow(frame, `${type} packet`, frame.start, 0);
+    return new XdpContext(type, space, struct, frame, window);
   }
 
   /** data_hard_start: the frame's first byte. */
@@ -148,12 +199,12 @@ export class XdpContext implements ProgramContext {
       this.space.moveWindow(this.window, this.dataMeta, this.dataEnd - this.dataMeta);
     const v = this.space.view;
     const s = this.struct.start;
-    v.setUint32(s + XdpMd.data!, this.data, true);
-    v.setUint32(s + XdpMd.data_end!, this.dataEnd, true);
-    v.setUint32(s + XdpMd.data_meta!, this.dataMeta, true);
-    v.setUint32(s + XdpMd.ingress_ifindex!, this.ingressIfindex, true);
-    v.setUint32(s + XdpMd.rx_queue_index!, this.rxQueueIndex, true);
-    v.setUint32(s + XdpMd.egress_ifindex!, 0, true);
+    v.setUint32(s + F.data, this.data, true);
+    v.setUint32(s + F.data_end, this.dataEnd, true);
+    v.setUint32(s + F.data_meta, this.dataMeta, true);
+    v.setUint32(s + F.ingress_ifindex, this.ingressIfindex, true);
+    v.setUint32(s + F.rx_queue_index, this.rxQueueIndex, true);
+    v.setUint32(s + F.egress_ifindex, 0, true);
   }
 
   /** data_out: from data_meta to data_end, then the fragments. */
@@ -183,5 +234,14 @@ export class XdpContext implements ProgramContext {
   release(): void {
     this.space.release(this.struct);
     this.space.release(this.frame);
+  }
+
+  /**
+   * Unmaps the struct and the packet without freeing them, for create() to reuse: no program
+   * reaches them meanwhile. The context must not be used again except as that spare.
+   */
+  park(): void {
+    this.space.hide(this.window);
+    this.space.hide(this.struct);
   }
 }

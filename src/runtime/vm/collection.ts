@@ -83,6 +83,8 @@ export class VmCollection implements Collection, ProgramHost {
   readonly #env: VmEnv;
   readonly #cpu: number;
   #closed = false;
+  /** @internal ProgramHost: the parked context of the last completed test run. */
+  spare: XdpContext | SkbContext | undefined = undefined;
 
   /** @internal use loadCollection(). */
   constructor(spec: CollectionSpec, options: LoadCollectionOptions) {
@@ -255,6 +257,9 @@ export class VmCollection implements Collection, ProgramHost {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // The space may be the caller's (options.memory): give the parked context's regions back.
+    this.spare?.release();
+    this.spare = undefined;
     for (const p of this.#programs.values()) p.engine.close?.();
     for (const m of this.#maps.values()) m.close();
   }

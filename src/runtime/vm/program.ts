@@ -31,6 +31,11 @@ export interface ProgramHost {
   runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number;
   /** Where the last bpf_redirect / bpf_redirect_map pointed. */
   readonly redirect: { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint };
+  /**
+   * The parked context of the last test run that completed, whose regions the next run() of the
+   * same type takes instead of allocating its own (one per collection).
+   */
+  spare: XdpContext | SkbContext | undefined;
 }
 
 const refuse = (errno: number, reason: string): BpfError =>
@@ -78,12 +83,23 @@ export class VmProgram implements LoadedProgram {
     // The kernel builds a context when ctx_in or ctx_out is given (bpf_ctx_init); zeros without ctx_in.
     const ctxOutSize = input.ctxSizeOut ?? input.ctx?.length ?? 0;
     const ctxIn = input.ctx ?? (ctxOutSize > 0 ? new Uint8Array(ctxSize(kind)) : undefined);
-    const common = { data, ctx: ctxIn, flags: input.flags ?? 0, interfaces: this.#host.interfaces };
+    const host = this.#host;
+    const common = { data, ctx: ctxIn, flags: input.flags ?? 0, interfaces: host.interfaces };
+    const spare = host.spare;
     const c =
       kind === 'xdp_md'
-        ? XdpContext.create(this.type, this.#host.space, common)
-        : SkbContext.create(this.type, this.#host.space, { ...common, cpu: input.cpu ?? 0 });
+        ? XdpContext.create(this.type, host.space, common, spare instanceof XdpContext ? spare : undefined)
+        : SkbContext.create(
+            this.type,
+            host.space,
+            { data, ctx: ctxIn, flags: common.flags, interfaces: host.interfaces, cpu: input.cpu ?? 0 },
+            spare instanceof SkbContext ? spare : undefined,
+          );
+    // A refused input leaves the spare parked; a context made spends it (or it was of the other kind).
     if (c instanceof TestRunRefusal) throw refuse(c.errno, c.reason);
+    host.spare = undefined;
+    if (spare !== undefined && spare.kind !== c.kind) spare.release();
+    let completed = false;
     try {
       const repeat = Math.max(1, input.repeat ?? 1);
       let retval = 0;
@@ -95,13 +111,18 @@ export class VmProgram implements LoadedProgram {
       if (input.dataSizeOut !== undefined && input.dataSizeOut > 0 && out.length > input.dataSizeOut) {
         throw refuse(Errno.ENOSPC, `data_out of ${out.length} bytes in ${input.dataSizeOut}`);
       }
+      completed = true;
       const result = { retval, data: input.dataSizeOut === 0 ? new Uint8Array(0) : out, duration };
       if (ctxIn === undefined || ctxOutSize === 0) return result;
       if (ctxOutSize < ctxSize(kind))
         throw refuse(Errno.ENOSPC, `ctx_out of ${ctxSize(kind)} bytes in ${ctxOutSize}`);
       return { ...result, ctx: c.outputCtx(ctxIn) };
     } finally {
-      c.release();
+      // A run that faulted may have left the context half changed (an skb mid-expand): free it.
+      if (completed && host.spare === undefined && !host.closed) {
+        c.park();
+        host.spare = c;
+      } else c.release();
     }
   }
 }
