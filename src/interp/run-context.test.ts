@@ -66,3 +66,16 @@ test('a helper that grows the memory mid-run: the run goes on with a fresh view'
   assert.equal(vm.runContext(0), 99);
   assert.ok(vm.memory.memory.buffer.byteLength > before, 'the memory grew');
 });
+
+test('memory grown between two runs: the next runContext reads through a fresh view', () => {
+  const vm = new Interpreter([ldx(4, 'r0', 'r1', 0), exit()]);
+  const ctx = vm.memory.allocate('ctx', 8, { kind: 'mem' });
+  vm.memory.view.setUint32(ctx.start, 41, true);
+  assert.equal(vm.runContext(ctx.start), 41);
+  const before = vm.memory.memory.buffer.byteLength;
+  const big = vm.memory.allocate('big', 1 << 20, { kind: 'mem' });
+  assert.ok(vm.memory.memory.buffer.byteLength > before, 'the memory grew');
+  vm.memory.view.setUint32(big.start, 42, true);
+  assert.equal(vm.runContext(big.start), 42, 'a region past the old buffer');
+  assert.equal(vm.runContext(ctx.start), 41);
+});
