@@ -169,7 +169,7 @@ export class XdpContext implements ProgramContext {
       return new XdpContext(type, space, struct, frame, spare.window);
     }
     spare?.release();
-    const struct = space.allocate(`${type} xdp_md`, XDP_MD_SIZE, { kind: 'ctx' });
+    const struct = space.allocate(`${type} xdp_md`, XDP_MD_SIZE, { kind: 'ctx', writable: false });
     const frame = space.reserve(`${type} frame`, PAGE_SIZE, { kind: 'packet' });
     const window = space.mapWindow(frame, `${type} packet`, frame.start, 0);
     return new XdpContext(type, space, struct, frame, window);
