@@ -84,6 +84,13 @@ test('faults describe the nearest region with the offset from its start', () => 
   assert.equal(new AddressSpace().describeNearest(0x20000), undefined);
 });
 
+test('an address in the null page is described as NULL plus an offset, not as the lowest region', () => {
+  const s = new AddressSpace();
+  s.allocate('ctx', 24, { kind: 'ctx' });
+  assert.equal(s.describeNearest(0x1000n), 'the null page [0x0, 0x10000), no region (NULL + 0x1000)');
+  assert.throws(() => s.readU32(8), /nearest region: the null page .*NULL \+ 0x8/);
+});
+
 test('the memory grows on demand and the views follow', () => {
   const s = new AddressSpace({ initialPages: 2 });
   const before = s.u8;

@@ -421,6 +421,9 @@ export class AddressSpace {
     let best: Span | undefined;
     let bestDistance = Number.POSITIVE_INFINITY;
     const a = typeof addr === 'bigint' ? (addr >= 2n ** 53n ? Number.MAX_SAFE_INTEGER : Number(addr)) : addr;
+    // NULL and small offsets from it: naming whichever region happens to sit lowest would mislead.
+    if (a >= 0 && a < NULL_GUARD)
+      return `the null page [0x0, ${hex(NULL_GUARD)}), no region (NULL + ${hex(a)})`;
     for (const r of this.#regions) {
       const d = a < r.start ? r.start - a : a >= r.end ? a - r.end + 1 : 0;
       if (d < bestDistance) {
