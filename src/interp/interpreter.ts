@@ -103,7 +103,7 @@ export class Interpreter implements Engine {
     this.#env = env;
     const view = this.memory.view;
     this.#probe = this.memory.u8;
-    this.#shared = typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer;
+    this.#shared = this.memory.shared;
     this.#state = {
       space: this.memory,
       stack: undefined as never, // set by every run

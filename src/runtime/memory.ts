@@ -170,8 +170,7 @@ export class AddressSpace {
     this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 16 });
     this.#u8 = new Uint8Array(this.memory.buffer);
     this.#view = new DataView(this.memory.buffer);
-    this.#sharedMemory =
-      typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
     // A memory handed in may hold anything: treat all of it as used (zeroed when handed out).
     if (options.memory !== undefined) this.#highWater = options.memory.buffer.byteLength;
     this.#ensure(NULL_GUARD);
@@ -197,9 +196,10 @@ export class AddressSpace {
    * shared memory never detaches: its buffer is compared.
    */
   #stale(): boolean {
-    return this.#u8.byteLength === 0 || (this.#sharedMemory && this.#u8.buffer !== this.memory.buffer);
+    return this.#u8.byteLength === 0 || (this.shared && this.#u8.buffer !== this.memory.buffer);
   }
-  readonly #sharedMemory: boolean;
+  /** Backed by a SharedArrayBuffer: it never detaches when it grows, so views are re-read. */
+  readonly shared: boolean;
 
   /** Rebuilds the views after the memory grew (growth detaches the old buffer). */
   refresh(): void {
