@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assemble } from '../../asm/index.js';
+import { MemoryFault } from '../../errors.js';
 import { load } from '../../index.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
 import { XdpContext } from '../context/xdp.js';
@@ -65,5 +66,34 @@ test('program.run starts each call on a zeroed stack; runOn and repeats keep it'
   const ctx = XdpContext.create('XDP', c.space, { data, ctx: undefined, flags: 0, interfaces: c.interfaces });
   assert.ok(ctx instanceof XdpContext);
   assert.equal(p.runOn(ctx), 7, 'runOn keeps the stack');
+  ctx.release();
+});
+
+test('runOn and runContext fault where the kernel refuses: a read at data_end, a write to xdp_md', () => {
+  // Both are verifier rejections ("invalid access to packet", "invalid bpf_context access");
+  // loaded unverified, the cheap run paths must fault, never return.
+  const spec: CollectionSpec = {
+    programs: [
+      prog('past_end', 'r2 = *(u32 *)(r1 + 4)\nr0 = *(u8 *)(r2 + 0)\nexit'),
+      prog('ctx_write', 'r2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 2\nexit'),
+    ],
+    maps: [],
+    variables: [],
+    license: 'GPL',
+  };
+  using c = load(spec, { verify: false });
+  const ctx = XdpContext.create('XDP', c.space, {
+    data: new Uint8Array(64),
+    ctx: undefined,
+    flags: 0,
+    interfaces: c.interfaces,
+  });
+  assert.ok(ctx instanceof XdpContext);
+  const faults = (pc: number, access: 'read' | 'write') => (e: unknown) =>
+    e instanceof MemoryFault && e.pc === pc && e.access === access;
+  assert.throws(() => c.program('past_end').runOn(ctx), faults(1, 'read'));
+  assert.throws(() => c.program('past_end').engine.runContext(ctx.struct.start), faults(1, 'read'));
+  assert.throws(() => c.program('ctx_write').runOn(ctx), faults(1, 'write'));
+  assert.throws(() => c.program('ctx_write').engine.runContext(ctx.struct.start), faults(1, 'write'));
   ctx.release();
 });
