@@ -29,7 +29,10 @@ function spec(text: string, type: ProgTypeName = 'XDP') {
 }
 
 const refusedWith = (line: string, pc: number) => (e: unknown) =>
-  e instanceof VerifierError && e.log.includes(`${line}\n`) && e.pc === pc && e.message.includes(line);
+  e instanceof VerifierError &&
+  e.log.includes(`${line}\n`) &&
+  e.pc === pc &&
+  e.message.startsWith(`program 'p': insn ${pc}: ${line}`);
 
 test('load refuses unreachable code and a missing exit; verify: false loads and runs them', () => {
   const dead = spec('r0 = 2\nexit\nr0 = 1\nexit');

@@ -5,6 +5,7 @@
 // states, no bounds; the runtime's memory checks keep an unverified program safe.
 
 import { buildCfg, type Cfg } from '../cfg/index.js';
+import { VerifierError } from '../errors.js';
 import type { ProgramSpec } from '../program/types.js';
 import { checkContextAccess } from './context.js';
 import { checkHelpers, type HelperSet } from './helpers.js';
@@ -24,8 +25,15 @@ export function verify(
   program: Pick<ProgramSpec, 'name' | 'type' | 'instructions'>,
   options: VerifyOptions,
 ): Verified {
-  const cfg = buildCfg(program.instructions);
-  checkHelpers(program.name, program.type, program.instructions, options.helpers, cfg);
-  checkContextAccess(program.type, program.instructions, cfg);
-  return { cfg };
+  try {
+    const cfg = buildCfg(program.instructions);
+    checkHelpers(program.name, program.type, program.instructions, options.helpers, cfg);
+    checkContextAccess(program.type, program.instructions, cfg);
+    return { cfg };
+  } catch (e) {
+    // An object holds many programs: a refusal must say which one (the log stays the kernel's).
+    if (e instanceof VerifierError && program.name !== '')
+      throw new VerifierError(`program '${program.name}': ${e.message}`, e.log, e.pc);
+    throw e;
+  }
 }
