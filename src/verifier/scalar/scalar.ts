@@ -1,0 +1,327 @@
+// A scalar register's abstract value as the kernel's bpf_reg_state keeps it: the known bits
+// (tnum) and eight ranges — signed and unsigned, over 64 bits and over the low 32 bits. Each
+// is a fact on its own; the value set is their intersection. `syncBounds` lets the facts teach
+// each other (the kernel's reg_bounds_sync: __update_reg_bounds, __reg_deduce_bounds,
+// __reg_bound_offset, Linux 6.18).
+//
+// Representation: immutable objects with bigint fields (signed fields hold signed values). The
+// kernel's rules are wrapping u64/s64 arithmetic with overflow tests; with bigint each rule reads
+// as the fact it states and can be checked against it line by line, where (hi, lo) number pairs
+// would double every comparison. The abstract domain is not on the interpreter's hot path.
+
+import { u32, u64 } from '../../isa/index.js';
+import {
+  TNUM_UNKNOWN,
+  type Tnum,
+  tnumClearSubreg,
+  tnumConst,
+  tnumContains,
+  tnumIn,
+  tnumIntersect,
+  tnumIsConst,
+  tnumOr,
+  tnumRange,
+  tnumSubreg,
+} from './tnum.js';
+
+export interface Scalar {
+  /** Known bits of the 64-bit value. */
+  readonly var: Tnum;
+  readonly smin: bigint;
+  readonly smax: bigint;
+  readonly umin: bigint;
+  readonly umax: bigint;
+  readonly s32min: bigint;
+  readonly s32max: bigint;
+  readonly u32min: bigint;
+  readonly u32max: bigint;
+}
+
+/** A Scalar under construction by a transfer function (the kernel mutates its reg state too). */
+export type MutableScalar = { -readonly [K in keyof Scalar]: Scalar[K] };
+
+export const S64_MIN = -(1n << 63n);
+export const S64_MAX = (1n << 63n) - 1n;
+export const U64_MAX = (1n << 64n) - 1n;
+export const S32_MIN = -(1n << 31n);
+export const S32_MAX = (1n << 31n) - 1n;
+export const U32_MAX = 0xffffffffn;
+
+export const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+export const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
+export const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** The scalar that is exactly `value` (any bigint, taken modulo 2^64). */
+export function scalarConst(value: bigint): Scalar {
+  const v = u64(value);
+  const lo = u32(v);
+  return {
+    var: tnumConst(v),
+    smin: s64(v),
+    smax: s64(v),
+    umin: v,
+    umax: v,
+    s32min: s32(lo),
+    s32max: s32(lo),
+    u32min: lo,
+    u32max: lo,
+  };
+}
+
+/** Nothing known (the kernel's __mark_reg_unknown). */
+export const SCALAR_UNKNOWN: Scalar = {
+  var: TNUM_UNKNOWN,
+  smin: S64_MIN,
+  smax: S64_MAX,
+  umin: 0n,
+  umax: U64_MAX,
+  s32min: S32_MIN,
+  s32max: S32_MAX,
+  u32min: 0n,
+  u32max: U32_MAX,
+};
+export const scalarUnknown = (): Scalar => SCALAR_UNKNOWN;
+
+/** An unsigned range [umin, umax] with its known bits (e.g. a zero-extending load of n bytes). */
+export function scalarRange(umin: bigint, umax: bigint): Scalar {
+  return syncBounds({
+    ...SCALAR_UNKNOWN,
+    umin: u64(umin),
+    umax: u64(umax),
+    var: tnumRange(u64(umin), u64(umax)),
+  });
+}
+
+/** The scalar is one known value (the kernel's tnum_is_const; the ranges then agree). */
+export const isConstScalar = (s: Scalar): boolean => tnumIsConst(s.var);
+/** Its low 32 bits are one known value. */
+export const isConstScalar32 = (s: Scalar): boolean => u32(s.var.mask) === 0n;
+
+/** Whether the concrete 64-bit value `x` satisfies every fact of `s`. */
+export function scalarContains(s: Scalar, x: bigint): boolean {
+  const v = u64(x);
+  const sv = s64(v);
+  const lo = u32(v);
+  const slo = s32(lo);
+  return (
+    tnumContains(s.var, v) &&
+    v >= s.umin &&
+    v <= s.umax &&
+    sv >= s.smin &&
+    sv <= s.smax &&
+    lo >= s.u32min &&
+    lo <= s.u32max &&
+    slo >= s.s32min &&
+    slo <= s.s32max
+  );
+}
+
+/** Some range is empty or no value is left: the state stands for no value (a dead edge). */
+export function scalarIsEmpty(s: Scalar): boolean {
+  return s.umin > s.umax || s.smin > s.smax || s.u32min > s.u32max || s.s32min > s.s32max;
+}
+
+/** Every value of `cur` is a value of `old`: the kernel's regsafe for scalars (range_within and
+ * tnum_in), used to prune a state already explored. */
+export function scalarWithin(old: Scalar, cur: Scalar): boolean {
+  return (
+    old.umin <= cur.umin &&
+    old.umax >= cur.umax &&
+    old.smin <= cur.smin &&
+    old.smax >= cur.smax &&
+    old.u32min <= cur.u32min &&
+    old.u32max >= cur.u32max &&
+    old.s32min <= cur.s32min &&
+    old.s32max >= cur.s32max &&
+    tnumIn(old.var, cur.var)
+  );
+}
+
+export function scalarEquals(a: Scalar, b: Scalar): boolean {
+  return (
+    a.var.value === b.var.value &&
+    a.var.mask === b.var.mask &&
+    a.smin === b.smin &&
+    a.smax === b.smax &&
+    a.umin === b.umin &&
+    a.umax === b.umax &&
+    a.s32min === b.s32min &&
+    a.s32max === b.s32max &&
+    a.u32min === b.u32min &&
+    a.u32max === b.u32max
+  );
+}
+
+// --- Bounds sync -------------------------------------------------------------------------------
+
+/** Ranges learn from the known bits: the least and greatest members of the tnum. */
+export function updateBounds32(r: MutableScalar): void {
+  const t = tnumSubreg(r.var);
+  r.s32min = max(r.s32min, s32(t.value | (t.mask & 0x80000000n)));
+  r.s32max = min(r.s32max, s32(t.value | (t.mask & 0x7fffffffn)));
+  r.u32min = max(r.u32min, t.value);
+  r.u32max = min(r.u32max, t.value | t.mask);
+}
+
+export function updateBounds64(r: MutableScalar): void {
+  const t = r.var;
+  r.smin = max(r.smin, s64(t.value | (t.mask & (1n << 63n))));
+  r.smax = min(r.smax, s64(t.value | (t.mask & S64_MAX)));
+  r.umin = max(r.umin, t.value);
+  r.umax = min(r.umax, t.value | t.mask);
+}
+
+export function updateBounds(r: MutableScalar): void {
+  updateBounds32(r);
+  updateBounds64(r);
+}
+
+/** 32-bit ranges learn from 64-bit ones and from each other (__reg32_deduce_bounds). */
+function deduce32(r: MutableScalar): void {
+  // The upper halves of the 64-bit range are one value: its low halves bound the subregister.
+  if (r.umin >> 32n === r.umax >> 32n) {
+    r.u32min = max(r.u32min, u32(r.umin));
+    r.u32max = min(r.u32max, u32(r.umax));
+    if (s32(r.umin) <= s32(r.umax)) {
+      r.s32min = max(r.s32min, s32(r.umin));
+      r.s32max = min(r.s32max, s32(r.umax));
+    }
+  }
+  if (r.smin >> 32n === r.smax >> 32n) {
+    r.u32min = max(r.u32min, u32(r.smin));
+    r.u32max = min(r.u32max, u32(r.smax));
+    if (s32(r.smin) <= s32(r.smax)) {
+      r.s32min = max(r.s32min, s32(r.smin));
+      r.s32max = min(r.s32max, s32(r.smax));
+    }
+  }
+  // Upper halves differing by one, low halves crossing from negative to non-negative: the low
+  // halves run over [S32_MIN..-1] then [0..S32_MAX] without a gap, a valid s32 range.
+  if (u32((r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.umin));
+    r.s32max = min(r.s32max, s32(r.umax));
+  }
+  if (u32((u64(r.smin) >> 32n) + 1n) === u32(u64(r.smax) >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.smin));
+    r.s32max = min(r.s32max, s32(r.smax));
+  }
+  // An unsigned range not crossing the sign bit is also a signed range, and conversely.
+  if (s32(r.u32min) <= s32(r.u32max)) {
+    r.s32min = max(r.s32min, s32(r.u32min));
+    r.s32max = min(r.s32max, s32(r.u32max));
+  }
+  if (u32(r.s32min) <= u32(r.s32max)) {
+    r.u32min = max(r.u32min, u32(r.s32min));
+    r.u32max = min(r.u32max, u32(r.s32max));
+  }
+}
+
+/** Signed and unsigned 64-bit ranges learn from each other (__reg64_deduce_bounds). */
+function deduce64(r: MutableScalar): void {
+  if (s64(r.umin) <= s64(r.umax)) {
+    r.smin = max(r.smin, s64(r.umin));
+    r.smax = min(r.smax, s64(r.umax));
+  }
+  if (u64(r.smin) <= u64(r.smax)) {
+    r.umin = max(r.umin, u64(r.smin));
+    r.umax = min(r.umax, u64(r.smax));
+  } else if (r.umax < u64(r.smin)) {
+    // The signed range wraps (negative part at the top of u64); the unsigned range meets only
+    // its non-negative part.
+    r.smin = s64(r.umin);
+    r.umax = min(r.umax, u64(r.smax));
+  } else if (u64(r.smax) < r.umin) {
+    // ... or only its negative part.
+    r.smax = s64(r.umax);
+    r.umin = max(r.umin, u64(r.smin));
+  }
+}
+
+/** 64-bit ranges learn from the 32-bit ones (__reg_deduce_mixed_bounds). */
+function deduceMixed(r: MutableScalar): void {
+  const HIGH = ~0xffffffffn;
+  // The low half of any member lies in [u32min, u32max]: put it under the bounds' upper halves.
+  r.umin = max(r.umin, (r.umin & HIGH) | r.u32min);
+  r.umax = min(r.umax, (r.umax & HIGH) | r.u32max);
+  r.smin = max(r.smin, s64((u64(r.smin) & HIGH) | r.u32min));
+  r.smax = min(r.smax, s64((u64(r.smax) & HIGH) | r.u32max));
+  // A 64-bit value within s32 with a non-negative low half is that low half (after a sign
+  // extension, say).
+  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+    r.umin = r.s32min;
+    r.umax = r.s32max;
+    r.var = tnumIntersect(r.var, tnumRange(r.smin, r.smax));
+  }
+}
+
+export function deduceBounds(r: MutableScalar): void {
+  deduce32(r);
+  deduce64(r);
+  deduceMixed(r);
+}
+
+/** Known bits learn from the unsigned ranges (__reg_bound_offset). */
+export function boundOffset(r: MutableScalar): void {
+  const t64 = tnumIntersect(r.var, tnumRange(r.umin, r.umax));
+  const t32 = tnumIntersect(tnumSubreg(t64), tnumRange(r.u32min, r.u32max));
+  r.var = tnumOr(tnumClearSubreg(t64), t32);
+}
+
+/** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`. */
+export function syncBounds(r: MutableScalar): Scalar {
+  updateBounds(r);
+  deduceBounds(r);
+  deduceBounds(r);
+  boundOffset(r);
+  updateBounds(r);
+  return r;
+}
+
+/** The zero-extension of a 32-bit result: the 64-bit facts become the 32-bit ones
+ * (zext_32_to_64: tnum_subreg, then __reg_assign_32_into_64). */
+export function zext32(r: MutableScalar): void {
+  r.var = tnumSubreg(r.var);
+  r.umin = r.u32min;
+  r.umax = r.u32max;
+  if (r.s32min >= 0n && r.s32max >= 0n) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+  } else {
+    r.smin = 0n;
+    r.smax = U32_MAX;
+  }
+}
+
+export function markUnbounded64(r: MutableScalar): void {
+  r.smin = S64_MIN;
+  r.smax = S64_MAX;
+  r.umin = 0n;
+  r.umax = U64_MAX;
+}
+
+export function markUnbounded32(r: MutableScalar): void {
+  r.s32min = S32_MIN;
+  r.s32max = S32_MAX;
+  r.u32min = 0n;
+  r.u32max = U32_MAX;
+}
+
+/** Sets every fact to the constant `v` (___mark_reg_known). */
+export function markKnown(r: MutableScalar, v: bigint): void {
+  Object.assign(r, scalarConst(v));
+}
+
+/** Sets the low 32 bits' facts to the constant `v`, the upper tnum bits kept (__mark_reg32_known). */
+export function markKnown32(r: MutableScalar, v: bigint): void {
+  const lo = u32(v);
+  r.var = tnumOr(tnumClearSubreg(r.var), tnumConst(lo));
+  r.s32min = s32(lo);
+  r.s32max = s32(lo);
+  r.u32min = lo;
+  r.u32max = lo;
+}
+
+export const mutable = (s: Scalar): MutableScalar => ({ ...s });

@@ -1,0 +1,137 @@
+// Tristate numbers: what is known of the bits of a 64-bit value. A bit is known 0 (value 0,
+// mask 0), known 1 (value 1, mask 0) or unknown (mask 1); value & mask is always 0. The set a
+// tnum stands for is { x : x & ~mask == value }. Operations follow the facts of the kernel's
+// kernel/bpf/tnum.c (Linux 6.18): each result holds every result of the concrete operation on
+// members of the operands. Fields are unsigned 64-bit bigints.
+
+import { u32, u64 } from '../../isa/index.js';
+
+export interface Tnum {
+  readonly value: bigint;
+  readonly mask: bigint;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const LOW32 = 0xffffffffn;
+
+const tnum = (value: bigint, mask: bigint): Tnum => ({ value, mask });
+
+export const TNUM_UNKNOWN: Tnum = tnum(0n, U64_MAX);
+
+export const tnumConst = (value: bigint): Tnum => tnum(u64(value), 0n);
+
+/** The smallest tnum holding every value of [min, max] (unsigned): the common high bits known. */
+export function tnumRange(min: bigint, max: bigint): Tnum {
+  const bits = (min ^ max).toString(2).length - ((min ^ max) === 0n ? 1 : 0);
+  if (bits > 63) return TNUM_UNKNOWN;
+  const delta = (1n << BigInt(bits)) - 1n;
+  return tnum(min & ~delta, delta);
+}
+
+export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
+export const tnumIsUnknown = (a: Tnum): boolean => a.mask === U64_MAX;
+export const tnumEquals = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;
+/** Whether the concrete value `x` is a member of `a`. */
+export const tnumContains = (a: Tnum, x: bigint): boolean => (u64(x) & ~a.mask) === a.value;
+
+export const tnumLshift = (a: Tnum, shift: number): Tnum =>
+  tnum(u64(a.value << BigInt(shift)), u64(a.mask << BigInt(shift)));
+export const tnumRshift = (a: Tnum, shift: number): Tnum =>
+  tnum(a.value >> BigInt(shift), a.mask >> BigInt(shift));
+
+/** Arithmetic right shift within `bits` (32: of the low word, result zero-extended). */
+export function tnumArshift(a: Tnum, shift: number, bits: 32 | 64): Tnum {
+  const s = BigInt(shift);
+  const sar = (v: bigint) => BigInt.asUintN(bits, BigInt.asIntN(bits, v) >> s);
+  return tnum(sar(a.value), sar(a.mask));
+}
+
+export function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  const sm = a.mask + b.mask;
+  const sv = a.value + b.value;
+  // Bits where the sum with all unknowns set and the sum with none differ may carry.
+  const chi = u64(sm + sv) ^ u64(sv);
+  const mu = chi | a.mask | b.mask;
+  return tnum(u64(sv) & ~mu, mu);
+}
+
+export function tnumSub(a: Tnum, b: Tnum): Tnum {
+  const dv = a.value - b.value;
+  const chi = u64(dv + a.mask) ^ u64(dv - b.mask);
+  const mu = chi | a.mask | b.mask;
+  return tnum(u64(dv) & ~mu, mu);
+}
+
+export const tnumNeg = (a: Tnum): Tnum => tnumSub(tnum(0n, 0n), a);
+
+export function tnumAnd(a: Tnum, b: Tnum): Tnum {
+  const v = a.value & b.value;
+  return tnum(v, (a.value | a.mask) & (b.value | b.mask) & ~v);
+}
+
+export function tnumOr(a: Tnum, b: Tnum): Tnum {
+  const v = a.value | b.value;
+  return tnum(v, (a.mask | b.mask) & ~v);
+}
+
+export function tnumXor(a: Tnum, b: Tnum): Tnum {
+  const mu = a.mask | b.mask;
+  return tnum((a.value ^ b.value) & ~mu, mu);
+}
+
+/** Long multiplication: the known product of the values plus, per set-or-unknown bit of `a`,
+ * a shifted copy of `b`'s uncertainty (the kernel's algorithm since 6.12). */
+export function tnumMul(a: Tnum, b: Tnum): Tnum {
+  const accV = u64(a.value * b.value);
+  let accM = tnum(0n, 0n);
+  let x = a;
+  let y = b;
+  while (x.value !== 0n || x.mask !== 0n) {
+    if (x.value & 1n) accM = tnumAdd(accM, tnum(0n, y.mask));
+    else if (x.mask & 1n) accM = tnumAdd(accM, tnum(0n, y.value | y.mask));
+    x = tnumRshift(x, 1);
+    y = tnumLshift(y, 1);
+  }
+  return tnumAdd(tnum(accV, 0n), accM);
+}
+
+/** Both facts at once: the values in `a` and in `b`. */
+export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
+  const mu = a.mask & b.mask;
+  return tnum((a.value | b.value) & ~mu, mu);
+}
+
+/** Either fact: the smallest tnum holding the values of `a` and of `b`. */
+export function tnumUnion(a: Tnum, b: Tnum): Tnum {
+  const mu = a.mask | b.mask | (a.value ^ b.value);
+  return tnum(a.value & b.value & ~mu, mu);
+}
+
+/** Whether some value may be in both (no known bit disagrees). */
+export function tnumOverlap(a: Tnum, b: Tnum): boolean {
+  const known = ~a.mask & ~b.mask;
+  return (a.value & known) === (b.value & known);
+}
+
+/** Keeps the low `bytes` bytes (the rest known 0). */
+export function tnumCast(a: Tnum, bytes: number): Tnum {
+  const m = (1n << BigInt(bytes * 8)) - 1n;
+  return tnum(a.value & m, a.mask & m);
+}
+
+/** Every value of `b` is a value of `a`. */
+export function tnumIn(a: Tnum, b: Tnum): boolean {
+  if (b.mask & ~a.mask) return false;
+  return a.value === (b.value & ~a.mask);
+}
+
+/** The low 32 bits (upper known 0). */
+export const tnumSubreg = (a: Tnum): Tnum => tnum(u32(a.value), u32(a.mask));
+/** The upper 32 bits kept, the low 32 known 0. */
+export const tnumClearSubreg = (a: Tnum): Tnum => tnum(a.value & ~LOW32, a.mask & ~LOW32);
+/** `a`'s upper 32 bits with `sub`'s low 32 bits. */
+export const tnumWithSubreg = (a: Tnum, sub: Tnum): Tnum => tnumOr(tnumClearSubreg(a), tnumSubreg(sub));
+export const tnumSubregIsConst = (a: Tnum): boolean => u32(a.mask) === 0n;
+
+/** The kernel's `(%#llx; %#llx)` form, as its log prints var_off. */
+export const formatTnum = (a: Tnum): string => `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
