@@ -3,4 +3,5 @@
 export * from './co-re-apply.js';
 export * from './co-re-patch.js';
 export * from './link.js';
+export * from './source-line.js';
 export * from './types.js';

@@ -3,22 +3,12 @@
 // from. Not a debugger: the line is the last one whose insnOff is at or before the pc.
 
 import { MemoryFault } from '../../errors.js';
-import type { ProgramSpec } from '../../program/index.js';
-
-/** `file:line: text` of slot `pc`, or undefined without line info. */
-export function sourceLine(spec: ProgramSpec, pc: number): string | undefined {
-  let best: ProgramSpec['lineInfo'][number] | undefined;
-  for (const l of spec.lineInfo)
-    if (l.insnOff <= pc && (best === undefined || l.insnOff >= best.insnOff)) best = l;
-  if (best === undefined) return undefined;
-  const file = best.file.split('/').pop() ?? best.file;
-  return `${file}:${best.line}: ${best.text.trim()}`;
-}
+import { type ProgramSpec, sourceLine } from '../../program/index.js';
 
 /** Adds the source line to a MemoryFault of `spec` (once); other errors pass through. */
 export function withSourceLine(e: unknown, spec: ProgramSpec): unknown {
   if (e instanceof MemoryFault && e.source === undefined && e.pc >= 0) {
-    const where = sourceLine(spec, e.pc);
+    const where = sourceLine(spec.lineInfo, e.pc);
     if (where !== undefined) e.withSource(where);
   }
   return e;

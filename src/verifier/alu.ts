@@ -1,0 +1,185 @@
+// ALU instructions over register states (the kernel's check_alu_op, adjust_reg_min_max_vals and
+// adjust_ptr_min_max_vals): scalars go to the scalar domain; pointers allow only the arithmetic
+// that keeps them checkable (add/sub of a bounded scalar, 64-bit, not on nullable or end
+// pointers), and the rest is refused in the kernel's words or, when privileged, turns the
+// pointer into an unknown number.
+
+import type { AluOp, Instruction, Kind } from '../isa/index.js';
+import { type Env, nextId } from './env.js';
+import { typeName } from './format.js';
+import { MAX_VAR_OFF } from './memory.js';
+import { alu, constOf, scalarConst, smin, umax } from './num.js';
+import { refuse } from './refuse.js';
+import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOWN } from './state.js';
+
+type AluKind = Extract<Kind, { kind: 'alu' }>;
+
+/** The operator as the kernel prints it (bpf_alu_string). */
+const OP_TEXT: Record<AluOp, string> = {
+  add: '+=',
+  sub: '-=',
+  mul: '*=',
+  div: '/=',
+  sdiv: 's/=',
+  or: '|=',
+  and: '&=',
+  lsh: '<<=',
+  rsh: '>>=',
+  neg: 'neg',
+  mod: '%=',
+  smod: 's%=',
+  xor: '^=',
+  mov: '=',
+  movsx: 's=',
+  arsh: 's>>=',
+};
+
+const S64_MIN = -(1n << 63n);
+
+/** Reads register `r` for an instruction: refused when it was never written. */
+export function readReg(f: Frame, r: number): Reg {
+  const reg = f.regs[r]!;
+  if (reg.type === 'not_init')
+    refuse('register-initialised', `R${r} !read_ok`, { reg: r, hint: uninitHint(r) });
+  return reg;
+}
+
+function uninitHint(r: number): string {
+  if (r === 0) return 'r0 is not set on this path: return a value (or a helper call result) before exit';
+  if (r >= 1 && r <= 5)
+    return `r${r} is not set on this path: calls clobber r1-r5, set it again after a call`;
+  return `r${r} is read before any instruction on this path wrote it`;
+}
+
+export function writableDst(dst: number): void {
+  if (dst === 10) refuse('register-initialised', 'frame pointer is read only');
+}
+
+export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
+  writableDst(i.dst);
+  const imm = (): Reg => scalarReg(scalarConst(BigInt(k.alu64 ? i.imm : i.imm >>> 0)));
+  if (k.op === 'mov' || k.op === 'movsx') {
+    const src = k.reg ? readReg(f, i.src) : imm();
+    f.regs[i.dst] = move(env, src, k, i);
+    return;
+  }
+  const dst = readReg(f, i.dst);
+  if (k.op === 'neg') {
+    f.regs[i.dst] = isPointer(dst)
+      ? pointerLost(env, i.dst, 'R%d pointer arithmetic prohibited')
+      : scalarReg(alu('neg', k.alu64, dst.value, dst.value));
+    return;
+  }
+  const src = k.reg ? readReg(f, i.src) : imm();
+  if (!k.reg) {
+    if ((k.op === 'div' || k.op === 'sdiv' || k.op === 'mod' || k.op === 'smod') && i.imm === 0)
+      refuse('division', 'div by zero', { hint: 'a constant divisor of 0: the division is always wrong' });
+    const width = k.alu64 ? 64 : 32;
+    if ((k.op === 'lsh' || k.op === 'rsh' || k.op === 'arsh') && (i.imm < 0 || i.imm >= width))
+      refuse('division', `invalid shift ${i.imm}`);
+  }
+  if (!isPointer(dst) && !isPointer(src)) {
+    f.regs[i.dst] = scalarReg(alu(k.op, k.alu64, dst.value, src.value));
+    return;
+  }
+  if (isPointer(dst) && isPointer(src)) {
+    if (k.op === 'sub' && k.alu64 && env.privileged) {
+      f.regs[i.dst] = UNKNOWN;
+      return;
+    }
+    refuse('pointer-arithmetic', `R${i.dst} pointer ${OP_TEXT[k.op]} pointer prohibited`);
+  }
+  if (!k.alu64) {
+    if (k.op === 'sub' && env.privileged) {
+      f.regs[i.dst] = UNKNOWN;
+      return;
+    }
+    refuse('pointer-arithmetic', `R${i.dst} 32-bit pointer arithmetic prohibited`, {
+      hint: 'pointers are 64-bit: do the arithmetic in 64-bit registers (no (u32) casts of pointers)',
+    });
+  }
+  const ptrIsDst = isPointer(dst);
+  const ptr = ptrIsDst ? dst : src;
+  const off = ptrIsDst ? src : dst;
+  f.regs[i.dst] = pointerMath(env, i.dst, k.op, ptr, off, !ptrIsDst);
+}
+
+function move(env: Env, src: Reg, k: AluKind, i: Instruction): Reg {
+  if (k.op === 'movsx') {
+    if (isPointer(src)) {
+      if (!env.privileged) refuse('pointer-arithmetic', `R${i.src} sign-extension part of pointer`);
+      return UNKNOWN;
+    }
+    return scalarReg(alu('movsx', k.alu64, src.value, src.value, k.ext));
+  }
+  if (k.alu64) return src;
+  if (isPointer(src)) {
+    if (!env.privileged) refuse('pointer-arithmetic', `R${i.src} partial copy of pointer`);
+    return scalarReg(alu('mov', false, UNKNOWN.value, UNKNOWN.value));
+  }
+  return scalarReg(alu('mov', false, src.value, src.value));
+}
+
+/** A pointer used where only numbers may be: privileged loads get an unknown number. */
+function pointerLost(env: Env, r: number, msg: string): Reg {
+  if (!env.privileged) refuse('pointer-arithmetic', msg.replace('%d', String(r)));
+  return UNKNOWN;
+}
+
+/** ptr op off (or off op ptr when `scalarFirst`): the kernel's adjust_ptr_min_max_vals. */
+function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scalarFirst: boolean): Reg {
+  const R = `R${dst}`;
+  const t = typeName(ptr.type);
+  if (maybeNull(ptr.type))
+    refuse('null-check', `${R} pointer arithmetic on ${t} prohibited, null-check it first`, {
+      hint: 'test the pointer against NULL before computing with it',
+    });
+  const known = constOf(off.value);
+  switch (ptr.type) {
+    case 'ctx':
+    case 'map_value':
+    case 'fp':
+    case 'pkt':
+    case 'pkt_meta':
+    case 'ringbuf_mem':
+    case 'func':
+      break;
+    case 'map_ptr':
+      if (known === 0n && op === 'add') return ptr;
+      return refuse('pointer-arithmetic', `${R} pointer arithmetic on ${t} prohibited`);
+    default:
+      return refuse('pointer-arithmetic', `${R} pointer arithmetic on ${t} prohibited`, {
+        hint: ptr.type === 'pkt_end' ? 'compute from data, and compare the result with data_end' : undefined,
+      } as { hint?: string });
+  }
+  if (op === 'sub' && scalarFirst) refuse('pointer-arithmetic', `${R} tried to subtract pointer from scalar`);
+  if (op === 'and' || op === 'or' || op === 'xor')
+    refuse('pointer-arithmetic', `${R} bitwise operator ${OP_TEXT[op]} on pointer prohibited`);
+  if (op !== 'add' && op !== 'sub')
+    refuse('pointer-arithmetic', `${R} pointer arithmetic with ${OP_TEXT[op]} operator prohibited`);
+  if (known !== undefined) {
+    const v = BigInt.asIntN(64, known);
+    if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF)
+      refuse('pointer-arithmetic', `value ${v} makes ${t} pointer be out of bounds`);
+    const next = ptr.off + Number(op === 'add' ? v : -v);
+    if (next >= Number(MAX_VAR_OFF) || next <= -Number(MAX_VAR_OFF))
+      refuse('pointer-arithmetic', `${t} pointer offset ${next} is not allowed`);
+    return { ...ptr, off: next };
+  }
+  if (smin(off.value) === S64_MIN && op === 'add')
+    refuse(
+      'pointer-arithmetic',
+      `math between ${t} pointer and register with unbounded min value is not allowed`,
+      {
+        hint: 'bound the offset on both sides (unsigned, or test >= 0 and < N) before adding it',
+      },
+    );
+  if (umax(off.value) >= MAX_VAR_OFF && smin(off.value) >= 0n)
+    refuse('pointer-arithmetic', `value ${umax(off.value)} makes ${t} pointer be out of bounds`, {
+      hint: 'bound the offset (if (i >= N) return ...;) before adding it to the pointer',
+    });
+  const value = alu(op, true, ptr.value, off.value);
+  // A variable offset starts a new packet pointer family: its proven range is learnt anew.
+  if (isPacket(ptr.type)) return { ...ptr, value, id: nextId(env), range: 0 };
+  return { ...ptr, value };
+}

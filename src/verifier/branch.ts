@@ -1,0 +1,116 @@
+// Conditional jumps (the kernel's check_cond_jmp_op): which edges are possible and what each
+// teaches — scalar bounds narrowed by the comparison (scalar/), a nullable pointer resolved on
+// both edges for every copy with its id (mark_ptr_or_null_regs), and the bytes a packet pointer
+// may reach from a comparison with data_end (find_good_pkt_pointers).
+
+import type { Instruction, JmpCond, Kind } from '../isa/index.js';
+import { readReg } from './alu.js';
+import type { Env } from './env.js';
+import { constOf, refine, scalarConst, taken, umax } from './num.js';
+import { refuse } from './refuse.js';
+import {
+  copyState,
+  current,
+  isPointer,
+  mapRegs,
+  maybeNull,
+  type Reg,
+  type State,
+  scalarReg,
+} from './state.js';
+
+type JmpKind = Extract<Kind, { kind: 'jmp' }>;
+
+/** The kernel's MAX_PACKET_OFF: a packet pointer past this learns nothing. */
+const MAX_PACKET_OFF = 0xffffn;
+
+/** The states of the edges that can happen: `jump` (taken) and `fall` (not taken). */
+export interface Edges {
+  readonly jump?: State;
+  readonly fall?: State;
+}
+
+export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
+  const f = current(st);
+  const a = readReg(f, i.dst);
+  const b = k.reg ? readReg(f, i.src) : scalarReg(scalarConst(BigInt(i.imm)));
+  if (!isPointer(a) && !isPointer(b)) return scalarBranch(st, i, k, a, b);
+  if (k.jmp32) {
+    if (!env.privileged) refuse('pointer-arithmetic', `R${i.dst} pointer comparison prohibited`);
+    return { jump: copyState(st), fall: st };
+  }
+  const zero = (r: Reg) => r.type === 'scalar' && constOf(r.value) === 0n;
+  if ((k.cond === 'jeq' || k.cond === 'jne') && (zero(a) || zero(b))) {
+    const p = zero(b) ? a : b;
+    if (maybeNull(p.type)) return nullCheck(st, p, k.cond);
+    if (isPointer(p)) return k.cond === 'jne' ? { jump: st } : { fall: st };
+  }
+  const learnt = packetRange(st, a, b, k.cond);
+  if (learnt !== undefined) return learnt;
+  if (!env.privileged)
+    refuse('pointer-arithmetic', `R${isPointer(a) ? i.dst : i.src} pointer comparison prohibited`);
+  return { jump: copyState(st), fall: st };
+}
+
+function scalarBranch(st: State, i: Instruction, k: JmpKind, a: Reg, b: Reg): Edges {
+  const same = k.reg && i.src === i.dst;
+  const t = taken(k.cond, k.jmp32, a.value, b.value, same);
+  const edge = (outcome: boolean, s: State): State | undefined => {
+    const r = refine(k.cond, k.jmp32, a.value, b.value, outcome, same);
+    if (r === null) return undefined;
+    const f = current(s);
+    f.regs[i.dst] = scalarReg(r[0]);
+    if (k.reg) f.regs[i.src] = scalarReg(r[1]);
+    return s;
+  };
+  if (t === true) return { jump: edge(true, st) ?? st };
+  if (t === false) return { fall: edge(false, st) ?? st };
+  const jump = edge(true, copyState(st));
+  const fall = edge(false, st);
+  return { ...(jump === undefined ? {} : { jump }), ...(fall === undefined ? {} : { fall }) };
+}
+
+/** `p == 0` / `p != 0` for a nullable pointer: NULL on one edge, the pointer on the other. */
+function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
+  const isNull = copyState(st);
+  const notNull = st;
+  const id = p.id;
+  mapRegs(isNull, (r) => (maybeNull(r.type) && r.id === id ? scalarReg(scalarConst(0n)) : r));
+  if (p.ref !== 0) isNull.refs = isNull.refs.filter((x) => x.id !== p.ref);
+  mapRegs(notNull, (r) => {
+    if (!maybeNull(r.type) || r.id !== id) return r;
+    const type = r.type === 'map_value_or_null' ? 'map_value' : 'ringbuf_mem';
+    return { ...r, type, id: 0 };
+  });
+  return cond === 'jeq' ? { jump: isNull, fall: notNull } : { jump: notNull, fall: isNull };
+}
+
+/**
+ * `pkt + N` compared with data_end (or `meta + N` with data): on the edge where it is proven
+ * not past the end, every pointer of its family may read N bytes (N + 1 for a strict comparison).
+ */
+function packetRange(st: State, a: Reg, b: Reg, cond: JmpCond): Edges | undefined {
+  const family = (p: Reg, end: Reg) =>
+    (p.type === 'pkt' && end.type === 'pkt_end') || (p.type === 'pkt_meta' && end.type === 'pkt');
+  let p: Reg;
+  // Which edge proves `p <= end` (strict: `p < end`), by the comparison and the operand order.
+  let proof: { edge: 'jump' | 'fall'; strict: boolean } | undefined;
+  if (family(a, b)) {
+    p = a;
+    proof = { jgt: fall(false), jge: fall(true), jlt: jump(true), jle: jump(false) }[cond as string];
+  } else if (family(b, a)) {
+    p = b;
+    proof = { jgt: jump(true), jge: jump(false), jlt: fall(false), jle: fall(true) }[cond as string];
+  } else return undefined;
+  const other = copyState(st);
+  const edges = { jump: other, fall: st };
+  if (proof === undefined || p.off < 0 || umax(p.value) + BigInt(p.off) > MAX_PACKET_OFF) return edges;
+  const range = p.off + (proof.strict ? 1 : 0);
+  mapRegs(edges[proof.edge], (r) =>
+    r.type === p.type && r.id === p.id && r.range < range ? { ...r, range } : r,
+  );
+  return edges;
+}
+
+const fall = (strict: boolean) => ({ edge: 'fall' as const, strict });
+const jump = (strict: boolean) => ({ edge: 'jump' as const, strict });

@@ -1,0 +1,277 @@
+// Calls and exits: helper calls checked against their prototypes (uapi/helper-protos.ts: argument
+// kinds, the constant map, key and value sizes, memory + size pairs, references acquired and
+// released, r0 by return kind, r1-r5 clobbered — the kernel's check_helper_call), bpf-to-bpf
+// calls and callbacks (a new frame, at most 8: check_func_call), and exits (a frame returns to
+// its caller; the program's exit checks r0 and that every reference was released).
+
+import { NotSupportedError } from '../errors.js';
+import type { Instruction } from '../isa/index.js';
+import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+import { BPF_FUNC_MAX_ID, helperName } from '../uapi/helpers.js';
+import type { MapTypeName } from '../uapi/map-types.js';
+import { readReg } from './alu.js';
+import { type Env, nextId } from './env.js';
+import { typeName } from './format.js';
+import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
+import { constOf, smin, umax } from './num.js';
+import { refuse } from './refuse.js';
+import {
+  current,
+  isPacket,
+  isPointer,
+  MAX_CALL_FRAMES,
+  mapRegs,
+  NOT_INIT,
+  newFrame,
+  pointer,
+  type Reg,
+  type State,
+  UNKNOWN,
+} from './state.js';
+
+/** Helpers that may move or resize the packet: every packet pointer is stale after them (bpf_helper_changes_pkt_data). */
+const CHANGES_PACKET = new Set([9, 10, 11, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65]);
+
+/** Map types a helper requires (check_map_func_compatibility), for those that need one kind. */
+const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, readonly MapTypeName[]>([
+  [12, ['PROG_ARRAY']],
+  [51, ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP']],
+  [130, ['RINGBUF']],
+  [131, ['RINGBUF']],
+  [134, ['RINGBUF']],
+]);
+/** Map types no generic helper may touch (ring buffers, program arrays). */
+const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
+
+const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf';
+
+/** Where the walk continues after a call: the next slot, or a new frame's entry. */
+export interface CallOutcome {
+  readonly next: number;
+}
+
+export function helperCall(env: Env, st: State, i: Instruction, pc: number): CallOutcome {
+  const id = i.imm;
+  if (id <= 0 || id >= BPF_FUNC_MAX_ID) refuse('helper-arguments', `invalid func unknown#${id}`);
+  const name = helperName(id);
+  const proto = HELPER_PROTOS.get(id);
+  if (proto === undefined) throw new NotSupportedError(`helper ${name} (#${id}) in the verifier`);
+  if (proto.progTypes !== undefined && !proto.progTypes.includes(env.type))
+    refuse('helper-arguments', `program of this type cannot use helper ${name}#${id}`);
+  const f = current(st);
+  let mapArg: Reg | undefined;
+  let callback: Reg | undefined;
+  let callbackCtx: Reg | undefined;
+  let released = 0;
+  const args = proto.args;
+  for (let k = 0; k < args.length; k++) {
+    const regno = k + 1;
+    const kind = args[k]!;
+    const r = readReg(f, regno);
+    const expect = (ok: boolean, expected: string) => {
+      if (!ok)
+        refuse('helper-arguments', `R${regno} type=${typeName(r.type)} expected=${expected}`, {
+          reg: regno,
+          hint: `argument ${regno} of ${name} must be a ${expected} pointer`,
+        });
+    };
+    switch (kind) {
+      case 'ctx':
+        expect(r.type === 'ctx', 'ctx');
+        if (r.off !== 0)
+          refuse('helper-arguments', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+        break;
+      case 'map': {
+        expect(r.type === 'map_ptr', 'map_ptr');
+        mapArg = r;
+        const t = r.map!.spec.type;
+        const need = MAP_TYPES.get(id);
+        if ((need !== undefined && !need.includes(t)) || (need === undefined && SPECIAL_MAPS.includes(t)))
+          refuse('helper-arguments', `cannot pass map_type ${t} into func ${name}#${id}`);
+        break;
+      }
+      case 'key':
+      case 'value':
+      case 'uninit-value': {
+        expect(isMemory(r), MEM_TYPES);
+        if (mapArg === undefined)
+          throw new NotSupportedError(`helper ${name}: a ${kind} argument without a map`);
+        const spec = mapArg.map!.spec;
+        helperMemAccess(
+          env,
+          st,
+          r,
+          regno,
+          kind === 'key' ? spec.keySize : spec.valueSize,
+          kind === 'uninit-value',
+        );
+        break;
+      }
+      case 'mem':
+      case 'uninit-mem': {
+        const size = readReg(f, regno + 1);
+        const zeroSize = size.type === 'scalar' && umax(size.value) === 0n;
+        if (zeroSize && r.type === 'scalar' && constOf(r.value) === 0n) break;
+        expect(isMemory(r), MEM_TYPES);
+        helperMemAccess(env, st, r, regno, sizeArg(size, regno + 1), kind === 'uninit-mem');
+        break;
+      }
+      case 'size':
+        sizeArg(r, regno);
+        break;
+      case 'func':
+        expect(r.type === 'func', 'func');
+        callback = r;
+        break;
+      case 'stack-or-null':
+        expect(r.type === 'fp' || (r.type === 'scalar' && constOf(r.value) === 0n), 'fp');
+        callbackCtx = r;
+        break;
+      case 'ringbuf-mem':
+        expect(r.type === 'ringbuf_mem', 'ringbuf_mem');
+        if (r.off !== 0 || constOf(r.value) !== 0n)
+          refuse('helper-arguments', `R${regno} must have zero offset when passed to release func`);
+        if (r.ref === 0 || !st.refs.some((x) => x.id === r.ref))
+          refuse('reference-release', `R${regno} must be referenced when passed to release function`);
+        released = r.ref;
+        break;
+      case 'spin-lock':
+        throw new NotSupportedError(`bpf_spin_lock (helper ${name}) in the verifier`);
+      case 'anything':
+        break;
+      default:
+        assertKind(kind);
+    }
+  }
+  if (id === 12 && st.refs.length > 0) refuse('reference-release', 'tail_call would lead to reference leak');
+  if (released !== 0) {
+    st.refs = st.refs.filter((x) => x.id !== released);
+    mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
+  }
+  if (CHANGES_PACKET.has(id)) mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' ? UNKNOWN : r));
+  const r2 = f.regs[2]!;
+  for (let k = 1; k <= 5; k++) f.regs[k] = NOT_INIT;
+  switch (proto.ret) {
+    case 'integer':
+      f.regs[0] = UNKNOWN;
+      break;
+    case 'void':
+      f.regs[0] = NOT_INIT;
+      break;
+    case 'map-value-or-null':
+      f.regs[0] = pointer('map_value_or_null', {
+        id: nextId(env),
+        ...(mapArg?.map ? { map: mapArg.map } : {}),
+      });
+      break;
+    case 'ringbuf-mem-or-null': {
+      const size = constOf(r2.value);
+      if (r2.type !== 'scalar' || size === undefined)
+        refuse('helper-arguments', 'R2 is not a known constant');
+      const ref = nextId(env);
+      st.refs.push({ id: ref, insn: pc });
+      f.regs[0] = pointer('ringbuf_mem_or_null', { id: ref, ref, memSize: Number(size) });
+      break;
+    }
+  }
+  if (callback !== undefined) return enterCallback(st, pc, callback, id, callbackCtx);
+  return { next: pc + 1 };
+}
+
+function assertKind(k: never): never {
+  throw new NotSupportedError(`helper argument kind ${String(k)} in the verifier`);
+}
+
+const isMemory = (r: Reg): boolean =>
+  r.type === 'fp' ||
+  r.type === 'pkt' ||
+  r.type === 'pkt_meta' ||
+  r.type === 'map_value' ||
+  r.type === 'ringbuf_mem';
+
+/** A size argument: a bounded, non-negative scalar (check_mem_size_reg); its largest value. */
+function sizeArg(r: Reg, regno: number): number {
+  if (r.type !== 'scalar') refuse('helper-arguments', `R${regno} type=${typeName(r.type)} expected=scalar`);
+  if (smin(r.value) < 0n)
+    refuse('helper-arguments', `R${regno} min value is negative, either use unsigned or 'var &= const'`, {
+      hint: 'make the size unsigned, or mask it',
+    });
+  if (umax(r.value) >= MAX_VAR_OFF)
+    refuse(
+      'helper-arguments',
+      `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`,
+      {
+        hint: 'bound the size (if (len > N) return ...;) before the call',
+      },
+    );
+  return Number(umax(r.value));
+}
+
+/**
+ * A callback (bpf_loop, bpf_for_each_map_elem): its body runs in a new frame with the arguments
+ * the helper passes; its exit resumes after the helper call. One invocation is walked (the
+ * kernel also walks repeated invocations; see docs/architecture.md).
+ */
+function enterCallback(st: State, pc: number, fn: Reg, id: number, ctx: Reg | undefined): CallOutcome {
+  if (st.frames.length >= MAX_CALL_FRAMES)
+    refuse('call-depth', `the call stack of ${st.frames.length + 1} frames is too deep !`);
+  const caller = current(st);
+  caller.regs[0] = UNKNOWN;
+  const callee = newFrame(fn.target, pc + 1, true, st.frames.length);
+  const ctxArg = ctx ?? UNKNOWN;
+  if (id === 181) {
+    // bpf_loop(n, cb, ctx, flags): cb(index, ctx)
+    callee.regs[1] = UNKNOWN;
+    callee.regs[2] = ctxArg;
+  } else {
+    throw new NotSupportedError(`callbacks of helper ${helperName(id)} in the verifier`);
+  }
+  st.frames.push(callee);
+  return { next: fn.target };
+}
+
+/** A bpf-to-bpf call: the callee gets r1-r5 and its own frame. */
+export function localCall(st: State, pc: number, target: number): CallOutcome {
+  if (st.frames.length >= MAX_CALL_FRAMES)
+    refuse('call-depth', `the call stack of ${st.frames.length + 1} frames is too deep !`, {
+      hint: 'at most 8 nested calls: inline some functions (__always_inline)',
+    });
+  const caller = current(st);
+  const callee = newFrame(target, pc + 1, false, st.frames.length);
+  for (let k = 1; k <= 5; k++) callee.regs[k] = caller.regs[k]!;
+  st.frames.push(callee);
+  return { next: target };
+}
+
+/** `exit`: returns to the caller's frame (its resume slot), or undefined when the program ends. */
+export function exitFrame(env: Env, st: State): number | undefined {
+  const f = current(st);
+  const r0 = readReg(f, 0);
+  if (st.frames.length === 1) {
+    const leak = st.refs[0];
+    if (leak !== undefined)
+      refuse('reference-release', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, {
+        hint: 'every path must submit or discard the ring-buffer record it reserved',
+      });
+    if (isPointer(r0) && !env.privileged) refuse('return-value', 'R0 leaks addr as return value');
+    return undefined;
+  }
+  const depth = st.frames.length - 1;
+  if (r0.type === 'fp' && r0.frame === depth)
+    refuse('memory-type', 'cannot return stack pointer to the caller frame');
+  if (f.callback) {
+    const lo = r0.type === 'scalar' ? smin(r0.value) : -1n;
+    const hi = r0.type === 'scalar' ? umax(r0.value) : 2n;
+    if (lo < 0n || hi > 1n)
+      refuse('return-value', 'At callback return the register R0 should have been in [0, 1]', {
+        hint: 'a bpf_loop callback returns 0 (continue) or 1 (stop)',
+      });
+  }
+  st.frames.pop();
+  const caller = current(st);
+  if (!f.callback) {
+    caller.regs[0] = r0;
+    for (let k = 1; k <= 5; k++) caller.regs[k] = NOT_INIT;
+  }
+  return f.returnTo;
+}

@@ -1,0 +1,25 @@
+// What every rule of the walk may consult besides the state: the program type, the maps by
+// name, the mode, and the id generator the kernel keeps per verification (env->id_gen).
+
+import type { MapSpec } from '../program/types.js';
+import type { AttachTypeName } from '../uapi/attach-types.js';
+import type { CtxKind } from '../uapi/context.js';
+import type { ProgTypeName } from '../uapi/prog-types.js';
+
+export interface Env {
+  readonly type: ProgTypeName;
+  readonly attachType: AttachTypeName | undefined;
+  readonly ctx: CtxKind;
+  readonly maps: ReadonlyMap<string, MapSpec>;
+  /** Privileged loading (CAP_BPF + CAP_PERFMON, root): uninitialised stack reads, pointer comparisons. */
+  readonly privileged: boolean;
+  /** Slots that start a subprogram. */
+  readonly subprogramStarts: ReadonlySet<number>;
+  /** The last id handed out (pointers from one lookup share an id; references too). */
+  idGen: number;
+}
+
+export function nextId(env: Env): number {
+  env.idGen += 1;
+  return env.idGen;
+}

@@ -1,0 +1,87 @@
+// Static register liveness (the kernel computes the same since 6.x: "Live regs before insn"):
+// for every slot, the registers some path from it reads before writing. Pruning compares only
+// live registers, so a dead scalar that differs does not keep a path alive.
+
+import type { Cfg } from '../cfg/index.js';
+import { assertNever } from '../errors.js';
+import type { Instruction, Kind } from '../isa/index.js';
+import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+
+const bit = (r: number): number => 1 << r;
+const ARGS = 0b111110; // r1-r5
+const CLOBBERED = 0b111111; // r0-r5
+
+function useDef(i: Instruction, k: Kind): { use: number; def: number } {
+  switch (k.kind) {
+    case 'alu':
+      if (k.op === 'mov' || k.op === 'movsx') return { use: k.reg ? bit(i.src) : 0, def: bit(i.dst) };
+      return { use: bit(i.dst) | (k.reg ? bit(i.src) : 0), def: bit(i.dst) };
+    case 'endian':
+      return { use: bit(i.dst), def: bit(i.dst) };
+    case 'lddw':
+      return { use: 0, def: bit(i.dst) };
+    case 'load':
+      return { use: bit(i.src), def: bit(i.dst) };
+    case 'store':
+      return { use: bit(i.dst) | (k.reg ? bit(i.src) : 0), def: 0 };
+    case 'atomic': {
+      const cmp = k.op === 'cmpxchg';
+      return {
+        use: bit(i.dst) | bit(i.src) | (cmp ? bit(0) : 0),
+        def: k.fetch ? bit(cmp ? 0 : i.src) : 0,
+      };
+    }
+    case 'jmp':
+      return { use: bit(i.dst) | (k.reg ? bit(i.src) : 0), def: 0 };
+    case 'ja':
+      return { use: 0, def: 0 };
+    case 'exit':
+      return { use: bit(0), def: 0 };
+    case 'call': {
+      const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+      const use = proto === undefined ? ARGS : ((1 << (proto.args.length + 1)) - 1) & ARGS;
+      return { use, def: CLOBBERED };
+    }
+    case 'callx':
+      return { use: ARGS | bit(i.dst), def: CLOBBERED };
+    case 'ldpkt':
+      return { use: bit(6) | (k.indirect ? bit(i.src) : 0), def: CLOBBERED };
+    default:
+      return assertNever(k, 'instruction kind');
+  }
+}
+
+/** Live-in register masks by slot (bit r: r is read before written on some path from the slot). */
+export function liveRegisters(
+  cfg: Cfg,
+  at: readonly (Instruction | undefined)[],
+  kinds: readonly (Kind | undefined)[],
+): Int32Array {
+  const live = new Int32Array(cfg.slots);
+  const ud: ({ use: number; def: number } | undefined)[] = new Array(cfg.slots);
+  for (let pc = 0; pc < cfg.slots; pc++) {
+    const i = at[pc];
+    const k = kinds[pc];
+    if (i !== undefined && k !== undefined) ud[pc] = useDef(i, k);
+  }
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let b = cfg.blocks.length - 1; b >= 0; b--) {
+      const block = cfg.blocks[b]!;
+      let out = 0;
+      for (const s of block.successors) out |= live[cfg.blocks[s]!.start]!;
+      for (let pc = block.last; pc >= block.start; pc--) {
+        const u = ud[pc];
+        if (u === undefined) continue;
+        const inn = (out & ~u.def) | u.use;
+        if (live[pc] !== inn) {
+          live[pc] = inn;
+          changed = true;
+        }
+        out = inn;
+      }
+    }
+  }
+  return live;
+}

@@ -1,0 +1,423 @@
+// Memory accesses (the kernel's check_mem_access): which register types may be dereferenced and
+// where — context fields per program type, packet bytes proven below data_end, map values and
+// ring-buffer records within their size, stack bytes within the 512-byte frame — and what a load
+// yields. Messages are the kernel's (kernel/bpf/verifier.c).
+
+import { NotSupportedError } from '../errors.js';
+import { ctxAccessProblem, SkBuff, XdpMd } from '../uapi/context.js';
+import { BPF_F_RDONLY_PROG } from '../uapi/map-flags.js';
+import type { Env } from './env.js';
+import { typeName } from './format.js';
+import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
+import { refuse } from './refuse.js';
+import {
+  Byte,
+  EMPTY_SLOT,
+  isPointer,
+  pointer,
+  type Reg,
+  type Slot,
+  STACK_SIZE,
+  type State,
+  scalarReg,
+  UNKNOWN,
+} from './state.js';
+
+/** Offsets larger than this are never in bounds (the kernel's BPF_MAX_VAR_OFF). */
+export const MAX_VAR_OFF = 1n << 29n;
+
+export interface Access {
+  readonly regno: number;
+  /** The instruction's offset. */
+  readonly off: number;
+  readonly size: number;
+  readonly write: boolean;
+  /** For a store: the value written (a register, or an immediate as a known scalar). */
+  readonly value?: Reg;
+  /** The value came from an immediate (BPF_ST), not a register. */
+  readonly imm?: boolean;
+  readonly signed?: boolean;
+  readonly atomic?: boolean;
+}
+
+/** Checks one access through `reg`; returns what a load yields (UNKNOWN for stores). */
+export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
+  const R = `R${a.regno}`;
+  switch (reg.type) {
+    case 'ctx':
+      return ctxAccess(env, reg, a);
+    case 'pkt':
+    case 'pkt_meta':
+      return packetAccess(env, reg, a);
+    case 'map_value':
+      return mapValueAccess(reg, a);
+    case 'ringbuf_mem':
+      memAccess(reg, a, reg.memSize);
+      return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+    case 'fp':
+      return stackAccess(env, st, reg, a);
+    case 'not_init':
+      return refuse('register-initialised', `${R} !read_ok`, { reg: a.regno });
+    case 'scalar':
+    case 'pkt_end':
+    case 'map_ptr':
+    case 'map_value_or_null':
+    case 'ringbuf_mem_or_null':
+    case 'func':
+      return refuse(
+        reg.type.endsWith('_or_null') ? 'null-check' : 'memory-type',
+        `${R} invalid mem access '${typeName(reg.type)}'`,
+        { reg: a.regno, hint: invalidMemHint(reg) },
+      );
+  }
+}
+
+function invalidMemHint(reg: Reg): string {
+  if (reg.type === 'map_value_or_null')
+    return 'the lookup may return NULL: test the pointer (if (!value) return ...;) before using it';
+  if (reg.type === 'ringbuf_mem_or_null')
+    return 'bpf_ringbuf_reserve may return NULL: test the record before writing to it';
+  if (reg.type === 'pkt_end')
+    return 'data_end marks the end of the packet: read through data, after a bounds check';
+  if (reg.type === 'scalar')
+    return 'this register holds a number, not a pointer the verifier can prove valid';
+  return `a ${reg.type} pointer cannot be dereferenced`;
+}
+
+function leakCheck(a: Access, into: string): void {
+  if (a.write && a.value !== undefined && isPointer(a.value) && !a.imm)
+    refuse('memory-type', `R${a.regno === undefined ? '?' : a.regno} leaks addr into ${into}`);
+}
+
+function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
+  if (a.atomic) refuse('context-access', `BPF_ATOMIC stores into R${a.regno} ctx is not allowed`);
+  if (a.write && a.imm) refuse('context-access', `BPF_ST stores into R${a.regno} ctx is not allowed`);
+  if (constOf(reg.value) !== 0n)
+    refuse(
+      'context-access',
+      `variable ctx access var_off=${formatScalar(reg.value)} off=${a.off + reg.off} size=${a.size}`,
+    );
+  if (reg.off !== 0)
+    refuse('context-access', `dereference of modified ctx ptr R${a.regno} off=${reg.off} disallowed`, {
+      hint: 'read context fields at their fixed offsets from the context pointer itself',
+    });
+  const off = a.off;
+  const why = ctxAccessProblem(env.type, off, a.size, a.write);
+  if (why !== undefined)
+    refuse('context-access', `invalid bpf_context access off=${off} size=${a.size}`, {
+      hint: `${env.type} context: ${why}`,
+    });
+  if (a.write) {
+    if (a.value !== undefined && isPointer(a.value)) refuse('memory-type', `R${a.regno} leaks addr into ctx`);
+    return UNKNOWN;
+  }
+  const packetField = (data: number, end: number, meta: number): Reg | undefined => {
+    if (off === data) return pointer('pkt');
+    if (off === end) return pointer('pkt_end');
+    if (off === meta) return pointer('pkt_meta');
+    return undefined;
+  };
+  const p =
+    env.ctx === 'xdp_md'
+      ? packetField(XdpMd.data!, XdpMd.data_end!, XdpMd.data_meta!)
+      : packetField(SkBuff.data!, SkBuff.data_end!, SkBuff.data_meta!);
+  if (p !== undefined) return p;
+  if (env.ctx === '__sk_buff' && off === SkBuff.sk)
+    throw new NotSupportedError('socket pointers (__sk_buff.sk) in the verifier');
+  return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+}
+
+function packetAccess(env: Env, reg: Reg, a: Access): Reg {
+  if (a.atomic) refuse('memory-type', `BPF_ATOMIC stores into R${a.regno} ${reg.type} is not allowed`);
+  if (a.write && env.type === 'SOCKET_FILTER') refuse('memory-type', 'cannot write into packet');
+  if (smin(reg.value) < 0n)
+    refuse(
+      'memory-bounds',
+      `R${a.regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+    );
+  const off = a.off + reg.off;
+  if (off < 0 || off + a.size > reg.range) {
+    const need = off + a.size;
+    refuse(
+      'memory-bounds',
+      `invalid access to packet, off=${off} size=${a.size}, R${a.regno}(id=${reg.id},off=${off},r=${reg.range})\nR${a.regno} offset is outside of the packet`,
+      {
+        reg: a.regno,
+        hint:
+          off < 0
+            ? 'the access starts before the packet data'
+            : `prove ${need} bytes first: if ((void *)data + ${need} > data_end) return ...;`,
+      },
+    );
+  }
+  leakCheck(a, 'packet');
+  return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+}
+
+/**
+ * A region of `size` bytes reached with a variable offset: the kernel's check_mem_region_access
+ * (smallest and largest offsets both in bounds). `msg(off)` is the type's own message.
+ */
+function regionAccess(reg: Reg, a: Access, size: number, msg: (off: number) => string, hint: string): void {
+  const off = a.off + reg.off;
+  const lo = smin(reg.value);
+  const R = `R${a.regno}`;
+  if (constOf(reg.value) !== undefined) {
+    const at = off + Number(BigInt.asIntN(64, constOf(reg.value)!));
+    if (at < 0 || at + a.size > size) refuse('memory-bounds', msg(at), { reg: a.regno, hint });
+    return;
+  }
+  if (lo < 0n && (lo + BigInt(off) < 0n || lo < -MAX_VAR_OFF))
+    refuse(
+      'memory-bounds',
+      `${R} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+      {
+        reg: a.regno,
+        hint: 'make the index unsigned, or test index >= 0',
+      },
+    );
+  if (Number(lo) + off < 0 || Number(lo) + off + a.size > size)
+    refuse(
+      'memory-bounds',
+      `${msg(Number(lo) + off)}\n${R} min value is outside of the allowed memory range`,
+      {
+        reg: a.regno,
+        hint,
+      },
+    );
+  const hi = umax(reg.value);
+  if (hi >= MAX_VAR_OFF)
+    refuse('memory-bounds', `${R} unbounded memory access, make sure to bounds check any such access`, {
+      reg: a.regno,
+      hint: 'bound the index (if (i >= N) return ...;) before adding it to the pointer',
+    });
+  if (Number(hi) + off + a.size > size)
+    refuse(
+      'memory-bounds',
+      `${msg(Number(hi) + off)}\n${R} max value is outside of the allowed memory range`,
+      {
+        reg: a.regno,
+        hint,
+      },
+    );
+}
+
+function mapValueAccess(reg: Reg, a: Access): Reg {
+  const spec = reg.map!.spec;
+  const vs = spec.valueSize;
+  if (a.write && (spec.flags & BPF_F_RDONLY_PROG) !== 0)
+    refuse(
+      'memory-type',
+      `write into map forbidden, value_size=${vs} off=${a.off + reg.off} size=${a.size}`,
+      {
+        hint: 'the map is read-only for programs (BPF_F_RDONLY_PROG, a const global)',
+      },
+    );
+  regionAccess(
+    reg,
+    a,
+    vs,
+    (off) => `invalid access to map value, value_size=${vs} off=${off} size=${a.size}`,
+    `the value is ${vs} bytes: keep offset + size within it`,
+  );
+  if (a.write) return UNKNOWN;
+  return scalarReg(frozenValue(reg, a) ?? loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+}
+
+/** A read-only global's bytes are known at load (the kernel reads frozen maps: bpf_map_direct_read). */
+function frozenValue(reg: Reg, a: Access): Scalar | undefined {
+  const spec = reg.map!.spec;
+  const at = constOf(reg.value);
+  if ((spec.flags & BPF_F_RDONLY_PROG) === 0 || spec.contents?.kind !== 'data' || at === undefined)
+    return undefined;
+  const off = a.off + reg.off + Number(at);
+  const bytes = spec.contents.bytes;
+  if (off + a.size > bytes.length) return undefined;
+  let v = 0n;
+  for (let k = a.size - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[off + k]!);
+  if (a.signed) v = BigInt.asIntN(a.size * 8, v);
+  return scalarConst(v);
+}
+
+function memAccess(reg: Reg, a: Access, size: number): void {
+  regionAccess(
+    reg,
+    a,
+    size,
+    (off) => `invalid access to memory, mem_size=${size} off=${off} size=${a.size}`,
+    `the record is ${size} bytes: keep offset + size within it`,
+  );
+}
+
+// --- the stack ---
+
+function stackBounds(reg: Reg, a: Access): number {
+  const dir = a.write ? 'write to' : 'read from';
+  const off = a.off + reg.off;
+  const v = constOf(reg.value);
+  if (v === undefined) {
+    const lo = Number(smin(reg.value)) + off;
+    const hi = Number(smax(reg.value)) + off;
+    if (
+      smin(reg.value) < -MAX_VAR_OFF ||
+      smax(reg.value) > MAX_VAR_OFF ||
+      lo < -STACK_SIZE ||
+      hi + a.size > 0
+    )
+      refuse(
+        'stack-bounds',
+        `invalid variable-offset ${a.write ? 'write to' : 'read from'} stack R${a.regno} var_off=${formatScalar(reg.value)} off=${off} size=${a.size}`,
+        { reg: a.regno, hint: 'bound the index so that every byte stays within the 512-byte frame' },
+      );
+    return lo;
+  }
+  const at = off + Number(BigInt.asIntN(64, v));
+  if (at < -STACK_SIZE || at + a.size > 0)
+    refuse('stack-bounds', `invalid ${dir} stack R${a.regno} off=${at} size=${a.size}`, {
+      reg: a.regno,
+      hint:
+        at >= 0
+          ? 'the frame lies below r10: use negative offsets'
+          : 'each frame has 512 bytes of stack: use less (move big buffers to a per-CPU array map)',
+    });
+  if (at % a.size !== 0)
+    refuse('stack-bounds', `misaligned stack access off (0x0; 0x0)+${at}+0 size ${a.size}`, { reg: a.regno });
+  return at;
+}
+
+function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
+  const frame = st.frames[reg.frame]!;
+  const at = stackBounds(reg, a);
+  const variable = constOf(reg.value) === undefined;
+  const depth = -at;
+  if (depth > frame.depth) frame.depth = depth;
+  if (variable) {
+    // Every byte the offset may reach: a read needs them initialised, a write makes them misc.
+    const span = Number(smax(reg.value) - smin(reg.value)) + a.size;
+    if (a.write) {
+      for (let b = at; b < at + span; b++) setByte(frame.stack, b, Byte.Misc);
+      return UNKNOWN;
+    }
+    for (let b = at; b < at + span; b++)
+      if (byteAt(frame.stack, b) === Byte.Invalid && !env.privileged)
+        refuse(
+          'stack-bounds',
+          `invalid read from stack R${a.regno} var_off=${formatScalar(reg.value)}+${a.off + reg.off} size ${a.size}`,
+        );
+    return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+  }
+  return a.write ? stackWrite(frame.stack, at, a) : stackRead(env, frame.stack, at, a);
+}
+
+const slotIndex = (byteOff: number): number => Math.floor((-byteOff - 1) / 8);
+/** Byte `b` (negative, from r10) inside its slot: slot bytes are kept from the slot's lowest address. */
+const byteInSlot = (b: number): number => (b + STACK_SIZE) % 8;
+
+function byteAt(stack: readonly Slot[], b: number): Byte {
+  return stack[slotIndex(b)]!.bytes[byteInSlot(b)]!;
+}
+
+function setByte(stack: Slot[], b: number, kind: Byte): void {
+  const k = slotIndex(b);
+  const s = stack[k]!;
+  const bytes: Byte[] = s.bytes.map((x): Byte => (x === Byte.Spill ? Byte.Misc : x));
+  bytes[byteInSlot(b)] = kind;
+  stack[k] = { bytes };
+}
+
+function stackWrite(stack: Slot[], at: number, a: Access): Reg {
+  const v = a.value ?? UNKNOWN;
+  const k = slotIndex(at);
+  if (a.size === 8 && !a.atomic) {
+    if (v.type === 'scalar' && constOf(v.value) === 0n && a.imm)
+      stack[k] = { bytes: new Array(8).fill(Byte.Zero) };
+    else stack[k] = { bytes: new Array(8).fill(Byte.Spill), spilled: v };
+    return UNKNOWN;
+  }
+  if (isPointer(v) && !a.atomic) refuse('memory-type', 'invalid size of register spill');
+  const old = stack[k]!;
+  if (a.atomic) {
+    // An atomic op reads the bytes first; a spilled scalar or misc bytes stay misc.
+    if (old.spilled !== undefined && isPointer(old.spilled))
+      refuse('memory-type', `BPF_ATOMIC stores into R${a.regno} stack holding a pointer are not allowed`);
+  }
+  const zero = v.type === 'scalar' && constOf(v.value) === 0n;
+  for (let b = at; b < at + a.size; b++) setByte(stack, b, zero && !a.atomic ? Byte.Zero : Byte.Misc);
+  return UNKNOWN;
+}
+
+function stackRead(env: Env, stack: readonly Slot[], at: number, a: Access): Reg {
+  const slot = stack[slotIndex(at)] ?? EMPTY_SLOT;
+  if (slot.spilled !== undefined) {
+    if (a.size === 8) return a.atomic ? scalarReg(loaded(8, false)) : slot.spilled;
+    if (isPointer(slot.spilled)) refuse('memory-type', 'invalid size of register fill');
+  }
+  let zero = true;
+  for (let b = at; b < at + a.size; b++) {
+    const kind = byteAt(stack, b);
+    if (kind === Byte.Invalid && !env.privileged)
+      refuse('stack-bounds', `invalid read from stack off ${at}+${b - at} size ${a.size}`, {
+        hint: 'initialise the stack bytes before reading them (memset, or = {} in C)',
+      });
+    if (kind !== Byte.Zero) zero = false;
+  }
+  return scalarReg(zero ? scalarConst(0n) : loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+}
+
+/** Marks `size` bytes at `at` (from r10 of `frame`) written by a helper, as the kernel does for uninit-mem args. */
+export function stackWrittenByHelper(st: State, frame: number, at: number, size: number): void {
+  const f = st.frames[frame]!;
+  for (let b = at; b < at + size; b++) setByte(f.stack, b, Byte.Misc);
+  if (-at > f.depth) f.depth = -at;
+}
+
+/** Whether `size` bytes at `at` are initialised (a helper reads them). */
+export function stackInitialised(st: State, frame: number, at: number, size: number): number | undefined {
+  const f = st.frames[frame]!;
+  for (let b = at; b < at + size; b++) if (byteAt(f.stack, b) === Byte.Invalid) return b - at;
+  if (-at > f.depth) f.depth = -at;
+  return undefined;
+}
+
+/**
+ * `size` bytes at `reg` that a helper reads (or writes, `write`): the kernel's
+ * check_helper_mem_access. Stack bytes read must be initialised (privileged loads may read any);
+ * stack bytes written become initialised.
+ */
+export function helperMemAccess(
+  env: Env,
+  st: State,
+  reg: Reg,
+  regno: number,
+  size: number,
+  write: boolean,
+): void {
+  if (size === 0) return;
+  if (reg.type !== 'fp') {
+    checkAccess(env, st, reg, { regno, off: 0, size, write });
+    return;
+  }
+  const lo = Number(smin(reg.value)) + reg.off;
+  const hi = Number(smax(reg.value)) + reg.off;
+  if (smin(reg.value) < -MAX_VAR_OFF || smax(reg.value) > MAX_VAR_OFF || lo < -STACK_SIZE || hi + size > 0)
+    refuse('stack-bounds', `invalid indirect access to stack R${regno} off=${lo} size=${size}`, {
+      reg: regno,
+      hint: 'the buffer passed to the helper must lie within the 512-byte frame',
+    });
+  if (constOf(reg.value) === undefined && !env.privileged)
+    refuse('stack-bounds', `R${regno} variable offset stack access prohibited for !root`);
+  const span = hi - lo + size;
+  if (write) {
+    stackWrittenByHelper(st, reg.frame, lo, span);
+    return;
+  }
+  const f = st.frames[reg.frame]!;
+  if (-lo > f.depth) f.depth = -lo;
+  if (env.privileged) return;
+  const bad = stackInitialised(st, reg.frame, lo, span);
+  if (bad !== undefined)
+    refuse('stack-bounds', `invalid read from stack R${regno} off ${lo}+${bad} size ${size}`, {
+      reg: regno,
+      hint: 'initialise the buffer before passing it to the helper (memset, or = {} in C)',
+    });
+}

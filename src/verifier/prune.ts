@@ -1,0 +1,87 @@
+// State comparison at prune points (the kernel's states_equal / regsafe / stacksafe): a path may
+// stop where an earlier, fully explored state at the same slot covers it — every register the
+// rest of the program may read holds, in the old state, a superset of what it holds now. Ids
+// are compared through a map (old id → current id), as the kernel's idmap does. `exact` asks for
+// equality instead: an in-progress state equal to the current one is an infinite loop.
+
+import { constOf, sameScalar, within } from './num.js';
+import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './state.js';
+
+/** r6-r10 of a caller: a return sets its r0 and clears r1-r5, so only these survive a call. */
+const CALLER_LIVE = 0x7c0;
+
+class IdMap {
+  private readonly map = new Map<number, number>();
+  private readonly back = new Map<number, number>();
+  check(old: number, cur: number): boolean {
+    if (old === 0 && cur === 0) return true;
+    const m = this.map.get(old);
+    if (m !== undefined) return m === cur;
+    if (this.back.has(cur)) return false;
+    this.map.set(old, cur);
+    this.back.set(cur, old);
+    return true;
+  }
+}
+
+function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
+  if (old.type === 'not_init') return exact ? cur.type === 'not_init' : true;
+  if (old.type !== cur.type) return false;
+  const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
+  if (!values) return false;
+  if (old.type === 'scalar') return true;
+  if (old.off !== cur.off || old.map?.name !== cur.map?.name || old.frame !== cur.frame) return false;
+  if (old.target !== cur.target || old.memSize !== cur.memSize) return false;
+  if (isPacket(old.type)) {
+    // A larger proven range now is fine; a variable offset must come from the same family.
+    if (exact ? old.range !== cur.range : old.range > cur.range) return false;
+    if (constOf(old.value) !== 0n && !ids.check(old.id, cur.id)) return false;
+    return true;
+  }
+  return ids.check(old.id, cur.id) && ids.check(old.ref, cur.ref);
+}
+
+function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
+  if (old.spilled !== undefined)
+    return cur.spilled !== undefined && regSafe(old.spilled, cur.spilled, ids, exact);
+  if (cur.spilled !== undefined && exact) return false;
+  for (let b = 0; b < 8; b++) {
+    const o = old.bytes[b]!;
+    const c = cur.bytes[b]!;
+    if (exact ? o !== c : !byteSafe(o, c, cur)) return false;
+  }
+  return true;
+}
+
+function byteSafe(o: Byte, c: Byte, cur: Slot): boolean {
+  if (o === Byte.Invalid) return true;
+  if (o === Byte.Misc)
+    return c === Byte.Misc || c === Byte.Zero || (c === Byte.Spill && cur.spilled?.type === 'scalar');
+  return o === c;
+}
+
+function frameSafe(old: Frame, cur: Frame, live: number, ids: IdMap, exact: boolean): boolean {
+  if (old.returnTo !== cur.returnTo || old.subprogram !== cur.subprogram) return false;
+  for (let r = 0; r < 11; r++) {
+    if (((live >> r) & 1) === 0 && !exact) continue;
+    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact)) return false;
+  }
+  for (let k = 0; k < old.stack.length; k++)
+    if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact)) return false;
+  return true;
+}
+
+/**
+ * Whether `cur` is covered by `old` (or equal to it, `exact`). `live` holds the registers the
+ * current frame may still read (bit r), from the static liveness pass.
+ */
+export function statesEqual(old: State, cur: State, live: number, exact: boolean): boolean {
+  if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
+  const ids = new IdMap();
+  const top = old.frames.length - 1;
+  for (let k = 0; k <= top; k++) {
+    if (!frameSafe(old.frames[k]!, cur.frames[k]!, k === top ? live : CALLER_LIVE, ids, exact)) return false;
+  }
+  for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;
+  return true;
+}

@@ -1,0 +1,165 @@
+// The abstract machine state the verifier walks with, as the kernel's bpf_verifier_state keeps
+// it (include/linux/bpf_verifier.h): per call frame eleven registers and 512 bytes of stack, the
+// references a path holds (ring-buffer records), and the frames of bpf-to-bpf calls. States are
+// copied at branches (copyState) and compared at prune points (prune.ts).
+
+import type { MapSpec } from '../program/types.js';
+import { type Scalar, scalarConst, scalarUnknown } from './num.js';
+
+/** Register types (the kernel's enum bpf_reg_type, the ones tsbpf's programs meet). */
+export type RegType =
+  | 'not_init'
+  | 'scalar'
+  | 'ctx'
+  | 'pkt'
+  | 'pkt_meta'
+  | 'pkt_end'
+  | 'map_ptr'
+  | 'map_value'
+  | 'map_value_or_null'
+  | 'fp'
+  | 'ringbuf_mem'
+  | 'ringbuf_mem_or_null'
+  | 'func';
+
+/** A map as the verifier sees it (the lddw's map, the object's MapSpec). */
+export interface MapRef {
+  readonly name: string;
+  readonly spec: MapSpec;
+}
+
+/**
+ * One register. For a scalar `value` is its value; for a pointer `value` is the variable part of
+ * its offset (a known 0 unless a scalar was added) and `off` the fixed part, as the kernel splits
+ * them (reg->off and var_off).
+ */
+export interface Reg {
+  readonly type: RegType;
+  readonly value: Scalar;
+  readonly off: number;
+  /**
+   * pkt: the id shared by pointers derived from one load without variable offsets (range
+   * learning marks them all); *_or_null: the id a null check resolves; 0 when none.
+   */
+  readonly id: number;
+  /** pkt/pkt_meta: bytes past the pointer (without its own offset) proven below data_end. */
+  readonly range: number;
+  /** map_ptr, map_value(_or_null). */
+  readonly map?: MapRef;
+  /** fp: the call frame the stack pointer points into. */
+  readonly frame: number;
+  /** ringbuf_mem(_or_null): the reference that must be released; 0 for none. */
+  readonly ref: number;
+  /** ringbuf_mem(_or_null): record size in bytes. */
+  readonly memSize: number;
+  /** func: the slot of the subprogram. */
+  readonly target: number;
+}
+
+const ZERO = scalarConst(0n);
+
+const base: Reg = {
+  type: 'not_init',
+  value: ZERO,
+  off: 0,
+  id: 0,
+  range: 0,
+  frame: 0,
+  ref: 0,
+  memSize: 0,
+  target: 0,
+};
+
+export const NOT_INIT: Reg = base;
+export const UNKNOWN: Reg = { ...base, type: 'scalar', value: scalarUnknown() };
+
+export function scalarReg(value: Scalar): Reg {
+  return { ...base, type: 'scalar', value };
+}
+
+/** A pointer of `type` with a zero offset; `extra` sets the rest. */
+export function pointer(type: RegType, extra: Partial<Reg> = {}): Reg {
+  return { ...base, type, ...extra };
+}
+
+export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
+export const maybeNull = (t: RegType): boolean => t === 'map_value_or_null' || t === 'ringbuf_mem_or_null';
+export const isPacket = (t: RegType): boolean => t === 'pkt' || t === 'pkt_meta';
+
+/** Stack byte kinds (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO). */
+export enum Byte {
+  Invalid = 0,
+  Spill = 1,
+  Misc = 2,
+  Zero = 3,
+}
+
+export const STACK_SIZE = 512;
+export const SLOTS = STACK_SIZE / 8;
+export const MAX_CALL_FRAMES = 8;
+
+/** One 8-byte stack slot: the kind of each byte and, for a register spilled whole, the register. */
+export interface Slot {
+  readonly bytes: readonly Byte[];
+  readonly spilled?: Reg;
+}
+
+export const EMPTY_SLOT: Slot = { bytes: [0, 0, 0, 0, 0, 0, 0, 0] };
+
+export interface Frame {
+  readonly regs: Reg[];
+  /** Slot k covers bytes [-(k+1)·8, -k·8) of the frame. */
+  readonly stack: Slot[];
+  /** The subprogram's first slot. */
+  readonly subprogram: number;
+  /** Where the caller resumes (the call's slot + 1); -1 in the main frame. */
+  readonly returnTo: number;
+  /** A callback frame (bpf_loop, ...): its r0 is the callback's verdict, not a return value. */
+  readonly callback: boolean;
+  /** Deepest stack byte used, positive (the subprogram's stack depth). */
+  depth: number;
+}
+
+export interface State {
+  frames: Frame[];
+  /** The references this path holds (acquired, not yet released) and the slot that acquired each. */
+  refs: { readonly id: number; readonly insn: number }[];
+}
+
+export function newFrame(subprogram: number, returnTo: number, callback: boolean, index: number): Frame {
+  const regs: Reg[] = new Array(11).fill(NOT_INIT);
+  regs[10] = pointer('fp', { frame: index });
+  return { regs, stack: new Array(SLOTS).fill(EMPTY_SLOT), subprogram, returnTo, callback, depth: 0 };
+}
+
+/** The entry state: r1 is the context, r10 the frame pointer. */
+export function entryState(): State {
+  const f = newFrame(0, -1, false, 0);
+  f.regs[1] = pointer('ctx');
+  return { frames: [f], refs: [] };
+}
+
+export function copyState(s: State): State {
+  return {
+    frames: s.frames.map((f) => ({ ...f, regs: f.regs.slice(), stack: f.stack.slice() })),
+    refs: s.refs.slice(),
+  };
+}
+
+export function current(s: State): Frame {
+  return s.frames[s.frames.length - 1]!;
+}
+
+/** Applies `f` to every register and spilled register of every frame (null checks, range learning). */
+export function mapRegs(s: State, f: (r: Reg) => Reg): void {
+  for (const fr of s.frames) {
+    for (let k = 0; k < fr.regs.length; k++) fr.regs[k] = f(fr.regs[k]!);
+    for (let k = 0; k < fr.stack.length; k++) {
+      const slot = fr.stack[k]!;
+      if (slot.spilled !== undefined) {
+        const r = f(slot.spilled);
+        if (r !== slot.spilled) fr.stack[k] = { bytes: slot.bytes, spilled: r };
+      }
+    }
+  }
+}

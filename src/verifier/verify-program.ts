@@ -1,0 +1,205 @@
+// The low-level entry: verifies one raw program as BPF_PROG_LOAD does (instructions, program and
+// attach type, the maps its lddw instructions name, line info, the mode, the log level) and
+// returns the verdict, the log in the kernel's form, the statistics and, for a refusal, the
+// explanation. Structure first (cfg/: the kernel's check_cfg), then the walk, then the combined
+// stack depth of call chains (check_max_stack_depth).
+
+import { formatInstruction } from '../asm/index.js';
+import { buildCfg, type Cfg } from '../cfg/index.js';
+import { InvalidInstructionError, NotSupportedError, VerifierError } from '../errors.js';
+import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
+import type { LineInfo, MapSpec } from '../program/types.js';
+import type { AttachTypeName } from '../uapi/attach-types.js';
+import { ctxKind } from '../uapi/context.js';
+import { helperName } from '../uapi/helpers.js';
+import type { ProgTypeName } from '../uapi/prog-types.js';
+import type { Env } from './env.js';
+import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
+import { liveRegisters } from './liveness.js';
+import { Refusal } from './refuse.js';
+import { STACK_SIZE } from './state.js';
+import { type Code, INSN_LIMIT, type Trail, WalkRefusal, type WalkStats, walk } from './walk.js';
+
+export interface VerifyProgramInput {
+  readonly instructions: readonly Instruction[];
+  readonly type: ProgTypeName;
+  readonly attachType?: AttachTypeName;
+  /** The maps the program's lddw instructions name (by `reference`). */
+  readonly maps?: readonly MapSpec[];
+  /** bpf_line_info: refusals name the C source line. */
+  readonly lineInfo?: readonly LineInfo[];
+  /** Privileged loading (root, CAP_BPF + CAP_PERFMON): the default, as tsbpf's kernel tests run. */
+  readonly privileged?: boolean;
+  /** 0: statistics only; 1: the refused path; 2: every instruction walked. Default 1. */
+  readonly logLevel?: 0 | 1 | 2;
+}
+
+export interface VerifierStats extends WalkStats {
+  /** Stack bytes used per subprogram (by its first slot), rounded as the kernel rounds them. */
+  readonly stackDepth: readonly number[];
+  /** Wall time of the verification in microseconds (the kernel's `verification time`). */
+  readonly timeUs: number;
+}
+
+export interface VerifyProgramResult {
+  readonly verdict: 'accepted' | 'rejected';
+  /** The log in the kernel's form (level 1 or 2 lines, the message, the statistics line). */
+  readonly log: string;
+  readonly stats: VerifierStats;
+  /** For a refusal: the kernel's message, the property, the path, the register, the hint. */
+  readonly explanation?: Explanation;
+  /** The explanation as text (source line, path, hint). */
+  readonly explanationText?: string;
+}
+
+const EMPTY_STATS: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
+
+export function statsLine(s: WalkStats): string {
+  return `processed ${s.processed} insns (limit ${INSN_LIMIT}) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0`;
+}
+
+const insnFormat = {
+  numbers: 'kernel' as const,
+  helperName: (id: number): string | undefined => {
+    const n = helperName(id);
+    return n.startsWith('unknown') ? undefined : `bpf_${n}`;
+  },
+};
+
+export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
+  const started = now();
+  const logLevel = input.logLevel ?? 1;
+  const ctx = ctxKind(input.type);
+  if (ctx === undefined) throw new NotSupportedError(`verifying programs of type ${input.type}`);
+  const privileged = input.privileged ?? true;
+  const lineInfo = input.lineInfo ?? [];
+  const finish = (
+    verdict: 'accepted' | 'rejected',
+    lines: readonly string[],
+    stats: WalkStats,
+    depths: readonly number[],
+    explanation?: Explanation,
+    describe?: (pc: number) => string,
+  ): VerifyProgramResult => {
+    const out: VerifierStats = { ...stats, stackDepth: depths, timeUs: Math.round((now() - started) * 1000) };
+    const log = [...lines, statsLine(stats), ''].join('\n');
+    return {
+      verdict,
+      log,
+      stats: out,
+      ...(explanation === undefined
+        ? {}
+        : { explanation, explanationText: formatExplanation(explanation, describe ?? (() => '')) }),
+    };
+  };
+  const structural = (message: string, pc: number | undefined): VerifyProgramResult =>
+    finish('rejected', [message], EMPTY_STATS, [], {
+      property: 'structure',
+      message,
+      pc: pc ?? 0,
+      path: [],
+    });
+
+  let cfg: Cfg;
+  const at: (Instruction | undefined)[] = [];
+  const kinds: (Kind | undefined)[] = [];
+  try {
+    cfg = buildCfg(input.instructions);
+    let pc = 0;
+    for (const i of input.instructions) {
+      at[pc] = i;
+      kinds[pc] = classify(i, { pc });
+      pc += slots(i);
+    }
+  } catch (e) {
+    if (e instanceof VerifierError) return structural(e.log.trim(), e.pc);
+    if (e instanceof InvalidInstructionError) return structural(e.message, undefined);
+    throw e;
+  }
+  if (!privileged && cfg.backEdges.length > 0) {
+    const b = cfg.backEdges[0]!;
+    return structural(
+      `back-edge from insn ${cfg.blocks[b.from]!.last} to ${cfg.blocks[b.to]!.start}`,
+      cfg.blocks[b.from]!.last,
+    );
+  }
+  const env: Env = {
+    type: input.type,
+    attachType: input.attachType,
+    ctx,
+    maps: new Map((input.maps ?? []).map((m) => [m.name, m])),
+    privileged,
+    subprogramStarts: new Set(cfg.subprograms.map((s) => s.start)),
+    idGen: 0,
+  };
+  const code: Code = { at, kinds, cfg, live: liveRegisters(cfg, at, kinds) };
+  const describe = (pc: number) => (at[pc] === undefined ? '?' : formatInstruction(at[pc]!, pc, insnFormat));
+  const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {
+    let refusal = r;
+    // The path is kept only while logging: a quiet run that refuses walks again at level 1.
+    if (level === 0) {
+      try {
+        walk({ ...env, idGen: 0 }, code, 1);
+      } catch (e) {
+        if (e instanceof WalkRefusal) refusal = e;
+        else throw e;
+      }
+    }
+    const path = trailPath(refusal.trail);
+    const lines = logLevel >= 1 ? trailLines(refusal.trail) : [];
+    lines.push(r.refusal.message);
+    const why = explain(r.refusal, r.pc, path, refusal.state, at, lineInfo);
+    return finish('rejected', lines, r.stats, [], why, describe);
+  };
+  try {
+    const result = walk(env, code, logLevel);
+    const depths = cfg.subprograms.map((s) => roundDepth(result.depths.get(s.start) ?? 0));
+    const tooDeep = combinedStack(cfg, depths);
+    if (tooDeep !== undefined) {
+      const lines = [...result.log, tooDeep];
+      return finish('rejected', lines, result.stats, depths, {
+        property: 'stack-bounds',
+        message: tooDeep,
+        pc: 0,
+        path: [],
+        hint: 'the frames of a call chain share 512 bytes: inline functions or move buffers to a per-CPU map',
+      });
+    }
+    return finish('accepted', result.log, result.stats, depths);
+  } catch (e) {
+    if (e instanceof WalkRefusal) return rejected(e, logLevel);
+    if (e instanceof Refusal) throw e;
+    throw e;
+  }
+}
+
+function trailLines(trail: Trail | undefined): string[] {
+  const out: string[] = [];
+  for (let t = trail; t !== undefined; t = t.prev) if (t.line !== undefined) out.unshift(t.line);
+  return out;
+}
+
+/** The kernel rounds each frame's depth up to 32 bytes (at least 1 byte used). */
+const roundDepth = (d: number): number => Math.ceil(Math.max(d, 1) / 32) * 32;
+
+/** The first call chain whose frames together exceed 512 bytes, as the kernel words it. */
+function combinedStack(cfg: Cfg, depths: readonly number[]): string | undefined {
+  const visit = (sub: number, total: number, frames: number, seen: Set<number>): string | undefined => {
+    const sum = total + depths[sub]!;
+    if (sum > STACK_SIZE) return `combined stack size of ${frames} calls is ${sum}. Too large`;
+    for (const c of cfg.subprograms[sub]!.callees) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      const r = visit(c, sum, frames + 1, seen);
+      seen.delete(c);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  };
+  return visit(0, 0, 1, new Set([0]));
+}
+
+/** Milliseconds from a monotonic clock where there is one (browsers and Node have performance). */
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}

@@ -1,0 +1,387 @@
+// The walk (the kernel's do_check): every path of the program is executed over abstract states,
+// one instruction at a time, depth first — a conditional jump whose outcome is unknown pushes the
+// taken edge and goes on with the fall-through. At prune points (jump targets and fall-throughs)
+// a path stops when a fully explored state there covers it, and refuses when it equals a state
+// still being explored (a loop that cannot end). At most 1,000,000 instructions are processed.
+
+import { formatInstruction } from '../asm/index.js';
+import type { Cfg } from '../cfg/index.js';
+import { assertNever, NotSupportedError } from '../errors.js';
+import { type Instruction, type Kind, lddwValue, targetOf } from '../isa/index.js';
+import { helperName } from '../uapi/helpers.js';
+import { aluStep, readReg, writableDst } from './alu.js';
+import { branch } from './branch.js';
+import { exitFrame, helperCall, localCall } from './calls.js';
+import type { Env } from './env.js';
+import { formatFrame, formatState } from './format.js';
+import { checkAccess } from './memory.js';
+import { endian, loaded, scalarConst } from './num.js';
+import { statesEqual } from './prune.js';
+import { Refusal, refuse } from './refuse.js';
+import {
+  copyState,
+  current,
+  entryState,
+  isPointer,
+  NOT_INIT,
+  pointer,
+  type Reg,
+  type State,
+  scalarReg,
+  UNKNOWN,
+} from './state.js';
+
+export const INSN_LIMIT = 1_000_000;
+/** Pending paths at most (the kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
+const JMP_SEQ_LIMIT = 8192;
+
+/** The program as the walk reads it: instruction and kind by slot (undefined on an lddw's second slot). */
+export interface Code {
+  readonly at: readonly (Instruction | undefined)[];
+  readonly kinds: readonly (Kind | undefined)[];
+  readonly cfg: Cfg;
+  readonly live: Int32Array;
+}
+
+export interface WalkStats {
+  processed: number;
+  totalStates: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+}
+
+/** One step of a path, kept as a shared list so that forks share their prefix. */
+export interface Trail {
+  readonly pc: number;
+  readonly line: string | undefined;
+  readonly prev: Trail | undefined;
+}
+
+export interface WalkResult {
+  readonly stats: WalkStats;
+  /** Deepest stack use per subprogram start (bytes). */
+  readonly depths: ReadonlyMap<number, number>;
+  /** Level-2 lines (every step); empty below level 2. */
+  readonly log: string[];
+  /** Slots at which a memory access was checked in bounds on every path (the proof). */
+  readonly checkedAccesses: ReadonlySet<number>;
+}
+
+/** A refusal with where it happened: the slot and the path that led there. */
+export class WalkRefusal extends Error {
+  readonly refusal: Refusal;
+  readonly pc: number;
+  readonly trail: Trail | undefined;
+  readonly stats: WalkStats;
+  readonly state: State;
+  constructor(refusal: Refusal, pc: number, trail: Trail | undefined, stats: WalkStats, state: State) {
+    super(refusal.message);
+    this.refusal = refusal;
+    this.pc = pc;
+    this.trail = trail;
+    this.stats = stats;
+    this.state = state;
+  }
+}
+
+/** A checkpoint: a state met at a prune point, and how many paths from it are still open. */
+interface Explored {
+  readonly state: State;
+  branches: number;
+  readonly parent: Explored | undefined;
+}
+
+interface Path {
+  pc: number;
+  st: State;
+  parent: Explored | undefined;
+  trail: Trail | undefined;
+  /** The level-2 heading of a popped path (`from 4 to 7: ...`). */
+  from?: number;
+}
+
+export function walk(env: Env, code: Code, logLevel: number): WalkResult {
+  const { at, kinds, cfg, live } = code;
+  const prunePoints = new Uint8Array(cfg.slots);
+  for (let pc = 0; pc < cfg.slots; pc++) {
+    const k = kinds[pc];
+    const i = at[pc];
+    if (k === undefined || i === undefined) continue;
+    if (k.kind === 'jmp') prunePoints[pc + 1] = 1;
+    if (k.kind === 'jmp' || k.kind === 'ja') prunePoints[targetOf(i, k, pc)!] = 1;
+  }
+  const explored: (Explored[] | undefined)[] = new Array(cfg.slots);
+  const stats: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
+  const depths = new Map<number, number>();
+  const log: string[] = [];
+  const trace = logLevel >= 1;
+  const pending: Path[] = [{ pc: 0, st: entryState(), parent: undefined, trail: undefined }];
+
+  const close = (e: Explored | undefined) => {
+    for (let s = e; s !== undefined; s = s.parent) {
+      s.branches -= 1;
+      if (s.branches > 0) break;
+    }
+  };
+  const noteDepths = (st: State) => {
+    for (const f of st.frames)
+      if ((depths.get(f.subprogram) ?? -1) < f.depth) depths.set(f.subprogram, f.depth);
+  };
+
+  while (pending.length > 0) {
+    const path = pending.pop()!;
+    if (logLevel >= 2 && path.from !== undefined)
+      log.push('', `from ${path.from} to ${path.pc}: ${formatState(path.st)}`);
+    if (trace && path.trail === undefined) {
+      path.trail = { pc: path.pc, line: `${path.pc}: ${formatState(path.st)}`, prev: undefined };
+      if (logLevel >= 2) log.push(path.trail.line!);
+    }
+    for (;;) {
+      const pc = path.pc;
+      const st = path.st;
+      try {
+        if (++stats.processed > INSN_LIMIT)
+          refuse('complexity', `BPF program is too large. Processed ${stats.processed} insn`, {
+            hint: 'fewer paths: bound loops tightly, split the program with tail calls, or use bpf_loop',
+          });
+        if (prunePoints[pc] === 1) {
+          const list = explored[pc] ?? [];
+          let pruned = false;
+          for (const old of list) {
+            if (old.branches > 0) {
+              if (statesEqual(old.state, st, live[pc]!, true))
+                refuse('termination', `infinite loop detected at insn ${pc}`, {
+                  hint: 'the loop comes back to the same state: its exit condition never changes',
+                });
+              continue;
+            }
+            if (statesEqual(old.state, st, live[pc]!, false)) {
+              pruned = true;
+              break;
+            }
+          }
+          if (pruned) {
+            if (logLevel >= 2) log.push(`${pc}: safe`);
+            noteDepths(st);
+            close(path.parent);
+            break;
+          }
+          const e: Explored = { state: copyState(st), branches: 1, parent: path.parent };
+          list.push(e);
+          explored[pc] = list;
+          path.parent = e;
+          stats.totalStates += 1;
+          stats.peakStates += 1;
+          if (list.length > stats.maxStatesPerInsn) stats.maxStatesPerInsn = list.length;
+        }
+        const i = at[pc]!;
+        const k = kinds[pc]!;
+        const before = trace ? current(st).regs.slice() : undefined;
+        const step = execute(env, st, i, k, pc);
+        if (trace) {
+          const head = `${pc}: ${insnText(i, pc)}`;
+          const regs = delta(before!, st, i);
+          const line = regs === '' ? head : `${head.padEnd(37)} ; ${regs}`;
+          path.trail = { pc, line, prev: path.trail };
+          if (logLevel >= 2) log.push(line);
+        }
+        if (step.jump !== undefined) {
+          if (pending.length >= JMP_SEQ_LIMIT)
+            refuse('complexity', `The sequence of ${JMP_SEQ_LIMIT + 1} jumps is too complex.`);
+          if (path.parent !== undefined) path.parent.branches += 1;
+          pending.push({
+            pc: step.jump.pc,
+            st: step.jump.st,
+            parent: path.parent,
+            trail: path.trail,
+            from: pc,
+          });
+        }
+        if (step.next === undefined) {
+          noteDepths(st);
+          close(path.parent);
+          break;
+        }
+        if (
+          step.next !== pc + 1 &&
+          step.next !== pc + 2 &&
+          logLevel >= 2 &&
+          k.kind !== 'call' &&
+          k.kind !== 'exit'
+        )
+          log.push(`${pc}: (jump to ${step.next})`);
+        path.pc = step.next;
+        path.st = step.state ?? st;
+      } catch (e) {
+        if (e instanceof Refusal) {
+          noteDepths(st);
+          const trail = trace
+            ? { pc, line: `${pc}: ${insnText(at[pc]!, pc)}`, prev: path.trail }
+            : path.trail;
+          throw new WalkRefusal(e, pc, trail, stats, st);
+        }
+        throw e;
+      }
+    }
+  }
+  return { stats, depths, log, checkedAccesses: new Set() };
+}
+
+const insnFormat = {
+  numbers: 'kernel' as const,
+  helperName: (id: number): string | undefined => {
+    const n = helperName(id);
+    return n.startsWith('unknown') ? undefined : `bpf_${n}`;
+  },
+};
+
+function insnText(i: Instruction, pc: number): string {
+  return formatInstruction(i, pc, insnFormat);
+}
+
+/** `; R2=pkt(r=0) R4=...`: the registers an instruction changed, as the kernel's log follows each line. */
+function delta(before: readonly Reg[], st: State, i: Instruction): string {
+  const f = current(st);
+  const changed: number[] = [];
+  for (let r = 0; r < 11; r++)
+    if (f.regs[r] !== before[r] || (r === i.dst && f.regs[r]!.type !== 'not_init')) changed.push(r);
+  return formatFrame(f, changed);
+}
+
+interface Step {
+  /** The next slot on this path, or undefined when the path ends. */
+  readonly next: number | undefined;
+  /** A state replacing the current one (a branch's fall-through). */
+  readonly state?: State;
+  /** A second path to explore later (a branch's taken edge, a callback not called). */
+  readonly jump?: { readonly pc: number; readonly st: State };
+}
+
+function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step {
+  const f = current(st);
+  switch (k.kind) {
+    case 'alu':
+      aluStep(env, f, i, k);
+      return { next: pc + 1 };
+    case 'endian': {
+      writableDst(i.dst);
+      const dst = readReg(f, i.dst);
+      if (isPointer(dst)) {
+        if (!env.privileged) refuse('pointer-arithmetic', `R${i.dst} pointer arithmetic prohibited`);
+        f.regs[i.dst] = UNKNOWN;
+      } else f.regs[i.dst] = scalarReg(endian(k.order, k.bits, dst.value));
+      return { next: pc + 1 };
+    }
+    case 'lddw':
+      writableDst(i.dst);
+      f.regs[i.dst] = lddwReg(env, i, k.pseudo, pc);
+      return { next: pc + 2 };
+    case 'load': {
+      const src = readReg(f, i.src);
+      writableDst(i.dst);
+      f.regs[i.dst] = checkAccess(env, st, src, {
+        regno: i.src,
+        off: i.off,
+        size: k.bytes,
+        write: false,
+        signed: k.signed,
+      });
+      return { next: pc + 1 };
+    }
+    case 'store': {
+      const value = k.reg ? readReg(f, i.src) : scalarReg(scalarConst(BigInt(i.imm)));
+      const dst = readReg(f, i.dst);
+      checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, write: true, value, imm: !k.reg });
+      return { next: pc + 1 };
+    }
+    case 'atomic': {
+      const src = readReg(f, i.src);
+      if (k.op === 'cmpxchg') readReg(f, 0);
+      const dst = readReg(f, i.dst);
+      if (isPointer(src)) refuse('memory-type', `R${i.src} leaks addr into mem`);
+      const access = { regno: i.dst, off: i.off, size: k.bytes, atomic: true };
+      checkAccess(env, st, dst, { ...access, write: false });
+      checkAccess(env, st, dst, { ...access, write: true, value: src });
+      if (k.fetch) {
+        const r = k.op === 'cmpxchg' ? 0 : i.src;
+        writableDst(r);
+        f.regs[r] = scalarReg(k.bytes === 8 ? UNKNOWN.value : loadedU32());
+      }
+      return { next: pc + 1 };
+    }
+    case 'jmp': {
+      const edges = branch(env, st, i, k);
+      const target = targetOf(i, k, pc)!;
+      if (edges.fall === undefined)
+        return { next: edges.jump === undefined ? undefined : target, state: edges.jump! };
+      return {
+        next: pc + 1,
+        state: edges.fall,
+        ...(edges.jump === undefined ? {} : { jump: { pc: target, st: edges.jump } }),
+      };
+    }
+    case 'ja':
+      return { next: targetOf(i, k, pc)! };
+    case 'call': {
+      if (k.target === 'kfunc') throw new NotSupportedError('kfunc calls in the verifier');
+      if (k.target === 'local') return localCall(st, pc, targetOf(i, k, pc)!);
+      const before = st.frames.length;
+      const out = helperCall(env, st, i, pc);
+      if (st.frames.length === before) return out;
+      // A callback: walk its body now, and the path on which the helper never calls it.
+      const skipped = copyState(st);
+      skipped.frames.pop();
+      return { next: out.next, jump: { pc: pc + 1, st: skipped } };
+    }
+    case 'callx':
+      return refuse('structure', `unknown opcode ${(i.op & 0xff).toString(16)}`);
+    case 'exit':
+      return { next: exitFrame(env, st) };
+    case 'ldpkt': {
+      // may_access_skb: socket filters and tc programs only.
+      if (env.ctx !== '__sk_buff')
+        refuse('memory-type', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
+      if (st.refs.length > 0)
+        refuse('reference-release', 'BPF_LD_[ABS|IND] cannot be mixed with socket references');
+      const r6 = readReg(f, 6);
+      if (r6.type !== 'ctx') refuse('memory-type', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+      if (k.indirect) readReg(f, i.src);
+      for (let r = 1; r <= 5; r++) f.regs[r] = NOT_INIT;
+      f.regs[0] = scalarReg(loadedBytes(k.bytes));
+      return { next: pc + 1 };
+    }
+    default:
+      return assertNever(k, 'instruction kind');
+  }
+}
+
+const loadedU32 = () => loaded(4, false);
+const loadedBytes = (n: 1 | 2 | 4) => loaded(n, false);
+
+/** lddw: a constant, a map, a map value address, or a function address. */
+function lddwReg(env: Env, i: Instruction, pseudo: number, pc: number): Reg {
+  switch (pseudo) {
+    case 0:
+      return scalarReg(scalarConst(lddwValue(i)));
+    case 1:
+    case 5:
+    case 2:
+    case 6: {
+      const name = i.reference ?? '';
+      const spec = env.maps.get(name);
+      if (spec === undefined) refuse('structure', `fd ${i.imm} is not pointing to valid bpf_map`);
+      const map = { name, spec };
+      if (pseudo === 1 || pseudo === 5) return pointer('map_ptr', { map });
+      const off = i.hi ?? 0;
+      if (spec.type !== 'ARRAY' || spec.maxEntries !== 1 || off < 0 || off >= spec.valueSize)
+        refuse('structure', `invalid access to map value pointer, value_size=${spec.valueSize} off=${off}`);
+      return pointer('map_value', { map, off });
+    }
+    case 4:
+      return pointer('func', { target: pc + 1 + i.imm });
+    case 3:
+      throw new NotSupportedError('lddw of a BTF id (ksym) in the verifier');
+    default:
+      return refuse('structure', `invalid bpf_ld_imm64 insn`);
+  }
+}
