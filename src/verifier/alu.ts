@@ -83,7 +83,8 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
     return;
   }
   if (isPointer(dst) && isPointer(src)) {
-    if (k.op === 'sub' && k.alu64 && env.privileged) {
+    // The difference of two pointers is a number privileged programs may compute (any width).
+    if (k.op === 'sub' && env.privileged) {
       f.regs[i.dst] = UNKNOWN;
       return;
     }

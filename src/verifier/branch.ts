@@ -14,6 +14,7 @@ import {
   isPointer,
   mapRegs,
   maybeNull,
+  notNullType,
   type Reg,
   type State,
   scalarReg,
@@ -79,8 +80,7 @@ function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
   if (p.ref !== 0) isNull.refs = isNull.refs.filter((x) => x.id !== p.ref);
   mapRegs(notNull, (r) => {
     if (!maybeNull(r.type) || r.id !== id) return r;
-    const type = r.type === 'map_value_or_null' ? 'map_value' : 'ringbuf_mem';
-    return { ...r, type, id: 0 };
+    return { ...r, type: notNullType(r.type), id: 0 };
   });
   return cond === 'jeq' ? { jump: isNull, fall: notNull } : { jump: notNull, fall: isNull };
 }

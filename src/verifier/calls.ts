@@ -32,6 +32,36 @@ import {
 /** Helpers that may move or resize the packet: every packet pointer is stale after them (bpf_helper_changes_pkt_data). */
 const CHANGES_PACKET = new Set([9, 10, 11, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65]);
 
+const TRACE_PRINTK = 6;
+const SPIN_LOCK = 93;
+const SPIN_UNLOCK = 94;
+const FOR_EACH_MAP_ELEM = 164;
+const LOOP = 181;
+
+/**
+ * bpf_spin_lock / bpf_spin_unlock: a map value pointer with a constant offset, one lock at a
+ * time, released on every path (process_spin_lock). The lock's offset is not matched against
+ * the value's BTF (the kernel does; see docs/architecture.md).
+ */
+function spinLock(st: State, r: Reg, regno: number, id: number): void {
+  if (r.type !== 'map_value')
+    refuse('helper-arguments', `R${regno} type=${typeName(r.type)} expected=map_value`);
+  if (constOf(r.value) === undefined)
+    refuse(
+      'helper-arguments',
+      `R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`,
+    );
+  if (r.map!.spec.btfValueType === undefined)
+    refuse('helper-arguments', `map '${r.map!.name}' has to have BTF in order to use bpf_spin_lock`);
+  if (id === SPIN_LOCK) {
+    if (st.locked) refuse('reference-release', 'Locking two bpf_spin_locks are not allowed');
+    st.locked = true;
+  } else {
+    if (!st.locked) refuse('reference-release', 'bpf_spin_unlock without taking a lock');
+    st.locked = false;
+  }
+}
+
 /** Map types a helper requires (check_map_func_compatibility), for those that need one kind. */
 const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, readonly MapTypeName[]>([
   [12, ['PROG_ARRAY']],
@@ -56,6 +86,10 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   const name = helperName(id);
   const proto = HELPER_PROTOS.get(id);
   if (proto === undefined) throw new NotSupportedError(`helper ${name} (#${id}) in the verifier`);
+  if (st.locked && id !== SPIN_UNLOCK)
+    refuse('helper-arguments', 'function calls are not allowed while holding a lock', {
+      hint: 'call helpers before bpf_spin_lock or after bpf_spin_unlock',
+    });
   if (proto.progTypes !== undefined && !proto.progTypes.includes(env.type))
     refuse('helper-arguments', `program of this type cannot use helper ${name}#${id}`);
   const f = current(st);
@@ -63,7 +97,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   let callback: Reg | undefined;
   let callbackCtx: Reg | undefined;
   let released = 0;
-  const args = proto.args;
+  // bpf_trace_printk's r3-r5 are ARG_DONTCARE in the kernel: not even read.
+  const args = id === TRACE_PRINTK ? proto.args.slice(0, 2) : proto.args;
   for (let k = 0; k < args.length; k++) {
     const regno = k + 1;
     const kind = args[k]!;
@@ -136,7 +171,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         released = r.ref;
         break;
       case 'spin-lock':
-        throw new NotSupportedError(`bpf_spin_lock (helper ${name}) in the verifier`);
+        spinLock(st, r, regno, id);
+        break;
       case 'anything':
         break;
       default:
@@ -158,12 +194,15 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     case 'void':
       f.regs[0] = NOT_INIT;
       break;
-    case 'map-value-or-null':
-      f.regs[0] = pointer('map_value_or_null', {
-        id: nextId(env),
-        ...(mapArg?.map ? { map: mapArg.map } : {}),
-      });
+    case 'map-value-or-null': {
+      const m = mapArg?.map;
+      const inner = m?.spec.innerMap;
+      // A map-in-map's value is a map (the inner template): lookups return map_ptr_or_null.
+      if (inner !== undefined && (m!.spec.type === 'ARRAY_OF_MAPS' || m!.spec.type === 'HASH_OF_MAPS'))
+        f.regs[0] = pointer('map_ptr_or_null', { id: nextId(env), map: { name: inner.name, spec: inner } });
+      else f.regs[0] = pointer('map_value_or_null', { id: nextId(env), ...(m ? { map: m } : {}) });
       break;
+    }
     case 'ringbuf-mem-or-null': {
       const size = constOf(r2.value);
       if (r2.type !== 'scalar' || size === undefined)
@@ -174,7 +213,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       break;
     }
   }
-  if (callback !== undefined) return enterCallback(st, pc, callback, id, callbackCtx);
+  if (callback !== undefined) return enterCallback(st, pc, callback, id, callbackCtx, mapArg);
   return { next: pc + 1 };
 }
 
@@ -212,17 +251,30 @@ function sizeArg(r: Reg, regno: number): number {
  * the helper passes; its exit resumes after the helper call. One invocation is walked (the
  * kernel also walks repeated invocations; see docs/architecture.md).
  */
-function enterCallback(st: State, pc: number, fn: Reg, id: number, ctx: Reg | undefined): CallOutcome {
+function enterCallback(
+  st: State,
+  pc: number,
+  fn: Reg,
+  id: number,
+  ctx: Reg | undefined,
+  map: Reg | undefined,
+): CallOutcome {
   if (st.frames.length >= MAX_CALL_FRAMES)
     refuse('call-depth', `the call stack of ${st.frames.length + 1} frames is too deep !`);
   const caller = current(st);
   caller.regs[0] = UNKNOWN;
   const callee = newFrame(fn.target, pc + 1, true, st.frames.length);
   const ctxArg = ctx ?? UNKNOWN;
-  if (id === 181) {
+  if (id === LOOP) {
     // bpf_loop(n, cb, ctx, flags): cb(index, ctx)
     callee.regs[1] = UNKNOWN;
     callee.regs[2] = ctxArg;
+  } else if (id === FOR_EACH_MAP_ELEM && map?.map !== undefined) {
+    // bpf_for_each_map_elem(map, cb, ctx, flags): cb(map, key, value, ctx)
+    callee.regs[1] = map;
+    callee.regs[2] = pointer('map_key', { map: map.map });
+    callee.regs[3] = pointer('map_value', { map: map.map });
+    callee.regs[4] = ctxArg;
   } else {
     throw new NotSupportedError(`callbacks of helper ${helperName(id)} in the verifier`);
   }
@@ -246,6 +298,14 @@ export function localCall(st: State, pc: number, target: number): CallOutcome {
 /** `exit`: returns to the caller's frame (its resume slot), or undefined when the program ends. */
 export function exitFrame(env: Env, st: State): number | undefined {
   const f = current(st);
+  if (st.locked && st.frames.length === 1)
+    refuse(
+      'reference-release',
+      'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region',
+      {
+        hint: 'call bpf_spin_unlock on every path before returning',
+      },
+    );
   const r0 = readReg(f, 0);
   if (st.frames.length === 1) {
     const leak = st.refs[0];

@@ -51,6 +51,19 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       return packetAccess(env, reg, a);
     case 'map_value':
       return mapValueAccess(reg, a);
+    case 'map_key': {
+      // A callback's key (bpf_for_each_map_elem): read-only, key_size bytes.
+      const ks = reg.map!.spec.keySize;
+      if (a.write) refuse('memory-type', `write to change key R${a.regno} not allowed`);
+      regionAccess(
+        reg,
+        a,
+        ks,
+        (off) => `invalid access to map key, key_size=${ks} off=${off} size=${a.size}`,
+        `the key is ${ks} bytes`,
+      );
+      return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+    }
     case 'ringbuf_mem':
       memAccess(reg, a, reg.memSize);
       return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
@@ -61,6 +74,7 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'scalar':
     case 'pkt_end':
     case 'map_ptr':
+    case 'map_ptr_or_null':
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'func':
@@ -91,7 +105,6 @@ function leakCheck(a: Access, into: string): void {
 
 function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
   if (a.atomic) refuse('context-access', `BPF_ATOMIC stores into R${a.regno} ctx is not allowed`);
-  if (a.write && a.imm) refuse('context-access', `BPF_ST stores into R${a.regno} ctx is not allowed`);
   if (constOf(reg.value) !== 0n)
     refuse(
       'context-access',

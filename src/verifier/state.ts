@@ -17,6 +17,8 @@ export type RegType =
   | 'map_ptr'
   | 'map_value'
   | 'map_value_or_null'
+  | 'map_ptr_or_null'
+  | 'map_key'
   | 'fp'
   | 'ringbuf_mem'
   | 'ringbuf_mem_or_null'
@@ -83,7 +85,16 @@ export function pointer(type: RegType, extra: Partial<Reg> = {}): Reg {
 }
 
 export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
-export const maybeNull = (t: RegType): boolean => t === 'map_value_or_null' || t === 'ringbuf_mem_or_null';
+export const maybeNull = (t: RegType): boolean =>
+  t === 'map_value_or_null' || t === 'ringbuf_mem_or_null' || t === 'map_ptr_or_null';
+
+/** What a nullable pointer is once tested against NULL. */
+export function notNullType(t: RegType): RegType {
+  if (t === 'map_value_or_null') return 'map_value';
+  if (t === 'map_ptr_or_null') return 'map_ptr';
+  if (t === 'ringbuf_mem_or_null') return 'ringbuf_mem';
+  return t;
+}
 export const isPacket = (t: RegType): boolean => t === 'pkt' || t === 'pkt_meta';
 
 /** Stack byte kinds (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO). */
@@ -124,6 +135,8 @@ export interface State {
   frames: Frame[];
   /** The references this path holds (acquired, not yet released) and the slot that acquired each. */
   refs: { readonly id: number; readonly insn: number }[];
+  /** A bpf_spin_lock is held (at most one). */
+  locked: boolean;
 }
 
 export function newFrame(subprogram: number, returnTo: number, callback: boolean, index: number): Frame {
@@ -136,13 +149,14 @@ export function newFrame(subprogram: number, returnTo: number, callback: boolean
 export function entryState(): State {
   const f = newFrame(0, -1, false, 0);
   f.regs[1] = pointer('ctx');
-  return { frames: [f], refs: [] };
+  return { frames: [f], refs: [], locked: false };
 }
 
 export function copyState(s: State): State {
   return {
     frames: s.frames.map((f) => ({ ...f, regs: f.regs.slice(), stack: f.stack.slice() })),
     refs: s.refs.slice(),
+    locked: s.locked,
   };
 }
 
