@@ -135,13 +135,22 @@ export {
   XdpAction,
 } from './uapi/index.js';
 
-// The verifier's passes (structure, helper calls, context accesses), run by load().
-export { type Verified, type VerifyOptions, verify } from './verifier/index.js';
+// The verify stage run by load() (the passes, or the full verifier), and the low-level entry that
+// verifies one raw program as BPF_PROG_LOAD does.
+export {
+  type Verified,
+  type VerifyOptions,
+  type VerifyProgramInput,
+  type VerifyProgramResult,
+  verify,
+  verifyProgram,
+} from './verifier/index.js';
 
 /**
  * Options of `load`: those of the VM's loadCollection, with the engine optional (default: the
- * Interpreter) and `verify` a switch: true (default) runs verifier/'s passes on every program;
- * false loads programs unverified (the runtime's memory checks still hold).
+ * Interpreter) and `verify`: true (default) runs the full verifier on every program (verifyProgram,
+ * privileged, as the kernel's tests load as root); false loads programs unverified, for raw
+ * experiments (the runtime's memory checks still hold).
  */
 export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> &
   Partial<Pick<LoadCollectionOptions, 'engine'>> & { readonly verify?: boolean };
@@ -152,6 +161,8 @@ export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollect
   return loadCollection(spec, {
     engine: (program, o) => new Interpreter(program, o),
     ...rest,
-    ...(verifying ? { verify: (p, helpers) => void verify(p, { helpers }) } : {}),
+    ...(verifying === false
+      ? {}
+      : { verify: (p, helpers, maps) => void verify(p, { helpers, maps, full: true }) }),
   });
 }

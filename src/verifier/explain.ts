@@ -76,7 +76,7 @@ function writes(i: Instruction, r: number): boolean {
 
 /** The explanation as text, for messages and the CLI. */
 export function formatExplanation(e: Explanation, describe: (pc: number) => string): string {
-  const lines = [`${e.message.split('\n')[0]} (insn ${e.pc}, ${e.property})`];
+  const lines = [`insn ${e.pc}: ${e.message.split('\n')[0]} (${e.property})`];
   if (e.source !== undefined) lines.push(`  at ${e.source}`);
   if (e.register !== undefined) {
     const set =

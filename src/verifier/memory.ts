@@ -6,7 +6,7 @@
 import { NotSupportedError } from '../errors.js';
 import { ctxAccessProblem, SkBuff, XdpMd } from '../uapi/context.js';
 import { BPF_F_RDONLY_PROG } from '../uapi/map-flags.js';
-import type { Env } from './env.js';
+import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
 import { refuse } from './refuse.js';
@@ -73,8 +73,11 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       return refuse('register-initialised', `${R} !read_ok`, { reg: a.regno });
     case 'scalar':
     case 'pkt_end':
+    case 'sock_common':
+      throw new NotSupportedError('access to socket fields (struct bpf_sock) in the verifier');
     case 'map_ptr':
     case 'map_ptr_or_null':
+    case 'sock_common_or_null':
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'func':
@@ -136,7 +139,7 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
       : packetField(SkBuff.data!, SkBuff.data_end!, SkBuff.data_meta!);
   if (p !== undefined) return p;
   if (env.ctx === '__sk_buff' && off === SkBuff.sk)
-    throw new NotSupportedError('socket pointers (__sk_buff.sk) in the verifier');
+    return pointer('sock_common_or_null', { id: nextId(env) });
   return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
 }
 

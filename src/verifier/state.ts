@@ -19,6 +19,8 @@ export type RegType =
   | 'map_value_or_null'
   | 'map_ptr_or_null'
   | 'map_key'
+  | 'sock_common_or_null'
+  | 'sock_common'
   | 'fp'
   | 'ringbuf_mem'
   | 'ringbuf_mem_or_null'
@@ -86,13 +88,17 @@ export function pointer(type: RegType, extra: Partial<Reg> = {}): Reg {
 
 export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 export const maybeNull = (t: RegType): boolean =>
-  t === 'map_value_or_null' || t === 'ringbuf_mem_or_null' || t === 'map_ptr_or_null';
+  t === 'map_value_or_null' ||
+  t === 'ringbuf_mem_or_null' ||
+  t === 'map_ptr_or_null' ||
+  t === 'sock_common_or_null';
 
 /** What a nullable pointer is once tested against NULL. */
 export function notNullType(t: RegType): RegType {
   if (t === 'map_value_or_null') return 'map_value';
   if (t === 'map_ptr_or_null') return 'map_ptr';
   if (t === 'ringbuf_mem_or_null') return 'ringbuf_mem';
+  if (t === 'sock_common_or_null') return 'sock_common';
   return t;
 }
 export const isPacket = (t: RegType): boolean => t === 'pkt' || t === 'pkt_meta';

@@ -146,7 +146,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
       }
     }
     const path = trailPath(refusal.trail);
-    const lines = logLevel >= 1 ? trailLines(refusal.trail) : [];
+    const lines = trailLines(refusal.trail);
     lines.push(r.refusal.message);
     const why = explain(r.refusal, r.pc, path, refusal.state, at, lineInfo);
     return finish('rejected', lines, r.stats, [], why, describe);
@@ -201,5 +201,6 @@ function combinedStack(cfg: Cfg, depths: readonly number[]): string | undefined 
 
 /** Milliseconds from a monotonic clock where there is one (browsers and Node have performance). */
 function now(): number {
-  return globalThis.performance?.now() ?? Date.now();
+  const p = (globalThis as { performance?: { now(): number } }).performance;
+  return p?.now() ?? Date.now();
 }

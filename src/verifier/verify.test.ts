@@ -65,10 +65,10 @@ test('context: a write to a read-only field is refused, and allowed through with
 test('context: the check follows the CFG into subprograms and through both arms of a branch', () => {
   const viaCall = spec('call sub\nr0 = 2\nexit\nsub:\nr2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit');
   assert.throws(() => load(viaCall), refusedWith('invalid bpf_context access off=0 size=4', 4));
-  const arms = spec('if r2 == 0 goto l\nr3 = r1\ngoto m\nl:\nr3 = r1\nm:\nr0 = *(u32 *)(r3 + 200)\nexit');
+  const arms = spec('if r1 == 0 goto l\nr3 = r1\ngoto m\nl:\nr3 = r1\nm:\nr0 = *(u32 *)(r3 + 200)\nexit');
   assert.throws(() => load(arms), refusedWith('invalid bpf_context access off=200 size=4', 4));
   // ctx on one arm only: a must-analysis does not claim r3 is the context.
-  const one = spec('r3 = r10\nif r2 == 0 goto l\nr3 = r1\nl:\nr0 = 2\nexit');
+  const one = spec('r3 = r10\nif r1 == 0 goto l\nr3 = r1\nl:\nr0 = 2\nexit');
   load(one).close();
 });
 

@@ -1,39 +1,68 @@
-// The verify stage: the passes a program goes through before an engine may run it, in the
-// kernel's order — structure (the CFG's checks: subprograms, jumps, reachability), then helper
-// calls and context accesses. Each refusal is a VerifierError with a kernel-style log and the pc
-// (or NotSupportedError for a helper the runtime lacks). Not a full verifier: no register
-// states, no bounds; the runtime's memory checks keep an unverified program safe.
+// The verify stage: what a program goes through before an engine may run it. Two levels:
+// - the passes (the default today): structure (the CFG's checks), helper calls and context
+//   accesses — no register states; the runtime's memory checks keep such programs safe;
+// - `full`: the abstract interpreter (verifyProgram: register types, bounds, the stack, helper
+//   prototypes, references, loops, calls), after the helper pass that names helpers the runtime
+//   lacks. It is not the default until every existing test passes with it (docs/architecture.md).
+// Each refusal is a VerifierError with the kernel-style log and the pc (or NotSupportedError).
 
 import { buildCfg, type Cfg } from '../cfg/index.js';
 import { VerifierError } from '../errors.js';
-import type { ProgramSpec } from '../program/types.js';
+import type { MapSpec, ProgramSpec } from '../program/types.js';
 import { checkContextAccess } from './context.js';
 import { checkHelpers, type HelperSet } from './helpers.js';
+import { type VerifyProgramResult, verifyProgram } from './verify-program.js';
 
 export interface VerifyOptions {
   /** The helper ids the runtime implements; calls to others are NotSupportedError. */
   readonly helpers: HelperSet;
+  /** Run the full verifier (verifyProgram) instead of the passes; needs `maps`. */
+  readonly full?: boolean;
+  /** The maps the program names (for `full`). */
+  readonly maps?: readonly MapSpec[];
+  /** Privileged loading (the default), for `full`. */
+  readonly privileged?: boolean;
 }
 
-/** What verification found out about a program (its control-flow graph). */
+/** What verification found out about a program (its control-flow graph; the full verifier's result). */
 export interface Verified {
   readonly cfg: Cfg;
+  readonly result?: VerifyProgramResult;
 }
 
 /** Runs every pass over `program`; throws at the first refusal. */
 export function verify(
-  program: Pick<ProgramSpec, 'name' | 'type' | 'instructions'>,
+  program: Pick<ProgramSpec, 'name' | 'type' | 'instructions'> &
+    Partial<Pick<ProgramSpec, 'attachType' | 'lineInfo'>>,
   options: VerifyOptions,
 ): Verified {
+  const named = (message: string) =>
+    program.name === '' ? message : `program '${program.name}': ${message}`;
   try {
     const cfg = buildCfg(program.instructions);
     checkHelpers(program.name, program.type, program.instructions, options.helpers, cfg);
-    checkContextAccess(program.type, program.instructions, cfg);
-    return { cfg };
+    if (options.full !== true) {
+      checkContextAccess(program.type, program.instructions, cfg);
+      return { cfg };
+    }
+    const result = verifyProgram({
+      instructions: program.instructions,
+      type: program.type,
+      ...(program.attachType === undefined ? {} : { attachType: program.attachType }),
+      maps: options.maps ?? [],
+      lineInfo: program.lineInfo ?? [],
+      privileged: options.privileged ?? true,
+      logLevel: 0,
+    });
+    if (result.verdict === 'rejected') {
+      const e = result.explanation!;
+      throw new VerifierError(named(result.explanationText ?? e.message), result.log, e.pc);
+    }
+    return { cfg, result };
   } catch (e) {
     // An object holds many programs: a refusal must say which one (the log stays the kernel's).
-    if (e instanceof VerifierError && program.name !== '')
-      throw new VerifierError(`program '${program.name}': ${e.message}`, e.log, e.pc);
+    if (e instanceof VerifierError && program.name !== '' && !e.message.startsWith(`program '`))
+      throw new VerifierError(named(e.message), e.log, e.pc);
     throw e;
   }
 }

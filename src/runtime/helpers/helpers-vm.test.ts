@@ -137,7 +137,8 @@ test('bpf_spin_lock: pairing in a map value; a lock held at exit faults', () => 
     const text = [...lookup, ...body, 'r0 = 2', 'exit'];
     const skip = text.length - lookup.length - 1; // jump to `r0 = 2`
     const lines = text.map((l) => l.replace('+N', `+${skip}`));
-    using c = load(spec(lines.join('\n'), [hashMap('m', 16)], { 2: 'm' }));
+    // The runtime's own lock checks: the map has no BTF, so a verifier (the kernel's too) refuses.
+    using c = load(spec(lines.join('\n'), [hashMap('m', 16)], { 2: 'm' }), { verify: false });
     c.map('m').update(new Uint8Array(4), new Uint8Array(16));
     return c.program('p').run({ data: packet('ipv4_udp') }).retval;
   };

@@ -51,7 +51,8 @@ test('by default the object is relocated against its own BTF: the local layout',
 test('a poisoned instruction loads; the run that reaches it fails', () => {
   const spec = loadCollectionSpec(fixture('core.o'));
   const only = { ...spec, programs: spec.programs.filter((p) => p.name === 'signed_resize') };
-  const c = load(only, { targetBtf: parseBtf(fixture('target.btf')) });
+  // Unverified: a verifier refuses a poisoned call on a path it walks, as the kernel does.
+  const c = load(only, { targetBtf: parseBtf(fixture('target.btf')), verify: false });
   assert.equal(c.program('signed_resize').spec.instructions[0]!.imm, CORE_POISON_HELPER);
   // The interpreter knows no helper 0xbad2310 and says so when a run reaches it.
   assert.throws(

@@ -32,9 +32,14 @@ export type EngineFactory = (program: readonly Instruction[], options: EngineOpt
 
 /**
  * The verify stage (verifier/'s `verify`, wired in by src/index.ts's load): refuses a program by
- * throwing. `helpers` holds the ids of the helpers this runtime implements.
+ * throwing. `helpers` holds the ids of the helpers this runtime implements; `maps` are the
+ * collection's map specs (the maps the program's lddw instructions name).
  */
-export type VerifyStage = (program: ProgramSpec, helpers: { has(id: number): boolean }) => void;
+export type VerifyStage = (
+  program: ProgramSpec,
+  helpers: { has(id: number): boolean },
+  maps: readonly MapSpec[],
+) => void;
 
 export interface LoadCollectionOptions {
   readonly engine: EngineFactory;
@@ -318,7 +323,8 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
 export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions): VmCollection {
   const spec = relocateForVm(input, options.targetBtf).spec;
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
-  if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS);
+  if (options.verify !== undefined)
+    for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS, spec.maps);
   const c = new VmCollection(spec, options);
   try {
     const byName = new Map<string, BpfMap>();
