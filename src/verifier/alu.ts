@@ -8,7 +8,7 @@ import type { AluOp, Instruction, Kind } from '../isa/index.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { MAX_VAR_OFF } from './memory.js';
-import { alu, constOf, scalarConst, smin, umax } from './num.js';
+import { alu, constOf, type Scalar, scalarConst, smin } from './num.js';
 import { refuse } from './refuse.js';
 import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOWN } from './state.js';
 
@@ -105,6 +105,23 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
   f.regs[i.dst] = pointerMath(env, i.dst, k.op, ptr, off, !ptrIsDst);
 }
 
+/** The kernel's check_reg_sane_offset for a variable offset (and the pointer it makes). */
+function saneOffset(v: Scalar, t: string): void {
+  const lo = smin(v);
+  if (lo === S64_MIN)
+    refuse(
+      'pointer-arithmetic',
+      `math between ${t} pointer and register with unbounded min value is not allowed`,
+      {
+        hint: 'bound the offset on both sides (unsigned, or test >= 0 and < N) before adding it',
+      },
+    );
+  if (lo >= MAX_VAR_OFF || lo <= -MAX_VAR_OFF)
+    refuse('pointer-arithmetic', `value ${lo} makes ${t} pointer be out of bounds`, {
+      hint: 'bound the offset (if (i >= N) return ...;) before adding it to the pointer',
+    });
+}
+
 function move(env: Env, src: Reg, k: AluKind, i: Instruction): Reg {
   if (k.op === 'movsx') {
     if (isPointer(src)) {
@@ -161,25 +178,15 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
   if (known !== undefined) {
     const v = BigInt.asIntN(64, known);
     if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF)
-      refuse('pointer-arithmetic', `value ${v} makes ${t} pointer be out of bounds`);
+      refuse('pointer-arithmetic', `math between ${t} pointer and ${v} is not allowed`);
     const next = ptr.off + Number(op === 'add' ? v : -v);
     if (next >= Number(MAX_VAR_OFF) || next <= -Number(MAX_VAR_OFF))
       refuse('pointer-arithmetic', `${t} pointer offset ${next} is not allowed`);
     return { ...ptr, off: next };
   }
-  if (smin(off.value) === S64_MIN && op === 'add')
-    refuse(
-      'pointer-arithmetic',
-      `math between ${t} pointer and register with unbounded min value is not allowed`,
-      {
-        hint: 'bound the offset on both sides (unsigned, or test >= 0 and < N) before adding it',
-      },
-    );
-  if (umax(off.value) >= MAX_VAR_OFF && smin(off.value) >= 0n)
-    refuse('pointer-arithmetic', `value ${umax(off.value)} makes ${t} pointer be out of bounds`, {
-      hint: 'bound the offset (if (i >= N) return ...;) before adding it to the pointer',
-    });
+  saneOffset(off.value, t);
   const value = alu(op, true, ptr.value, off.value);
+  saneOffset(value, t);
   // A variable offset starts a new packet pointer family: its proven range is learnt anew.
   if (isPacket(ptr.type)) return { ...ptr, value, id: nextId(env), range: 0 };
   return { ...ptr, value };

@@ -318,7 +318,7 @@ export function exitFrame(env: Env, st: State): number | undefined {
   }
   const depth = st.frames.length - 1;
   if (r0.type === 'fp' && r0.frame === depth)
-    refuse('memory-type', 'cannot return stack pointer to the caller frame');
+    refuse('memory-type', 'cannot return stack pointer to the caller');
   if (f.callback) {
     const lo = r0.type === 'scalar' ? smin(r0.value) : -1n;
     const hi = r0.type === 'scalar' ? umax(r0.value) : 2n;

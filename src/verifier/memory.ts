@@ -69,13 +69,17 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
     case 'fp':
       return stackAccess(env, st, reg, a);
+    case 'sock_common':
+      throw new NotSupportedError('access to socket fields (struct bpf_sock) in the verifier');
+    case 'map_ptr':
+      // Privileged kernels let programs read struct bpf_map through its BTF (map->max_entries).
+      if (env.privileged && !a.write)
+        throw new NotSupportedError('reading struct bpf_map fields in the verifier');
+      return refuse('memory-type', `${R} invalid mem access 'map_ptr'`, { reg: a.regno });
     case 'not_init':
       return refuse('register-initialised', `${R} !read_ok`, { reg: a.regno });
     case 'scalar':
     case 'pkt_end':
-    case 'sock_common':
-      throw new NotSupportedError('access to socket fields (struct bpf_sock) in the verifier');
-    case 'map_ptr':
     case 'map_ptr_or_null':
     case 'sock_common_or_null':
     case 'map_value_or_null':
@@ -101,8 +105,9 @@ function invalidMemHint(reg: Reg): string {
   return `a ${reg.type} pointer cannot be dereferenced`;
 }
 
-function leakCheck(a: Access, into: string): void {
-  if (a.write && a.value !== undefined && isPointer(a.value) && !a.imm)
+/** Storing a pointer where a number belongs: refused for unprivileged loads only (is_pointer_value). */
+function leakCheck(env: Env, a: Access, into: string): void {
+  if (!env.privileged && a.write && a.value !== undefined && isPointer(a.value) && !a.imm)
     refuse('memory-type', `R${a.regno === undefined ? '?' : a.regno} leaks addr into ${into}`);
 }
 
@@ -124,7 +129,7 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
       hint: `${env.type} context: ${why}`,
     });
   if (a.write) {
-    if (a.value !== undefined && isPointer(a.value)) refuse('memory-type', `R${a.regno} leaks addr into ctx`);
+    leakCheck(env, a, 'ctx');
     return UNKNOWN;
   }
   const packetField = (data: number, end: number, meta: number): Reg | undefined => {
@@ -166,7 +171,7 @@ function packetAccess(env: Env, reg: Reg, a: Access): Reg {
       },
     );
   }
-  leakCheck(a, 'packet');
+  leakCheck(env, a, 'packet');
   return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
 }
 
@@ -416,10 +421,14 @@ export function helperMemAccess(
   const lo = Number(smin(reg.value)) + reg.off;
   const hi = Number(smax(reg.value)) + reg.off;
   if (smin(reg.value) < -MAX_VAR_OFF || smax(reg.value) > MAX_VAR_OFF || lo < -STACK_SIZE || hi + size > 0)
-    refuse('stack-bounds', `invalid indirect access to stack R${regno} off=${lo} size=${size}`, {
-      reg: regno,
-      hint: 'the buffer passed to the helper must lie within the 512-byte frame',
-    });
+    refuse(
+      'stack-bounds',
+      `invalid ${write ? 'write to' : 'read from'} stack R${regno} off=${lo} size=${size}`,
+      {
+        reg: regno,
+        hint: 'the buffer passed to the helper must lie within the 512-byte frame',
+      },
+    );
   if (constOf(reg.value) === undefined && !env.privileged)
     refuse('stack-bounds', `R${regno} variable offset stack access prohibited for !root`);
   const span = hi - lo + size;

@@ -11,10 +11,12 @@ import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './s
 const CALLER_LIVE = 0x7c0;
 
 class IdMap {
-  private readonly map = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private map: Map<number, number> | undefined;
+  private back: Map<number, number> | undefined;
   check(old: number, cur: number): boolean {
     if (old === 0 && cur === 0) return true;
+    this.map ??= new Map();
+    this.back ??= new Map();
     const m = this.map.get(old);
     if (m !== undefined) return m === cur;
     if (this.back.has(cur)) return false;

@@ -18,7 +18,7 @@ import { type Explanation, explain, formatExplanation, trailPath } from './expla
 import { liveRegisters } from './liveness.js';
 import { Refusal } from './refuse.js';
 import { STACK_SIZE } from './state.js';
-import { type Code, INSN_LIMIT, type Trail, WalkRefusal, type WalkStats, walk } from './walk.js';
+import { type Code, INSN_LIMIT, type Trail, trailLine, WalkRefusal, type WalkStats, walk } from './walk.js';
 
 export interface VerifyProgramInput {
   readonly instructions: readonly Instruction[];
@@ -146,7 +146,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
       }
     }
     const path = trailPath(refusal.trail);
-    const lines = trailLines(refusal.trail);
+    const lines = logLevel >= 2 ? [...r.log] : trailLines(refusal.trail);
     lines.push(r.refusal.message);
     const why = explain(r.refusal, r.pc, path, refusal.state, at, lineInfo);
     return finish('rejected', lines, r.stats, [], why, describe);
@@ -175,7 +175,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
 
 function trailLines(trail: Trail | undefined): string[] {
   const out: string[] = [];
-  for (let t = trail; t !== undefined; t = t.prev) if (t.line !== undefined) out.unshift(t.line);
+  for (let t = trail; t !== undefined; t = t.prev) out.unshift(trailLine(t));
   return out;
 }
 

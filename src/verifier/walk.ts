@@ -13,7 +13,7 @@ import { aluStep, readReg, writableDst } from './alu.js';
 import { branch } from './branch.js';
 import { exitFrame, helperCall, localCall } from './calls.js';
 import type { Env } from './env.js';
-import { formatFrame, formatState } from './format.js';
+import { formatReg, formatState } from './format.js';
 import { checkAccess } from './memory.js';
 import { endian, loaded, scalarConst } from './num.js';
 import { statesEqual } from './prune.js';
@@ -50,11 +50,27 @@ export interface WalkStats {
   maxStatesPerInsn: number;
 }
 
-/** One step of a path, kept as a shared list so that forks share their prefix. */
+/**
+ * One step of a path, kept as a shared list so that forks share their prefix. Its log line is
+ * formatted only when asked (trailLine): registers are immutable, so keeping them is enough.
+ */
 export interface Trail {
   readonly pc: number;
-  readonly line: string | undefined;
+  /** The instruction walked (absent: the state a path starts with, `state`). */
+  readonly insn?: Instruction;
+  /** The registers it changed in the current frame. */
+  readonly changed?: readonly (readonly [number, Reg])[];
+  readonly state?: State;
   readonly prev: Trail | undefined;
+}
+
+/** The kernel-form log line of one step: `5: (71) r0 = *(u8 *)(r2 +13)   ; R0=scalar(...)`. */
+export function trailLine(t: Trail): string {
+  if (t.insn === undefined) return `${t.pc}: ${t.state === undefined ? '' : formatState(t.state)}`;
+  const head = `${t.pc}: ${insnText(t.insn, t.pc)}`;
+  if (t.changed === undefined || t.changed.length === 0) return head;
+  const regs = t.changed.map(([r, reg]) => `R${r}=${formatReg(reg)}`).join(' ');
+  return `${head.padEnd(37)} ; ${regs}`;
 }
 
 export interface WalkResult {
@@ -74,6 +90,8 @@ export class WalkRefusal extends Error {
   readonly trail: Trail | undefined;
   readonly stats: WalkStats;
   readonly state: State;
+  /** Level-2 lines up to the refusal. */
+  log: readonly string[] = [];
   constructor(refusal: Refusal, pc: number, trail: Trail | undefined, stats: WalkStats, state: State) {
     super(refusal.message);
     this.refusal = refusal;
@@ -89,6 +107,23 @@ interface Explored {
   readonly state: State;
   branches: number;
   readonly parent: Explored | undefined;
+  /** Times it pruned a path / failed to: a state that keeps missing is dropped (as the kernel does). */
+  hit: number;
+  miss: number;
+  readonly pc: number;
+  /** Equal states have equal fingerprints (the exact check runs only within one). */
+  readonly fingerprint: number;
+}
+
+/** A hash of what exact equality compares first: the frames, and the current frame's registers. */
+function fingerprint(st: State): number {
+  const f = current(st);
+  let h = st.frames.length * 7919 + st.refs.length;
+  for (const r of f.regs) {
+    h = (Math.imul(h, 31) + r.type.length * 131 + r.off + r.range) | 0;
+    h = (Math.imul(h, 31) + Number(BigInt.asUintN(30, r.value.var.value ^ r.value.var.mask))) | 0;
+  }
+  return h;
 }
 
 interface Path {
@@ -110,17 +145,33 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     if (k.kind === 'jmp') prunePoints[pc + 1] = 1;
     if (k.kind === 'jmp' || k.kind === 'ja') prunePoints[targetOf(i, k, pc)!] = 1;
   }
+  // Checkpoints by slot: those fully explored (they may prune) and those still being explored
+  // (a path from them is open: only a loop may meet them again), by fingerprint.
   const explored: (Explored[] | undefined)[] = new Array(cfg.slots);
+  const open: (Map<number, Explored[]> | undefined)[] = new Array(cfg.slots);
   const stats: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
   const depths = new Map<number, number>();
   const log: string[] = [];
   const trace = logLevel >= 1;
   const pending: Path[] = [{ pc: 0, st: entryState(), parent: undefined, trail: undefined }];
+  // A new checkpoint only after 2 jumps and 8 instructions since the last (the kernel's heuristic
+  // in is_state_visited): loops then keep few states.
+  let jumps = 0;
+  let lastJumps = -2;
+  let lastInsns = -8;
+  let alive = 0;
 
   const close = (e: Explored | undefined) => {
     for (let s = e; s !== undefined; s = s.parent) {
       s.branches -= 1;
       if (s.branches > 0) break;
+      // Fully explored: it may now prune.
+      const bucket = open[s.pc]!.get(s.fingerprint)!;
+      bucket.splice(bucket.indexOf(s), 1);
+      if (bucket.length === 0) open[s.pc]!.delete(s.fingerprint);
+      const done = explored[s.pc] ?? [];
+      done.push(s);
+      explored[s.pc] = done;
     }
   };
   const noteDepths = (st: State) => {
@@ -133,8 +184,8 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     if (logLevel >= 2 && path.from !== undefined)
       log.push('', `from ${path.from} to ${path.pc}: ${formatState(path.st)}`);
     if (trace && path.trail === undefined) {
-      path.trail = { pc: path.pc, line: `${path.pc}: ${formatState(path.st)}`, prev: undefined };
-      if (logLevel >= 2) log.push(path.trail.line!);
+      path.trail = { pc: path.pc, state: copyState(path.st), prev: undefined };
+      if (logLevel >= 2) log.push(trailLine(path.trail));
     }
     for (;;) {
       const pc = path.pc;
@@ -146,18 +197,28 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           });
         if (prunePoints[pc] === 1) {
           const list = explored[pc] ?? [];
+          const inProgress = open[pc] ?? new Map<number, Explored[]>();
+          open[pc] = inProgress;
           let pruned = false;
-          for (const old of list) {
-            if (old.branches > 0) {
-              if (statesEqual(old.state, st, live[pc]!, true))
-                refuse('termination', `infinite loop detected at insn ${pc}`, {
-                  hint: 'the loop comes back to the same state: its exit condition never changes',
-                });
-              continue;
-            }
+          const looping = inProgress.size > 0;
+          const fp = fingerprint(st);
+          for (const old of inProgress.get(fp) ?? [])
+            if (statesEqual(old.state, st, live[pc]!, true))
+              refuse('termination', `infinite loop detected at insn ${pc}`, {
+                hint: 'the loop comes back to the same state: its exit condition never changes',
+              });
+          for (let n = 0; n < list.length; n++) {
+            const old = list[n]!;
             if (statesEqual(old.state, st, live[pc]!, false)) {
+              old.hit += 1;
               pruned = true;
               break;
+            }
+            old.miss += 1;
+            if (old.miss > old.hit * 3 + 3) {
+              list.splice(n, 1);
+              n -= 1;
+              alive -= 1;
             }
           }
           if (pruned) {
@@ -166,24 +227,43 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             close(path.parent);
             break;
           }
-          const e: Explored = { state: copyState(st), branches: 1, parent: path.parent };
-          list.push(e);
-          explored[pc] = list;
-          path.parent = e;
-          stats.totalStates += 1;
-          stats.peakStates += 1;
-          if (list.length > stats.maxStatesPerInsn) stats.maxStatesPerInsn = list.length;
+          // Inside a loop (a state here is still being explored) checkpoints are rarer: iterations
+          // differ and seldom prune each other (the kernel's 20 jumps / 100 instructions).
+          const enough = looping
+            ? jumps - lastJumps >= 20 || stats.processed - lastInsns >= 100
+            : jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
+          if (enough) {
+            const e: Explored = {
+              state: copyState(st),
+              branches: 1,
+              parent: path.parent,
+              hit: 0,
+              miss: 0,
+              pc,
+              fingerprint: fp,
+            };
+            const bucket = inProgress.get(fp);
+            if (bucket === undefined) inProgress.set(fp, [e]);
+            else bucket.push(e);
+            path.parent = e;
+            lastJumps = jumps;
+            lastInsns = stats.processed;
+            stats.totalStates += 1;
+            alive += 1;
+            if (alive > stats.peakStates) stats.peakStates = alive;
+            const here = list.length + inProgress.size;
+            if (here > stats.maxStatesPerInsn) stats.maxStatesPerInsn = here;
+          }
         }
         const i = at[pc]!;
         const k = kinds[pc]!;
         const before = trace ? current(st).regs.slice() : undefined;
+        if (k.kind === 'exit') noteDepths(st);
         const step = execute(env, st, i, k, pc);
+        if (k.kind === 'jmp' || k.kind === 'ja' || k.kind === 'exit' || k.kind === 'call') jumps += 1;
         if (trace) {
-          const head = `${pc}: ${insnText(i, pc)}`;
-          const regs = delta(before!, st, i);
-          const line = regs === '' ? head : `${head.padEnd(37)} ; ${regs}`;
-          path.trail = { pc, line, prev: path.trail };
-          if (logLevel >= 2) log.push(line);
+          path.trail = { pc, insn: i, changed: delta(before!, st), prev: path.trail };
+          if (logLevel >= 2) log.push(trailLine(path.trail));
         }
         if (step.jump !== undefined) {
           if (pending.length >= JMP_SEQ_LIMIT)
@@ -202,23 +282,18 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           close(path.parent);
           break;
         }
-        if (
-          step.next !== pc + 1 &&
-          step.next !== pc + 2 &&
-          logLevel >= 2 &&
-          k.kind !== 'call' &&
-          k.kind !== 'exit'
-        )
-          log.push(`${pc}: (jump to ${step.next})`);
         path.pc = step.next;
         path.st = step.state ?? st;
       } catch (e) {
         if (e instanceof Refusal) {
           noteDepths(st);
-          const trail = trace
-            ? { pc, line: `${pc}: ${insnText(at[pc]!, pc)}`, prev: path.trail }
-            : path.trail;
-          throw new WalkRefusal(e, pc, trail, stats, st);
+          const trail = trace ? { pc, insn: at[pc]!, prev: path.trail } : path.trail;
+          const w = new WalkRefusal(e, pc, trail, stats, st);
+          if (logLevel >= 2) {
+            if (trail !== undefined) log.push(trailLine(trail));
+            w.log = log;
+          }
+          throw w;
         }
         throw e;
       }
@@ -239,13 +314,15 @@ function insnText(i: Instruction, pc: number): string {
   return formatInstruction(i, pc, insnFormat);
 }
 
-/** `; R2=pkt(r=0) R4=...`: the registers an instruction changed, as the kernel's log follows each line. */
-function delta(before: readonly Reg[], st: State, i: Instruction): string {
+/** The registers an instruction changed (the kernel's log follows each line with them). */
+function delta(before: readonly Reg[], st: State): (readonly [number, Reg])[] {
   const f = current(st);
-  const changed: number[] = [];
-  for (let r = 0; r < 11; r++)
-    if (f.regs[r] !== before[r] || (r === i.dst && f.regs[r]!.type !== 'not_init')) changed.push(r);
-  return formatFrame(f, changed);
+  const changed: (readonly [number, Reg])[] = [];
+  for (let r = 0; r < 11; r++) {
+    const reg = f.regs[r]!;
+    if (reg !== before[r] && reg.type !== 'not_init') changed.push([r, reg]);
+  }
+  return changed;
 }
 
 interface Step {
@@ -298,7 +375,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       const src = readReg(f, i.src);
       if (k.op === 'cmpxchg') readReg(f, 0);
       const dst = readReg(f, i.dst);
-      if (isPointer(src)) refuse('memory-type', `R${i.src} leaks addr into mem`);
+      if (isPointer(src) && !env.privileged) refuse('memory-type', `R${i.src} leaks addr into mem`);
       const access = { regno: i.dst, off: i.off, size: k.bytes, atomic: true };
       checkAccess(env, st, dst, { ...access, write: false });
       checkAccess(env, st, dst, { ...access, write: true, value: src });

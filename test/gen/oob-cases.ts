@@ -80,7 +80,7 @@ export function assembleCase(text: string): { instructions: Instruction[]; fault
     }
     if (/;\s*FAULT\b/.test(raw)) faultPc = slot;
     const code = line.replace(/(;|\/\/|#).*$/, '').trim();
-    if (code !== '' && !code.endsWith(':')) slot += /\bll$/.test(code) ? 2 : 1;
+    if (code !== '' && !code.endsWith(':')) slot += /\bll$/.test(code) || /^ld_pseudo\b/.test(code) ? 2 : 1;
     lines.push(line);
   }
   const out: Instruction[] = [];
