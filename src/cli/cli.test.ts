@@ -335,3 +335,24 @@ test('prog show lists the programs of an object with their maps', () => {
   assert.equal(dispatch.type, 'xdp');
   assert.deepEqual(dispatch.maps.sort(), ['.bss', 'jmp_table']);
 });
+
+test('prog verify: the verdict per program, and for a refusal the kernel log and the explanation', () => {
+  const ok = tsbpf('prog', 'verify', 'examples/xdp_parse.v3.o');
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /^xdp_parse \(XDP\): accepted, \d+ insns processed/);
+  const bad = tsbpf('prog', 'verify', 'test/oob/oob.o', '--prog', 'pkt_past_end');
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /invalid access to packet, off=14 size=1/);
+  assert.match(bad.out, /processed \d+ insns \(limit 1000000\)/);
+  assert.match(bad.out, /at oob\.c:\d+: .*FAULT/);
+  assert.match(bad.out, /hint: prove \d+ bytes first/);
+  const j = JSON.parse(tsbpf('prog', 'verify', 'test/oob/oob.o', '--prog', 'pkt_past_end', '--json').out) as {
+    verdict: string;
+    explanation: { property: string; path: number[] };
+  }[];
+  assert.equal(j[0]!.verdict, 'rejected');
+  assert.equal(j[0]!.explanation.property, 'memory-bounds');
+  const two = tsbpf('prog', 'verify', 'examples/xdp_parse.v3.o', '--log-level', '2');
+  assert.match(two.out, /^ {2}0: R1=ctx\(\) R10=fp0$/m);
+  assert.equal(tsbpf('prog', 'verify', 'examples/xdp_parse.v3.o', '--log-level', '3').code, 1);
+});

@@ -29,13 +29,16 @@ import {
   type MapChange,
 } from '../loaded.js';
 import type { Output } from '../output.js';
+import { progVerify, progVerifyUsage } from './prog-verify.js';
 
 export const progUsage = `Usage: tsbpf prog show OBJ
        tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
                      [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--target-btf FILE] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
   the output packets and the map changes; on the VM backend also bpf_trace_printk lines,
-  ring-buffer records and perf event samples (JSON keys trace, ringbuf, perf).`;
+  ring-buffer records and perf event samples (JSON keys trace, ringbuf, perf). A program the
+  verifier refuses is not run: the refusal is printed with its explanation.
+${progVerifyUsage}`;
 
 /** Items of one list printed in text form (JSON has them all). */
 const TEXT_LIMIT = 32;
@@ -173,6 +176,7 @@ function progShow(argv: string[], out: Output): number {
 export async function progCommand(argv: string[], out: Output): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === 'show' || verb === 'list') return progShow(rest, out);
+  if (verb === 'verify') return progVerify(rest, out);
   if (verb !== 'run') throw new UsageError(progUsage);
   const { values, positionals } = parse('prog run', rest, {
     prog: { type: 'string' },
