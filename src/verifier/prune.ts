@@ -27,6 +27,8 @@ class IdMap {
 }
 
 function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
+  // Registers are immutable: one object on both sides is equal (its ids map to themselves).
+  if (old === cur && old.id === 0 && old.ref === 0) return true;
   if (old.type === 'not_init') return exact ? cur.type === 'not_init' : true;
   if (old.type !== cur.type) return false;
   const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
@@ -44,6 +46,7 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
 }
 
 function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
+  if (old === cur && (old.spilled === undefined || (old.spilled.id === 0 && old.spilled.ref === 0))) return true;
   if (old.spilled !== undefined)
     return cur.spilled !== undefined && regSafe(old.spilled, cur.spilled, ids, exact);
   if (cur.spilled !== undefined && exact) return false;
