@@ -37,6 +37,7 @@ import {
   tnumAdd,
   tnumAnd,
   tnumArshift,
+  tnumBswap,
   tnumCast,
   tnumIsConst,
   tnumLshift,
@@ -82,9 +83,16 @@ export function aluScalar(op: AluOp, is64: boolean, dst: Scalar, src: Scalar, ex
   }
 }
 
-/** Byte swaps make the register unknown in the kernel (check_alu_op marks dst unknown for BPF_END). */
-export function endianScalar(_order: 'le' | 'be' | 'bswap', _bits: 16 | 32 | 64, _dst: Scalar): Scalar {
-  return SCALAR_UNKNOWN;
+/**
+ * Byte order (BPF_END). On a little-endian host `le` only truncates to `bits`; `be` and `bswap`
+ * reverse the bytes: the known bits move with them and the ranges are rebuilt from the tnum alone
+ * (the kernel's 6.18 log shows bounds that are exactly the swapped tnum's).
+ */
+export function endianScalar(order: 'le' | 'be' | 'bswap', bits: 16 | 32 | 64, dst: Scalar): Scalar {
+  if (order === 'le') return bits === 64 ? dst : truncateScalar(dst, (bits / 8) as 2 | 4);
+  const r = mutable(SCALAR_UNKNOWN);
+  r.var = tnumBswap(dst.var, bits);
+  return syncBounds(r);
 }
 
 /** The operand is one known value over the operation's width (ranges agreeing with the tnum). */

@@ -19,6 +19,7 @@ import {
   tnumIn,
   tnumIntersect,
   tnumIsConst,
+  tnumNextMember,
   tnumOr,
   tnumRange,
   tnumSubreg,
@@ -170,6 +171,13 @@ export function updateBounds64(r: MutableScalar): void {
   r.smax = min(r.smax, s64(t.value | (t.mask & S64_MAX)));
   r.umin = max(r.umin, t.value);
   r.umax = min(r.umax, t.value | t.mask);
+  // The tnum and the unsigned range meet in one value: the register is that value (Linux 6.18's
+  // tnum_step rule in __update_reg64_bounds).
+  const first = tnumNextMember(t, r.umin);
+  if (first !== undefined && first <= r.umax && !tnumIsConst(t)) {
+    const second = tnumNextMember(t, first + 1n);
+    if (second === undefined || second > r.umax) markKnown(r, first);
+  }
 }
 
 export function updateBounds(r: MutableScalar): void {
@@ -214,6 +222,13 @@ function deduce32(r: MutableScalar): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = max(r.u32min, u32(r.s32min));
     r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (r.u32max < u32(r.s32min)) {
+    // As for 64 bits: a wrapping signed range met by the unsigned one on one side only.
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (u32(r.s32max) < r.u32min) {
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, u32(r.s32min));
   }
 }
 

@@ -164,14 +164,17 @@ for (const is64 of [true, false]) {
   }
 }
 
-test('same-register compares: settled as equality, narrowed to nothing new', () => {
+test('same-register compares: a settled branch goes that way, narrowing keeps the value on its edge', () => {
   fc.assert(
     fc.property(scalarSample, fc.constantFrom(...JMP_CONDITIONS), fc.boolean(), (d, cond, is64) => {
-      const settled = branchTaken(cond, is64, d.abstract, d.abstract, true);
+      const settled = branchTaken(cond, is64, d.abstract, d.abstract);
       for (const a of members(d)) {
         const program = () => [mov('r0', 0), jmp(cond, 'r1', 'r1', 1, !is64), mov('r0', 1), exit()];
         const taken = runWith(`${is64} ${cond} same`, program, a) === 0n;
         if (settled !== undefined) assert.equal(settled, taken, `${cond} r1, r1 with 0x${a.toString(16)}`);
+        const edge = refineBranch(cond, is64, d.abstract, d.abstract, taken, true);
+        assert.ok(edge !== null, `${cond} r1, r1 with 0x${a.toString(16)}: its edge was called impossible`);
+        assertMember(edge[0], a, `${cond} r1, r1 narrowed`);
       }
     }),
     { numRuns: RUNS },

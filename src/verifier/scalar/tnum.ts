@@ -22,7 +22,8 @@ export const tnumConst = (value: bigint): Tnum => tnum(u64(value), 0n);
 
 /** The smallest tnum holding every value of [min, max] (unsigned): the common high bits known. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
-  const bits = (min ^ max).toString(2).length - ((min ^ max) === 0n ? 1 : 0);
+  const chi = min ^ max;
+  const bits = chi === 0n ? 0 : chi.toString(2).length;
   if (bits > 63) return TNUM_UNKNOWN;
   const delta = (1n << BigInt(bits)) - 1n;
   return tnum(min & ~delta, delta);
@@ -132,6 +133,44 @@ export const tnumClearSubreg = (a: Tnum): Tnum => tnum(a.value & ~LOW32, a.mask 
 /** `a`'s upper 32 bits with `sub`'s low 32 bits. */
 export const tnumWithSubreg = (a: Tnum, sub: Tnum): Tnum => tnumOr(tnumClearSubreg(a), tnumSubreg(sub));
 export const tnumSubregIsConst = (a: Tnum): boolean => u32(a.mask) === 0n;
+
+/** The least member of `a` that is >= `z`, or undefined when none is (the kernel's tnum_step
+ * asks for the next member above a value). Follows z's bits from the top while `a` allows;
+ * the lowest place where a member can rise above z gives the least such member. */
+export function tnumNextMember(a: Tnum, z: bigint): bigint | undefined {
+  if (z > U64_MAX) return undefined;
+  let best: bigint | undefined;
+  let x = 0n;
+  for (let i = 63n; i >= 0n; i--) {
+    const bit = 1n << i;
+    const below = bit - 1n;
+    const zb = z & bit;
+    if (a.mask & bit) {
+      if (zb === 0n) best = x | bit | (a.value & below);
+      x |= zb;
+    } else {
+      const vb = a.value & bit;
+      if (vb === zb) {
+        x |= vb;
+        continue;
+      }
+      // A known 1 above z's 0 makes every completion larger; a known 0 under z's 1, smaller.
+      return vb !== 0n ? x | vb | (a.value & below) : best;
+    }
+  }
+  return x;
+}
+
+/** The low `bits` bits with their bytes in reverse order, known bits moving with them (upper
+ * bits known 0). */
+export function tnumBswap(a: Tnum, bits: 16 | 32 | 64): Tnum {
+  const swap = (v: bigint) => {
+    let out = 0n;
+    for (let i = 0n; i < BigInt(bits); i += 8n) out = (out << 8n) | ((v >> i) & 0xffn);
+    return out;
+  };
+  return tnum(swap(a.value), swap(a.mask));
+}
 
 /** The kernel's `(%#llx; %#llx)` form, as its log prints var_off. */
 export const formatTnum = (a: Tnum): string => `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
