@@ -11,6 +11,7 @@
 // state is printed ("from X to Y: ..."). r0 is 0 throughout, so every exit is valid.
 
 import fc from 'fast-check';
+import { assertNever } from '../../src/errors.js';
 import {
   alu32,
   alu64,
@@ -221,6 +222,8 @@ export function assembleSteps(steps: readonly Step[]): {
           exits[k]! - pcs[k]! - 1,
           !s.is64,
         );
+      default:
+        return assertNever(s, 'step');
     }
   });
   const insns = [...PROLOGUE, ...body, exit(), ...steps.filter((s) => s.kind === 'jmp').map(() => exit())];
