@@ -456,6 +456,21 @@ const sext = (v: bigint, bytes: number): bigint => BigInt.asIntN(bytes * 8, v);
 export function signExtend64(src: Scalar, bytes: number): Scalar {
   if (tnumIsConst(src.var)) return scalarConst(sext(src.var.value, bytes));
   const bits = BigInt(bytes * 8);
+  const limit = 1n << (bits - 1n);
+  if (src.s32min >= -limit && src.s32max < limit) {
+    // The low word already is its low `bytes` sign-extended: the result is the low word
+    // sign-extended to 64 bits. The kernel (6.18, as its log shows) keeps the 32-bit ranges,
+    // takes the signed 64-bit range from them, and forgets the known bits (the sync rebuilds
+    // them from the ranges).
+    const w = mutable(SCALAR_UNKNOWN);
+    w.s32min = src.s32min;
+    w.s32max = src.s32max;
+    w.u32min = src.u32min;
+    w.u32max = src.u32max;
+    w.smin = src.s32min;
+    w.smax = src.s32max;
+    return syncBounds(w);
+  }
   const r = mutable(src);
   // Bounds survive when the range lies within one block of 2^bits and the low parts of both
   // ends have the same sign.
@@ -474,10 +489,9 @@ export function signExtend64(src: Scalar, bytes: number): Scalar {
       r.u32min = u32(lo);
       r.u32max = u32(hi);
       r.var = tnumRange(u64(lo), u64(hi));
-      return r;
+      return syncBounds(r);
     }
   }
-  const limit = 1n << (bits - 1n);
   r.smin = -limit;
   r.smax = limit - 1n;
   r.s32min = -limit;
@@ -487,7 +501,7 @@ export function signExtend64(src: Scalar, bytes: number): Scalar {
   r.u32min = 0n;
   r.u32max = U32_MAX;
   r.var = SCALAR_UNKNOWN.var;
-  return r;
+  return syncBounds(r);
 }
 
 /** The kernel's coerce_subreg_to_size_sx: the low `bytes` sign-extended to 32 bits (upper bits

@@ -80,20 +80,20 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
   return tnum((a.value ^ b.value) & ~mu, mu);
 }
 
-/** Long multiplication: the known product of the values plus, per set-or-unknown bit of `a`,
- * a shifted copy of `b`'s uncertainty (the kernel's algorithm since 6.12). */
+/** Long multiplication over the bits of `a`: a known 1 adds the shifted `b`, an unknown bit
+ * adds it or not (the union of both sums), a known 0 adds nothing. This is the precision Linux
+ * 6.18's tnum_mul has (checked against its log: `a` is the destination, `b` the source). */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  const accV = u64(a.value * b.value);
-  let accM = tnum(0n, 0n);
+  let acc = tnum(0n, 0n);
   let x = a;
   let y = b;
   while (x.value !== 0n || x.mask !== 0n) {
-    if (x.value & 1n) accM = tnumAdd(accM, tnum(0n, y.mask));
-    else if (x.mask & 1n) accM = tnumAdd(accM, tnum(0n, y.value | y.mask));
+    if (x.value & 1n) acc = tnumAdd(acc, y);
+    else if (x.mask & 1n) acc = tnumUnion(acc, tnumAdd(acc, y));
     x = tnumRshift(x, 1);
     y = tnumLshift(y, 1);
   }
-  return tnumAdd(tnum(accV, 0n), accM);
+  return acc;
 }
 
 /** Both facts at once: the values in `a` and in `b`. */
