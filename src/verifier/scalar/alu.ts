@@ -374,10 +374,11 @@ function lsh32(r: MutableScalar, umin: bigint, umax: bigint): void {
 }
 
 function lsh64(r: MutableScalar, umin: bigint, umax: bigint): void {
-  // `<< 32` of a non-negative subregister is how compilers sign-extend: keep its signed range.
+  // `<< 32` (how compilers start a sign extension) puts the low word on top: the signed range
+  // is the subregister's, times 2^32 (Linux 6.18 keeps it for negative ranges too).
   const by32 = umin === 32n && umax === 32n;
-  const smax = by32 && r.s32max >= 0n ? r.s32max << 32n : S64_MAX;
-  const smin = by32 && r.s32min >= 0n ? r.s32min << 32n : S64_MIN;
+  const smax = by32 ? r.s32max << 32n : S64_MAX;
+  const smin = by32 ? r.s32min << 32n : S64_MIN;
   if (r.umax > 1n << (63n - umax)) {
     r.umin = 0n;
     r.umax = U64_MAX;

@@ -35,7 +35,8 @@ test(`scalar domain agrees with the kernel's verifier log on ${PROGRAMS} generat
   const pct = (n: number) => ((100 * n) / Math.max(1, result.compared)).toFixed(2);
   console.log(
     `scalar oracle: ${PROGRAMS} programs (${refused} refused), ${result.compared} register states: ` +
-      `${result.equal} equal (${pct(result.equal)}%), ${result.textEqual} identical log text (${pct(result.textEqual)}%)`,
+      `${result.equal} equal (${pct(result.equal)}%), ${result.textEqual} identical log text ` +
+      `(${pct(result.textEqual)}%); ${result.deadEdge} more on edges the domain proved dead (not compared)`,
   );
   console.log(`scalar oracle: ${result.programsEqual}/${result.programs} programs agree at every state`);
   for (const m of result.firsts.slice(0, Number(process.env.TSBPF_SCALAR_SHOW ?? 5)))

@@ -171,13 +171,18 @@ export function updateBounds64(r: MutableScalar): void {
   r.smax = min(r.smax, s64(t.value | (t.mask & S64_MAX)));
   r.umin = max(r.umin, t.value);
   r.umax = min(r.umax, t.value | t.mask);
-  // The tnum and the unsigned range meet in one value: the register is that value (Linux 6.18's
-  // tnum_step rule in __update_reg64_bounds).
-  const first = tnumNextMember(t, r.umin);
-  if (first !== undefined && first <= r.umax && !tnumIsConst(t)) {
-    const second = tnumNextMember(t, first + 1n);
-    if (second === undefined || second > r.umax) markKnown(r, first);
-  }
+  // The tnum and the unsigned range meet in one value: the register is that value. The three
+  // cases are the kernel's (Linux 6.18, __update_reg64_bounds with tnum_step); they differ from
+  // "exactly one member" only on an empty intersection (a dead edge), where the kernel keeps
+  // the greatest member.
+  if (tnumIsConst(t)) return;
+  const tmax = t.value | t.mask;
+  const uminIn = tnumContains(t, r.umin);
+  const next = tnumNextMember(t, r.umin + 1n) ?? U64_MAX + 1n;
+  if (uminIn && next > r.umax) markKnown(r, r.umin);
+  else if (!uminIn && next === tmax) markKnown(r, tmax);
+  else if (!uminIn && next <= r.umax && (tnumNextMember(t, next + 1n) ?? U64_MAX + 1n) > r.umax)
+    markKnown(r, next);
 }
 
 export function updateBounds(r: MutableScalar): void {
@@ -288,6 +293,9 @@ export function boundOffset(r: MutableScalar): void {
 /** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`. */
 export function syncBounds(r: MutableScalar): Scalar {
   updateBounds(r);
+  // Three rounds, as the kernel does: a fact learnt late in one round feeds an early rule of
+  // the next (64-bit signed wrap → 64-bit range → 32-bit range).
+  deduceBounds(r);
   deduceBounds(r);
   deduceBounds(r);
   boundOffset(r);
