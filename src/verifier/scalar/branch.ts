@@ -50,10 +50,17 @@ const constValue = (s: Scalar, is64: boolean): bigint => (is64 ? s.var.value : u
 
 /**
  * Whether `a cond b` holds for every value (true), for none (false), or is not settled
- * (undefined). A register compared with itself gets no special case: Linux 6.18 decides it from
- * the ranges like any pair (later kernels settle it as equality).
+ * (undefined). `_same` (both operands one register) is accepted so callers can say it, as for
+ * refineBranch, but Linux 6.18 decides that case from the ranges like any pair (later kernels
+ * settle it as equality), so it changes nothing here.
  */
-export function branchTaken(cond: JmpCond, is64: boolean, a: Scalar, b: Scalar): boolean | undefined {
+export function branchTaken(
+  cond: JmpCond,
+  is64: boolean,
+  a: Scalar,
+  b: Scalar,
+  _same = false,
+): boolean | undefined {
   const x = view(a, is64);
   const y = view(b, is64);
   switch (cond) {
