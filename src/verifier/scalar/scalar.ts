@@ -292,12 +292,21 @@ export function boundOffset(r: MutableScalar): void {
 
 /** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`. */
 export function syncBounds(r: MutableScalar): Scalar {
+  if (tnumIsConst(r.var)) {
+    // One value: every range is that value (when they hold it; otherwise the state is dead and
+    // the general path shows it).
+    const c = scalarConst(r.var.value);
+    if (scalarWithin(r, c)) return c;
+  }
   updateBounds(r);
   // Three rounds, as the kernel does: a fact learnt late in one round feeds an early rule of
-  // the next (64-bit signed wrap → 64-bit range → 32-bit range).
-  deduceBounds(r);
-  deduceBounds(r);
-  deduceBounds(r);
+  // the next (64-bit signed wrap → 64-bit range → 32-bit range). A round that changes nothing
+  // ends them early: the rounds are deterministic, so later ones would change nothing either.
+  for (let round = 0; round < 3; round++) {
+    const before = { ...r };
+    deduceBounds(r);
+    if (scalarEquals(before, r)) break;
+  }
   boundOffset(r);
   updateBounds(r);
   return r;

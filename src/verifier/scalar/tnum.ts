@@ -22,8 +22,7 @@ export const tnumConst = (value: bigint): Tnum => tnum(u64(value), 0n);
 
 /** The smallest tnum holding every value of [min, max] (unsigned): the common high bits known. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
-  const chi = min ^ max;
-  const bits = chi === 0n ? 0 : chi.toString(2).length;
+  const bits = bitLength(min ^ max);
   if (bits > 63) return TNUM_UNKNOWN;
   const delta = (1n << BigInt(bits)) - 1n;
   return tnum(min & ~delta, delta);
@@ -135,31 +134,24 @@ export const tnumWithSubreg = (a: Tnum, sub: Tnum): Tnum => tnumOr(tnumClearSubr
 export const tnumSubregIsConst = (a: Tnum): boolean => u32(a.mask) === 0n;
 
 /** The least member of `a` that is >= `z`, or undefined when none is (the kernel's tnum_step
- * asks for the next member above a value). Follows z's bits from the top while `a` allows;
- * the lowest place where a member can rise above z gives the least such member. */
+ * asks for the next member above a value). Above the highest known bit where z disagrees with
+ * `a`, the member follows z; there it must rise above z, at that bit if `a` has a 1 there, else
+ * at the lowest unknown bit above it that z has 0; below, it takes the least fill (known bits). */
 export function tnumNextMember(a: Tnum, z: bigint): bigint | undefined {
-  if (z > U64_MAX) return undefined;
-  let best: bigint | undefined;
-  let x = 0n;
-  for (let i = 63n; i >= 0n; i--) {
-    const bit = 1n << i;
-    const below = bit - 1n;
-    const zb = z & bit;
-    if (a.mask & bit) {
-      if (zb === 0n) best = x | bit | (a.value & below);
-      x |= zb;
-    } else {
-      const vb = a.value & bit;
-      if (vb === zb) {
-        x |= vb;
-        continue;
-      }
-      // A known 1 above z's 0 makes every completion larger; a known 0 under z's 1, smaller.
-      return vb !== 0n ? x | vb | (a.value & below) : best;
-    }
-  }
-  return x;
+  if (z <= a.value) return a.value;
+  if (z > (a.value | a.mask)) return undefined;
+  const diff = (z ^ a.value) & ~a.mask;
+  if (diff === 0n) return z;
+  const h = bitLength(diff) - 1;
+  const upTo = (n: number) => (1n << BigInt(n + 1)) - 1n;
+  if (a.value & (1n << BigInt(h))) return (z & ~upTo(h)) | (a.value & upTo(h));
+  const free = a.mask & ~z & ~upTo(h);
+  if (free === 0n) return undefined;
+  const p = bitLength(free & -free) - 1;
+  return (z & ~upTo(p)) | (1n << BigInt(p)) | (a.value & (upTo(p) >> 1n));
 }
+
+const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
 
 /** The low `bits` bits with their bytes in reverse order, known bits moving with them (upper
  * bits known 0). */
