@@ -37,6 +37,7 @@ import {
   tnumAdd,
   tnumAnd,
   tnumArshift,
+  tnumBswap,
   tnumCast,
   tnumIsConst,
   tnumLshift,
@@ -82,9 +83,16 @@ export function aluScalar(op: AluOp, is64: boolean, dst: Scalar, src: Scalar, ex
   }
 }
 
-/** Byte swaps make the register unknown in the kernel (check_alu_op marks dst unknown for BPF_END). */
-export function endianScalar(_order: 'le' | 'be' | 'bswap', _bits: 16 | 32 | 64, _dst: Scalar): Scalar {
-  return SCALAR_UNKNOWN;
+/**
+ * Byte order (BPF_END). On a little-endian host `le` only truncates to `bits`; `be` and `bswap`
+ * reverse the bytes: the known bits move with them and the ranges are rebuilt from the tnum alone
+ * (the kernel's 6.18 log shows bounds that are exactly the swapped tnum's).
+ */
+export function endianScalar(order: 'le' | 'be' | 'bswap', bits: 16 | 32 | 64, dst: Scalar): Scalar {
+  if (order === 'le') return bits === 64 ? dst : truncateScalar(dst, (bits / 8) as 2 | 4);
+  const r = mutable(SCALAR_UNKNOWN);
+  r.var = tnumBswap(dst.var, bits);
+  return syncBounds(r);
 }
 
 /** The operand is one known value over the operation's width (ranges agreeing with the tnum). */
@@ -366,10 +374,11 @@ function lsh32(r: MutableScalar, umin: bigint, umax: bigint): void {
 }
 
 function lsh64(r: MutableScalar, umin: bigint, umax: bigint): void {
-  // `<< 32` of a non-negative subregister is how compilers sign-extend: keep its signed range.
+  // `<< 32` (how compilers start a sign extension) puts the low word on top: the signed range
+  // is the subregister's, times 2^32 (Linux 6.18 keeps it for negative ranges too).
   const by32 = umin === 32n && umax === 32n;
-  const smax = by32 && r.s32max >= 0n ? r.s32max << 32n : S64_MAX;
-  const smin = by32 && r.s32min >= 0n ? r.s32min << 32n : S64_MIN;
+  const smax = by32 ? r.s32max << 32n : S64_MAX;
+  const smin = by32 ? r.s32min << 32n : S64_MIN;
   if (r.umax > 1n << (63n - umax)) {
     r.umin = 0n;
     r.umax = U64_MAX;
@@ -448,6 +457,21 @@ const sext = (v: bigint, bytes: number): bigint => BigInt.asIntN(bytes * 8, v);
 export function signExtend64(src: Scalar, bytes: number): Scalar {
   if (tnumIsConst(src.var)) return scalarConst(sext(src.var.value, bytes));
   const bits = BigInt(bytes * 8);
+  const limit = 1n << (bits - 1n);
+  if (src.s32min >= -limit && src.s32max < limit) {
+    // The low word already is its low `bytes` sign-extended: the result is the low word
+    // sign-extended to 64 bits. The kernel (6.18, as its log shows) keeps the 32-bit ranges,
+    // takes the signed 64-bit range from them, and forgets the known bits (the sync rebuilds
+    // them from the ranges).
+    const w = mutable(SCALAR_UNKNOWN);
+    w.s32min = src.s32min;
+    w.s32max = src.s32max;
+    w.u32min = src.u32min;
+    w.u32max = src.u32max;
+    w.smin = src.s32min;
+    w.smax = src.s32max;
+    return syncBounds(w);
+  }
   const r = mutable(src);
   // Bounds survive when the range lies within one block of 2^bits and the low parts of both
   // ends have the same sign.
@@ -466,10 +490,9 @@ export function signExtend64(src: Scalar, bytes: number): Scalar {
       r.u32min = u32(lo);
       r.u32max = u32(hi);
       r.var = tnumRange(u64(lo), u64(hi));
-      return r;
+      return syncBounds(r);
     }
   }
-  const limit = 1n << (bits - 1n);
   r.smin = -limit;
   r.smax = limit - 1n;
   r.s32min = -limit;
@@ -479,7 +502,7 @@ export function signExtend64(src: Scalar, bytes: number): Scalar {
   r.u32min = 0n;
   r.u32max = U32_MAX;
   r.var = SCALAR_UNKNOWN.var;
-  return r;
+  return syncBounds(r);
 }
 
 /** The kernel's coerce_subreg_to_size_sx: the low `bytes` sign-extended to 32 bits (upper bits

@@ -50,38 +50,19 @@ const constValue = (s: Scalar, is64: boolean): bigint => (is64 ? s.var.value : u
 
 /**
  * Whether `a cond b` holds for every value (true), for none (false), or is not settled
- * (undefined). `same`: both operands are one register (`if r1 > r1`), so they are equal.
+ * (undefined). `_same` (both operands one register) is accepted so callers can say it, as for
+ * refineBranch, but Linux 6.18 decides that case from the ranges like any pair (later kernels
+ * settle it as equality), so it changes nothing here.
  */
 export function branchTaken(
   cond: JmpCond,
   is64: boolean,
   a: Scalar,
   b: Scalar,
-  same = false,
+  _same = false,
 ): boolean | undefined {
   const x = view(a, is64);
   const y = view(b, is64);
-  if (same) {
-    switch (cond) {
-      case 'jge':
-      case 'jle':
-      case 'jsge':
-      case 'jsle':
-      case 'jeq':
-        return true;
-      case 'jgt':
-      case 'jlt':
-      case 'jsgt':
-      case 'jslt':
-      case 'jne':
-        return false;
-      case 'jset':
-        if (tnumIsConst(x.t)) return x.t.value !== 0n;
-        return x.smin <= 0n && x.smax >= 0n ? undefined : true;
-      default:
-        return assertNever(cond, 'jump condition');
-    }
-  }
   switch (cond) {
     case 'jeq':
     case 'jne': {
@@ -150,8 +131,10 @@ const NEGATION: Record<Refinable, Refinable> = {
 
 /**
  * Both operands narrowed on the edge where `a cond b` is `taken` (true: the jump; false: the
- * fall-through), or null when no value pair can take that edge. `same` as for branchTaken: the
- * kernel learns nothing from a register compared with itself.
+ * fall-through), or null when no value pair can take that edge. `same`: both operands are one
+ * register (`if r1 s> r1`); Linux 6.18 narrows it through both roles in turn, as one object
+ * (a > a on the jump edge gives smin+1, smax-1), so the two results are that one state. Such an
+ * edge is dead; its state is the kernel's, for the log and for what it goes on to check.
  */
 export function refineBranch(
   cond: JmpCond,
@@ -161,9 +144,8 @@ export function refineBranch(
   taken: boolean,
   same = false,
 ): readonly [Scalar, Scalar] | null {
-  if (same) return [a, b];
   const r1 = mutable(a);
-  const r2 = mutable(b);
+  const r2 = same ? r1 : mutable(b);
   refine(r1, r2, taken ? cond : NEGATION[cond], is64);
   const x = syncBounds(r1);
   const y = syncBounds(r2);

@@ -4,6 +4,7 @@
 // Pure functions over immutable values; the abstract interpreter (verifier/) builds on them.
 export { aluScalar, endianScalar, signExtend64, truncateScalar } from './alu.js';
 export { branchTaken, refineBranch } from './branch.js';
+export { aluFork } from './fork.js';
 export { type FormatScalarOptions, formatScalar } from './format.js';
 export {
   isConstScalar,

@@ -19,6 +19,7 @@ import {
   tnumIn,
   tnumIntersect,
   tnumIsConst,
+  tnumNextMember,
   tnumOr,
   tnumRange,
   tnumSubreg,
@@ -170,6 +171,18 @@ export function updateBounds64(r: MutableScalar): void {
   r.smax = min(r.smax, s64(t.value | (t.mask & S64_MAX)));
   r.umin = max(r.umin, t.value);
   r.umax = min(r.umax, t.value | t.mask);
+  // The tnum and the unsigned range meet in one value: the register is that value. The three
+  // cases are the kernel's (Linux 6.18, __update_reg64_bounds with tnum_step); they differ from
+  // "exactly one member" only on an empty intersection (a dead edge), where the kernel keeps
+  // the greatest member.
+  if (tnumIsConst(t)) return;
+  const tmax = t.value | t.mask;
+  const uminIn = tnumContains(t, r.umin);
+  const next = tnumNextMember(t, r.umin + 1n) ?? U64_MAX + 1n;
+  if (uminIn && next > r.umax) markKnown(r, r.umin);
+  else if (!uminIn && next === tmax) markKnown(r, tmax);
+  else if (!uminIn && next <= r.umax && (tnumNextMember(t, next + 1n) ?? U64_MAX + 1n) > r.umax)
+    markKnown(r, next);
 }
 
 export function updateBounds(r: MutableScalar): void {
@@ -214,6 +227,13 @@ function deduce32(r: MutableScalar): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = max(r.u32min, u32(r.s32min));
     r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (r.u32max < u32(r.s32min)) {
+    // As for 64 bits: a wrapping signed range met by the unsigned one on one side only.
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (u32(r.s32max) < r.u32min) {
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, u32(r.s32min));
   }
 }
 
@@ -272,9 +292,21 @@ export function boundOffset(r: MutableScalar): void {
 
 /** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`. */
 export function syncBounds(r: MutableScalar): Scalar {
+  if (tnumIsConst(r.var)) {
+    // One value: every range is that value (when they hold it; otherwise the state is dead and
+    // the general path shows it).
+    const c = scalarConst(r.var.value);
+    if (scalarWithin(r, c)) return c;
+  }
   updateBounds(r);
-  deduceBounds(r);
-  deduceBounds(r);
+  // Three rounds, as the kernel does: a fact learnt late in one round feeds an early rule of
+  // the next (64-bit signed wrap → 64-bit range → 32-bit range). A round that changes nothing
+  // ends them early: the rounds are deterministic, so later ones would change nothing either.
+  for (let round = 0; round < 3; round++) {
+    const before = { ...r };
+    deduceBounds(r);
+    if (scalarEquals(before, r)) break;
+  }
   boundOffset(r);
   updateBounds(r);
   return r;

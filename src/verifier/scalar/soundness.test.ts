@@ -11,12 +11,14 @@ import { Interpreter } from '../../interp/index.js';
 import { alu32, alu64, endian, exit, jmp, mov, movsx } from '../../interp/test-builders.js';
 import { type AluOp, BINARY_ALU_OPS, type Instruction, JMP_CONDITIONS } from '../../isa/index.js';
 import {
+  aluFork,
   aluScalar,
   branchTaken,
   endianScalar,
   formatScalar,
   refineBranch,
   type Scalar,
+  scalarConst,
   scalarContains,
   scalarWithin,
   signExtend64,
@@ -164,16 +166,45 @@ for (const is64 of [true, false]) {
   }
 }
 
-test('same-register compares: settled as equality, narrowed to nothing new', () => {
+test('same-register compares: a settled branch goes that way, narrowing keeps the value on its edge', () => {
   fc.assert(
     fc.property(scalarSample, fc.constantFrom(...JMP_CONDITIONS), fc.boolean(), (d, cond, is64) => {
-      const settled = branchTaken(cond, is64, d.abstract, d.abstract, true);
+      const settled = branchTaken(cond, is64, d.abstract, d.abstract);
       for (const a of members(d)) {
         const program = () => [mov('r0', 0), jmp(cond, 'r1', 'r1', 1, !is64), mov('r0', 1), exit()];
         const taken = runWith(`${is64} ${cond} same`, program, a) === 0n;
         if (settled !== undefined) assert.equal(settled, taken, `${cond} r1, r1 with 0x${a.toString(16)}`);
+        const edge = refineBranch(cond, is64, d.abstract, d.abstract, taken, true);
+        assert.ok(edge !== null, `${cond} r1, r1 with 0x${a.toString(16)}: its edge was called impossible`);
+        assertMember(edge[0], a, `${cond} r1, r1 narrowed`);
       }
     }),
+    { numRuns: RUNS },
+  );
+});
+
+test('aluFork: every member whose low word is -1 or 0 is in one of the two destinations', () => {
+  // Members with low words -1 and 0 mixed (by a bit pattern), upper words from the sample.
+  const minusOneOrZero = fc
+    .tuple(scalarSample, fc.integer())
+    .map(([s, bits]) => s.members.map((x, i) => ((bits >> i) & 1 ? 0xffffffffn : 0n) | (x & ~0xffffffffn)));
+  fc.assert(
+    fc.property(
+      minusOneOrZero,
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.constantFrom('and', 'or') as fc.Arbitrary<'and' | 'or'>,
+      (xs, k, op) => {
+        const d = describe(xs.map((x) => BigInt.asUintN(64, x)));
+        const fork = aluFork(op, d, scalarConst(k));
+        if (d.s32min === -1n && d.s32max === 0n)
+          assert.ok(fork !== null, 'a {-1, 0} low word with a constant forks');
+        if (fork === null) return;
+        for (const x of xs) {
+          const low = BigInt.asUintN(32, x);
+          assertMember(fork[low === 0n ? 1 : 0], x, `fork of 0x${BigInt.asUintN(64, x).toString(16)}`);
+        }
+      },
+    ),
     { numRuns: RUNS },
   );
 });

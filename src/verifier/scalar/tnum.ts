@@ -22,7 +22,7 @@ export const tnumConst = (value: bigint): Tnum => tnum(u64(value), 0n);
 
 /** The smallest tnum holding every value of [min, max] (unsigned): the common high bits known. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
-  const bits = (min ^ max).toString(2).length - ((min ^ max) === 0n ? 1 : 0);
+  const bits = bitLength(min ^ max);
   if (bits > 63) return TNUM_UNKNOWN;
   const delta = (1n << BigInt(bits)) - 1n;
   return tnum(min & ~delta, delta);
@@ -79,20 +79,20 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
   return tnum((a.value ^ b.value) & ~mu, mu);
 }
 
-/** Long multiplication: the known product of the values plus, per set-or-unknown bit of `a`,
- * a shifted copy of `b`'s uncertainty (the kernel's algorithm since 6.12). */
+/** Long multiplication over the bits of `a`: a known 1 adds the shifted `b`, an unknown bit
+ * adds it or not (the union of both sums), a known 0 adds nothing. This is the precision Linux
+ * 6.18's tnum_mul has (checked against its log: `a` is the destination, `b` the source). */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  const accV = u64(a.value * b.value);
-  let accM = tnum(0n, 0n);
+  let acc = tnum(0n, 0n);
   let x = a;
   let y = b;
   while (x.value !== 0n || x.mask !== 0n) {
-    if (x.value & 1n) accM = tnumAdd(accM, tnum(0n, y.mask));
-    else if (x.mask & 1n) accM = tnumAdd(accM, tnum(0n, y.value | y.mask));
+    if (x.value & 1n) acc = tnumAdd(acc, y);
+    else if (x.mask & 1n) acc = tnumUnion(acc, tnumAdd(acc, y));
     x = tnumRshift(x, 1);
     y = tnumLshift(y, 1);
   }
-  return tnumAdd(tnum(accV, 0n), accM);
+  return acc;
 }
 
 /** Both facts at once: the values in `a` and in `b`. */
@@ -132,6 +132,37 @@ export const tnumClearSubreg = (a: Tnum): Tnum => tnum(a.value & ~LOW32, a.mask 
 /** `a`'s upper 32 bits with `sub`'s low 32 bits. */
 export const tnumWithSubreg = (a: Tnum, sub: Tnum): Tnum => tnumOr(tnumClearSubreg(a), tnumSubreg(sub));
 export const tnumSubregIsConst = (a: Tnum): boolean => u32(a.mask) === 0n;
+
+/** The least member of `a` that is >= `z`, or undefined when none is (the kernel's tnum_step
+ * asks for the next member above a value). Above the highest known bit where z disagrees with
+ * `a`, the member follows z; there it must rise above z, at that bit if `a` has a 1 there, else
+ * at the lowest unknown bit above it that z has 0; below, it takes the least fill (known bits). */
+export function tnumNextMember(a: Tnum, z: bigint): bigint | undefined {
+  if (z <= a.value) return a.value;
+  if (z > (a.value | a.mask)) return undefined;
+  const diff = (z ^ a.value) & ~a.mask;
+  if (diff === 0n) return z;
+  const h = bitLength(diff) - 1;
+  const upTo = (n: number) => (1n << BigInt(n + 1)) - 1n;
+  if (a.value & (1n << BigInt(h))) return (z & ~upTo(h)) | (a.value & upTo(h));
+  const free = a.mask & ~z & ~upTo(h);
+  if (free === 0n) return undefined;
+  const p = bitLength(free & -free) - 1;
+  return (z & ~upTo(p)) | (1n << BigInt(p)) | (a.value & (upTo(p) >> 1n));
+}
+
+const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+
+/** The low `bits` bits with their bytes in reverse order, known bits moving with them (upper
+ * bits known 0). */
+export function tnumBswap(a: Tnum, bits: 16 | 32 | 64): Tnum {
+  const swap = (v: bigint) => {
+    let out = 0n;
+    for (let i = 0n; i < BigInt(bits); i += 8n) out = (out << 8n) | ((v >> i) & 0xffn);
+    return out;
+  };
+  return tnum(swap(a.value), swap(a.mask));
+}
 
 /** The kernel's `(%#llx; %#llx)` form, as its log prints var_off. */
 export const formatTnum = (a: Tnum): string => `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
