@@ -32,6 +32,13 @@ export function loaded(bytes: 1 | 2 | 4 | 8, signed: boolean): Scalar {
   return signed ? S.signExtend64(u, bytes) : u;
 }
 
+/**
+ * The two destination values the kernel walks apart before `dst &= K` / `dst |= K` when dst's
+ * low word is -1 or 0 (`cond ? K : 0`), or null when it does not split.
+ */
+export const fork = (op: AluOp, dst: Scalar, src: Scalar): readonly [Scalar, Scalar] | null =>
+  S.aluFork(op, dst, src);
+
 /** true / false when the comparison's outcome is certain, else undefined. */
 export function taken(
   cond: JmpCond,
@@ -60,24 +67,9 @@ export const within = (old: Scalar, cur: Scalar): boolean => S.scalarWithin(old,
 
 export const sameScalar = (a: Scalar, b: Scalar): boolean => S.scalarEquals(a, b);
 
-/**
- * A byte swap's result. The kernel (6.18) keeps what it can: `le` on a little-endian machine is
- * a truncation to `bits`, and every 16/32-bit swap zero-extends, so the result fits in `bits`.
- * scalar/'s endianScalar makes it unknown for now; the bound is applied here on top of it.
- */
-export function endian(order: 'le' | 'be' | 'bswap', bits: 16 | 32 | 64, s: Scalar): Scalar {
-  if (order === 'le') return bits === 64 ? s : S.truncateScalar(s, (bits / 8) as 2 | 4);
-  const c = constOf(s);
-  if (c !== undefined) return S.scalarConst(swapBytes(c, bits));
-  const swapped = S.endianScalar(order, bits, s);
-  return bits === 64 ? swapped : S.truncateScalar(swapped, (bits / 8) as 2 | 4);
-}
-
-function swapBytes(v: bigint, bits: number): bigint {
-  let out = 0n;
-  for (let k = 0; k < bits / 8; k++) out = (out << 8n) | ((v >> BigInt(8 * k)) & 0xffn);
-  return out;
-}
+/** A byte swap's result (le truncates on this little-endian machine; be and bswap swap the known bits). */
+export const endian = (order: 'le' | 'be' | 'bswap', bits: 16 | 32 | 64, s: Scalar): Scalar =>
+  S.endianScalar(order, bits, s);
 
 /** The kernel's text for a scalar register (`scalar(...)`, or the constant). */
 export const formatScalar = (s: Scalar): string => S.formatScalar(s);

@@ -46,7 +46,8 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
 }
 
 function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
-  if (old === cur && (old.spilled === undefined || (old.spilled.id === 0 && old.spilled.ref === 0))) return true;
+  if (old === cur && (old.spilled === undefined || (old.spilled.id === 0 && old.spilled.ref === 0)))
+    return true;
   if (old.spilled !== undefined)
     return cur.spilled !== undefined && regSafe(old.spilled, cur.spilled, ids, exact);
   if (cur.spilled !== undefined && exact) return false;

@@ -15,7 +15,7 @@ import { exitFrame, helperCall, localCall } from './calls.js';
 import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { checkAccess } from './memory.js';
-import { endian, loaded, scalarConst } from './num.js';
+import { endian, fork, loaded, scalarConst } from './num.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import {
@@ -337,9 +337,23 @@ interface Step {
 function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step {
   const f = current(st);
   switch (k.kind) {
-    case 'alu':
+    case 'alu': {
+      // `cond ? K : 0` as compilers write it: the kernel walks dst = -1 and dst = 0 apart.
+      const d = f.regs[i.dst]!;
+      const split =
+        (k.op === 'and' || k.op === 'or') && k.alu64 && d.type === 'scalar'
+          ? fork(k.op, d.value, k.reg ? f.regs[i.src]!.value : scalarConst(BigInt(i.imm)))
+          : null;
+      if (split !== null && (!k.reg || f.regs[i.src]!.type === 'scalar')) {
+        const other = copyState(st);
+        current(other).regs[i.dst] = scalarReg(split[1]);
+        f.regs[i.dst] = scalarReg(split[0]);
+        aluStep(env, f, i, k);
+        return { next: pc + 1, jump: { pc, st: other } };
+      }
       aluStep(env, f, i, k);
       return { next: pc + 1 };
+    }
     case 'endian': {
       writableDst(i.dst);
       const dst = readReg(f, i.dst);
