@@ -146,7 +146,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
       }
     }
     const path = trailPath(refusal.trail);
-    const lines = logLevel >= 2 ? [...r.log] : trailLines(refusal.trail);
+    const lines = logLevel >= 2 ? [...r.log] : trailLines(refusal.trail, lineInfo);
     lines.push(r.refusal.message);
     const why = explain(r.refusal, r.pc, path, refusal.state, at, lineInfo);
     return finish('rejected', lines, r.stats, [], why, describe);
@@ -173,9 +173,15 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   }
 }
 
-function trailLines(trail: Trail | undefined): string[] {
+/** The path's lines; with line info, each instruction that starts a C line is preceded by it, as the kernel prints (`; text @ file:line`). */
+function trailLines(trail: Trail | undefined, lineInfo: readonly LineInfo[]): string[] {
+  const starts = new Map(lineInfo.map((l) => [l.insnOff, l]));
   const out: string[] = [];
-  for (let t = trail; t !== undefined; t = t.prev) out.unshift(trailLine(t));
+  for (let t = trail; t !== undefined; t = t.prev) {
+    out.unshift(trailLine(t));
+    const l = t.insn === undefined ? undefined : starts.get(t.pc);
+    if (l !== undefined) out.unshift(`; ${l.text.trim()} @ ${l.file.split('/').pop()}:${l.line}`);
+  }
   return out;
 }
 
