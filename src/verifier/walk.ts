@@ -79,8 +79,6 @@ export interface WalkResult {
   readonly depths: ReadonlyMap<number, number>;
   /** Level-2 lines (every step); empty below level 2. */
   readonly log: string[];
-  /** Slots at which a memory access was checked in bounds on every path (the proof). */
-  readonly checkedAccesses: ReadonlySet<number>;
 }
 
 /** A refusal with where it happened: the slot and the path that led there. */
@@ -299,7 +297,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       }
     }
   }
-  return { stats, depths, log, checkedAccesses: new Set() };
+  return { stats, depths, log };
 }
 
 const insnFormat = {
