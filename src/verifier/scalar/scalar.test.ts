@@ -118,6 +118,11 @@ test('aluFork: the splits the kernel logged for (x s>> 63) & K and its relatives
   assert.equal(aluFork('or', minus1or0, lowConst), null, 'a constant low word alone does not split');
 });
 
+test('a movsx without a valid width is refused as an invalid instruction', () => {
+  assert.throws(() => aluScalar('movsx', true, u8, u8), { code: 'INVALID_INSTRUCTION' });
+  assert.throws(() => aluScalar('movsx', false, u8, u8, 32), { code: 'INVALID_INSTRUCTION' });
+});
+
 test('within: the pruning rule', () => {
   assert.ok(scalarWithin(SCALAR_UNKNOWN, u8));
   assert.ok(!scalarWithin(u8, SCALAR_UNKNOWN));
