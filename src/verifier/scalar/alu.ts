@@ -6,7 +6,7 @@
 // kernel gives up before it zero-extends. A 32-bit result is zero-extended into 64 bits.
 // The immediate form passes its operand as scalarConst(sign-extended imm), as the kernel does.
 
-import { assertNever } from '../../errors.js';
+import { assertNever, InvalidInstructionError } from '../../errors.js';
 import { type AluOp, u32, u64 } from '../../isa/index.js';
 import {
   type MutableScalar,
@@ -58,7 +58,8 @@ export function aluScalar(op: AluOp, is64: boolean, dst: Scalar, src: Scalar, ex
     case 'mov':
       return movScalar(is64, src);
     case 'movsx':
-      if (ext === undefined) throw new TypeError('movsx needs its source width');
+      if (ext === undefined)
+        throw new InvalidInstructionError('movsx needs its source width (8, 16 or 32)', { field: 'off' });
       return movsxScalar(is64, ext, src);
     case 'neg':
       // Tracked as 0 - dst, with the tnum of the negation.
@@ -445,7 +446,8 @@ function movScalar(is64: boolean, src: Scalar): Scalar {
 
 function movsxScalar(is64: boolean, bits: 8 | 16 | 32, src: Scalar): Scalar {
   if (is64) return signExtend64(src, bits / 8);
-  if (bits === 32) throw new TypeError('movsx32 sign-extends 8 or 16 bits');
+  if (bits === 32)
+    throw new InvalidInstructionError('32-bit movsx sign-extends 8 or 16 bits, not 32', { field: 'off' });
   const r = mutable(signExtend32(src, bits / 8));
   zext32(r);
   return syncBounds(r);

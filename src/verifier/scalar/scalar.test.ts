@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseScalar } from '../../../test/gen/scalar-log.js';
 import {
+  aluFork,
   aluScalar,
   branchTaken,
   endianScalar,
@@ -100,6 +101,26 @@ test('branches: settled, narrowed, dead', () => {
     fmt(refineBranch('jslt', false, u8, u8, true, true)![0]),
   );
   assert.equal(refineBranch('jeq', true, u8, K(0x100), true), null, 'no member equals 0x100');
+});
+
+test('aluFork: the splits the kernel logged for (x s>> 63) & K and its relatives', () => {
+  const minus1or0 = alu64('arsh', SCALAR_UNKNOWN, K(63));
+  assert.equal(fmt(minus1or0), 'scalar(smin=smin32=-1,smax=smax32=0)');
+  const [first, second] = aluFork('or', minus1or0, K(4660))!;
+  assert.deepEqual([fmt(alu64('or', first, K(4660))), fmt(alu64('or', second, K(4660)))], ['-1', '4660']);
+  // w7 s>>= 31 then a 64-bit OR: the low word is split, the upper word stays 0.
+  const low = alu32('arsh', SCALAR_UNKNOWN, K(31));
+  const [a, b] = aluFork('or', low, K(4660))!;
+  assert.deepEqual([fmt(alu64('or', a, K(4660))), fmt(alu64('or', b, K(4660)))], ['0xffffffff', '4660']);
+  assert.equal(aluFork('xor', minus1or0, K(4660)), null, 'only AND and OR split');
+  assert.equal(aluFork('and', minus1or0, SCALAR_UNKNOWN), null, 'only with a constant');
+  const lowConst = alu64('or', alu64('and', SCALAR_UNKNOWN, K(-0x100000000)), K(5));
+  assert.equal(aluFork('or', minus1or0, lowConst), null, 'a constant low word alone does not split');
+});
+
+test('a movsx without a valid width is refused as an invalid instruction', () => {
+  assert.throws(() => aluScalar('movsx', true, u8, u8), { code: 'INVALID_INSTRUCTION' });
+  assert.throws(() => aluScalar('movsx', false, u8, u8, 32), { code: 'INVALID_INSTRUCTION' });
 });
 
 test('within: the pruning rule', () => {
