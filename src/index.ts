@@ -79,6 +79,7 @@ export {
 export {
   AddressSpace,
   type Clock,
+  type ClockId,
   type Collection,
   DEFAULT_BUDGET,
   type Engine,
@@ -106,9 +107,11 @@ export {
   type TestRunInput,
   type TestRunRefusal,
   type TestRunResult,
+  type VirtualClock,
   VmCollection,
   type VmMap,
   type VmProgram,
+  virtualClock,
   XdpContext,
   type XdpInput,
 } from './runtime/index.js';

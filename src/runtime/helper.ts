@@ -6,9 +6,18 @@ import type { ProgramContext } from './context/types.js';
 import type { MapRegistry } from './maps/registry.js';
 import type { AddressSpace } from './memory.js';
 
-/** Monotonic clocks of the machine, in nanoseconds (bpf_ktime_get_ns and friends). */
+/**
+ * The kernel's clocks bpf_ktime_get_*_ns read: CLOCK_MONOTONIC (ktime_get_ns), CLOCK_BOOTTIME
+ * (ktime_get_boot_ns), CLOCK_MONOTONIC_COARSE (ktime_get_coarse_ns), CLOCK_TAI (ktime_get_tai_ns).
+ */
+export type ClockId = 'monotonic' | 'boottime' | 'monotonic-coarse' | 'tai';
+
+/**
+ * The machine's clocks in nanoseconds, by clock id (runtime/clock.ts: hostClock, virtualClock).
+ * A function ignoring `id` serves every clock from one time line.
+ */
 export interface Clock {
-  ns(): bigint;
+  ns(id: ClockId): bigint;
 }
 
 /** The tail-call state of one test run (bpf_tail_call); the collection's run loop follows it. */

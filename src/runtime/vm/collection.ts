@@ -9,6 +9,7 @@ import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../e
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
 import type { Collection } from '../backend.js';
+import { hostClock } from '../clock.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
@@ -22,7 +23,7 @@ import { MapRegistry } from '../maps/registry.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
-import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
+import { bindHelpers, seededRandom, type VmEnv } from './env.js';
 import { withSourceLine } from './fault-source.js';
 import { VmMap } from './map.js';
 import { type ProgramHost, VmProgram } from './program.js';
@@ -49,6 +50,7 @@ export interface LoadCollectionOptions {
   readonly cpu?: number;
   /** Instruction budget per program run (each tail call starts a new one). */
   readonly budget?: number;
+  /** The clocks of bpf_ktime_get_*_ns: default the host's (hostClock); virtualClock() for reproducible runs. */
   readonly clock?: Clock;
   /** Seed of bpf_get_prandom_u32 (default: a fixed seed, so runs repeat). */
   readonly seed?: number;
@@ -103,7 +105,7 @@ export class VmCollection implements Collection, ProgramHost {
       tailCall: { count: 0, target: undefined },
       redirect: { ifindex: 0, map: undefined, flags: 0n },
       trace: (line) => this.trace.push(line),
-      clock: options.clock ?? monotonicClock(),
+      clock: options.clock ?? hostClock(),
       random: options.random ?? seededRandom(options.seed ?? 1),
       spinLock: { held: undefined },
       fib: options.fib,
