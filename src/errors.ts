@@ -190,6 +190,7 @@ export const Errno = {
   ERANGE: 34,
   ENOSYS: 38,
   ELOOP: 40,
+  EPROTO: 71,
   EOVERFLOW: 75,
   ENOTSOCK: 88,
   EMSGSIZE: 90,

@@ -3,6 +3,7 @@
 // converts from its own register representation. Helper implementations live elsewhere.
 
 import type { ProgramContext } from './context/types.js';
+import type { Interfaces } from './context/xdp.js';
 import type { MapRegistry } from './maps/registry.js';
 import type { AddressSpace } from './memory.js';
 
@@ -33,7 +34,10 @@ export interface RedirectState {
   ifindex: number;
   /** The map of a bpf_redirect_map, or undefined for a plain bpf_redirect. */
   map: number | undefined;
+  /** The uapi flags; bpf_redirect_neigh/_peer set the kernel's internal BPF_F_NEIGH/_PEER/_NEXTHOP. */
   flags: bigint;
+  /** bpf_redirect_neigh's struct bpf_redir_neigh (20 bytes), when the program gave one. */
+  nexthop?: Uint8Array | undefined;
 }
 
 /** The bpf_spin_lock the running program holds (one CPU, so at most one): the lock's address. */
@@ -122,6 +126,8 @@ export interface HelperEnv {
   /** A 32-bit random number (bpf_get_prandom_u32). */
   readonly random?: () => number;
   readonly spinLock?: SpinLockState;
+  /** The network devices that exist (ifindex -> rx queues): bpf_check_mtu's ifindex lookup. */
+  readonly interfaces?: Interfaces;
   /** The routing table of bpf_fib_lookup (undefined in a RuntimeEnv: forwarding disabled). */
   readonly fib?: FibTable | undefined;
 }

@@ -62,3 +62,51 @@ export function runBoth(
     kernel.close();
   }
 }
+
+/** Ethernet + IPv4 (TOS `tos`, valid header checksum) + UDP, `n` bytes in all. */
+export function ipv4Frame(n: number, tos = 0, proto = 17): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 13 + 5) & 0xff;
+  b.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00], 0);
+  const ip = [
+    0x45,
+    tos,
+    (n - 14) >> 8,
+    (n - 14) & 0xff,
+    0,
+    1,
+    0x40,
+    0,
+    64,
+    proto,
+    0,
+    0,
+    10,
+    0,
+    0,
+    1,
+    192,
+    0,
+    2,
+    100,
+  ];
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += (ip[i]! << 8) | ip[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  ip[10] = (~sum >> 8) & 0xff;
+  ip[11] = ~sum & 0xff;
+  b.set(ip, 14);
+  return b;
+}
+
+/** Ethernet + IPv6 (traffic class `tclass`) + UDP, `n` bytes in all. */
+export function ipv6Frame(n: number, tclass = 0): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + 3) & 0xff;
+  b.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd], 0);
+  b.set(
+    [0x60 | (tclass >> 4), ((tclass & 0xf) << 4) | 0x0a, 0xbc, 0xde, (n - 54) >> 8, (n - 54) & 0xff, 17, 64],
+    14,
+  );
+  return b;
+}

@@ -1,12 +1,15 @@
 // The runtime's helper table: every implemented helper by id, gathered from the group files
 // (maps, tail calls, time, redirect, XDP, skb, checksums, VLAN, skb room, flow hash, FIB,
-// callbacks, ring buffer, perf event output, spin locks, trace). A new group is a new file whose list is
+// callbacks, ring buffer, perf event output, spin locks, trace, MTU, ECN, tunnel metadata,
+// SYN cookies). A new group is a new file whose list is
 // added to GROUPS; prototypes and program-type rules are in spec/helper-protos.ts.
 
 import { callbackHelpers } from './callbacks.js';
 import { checksumHelpers } from './checksum.js';
+import { ecnHelpers } from './ecn.js';
 import { fibHelpers } from './fib.js';
 import { mapHelpers } from './maps.js';
+import { mtuHelpers } from './mtu.js';
 import { perfHelpers } from './perf.js';
 import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
@@ -18,6 +21,7 @@ import { spinLockHelpers } from './spin-lock.js';
 import { tailCallHelpers } from './tail-call.js';
 import { timeHelpers } from './time.js';
 import { traceHelpers } from './trace.js';
+import { tunnelHelpers } from './tunnel.js';
 import type { HelperImpl, RuntimeHelperFn } from './types.js';
 import { xdpHelpers } from './xdp.js';
 
@@ -38,6 +42,9 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   perfHelpers,
   spinLockHelpers,
   traceHelpers,
+  mtuHelpers,
+  ecnHelpers,
+  tunnelHelpers,
 ];
 
 function build(): ReadonlyMap<number, RuntimeHelperFn> {

@@ -109,6 +109,7 @@ export class VmCollection implements Collection, ProgramHost {
       random: options.random ?? seededRandom(options.seed ?? 1),
       spinLock: { held: undefined },
       fib: options.fib,
+      interfaces: this.interfaces,
     };
   }
 
@@ -144,8 +145,16 @@ export class VmCollection implements Collection, ProgramHost {
     return m;
   }
 
-  /** Where the last bpf_redirect / bpf_redirect_map pointed (ifindex or map key, map id, flags). */
-  get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
+  /**
+   * Where the last bpf_redirect / _map / _neigh / _peer pointed (ifindex or map key, map id,
+   * flags, bpf_redirect_neigh's next hop).
+   */
+  get redirect(): {
+    readonly ifindex: number;
+    readonly map: number | undefined;
+    readonly flags: bigint;
+    readonly nexthop?: Uint8Array | undefined;
+  } {
     return { ...this.#env.redirect };
   }
 
@@ -230,6 +239,7 @@ export class VmCollection implements Collection, ProgramHost {
     redirect.ifindex = 0;
     redirect.map = undefined;
     redirect.flags = 0n;
+    redirect.nexthop = undefined;
     return this.execute(program, ctx, cpu ?? this.#cpu);
   }
 
