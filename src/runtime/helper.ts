@@ -126,6 +126,8 @@ export interface HelperEnv {
   /** A 32-bit random number (bpf_get_prandom_u32). */
   readonly random?: () => number;
   readonly spinLock?: SpinLockState;
+  /** The SYN-cookie secret (64 bytes: siphash keys c=0, 1 for IPv4, then for IPv6). */
+  readonly syncookieSecret?: Uint8Array;
   /** The network devices that exist (ifindex -> rx queues): bpf_check_mtu's ifindex lookup. */
   readonly interfaces?: Interfaces;
   /** The routing table of bpf_fib_lookup (undefined in a RuntimeEnv: forwarding disabled). */

@@ -102,5 +102,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [188, { args: ['ctx'], ret: 'integer', progTypes: XDP }], // xdp_get_buff_len
   [189, { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_load_bytes
   [190, { args: ['ctx', 'anything', 'mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_store_bytes
+  // tcp_raw_gen_syncookie_ipv4/6 (iph fixed-size, th with th_len) and _check_ (iph, th fixed-size).
+  [204, { args: ['mem', 'mem', 'size'], ret: 'integer', progTypes: XDP_TC }],
+  [205, { args: ['mem', 'mem', 'size'], ret: 'integer', progTypes: XDP_TC }],
+  [206, { args: ['mem', 'mem'], ret: 'integer', progTypes: XDP_TC }],
+  [207, { args: ['mem', 'mem'], ret: 'integer', progTypes: XDP_TC }],
   [208, { args: [], ret: 'integer' }], // ktime_get_tai_ns
 ]);

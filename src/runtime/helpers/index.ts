@@ -18,6 +18,7 @@ import { hashHelpers } from './skb-hash.js';
 import { roomHelpers } from './skb-room.js';
 import { vlanHelpers } from './skb-vlan.js';
 import { spinLockHelpers } from './spin-lock.js';
+import { syncookieHelpers } from './syncookie.js';
 import { tailCallHelpers } from './tail-call.js';
 import { timeHelpers } from './time.js';
 import { traceHelpers } from './trace.js';
@@ -45,6 +46,7 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   mtuHelpers,
   ecnHelpers,
   tunnelHelpers,
+  syncookieHelpers,
 ];
 
 function build(): ReadonlyMap<number, RuntimeHelperFn> {

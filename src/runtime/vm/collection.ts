@@ -56,6 +56,11 @@ export interface LoadCollectionOptions {
   readonly seed?: number;
   /** The source of bpf_get_prandom_u32 itself (overrides `seed`). */
   readonly random?: () => number;
+  /**
+   * The secret of the SYN-cookie helpers (64 bytes: two 16-byte siphash keys for IPv4, two for
+   * IPv6). The kernel's is random per boot and unreadable; default: derived from `seed`.
+   */
+  readonly syncookieSecret?: Uint8Array;
   /** Interfaces that exist (ifindex -> rx queues) for ctx_in ifindex checks; default only lo (1). */
   readonly interfaces?: Interfaces;
   /** The address space to load into; a fresh one by default. */
@@ -68,6 +73,26 @@ export interface LoadCollectionOptions {
    * it was compiled for).
    */
   readonly targetBtf?: Btf;
+}
+
+const SYNCOOKIE_SECRET_SIZE = 64;
+
+function syncookieSecret(options: LoadCollectionOptions): Uint8Array {
+  const given = options.syncookieSecret;
+  if (given !== undefined) {
+    if (given.length !== SYNCOOKIE_SECRET_SIZE)
+      throw new LoadError(
+        'LOAD_ERROR',
+        `syncookieSecret: ${given.length} bytes, want ${SYNCOOKIE_SECRET_SIZE}`,
+      );
+    return given.slice();
+  }
+  const next = seededRandom(((options.seed ?? 1) ^ 0x5ec4e7) >>> 0);
+  const out = new Uint8Array(SYNCOOKIE_SECRET_SIZE);
+  new Uint32Array(out.buffer).forEach((_, k, a) => {
+    a[k] = next();
+  });
+  return out;
 }
 
 const { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } = O;
@@ -110,6 +135,7 @@ export class VmCollection implements Collection, ProgramHost {
       spinLock: { held: undefined },
       fib: options.fib,
       interfaces: this.interfaces,
+      syncookieSecret: syncookieSecret(options),
     };
   }
 
