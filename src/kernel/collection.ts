@@ -13,7 +13,7 @@ import {
   TsbpfError,
   VerifierError,
 } from '../errors.js';
-import type { CollectionSpec, MapSpec, ProgramSpec } from '../program/index.js';
+import { type CollectionSpec, type MapSpec, type ProgramSpec, unknownTypeFeature } from '../program/index.js';
 import type { Collection } from '../runtime/backend.js';
 import { kernelObjName } from './attr.js';
 import { type KernelBtf, loadBtf } from './btf.js';
@@ -220,7 +220,7 @@ function loadSpecProgram(
   strings: BtfStringTable | undefined,
 ): KernelProgram {
   if (p.type === 'UNSPEC') {
-    throw new NotSupportedError(`program type of section '${p.sectionName}'`, `program ${p.name}`);
+    throw new NotSupportedError(unknownTypeFeature(p), `program ${p.name}`);
   }
   const kernelVersion = p.kernelVersion ?? spec.version;
   const base: LoadProgramOptions = {

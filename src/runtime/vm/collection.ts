@@ -7,7 +7,12 @@
 import type { Btf } from '../../btf/types.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
-import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
+import {
+  type CollectionSpec,
+  type MapSpec,
+  type ProgramSpec,
+  unknownTypeFeature,
+} from '../../program/index.js';
 import type { Collection } from '../backend.js';
 import { hostClock } from '../clock.js';
 import type { SkbContext } from '../context/skb.js';
@@ -354,6 +359,9 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
  * programs on `options.engine`, then prog-array and map-in-map slots.
  */
 export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions): VmCollection {
+  // A type the section did not tell is the caller's to set (ProgramSpec.type), never UNSPEC at run.
+  for (const p of input.programs)
+    if (p.type === 'UNSPEC') throw new NotSupportedError(unknownTypeFeature(p), `program ${p.name}`);
   const spec = relocateForVm(input, options.targetBtf).spec;
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
   if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS);
