@@ -20,9 +20,10 @@ import { type KernelBtf, loadBtf } from './btf.js';
 import { BtfStringTable, programBtfInfo } from './btf-info.js';
 import { explainingPoison, relocateForKernel } from './co-re.js';
 import { CollectionMap, CollectionProgram } from './collection-handles.js';
+import { kernelFuncId } from './kfunc-ids.js';
 import type { KernelMap } from './map.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
-import { bindMapReferences } from './relocate.js';
+import { bindKfuncCalls, bindMapReferences } from './relocate.js';
 import { createSpecMap, type MapOverride } from './spec-map.js';
 
 export interface LoadKernelOptions {
@@ -225,7 +226,11 @@ function loadSpecProgram(
   const kernelVersion = p.kernelVersion ?? spec.version;
   const base: LoadProgramOptions = {
     type: p.type,
-    insns: bindMapReferences(p, (name) => maps.get(name)?.fd),
+    insns: bindKfuncCalls(
+      p,
+      bindMapReferences(p, (name) => maps.get(name)?.fd),
+      kernelFuncId,
+    ),
     license: p.license === '' ? spec.license : p.license,
     name: kernelObjName(p.name),
     flags: p.flags,

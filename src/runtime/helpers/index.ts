@@ -65,6 +65,7 @@ export const RUNTIME_HELPERS: ReadonlyMap<number, RuntimeHelperFn> = build();
 
 export { BPF_MAX_LOOPS } from './callbacks.js';
 export { BPF_FIB_LKUP_RET, parseAddress } from './fib.js';
+export { RUNTIME_KFUNCS } from './kfuncs.js';
 export { formatPrintk } from './printk-format.js';
 export { BPF_SKB_MAX_LEN } from './skb-room.js';
 export { MAX_TAIL_CALL_CNT } from './tail-call.js';

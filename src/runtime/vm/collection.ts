@@ -30,6 +30,7 @@ import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, seededRandom, type VmEnv } from './env.js';
 import { withSourceLine } from './fault-source.js';
+import { bindKfuncs, kfuncHelpers } from './kfuncs.js';
 import { VmMap } from './map.js';
 import { type ProgramHost, VmProgram } from './program.js';
 
@@ -365,6 +366,8 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
   const spec = relocateForVm(input, options.targetBtf).spec;
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
   if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS);
+  // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
+  const code = new Map(spec.programs.map((p) => [p, bindKfuncs(p).instructions]));
   const c = new VmCollection(spec, options);
   try {
     const byName = new Map<string, BpfMap>();
@@ -388,7 +391,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         map.update(u32Bytes(0), value);
       }
     }
-    const helpers = bindHelpers(RUNTIME_HELPERS, c.env);
+    const helpers = bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env);
     for (const p of spec.programs) {
       const engineOptions = {
         helpers,
@@ -396,7 +399,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         resolveLddw: resolver(p, c, byName, ordered),
         ...(options.budget === undefined ? {} : { budget: options.budget }),
       };
-      c.addProgram(p, () => options.engine(p.instructions, engineOptions));
+      c.addProgram(p, () => options.engine(code.get(p)!, engineOptions));
     }
     for (const m of spec.maps) {
       const map = byName.get(m.name)!;
