@@ -81,6 +81,8 @@ export {
   type Clock,
   type ClockId,
   type Collection,
+  type ConntrackEntry,
+  ConntrackTable,
   DEFAULT_BUDGET,
   type Engine,
   type EngineFactory,

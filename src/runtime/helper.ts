@@ -2,6 +2,7 @@
 // src_reg 0 reaches TypeScript. Helpers take and return 64-bit values as bigint; the engine
 // converts from its own register representation. Helper implementations live elsewhere.
 
+import type { ConntrackTable } from './conntrack.js';
 import type { ProgramContext } from './context/types.js';
 import type { Interfaces } from './context/xdp.js';
 import type { MapRegistry } from './maps/registry.js';
@@ -126,6 +127,8 @@ export interface HelperEnv {
   /** A 32-bit random number (bpf_get_prandom_u32). */
   readonly random?: () => number;
   readonly spinLock?: SpinLockState;
+  /** The conntrack table the conntrack kfuncs look up (the embedder fills it). */
+  readonly conntrack?: ConntrackTable;
   /** The SYN-cookie secret (64 bytes: siphash keys c=0, 1 for IPv4, then for IPv6). */
   readonly syncookieSecret?: Uint8Array;
   /** The network devices that exist (ifindex -> rx queues): bpf_check_mtu's ifindex lookup. */

@@ -15,6 +15,7 @@ import {
 } from '../../program/index.js';
 import type { Collection } from '../backend.js';
 import { hostClock } from '../clock.js';
+import { ConntrackTable } from '../conntrack.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
@@ -67,6 +68,8 @@ export interface LoadCollectionOptions {
    * IPv6). The kernel's is random per boot and unreadable; default: derived from `seed`.
    */
   readonly syncookieSecret?: Uint8Array;
+  /** The conntrack table of the conntrack kfuncs; default an empty one (VmCollection.conntrack). */
+  readonly conntrack?: ConntrackTable;
   /** Interfaces that exist (ifindex -> rx queues) for ctx_in ifindex checks; default only lo (1). */
   readonly interfaces?: Interfaces;
   /** The address space to load into; a fresh one by default. */
@@ -108,6 +111,8 @@ export class VmCollection implements Collection, ProgramHost {
   readonly space: AddressSpace;
   readonly registry: MapRegistry;
   readonly interfaces: Interfaces;
+  /** The connections bpf_xdp_ct_lookup / bpf_skb_ct_lookup find (load option `conntrack`). */
+  readonly conntrack: ConntrackTable;
   /** Lines bpf_trace_printk wrote, oldest first (clear it at will). */
   readonly trace: string[] = [];
   readonly #programs = new Map<string, VmProgram>();
@@ -125,6 +130,7 @@ export class VmCollection implements Collection, ProgramHost {
     this.space = options.memory ?? new AddressSpace();
     this.registry = new MapRegistry(this.space);
     this.interfaces = options.interfaces ?? LOOPBACK_ONLY;
+    this.conntrack = options.conntrack ?? new ConntrackTable();
     this.#cpu = options.cpu ?? 0;
     this.#env = {
       memory: this.space,
@@ -142,6 +148,7 @@ export class VmCollection implements Collection, ProgramHost {
       fib: options.fib,
       interfaces: this.interfaces,
       syncookieSecret: syncookieSecret(options),
+      conntrack: this.conntrack,
     };
   }
 
