@@ -60,8 +60,8 @@ export function ctLookup(
   if (hit === undefined) return setError(env, opts, Errno.ENOENT);
   env.memory.view.setUint8(Number(opts) + 9, hit.dir);
   const region = env.memory.allocate('nf_conn', 8, { kind: 'mem', writable: false });
-  let live = handles.get(env);
-  if (live === undefined) handles.set(env, (live = new Map()));
+  const live = handles.get(env) ?? new Map<bigint, Region>();
+  handles.set(env, live);
   live.set(BigInt(region.start), region);
   return BigInt(region.start);
 }
