@@ -79,7 +79,10 @@ export {
 export {
   AddressSpace,
   type Clock,
+  type ClockId,
   type Collection,
+  type ConntrackEntry,
+  ConntrackTable,
   DEFAULT_BUDGET,
   type Engine,
   type EngineFactory,
@@ -106,9 +109,11 @@ export {
   type TestRunInput,
   type TestRunRefusal,
   type TestRunResult,
+  type VirtualClock,
   VmCollection,
   type VmMap,
   type VmProgram,
+  virtualClock,
   XdpContext,
   type XdpInput,
 } from './runtime/index.js';

@@ -8,6 +8,8 @@ import {
   load,
   loadCollectionSpec,
   NotSupportedError,
+  ProgType,
+  type ProgTypeName,
   parseBtf,
 } from '../index.js';
 import { UsageError } from './args.js';
@@ -16,17 +18,34 @@ import { readBytes } from './input.js';
 
 export type BackendName = 'vm' | 'kernel';
 
+/** `--type NAME` (xdp, sched_cls, ...): a program type by its uapi name, any case. */
+export function progTypeOption(value: string | boolean | undefined): ProgTypeName | undefined {
+  if (value === undefined) return undefined;
+  const name = String(value).toUpperCase();
+  if (!(name in ProgType) || name === 'UNSPEC')
+    throw new UsageError(
+      `--type: unknown program type '${String(value)}' (e.g. xdp, sched_cls, socket_filter)`,
+    );
+  return name as ProgTypeName;
+}
+
 /**
  * Loads an object on a backend. `targetBtf` (a raw BTF file, e.g. /sys/kernel/btf/vmlinux) is
  * what CO-RE relocations are applied against; by default the kernel backend uses the running
- * kernel's BTF and the VM the object's own.
+ * kernel's BTF and the VM the object's own. `type` is given to every program whose section
+ * does not tell its type (both backends refuse such a program otherwise).
  */
 export async function loadObject(
   file: string,
   backend: BackendName,
   targetBtf?: string,
+  type?: ProgTypeName,
 ): Promise<Collection> {
-  const spec = loadCollectionSpec(readBytes(file));
+  const parsed = loadCollectionSpec(readBytes(file));
+  const spec =
+    type === undefined
+      ? parsed
+      : { ...parsed, programs: parsed.programs.map((p) => (p.type === 'UNSPEC' ? { ...p, type } : p)) };
   const btf = targetBtf === undefined ? {} : { targetBtf: parseBtf(readBytes(targetBtf)) };
   if (backend === 'kernel') {
     const kernel = await import('../kernel/index.js');

@@ -122,8 +122,12 @@ export function extractFunctions(
       const sym = elf.symbols[rel.symbol]!;
       relocated.add(k);
       if (sym.section === E.SHN_UNDEF) {
-        if (isCall(i))
-          throw new NotSupportedError('kfunc and extern function calls', `${where} calls '${sym.name}'`);
+        // An extern function (`__ksym`) is a kfunc: libbpf turns the call into
+        // BPF_PSEUDO_KFUNC_CALL; the backend binds the name at load (kernel: its vmlinux BTF id).
+        if (isCall(i) && rel.type === E.R_BPF_64_32) {
+          Object.assign(i, { src: O.BPF_PSEUDO_KFUNC_CALL, imm: 0, off: 0, reference: sym.name });
+          continue;
+        }
         throw new NotSupportedError('extern variables (.kconfig/.ksyms)', `${where} refers to '${sym.name}'`);
       }
       if (sym.section >= E.SHN_LORESERVE)
@@ -191,7 +195,10 @@ export function extractFunctions(
         const target = slotOf[k]! + i.imm + 1;
         i.reference = functionAt(s.index, target, `section ${s.name}: call at instruction ${slotOf[k]}`);
       } else if (isCall(i) && i.src === O.BPF_PSEUDO_KFUNC_CALL) {
-        throw new NotSupportedError('kfunc calls', `section ${s.name}, instruction ${slotOf[k]}`);
+        throw new LoadError(
+          'ELF_INVALID',
+          `section ${s.name}: kfunc call at instruction ${slotOf[k]} names no function`,
+        );
       } else if (i.op === O.OP_LDDW && i.src !== 0) {
         throw new LoadError(
           'LOAD_ERROR',

@@ -13,16 +13,17 @@ import {
   TsbpfError,
   VerifierError,
 } from '../errors.js';
-import type { CollectionSpec, MapSpec, ProgramSpec } from '../program/index.js';
+import { type CollectionSpec, type MapSpec, type ProgramSpec, unknownTypeFeature } from '../program/index.js';
 import type { Collection } from '../runtime/backend.js';
 import { kernelObjName } from './attr.js';
 import { type KernelBtf, loadBtf } from './btf.js';
 import { BtfStringTable, programBtfInfo } from './btf-info.js';
 import { explainingPoison, relocateForKernel } from './co-re.js';
 import { CollectionMap, CollectionProgram } from './collection-handles.js';
+import { kernelFuncId } from './kfunc-ids.js';
 import type { KernelMap } from './map.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
-import { bindMapReferences } from './relocate.js';
+import { bindKfuncCalls, bindMapReferences } from './relocate.js';
 import { createSpecMap, type MapOverride } from './spec-map.js';
 
 export interface LoadKernelOptions {
@@ -220,12 +221,16 @@ function loadSpecProgram(
   strings: BtfStringTable | undefined,
 ): KernelProgram {
   if (p.type === 'UNSPEC') {
-    throw new NotSupportedError(`program type of section '${p.sectionName}'`, `program ${p.name}`);
+    throw new NotSupportedError(unknownTypeFeature(p), `program ${p.name}`);
   }
   const kernelVersion = p.kernelVersion ?? spec.version;
   const base: LoadProgramOptions = {
     type: p.type,
-    insns: bindMapReferences(p, (name) => maps.get(name)?.fd),
+    insns: bindKfuncCalls(
+      p,
+      bindMapReferences(p, (name) => maps.get(name)?.fd),
+      kernelFuncId,
+    ),
     license: p.license === '' ? spec.license : p.license,
     name: kernelObjName(p.name),
     flags: p.flags,

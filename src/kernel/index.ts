@@ -5,6 +5,7 @@
 
 export { type Availability, bpfAvailability } from './available.js';
 export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js';
+export { kernelClock } from './clock.js';
 export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
 export type { CollectionMap, CollectionProgram } from './collection-handles.js';

@@ -3,7 +3,7 @@
 // immediate; a MAP_VALUE keeps the value offset in the second slot (`hi`). Other instructions,
 // including BPF_PSEUDO_FUNC loads of callbacks, pass through untouched. Pure: no syscalls.
 
-import { LoadError } from '../errors.js';
+import { LoadError, NotSupportedError } from '../errors.js';
 import { type Instruction, op as O } from '../isa/index.js';
 import type { ProgramSpec } from '../program/index.js';
 
@@ -25,5 +25,29 @@ export function bindMapReferences(
     // BPF_PSEUDO_MAP_FD: imm = fd, next imm = 0; BPF_PSEUDO_MAP_VALUE: imm = fd, next imm = offset.
     const hi = ins.src === O.BPF_PSEUDO_MAP_VALUE ? (ins.hi ?? 0) : 0;
     return { ...ins, imm: fd, hi };
+  });
+}
+
+/**
+ * Binds named kfunc calls (BPF_PSEUDO_KFUNC_CALL with `reference`, as the ELF loader leaves them)
+ * to `btfIdOf(name)`, the id of the FUNC in the kernel's vmlinux BTF (libbpf's
+ * bpf_object__resolve_ksym_func_btf_id; off 0 = vmlinux, as no fd_array of module BTFs is
+ * passed). A name the kernel does not have is refused by name.
+ */
+export function bindKfuncCalls(
+  program: ProgramSpec,
+  insns: readonly Instruction[],
+  btfIdOf: (name: string) => number | undefined,
+): Instruction[] {
+  return insns.map((ins, k) => {
+    if (ins.op !== O.OP_CALL || ins.src !== O.BPF_PSEUDO_KFUNC_CALL || ins.reference === undefined)
+      return ins;
+    const id = btfIdOf(ins.reference);
+    if (id === undefined)
+      throw new NotSupportedError(
+        `kfunc ${ins.reference}`,
+        `program ${program.name}, instruction ${k}: not a function of this kernel's vmlinux BTF`,
+      );
+    return { ...ins, imm: id, off: 0 };
   });
 }

@@ -1,4 +1,4 @@
-// The bpf(2) system call and close(2), reached through libc's variadic `syscall()` with koffi.
+// The bpf(2) system call, close(2) and clock_gettime(2), reached through libc's variadic `syscall()` with koffi.
 // This file only moves bytes: it knows syscall numbers and errno, not attr layouts (attr.ts)
 // or objects (program.ts, map.ts). Failures become BpfError carrying the command, errno and its name.
 
@@ -12,6 +12,7 @@ const SYS_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64:
 interface Libc {
   readonly syscall: (...args: unknown[]) => number | bigint;
   readonly close: (fd: number) => number;
+  readonly clockGettime: (clock: number, ts: Uint8Array) => number;
 }
 
 let libc: Libc | undefined;
@@ -33,6 +34,7 @@ function bind(): Libc {
   libc = {
     syscall: lib.func('long syscall(long number, ...)') as Libc['syscall'],
     close: lib.func('int close(int fd)') as Libc['close'],
+    clockGettime: lib.func('int clock_gettime(int clk, _Out_ void *tp)') as Libc['clockGettime'],
   };
   return libc;
 }
@@ -60,6 +62,15 @@ export function closeFd(fd: number): void {
     const errno = koffi.errno();
     throw new BpfError('close', errno, { subject: `fd ${fd}` });
   }
+}
+
+const timespec = new Uint8Array(16);
+const timespecView = new DataView(timespec.buffer);
+
+/** clock_gettime(2) of clock `id` (CLOCK_* of <time.h>) in nanoseconds (struct timespec: two longs). */
+export function clockGettime(id: number): bigint {
+  if (bind().clockGettime(id, timespec) < 0) throw new BpfError('clock_gettime', koffi.errno());
+  return timespecView.getBigInt64(0, true) * 1_000_000_000n + timespecView.getBigInt64(8, true);
 }
 
 /**

@@ -130,3 +130,11 @@ export function programByName(spec: CollectionSpec, name: string): ProgramSpec |
 export function mapByName(spec: CollectionSpec, name: string): MapSpec | undefined {
   return spec.maps.find((m) => m.name === name);
 }
+
+/**
+ * What a backend refuses to load when a program's type could not be told from its section
+ * (type 'UNSPEC'): the caller must set `type` (and `attachType`) on the ProgramSpec first.
+ */
+export function unknownTypeFeature(p: ProgramSpec): string {
+  return `program type of section '${p.sectionName}' (unknown section: set the ProgramSpec's type before loading)`;
+}

@@ -2,13 +2,24 @@
 // src_reg 0 reaches TypeScript. Helpers take and return 64-bit values as bigint; the engine
 // converts from its own register representation. Helper implementations live elsewhere.
 
+import type { ConntrackTable } from './conntrack.js';
 import type { ProgramContext } from './context/types.js';
+import type { Interfaces } from './context/xdp.js';
 import type { MapRegistry } from './maps/registry.js';
 import type { AddressSpace } from './memory.js';
 
-/** Monotonic clocks of the machine, in nanoseconds (bpf_ktime_get_ns and friends). */
+/**
+ * The kernel's clocks bpf_ktime_get_*_ns read: CLOCK_MONOTONIC (ktime_get_ns), CLOCK_BOOTTIME
+ * (ktime_get_boot_ns), CLOCK_MONOTONIC_COARSE (ktime_get_coarse_ns), CLOCK_TAI (ktime_get_tai_ns).
+ */
+export type ClockId = 'monotonic' | 'boottime' | 'monotonic-coarse' | 'tai';
+
+/**
+ * The machine's clocks in nanoseconds, by clock id (runtime/clock.ts: hostClock, virtualClock).
+ * A function ignoring `id` serves every clock from one time line.
+ */
 export interface Clock {
-  ns(): bigint;
+  ns(id: ClockId): bigint;
 }
 
 /** The tail-call state of one test run (bpf_tail_call); the collection's run loop follows it. */
@@ -24,7 +35,10 @@ export interface RedirectState {
   ifindex: number;
   /** The map of a bpf_redirect_map, or undefined for a plain bpf_redirect. */
   map: number | undefined;
+  /** The uapi flags; bpf_redirect_neigh/_peer set the kernel's internal BPF_F_NEIGH/_PEER/_NEXTHOP. */
   flags: bigint;
+  /** bpf_redirect_neigh's struct bpf_redir_neigh (20 bytes), when the program gave one. */
+  nexthop?: Uint8Array | undefined;
 }
 
 /** The bpf_spin_lock the running program holds (one CPU, so at most one): the lock's address. */
@@ -113,6 +127,12 @@ export interface HelperEnv {
   /** A 32-bit random number (bpf_get_prandom_u32). */
   readonly random?: () => number;
   readonly spinLock?: SpinLockState;
+  /** The conntrack table the conntrack kfuncs look up (the embedder fills it). */
+  readonly conntrack?: ConntrackTable;
+  /** The SYN-cookie secret (64 bytes: siphash keys c=0, 1 for IPv4, then for IPv6). */
+  readonly syncookieSecret?: Uint8Array;
+  /** The network devices that exist (ifindex -> rx queues): bpf_check_mtu's ifindex lookup. */
+  readonly interfaces?: Interfaces;
   /** The routing table of bpf_fib_lookup (undefined in a RuntimeEnv: forwarding disabled). */
   readonly fib?: FibTable | undefined;
 }

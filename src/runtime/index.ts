@@ -4,6 +4,8 @@
 
 export * from './abi.js';
 export * from './backend.js';
+export * from './clock.js';
+export * from './conntrack.js';
 export * from './context/index.js';
 export * from './engine.js';
 export * from './helper.js';

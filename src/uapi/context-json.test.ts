@@ -12,7 +12,7 @@ test('xdp_md and __sk_buff fields encode at their offsets and decode back', () =
   const back = decodeCtx('__sk_buff', skb);
   assert.equal(back.mark, 0xdead);
   assert.deepEqual(back.cb, [1, 2, 3, 4, 5]);
-  assert.equal(back.tstamp, '12345678901');
+  assert.equal(back.tstamp, 12345678901n);
 });
 
 test('unknown fields, overflowing arrays and non-integers are clear errors', () => {

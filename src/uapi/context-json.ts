@@ -1,6 +1,7 @@
 // Context structs as JSON and back, for `--ctx-in` / `ctx_out`: `{ "ingress_ifindex": 1,
 // "cb": [1, 2, 3, 4, 5], "remote_ip6": [0, 0, 0, 1] }`. Fields of 4 bytes are u32 numbers, of
-// 8 bytes u64 (number or decimal string), arrays are u32 words (cb, IPv6 addresses).
+// 8 bytes u64 (in: number, bigint or decimal string; out: bigint, which the CLI's JSON writes
+// as a decimal string), arrays are u32 words (cb, IPv6 addresses).
 
 import { TsbpfError } from '../errors.js';
 import { type CtxKind, ctxSize, SK_BUFF, XDP_MD } from './context.js';
@@ -46,13 +47,13 @@ export function encodeCtx(kind: CtxKind, values: Readonly<Record<string, unknown
   return out;
 }
 
-/** Decodes a context struct's bytes into named fields (the inverse of encodeCtx). */
-export function decodeCtx(kind: CtxKind, bytes: Uint8Array): Record<string, number | string | number[]> {
+/** Decodes a context struct's bytes into named fields (the inverse of encodeCtx); u64 fields as bigint. */
+export function decodeCtx(kind: CtxKind, bytes: Uint8Array): Record<string, number | bigint | number[]> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Record<string, number | string | number[]> = {};
+  const out: Record<string, number | bigint | number[]> = {};
   for (const f of layout(kind)) {
     if (f.name.startsWith('(') || f.offset + f.size > bytes.length) continue;
-    if (f.size === 8) out[f.name] = view.getBigUint64(f.offset, true).toString();
+    if (f.size === 8) out[f.name] = view.getBigUint64(f.offset, true);
     else if (f.size === 4) out[f.name] = view.getUint32(f.offset, true);
     else if (f.size === 1) out[f.name] = view.getUint8(f.offset);
     else out[f.name] = Array.from({ length: f.size / 4 }, (_, k) => view.getUint32(f.offset + 4 * k, true));

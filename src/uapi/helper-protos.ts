@@ -13,6 +13,7 @@ export type HelperArgKind =
   | 'value' // ARG_PTR_TO_MAP_VALUE
   | 'uninit-value' // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT (pop/peek target)
   | 'mem' // ARG_PTR_TO_MEM (read)
+  | 'mem-or-null' // ARG_PTR_TO_MEM | PTR_MAYBE_NULL (NULL with size 0)
   | 'uninit-mem' // ARG_PTR_TO_UNINIT_MEM (written)
   | 'size' // ARG_CONST_SIZE(_OR_ZERO)
   | 'func' // ARG_PTR_TO_FUNC (a callback: lddw src_reg 4)
@@ -51,6 +52,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [12, { args: ['ctx', 'map', 'anything'], ret: 'void' }], // tail_call
   [18, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_vlan_push
   [19, { args: ['ctx'], ret: 'integer', progTypes: TC }], // skb_vlan_pop
+  [20, { args: ['ctx', 'uninit-mem', 'size', 'anything'], ret: 'integer', progTypes: TC }], // skb_get_tunnel_key
+  [21, { args: ['ctx', 'mem', 'size', 'anything'], ret: 'integer', progTypes: TC }], // skb_set_tunnel_key
   [23, { args: ['anything', 'anything'], ret: 'integer', progTypes: [...TC, 'XDP'] }], // redirect
   // perf_event_output: every program type has a flavour (XDP: bpf_xdp_event_output; tc and socket
   // filters: bpf_skb_event_output; tracing: regs in r1); runtime/ implements the packet ones.
@@ -60,6 +63,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
     { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: ['SOCKET_FILTER', ...TC] },
   ],
   [28, { args: ['mem', 'size', 'mem', 'size', 'anything'], ret: 'integer' }], // csum_diff
+  [29, { args: ['ctx', 'uninit-mem', 'size'], ret: 'integer', progTypes: TC }], // skb_get_tunnel_opt
+  [30, { args: ['ctx', 'mem', 'size'], ret: 'integer', progTypes: TC }], // skb_set_tunnel_opt
   [31, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_change_proto
   [34, { args: ['ctx'], ret: 'integer', progTypes: TC }], // get_hash_recalc
   [38, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_change_tail
@@ -79,6 +84,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
   [93, { args: ['spin-lock'], ret: 'void' }], // spin_lock
   [94, { args: ['spin-lock'], ret: 'void' }], // spin_unlock
+  [97, { args: ['ctx'], ret: 'integer', progTypes: TC }], // skb_ecn_set_ce
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
   [130, { args: ['map', 'mem', 'size', 'anything'], ret: 'integer' }], // ringbuf_output
   [131, { args: ['map', 'anything', 'anything'], ret: 'ringbuf-mem-or-null' }], // ringbuf_reserve
@@ -86,10 +92,20 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [133, { args: ['ringbuf-mem', 'anything'], ret: 'void' }], // ringbuf_discard
   [134, { args: ['map', 'anything'], ret: 'integer' }], // ringbuf_query
   [135, { args: ['ctx', 'anything'], ret: 'integer', progTypes: TC }], // csum_level
+  [152, { args: ['anything', 'mem-or-null', 'size', 'anything'], ret: 'integer', progTypes: TC }], // redirect_neigh
+  [155, { args: ['anything', 'anything'], ret: 'integer', progTypes: TC }], // redirect_peer
   [160, { args: [], ret: 'integer' }], // ktime_get_coarse_ns
+  [163, { args: ['ctx', 'anything', 'mem', 'anything', 'anything'], ret: 'integer', progTypes: XDP_TC }], // check_mtu
   [164, { args: ['map', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // for_each_map_elem
+  [177, { args: ['mem', 'size', 'mem-or-null', 'size'], ret: 'integer' }], // trace_vprintk
   [181, { args: ['anything', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // loop
   [188, { args: ['ctx'], ret: 'integer', progTypes: XDP }], // xdp_get_buff_len
   [189, { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_load_bytes
   [190, { args: ['ctx', 'anything', 'mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_store_bytes
+  // tcp_raw_gen_syncookie_ipv4/6 (iph fixed-size, th with th_len) and _check_ (iph, th fixed-size).
+  [204, { args: ['mem', 'mem', 'size'], ret: 'integer', progTypes: XDP_TC }],
+  [205, { args: ['mem', 'mem', 'size'], ret: 'integer', progTypes: XDP_TC }],
+  [206, { args: ['mem', 'mem'], ret: 'integer', progTypes: XDP_TC }],
+  [207, { args: ['mem', 'mem'], ret: 'integer', progTypes: XDP_TC }],
+  [208, { args: [], ret: 'integer' }], // ktime_get_tai_ns
 ]);

@@ -27,17 +27,20 @@ import {
   initMaps,
   loadObject,
   type MapChange,
+  progTypeOption,
 } from '../loaded.js';
 import type { Output } from '../output.js';
 import { progVerify, progVerifyUsage } from './prog-verify.js';
 
 export const progUsage = `Usage: tsbpf prog show OBJ
        tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
-                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--target-btf FILE] [--json]
+                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--target-btf FILE] [--type TYPE] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
   the output packets and the map changes; on the VM backend also bpf_trace_printk lines,
   ring-buffer records and perf event samples (JSON keys trace, ringbuf, perf). A program the
-  verifier refuses is not run: the refusal is printed with its explanation.
+  verifier refuses is not run: the refusal is printed with its explanation. --type gives
+  programs whose section does not tell their type one (xdp, sched_cls, ...); without it they
+  are refused at load.
 ${progVerifyUsage}`;
 
 /** Items of one list printed in text form (JSON has them all). */
@@ -188,13 +191,15 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
     'data-out': { type: 'string' },
     backend: { type: 'string' },
     'target-btf': { type: 'string' },
+    type: { type: 'string' },
   });
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(progUsage);
   const packets = packetsFrom(values);
   const repeat = intOption('repeat', values.repeat as string | undefined, 1);
   const backend = backendOption(values.backend);
-  const coll = await loadObject(file, backend, values['target-btf'] as string | undefined);
+  const type = progTypeOption(values.type);
+  const coll = await loadObject(file, backend, values['target-btf'] as string | undefined, type);
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
     const prog = chooseProgram(coll.programs, values.prog as string | undefined);

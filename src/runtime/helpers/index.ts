@@ -1,12 +1,15 @@
 // The runtime's helper table: every implemented helper by id, gathered from the group files
 // (maps, tail calls, time, redirect, XDP, skb, checksums, VLAN, skb room, flow hash, FIB,
-// callbacks, ring buffer, perf event output, spin locks, trace). A new group is a new file whose list is
+// callbacks, ring buffer, perf event output, spin locks, trace, MTU, ECN, tunnel metadata,
+// SYN cookies). A new group is a new file whose list is
 // added to GROUPS; prototypes and program-type rules are in spec/helper-protos.ts.
 
 import { callbackHelpers } from './callbacks.js';
 import { checksumHelpers } from './checksum.js';
+import { ecnHelpers } from './ecn.js';
 import { fibHelpers } from './fib.js';
 import { mapHelpers } from './maps.js';
+import { mtuHelpers } from './mtu.js';
 import { perfHelpers } from './perf.js';
 import { redirectHelpers } from './redirect.js';
 import { ringbufHelpers } from './ringbuf.js';
@@ -15,9 +18,11 @@ import { hashHelpers } from './skb-hash.js';
 import { roomHelpers } from './skb-room.js';
 import { vlanHelpers } from './skb-vlan.js';
 import { spinLockHelpers } from './spin-lock.js';
+import { syncookieHelpers } from './syncookie.js';
 import { tailCallHelpers } from './tail-call.js';
 import { timeHelpers } from './time.js';
 import { traceHelpers } from './trace.js';
+import { tunnelHelpers } from './tunnel.js';
 import type { HelperImpl, RuntimeHelperFn } from './types.js';
 import { xdpHelpers } from './xdp.js';
 
@@ -38,6 +43,10 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   perfHelpers,
   spinLockHelpers,
   traceHelpers,
+  mtuHelpers,
+  ecnHelpers,
+  tunnelHelpers,
+  syncookieHelpers,
 ];
 
 function build(): ReadonlyMap<number, RuntimeHelperFn> {
@@ -56,6 +65,7 @@ export const RUNTIME_HELPERS: ReadonlyMap<number, RuntimeHelperFn> = build();
 
 export { BPF_MAX_LOOPS } from './callbacks.js';
 export { BPF_FIB_LKUP_RET, parseAddress } from './fib.js';
+export { RUNTIME_KFUNCS } from './kfuncs.js';
 export { formatPrintk } from './printk-format.js';
 export { BPF_SKB_MAX_LEN } from './skb-room.js';
 export { MAX_TAIL_CALL_CNT } from './tail-call.js';

@@ -18,6 +18,26 @@ export interface SkbExtra {
   /** skb->sw_hash / skb->l4_hash: set by bpf_set_hash or a recalculation. */
   swHash: boolean;
   l4Hash: boolean;
+  /** The tunnel metadata bpf_skb_set_tunnel_key attached (skb_tunnel_info), if any. */
+  tunnel?: TunnelInfo | undefined;
+}
+
+/** struct ip_tunnel_info as the tunnel-key helpers fill and read it (TX mode, per-CPU md_dst). */
+export interface TunnelInfo {
+  ipv6: boolean;
+  /** key.tun_id (host order). */
+  id: bigint;
+  tos: number;
+  ttl: number;
+  /** key.tun_flags as TUNNEL_* bits (ip_tunnel_flags_to_be16, in host order). */
+  flags: number;
+  /** key.u.ipv4/ipv6 src and dst, network byte order (4 or 16 bytes). */
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** key.label: the IPv6 flow label (20 bits). */
+  label: number;
+  /** The tunnel options (bpf_skb_set_tunnel_opt), at most 255 bytes. */
+  options: Uint8Array;
 }
 
 const extras = new WeakMap<SkbContext, SkbExtra>();
@@ -88,3 +108,6 @@ export function resetChecksumUnnecessary(s: SkbContext): void {
   e.csumUnnecessary = false;
   e.csumLevel = 0;
 }
+
+/** skb->dev->ifindex: the __sk_buff ifindex field (read-only to programs; lo when none was given). */
+export const skbDevice = (s: SkbContext): number => s.space.view.getUint32(at(s, 'ifindex'), true);

@@ -144,11 +144,11 @@ test('a program writing .rodata faults at the store', () => {
 test('load refuses a helper tsbpf lacks by name, and a helper the program type may not call', {
   skip,
 }, () => {
-  const tunnel = { programs: [program('f', 'call 20\nexit')], maps: [], variables: [], license: 'GPL' };
+  const lacking = { programs: [program('f', 'call 14\nexit')], maps: [], variables: [], license: 'GPL' };
   assert.throws(
-    () => load(tunnel),
+    () => load(lacking),
     (e: unknown) =>
-      e instanceof NotSupportedError && e.message.includes('helper bpf_skb_get_tunnel_key (#20)'),
+      e instanceof NotSupportedError && e.message.includes('helper bpf_get_current_pid_tgid (#14)'),
   );
   const store = program(
     's',

@@ -7,8 +7,15 @@
 import type { Btf } from '../../btf/types.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
-import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
+import {
+  type CollectionSpec,
+  type MapSpec,
+  type ProgramSpec,
+  unknownTypeFeature,
+} from '../../program/index.js';
 import type { Collection } from '../backend.js';
+import { hostClock } from '../clock.js';
+import { ConntrackTable } from '../conntrack.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
@@ -22,8 +29,9 @@ import { MapRegistry } from '../maps/registry.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
-import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
+import { bindHelpers, seededRandom, type VmEnv } from './env.js';
 import { withSourceLine } from './fault-source.js';
+import { bindKfuncs, kfuncHelpers } from './kfuncs.js';
 import { VmMap } from './map.js';
 import { type ProgramHost, VmProgram } from './program.js';
 
@@ -54,11 +62,19 @@ export interface LoadCollectionOptions {
   readonly cpu?: number;
   /** Instruction budget per program run (each tail call starts a new one). */
   readonly budget?: number;
+  /** The clocks of bpf_ktime_get_*_ns: default the host's (hostClock); virtualClock() for reproducible runs. */
   readonly clock?: Clock;
   /** Seed of bpf_get_prandom_u32 (default: a fixed seed, so runs repeat). */
   readonly seed?: number;
   /** The source of bpf_get_prandom_u32 itself (overrides `seed`). */
   readonly random?: () => number;
+  /**
+   * The secret of the SYN-cookie helpers (64 bytes: two 16-byte siphash keys for IPv4, two for
+   * IPv6). The kernel's is random per boot and unreadable; default: derived from `seed`.
+   */
+  readonly syncookieSecret?: Uint8Array;
+  /** The conntrack table of the conntrack kfuncs; default an empty one (VmCollection.conntrack). */
+  readonly conntrack?: ConntrackTable;
   /** Interfaces that exist (ifindex -> rx queues) for ctx_in ifindex checks; default only lo (1). */
   readonly interfaces?: Interfaces;
   /** The address space to load into; a fresh one by default. */
@@ -73,6 +89,26 @@ export interface LoadCollectionOptions {
   readonly targetBtf?: Btf;
 }
 
+const SYNCOOKIE_SECRET_SIZE = 64;
+
+function syncookieSecret(options: LoadCollectionOptions): Uint8Array {
+  const given = options.syncookieSecret;
+  if (given !== undefined) {
+    if (given.length !== SYNCOOKIE_SECRET_SIZE)
+      throw new LoadError(
+        'LOAD_ERROR',
+        `syncookieSecret: ${given.length} bytes, want ${SYNCOOKIE_SECRET_SIZE}`,
+      );
+    return given.slice();
+  }
+  const next = seededRandom(((options.seed ?? 1) ^ 0x5ec4e7) >>> 0);
+  const out = new Uint8Array(SYNCOOKIE_SECRET_SIZE);
+  new Uint32Array(out.buffer).forEach((_, k, a) => {
+    a[k] = next();
+  });
+  return out;
+}
+
 const { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } = O;
 
 export class VmCollection implements Collection, ProgramHost {
@@ -80,6 +116,8 @@ export class VmCollection implements Collection, ProgramHost {
   readonly space: AddressSpace;
   readonly registry: MapRegistry;
   readonly interfaces: Interfaces;
+  /** The connections bpf_xdp_ct_lookup / bpf_skb_ct_lookup find (load option `conntrack`). */
+  readonly conntrack: ConntrackTable;
   /** Lines bpf_trace_printk wrote, oldest first (clear it at will). */
   readonly trace: string[] = [];
   readonly #programs = new Map<string, VmProgram>();
@@ -97,6 +135,7 @@ export class VmCollection implements Collection, ProgramHost {
     this.space = options.memory ?? new AddressSpace();
     this.registry = new MapRegistry(this.space);
     this.interfaces = options.interfaces ?? LOOPBACK_ONLY;
+    this.conntrack = options.conntrack ?? new ConntrackTable();
     this.#cpu = options.cpu ?? 0;
     this.#env = {
       memory: this.space,
@@ -108,10 +147,13 @@ export class VmCollection implements Collection, ProgramHost {
       tailCall: { count: 0, target: undefined },
       redirect: { ifindex: 0, map: undefined, flags: 0n },
       trace: (line) => this.trace.push(line),
-      clock: options.clock ?? monotonicClock(),
+      clock: options.clock ?? hostClock(),
       random: options.random ?? seededRandom(options.seed ?? 1),
       spinLock: { held: undefined },
       fib: options.fib,
+      interfaces: this.interfaces,
+      syncookieSecret: syncookieSecret(options),
+      conntrack: this.conntrack,
     };
   }
 
@@ -147,8 +189,16 @@ export class VmCollection implements Collection, ProgramHost {
     return m;
   }
 
-  /** Where the last bpf_redirect / bpf_redirect_map pointed (ifindex or map key, map id, flags). */
-  get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
+  /**
+   * Where the last bpf_redirect / _map / _neigh / _peer pointed (ifindex or map key, map id,
+   * flags, bpf_redirect_neigh's next hop).
+   */
+  get redirect(): {
+    readonly ifindex: number;
+    readonly map: number | undefined;
+    readonly flags: bigint;
+    readonly nexthop?: Uint8Array | undefined;
+  } {
     return { ...this.#env.redirect };
   }
 
@@ -233,6 +283,7 @@ export class VmCollection implements Collection, ProgramHost {
     redirect.ifindex = 0;
     redirect.map = undefined;
     redirect.flags = 0n;
+    redirect.nexthop = undefined;
     return this.execute(program, ctx, cpu ?? this.#cpu);
   }
 
@@ -321,10 +372,15 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
  * programs on `options.engine`, then prog-array and map-in-map slots.
  */
 export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions): VmCollection {
+  // A type the section did not tell is the caller's to set (ProgramSpec.type), never UNSPEC at run.
+  for (const p of input.programs)
+    if (p.type === 'UNSPEC') throw new NotSupportedError(unknownTypeFeature(p), `program ${p.name}`);
   const spec = relocateForVm(input, options.targetBtf).spec;
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
   if (options.verify !== undefined)
     for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS, spec.maps);
+  // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
+  const code = new Map(spec.programs.map((p) => [p, bindKfuncs(p).instructions]));
   const c = new VmCollection(spec, options);
   try {
     const byName = new Map<string, BpfMap>();
@@ -348,7 +404,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         map.update(u32Bytes(0), value);
       }
     }
-    const helpers = bindHelpers(RUNTIME_HELPERS, c.env);
+    const helpers = bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env);
     for (const p of spec.programs) {
       const engineOptions = {
         helpers,
@@ -356,7 +412,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         resolveLddw: resolver(p, c, byName, ordered),
         ...(options.budget === undefined ? {} : { budget: options.budget }),
       };
-      c.addProgram(p, () => options.engine(p.instructions, engineOptions));
+      c.addProgram(p, () => options.engine(code.get(p)!, engineOptions));
     }
     for (const m of spec.maps) {
       const map = byName.get(m.name)!;

@@ -1,9 +1,9 @@
 // The helper environment one VM collection shares across its runs, and the adapter that hands
 // it to runtime helpers from any engine: the engine's env supplies pc and takes `exit` back.
-// Default clock and random source live here too (both injectable through load options).
+// The default random source lives here too (injectable through load options; clocks: ../clock.ts).
 
 import type { Mutable } from '../../isa/index.js';
-import type { Clock, HelperEnv, HelperFn, HelperTable, RuntimeEnv } from '../helper.js';
+import type { HelperEnv, HelperFn, HelperTable, RuntimeEnv } from '../helper.js';
 import type { RuntimeHelperFn } from '../helpers/index.js';
 
 export type VmEnv = Mutable<RuntimeEnv>;
@@ -23,16 +23,6 @@ export function bindHelpers(helpers: ReadonlyMap<number, RuntimeHelperFn>, env: 
     });
   }
   return table;
-}
-
-declare const performance: { now(): number };
-
-/** Nanoseconds since the clock was made, from performance.now() (browser and Node alike). */
-export function monotonicClock(): Clock {
-  const t0 = performance.now();
-  // Start away from zero, as a booted machine's clock would be.
-  const base = 1_000_000_000n;
-  return { ns: () => base + BigInt(Math.round((performance.now() - t0) * 1e6)) };
 }
 
 /** xorshift32: a small deterministic source for bpf_get_prandom_u32 (the kernel's is not reproducible anyway). */

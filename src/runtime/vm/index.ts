@@ -7,6 +7,6 @@ export {
   type VerifyStage,
   VmCollection,
 } from './collection.js';
-export { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
+export { bindHelpers, seededRandom, type VmEnv } from './env.js';
 export { VmMap } from './map.js';
 export { VmProgram } from './program.js';
