@@ -54,7 +54,7 @@ let loaded: Decoded | undefined;
 export const REGS = new Int32Array(22);
 /** How many runs are in progress (a helper or step hook may start a nested run). */
 let active = 0;
-const FRAMES: { saved: Int32Array; ret: Int32Array; zeroed: number }[] = [];
+const FRAMES: { saved: Int32Array; ret: Int32Array }[] = [];
 
 /**
  * Copies `d` into the arena, first making a larger arena (and loop) if it does not fit. An outer
@@ -227,13 +227,13 @@ function makeArena(words: number): Arena {
     // per nesting level of runs, made once (typed-array allocation would dominate short runs).
     let frames = FRAMES[active];
     if (frames === undefined) {
-      frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH), zeroed: 0 };
+      frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH) };
       FRAMES[active] = frames;
     }
     const saved = frames.saved;
     const ret = frames.ret;
     // Frames up to this depth were zeroed in this run (frame 0 by the interpreter before it).
-    frames.zeroed = 0;
+    let zeroed = 0;
     let depth = 0;
     const budget = st.budget;
     // Instructions before `start` (a word index) are counted in `acc`.
@@ -1393,13 +1393,13 @@ function makeArena(words: number): Arena {
           for (let k = 0; k < 10; k++) saved[s + k] = R[12 + k]!;
           ret[depth] = pc;
           depth++;
-          sLo = st.stack.start + FRAME_STRIDE * depth;
+          sLo += FRAME_STRIDE;
           R[20] = sLo + FRAME;
           R[21] = 0;
-          if (depth > frames.zeroed) {
+          if (depth > zeroed) {
             // A frame's first use in this run: it must not show an earlier run's bytes.
             new Uint8Array(dv.buffer, sLo, FRAME).fill(0);
-            frames.zeroed = depth;
+            zeroed = depth;
           }
           pc = target;
           start = pc + 8;
@@ -1419,9 +1419,9 @@ function makeArena(words: number): Arena {
           for (let k = 0; k < 10; k++) R[12 + k] = saved[s + k]!;
           pc = ret[depth]!;
           start = pc + 8;
-          sLo = st.stack.start + FRAME_STRIDE * depth;
-          // The hit cache must not keep a frame that just died.
-          if (space.hitStart > sLo && space.hitStart < sLo + MAX_DEPTH * FRAME_STRIDE) space.hitEnd = 0;
+          sLo -= FRAME_STRIDE;
+          // The hit cache must not keep a frame that just died (one above sLo: one compare).
+          if ((space.hitStart - sLo - 1) >>> 0 < MAX_DEPTH * FRAME_STRIDE) space.hitEnd = 0;
           break;
         }
 
