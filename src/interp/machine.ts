@@ -160,6 +160,53 @@ export function execute(d: Decoded, init: Int32Array, st: RunState): number {
   }
 }
 
+/** No run is in progress in this module (any engine): `executeContext` may start one. */
+export function machineIdle(): boolean {
+  return active === 0;
+}
+
+/**
+ * Engine.runContext's outermost run: r1 = `r1`, r10 = `r10`, every other register 0, written
+ * straight into REGS (no init array to copy). Only when `machineIdle()`; unlike execute it has no
+ * try/finally of its own: the caller's `finally` must call `endContextRun()` (one try block per
+ * run instead of two, on a run of two instructions).
+ */
+export function executeContext(d: Decoded, st: RunState, r1: number, r10: number): number {
+  active = 1;
+  const a = loaded === d ? arena! : load(d);
+  const R = REGS;
+  R[0] = 0;
+  R[1] = 0;
+  R[2] = r1;
+  R[3] = 0;
+  R[4] = 0;
+  R[5] = 0;
+  R[6] = 0;
+  R[7] = 0;
+  R[8] = 0;
+  R[9] = 0;
+  R[10] = 0;
+  R[11] = 0;
+  R[12] = 0;
+  R[13] = 0;
+  R[14] = 0;
+  R[15] = 0;
+  R[16] = 0;
+  R[17] = 0;
+  R[18] = 0;
+  R[19] = 0;
+  R[20] = r10;
+  R[21] = 0;
+  a.loop(d, st);
+  st.r0hi = R[1]!;
+  return R[0]!;
+}
+
+/** Ends the run executeContext started (also when it threw). */
+export function endContextRun(): void {
+  active = 0;
+}
+
 /** A run inside another (from a helper or a step hook): the outer run's registers and code survive it. */
 function executeNested(d: Decoded, init: Int32Array, st: RunState): number {
   const outer = REGS.slice();
