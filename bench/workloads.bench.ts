@@ -17,9 +17,16 @@ const ROUNDS = 5;
 const ROUND_NS = 40e6;
 const MAX_REPEAT = 1_000_000;
 
-/** A repeat count that makes one round take about ROUND_NS, from a short calibration run. */
+/** Warm-up per workload and backend: the interpreter's loop needs ~100k runs to reach its top tier. */
+const WARM_UP_MS = 500;
+
+/**
+ * A repeat count that makes one round take about ROUND_NS, from a calibration run after the
+ * warm-up (before it, the interpreter runs 10-100 times slower: V8 has not optimized it yet).
+ */
 function repeatFor(program: LoadedProgram, data: Uint8Array): number {
-  program.run({ data, repeat: 100 }); // warm up (the JS tiers; the kernel's caches)
+  const until = performance.now() + WARM_UP_MS;
+  while (performance.now() < until) program.run({ data, repeat: 1000 });
   const ns = Math.max(program.run({ data, repeat: 1000 }).duration, 0.5);
   return Math.max(100, Math.min(MAX_REPEAT, Math.round(ROUND_NS / ns)));
 }

@@ -137,6 +137,15 @@ function syncFrames(space: AddressSpace, stack: Region, live: number): void {
   if (stack.end !== live) space.setElements(stack, (live - stack.start - FRAME) / FRAME_STRIDE + 1);
 }
 
+/**
+ * A helper argument as join64 gives it (unsigned 64 bits), made as one BigInt instead of four
+ * when it is below 2^53, as pointers, sizes and flags are (a helper call converts five).
+ */
+function arg64(lo: number, hi: number): bigint {
+  const h = hi >>> 0;
+  return h < 0x200000 ? BigInt(h * 0x100000000 + (lo >>> 0)) : join64(lo, hi);
+}
+
 function fault(message: string, pc: number): never {
   throw new RuntimeFault(message, pc);
 }
@@ -1389,14 +1398,21 @@ function makeArena(words: number): Arena {
           syncFrames(space, st.stack, sLo + FRAME);
           const r = fn(
             st.env,
-            join64(R[2]!, R[3]!),
-            join64(R[4]!, R[5]!),
-            join64(R[6]!, R[7]!),
-            join64(R[8]!, R[9]!),
-            join64(R[10]!, R[11]!),
+            arg64(R[2]!, R[3]!),
+            arg64(R[4]!, R[5]!),
+            arg64(R[6]!, R[7]!),
+            arg64(R[8]!, R[9]!),
+            arg64(R[10]!, R[11]!),
           );
-          R[0] = Number(BigInt.asUintN(32, r)) | 0;
-          R[1] = Number(BigInt.asUintN(32, r >> 32n)) | 0;
+          // Most helpers return an int or an address: one Number conversion, no BigInt made.
+          x = Number(r);
+          if (x >= -0x80000000 && x <= 0xffffffff) {
+            R[0] = x | 0;
+            R[1] = x < 0 ? -1 : 0;
+          } else {
+            R[0] = Number(BigInt.asUintN(32, r)) | 0;
+            R[1] = Number(BigInt.asUintN(32, r >> 32n)) | 0;
+          }
           if (st.env.exit) {
             st.steps = acc + ((pc - start) >> 3) + 1;
             return;
