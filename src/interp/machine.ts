@@ -278,7 +278,7 @@ function makeArena(words: number): Arena {
     // Frame k is FRAME_STRIDE above frame k - 1.
     // Few locals here: each one live across the loop costs every instruction (register pressure).
     let sLo = st.stack.start;
-    space.setElements(st.stack, 1);
+    syncFrames(space, st.stack, sLo + FRAME);
     // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
     // per nesting level of runs, made once (typed-array allocation would dominate short runs).
     let frames = FRAMES[active];
