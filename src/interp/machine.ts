@@ -1453,7 +1453,16 @@ function makeArena(words: number): Arena {
           acc += ((pc - start) >> 3) + 1;
           if (acc > budget) throw new BudgetExceededError(budget, pc >> 3);
           const s = depth * 10;
-          for (let k = 0; k < 10; k++) saved[s + k] = R[12 + k]!;
+          saved[s] = R[12]!;
+          saved[s + 1] = R[13]!;
+          saved[s + 2] = R[14]!;
+          saved[s + 3] = R[15]!;
+          saved[s + 4] = R[16]!;
+          saved[s + 5] = R[17]!;
+          saved[s + 6] = R[18]!;
+          saved[s + 7] = R[19]!;
+          saved[s + 8] = R[20]!;
+          saved[s + 9] = R[21]!;
           ret[depth] = pc;
           depth++;
           sLo += FRAME_STRIDE;
@@ -1479,7 +1488,16 @@ function makeArena(words: number): Arena {
           }
           depth--;
           const s = depth * 10;
-          for (let k = 0; k < 10; k++) R[12 + k] = saved[s + k]!;
+          R[12] = saved[s]!;
+          R[13] = saved[s + 1]!;
+          R[14] = saved[s + 2]!;
+          R[15] = saved[s + 3]!;
+          R[16] = saved[s + 4]!;
+          R[17] = saved[s + 5]!;
+          R[18] = saved[s + 6]!;
+          R[19] = saved[s + 7]!;
+          R[20] = saved[s + 8]!;
+          R[21] = saved[s + 9]!;
           pc = ret[depth]!;
           start = pc + 8;
           sLo -= FRAME_STRIDE;
