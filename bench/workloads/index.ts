@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type CollectionSpec, loadCollectionSpec } from '../../src/index.js';
-import { udpFrame } from './packets.js';
+import { DST_MAC, SRC_MAC, type UdpFrameOptions, udpFrame } from './packets.js';
 
 export const XDP_DROP = 1;
 export const XDP_PASS = 2;
@@ -27,10 +27,13 @@ export function workloadSpec(): CollectionSpec {
   return loadCollectionSpec(new Uint8Array(readFileSync(object)));
 }
 
-/** The rewritten destination of wl_rewrite: 192.0.2.1. */
-export const REWRITTEN_DADDR = [192, 0, 2, 1] as const;
-const SRC_MAC = [0x02, 0, 0, 0, 0, 0x01];
-const DST_MAC = [0x02, 0, 0, 0, 0, 0x02];
+/**
+ * What wl_rewrite must make of `udpFrame(o)` (default MACs): the MACs swapped and the destination
+ * 192.0.2.1, built from scratch here (both checksums computed in full, not updated).
+ */
+export function rewrittenFrame(o: UdpFrameOptions): Uint8Array {
+  return udpFrame({ ...o, srcMac: DST_MAC, dstMac: SRC_MAC, daddr: [192, 0, 2, 1] });
+}
 
 const frame64 = udpFrame({ size: 64 });
 
@@ -52,7 +55,7 @@ export function workloads(): Workload[] {
       program: 'wl_rewrite',
       packet: frame64,
       retval: XDP_TX,
-      dataOut: udpFrame({ size: 64, srcMac: DST_MAC, dstMac: SRC_MAC, daddr: REWRITTEN_DADDR }),
+      dataOut: rewrittenFrame({ size: 64 }),
     },
   ];
 }

@@ -16,6 +16,10 @@ export interface UdpFrameOptions {
   readonly noChecksum?: boolean;
 }
 
+/** The frames' default addresses (locally administered MACs, RFC 1918 IPv4). */
+export const SRC_MAC = [0x02, 0, 0, 0, 0, 0x01] as const;
+export const DST_MAC = [0x02, 0, 0, 0, 0, 0x02] as const;
+
 const ETH = 14;
 const IP = 20;
 const UDP = 8;
@@ -38,8 +42,8 @@ export function udpFrame(o: UdpFrameOptions): Uint8Array {
     throw new RangeError(`a UDP frame needs ${ETH + IP + UDP} bytes, not ${o.size}`);
   const f = new Uint8Array(o.size);
   const v = new DataView(f.buffer);
-  f.set(o.dstMac ?? [0x02, 0, 0, 0, 0, 0x02], 0);
-  f.set(o.srcMac ?? [0x02, 0, 0, 0, 0, 0x01], 6);
+  f.set(o.dstMac ?? DST_MAC, 0);
+  f.set(o.srcMac ?? SRC_MAC, 6);
   v.setUint16(12, 0x0800);
   const ipLen = o.size - ETH;
   f[ETH] = 0x45;
