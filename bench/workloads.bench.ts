@@ -74,7 +74,13 @@ for (const b of BACKENDS)
 
 if (json) {
   const reasons = Object.fromEntries([...opened].flatMap(([b, o]) => (o.ok ? [] : [[b, o.reason]])));
-  const withRatios = (r: Row) => ({ ...r, interpRatio: ratio(r, 'interp'), jitRatio: ratio(r, 'jit') });
+  // null, not absent, where a backend could not run: the JSON keeps one shape.
+  const withRatios = (r: Row) => ({
+    name: r.name,
+    ...Object.fromEntries(BACKENDS.map((b) => [b, r[b] ?? null])),
+    interpRatio: ratio(r, 'interp') ?? null,
+    jitRatio: ratio(r, 'jit') ?? null,
+  });
   console.log(
     JSON.stringify(
       { rounds: ROUNDS, unavailable: reasons, rows: rows.map(withRatios), geomean: withRatios(mean) },
