@@ -1119,8 +1119,9 @@ function makeArena(words: number): Arena {
 
         // ---- loads and stores, checked against the frame, the last region hit, then all ----
         // Loads try the region hit first: a loop over packet or map bytes then pays one check
-        // (region bytes 5.0-5.4 -> 3.9-4.9 ns/insn, docs/benchmarks.md); stack loads measured the
-        // same either way. Stores keep the frame first (spills dominate them).
+        // (the region-bytes loop back to its figure before exact regions, docs/benchmarks.md);
+        // stack loads measured the same either way. Stores keep the frame first: hit-first
+        // stores measured no different on the stack loop or the packet-rewrite workload.
         case 0x61: {
           // ldxw
           const ss = C[pc + 2]!;
