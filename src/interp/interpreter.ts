@@ -19,7 +19,7 @@ import {
   type StepHook,
 } from '../runtime/index.js';
 import { LDDW_TAIL, STEP_TRAP } from './codes.js';
-import { execute, REGS, type RunState } from './machine.js';
+import { endContextRun, execute, executeContext, machineIdle, REGS, type RunState } from './machine.js';
 import { type Decoded, predecode, withStepTraps } from './predecode.js';
 
 /** Bytes of stack per run: MAX_CALL_FRAMES frames of MAX_BPF_STACK bytes (kernel names). */
@@ -173,7 +173,9 @@ export class Interpreter implements Engine {
    * first call in a run (its contract: a fresh stack).
    */
   runContext(ctx: number, packet?: Region): number {
-    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0) return this.#runContextSlow(ctx, packet);
+    // Any run in progress (this engine's, or another's whose helper runs this one): nested path.
+    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0 || !machineIdle())
+      return this.#runContextSlow(ctx, packet);
     const shared = this.#mainStack ?? this.#sharedStack();
     // Another engine's run on the shared stack (a helper running a second program): nested path.
     if (shared.busy) return this.#runContextSlow(ctx, packet);
@@ -191,16 +193,13 @@ export class Interpreter implements Engine {
       this.#probe = this.memory.u8;
     }
     this.#env.exit = false;
-    const R = this.#init;
-    R[2] = ctx | 0;
-    R[20] = shared.region.start + FRAME_BYTES;
     this.#active = 1;
     try {
-      return execute(this.#code, R, st) >>> 0;
+      return executeContext(this.#code, st, ctx | 0, shared.region.start + FRAME_BYTES) >>> 0;
     } finally {
+      endContextRun();
       this.#active = 0;
       shared.busy = false;
-      R[2] = 0;
       if (this.#spareStacks.length > 0) this.#releaseSpares();
     }
   }

@@ -54,7 +54,7 @@ let loaded: Decoded | undefined;
 export const REGS = new Int32Array(22);
 /** How many runs are in progress (a helper or step hook may start a nested run). */
 let active = 0;
-const FRAMES: { saved: Int32Array; ret: Int32Array; zeroed: number }[] = [];
+const FRAMES: { saved: Int32Array; ret: Int32Array }[] = [];
 
 /**
  * Copies `d` into the arena, first making a larger arena (and loop) if it does not fit. An outer
@@ -137,6 +137,15 @@ function syncFrames(space: AddressSpace, stack: Region, live: number): void {
   if (stack.end !== live) space.setElements(stack, (live - stack.start - FRAME) / FRAME_STRIDE + 1);
 }
 
+/**
+ * A helper argument as join64 gives it (unsigned 64 bits), made as one BigInt instead of four
+ * when it is below 2^53, as pointers, sizes and flags are (a helper call converts five).
+ */
+function arg64(lo: number, hi: number): bigint {
+  const h = hi >>> 0;
+  return h < 0x200000 ? BigInt(h * 0x100000000 + (lo >>> 0)) : join64(lo, hi);
+}
+
 function fault(message: string, pc: number): never {
   throw new RuntimeFault(message, pc);
 }
@@ -158,6 +167,53 @@ export function execute(d: Decoded, init: Int32Array, st: RunState): number {
   } finally {
     active = 0;
   }
+}
+
+/** No run is in progress in this module (any engine): `executeContext` may start one. */
+export function machineIdle(): boolean {
+  return active === 0;
+}
+
+/**
+ * Engine.runContext's outermost run: r1 = `r1`, r10 = `r10`, every other register 0, written
+ * straight into REGS (no init array to copy). Only when `machineIdle()`; unlike execute it has no
+ * try/finally of its own: the caller's `finally` must call `endContextRun()` (one try block per
+ * run instead of two, on a run of two instructions).
+ */
+export function executeContext(d: Decoded, st: RunState, r1: number, r10: number): number {
+  active = 1;
+  const a = loaded === d ? arena! : load(d);
+  const R = REGS;
+  R[0] = 0;
+  R[1] = 0;
+  R[2] = r1;
+  R[3] = 0;
+  R[4] = 0;
+  R[5] = 0;
+  R[6] = 0;
+  R[7] = 0;
+  R[8] = 0;
+  R[9] = 0;
+  R[10] = 0;
+  R[11] = 0;
+  R[12] = 0;
+  R[13] = 0;
+  R[14] = 0;
+  R[15] = 0;
+  R[16] = 0;
+  R[17] = 0;
+  R[18] = 0;
+  R[19] = 0;
+  R[20] = r10;
+  R[21] = 0;
+  a.loop(d, st);
+  st.r0hi = R[1]!;
+  return R[0]!;
+}
+
+/** Ends the run executeContext started (also when it threw). */
+export function endContextRun(): void {
+  active = 0;
 }
 
 /** A run inside another (from a helper or a step hook): the outer run's registers and code survive it. */
@@ -222,18 +278,18 @@ function makeArena(words: number): Arena {
     // Frame k is FRAME_STRIDE above frame k - 1.
     // Few locals here: each one live across the loop costs every instruction (register pressure).
     let sLo = st.stack.start;
-    space.setElements(st.stack, 1);
+    syncFrames(space, st.stack, sLo + FRAME);
     // Per call depth: r6-r10 of the caller (10 words) and the return slot; one pair of arrays
     // per nesting level of runs, made once (typed-array allocation would dominate short runs).
     let frames = FRAMES[active];
     if (frames === undefined) {
-      frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH), zeroed: 0 };
+      frames = { saved: new Int32Array(MAX_DEPTH * 10), ret: new Int32Array(MAX_DEPTH) };
       FRAMES[active] = frames;
     }
     const saved = frames.saved;
     const ret = frames.ret;
     // Frames up to this depth were zeroed in this run (frame 0 by the interpreter before it).
-    frames.zeroed = 0;
+    let zeroed = 0;
     let depth = 0;
     const budget = st.budget;
     // Instructions before `start` (a word index) are counted in `acc`.
@@ -1062,13 +1118,17 @@ function makeArena(words: number): Arena {
         }
 
         // ---- loads and stores, checked against the frame, the last region hit, then all ----
+        // Loads try the region hit first: a loop over packet or map bytes then pays one check
+        // (the region-bytes loop back to its figure before exact regions, docs/benchmarks.md);
+        // stack loads measured the same either way. Stores keep the frame first: hit-first
+        // stores measured no different on the stack loop or the packet-rewrite workload.
         case 0x61: {
           // ldxw
           const ss = C[pc + 2]!;
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd))
+            ((a < space.hitStart || a + 4 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 4)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
           R[dd] = dv.getInt32(a, true);
@@ -1081,7 +1141,7 @@ function makeArena(words: number): Arena {
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd))
+            ((a < space.hitStart || a + 2 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 2)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
           R[dd] = dv.getUint16(a, true);
@@ -1094,7 +1154,7 @@ function makeArena(words: number): Arena {
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd))
+            ((a < space.hitStart || a + 1 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 1)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
           R[dd] = dv.getUint8(a);
@@ -1107,7 +1167,7 @@ function makeArena(words: number): Arena {
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 8 && (a < space.hitStart || a + 8 > space.hitEnd))
+            ((a < space.hitStart || a + 8 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 8)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 8, false, st, sLo, pc >> 3);
           R[dd] = dv.getInt32(a, true);
@@ -1120,7 +1180,7 @@ function makeArena(words: number): Arena {
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 4 && (a < space.hitStart || a + 4 > space.hitEnd))
+            ((a < space.hitStart || a + 4 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 4)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 4, false, st, sLo, pc >> 3);
           x = dv.getInt32(a, true);
@@ -1134,7 +1194,7 @@ function makeArena(words: number): Arena {
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 2 && (a < space.hitStart || a + 2 > space.hitEnd))
+            ((a < space.hitStart || a + 2 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 2)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 2, false, st, sLo, pc >> 3);
           x = dv.getInt16(a, true);
@@ -1148,7 +1208,7 @@ function makeArena(words: number): Arena {
           a = (R[ss]! >>> 0) + C[pc + 3]!;
           if (
             R[ss + 1] !== 0 ||
-            ((a - sLo) >>> 0 > FRAME - 1 && (a < space.hitStart || a + 1 > space.hitEnd))
+            ((a < space.hitStart || a + 1 > space.hitEnd) && (a - sLo) >>> 0 > FRAME - 1)
           )
             a = slowAddress(R, ss, C[pc + 3]!, 1, false, st, sLo, pc >> 3);
           x = dv.getInt8(a);
@@ -1339,14 +1399,21 @@ function makeArena(words: number): Arena {
           syncFrames(space, st.stack, sLo + FRAME);
           const r = fn(
             st.env,
-            join64(R[2]!, R[3]!),
-            join64(R[4]!, R[5]!),
-            join64(R[6]!, R[7]!),
-            join64(R[8]!, R[9]!),
-            join64(R[10]!, R[11]!),
+            arg64(R[2]!, R[3]!),
+            arg64(R[4]!, R[5]!),
+            arg64(R[6]!, R[7]!),
+            arg64(R[8]!, R[9]!),
+            arg64(R[10]!, R[11]!),
           );
-          R[0] = Number(BigInt.asUintN(32, r)) | 0;
-          R[1] = Number(BigInt.asUintN(32, r >> 32n)) | 0;
+          // Most helpers return an int or an address: one Number conversion, no BigInt made.
+          x = Number(r);
+          if (x >= -0x80000000 && x <= 0xffffffff) {
+            R[0] = x | 0;
+            R[1] = x < 0 ? -1 : 0;
+          } else {
+            R[0] = Number(BigInt.asUintN(32, r)) | 0;
+            R[1] = Number(BigInt.asUintN(32, r >> 32n)) | 0;
+          }
           if (st.env.exit) {
             st.steps = acc + ((pc - start) >> 3) + 1;
             return;
@@ -1387,16 +1454,25 @@ function makeArena(words: number): Arena {
           acc += ((pc - start) >> 3) + 1;
           if (acc > budget) throw new BudgetExceededError(budget, pc >> 3);
           const s = depth * 10;
-          for (let k = 0; k < 10; k++) saved[s + k] = R[12 + k]!;
+          saved[s] = R[12]!;
+          saved[s + 1] = R[13]!;
+          saved[s + 2] = R[14]!;
+          saved[s + 3] = R[15]!;
+          saved[s + 4] = R[16]!;
+          saved[s + 5] = R[17]!;
+          saved[s + 6] = R[18]!;
+          saved[s + 7] = R[19]!;
+          saved[s + 8] = R[20]!;
+          saved[s + 9] = R[21]!;
           ret[depth] = pc;
           depth++;
-          sLo = st.stack.start + FRAME_STRIDE * depth;
+          sLo += FRAME_STRIDE;
           R[20] = sLo + FRAME;
           R[21] = 0;
-          if (depth > frames.zeroed) {
+          if (depth > zeroed) {
             // A frame's first use in this run: it must not show an earlier run's bytes.
             new Uint8Array(dv.buffer, sLo, FRAME).fill(0);
-            frames.zeroed = depth;
+            zeroed = depth;
           }
           pc = target;
           start = pc + 8;
@@ -1413,12 +1489,21 @@ function makeArena(words: number): Arena {
           }
           depth--;
           const s = depth * 10;
-          for (let k = 0; k < 10; k++) R[12 + k] = saved[s + k]!;
+          R[12] = saved[s]!;
+          R[13] = saved[s + 1]!;
+          R[14] = saved[s + 2]!;
+          R[15] = saved[s + 3]!;
+          R[16] = saved[s + 4]!;
+          R[17] = saved[s + 5]!;
+          R[18] = saved[s + 6]!;
+          R[19] = saved[s + 7]!;
+          R[20] = saved[s + 8]!;
+          R[21] = saved[s + 9]!;
           pc = ret[depth]!;
           start = pc + 8;
-          sLo = st.stack.start + FRAME_STRIDE * depth;
-          // The hit cache must not keep a frame that just died.
-          if (space.hitStart > sLo && space.hitStart < sLo + MAX_DEPTH * FRAME_STRIDE) space.hitEnd = 0;
+          sLo -= FRAME_STRIDE;
+          // The hit cache must not keep a frame that just died (one above sLo: one compare).
+          if ((space.hitStart - sLo - 1) >>> 0 < MAX_DEPTH * FRAME_STRIDE) space.hitEnd = 0;
           break;
         }
 
