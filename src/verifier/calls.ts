@@ -143,6 +143,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         break;
       }
       case 'mem':
+      case 'mem-or-null':
       case 'uninit-mem': {
         const size = readReg(f, regno + 1);
         const zeroSize = size.type === 'scalar' && umax(size.value) === 0n;
