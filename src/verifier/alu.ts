@@ -4,6 +4,7 @@
 // pointers), and the rest is refused in the kernel's words or, when privileged, turns the
 // pointer into an unknown number.
 
+import { ALU_ASSIGN } from '../asm/words.js';
 import type { AluOp, Instruction, Kind } from '../isa/index.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
@@ -14,25 +15,8 @@ import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOW
 
 type AluKind = Extract<Kind, { kind: 'alu' }>;
 
-/** The operator as the kernel prints it (bpf_alu_string). */
-const OP_TEXT: Record<AluOp, string> = {
-  add: '+=',
-  sub: '-=',
-  mul: '*=',
-  div: '/=',
-  sdiv: 's/=',
-  or: '|=',
-  and: '&=',
-  lsh: '<<=',
-  rsh: '>>=',
-  neg: 'neg',
-  mod: '%=',
-  smod: 's%=',
-  xor: '^=',
-  mov: '=',
-  movsx: 's=',
-  arsh: 's>>=',
-};
+/** The operator as the kernel prints it (bpf_alu_string): the assembler's pseudo-C forms. */
+const OP_TEXT: Record<AluOp, string> = { ...ALU_ASSIGN, neg: 'neg', movsx: 's=' };
 
 const S64_MIN = -(1n << 63n);
 
