@@ -3,7 +3,7 @@
 // Pure data in, data out: nothing here executes a program.
 export { buildCfg, type CfgOptions } from './build.js';
 export { dominates, reversePostorder } from './dominators.js';
-export { type Layout, layout } from './layout.js';
 export { isTailCall, TAIL_CALL_HELPER, type Transfer, transferOf } from './flow.js';
+export { type Layout, layout } from './layout.js';
 export { rejected } from './reject.js';
 export type { Block, CallSite, Cfg, Edge, Loop, Subprogram } from './types.js';

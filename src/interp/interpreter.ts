@@ -12,12 +12,12 @@ import {
   type Engine,
   type EngineOptions,
   type HelperEnv,
+  mapStack,
   type Region,
   type RegisterView,
   type RunOptions,
   type RunResult,
   type StepHook,
-  mapStack,
 } from '../runtime/index.js';
 import { LDDW_TAIL, STEP_TRAP } from './codes.js';
 import { execute, REGS, type RunState } from './machine.js';
