@@ -69,6 +69,9 @@ class Registers implements RegisterView {
 
 export class Interpreter implements Engine {
   readonly memory: AddressSpace;
+  readonly engineName = 'interp';
+  /** Set by load() when the interpreter stands in for the JIT: the JIT's reason. */
+  engineReason: string | undefined = undefined;
   readonly #code: Decoded;
   readonly #budget: number;
   readonly #hook: StepHook | undefined;

@@ -81,8 +81,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     options,
     helperAt,
   };
-  cfg.subprograms.forEach((sub, k) => new FunctionCompiler(env, funcs[k]!.body, sub.index).compile());
-  funcs.forEach((f, k) => m.exportFunction(EXPORT.fn(k), f.index));
+  for (const [k, sub] of cfg.subprograms.entries()) new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
+  for (const [k, f] of funcs.entries()) m.exportFunction(EXPORT.fn(k), f.index);
   m.table(funcs.map((f) => f.index));
   emitRunCtx(m, env, funcs[0]!.index);
   const lddwTails = new Set<number>();

@@ -49,6 +49,8 @@ interface Frame {
 
 export class JitEngine implements Engine {
   readonly memory: AddressSpace;
+  readonly engineName = 'jit';
+  readonly engineReason = undefined;
   /** Milliseconds spent compiling and instantiating. */
   readonly compileMs: number;
   /** Bytes of the Wasm module. */
