@@ -48,7 +48,6 @@ export {
 } from './errors.js';
 // The engines: the reference interpreter and the Wasm JIT.
 export { Interpreter } from './interp/index.js';
-export { JitEngine } from './jit/index.js';
 // The instruction set: records, the byte codec, classification, opcode constants.
 export {
   type AluOp,
@@ -67,6 +66,7 @@ export {
   type SourceLine,
   slotTable,
 } from './isa/index.js';
+export { JitEngine } from './jit/index.js';
 // Specs: what loadCollectionSpec returns and the backends load.
 export {
   type CollectionSpec,

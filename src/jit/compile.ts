@@ -81,7 +81,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     options,
     helperAt,
   };
-  for (const [k, sub] of cfg.subprograms.entries()) new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
+  for (const [k, sub] of cfg.subprograms.entries())
+    new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
   for (const [k, f] of funcs.entries()) m.exportFunction(EXPORT.fn(k), f.index);
   m.table(funcs.map((f) => f.index));
   emitRunCtx(m, env, funcs[0]!.index);
