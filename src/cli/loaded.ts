@@ -4,6 +4,7 @@
 
 import {
   type Collection,
+  type EngineName,
   type LoadedMap,
   load,
   loadCollectionSpec,
@@ -25,6 +26,7 @@ export async function loadObject(
   file: string,
   backend: BackendName,
   targetBtf?: string,
+  engine: EngineName = 'jit',
 ): Promise<Collection> {
   const spec = loadCollectionSpec(readBytes(file));
   const btf = targetBtf === undefined ? {} : { targetBtf: parseBtf(readBytes(targetBtf)) };
@@ -34,7 +36,15 @@ export async function loadObject(
     if (!available.ok) throw new NotSupportedError('the kernel backend', available.reason);
     return kernel.loadKernel(spec, btf);
   }
-  return load(spec, btf);
+  return load(spec, { ...btf, engine });
+}
+
+/** --engine: the VM's engine (default the JIT). */
+export function engineOption(value: string | boolean | undefined): EngineName {
+  const e = value ?? 'jit';
+  if (e !== 'jit' && e !== 'interp')
+    throw new UsageError(`--engine: unknown engine '${String(e)}' (jit or interp)`);
+  return e;
 }
 
 export function backendOption(value: string | boolean | undefined): BackendName {
