@@ -62,7 +62,8 @@ export class JitEngine implements Engine {
   readonly #fns: Fn[];
   readonly #runCtx: (ctx: number) => number;
   readonly #runBatch: (ctxs: number, count: number, results: number) => void;
-  readonly #stack: Region;
+  /** The stack of outermost runs, mapped on the first run (as the interpreter maps its own). */
+  #stackRegion: Region | undefined;
   readonly #spares: Region[] = [];
   #run: Frame;
   #active = 0;
@@ -106,10 +107,14 @@ export class JitEngine implements Engine {
     this.#fns = this.#compiled.functionStarts.map((_, k) => ex[EXPORT.fn(k)] as Fn);
     this.#runCtx = ex[EXPORT.runCtx] as (ctx: number) => number;
     this.#runBatch = ex[EXPORT.runBatch] as (ctxs: number, count: number, results: number) => void;
-    this.#stack = mapStack(this.memory);
-    this.#run = { stack: this.#stack, budget: this.#budget, env: this.#makeEnv() };
+    this.#run = { stack: undefined as never, budget: this.#budget, env: this.#makeEnv() };
     this.codeBytes = this.#compiled.bytes.length;
     this.compileMs = performance.now() - t0;
+  }
+
+  get #stack(): Region {
+    this.#stackRegion ??= mapStack(this.memory);
+    return this.#stackRegion;
   }
 
   get slots(): number {
@@ -189,13 +194,14 @@ export class JitEngine implements Engine {
   }
 
   clearStack(): void {
-    this.memory.u8.fill(0, this.#stack.start, this.#stack.start + FRAME_BYTES);
+    const s = this.#stackRegion;
+    if (s !== undefined) this.memory.u8.fill(0, s.start, s.start + FRAME_BYTES);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.memory.release(this.#stack.parent!);
+    if (this.#stackRegion !== undefined) this.memory.release(this.#stackRegion.parent!);
   }
 
   [Symbol.dispose](): void {
