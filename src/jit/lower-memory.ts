@@ -53,6 +53,8 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     .op('i64.extend_i32_u')
     .op('i64.gt_u');
   f.op('i32.or');
+  // An address at or above 2^32 (a wrapped negative one too) is in no region; a + n cannot wrap then.
+  f.get(a).i64(32).op('i64.shr_u').op('i32.wrap_i64').op('i32.or');
   const miss = f.if();
   f.get(R[reg]!).op('i32.wrap_i64').get(R[reg]!).i64(32).op('i64.shr_u').op('i32.wrap_i64');
   f.i32(off)
