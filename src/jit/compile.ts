@@ -10,7 +10,7 @@ import { type Block, buildCfg, type Cfg, type Layout, layout } from '../cfg/inde
 import { assertNever, NotSupportedError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { HelperTable, LddwResolver } from '../runtime/index.js';
-import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES, STACK_SPAN } from '../runtime/index.js';
+import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES } from '../runtime/index.js';
 import { emitAlu, emitEndian, emitJumpCondition } from './lower-alu.js';
 import { emitAtomic, emitLoad, emitStore, type MemoryContext } from './lower-memory.js';
 import {
@@ -71,6 +71,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // offsets from it are inside the current frame by construction and need no check.
   const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
   const env: ProgramEnv = {
+    m,
     l,
     cfg,
     imports,
@@ -100,6 +101,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
 }
 
 interface ProgramEnv {
+  readonly m: ModuleBuilder;
   readonly l: Layout;
   readonly cfg: Cfg;
   readonly imports: Record<ImportName, number>;
@@ -138,7 +140,8 @@ function writesRegister(kind: Kind, i: Instruction, r: number): boolean {
 function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
   const g = env.globals;
   const reset = (f: FunctionBuilder) => {
-    for (const name of ['steps', 'depth', 'zeroed', 'rEnd', 'wEnd'] as const) f.i32(0).globalSet(g[name]);
+    for (const name of ['steps', 'depth', 'zeroed'] as const) f.i32(0).globalSet(g[name]);
+    f.globalGet(g.gen).i32(1).op('i32.add').globalSet(g.gen);
   };
   const run = m.defineFunction([I32], [I32]);
   const f = run.body;
@@ -371,8 +374,20 @@ class FunctionCompiler implements MemoryContext {
     this.#afterHelper();
   }
 
+  /** Invalidates every access site's cache (regions may have changed). */
+  bumpGeneration(): void {
+    const gen = this.global('gen');
+    this.f.globalGet(gen).i32(1).op('i32.add').globalSet(gen);
+  }
+
+  /** Three module globals for one access site's cache: start, end, generation. */
+  siteCache(): [number, number, number] {
+    const m = this.env.m;
+    return [m.global(I32, true, 0), m.global(I32, true, 0), m.global(I32, true, -1)];
+  }
+
   #afterHelper(): void {
-    this.f.i32(0).globalSet(this.global('rEnd')).i32(0).globalSet(this.global('wEnd'));
+    this.bumpGeneration();
   }
 
   /** A BPF-to-BPF call (steps flushed): depth and budget checks, a fresh frame, the call, the caller's frame back. */
@@ -399,16 +414,8 @@ class FunctionCompiler implements MemoryContext {
     for (let r = 5; r >= 0; r--) f.set(R[r]!);
     f.globalGet(g.depth).i32(1).op('i32.sub').globalSet(g.depth);
     f.globalGet(g.steps).set(this.steps);
-    // The callee's frames are dead: the caches must not keep one.
-    for (const [start, end] of [
-      [g.rStart, g.rEnd],
-      [g.wStart, g.wEnd],
-    ] as const) {
-      f.globalGet(start).get(this.frame32).op('i32.sub').i32(1).op('i32.sub').i32(STACK_SPAN).op('i32.lt_u');
-      const dead = f.if();
-      f.i32(0).globalSet(end);
-      f.end(dead);
-    }
+    // The callee's frames are dead: no access site may keep one cached.
+    this.bumpGeneration();
   }
 
   #callx(i: Instruction): void {

@@ -68,6 +68,8 @@ export class JitEngine implements Engine {
   #run: Frame;
   #active = 0;
   #closed = false;
+  /** The globals hold an outermost runContext's set-up (main stack, default budget, no packet). */
+  #ready = false;
 
   constructor(program: readonly Instruction[], options: EngineOptions = {}) {
     if (options.onStep !== undefined)
@@ -157,7 +159,11 @@ export class JitEngine implements Engine {
       const r = this.#execute(0, [BigInt(ctx)], packet === undefined ? {} : { packet });
       return Number(r.r0 & 0xffffffffn);
     }
-    this.#enter(this.#stack, this.#budget, packet);
+    // The globals runCtx does not reset itself (stack, budget, packet) are set only when they change.
+    if (!this.#ready || packet !== undefined) {
+      this.#enter(this.#stack, this.#budget, packet);
+      this.#ready = packet === undefined;
+    }
     this.#run.env.exit = false;
     this.#active = 1;
     try {
@@ -184,7 +190,10 @@ export class JitEngine implements Engine {
         v.setUint32(results + 4 * k, this.runContext(v.getUint32(ctxs + 4 * k, true)), true);
       return;
     }
-    this.#enter(this.#stack, this.#budget, undefined);
+    if (!this.#ready) {
+      this.#enter(this.#stack, this.#budget, undefined);
+      this.#ready = true;
+    }
     this.#active = 1;
     try {
       this.#runBatch(ctxs, count, results);
@@ -216,8 +225,7 @@ export class JitEngine implements Engine {
     g.steps.value = 0;
     g.depth.value = 0;
     g.zeroed.value = 0;
-    g.rEnd.value = 0;
-    g.wEnd.value = 0;
+    g.gen.value = ((g.gen.value as number) + 1) | 0;
     g.pktStart.value = packet?.start ?? 0;
     g.pktSize.value = packet === undefined ? -1 : packet.size;
     setLiveFrames(this.memory, stack, 0);
@@ -226,6 +234,7 @@ export class JitEngine implements Engine {
   }
 
   #execute(fn: number, args: readonly bigint[], options: RunOptions): RunResult {
+    this.#ready = false;
     if (args.length > 5) throw new RangeError(`at most 5 arguments (r1-r5), got ${args.length}`);
     if (this.#closed) throw new ClosedError('JIT engine');
     const outermost = this.#active === 0;
@@ -268,9 +277,9 @@ export class JitEngine implements Engine {
     GLOBALS.forEach((n, k) => {
       this.#g[n].value = values[k]!;
     });
-    // Regions may have changed under the outer run: its caches start empty.
-    this.#g.rEnd.value = 0;
-    this.#g.wEnd.value = 0;
+    // Regions may have changed under the outer run: its sites' caches are stale.
+    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+    this.#ready = false;
     setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
   }
 

@@ -1,9 +1,11 @@
 // Checked loads, stores and atomics. The program is never trusted: an access at r10 + constant
 // inside the current frame needs no check when nothing writes r10 (it cannot leave the frame);
-// every other access is tested inline against the current frame and a cached range known
-// readable (or writable), and anything else goes to the `slow` import, which searches the
-// regions (strided ones and windows included) as the interpreter does, refills the cache or
-// throws the interpreter's MemoryFault. Atomics (§5.3) are plain read-modify-writes: the memory
+// every other access is tested inline against the current frame and the range this access site
+// last hit (its own cache: a parser's ctx and packet loads do not evict each other), valid while
+// its generation is current (bumped after helpers, calls and between runs, whenever regions may
+// have changed); anything else goes to the `slow` import, which searches the regions (strided
+// ones and windows included) as the interpreter does and finds the range, or throws the
+// interpreter's MemoryFault. Atomics (§5.3) are plain read-modify-writes: the memory
 // is not shared and a run is single-threaded.
 
 import { assertNever } from '../errors.js';
@@ -20,6 +22,8 @@ export interface MemoryContext extends LowerContext {
   readonly frame64: import('./wasm/index.js').Local;
   global(name: GlobalName): number;
   importIndex(name: ImportName): number;
+  /** Globals (start, end, generation) caching the range one access site last hit. */
+  siteCache(): [number, number, number];
 }
 
 /**
@@ -33,6 +37,7 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     return off + FRAME_BYTES;
   }
   const a = f.temp(I64);
+  const [start, end, gen] = c.siteCache();
   f.get(R[reg]!)
     .i64(off)
     .op('i64.add')
@@ -42,19 +47,12 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     .i64(FRAME_BYTES - n)
     .op('i64.gt_u');
   const notFrame = f.if();
-  f.get(a)
-    .globalGet(c.global(write ? 'wStart' : 'rStart'))
-    .op('i64.extend_i32_u')
-    .op('i64.lt_u');
-  f.get(a)
-    .i64(n)
-    .op('i64.add')
-    .globalGet(c.global(write ? 'wEnd' : 'rEnd'))
-    .op('i64.extend_i32_u')
-    .op('i64.gt_u');
+  f.get(a).globalGet(start).op('i64.extend_i32_u').op('i64.lt_u');
+  f.get(a).i64(n).op('i64.add').globalGet(end).op('i64.extend_i32_u').op('i64.gt_u');
   f.op('i32.or');
   // An address at or above 2^32 (a wrapped negative one too) is in no region; a + n cannot wrap then.
   f.get(a).i64(32).op('i64.shr_u').op('i32.wrap_i64').op('i32.or');
+  f.globalGet(gen).globalGet(c.global('gen')).op('i32.ne').op('i32.or');
   const miss = f.if();
   f.get(R[reg]!).op('i32.wrap_i64').get(R[reg]!).i64(32).op('i64.shr_u').op('i32.wrap_i64');
   f.i32(off)
@@ -62,6 +60,10 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     .i32(write ? 1 : 0)
     .i32(c.pc)
     .call(c.importIndex('slow'));
+  // The slow check passed: this site remembers the range it found until the next generation.
+  f.globalGet(c.global(write ? 'wStart' : 'rStart')).globalSet(start);
+  f.globalGet(c.global(write ? 'wEnd' : 'rEnd')).globalSet(end);
+  f.globalGet(c.global('gen')).globalSet(gen);
   f.end(miss);
   f.end(notFrame);
   f.get(a).op('i32.wrap_i64');

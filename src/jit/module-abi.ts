@@ -16,10 +16,11 @@ export const GLOBALS = [
   'depth', // call depth: 0 in the outermost function
   'zeroed', // frames up to this depth were zeroed in this run
   'stack', // start of frame 0 of the run's stack
-  'rStart', // a range known readable [rStart, rEnd): the inline check's cache
+  'rStart', // the readable range [rStart, rEnd) the last slow check found (access sites copy it)
   'rEnd',
-  'wStart', // a range known writable
+  'wStart', // the writable range the last slow check of a write found
   'wEnd',
+  'gen', // generation of the access sites' caches: bumped whenever regions may have changed
   'pktStart', // the packet LD_ABS / LD_IND read, when pktSize >= 0
   'pktSize',
 ] as const;
