@@ -164,6 +164,7 @@ export class JitEngine implements Engine {
       this.#enter(this.#stack, this.#budget, packet);
       this.#ready = packet === undefined;
     }
+    this.#syncEpoch();
     this.#run.env.exit = false;
     this.#active = 1;
     try {
@@ -194,6 +195,7 @@ export class JitEngine implements Engine {
       this.#enter(this.#stack, this.#budget, undefined);
       this.#ready = true;
     }
+    this.#syncEpoch();
     this.#active = 1;
     try {
       this.#runBatch(ctxs, count, results);
@@ -215,6 +217,17 @@ export class JitEngine implements Engine {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Space epoch the access sites' caches were filled under. */
+  #epoch = -1;
+
+  /** Invalidates the access sites' caches if the space's regions changed since they were filled. */
+  #syncEpoch(): void {
+    const e = this.memory.epoch;
+    if (e === this.#epoch) return;
+    this.#epoch = e;
+    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
   }
 
   /** Sets the globals of a run starting on `stack`. */
