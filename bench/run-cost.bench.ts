@@ -5,7 +5,15 @@
 // Run: npm run bench (root on Linux; without bpf() the kernel column is skipped with the reason).
 
 import { readFileSync } from 'node:fs';
-import { assemble, type CollectionSpec, load, loadCollectionSpec, XdpContext } from '../src/index.js';
+import {
+  assemble,
+  type CollectionSpec,
+  type EngineName,
+  JitEngine,
+  load,
+  loadCollectionSpec,
+  XdpContext,
+} from '../src/index.js';
 import { bpfAvailability, loadKernel } from '../src/kernel/index.js';
 
 const root = new URL('../../', import.meta.url);
@@ -52,9 +60,14 @@ function bestReported(run: (repeat: number) => number): number {
   return ns;
 }
 
-function measure(spec: CollectionSpec, name: string, data: Uint8Array): Map<string, number> {
+function measure(
+  spec: CollectionSpec,
+  name: string,
+  data: Uint8Array,
+  engineName: EngineName,
+): Map<string, number> {
   const rows = new Map<string, number>();
-  using vm = load(spec);
+  using vm = load(spec, { engine: engineName });
   const program = vm.program(name);
   const ctx = XdpContext.create('XDP', vm.space, {
     data,
@@ -77,6 +90,20 @@ function measure(spec: CollectionSpec, name: string, data: Uint8Array): Map<stri
       'program.runOn(ctx)',
       best(RUNS, () => program.runOn(ctx)),
     );
+    if (engine instanceof JitEngine) {
+      // One call into Wasm for a batch of 64 contexts (a NAPI poll's budget), cost per context.
+      const BATCH = 64;
+      const ctxs = vm.space.allocate('batch ctxs', 4 * BATCH, { kind: 'scratch' });
+      const results = vm.space.allocate('batch results', 4 * BATCH, { kind: 'scratch' });
+      for (let k = 0; k < BATCH; k++) vm.space.view.setUint32(ctxs.start + 4 * k, address, true);
+      engine.runBatch(ctxs.start, BATCH, results.start);
+      if (vm.space.view.getUint32(results.start + 4 * (BATCH - 1), true) !== retval)
+        throw new Error(`${name}: runBatch disagrees`);
+      rows.set(
+        `engine.runBatch(${BATCH} ctxs) per ctx`,
+        best(RUNS / BATCH, () => engine.runBatch(ctxs.start, BATCH, results.start)) / BATCH,
+      );
+    }
   } finally {
     ctx.release();
   }
@@ -104,13 +131,15 @@ for (const [label, spec, name, data] of [
   ['XDP_DROP (r0 = 1; exit)', drop, 'xdp_drop', new Uint8Array(64)],
   ['xdp_parse on a 54-byte TCP SYN', parse, 'xdp_parse', syn],
 ] as const) {
-  const rows = measure(spec, name, data);
+  const rows = new Map<string, number>();
+  for (const engine of ['interp', 'jit'] as const)
+    for (const [path, ns] of measure(spec, name, data, engine)) rows.set(`[${engine}] ${path}`, ns);
   const k = availability.ok ? kernel(spec, name, data) : undefined;
   console.log(`  ${label}`);
   for (const [path, ns] of rows) {
     const ratio = k === undefined ? '' : `   ${(ns / k).toFixed(1).padStart(6)}x kernel`;
-    console.log(`    ${path.padEnd(34)} ${ns.toFixed(1).padStart(8)} ns${ratio}`);
+    console.log(`    ${path.padEnd(44)} ${ns.toFixed(1).padStart(8)} ns${ratio}`);
   }
   if (k !== undefined)
-    console.log(`    ${'kernel BPF_PROG_TEST_RUN (repeat)'.padEnd(34)} ${k.toFixed(1).padStart(8)} ns`);
+    console.log(`    ${'kernel BPF_PROG_TEST_RUN (repeat)'.padEnd(44)} ${k.toFixed(1).padStart(8)} ns`);
 }

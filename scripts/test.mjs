@@ -20,7 +20,23 @@ const files = collect(process.env.TSBPF_DIST ?? 'dist', []).filter(
   (f) => filter.length === 0 || filter.some((s) => f.includes(s)),
 );
 files.sort();
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const run = (list, env) =>
+  list.length === 0
+    ? 0
+    : (spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...list], {
+        stdio: 'inherit',
+        env: { ...process.env, ...env },
+      }).status ?? 1);
+// Engine-level tests run on both engines (test/engines.ts): first on their default engine (the
+// interpreter's own tests on it, load() users on the JIT), then again on the other one.
+const onInterpByDefault = (f) => f.includes('/src/interp/');
+const onJitByDefault = (f) =>
+  ['/src/runtime/vm/', '/src/runtime/helpers/', '/src/kernel/parity', '/src/cli/conformance-plugin'].some(
+    (d) => f.includes(d),
+  );
+let status = run(files, {});
+if (process.env.TSBPF_ENGINE === undefined) {
+  status ||= run(files.filter(onInterpByDefault), { TSBPF_ENGINE: 'jit' });
+  status ||= run(files.filter(onJitByDefault), { TSBPF_ENGINE: 'interp' });
+}
+process.exit(status);

@@ -3,7 +3,9 @@
 // implementations, the predecoder) stay out, the contexts VmProgram.runOn takes are in. Nothing
 // here needs Node built-ins; the Linux backend is `tsbpf/kernel`, pcap files are `tsbpf/net`.
 
+import { TsbpfError } from './errors.js';
 import { Interpreter } from './interp/index.js';
+import { JitEngine } from './jit/index.js';
 import type { CollectionSpec } from './program/index.js';
 import { type LoadCollectionOptions, loadCollection, type VmCollection } from './runtime/index.js';
 import { verify } from './verifier/index.js';
@@ -44,7 +46,7 @@ export {
   TsbpfError,
   VerifierError,
 } from './errors.js';
-// The engine: the reference interpreter.
+// The engines: the reference interpreter and the Wasm JIT.
 export { Interpreter } from './interp/index.js';
 // The instruction set: records, the byte codec, classification, opcode constants.
 export {
@@ -64,6 +66,7 @@ export {
   type SourceLine,
   slotTable,
 } from './isa/index.js';
+export { JitEngine } from './jit/index.js';
 // Specs: what loadCollectionSpec returns and the backends load.
 export {
   type CollectionSpec,
@@ -157,14 +160,44 @@ export {
  * privileged, as the kernel's tests load as root); false loads programs unverified, for raw
  * experiments (the runtime's memory checks still hold).
  */
-export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> &
-  Partial<Pick<LoadCollectionOptions, 'engine'>> & { readonly verify?: boolean };
+export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> & {
+  /**
+   * 'jit' (default): the Wasm JIT, or the interpreter where the JIT cannot compile a program
+   * (the reason is on the program: engineName, engineReason); 'interp': the reference
+   * interpreter; or a factory of the embedder's.
+   */
+  readonly engine?: EngineName | LoadCollectionOptions['engine'];
+  readonly verify?: boolean;
+};
+
+/** The engines `load` knows by name. */
+export type EngineName = 'interp' | 'jit';
+
+/** The JIT, or the interpreter with the JIT's reason when it cannot compile the program. */
+const jitOrInterpreter: LoadCollectionOptions['engine'] = (program, options) => {
+  try {
+    return new JitEngine(program, options);
+  } catch (e) {
+    // The interpreter refuses what nobody can run (it throws the same error again).
+    const interp = new Interpreter(program, options);
+    interp.engineReason = e instanceof Error ? e.message : String(e);
+    return interp;
+  }
+};
+
+/** The engine factory of an engine option. */
+function engineFactory(engine: LoadOptions['engine']): LoadCollectionOptions['engine'] {
+  if (engine === undefined || engine === 'jit') return jitOrInterpreter;
+  if (engine === 'interp') return (program, o) => new Interpreter(program, o);
+  if (typeof engine === 'function') return engine;
+  throw new TsbpfError('INVALID_ARGUMENT', `unknown engine ${JSON.stringify(engine)} (interp, jit)`);
+}
 
 /** Loads a CollectionSpec into the VM backend, running its programs on the reference interpreter by default. */
 export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollection {
-  const { verify: verifying = true, ...rest } = options;
+  const { verify: verifying = true, engine, ...rest } = options;
   return loadCollection(spec, {
-    engine: (program, o) => new Interpreter(program, o),
+    engine: engineFactory(engine),
     ...rest,
     ...(verifying === false
       ? {}

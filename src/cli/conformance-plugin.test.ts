@@ -17,13 +17,16 @@ const plugin = fileURLToPath(new URL('bin/tsbpf-conformance-plugin.js', root));
 const runnerHex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => `${b.toString(16).padStart(2, '0')}  `).join('');
 
-test('the conformance plugin passes every case in test/conformance', async (t) => {
+/** The plugin's engine in this pass (scripts/test.mjs runs the file on both). */
+const ENGINE = process.env.TSBPF_ENGINE === 'interp' ? 'interp' : 'jit';
+
+test(`the conformance plugin passes every case in test/conformance (--engine ${ENGINE})`, async (t) => {
   const files = readdirSync(casesDir).filter((f) => f.endsWith('.data'));
   assert.ok(files.length >= 20);
   for (const file of files) {
     await t.test(file, () => {
       const c = parseConformanceCase(readFileSync(casesDir + file, 'utf8'));
-      const run = spawnSync(process.execPath, [plugin, runnerHex(c.memory)], {
+      const run = spawnSync(process.execPath, [plugin, runnerHex(c.memory), '--engine', ENGINE], {
         input: `${runnerHex(c.program)}\n`,
         encoding: 'utf8',
       });

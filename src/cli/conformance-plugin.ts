@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import {
   decode,
   Interpreter,
+  JitEngine,
   loadCollectionSpec,
   NotSupportedError,
   runWithMemory,
@@ -16,10 +17,24 @@ import { conformanceHelpers } from './conformance-helpers.js';
 import { parseHex } from './hex.js';
 
 export const pluginUsage =
-  'usage: tsbpf-conformance-plugin [<hex memory>] [--program <hex program>] [--elf] [--debug]';
+  'usage: tsbpf-conformance-plugin [<hex memory>] [--program <hex program>] [--elf] [--debug] [--engine interp|jit]';
 
 /** Instruction budget per test: generous for loops, small enough that a runaway test ends. */
 const BUDGET = 100_000_000;
+
+/** The engine asked for; the JIT falls back to the interpreter where it cannot compile, as load() does. */
+function makeEngine(
+  name: 'jit' | 'interp',
+  program: ConstructorParameters<typeof Interpreter>[0],
+  options: ConstructorParameters<typeof Interpreter>[1],
+) {
+  if (name === 'jit') {
+    try {
+      return new JitEngine(program, options);
+    } catch {}
+  }
+  return new Interpreter(program, options);
+}
 
 function programFrom(bytes: Uint8Array, elf: boolean) {
   if (!elf) return decode(bytes);
@@ -39,6 +54,7 @@ export async function pluginMain(
   let programHex: string | undefined;
   let elf = false;
   let debug = false;
+  let engine: 'jit' | 'interp' = 'interp';
   if (args[0] === '--help') {
     process.stdout.write(`${pluginUsage}\n`);
     return 1;
@@ -49,6 +65,8 @@ export async function pluginMain(
     if (a === '--program' && args.length > 0) programHex = args.shift()!;
     else if (a === '--elf') elf = true;
     else if (a === '--debug') debug = true;
+    else if (a === '--engine' && (args[0] === 'jit' || args[0] === 'interp'))
+      engine = args.shift() as 'jit' | 'interp';
     else if (a === '--interpret' || a === '') continue;
     else {
       process.stderr.write(`Unexpected argument: ${a}\n${pluginUsage}\n`);
@@ -58,8 +76,8 @@ export async function pluginMain(
   try {
     const program = programFrom(parseHex(programHex ?? io.stdin().split('\n')[0] ?? '', 'program'), elf);
     const memory = parseHex(memoryHex, 'memory');
-    const engine = new Interpreter(program, { helpers: conformanceHelpers, budget: BUDGET });
-    const result = runWithMemory(engine, memory);
+    const options = { helpers: conformanceHelpers, budget: BUDGET };
+    const result = runWithMemory(makeEngine(engine, program, options), memory);
     process.stdout.write(`${result.r0.toString(16)}\n`);
     return 0;
   } catch (e) {

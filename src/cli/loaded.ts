@@ -4,6 +4,7 @@
 
 import {
   type Collection,
+  type EngineName,
   type LoadedMap,
   load,
   loadCollectionSpec,
@@ -35,11 +36,17 @@ export function progTypeOption(value: string | boolean | undefined): ProgTypeNam
  * kernel's BTF and the VM the object's own. `type` is given to every program whose section
  * does not tell its type (both backends refuse such a program otherwise).
  */
+export interface LoadObjectOptions {
+  readonly targetBtf?: string | undefined;
+  readonly type?: ProgTypeName | undefined;
+  /** The VM's engine; the kernel backend has its own JIT. */
+  readonly engine?: EngineName;
+}
+
 export async function loadObject(
   file: string,
   backend: BackendName,
-  targetBtf?: string,
-  type?: ProgTypeName,
+  { targetBtf, type, engine = 'jit' }: LoadObjectOptions = {},
 ): Promise<Collection> {
   const parsed = loadCollectionSpec(readBytes(file));
   const spec =
@@ -53,7 +60,15 @@ export async function loadObject(
     if (!available.ok) throw new NotSupportedError('the kernel backend', available.reason);
     return kernel.loadKernel(spec, btf);
   }
-  return load(spec, btf);
+  return load(spec, { ...btf, engine });
+}
+
+/** --engine: the VM's engine (default the JIT). */
+export function engineOption(value: string | boolean | undefined): EngineName {
+  const e = value ?? 'jit';
+  if (e !== 'jit' && e !== 'interp')
+    throw new UsageError(`--engine: unknown engine '${String(e)}' (jit or interp)`);
+  return e;
 }
 
 export function backendOption(value: string | boolean | undefined): BackendName {

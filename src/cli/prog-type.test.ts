@@ -22,7 +22,7 @@ test('prog run refuses an untyped program at load, runs it with --type', () => {
   assert.match(refused.err, /program type of section 'my_filter'/);
   const typed = tsbpf('prog', 'run', obj, '--type', 'xdp', '--packet', packet);
   assert.equal(typed.code, 0, typed.err);
-  assert.match(typed.out, /untyped \(XDP\).*\n.*XDP_PASS \(2\)/);
+  assert.match(typed.out, /untyped \(XDP\)[\s\S]*\n {2}#0: .*XDP_PASS \(2\)/);
   const bad = tsbpf('prog', 'run', obj, '--type', 'bogus', '--packet', packet);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /--type: unknown program type 'bogus'/);

@@ -2,8 +2,8 @@
 // on edge values (0, ±1, INT32/INT64 limits) and random ones, register and immediate forms.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import type { AluOp, Instruction } from '../isa/index.js';
-import { Interpreter } from './index.js';
 import { alu32, alu64, endian, exit, ld64, mov, movsx } from './test-builders.js';
 
 const M64 = (1n << 64n) - 1n;

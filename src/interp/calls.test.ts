@@ -3,11 +3,11 @@
 // pseudo sources.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter, type TestEngine } from '../../test/engines.js';
 import { InvalidInstructionError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
 import { type Instruction, insn, op as O } from '../isa/index.js';
 import { FRAME_STRIDE } from '../runtime/abi.js';
 import type { HelperEnv, HelperFn } from '../runtime/index.js';
-import { Interpreter } from './index.js';
 import { alu64, call, callLocal, callx, exit, jmp, ld64, ldx, mov, st, stx } from './test-builders.js';
 
 test('helper calls pass r1-r5 and set r0; env gives pc and memory', () => {
@@ -99,7 +99,7 @@ test('r10 moves up FRAME_STRIDE per frame (a guard gap apart); 8 frames are fine
     mov('r0', 'r10'),
     exit(),
   ];
-  const top = (vm: Interpreter) => {
+  const top = (vm: TestEngine) => {
     const r = vm.run();
     return r.r0;
   };

@@ -3,10 +3,10 @@
 // helper ID (uBPF and the bpf_conformance suite) calls that helper. Anything else faults.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { RuntimeFault } from '../errors.js';
 import { op as O } from '../isa/index.js';
 import { FUNC_BASE, FUNC_HI, type HelperFn } from '../runtime/index.js';
-import { Interpreter } from './index.js';
 import { callx, exit, ld64, mov } from './test-builders.js';
 
 const double: HelperFn = (_env, a) => a * 2n;

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { TsbpfError } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { runWithMemory } from '../runtime/index.js';
-import { Interpreter } from './index.js';
 
 const dir = new URL('../../../test/interp/', import.meta.url);
 

@@ -2,10 +2,10 @@
 // faults for falling off the end and for bad jumps, and the legacy LD_ABS/LD_IND packet loads.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { BudgetExceededError, ClosedError, RuntimeFault } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { AddressSpace } from '../runtime/index.js';
-import { Interpreter } from './index.js';
 import { alu64, exit, ja, jmp, ld64, ldabs, ldind, ldx, mov, stx } from './test-builders.js';
 
 const loop = [

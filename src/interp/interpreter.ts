@@ -5,13 +5,14 @@
 
 import { ClosedError, InvalidInstructionError, RuntimeFault } from '../errors.js';
 import { type Instruction, join64, split64 } from '../isa/index.js';
-import { FRAME_BYTES, FRAME_STRIDE, FUNC_BASE, FUNC_HI, MAX_CALL_FRAMES } from '../runtime/abi.js';
+import { FRAME_BYTES, FUNC_BASE, FUNC_HI, MAX_CALL_FRAMES } from '../runtime/abi.js';
 import {
   AddressSpace,
   DEFAULT_BUDGET,
   type Engine,
   type EngineOptions,
   type HelperEnv,
+  mapStack,
   type Region,
   type RegisterView,
   type RunOptions,
@@ -24,19 +25,6 @@ import { type Decoded, predecode, withStepTraps } from './predecode.js';
 
 /** Bytes of stack per run: MAX_CALL_FRAMES frames of MAX_BPF_STACK bytes (kernel names). */
 export const STACK_BYTES = MAX_CALL_FRAMES * FRAME_BYTES;
-
-/**
- * Maps a run's stack: a reservation holding MAX_CALL_FRAMES frames of FRAME_BYTES, FRAME_STRIDE
- * apart (a guard gap between two frames), as one strided window of which only the live frames
- * (frame 0 .. the call depth) are accessible; the machine moves that count on call and exit.
- */
-function mapStack(space: AddressSpace): Region {
-  const size = (MAX_CALL_FRAMES - 1) * FRAME_STRIDE + FRAME_BYTES;
-  const res = space.reserve('stack', size, { kind: 'stack', align: 16 });
-  const w = space.mapWindow(res, 'stack', res.start, size, { stride: FRAME_STRIDE, elemSize: FRAME_BYTES });
-  space.setElements(w, 1);
-  return w;
-}
 
 /**
  * The stack of outermost runs, one per address space and shared by its interpreters (a stack
@@ -81,6 +69,9 @@ class Registers implements RegisterView {
 
 export class Interpreter implements Engine {
   readonly memory: AddressSpace;
+  readonly engineName = 'interp';
+  /** Set by load() when the interpreter stands in for the JIT: the JIT's reason. */
+  engineReason: string | undefined = undefined;
   readonly #code: Decoded;
   readonly #budget: number;
   readonly #hook: StepHook | undefined;

@@ -2,8 +2,8 @@
 // BigInt model, register and immediate forms, plus ja, gotol and backward loops.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import type { Instruction, JmpCond } from '../isa/index.js';
-import { Interpreter } from './index.js';
 import { alu64, exit, gotol, ja, jmp, ld64, mov } from './test-builders.js';
 
 function model(cond: JmpCond, a: bigint, b: bigint, wide: boolean): boolean {

@@ -2,10 +2,10 @@
 // region checks with faults naming pc, address and nearest region, and read-only regions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { MemoryFault } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { AddressSpace, runWithMemory } from '../runtime/index.js';
-import { Interpreter } from './index.js';
 import { alu64, atomic, exit, jmp, ld64, ldx, ldxs, mov, st, stx } from './test-builders.js';
 
 const M64 = (1n << 64n) - 1n;

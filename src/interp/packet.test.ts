@@ -3,11 +3,11 @@
 // [data, data_end) of its skb. Run without verification: each stray access must fault.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { MemoryFault } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { AddressSpace, LOOPBACK_ONLY, SkbContext, TestRunRefusal, XdpContext } from '../runtime/index.js';
 import { XdpMd } from '../uapi/context.js';
-import { Interpreter } from './index.js';
 import { exit, ldx, mov, st } from './test-builders.js';
 
 const frame = new Uint8Array(60).fill(0xab);

@@ -3,10 +3,9 @@
 // where every instruction kind is handled exhaustively; nothing here executes.
 // Bad jump targets become sentinel slots past the end, so they fault only when taken.
 
-import { assertNever, InvalidInstructionError, NotSupportedError } from '../errors.js';
+import { assertNever } from '../errors.js';
 import { classify, type Instruction, op as O, targetOf } from '../isa/index.js';
-import { FUNC_BASE, FUNC_HI } from '../runtime/abi.js';
-import type { HelperFn, HelperTable, LddwResolver } from '../runtime/index.js';
+import { type HelperFn, type HelperTable, type LddwResolver, lddwValue } from '../runtime/index.js';
 import * as C from './codes.js';
 
 /** Words per slot in `code`. */
@@ -37,14 +36,6 @@ export interface Decoded {
   /** Helper function at each helper-call slot, if the table has it. */
   readonly helpers: readonly (HelperFn | undefined)[];
 }
-
-const PSEUDO_NAMES: Record<number, string> = {
-  [O.BPF_PSEUDO_MAP_FD]: 'map fd',
-  [O.BPF_PSEUDO_MAP_VALUE]: 'map value',
-  [O.BPF_PSEUDO_BTF_ID]: 'BTF id',
-  [O.BPF_PSEUDO_MAP_IDX]: 'map index',
-  [O.BPF_PSEUDO_MAP_IDX_VALUE]: 'map index value',
-};
 
 const ATOMIC_INDEX: Record<string, number> = Object.fromEntries(C.ATOMIC_ORDER.map((name, k) => [name, k]));
 
@@ -183,26 +174,4 @@ export function withStepTraps(d: Decoded): Decoded {
     code[w + OP] = C.STEP_TRAP;
   }
   return { slots: d.slots, code, helpers: d.helpers };
-}
-
-/** The 64-bit value an lddw loads, as [lo, hi] halves. `func` is the slot a pseudo-func names. */
-function lddwValue(
-  i: Instruction,
-  pseudo: number,
-  pc: number,
-  func: number,
-  resolve: LddwResolver | undefined,
-): [number, number] {
-  if (pseudo === 0) return [i.imm | 0, (i.hi ?? 0) | 0];
-  if (pseudo === O.BPF_PSEUDO_FUNC) return [(FUNC_BASE + 8 * func) | 0, FUNC_HI];
-  const name = PSEUDO_NAMES[pseudo];
-  if (name === undefined) throw new InvalidInstructionError(`invalid lddw source ${pseudo}`, { pc });
-  if (resolve === undefined) {
-    throw new NotSupportedError(
-      `lddw ${name} (src_reg ${pseudo})`,
-      `pc ${pc}: the engine needs a resolveLddw option to resolve it`,
-    );
-  }
-  const v = BigInt.asUintN(64, resolve(pseudo, i.imm | 0, (i.hi ?? 0) | 0, pc));
-  return [Number(v & 0xffffffffn) | 0, Number(v >> 32n) | 0];
 }

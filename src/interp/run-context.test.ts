@@ -3,9 +3,9 @@
 // runs from a helper, and the argument checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EngineUnderTest as Interpreter, type TestEngine } from '../../test/engines.js';
 import { ClosedError } from '../errors.js';
 import type { HelperFn } from '../runtime/index.js';
-import { Interpreter } from './index.js';
 import { alu64, call, exit, ldx, mov, stx } from './test-builders.js';
 
 test('runContext runs with r1 = ctx and returns r0 as a u32', () => {
@@ -40,7 +40,7 @@ test('runContext clears r2-r9 and follows a helper that ends the run', () => {
 });
 
 test('runContext may run nested, from a helper of another run of the same engine', () => {
-  let vm: Interpreter | undefined;
+  let vm: TestEngine | undefined;
   const again: HelperFn = (_env, a) => (a === 0n ? 100n : BigInt(vm!.runContext(0)) + a);
   vm = new Interpreter([mov('r0', 'r1'), mov('r1', 'r0'), call(1), exit()], {
     helpers: new Map([[1, again]]),
@@ -56,7 +56,7 @@ test('runContext refuses a ctx that is no 32-bit address, and a closed engine', 
 });
 
 test('a helper that grows the memory mid-run: the run goes on with a fresh view', () => {
-  let vm: Interpreter | undefined;
+  let vm: TestEngine | undefined;
   // Allocates 1 MiB (more than the memory holds: it grows, detaching the old buffer).
   const grow: HelperFn = () => BigInt(vm!.memory.allocate('big', 1 << 20, { kind: 'mem' }).end - 8);
   vm = new Interpreter([call(1), mov('r1', 99), stx(8, 'r0', 0, 'r1'), ldx(8, 'r0', 'r0', 0), exit()], {

@@ -7,6 +7,7 @@
 // Objects the VM refuses at load are skipped by name and covered as soon as they load.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { loadUnderTest as load } from '../../test/engines.js';
 import { allowedCpus, currentCpu, pinThread } from '../../test/parity/affinity.js';
 import { configure } from '../../test/parity/config.js';
 import { ipv4Addresses } from '../../test/parity/inputs.js';
@@ -15,7 +16,6 @@ import { compareOutcomes, type ObjectCounts, objectParity } from '../../test/par
 import { kernelSide, vmSide } from '../../test/parity/sides.js';
 import { compareSnapshots, type MapSnapshot } from '../../test/parity/snapshot.js';
 import { NotSupportedError } from '../errors.js';
-import { load } from '../index.js';
 import type { MapSpec } from '../program/index.js';
 import { Errno } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';

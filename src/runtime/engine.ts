@@ -66,6 +66,12 @@ export interface RunResult {
 
 export interface Engine {
   readonly memory: AddressSpace;
+  /** 'interp' or 'jit' (absent: an engine of the embedder's). */
+  readonly engineName?: string;
+  /** Why this engine runs the program instead of the one asked for (the JIT's fallback), if it does. */
+  readonly engineReason?: string | undefined;
+  /** Milliseconds spent compiling (the JIT). */
+  readonly compileMs?: number;
   /** Runs from slot 0 with r1..r5 = args (missing ones 0) and r10 at the top of a fresh stack. */
   run(args?: readonly bigint[], options?: RunOptions): RunResult;
   /**

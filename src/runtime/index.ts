@@ -10,6 +10,8 @@ export * from './context/index.js';
 export * from './engine.js';
 export * from './helper.js';
 export * from './helpers/index.js';
+export * from './lddw.js';
 export * from './maps/index.js';
 export * from './memory.js';
+export * from './stack.js';
 export * from './vm/index.js';

@@ -165,6 +165,11 @@ export class AddressSpace {
   hitStart = 0;
   hitEnd = 0;
   hitWritable = false;
+  /**
+   * Changes whenever an accessible range may have shrunk or moved (table rewrites, window moves,
+   * fewer live frames): an engine that caches ranges (the JIT) drops its caches when it changes.
+   */
+  epoch = 0;
 
   constructor(options: AddressSpaceOptions = {}) {
     this.memory = options.memory ?? new WebAssembly.Memory({ initial: options.initialPages ?? 16 });
@@ -296,6 +301,7 @@ export class AddressSpace {
     // The usual move keeps the window's index (the one #insertAt would give it: every region
     // before it starts lower, the next one no lower): only its own table entry changes.
     if ((k === 0 || rs[k - 1]!.start < start) && (k === rs.length - 1 || rs[k + 1]!.start >= start)) {
+      this.epoch++;
       AddressSpace.#setBounds(w, start, size);
       this.#writeEntry(this.view, k);
       return;
@@ -350,7 +356,10 @@ export class AddressSpace {
     if (count === w.count) return;
     w.count = count;
     const end = w.start + (count - 1) * w.stride + w.elemSize;
-    if (end < w.end && this.hitEnd > end) this.#clearHit();
+    if (end < w.end) {
+      this.epoch++;
+      if (this.hitEnd > end) this.#clearHit();
+    }
     w.end = end;
     w.size = end - w.start;
     // A grown (non-shared) memory detaches the old buffer: byteLength 0 says refresh.
@@ -618,6 +627,7 @@ export class AddressSpace {
 
   /** Rewrites the table's entries from `from` on and its header. */
   #writeTable(from: number): void {
+    this.epoch++;
     const rs = this.#regions;
     if (rs.length > this.#tableCap) this.#growTable(rs.length);
     const v = this.view;

@@ -65,11 +65,9 @@ export async function mapCommand(argv: string[], out: Output): Promise<number> {
   });
   const [file, mapName, ...tokens] = positionals;
   if (file === undefined) throw new UsageError(mapUsage);
-  const coll = await loadObject(
-    file,
-    backendOption(values.backend),
-    values['target-btf'] as string | undefined,
-  );
+  const coll = await loadObject(file, backendOption(values.backend), {
+    targetBtf: values['target-btf'] as string | undefined,
+  });
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
     if (verb === 'show' || verb === 'list') {

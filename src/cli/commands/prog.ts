@@ -24,6 +24,7 @@ import {
   diffDumps,
   dumpMap,
   type Entry,
+  engineOption,
   initMaps,
   loadObject,
   type MapChange,
@@ -34,7 +35,8 @@ import { progVerify, progVerifyUsage } from './prog-verify.js';
 
 export const progUsage = `Usage: tsbpf prog show OBJ
        tsbpf prog run OBJ [--prog NAME] (--data-in FILE | --packet HEX) [--ctx-in FILE.json]
-                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--target-btf FILE] [--type TYPE] [--json]
+                     [--repeat N] [--map-init FILE.json] [--data-out FILE] [--backend vm|kernel] [--engine jit|interp]
+                     [--target-btf FILE] [--type TYPE] [--json]
   Runs a program of OBJ over each packet of FILE (pcap or raw bytes) and prints the verdicts,
   the output packets and the map changes; on the VM backend also bpf_trace_printk lines,
   ring-buffer records and perf event samples (JSON keys trace, ringbuf, perf). A program the
@@ -190,16 +192,21 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
     'map-init': { type: 'string' },
     'data-out': { type: 'string' },
     backend: { type: 'string' },
+    engine: { type: 'string' },
     'target-btf': { type: 'string' },
     type: { type: 'string' },
   });
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) throw new UsageError(progUsage);
+  const engine = engineOption(values.engine);
   const packets = packetsFrom(values);
   const repeat = intOption('repeat', values.repeat as string | undefined, 1);
   const backend = backendOption(values.backend);
-  const type = progTypeOption(values.type);
-  const coll = await loadObject(file, backend, values['target-btf'] as string | undefined, type);
+  const coll = await loadObject(file, backend, {
+    targetBtf: values['target-btf'] as string | undefined,
+    type: progTypeOption(values.type),
+    engine,
+  });
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
     const prog = chooseProgram(coll.programs, values.prog as string | undefined);
@@ -210,7 +217,20 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
     const before = new Map<string, Entry[] | undefined>([...coll.maps].map(([n, m]) => [n, dumpMap(m)]));
     const runs: Record<string, unknown>[] = [];
     const outputs: Uint8Array[] = [];
+    const vmProg = vm?.programs.get(prog.name);
+    const engineInfo =
+      vmProg === undefined
+        ? undefined
+        : {
+            name: vmProg.engineName,
+            ...(vmProg.engineReason === undefined ? {} : { reason: vmProg.engineReason }),
+            ...(vmProg.compileMs === undefined ? {} : { compile_ms: Number(vmProg.compileMs.toFixed(3)) }),
+          };
     out.text(`${file}: ${prog.name} (${prog.type}) on the ${backend} backend, ${packets.length} packet(s)`);
+    if (engineInfo !== undefined)
+      out.text(
+        `  engine: ${engineInfo.name}${engineInfo.compile_ms === undefined ? '' : ` (compiled in ${engineInfo.compile_ms} ms)`}${engineInfo.reason === undefined ? '' : ` — ${engineInfo.reason}`}`,
+      );
     packets.forEach((data, k) => {
       let result: TestRunResult;
       try {
@@ -255,7 +275,16 @@ export async function progCommand(argv: string[], out: Output): Promise<number> 
     }
     const emitted = vm === undefined ? undefined : collectEmitted(vm);
     if (emitted !== undefined) printEmitted(out, emitted);
-    out.data({ object: file, program: prog.name, type: prog.type, backend, runs, maps, ...emitted });
+    out.data({
+      object: file,
+      program: prog.name,
+      type: prog.type,
+      backend,
+      ...(engineInfo === undefined ? {} : { engine: engineInfo }),
+      runs,
+      maps,
+      ...emitted,
+    });
     if (typeof values['data-out'] === 'string') {
       const bytes =
         packets.length === 1 && outputs.length === 1

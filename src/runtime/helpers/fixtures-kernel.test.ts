@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { loadCollectionSpec } from '../../elf/index.js';
-import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/collection.js';
 import type { LoadedMap, LoadedProgram } from '../backend.js';

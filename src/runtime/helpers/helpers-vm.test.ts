@@ -3,9 +3,9 @@
 // fault, ring buffer records consumed from the map, and the csum arithmetic on RFC 1624's example.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { RuntimeFault } from '../../errors.js';
-import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { exampleSpec, packet } from '../../kernel/test-fixtures.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';

@@ -6,9 +6,9 @@
 // buffers need BTF and maps: fixtures-kernel.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { BpfError } from '../../errors.js';
-import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/program.js';

@@ -4,9 +4,9 @@
 // what the verifier would refuse. The kernel comparison is perf-kernel.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { RuntimeFault } from '../../errors.js';
-import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../../program/index.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';

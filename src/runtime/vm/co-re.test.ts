@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { NotSupportedError } from '../../errors.js';
-import { load, loadCollectionSpec, parseBtf } from '../../index.js';
+import { loadCollectionSpec, parseBtf } from '../../index.js';
 import { packet } from '../../kernel/test-fixtures.js';
 import { CORE_POISON_HELPER } from '../../program/index.js';
 import type { VmCollection } from './collection.js';

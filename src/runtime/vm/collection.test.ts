@@ -4,9 +4,9 @@
 // and use after close.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { ClosedError, MemoryFault, NotSupportedError, VerifierError } from '../../errors.js';
-import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/collection.js';

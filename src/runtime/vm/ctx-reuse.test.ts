@@ -5,9 +5,9 @@
 // unreachable. VM only: the kernel comparisons of the same inputs are in testrun.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { BpfError, MemoryFault } from '../../errors.js';
-import { load } from '../../index.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
 import { XDP_MD_SIZE, XdpMd } from '../../uapi/context.js';
 import type { TestRunInput } from '../backend.js';

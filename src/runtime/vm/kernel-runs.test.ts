@@ -4,7 +4,7 @@
 // giving the kernel's retval and data_out, or its refusal (EINVAL).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { load } from '../../index.js';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { exampleSpec, recordedByObject, replayKernelRuns } from '../../kernel/test-fixtures.js';
 
 let identical = 0;

@@ -60,6 +60,21 @@ export class VmProgram implements LoadedProgram {
     this.#host = host;
   }
 
+  /** The engine running the program: 'jit', 'interp', or 'custom' (an engine factory of the embedder's). */
+  get engineName(): string {
+    return this.engine.engineName ?? 'custom';
+  }
+
+  /** Why the interpreter runs a program the JIT was asked for (what the JIT cannot compile), if so. */
+  get engineReason(): string | undefined {
+    return this.engine.engineReason;
+  }
+
+  /** Milliseconds the JIT spent compiling the program (undefined on the interpreter). */
+  get compileMs(): number | undefined {
+    return this.engine.compileMs;
+  }
+
   /**
    * Runs the program once on a context the caller made and keeps (a frame's XdpContext, an
    * SkbContext), following tail calls, on CPU `cpu` (default: the collection's), and returns r0

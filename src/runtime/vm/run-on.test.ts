@@ -2,9 +2,9 @@
 // the redirect outcome of each run (cleared before it), tail calls followed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { MemoryFault } from '../../errors.js';
-import { load } from '../../index.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
 import { XdpContext } from '../context/xdp.js';
 

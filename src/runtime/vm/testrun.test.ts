@@ -4,9 +4,9 @@
 // field. Each case runs the same program on both backends and compares results or errnos.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { BpfError, VerifierError } from '../../errors.js';
-import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/program.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';

@@ -1,0 +1,497 @@
+// The compiler: a BPF program to one Wasm module. Each subprogram (cfg/) becomes a Wasm function
+// of FN_PARAMS -> FN_RESULTS with r0-r10 as i64 locals; control flow is structured by
+// structure.ts; instructions are lowered with RFC 9669 semantics where Wasm differs (division
+// by zero and INT_MIN / -1 do not trap, 32-bit results zero-extend, byte swaps, sign extension).
+// Every load and store is checked against the regions (lower-memory.ts). Steps are counted per
+// block exactly as the interpreter counts them, and the budget is checked where the interpreter
+// checks it (taken jumps, local calls, exits), so runs end with the same steps or the same error.
+
+import { type Block, buildCfg, type Cfg, type Layout, layout } from '../cfg/index.js';
+import { assertNever, NotSupportedError } from '../errors.js';
+import type { Instruction, Kind } from '../isa/index.js';
+import type { HelperTable, LddwResolver } from '../runtime/index.js';
+import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES } from '../runtime/index.js';
+import { emitAlu, emitEndian, emitJumpCondition } from './lower-alu.js';
+import { emitAtomic, emitLoad, emitStore, type MemoryContext } from './lower-memory.js';
+import {
+  EXPORT,
+  FN_PARAMS,
+  FN_RESULTS,
+  GLOBALS,
+  type GlobalName,
+  IMPORTS,
+  type ImportName,
+  RAISE,
+} from './module-abi.js';
+import { irreducibleEdge, structure } from './structure.js';
+import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
+
+export interface CompileOptions {
+  readonly helpers?: HelperTable | undefined;
+  readonly resolveLddw?: LddwResolver | undefined;
+}
+
+export interface Compiled {
+  readonly bytes: Uint8Array;
+  readonly slots: number;
+  /** Start slot of each compiled function (subprogram order = table order). */
+  readonly functionStarts: readonly number[];
+  /** The helper at each helper-call slot. */
+  readonly helperAt: readonly ReturnType<HelperTable['get']>[];
+  /** Slots that are the second half of an lddw (callx to them faults). */
+  readonly lddwTails: ReadonlySet<number>;
+}
+
+/** Compiles `program`, or throws NotSupportedError / the CFG's VerifierError naming what stops it. */
+export function compile(program: readonly Instruction[], options: CompileOptions = {}): Compiled {
+  const l = layout(program);
+  const cfg = buildCfg(program, { allowUnreachable: true });
+  for (const sub of cfg.subprograms) {
+    const edge = irreducibleEdge(cfg, sub);
+    if (edge !== undefined)
+      throw new NotSupportedError(
+        'irreducible control flow',
+        `subprogram at slot ${sub.start}: the edge from slot ${cfg.blocks[edge.from]!.last} to slot ${cfg.blocks[edge.to]!.start} enters a loop other than at its header`,
+      );
+  }
+  const m = new ModuleBuilder();
+  const imports = {} as Record<ImportName, number>;
+  for (const [name, t] of Object.entries(IMPORTS))
+    imports[name as ImportName] = m.importFunction('env', name, t.params, t.results);
+  m.importMemory('env', 'memory', 1);
+  const globals = {} as Record<GlobalName, number>;
+  for (const name of GLOBALS) {
+    globals[name] = m.global(I32, true, name === 'pktSize' ? -1 : 0);
+    m.exportGlobal(name, globals[name]);
+  }
+  const fnType = m.type(FN_PARAMS, FN_RESULTS);
+  const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
+  const helperAt: ReturnType<HelperTable['get']>[] = [];
+  // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
+  // offsets from it are inside the current frame by construction and need no check.
+  const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
+  const env: ProgramEnv = {
+    m,
+    l,
+    cfg,
+    imports,
+    globals,
+    fnType,
+    funcs: funcs.map((f) => f.index),
+    r10Fixed,
+    options,
+    helperAt,
+  };
+  for (const [k, sub] of cfg.subprograms.entries())
+    new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
+  for (const [k, f] of funcs.entries()) m.exportFunction(EXPORT.fn(k), f.index);
+  m.table(funcs.map((f) => f.index));
+  emitRunCtx(m, env, funcs[0]!.index);
+  const lddwTails = new Set<number>();
+  l.insnAt.forEach((k, pc) => {
+    if (k === -1) lddwTails.add(pc);
+  });
+  return {
+    bytes: m.encode(),
+    slots: l.slots,
+    functionStarts: cfg.subprograms.map((s) => s.start),
+    helperAt,
+    lddwTails,
+  };
+}
+
+interface ProgramEnv {
+  readonly m: ModuleBuilder;
+  readonly l: Layout;
+  readonly cfg: Cfg;
+  readonly imports: Record<ImportName, number>;
+  readonly globals: Record<GlobalName, number>;
+  readonly fnType: number;
+  readonly funcs: readonly number[];
+  readonly r10Fixed: boolean;
+  readonly options: CompileOptions;
+  readonly helperAt: ReturnType<HelperTable['get']>[];
+}
+
+/** True if the instruction writes register `r` (an ALU result, a load, an lddw, a fetching atomic). */
+function writesRegister(kind: Kind, i: Instruction, r: number): boolean {
+  switch (kind.kind) {
+    case 'alu':
+    case 'endian':
+    case 'lddw':
+    case 'load':
+      return i.dst === r;
+    case 'atomic':
+      return (kind.fetch && i.src === r) || (kind.op === 'cmpxchg' && r === 0);
+    case 'jmp':
+    case 'ja':
+    case 'call':
+    case 'callx':
+    case 'exit':
+    case 'ldpkt':
+    case 'store':
+      return false;
+    default:
+      return assertNever(kind, 'instruction kind');
+  }
+}
+
+/** runCtx(ctx) and runBatch(ctxs, count, results): a whole run's set-up without leaving Wasm. */
+function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
+  const g = env.globals;
+  const reset = (f: FunctionBuilder) => {
+    // The engine bumps `gen` before a run when the space's regions changed (AddressSpace.epoch).
+    for (const name of ['steps', 'depth', 'zeroed'] as const) f.i32(0).globalSet(g[name]);
+  };
+  const run = m.defineFunction([I32], [I32]);
+  const f = run.body;
+  reset(f);
+  f.i64(0).get(f.params[0]!).op('i64.extend_i32_u');
+  for (let k = 2; k < 10; k++) f.i64(0);
+  f.call(entry);
+  for (let k = 0; k < 5; k++) f.op('drop');
+  f.op('i32.wrap_i64');
+  m.exportFunction(EXPORT.runCtx, run.index);
+
+  const batch = m.defineFunction([I32, I32, I32], []);
+  const b = batch.body;
+  const [ctxs, count, results] = b.params as [Local, Local, Local];
+  const k = b.local(I32);
+  const done = b.block();
+  const loop = b.loop();
+  b.get(k).get(count).op('i32.ge_u').brIf(done);
+  b.get(results).get(k).i32(2).op('i32.shl').op('i32.add');
+  b.get(ctxs).get(k).i32(2).op('i32.shl').op('i32.add').mem('i32.load');
+  b.call(run.index);
+  b.mem('i32.store');
+  b.get(k).i32(1).op('i32.add').set(k);
+  b.br(loop);
+  b.end(loop).end(done);
+  m.exportFunction(EXPORT.runBatch, batch.index);
+}
+
+class FunctionCompiler implements MemoryContext {
+  readonly f: FunctionBuilder;
+  readonly env: ProgramEnv;
+  readonly sub: number;
+  /** r0 - r10. */
+  readonly R: Local[];
+  readonly steps: Local;
+  readonly budget: Local;
+  /** Start of the current frame, as i32 and as i64. */
+  readonly frame32: Local;
+  readonly frame64: Local;
+  /** Instructions of the current block not yet added to `steps`. */
+  #pending = 0;
+  #pc = 0;
+
+  constructor(env: ProgramEnv, f: FunctionBuilder, sub: number) {
+    this.env = env;
+    this.f = f;
+    this.sub = sub;
+    this.R = [...f.params.slice(0, 10), f.local(I64)];
+    this.steps = f.local(I32);
+    this.budget = f.local(I32);
+    this.frame32 = f.local(I32);
+    this.frame64 = f.local(I64);
+  }
+
+  get pc(): number {
+    return this.#pc;
+  }
+  get r10Fixed(): boolean {
+    return this.env.r10Fixed;
+  }
+  global(name: GlobalName): number {
+    return this.env.globals[name];
+  }
+  importIndex(name: ImportName): number {
+    return this.env.imports[name];
+  }
+
+  compile(): void {
+    const { f, env } = this;
+    const g = env.globals;
+    f.globalGet(g.steps).set(this.steps);
+    f.globalGet(g.budget).set(this.budget);
+    f.globalGet(g.stack).globalGet(g.depth).i32(FRAME_STRIDE).op('i32.mul').op('i32.add').tee(this.frame32);
+    f.op('i64.extend_i32_u').tee(this.frame64).i64(FRAME_BYTES).op('i64.add').set(this.R[10]!);
+    const sub = env.cfg.subprograms[this.sub]!;
+    structure(env.cfg, sub, f, {
+      body: (block) => this.#body(block),
+      terminator: (block, branch) => this.#terminator(block, branch),
+    });
+    f.op('unreachable');
+  }
+
+  /** Adds the pending instructions (through `pc` inclusive) to the step counter. */
+  flush(): void {
+    if (this.#pending === 0) return;
+    this.f.get(this.steps).i32(this.#pending).op('i32.add').set(this.steps);
+    this.#pending = 0;
+  }
+
+  /** Throws BudgetExceededError at `pc` if steps > budget (after flush()). */
+  #budgetCheck(): void {
+    const f = this.f;
+    f.get(this.steps).get(this.budget).op('i32.gt_u');
+    const l = f.if();
+    this.raise(RAISE.budget, 0);
+    f.end(l);
+  }
+
+  /** Calls `raise(code, pc, arg)` after saving the step count (pending ones included); never returns. */
+  raise(code: number, arg: number): void {
+    const f = this.f;
+    f.get(this.steps).i32(this.#pending).op('i32.add').globalSet(this.global('steps'));
+    f.i32(code).i32(this.#pc).i32(arg).call(this.env.imports.raise).op('unreachable');
+  }
+
+  #insnAt(pc: number): [Instruction, Kind] {
+    const k = this.env.l.insnAt[pc]!;
+    return [this.env.l.insns[k]!, this.env.l.kinds[k]!];
+  }
+
+  #body(block: Block): void {
+    this.#pending = 0;
+    for (let pc = block.start; pc <= block.last; pc++) {
+      if (this.env.l.insnAt[pc] === -1) continue;
+      this.#pc = pc;
+      this.#pending++;
+      if (pc === block.last) break; // the terminator is emitted by #terminator
+      const [i, kind] = this.#insnAt(pc);
+      this.#instruction(i, kind);
+    }
+  }
+
+  #terminator(block: Block, branch: (to: number) => void): void {
+    const f = this.f;
+    const pc = block.last;
+    this.#pc = pc;
+    const [i, kind] = this.#insnAt(pc);
+    const next = this.env.cfg.blockOf[block.end];
+    switch (kind.kind) {
+      case 'exit':
+        this.flush();
+        this.#budgetCheck();
+        f.get(this.steps).globalSet(this.global('steps'));
+        for (let r = 0; r < 6; r++) f.get(this.R[r]!);
+        f.op('return');
+        return;
+      case 'ja': {
+        this.flush();
+        this.#budgetCheck();
+        branch(this.env.cfg.blockOf[pc + (kind.long ? i.imm : i.off) + 1]!);
+        return;
+      }
+      case 'jmp': {
+        this.flush();
+        const target = this.env.cfg.blockOf[pc + i.off + 1]!;
+        emitJumpCondition(this, i, kind);
+        const taken = f.if();
+        this.#budgetCheck();
+        branch(target);
+        f.else(taken);
+        branch(next!);
+        f.end(taken);
+        return;
+      }
+      default:
+        // The block ends because the next one is a jump target: fall into it.
+        this.#instruction(i, kind);
+        this.flush();
+        branch(next!);
+    }
+  }
+
+  #instruction(i: Instruction, kind: Kind): void {
+    const f = this.f;
+    const R = this.R;
+    switch (kind.kind) {
+      case 'alu':
+        emitAlu(this, i, kind);
+        return;
+      case 'endian':
+        emitEndian(this, i, kind);
+        return;
+      case 'lddw': {
+        const func = kind.pseudo === 4 ? this.#pc + i.imm + 1 : 0;
+        const [lo, hi] = lddwValue(i, kind.pseudo, this.#pc, func, this.env.options.resolveLddw);
+        f.i64((BigInt(hi) << 32n) | BigInt(lo >>> 0)).set(R[i.dst]!);
+        return;
+      }
+      case 'load':
+        emitLoad(this, i, kind);
+        return;
+      case 'store':
+        emitStore(this, i, kind);
+        return;
+      case 'atomic':
+        emitAtomic(this, i, kind);
+        return;
+      case 'ldpkt':
+        this.#ldpkt(i, kind);
+        return;
+      case 'call':
+        if (kind.target === 'helper') this.#helper(i);
+        else if (kind.target === 'local') {
+          this.flush();
+          this.#localCall(() => f.call(this.env.funcs[this.#subAt(this.#pc + i.imm + 1)]!));
+        } else this.raise(RAISE.kfunc, i.imm);
+        return;
+      case 'callx':
+        this.#callx(i);
+        return;
+      case 'jmp':
+      case 'ja':
+      case 'exit':
+        throw new RangeError(`pc ${this.#pc}: a jump or exit inside a block`);
+      default:
+        assertNever(kind, 'instruction kind');
+    }
+  }
+
+  #subAt(slot: number): number {
+    const k = this.env.cfg.subprograms.findIndex((s) => s.start === slot);
+    if (k < 0) throw new NotSupportedError('local call', `pc ${this.#pc}: slot ${slot} starts no subprogram`);
+    return k;
+  }
+
+  /** Pushes r1-r5, calls helper import `fn` pushed by `args`, sets r0; the caches are stale after it. */
+  #helper(i: Instruction): void {
+    const { f, R } = this;
+    const fn = this.env.options.helpers?.get(i.imm);
+    if (fn === undefined) {
+      this.raise(RAISE.noHelper, i.imm);
+      return;
+    }
+    this.flush();
+    this.env.helperAt[this.#pc] = fn;
+    f.get(this.steps).globalSet(this.global('steps'));
+    f.i32(this.#pc);
+    for (let r = 1; r <= 5; r++) f.get(R[r]!);
+    f.call(this.env.imports.helper).set(R[0]!);
+    this.#afterHelper();
+  }
+
+  /** Invalidates every access site's cache (regions may have changed). */
+  bumpGeneration(): void {
+    const gen = this.global('gen');
+    this.f.globalGet(gen).i32(1).op('i32.add').globalSet(gen);
+  }
+
+  /** Three module globals for one access site's cache: start, end, generation. */
+  siteCache(): [number, number, number] {
+    const m = this.env.m;
+    return [m.global(I32, true, 0), m.global(I32, true, 0), m.global(I32, true, -1)];
+  }
+
+  #afterHelper(): void {
+    this.bumpGeneration();
+  }
+
+  /** A BPF-to-BPF call (steps flushed): depth and budget checks, a fresh frame, the call, the caller's frame back. */
+  #localCall(call: () => void): void {
+    const { f, R } = this;
+    const g = this.env.globals;
+    f.globalGet(g.depth)
+      .i32(MAX_CALL_FRAMES - 1)
+      .op('i32.eq');
+    const deep = f.if();
+    this.raise(RAISE.callDepth, 0);
+    f.end(deep);
+    this.#budgetCheck();
+    f.get(this.steps).globalSet(g.steps);
+    f.globalGet(g.depth).i32(1).op('i32.add').globalSet(g.depth);
+    // A frame's first use in this run is zeroed: it must not show an earlier run's bytes.
+    f.globalGet(g.depth).globalGet(g.zeroed).op('i32.gt_u');
+    const fresh = f.if();
+    f.get(this.frame32).i32(FRAME_STRIDE).op('i32.add').i32(0).i32(FRAME_BYTES).memoryFill();
+    f.globalGet(g.depth).globalSet(g.zeroed);
+    f.end(fresh);
+    for (let r = 0; r < 10; r++) f.get(R[r]!);
+    call();
+    for (let r = 5; r >= 0; r--) f.set(R[r]!);
+    f.globalGet(g.depth).i32(1).op('i32.sub').globalSet(g.depth);
+    f.globalGet(g.steps).set(this.steps);
+    // The callee's frames are dead: no access site may keep one cached.
+    this.bumpGeneration();
+  }
+
+  #callx(i: Instruction): void {
+    const { f, R } = this;
+    this.flush();
+    f.get(this.steps).globalSet(this.global('steps'));
+    const target = f.temp(I32);
+    f.get(R[i.dst]!).op('i32.wrap_i64');
+    f.get(R[i.dst]!).i64(32).op('i64.shr_u').op('i32.wrap_i64');
+    f.i32(this.#pc).call(this.env.imports.callxTarget).tee(target);
+    f.i32(-1).op('i32.eq');
+    const helper = f.if();
+    f.get(R[i.dst]!).op('i32.wrap_i64').i32(this.#pc);
+    for (let r = 1; r <= 5; r++) f.get(R[r]!);
+    f.call(this.env.imports.helperById).set(R[0]!);
+    this.#afterHelper();
+    f.else(helper);
+    this.#localCall(() => f.get(target).callIndirect(this.env.fnType));
+    f.end(helper);
+    f.release(target);
+  }
+
+  /** LD_ABS / LD_IND (§5.4 legacy): r0 = big-endian packet[imm (+ src)]; out of bounds ends the run with 0. */
+  #ldpkt(i: Instruction, kind: Extract<Kind, { kind: 'ldpkt' }>): void {
+    const { f, R } = this;
+    const g = this.env.globals;
+    const n = kind.bytes;
+    f.globalGet(g.pktSize).i32(0).op('i32.lt_s');
+    const none = f.if();
+    this.raise(RAISE.noPacket, 0);
+    f.end(none);
+    const x = f.temp(I32);
+    // The kernel adds in 64 bits and passes an int offset (net/core/filter.c bpf_skb_load_helper_*).
+    if (kind.indirect) f.get(R[i.src]!).op('i32.wrap_i64').i32(i.imm).op('i32.add');
+    else f.i32(i.imm);
+    f.tee(x)
+      .op('i64.extend_i32_s')
+      .i64(n)
+      .op('i64.add')
+      .globalGet(g.pktSize)
+      .op('i64.extend_i32_u')
+      .op('i64.gt_s');
+    f.get(x).i32(0).op('i32.lt_s').op('i32.or');
+    const out = f.if();
+    this.raise(RAISE.packetExit, 0);
+    f.end(out);
+    f.globalGet(g.pktStart).get(x).op('i32.add');
+    if (n === 1) f.mem('i32.load8_u');
+    else if (n === 2) {
+      f.mem('i32.load16_u')
+        .tee(x)
+        .i32(8)
+        .op('i32.shr_u')
+        .get(x)
+        .i32(8)
+        .op('i32.shl')
+        .op('i32.or')
+        .i32(0xffff)
+        .op('i32.and');
+    } else {
+      f.mem('i32.load').tee(x);
+      bswap32(f, x);
+    }
+    f.op('i64.extend_i32_u').set(R[0]!);
+    f.release(x);
+  }
+}
+
+/** Replaces the i32 on the stack (also in `x`) by its bytes reversed. */
+export function bswap32(f: FunctionBuilder, x: Local): void {
+  f.op('drop');
+  f.get(x).i32(8).op('i32.rotl').i32(0x00ff00ff).op('i32.and');
+  f.get(x)
+    .i32(8)
+    .op('i32.rotr')
+    .i32(0xff00ff00 | 0)
+    .op('i32.and');
+  f.op('i32.or');
+}

@@ -1,0 +1,392 @@
+// The JIT engine: a program compiled to Wasm (compile.ts) and instantiated over the address
+// space's own WebAssembly.Memory, so context, packet, stack and map values are where the
+// interpreter has them. The imports here are the compiled code's way back into the runtime:
+// the slow memory check (region search, MemoryFault), helpers (the interpreter's HelperEnv
+// contract: r1-r5 in, r0 out, `exit` ends the run), callx resolution and `raise`.
+
+import { BudgetExceededError, ClosedError, MemoryFault, NotSupportedError, RuntimeFault } from '../errors.js';
+import { type Instruction, join64, split64 } from '../isa/index.js';
+import {
+  AddressSpace,
+  DEFAULT_BUDGET,
+  type Engine,
+  type EngineOptions,
+  FRAME_BYTES,
+  FUNC_BASE,
+  FUNC_HI,
+  type HelperEnv,
+  type HelperFn,
+  type HelperTable,
+  MAX_CALL_FRAMES,
+  mapStack,
+  type Region,
+  type RunOptions,
+  type RunResult,
+  setLiveFrames,
+} from '../runtime/index.js';
+import { type Compiled, compile } from './compile.js';
+import { EXPORT, GLOBALS, type GlobalName, RAISE } from './module-abi.js';
+import { Wasm, type WasmGlobal } from './wasm/index.js';
+
+declare const performance: { now(): number };
+
+/** Thrown through the compiled code to end a run early with r0 (a helper's `exit`, LD_ABS out of bounds). */
+class RunExit {
+  readonly r0: bigint;
+  constructor(r0: bigint) {
+    this.r0 = r0;
+  }
+}
+
+type Fn = (...regs: bigint[]) => bigint[];
+
+/** The state of one run in progress (runs nest when a helper calls back into the program). */
+interface Frame {
+  stack: Region;
+  budget: number;
+  env: { memory: AddressSpace; pc: number } & HelperEnv;
+}
+
+export class JitEngine implements Engine {
+  readonly memory: AddressSpace;
+  readonly engineName = 'jit';
+  readonly engineReason = undefined;
+  /** Milliseconds spent compiling and instantiating. */
+  readonly compileMs: number;
+  /** Bytes of the Wasm module. */
+  readonly codeBytes: number;
+  readonly #compiled: Compiled;
+  readonly #helpers: HelperTable | undefined;
+  readonly #budget: number;
+  readonly #g: Record<GlobalName, WasmGlobal>;
+  readonly #fns: Fn[];
+  readonly #runCtx: (ctx: number) => number;
+  readonly #runBatch: (ctxs: number, count: number, results: number) => void;
+  /** The stack of outermost runs, mapped on the first run (as the interpreter maps its own). */
+  #stackRegion: Region | undefined;
+  readonly #spares: Region[] = [];
+  #run: Frame;
+  #active = 0;
+  #closed = false;
+  /** The globals hold an outermost runContext's set-up (main stack, default budget, no packet). */
+  #ready = false;
+
+  constructor(program: readonly Instruction[], options: EngineOptions = {}) {
+    if (options.onStep !== undefined)
+      throw new NotSupportedError('step hook on the JIT', 'the interpreter runs it');
+    const t0 = performance.now();
+    this.memory = options.memory ?? new AddressSpace();
+    if (this.memory.shared)
+      throw new NotSupportedError('JIT on a shared memory', 'the module imports a plain memory');
+    this.#helpers = options.helpers;
+    this.#budget = options.budget ?? DEFAULT_BUDGET;
+    this.#compiled = compile(program, { helpers: options.helpers, resolveLddw: options.resolveLddw });
+    const instance = new Wasm.Instance(new Wasm.Module(this.#compiled.bytes), {
+      env: {
+        memory: this.memory.memory,
+        slow: (lo: number, hi: number, off: number, size: number, write: number, pc: number) =>
+          this.#slow(lo, hi, off, size, write === 1, pc),
+        helper: (pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) =>
+          this.#callHelper(this.#compiled.helperAt[pc]!, pc, r1, r2, r3, r4, r5),
+        callxTarget: (lo: number, hi: number, pc: number) => this.#callxTarget(lo, hi, pc),
+        helperById: (id: number, pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => {
+          const fn = this.#helpers?.get(id);
+          if (fn === undefined)
+            throw new RuntimeFault(
+              `callx to 0x${id.toString(16)}: not a function, and the engine has no helper #${id}`,
+              pc,
+            );
+          return this.#callHelper(fn, pc, r1, r2, r3, r4, r5);
+        },
+        raise: (code: number, pc: number, arg: number) => this.#raise(code, pc, arg),
+      },
+    });
+    const ex = instance.exports;
+    this.#g = Object.fromEntries(GLOBALS.map((n) => [n, ex[n] as WasmGlobal])) as Record<
+      GlobalName,
+      WasmGlobal
+    >;
+    this.#fns = this.#compiled.functionStarts.map((_, k) => ex[EXPORT.fn(k)] as Fn);
+    this.#runCtx = ex[EXPORT.runCtx] as (ctx: number) => number;
+    this.#runBatch = ex[EXPORT.runBatch] as (ctxs: number, count: number, results: number) => void;
+    this.#run = { stack: undefined as never, budget: this.#budget, env: this.#makeEnv() };
+    this.codeBytes = this.#compiled.bytes.length;
+    this.compileMs = performance.now() - t0;
+  }
+
+  get #stack(): Region {
+    this.#stackRegion ??= mapStack(this.memory);
+    return this.#stackRegion;
+  }
+
+  get slots(): number {
+    return this.#compiled.slots;
+  }
+
+  #makeEnv(): { memory: AddressSpace; pc: number } & HelperEnv {
+    const env: { memory: AddressSpace; pc: number } & HelperEnv = {
+      memory: this.memory,
+      pc: 0,
+      exit: false,
+      callFunction: (fn, args) => this.#callback(fn, args, env.pc),
+    };
+    return env;
+  }
+
+  run(args: readonly bigint[] = [], options: RunOptions = {}): RunResult {
+    return this.#execute(0, args, options);
+  }
+
+  callFunction(slot: number, args: readonly bigint[] = [], options: RunOptions = {}): RunResult {
+    const k = this.#compiled.functionStarts.indexOf(slot);
+    if (
+      !Number.isInteger(slot) ||
+      slot < 0 ||
+      slot >= this.#compiled.slots ||
+      this.#compiled.lddwTails.has(slot)
+    )
+      throw new RuntimeFault(`no function at slot ${slot} (0..${this.#compiled.slots - 1})`, -1);
+    if (k < 0)
+      throw new NotSupportedError(`callFunction at slot ${slot}`, 'the JIT compiles only subprogram starts');
+    return this.#execute(k, args, options);
+  }
+
+  runContext(ctx: number, packet?: Region): number {
+    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0) {
+      if (this.#closed) throw new ClosedError('JIT engine');
+      if (!Number.isInteger(ctx) || ctx < 0 || ctx > 0xffffffff)
+        throw new RangeError(`ctx ${ctx} is not an address (0..2^32-1)`);
+      const r = this.#execute(0, [BigInt(ctx)], packet === undefined ? {} : { packet });
+      return Number(r.r0 & 0xffffffffn);
+    }
+    // The globals runCtx does not reset itself (stack, budget, packet) are set only when they change.
+    if (!this.#ready || packet !== undefined) {
+      this.#enter(this.#stack, this.#budget, packet);
+      this.#ready = packet === undefined;
+    }
+    this.#syncEpoch();
+    this.#run.env.exit = false;
+    this.#active = 1;
+    try {
+      return this.#runCtx(ctx) >>> 0;
+    } catch (e) {
+      if (e instanceof RunExit) return Number(e.r0 & 0xffffffffn);
+      throw e;
+    } finally {
+      this.#active = 0;
+      this.#releaseSpares();
+    }
+  }
+
+  /**
+   * Runs the program on `count` contexts whose u32 addresses are at `ctxs` (in this space),
+   * writing each r0's low word as u32 at `results`: one call into Wasm for the whole batch.
+   * Falls back to one runContext per context when a run ends early (a helper's exit).
+   */
+  runBatch(ctxs: number, count: number, results: number): void {
+    if (this.#closed) throw new ClosedError('JIT engine');
+    if (this.#active !== 0 || this.#compiled.helperAt.length > 0) {
+      const v = this.memory.view;
+      for (let k = 0; k < count; k++)
+        v.setUint32(results + 4 * k, this.runContext(v.getUint32(ctxs + 4 * k, true)), true);
+      return;
+    }
+    if (!this.#ready) {
+      this.#enter(this.#stack, this.#budget, undefined);
+      this.#ready = true;
+    }
+    this.#syncEpoch();
+    this.#active = 1;
+    try {
+      this.#runBatch(ctxs, count, results);
+    } finally {
+      this.#active = 0;
+    }
+  }
+
+  clearStack(): void {
+    const s = this.#stackRegion;
+    if (s !== undefined) this.memory.u8.fill(0, s.start, s.start + FRAME_BYTES);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#stackRegion !== undefined) this.memory.release(this.#stackRegion.parent!);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Space epoch the access sites' caches were filled under. */
+  #epoch = -1;
+
+  /** Invalidates the access sites' caches if the space's regions changed since they were filled. */
+  #syncEpoch(): void {
+    const e = this.memory.epoch;
+    if (e === this.#epoch) return;
+    this.#epoch = e;
+    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+  }
+
+  /** Sets the globals of a run starting on `stack`. */
+  #enter(stack: Region, budget: number, packet: Region | undefined): void {
+    const g = this.#g;
+    g.stack.value = stack.start;
+    g.budget.value = Math.max(0, Math.min(budget, 0x7fffffff));
+    g.steps.value = 0;
+    g.depth.value = 0;
+    g.zeroed.value = 0;
+    g.gen.value = ((g.gen.value as number) + 1) | 0;
+    g.pktStart.value = packet?.start ?? 0;
+    g.pktSize.value = packet === undefined ? -1 : packet.size;
+    setLiveFrames(this.memory, stack, 0);
+    this.#run.stack = stack;
+    this.#run.budget = budget;
+  }
+
+  #execute(fn: number, args: readonly bigint[], options: RunOptions): RunResult {
+    this.#ready = false;
+    if (args.length > 5) throw new RangeError(`at most 5 arguments (r1-r5), got ${args.length}`);
+    if (this.#closed) throw new ClosedError('JIT engine');
+    const outermost = this.#active === 0;
+    const saved = outermost ? undefined : this.#save();
+    const stack = outermost ? this.#stack : (this.#spares.pop() ?? mapStack(this.memory));
+    if (outermost) this.memory.u8.fill(0, stack.start, stack.start + FRAME_BYTES);
+    const outerRun = this.#run;
+    if (!outermost) this.#run = { stack, budget: 0, env: this.#makeEnv() };
+    this.#enter(stack, options.budget ?? this.#budget, options.packet);
+    this.#run.env.exit = false;
+    const regs = [0n, ...args.map((a) => BigInt.asUintN(64, a))];
+    while (regs.length < 10) regs.push(0n);
+    this.#active++;
+    let r0: bigint;
+    try {
+      r0 = BigInt.asUintN(64, this.#fns[fn]!(...regs)[0]!);
+    } catch (e) {
+      if (!(e instanceof RunExit)) throw e;
+      if (fn !== 0 || !outermost)
+        throw new RuntimeFault('a helper ended the run inside a callback (bpf_tail_call?)', this.#run.env.pc);
+      r0 = BigInt.asUintN(64, e.r0);
+    } finally {
+      this.#active--;
+      if (!outermost) {
+        this.#spares.push(stack);
+        this.#run = outerRun;
+      }
+    }
+    const steps = this.#g.steps.value as number;
+    if (saved !== undefined) this.#restore(saved);
+    if (outermost) this.#releaseSpares();
+    return { r0, steps };
+  }
+
+  #save(): number[] {
+    return GLOBALS.map((n) => this.#g[n].value as number);
+  }
+
+  #restore(values: readonly number[]): void {
+    GLOBALS.forEach((n, k) => {
+      this.#g[n].value = values[k]!;
+    });
+    // Regions may have changed under the outer run: its sites' caches are stale.
+    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+    this.#ready = false;
+    setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
+  }
+
+  #releaseSpares(): void {
+    for (const s of this.#spares) this.memory.release(s.parent!);
+    this.#spares.length = 0;
+  }
+
+  /** The slow memory check: the interpreter's slowAddress, then the inline caches refilled. */
+  #slow(lo: number, hi: number, off: number, size: number, write: boolean, pc: number): void {
+    const space = this.memory;
+    setLiveFrames(space, this.#run.stack, this.#g.depth.value as number);
+    if (hi === 0) {
+      const a = (lo >>> 0) + off;
+      if (a >= 0) {
+        const r = space.find(a, size);
+        if (r !== undefined && (r.writable || !write)) {
+          const g = this.#g;
+          g.rStart.value = space.hitStart;
+          g.rEnd.value = space.hitEnd;
+          if (r.writable) {
+            g.wStart.value = space.hitStart;
+            g.wEnd.value = space.hitEnd;
+          }
+          return;
+        }
+      }
+    }
+    const pointer = join64(lo, hi);
+    const full = BigInt.asUintN(64, pointer + BigInt(off));
+    throw new MemoryFault(pc, write ? 'write' : 'read', full, size, space.describeNearest(pointer));
+  }
+
+  #callHelper(fn: HelperFn, pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
+    const env = this.#run.env;
+    env.pc = pc;
+    setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
+    const u = (v: bigint) => BigInt.asUintN(64, v);
+    const r = fn(env, u(r1), u(r2), u(r3), u(r4), u(r5));
+    if (env.exit) throw new RunExit(r);
+    return r;
+  }
+
+  #callxTarget(lo: number, hi: number, pc: number): number {
+    if (hi === 0 && lo >= 0) return -1;
+    const c = this.#compiled;
+    const slot = ((lo >>> 0) - FUNC_BASE) / 8;
+    if (hi !== FUNC_HI || !Number.isInteger(slot) || slot < 0 || slot >= c.slots || c.lddwTails.has(slot))
+      throw new RuntimeFault(
+        `callx to 0x${join64(lo, hi).toString(16)}: neither a function of this program nor a helper ID`,
+        pc,
+      );
+    const k = c.functionStarts.indexOf(slot);
+    if (k < 0)
+      throw new NotSupportedError(
+        `callx to slot ${slot}`,
+        `pc ${pc}: the JIT compiles only subprogram starts`,
+      );
+    return k;
+  }
+
+  #raise(code: number, pc: number, arg: number): never {
+    switch (code) {
+      case RAISE.budget:
+        throw new BudgetExceededError(this.#run.budget, pc);
+      case RAISE.callDepth:
+        throw new RuntimeFault(`call stack exhausted: more than ${MAX_CALL_FRAMES} frames`, pc);
+      case RAISE.kfunc:
+        throw new NotSupportedError(`kfunc call (BTF id ${arg})`, `at pc ${pc}`);
+      case RAISE.noHelper:
+        throw new NotSupportedError(
+          `helper #${arg}`,
+          `called at pc ${pc}; the engine's helper table has no entry`,
+        );
+      case RAISE.noPacket:
+        throw new RuntimeFault(
+          'legacy packet load (LD_ABS/LD_IND) needs a packet: run(args, { packet })',
+          pc,
+        );
+      case RAISE.packetExit:
+        throw new RunExit(0n);
+      default:
+        throw new RuntimeFault(`internal error: raise code ${code}`, pc);
+    }
+  }
+
+  /** HelperEnv.callFunction: `fn` is a function address (FUNC_BASE + 8 * slot, high half FUNC_HI). */
+  #callback(fn: bigint, args: readonly bigint[], pc: number): bigint {
+    const [lo, hi] = split64(fn);
+    const slot = (lo - FUNC_BASE) / 8;
+    if (hi !== FUNC_HI >>> 0 || lo < FUNC_BASE || !Number.isInteger(slot))
+      throw new RuntimeFault(`callback 0x${fn.toString(16)} is not a function address`, pc);
+    if (slot >= this.#compiled.slots)
+      throw new RuntimeFault(`callback to slot ${slot}, outside the program`, pc);
+    return this.callFunction(slot, args).r0;
+  }
+}

@@ -1,0 +1,139 @@
+// Checked loads, stores and atomics. The program is never trusted: an access at r10 + constant
+// inside the current frame needs no check when nothing writes r10 (it cannot leave the frame);
+// every other access is tested inline against the current frame and the range this access site
+// last hit (its own cache: a parser's ctx and packet loads do not evict each other), valid while
+// its generation is current (bumped after helpers, calls and between runs, whenever regions may
+// have changed); anything else goes to the `slow` import, which searches the regions (strided
+// ones and windows included) as the interpreter does and finds the range, or throws the
+// interpreter's MemoryFault. Atomics (§5.3) are plain read-modify-writes: the memory
+// is not shared and a run is single-threaded.
+
+import { assertNever } from '../errors.js';
+import type { Instruction, Kind } from '../isa/index.js';
+import { FRAME_BYTES } from '../runtime/index.js';
+import type { LowerContext } from './lower-alu.js';
+import type { GlobalName, ImportName } from './module-abi.js';
+import { I32, I64, type OpName } from './wasm/index.js';
+
+export interface MemoryContext extends LowerContext {
+  readonly pc: number;
+  readonly r10Fixed: boolean;
+  readonly frame32: import('./wasm/index.js').Local;
+  readonly frame64: import('./wasm/index.js').Local;
+  global(name: GlobalName): number;
+  importIndex(name: ImportName): number;
+  /** Globals (start, end, generation) caching the range one access site last hit. */
+  siteCache(): [number, number, number];
+}
+
+/**
+ * Pushes the checked i32 address of an n-byte access at reg + off and returns the memarg offset
+ * to use with it (non-zero only for the unchecked frame case).
+ */
+function address(c: MemoryContext, reg: number, off: number, n: number, write: boolean): number {
+  const { f, R } = c;
+  if (reg === 10 && c.r10Fixed && off >= -FRAME_BYTES && off + n <= 0) {
+    f.get(c.frame32);
+    return off + FRAME_BYTES;
+  }
+  const a = f.temp(I64);
+  const [start, end, gen] = c.siteCache();
+  f.get(R[reg]!)
+    .i64(off)
+    .op('i64.add')
+    .tee(a)
+    .get(c.frame64)
+    .op('i64.sub')
+    .i64(FRAME_BYTES - n)
+    .op('i64.gt_u');
+  const notFrame = f.if();
+  f.get(a).globalGet(start).op('i64.extend_i32_u').op('i64.lt_u');
+  f.get(a).i64(n).op('i64.add').globalGet(end).op('i64.extend_i32_u').op('i64.gt_u');
+  f.op('i32.or');
+  // An address at or above 2^32 (a wrapped negative one too) is in no region; a + n cannot wrap then.
+  f.get(a).i64(32).op('i64.shr_u').op('i32.wrap_i64').op('i32.or');
+  f.globalGet(gen).globalGet(c.global('gen')).op('i32.ne').op('i32.or');
+  const miss = f.if();
+  f.get(R[reg]!).op('i32.wrap_i64').get(R[reg]!).i64(32).op('i64.shr_u').op('i32.wrap_i64');
+  f.i32(off)
+    .i32(n)
+    .i32(write ? 1 : 0)
+    .i32(c.pc)
+    .call(c.importIndex('slow'));
+  // The slow check passed: this site remembers the range it found until the next generation.
+  f.globalGet(c.global(write ? 'wStart' : 'rStart')).globalSet(start);
+  f.globalGet(c.global(write ? 'wEnd' : 'rEnd')).globalSet(end);
+  f.globalGet(c.global('gen')).globalSet(gen);
+  f.end(miss);
+  f.end(notFrame);
+  f.get(a).op('i32.wrap_i64');
+  f.release(a);
+  return 0;
+}
+
+const LOADS: Record<number, [OpName, OpName]> = {
+  1: ['i64.load8_u', 'i64.load8_s'],
+  2: ['i64.load16_u', 'i64.load16_s'],
+  4: ['i64.load32_u', 'i64.load32_s'],
+  8: ['i64.load', 'i64.load'],
+};
+const STORES: Record<number, OpName> = {
+  1: 'i64.store8',
+  2: 'i64.store16',
+  4: 'i64.store32',
+  8: 'i64.store',
+};
+
+export function emitLoad(c: MemoryContext, i: Instruction, k: Extract<Kind, { kind: 'load' }>): void {
+  const offset = address(c, i.src, i.off, k.bytes, false);
+  c.f.mem(LOADS[k.bytes]![k.signed ? 1 : 0], offset).set(c.R[i.dst]!);
+}
+
+export function emitStore(c: MemoryContext, i: Instruction, k: Extract<Kind, { kind: 'store' }>): void {
+  const offset = address(c, i.dst, i.off, k.bytes, true);
+  if (k.reg) c.f.get(c.R[i.src]!);
+  else c.f.i64(i.imm);
+  c.f.mem(STORES[k.bytes]!, offset);
+}
+
+export function emitAtomic(c: MemoryContext, i: Instruction, k: Extract<Kind, { kind: 'atomic' }>): void {
+  const { f, R } = c;
+  const wide = k.bytes === 8;
+  const load: OpName = wide ? 'i64.load' : 'i64.load32_u';
+  const store: OpName = wide ? 'i64.store' : 'i64.store32';
+  const at = f.temp(I32);
+  const offset = address(c, i.dst, i.off, k.bytes, true);
+  if (offset !== 0) f.i32(offset).op('i32.add');
+  f.set(at);
+  const old = f.temp(I64);
+  f.get(at).mem(load).set(old);
+  const src = R[i.src]!;
+  f.get(at);
+  switch (k.op) {
+    case 'add':
+    case 'or':
+    case 'and':
+    case 'xor':
+      f.get(old)
+        .get(src)
+        .op(`i64.${k.op}` as OpName);
+      break;
+    case 'xchg':
+      f.get(src);
+      break;
+    case 'cmpxchg': {
+      // Compares with r0 (its low half on 32 bits); r0 receives the old value, zero-extended.
+      f.get(src).get(old);
+      f.get(old).get(R[0]!);
+      if (!wide) f.i64(0xffffffff).op('i64.and');
+      f.op('i64.eq').op('select');
+      break;
+    }
+    default:
+      assertNever(k.op, 'atomic operation');
+  }
+  f.mem(store);
+  if (k.op === 'cmpxchg') f.get(old).set(R[0]!);
+  else if (k.fetch) f.get(old).set(src);
+  f.release(at, old);
+}

@@ -1,0 +1,87 @@
+// Structured control flow from the CFG (cfg/): for a reducible subprogram, nested Wasm blocks
+// and loops by the dominator-tree method of N. Ramsey, "Beyond Relooper" (ICFP 2022): a loop
+// header opens a `loop`, each merge child of a node in the dominator tree gets a `block` that
+// ends just before it, forward edges to merge nodes branch out of blocks, back edges branch to
+// loops, and a block with a single forward predecessor is emitted inline. A retreating edge to
+// a block that does not dominate its source makes the subprogram irreducible: `structure`
+// reports it and the caller emits a dispatcher loop instead (not done yet: see index.ts).
+
+import { type Block, type Cfg, dominates, reversePostorder, type Subprogram } from '../cfg/index.js';
+import type { FunctionBuilder, Label } from './wasm/index.js';
+
+/** What the emitter does for one block; `branch(to)` emits the control transfer to block `to`. */
+export interface BlockEmitter {
+  /** The block's instructions up to (not including) its terminator's control transfer. */
+  body(block: Block): void;
+  /** The terminator: calls `branch` for each way out (inside conditionals it emits). */
+  terminator(block: Block, branch: (to: number) => void): void;
+}
+
+/** The first retreating edge whose target does not dominate its source, if any. */
+export function irreducibleEdge(cfg: Cfg, sub: Subprogram): { from: number; to: number } | undefined {
+  const rpo = reversePostorder(cfg.blocks, sub.entry);
+  const index = new Map(rpo.map((b, k) => [b, k]));
+  for (const b of rpo)
+    for (const s of cfg.blocks[b]!.successors)
+      if (index.get(s)! <= index.get(b)! && !dominates(cfg.idom, s, b)) return { from: b, to: s };
+  return undefined;
+}
+
+type Context = { readonly kind: 'loop' | 'follow'; readonly block: number; readonly label: Label };
+
+/** Emits a reducible subprogram's blocks into `f` as nested blocks and loops. */
+export function structure(cfg: Cfg, sub: Subprogram, f: FunctionBuilder, emit: BlockEmitter): void {
+  const rpo = reversePostorder(cfg.blocks, sub.entry);
+  const order = new Map(rpo.map((b, k) => [b, k]));
+  const children = new Map<number, number[]>(rpo.map((b) => [b, []]));
+  for (const b of rpo) if (b !== sub.entry) children.get(cfg.idom[b]!)!.push(b);
+  const forwardPreds = (b: number) =>
+    cfg.blocks[b]!.predecessors.filter((p) => order.has(p) && order.get(p)! < order.get(b)!).length;
+  const isMerge = (b: number) => forwardPreds(b) >= 2;
+  const isLoopHeader = (b: number) =>
+    cfg.blocks[b]!.predecessors.some((p) => order.has(p) && order.get(p)! >= order.get(b)!);
+  const ctx: Context[] = [];
+
+  const branch = (from: number, to: number) => {
+    if (order.get(to)! <= order.get(from)!) {
+      f.br(find('loop', to));
+    } else if (isMerge(to)) {
+      f.br(find('follow', to));
+    } else doTree(to);
+  };
+  const find = (kind: Context['kind'], block: number): Label => {
+    for (let k = ctx.length - 1; k >= 0; k--)
+      if (ctx[k]!.kind === kind && ctx[k]!.block === block) return ctx[k]!.label;
+    throw new RangeError(`structure: no enclosing ${kind} for block ${block}`);
+  };
+  const doTree = (x: number): void => {
+    // Merge children, the one latest in reverse postorder outermost (its code comes last).
+    const merges = children
+      .get(x)!
+      .filter(isMerge)
+      .sort((a, b) => order.get(b)! - order.get(a)!);
+    if (isLoopHeader(x)) {
+      const label = f.loop();
+      ctx.push({ kind: 'loop', block: x, label });
+      nodeWithin(x, merges);
+      ctx.pop();
+      f.end(label);
+    } else nodeWithin(x, merges);
+  };
+  const nodeWithin = (x: number, merges: readonly number[]): void => {
+    if (merges.length === 0) {
+      const block = cfg.blocks[x]!;
+      emit.body(block);
+      emit.terminator(block, (to) => branch(x, to));
+      return;
+    }
+    const [y, ...rest] = merges as [number, ...number[]];
+    const label = f.block();
+    ctx.push({ kind: 'follow', block: y, label });
+    nodeWithin(x, rest);
+    ctx.pop();
+    f.end(label);
+    doTree(y);
+  };
+  doTree(sub.entry);
+}

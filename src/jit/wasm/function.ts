@@ -1,0 +1,190 @@
+// The function-body builder: instructions by name, typed locals (parameters first, then locals
+// drawn from per-type pools so temporaries are reused), and structured control where a label is
+// a handle: `br(label)` turns it into the relative depth the binary format wants (§5.4.1), so
+// callers never count nesting by hand. The body is checked to be balanced when finished.
+
+import { ByteWriter } from './bytes.js';
+import { I32, I64, MEMORY_FILL, MEMORY_OPS, OP, type OpName, type ValType, VOID } from './opcodes.js';
+
+/** A local variable (or parameter) of one function. */
+export interface Local {
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** An open block, loop or if; valid as a branch target until its `end`. */
+export interface Label {
+  readonly kind: 'block' | 'loop' | 'if';
+  /** Position in the control stack (0 = outermost). */
+  readonly level: number;
+}
+
+export class FunctionBuilder {
+  readonly params: readonly Local[];
+  readonly #code = new ByteWriter();
+  readonly #locals: ValType[] = [];
+  readonly #free: Record<ValType, Local[]> = { [I32]: [], [I64]: [] } as Record<ValType, Local[]>;
+  readonly #control: Label[] = [];
+
+  constructor(params: readonly ValType[]) {
+    this.params = params.map((type, index) => ({ index, type }));
+  }
+
+  /** A fresh local of `type`, never shared. */
+  local(type: ValType): Local {
+    this.#locals.push(type);
+    return { index: this.params.length + this.#locals.length - 1, type };
+  }
+
+  /** A temporary of `type` from the pool; give it back with release() when done. */
+  temp(type: ValType): Local {
+    return this.#free[type].pop() ?? this.local(type);
+  }
+
+  release(...locals: Local[]): void {
+    for (const l of locals) this.#free[l.type].push(l);
+  }
+
+  op(name: OpName): this {
+    if (MEMORY_OPS[name] !== undefined) throw new RangeError(`${name} needs mem()`);
+    this.#code.byte(OP[name]);
+    return this;
+  }
+
+  /** A load or store at the address on the stack plus `offset` (unsigned), natural alignment. */
+  mem(name: OpName, offset = 0): this {
+    const align = MEMORY_OPS[name];
+    if (align === undefined) throw new RangeError(`${name} is not a memory instruction`);
+    this.#code.byte(OP[name]).u32(align).u32(offset);
+    return this;
+  }
+
+  i32(value: number): this {
+    this.#code.byte(OP['i32.const']).s32(value);
+    return this;
+  }
+
+  i64(value: bigint | number): this {
+    this.#code.byte(OP['i64.const']).s64(BigInt(value));
+    return this;
+  }
+
+  get(l: Local): this {
+    this.#code.byte(OP['local.get']).u32(l.index);
+    return this;
+  }
+
+  set(l: Local): this {
+    this.#code.byte(OP['local.set']).u32(l.index);
+    return this;
+  }
+
+  tee(l: Local): this {
+    this.#code.byte(OP['local.tee']).u32(l.index);
+    return this;
+  }
+
+  globalGet(index: number): this {
+    this.#code.byte(OP['global.get']).u32(index);
+    return this;
+  }
+
+  globalSet(index: number): this {
+    this.#code.byte(OP['global.set']).u32(index);
+    return this;
+  }
+
+  call(func: number): this {
+    this.#code.byte(OP.call).u32(func);
+    return this;
+  }
+
+  /** call_indirect through table 0 with the function type `type`. */
+  callIndirect(type: number): this {
+    this.#code.byte(OP.call_indirect).u32(type).u32(0);
+    return this;
+  }
+
+  /** memory.fill: (dest, value, length) on the stack. */
+  memoryFill(): this {
+    this.#code.bytes(MEMORY_FILL);
+    return this;
+  }
+
+  /** Opens a block; `result` is the block's value type (default none). */
+  block(result: ValType | typeof VOID = VOID): Label {
+    return this.#open('block', OP.block, result);
+  }
+
+  loop(result: ValType | typeof VOID = VOID): Label {
+    return this.#open('loop', OP.loop, result);
+  }
+
+  /** Opens an if on the i32 condition on the stack. */
+  if(result: ValType | typeof VOID = VOID): Label {
+    return this.#open('if', OP.if, result);
+  }
+
+  else(label: Label): this {
+    if (label.kind !== 'if' || this.#control[this.#control.length - 1] !== label)
+      throw new RangeError('else without its if on top');
+    this.#code.byte(OP.else);
+    return this;
+  }
+
+  /** Closes `label`, which must be the innermost open one. */
+  end(label: Label): this {
+    if (this.#control.pop() !== label) throw new RangeError('end of a label that is not innermost');
+    this.#code.byte(OP.end);
+    return this;
+  }
+
+  br(label: Label): this {
+    this.#code.byte(OP.br).u32(this.depth(label));
+    return this;
+  }
+
+  brIf(label: Label): this {
+    this.#code.byte(OP.br_if).u32(this.depth(label));
+    return this;
+  }
+
+  brTable(targets: readonly Label[], otherwise: Label): this {
+    this.#code.byte(OP.br_table).u32(targets.length);
+    for (const t of targets) this.#code.u32(this.depth(t));
+    this.#code.u32(this.depth(otherwise));
+    return this;
+  }
+
+  /** The relative depth of `label` from here (0: the innermost open label). */
+  depth(label: Label): number {
+    const k = this.#control.length - 1 - label.level;
+    if (k < 0 || this.#control[label.level] !== label) throw new RangeError('branch to a closed label');
+    return k;
+  }
+
+  #open(kind: Label['kind'], opcode: number, result: number): Label {
+    const label: Label = { kind, level: this.#control.length };
+    this.#control.push(label);
+    this.#code.byte(opcode).byte(result);
+    return label;
+  }
+
+  /** Locals declaration and body, ending with the final `end` (the code entry of §5.5.13). */
+  encode(w: ByteWriter): void {
+    if (this.#control.length !== 0) throw new RangeError(`${this.#control.length} labels left open`);
+    const runs: [number, ValType][] = [];
+    for (const t of this.#locals) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    w.sized((body) => {
+      body.u32(runs.length);
+      for (const [n, t] of runs) body.u32(n).byte(t);
+      body.bytes(this.#code.finish()).byte(OP.end);
+    });
+  }
+}
+
+export { I32, I64 };
