@@ -31,6 +31,8 @@ export const XDP_UMEM_UNALIGNED_CHUNK_FLAG = 1 << 0;
 export const XDP_RING_NEED_WAKEUP = 1 << 0;
 /** xdp_desc.options: more fragments of this packet follow (multi-buffer). */
 export const XDP_PKT_CONTD = 1 << 0;
+/** xdp_desc.options: TX metadata precedes the frame (needs xdp_umem_reg.tx_metadata_len). */
+export const XDP_TX_METADATA = 1 << 1;
 
 /** mmap page offsets of the four rings. */
 export const XDP_PGOFF_RX_RING = 0n;

@@ -5,12 +5,13 @@
 //     rx_fill_ring_empty_descs; RX ring full -> rx_ring_full, the buffer back to the pool's free
 //     list; else the frame (and the metadata before it) copied to chunk + headroom + 256, its
 //     descriptor reserved on RX and published at the poll's end (flush).
-//   transmit (kick = sendto): at most 32 descriptors per call; invalid ones skipped and counted
-//     (tx_invalid_descs); a full COMPLETION ring stops the pass (backpressure); an empty TX ring
-//     ends it and counts tx_ring_empty_descs; each sent frame's address goes to COMPLETION.
+//   transmit (kick = sendto): at most 32 descriptors per call; an invalid one is counted
+//     (tx_invalid_descs), completed and ends the pass; a full COMPLETION ring stops the pass
+//     (backpressure); an empty TX ring ends it and counts tx_ring_empty_descs; each sent frame's
+//     address goes to COMPLETION (the TX rules as kernel 6.18 answered in src/kernel/xsk.test.ts).
 // Every frame delivered is on RX or counted; every TX descriptor is completed or counted.
 
-import { ClosedError, TsbpfError } from '../../errors.js';
+import { BpfError, ClosedError, Errno, NotSupportedError, TsbpfError } from '../../errors.js';
 import {
   ConsumerRing,
   isRingSize,
@@ -25,7 +26,13 @@ import {
   type XskRingSizes,
 } from '../../runtime/xsk/socket.js';
 import { isValidTxDesc, rxDataAddr, rxFrameSize } from '../../runtime/xsk/umem.js';
-import { XDP_ADDR_SIZE, XDP_DESC_SIZE, XDP_RING_LAYOUT } from '../../uapi/if-xdp.js';
+import {
+  XDP_ADDR_SIZE,
+  XDP_DESC_SIZE,
+  XDP_PKT_CONTD,
+  XDP_RING_LAYOUT,
+  XDP_TX_METADATA,
+} from '../../uapi/if-xdp.js';
 import type { XskDeliveryMeta, XskDevice, XskPort, XskRegistry } from '../xsk-port.js';
 import { BuffPool } from './buff-pool.js';
 import type { Umem } from './umem.js';
@@ -186,22 +193,30 @@ export class XskSocket implements AfXdpSocket, XskPort {
         return;
       }
       const d = this.#tx.desc(span.idx);
-      if (!isValidTxDesc(g, d.addr, d.len, d.options)) {
-        this.#txInvalid++;
-        this.#tx.release(1);
-        continue;
+      const valid = isValidTxDesc(g, d.addr, d.len, d.options);
+      if (valid && (d.options & XDP_PKT_CONTD) !== 0) {
+        this.#tx.cancel(1);
+        throw new NotSupportedError('multi-buffer AF_XDP transmit (XDP_PKT_CONTD)');
       }
-      if (budget-- === 0 || this.#cq.nbFree(1) < 1) {
+      if (valid && (d.options & XDP_TX_METADATA) !== 0) {
+        // Kernel 6.18 without tx_metadata_len: sendto fails with EINVAL and the descriptor stays.
+        this.#tx.cancel(1);
+        throw new BpfError('sendto(AF_XDP)', Errno.EINVAL, { reason: 'XDP_TX_METADATA without TX metadata' });
+      }
+      if ((valid && budget-- === 0) || this.#cq.nbFree(1) < 1) {
         this.#tx.cancel(1); // EAGAIN: the descriptor stays for the next call
         return;
       }
       const cqIdx = this.#cq.reserve(1);
       this.#tx.release(1);
-      const sent = device.transmitFromSocket(this.umem.bytes.slice(d.addr, d.addr + d.len), this.#queue);
+      // An invalid descriptor is counted, its buffer completed, and the pass ends (kernel 6.18).
+      const sent =
+        valid && device.transmitFromSocket(this.umem.bytes.slice(d.addr, d.addr + d.len), this.#queue);
+      if (!valid) this.#txInvalid++;
       // The skb's destructor completes the buffer whether or not the device sent it.
       this.#cq.setAddr(cqIdx, d.addr);
       this.#cq.submit(1);
-      if (!sent) return; // NET_XMIT_DROP: -EBUSY ends the pass
+      if (!sent) return; // invalid, or NET_XMIT_DROP (-EBUSY): the pass ends
     }
   }
 

@@ -49,7 +49,7 @@ abstract class XskRing {
   readonly mask: number;
   /** Bytes per entry: 8 (FILL, COMPLETION: a UMEM address) or 16 (RX, TX: struct xdp_desc). */
   readonly entrySize: number;
-  protected readonly view: DataView;
+  protected view: DataView;
   protected readonly layout: RingLayout;
   protected cachedProd = 0;
   protected cachedCons = 0;
@@ -65,6 +65,14 @@ abstract class XskRing {
     this.size = size;
     this.mask = size - 1;
     this.entrySize = entrySize;
+  }
+
+  /**
+   * Cuts the ring from its memory (the kernel backend calls this before munmap): any later
+   * access throws RangeError instead of touching unmapped memory.
+   */
+  detach(): void {
+    this.view = new DataView(new ArrayBuffer(0));
   }
 
   /** The shared producer index as stored in the ring. */

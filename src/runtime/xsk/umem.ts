@@ -5,7 +5,12 @@
 // backend an mmapped area.
 
 import { BpfError, Errno, NotSupportedError } from '../../errors.js';
-import { XDP_PACKET_HEADROOM, XDP_UMEM_MIN_CHUNK_SIZE } from '../../uapi/if-xdp.js';
+import {
+  XDP_PACKET_HEADROOM,
+  XDP_PKT_CONTD,
+  XDP_TX_METADATA,
+  XDP_UMEM_MIN_CHUNK_SIZE,
+} from '../../uapi/if-xdp.js';
 import { PAGE_SIZE } from '../../uapi/page.js';
 
 export interface UmemConfig {
@@ -65,12 +70,16 @@ export function rxFrameSize(geometry: UmemGeometry): number {
   return geometry.chunkSize - geometry.headroom - XDP_PACKET_HEADROOM;
 }
 
+/** xdp_desc.options bits a TX descriptor may carry (XDP_PKT_CONTD, XDP_TX_METADATA). */
+const TX_OPTIONS = XDP_PKT_CONTD | XDP_TX_METADATA;
+
 /**
- * Whether a TX descriptor is one the kernel sends (xp_aligned_validate_desc with no TX metadata):
- * non-empty, inside one chunk, inside the UMEM, and no option bits (multi-buffer is not bound).
+ * Whether the kernel takes a TX descriptor (xp_aligned_validate_desc without TX metadata):
+ * non-empty, inside one chunk, inside the UMEM, no option bit beyond XDP_PKT_CONTD and
+ * XDP_TX_METADATA. What those two then do is the transmit path's business.
  */
 export function isValidTxDesc(geometry: UmemGeometry, addr: number, len: number, options: number): boolean {
-  if (len === 0 || options !== 0) return false;
+  if (len === 0 || (options & ~TX_OPTIONS) !== 0) return false;
   if (addr >= geometry.size) return false;
   return (addr % geometry.chunkSize) + len <= geometry.chunkSize;
 }
