@@ -6,5 +6,14 @@ export type { DumpEvent } from './datapath.js';
 export { type DeviceOptions, type DeviceStats, type Frame, NetDevice } from './device.js';
 export { type Hook, Network, type NetworkOptions, type RunOptions, type RunResult } from './network.js';
 export { isPcap, LINKTYPE_ETHERNET, type Pcap, type PcapPacket, readPcap, writePcap } from './pcap.js';
+export {
+  linkTypeName,
+  type Pcapng,
+  type PcapngInterface,
+  type PcapngPacket,
+  readPcapng,
+  writePcapng,
+} from './pcapng.js';
 export { generateTraffic, type Span, type TrafficTemplate } from './traffic.js';
+export { XdpDump } from './xdpdump.js';
 export { type XskDeliveryMeta, type XskDevice, type XskPort, XskRegistry } from './xsk-port.js';
