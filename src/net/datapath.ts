@@ -136,8 +136,8 @@ export class Datapath {
   /** One NAPI poll of `dev`'s RX queue `queue`: up to 64 frames, then the flush. Returns frames done. */
   poll(dev: NetDevice, queue: number): number {
     const q = dev.rx[queue]!;
-    const n = Math.min(NAPI_BUDGET, q.length);
-    const batch = q.splice(0, n);
+    const batch = q.take(NAPI_BUDGET);
+    const n = batch.length;
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
     for (const frame of batch) {

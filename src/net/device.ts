@@ -16,6 +16,35 @@ export interface Frame {
   readonly metadata?: Uint8Array;
 }
 
+/** A FIFO of frames: taking from the front is O(1) (an array's shift or splice is O(n)). */
+export class FrameQueue {
+  #items: Frame[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(frame: Frame): void {
+    this.#items.push(frame);
+  }
+
+  /** Takes up to `n` frames from the front. */
+  take(n: number): Frame[] {
+    const end = Math.min(this.#items.length, this.#head + n);
+    const out = this.#items.slice(this.#head, end);
+    this.#head = end;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+}
+
 /** Counters of one device (the sum of its queues). */
 export interface DeviceStats {
   rxPackets: number;
@@ -101,7 +130,7 @@ export class NetDevice implements XskDevice {
   /** The other end of a veth pair, or undefined (a device with a wire). */
   peer: NetDevice | undefined;
   /** Frames waiting on each RX queue. */
-  readonly rx: Frame[][];
+  readonly rx: FrameQueue[];
   /** Frames sent out of a device without a peer. */
   readonly wire: Frame[] = [];
   /** Frames the stack received (kept when the network captures). */
@@ -135,7 +164,7 @@ export class NetDevice implements XskDevice {
     this.mtu = mtu;
     this.queues = queues;
     this.gro = options.gro ?? false;
-    this.rx = Array.from({ length: queues }, () => []);
+    this.rx = Array.from({ length: queues }, () => new FrameQueue());
     this.#socketTransmit = socketTransmit;
   }
 

@@ -43,7 +43,7 @@ function bigEndianFile(linkType: number): Uint8Array {
   u32(3), u32(20), u32(2), u32(0xabcd0000), u32(20);
   const out = new Uint8Array(words.length * 4);
   const v = new DataView(out.buffer);
-  words.forEach((w, i) => v.setUint32(i * 4, w, false));
+  for (const [i, w] of words.entries()) v.setUint32(i * 4, w, false);
   return out;
 }
 
