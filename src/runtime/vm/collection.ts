@@ -20,6 +20,7 @@ import { createMap } from '../maps/create.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
 import { RingBufMap } from '../maps/ringbuf.js';
+import type { MapReferences } from '../maps/types.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, monotonicClock, seededRandom, type VmEnv } from './env.js';
@@ -66,6 +67,11 @@ export interface LoadCollectionOptions {
    * it was compiled for).
    */
   readonly targetBtf?: Btf;
+  /**
+   * The devices a devmap and the sockets an xskmap accept (EINVAL / EBADF for others), as the
+   * kernel resolves ifindexes and socket fds at update time; default: any.
+   */
+  readonly references?: Pick<MapReferences, 'device' | 'socket'>;
 }
 
 const { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } = O;
@@ -249,6 +255,11 @@ export class VmCollection implements Collection, ProgramHost {
     return this.#byId.has(id);
   }
 
+  /** @internal ProgramHost: a devmap/cpumap entry's program. */
+  programById(id: number): VmProgram | undefined {
+    return this.#byId.get(id);
+  }
+
   /** @internal */
   get env(): VmEnv {
     return this.#env;
@@ -326,7 +337,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
     const createOptions = {
       cpus: options.cpus ?? 2,
       registry: c.registry,
-      references: { program: (id: number) => c.hasProgramId(id) },
+      references: { ...options.references, program: (id: number) => c.hasProgramId(id) },
     };
     for (const s of spec.maps) {
       // libbpf sizes a perf event array left at 0 entries to the number of CPUs.

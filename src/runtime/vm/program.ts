@@ -13,6 +13,7 @@ import { SkbContext } from '../context/skb.js';
 import { TestRunRefusal } from '../context/types.js';
 import { type Interfaces, XdpContext } from '../context/xdp.js';
 import type { Engine } from '../engine.js';
+import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../memory.js';
 
 declare const performance: { now(): number };
@@ -21,7 +22,11 @@ declare const performance: { now(): number };
 export interface ProgramHost {
   readonly space: AddressSpace;
   readonly interfaces: Interfaces;
+  /** The collection's maps by id (what a redirect outcome names). */
+  readonly registry: MapRegistry;
   readonly closed: boolean;
+  /** The program with collection id `id` (a devmap/cpumap entry's program), or undefined. */
+  programById(id: number): VmProgram | undefined;
   /**
    * Runs `program` once on `ctx` (tail calls included) and returns r0 as the kernel reports it;
    * `fresh`: each program of the chain starts on a zeroed stack.
@@ -73,6 +78,11 @@ export class VmProgram implements LoadedProgram {
   /** Where bpf_redirect / bpf_redirect_map pointed in the last run (ifindex or map key, map id, flags). */
   get redirect(): { readonly ifindex: number; readonly map: number | undefined; readonly flags: bigint } {
     return this.#host.redirect;
+  }
+
+  /** @internal The collection the program runs in (its address space, maps, sibling programs): for a data path. */
+  get host(): ProgramHost {
+    return this.#host;
   }
 
   run(input: TestRunInput = {}): TestRunResult {
