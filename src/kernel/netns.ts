@@ -94,14 +94,22 @@ export class Netns implements Disposable {
     return this.#closed;
   }
 
-  /** Adds a veth pair named `${prefix}${k}a` / `${prefix}${k}b`, both up. */
-  addVeth(): VethPair {
+  /**
+   * Adds a veth pair named `${prefix}${k}a` / `${prefix}${k}b`, both up, each end with `queues`
+   * RX and TX queues (default 1).
+   */
+  addVeth(options: { readonly queues?: readonly [number, number] } = {}): VethPair {
     this.#live();
     const k = this.#veths++;
     const a = `${this.#prefix}${k}a`;
     const b = `${this.#prefix}${k}b`;
     if (a.length > IFNAME_MAX) throw new TsbpfError('INVALID_ARGUMENT', `interface name '${a}' is too long`);
-    ip(['-n', this.name, 'link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
+    const [qa, qb] = options.queues ?? [1, 1];
+    for (const q of [qa, qb])
+      if (!Number.isInteger(q) || q < 1 || q > 1024)
+        throw new TsbpfError('INVALID_ARGUMENT', `queue count ${q} is not in [1, 1024]`);
+    const qs = (n: number) => ['numtxqueues', String(n), 'numrxqueues', String(n)];
+    ip(['-n', this.name, 'link', 'add', a, ...qs(qa), 'type', 'veth', 'peer', 'name', b, ...qs(qb)]);
     ip(['-n', this.name, 'link', 'set', a, 'up']);
     ip(['-n', this.name, 'link', 'set', b, 'up']);
     return { a: this.device(a), b: this.device(b) };

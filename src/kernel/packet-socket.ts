@@ -19,6 +19,10 @@ const POLLIN = 1;
 const EAGAIN = 11;
 const EINTR = 4;
 const MAX_FRAME = 65536;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+const RCVBUF = 32 << 20;
 
 /** Waits up to `timeoutMs` for `fd` to be readable (poll(2)); true when it is. */
 export function waitReadable(fd: number, timeoutMs: number): boolean {
@@ -58,6 +62,12 @@ export class PacketSocket extends FdHandle {
       v.setUint16(SockaddrLl.protocol, ETH_P_ALL_BE, true);
       v.setInt32(SockaddrLl.ifindex, ifindex, true);
       check('bind(AF_PACKET)', libc.bind(fd, sa, SockaddrLl.size));
+      // A capture must hold a whole run's frames: ask for a big receive buffer (root may exceed
+      // rmem_max with SO_RCVBUFFORCE); a refusal leaves the default, not an error.
+      const size = pinned(4);
+      new DataView(size.buffer).setInt32(0, RCVBUF, true);
+      if (libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, size, 4) < 0)
+        libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
     } catch (e) {
       sock.close();
       throw e;

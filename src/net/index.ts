@@ -2,21 +2,6 @@
 // and the kernel's redirect bulking (Network), traffic in and out (pcap, pcapng, the generator,
 // xdpdump captures), and the seam AF_XDP sockets plug into. Every name is listed on purpose
 // (test/api/snapshot.txt).
-export type { DumpEvent } from './datapath.js';
-export { type DeviceOptions, type DeviceStats, type Frame, NetDevice } from './device.js';
-export { type Hook, Network, type NetworkOptions, type RunOptions, type RunResult } from './network.js';
-export { isPcap, LINKTYPE_ETHERNET, type Pcap, type PcapPacket, readPcap, writePcap } from './pcap.js';
-export {
-  linkTypeName,
-  type Pcapng,
-  type PcapngInterface,
-  type PcapngPacket,
-  readPcapng,
-  writePcapng,
-} from './pcapng.js';
-export { generateTraffic, type Span, type TrafficTemplate } from './traffic.js';
-export { XdpDump } from './xdpdump.js';
-export { type XskDeliveryMeta, type XskDevice, type XskPort, XskRegistry } from './xsk-port.js';
 
 // AF_XDP (net/afxdp/): UMEM, sockets, rings.
 export {
@@ -35,3 +20,18 @@ export {
   XskSocket,
   type XskSocketOptions,
 } from './afxdp/index.js';
+export type { DumpEvent } from './datapath.js';
+export { type DeviceOptions, type DeviceStats, type Frame, NetDevice } from './device.js';
+export { type Hook, Network, type NetworkOptions, type RunOptions, type RunResult } from './network.js';
+export { isPcap, LINKTYPE_ETHERNET, type Pcap, type PcapPacket, readPcap, writePcap } from './pcap.js';
+export {
+  linkTypeName,
+  type Pcapng,
+  type PcapngInterface,
+  type PcapngPacket,
+  readPcapng,
+  writePcapng,
+} from './pcapng.js';
+export { generateTraffic, type Span, type TrafficTemplate } from './traffic.js';
+export { XdpDump } from './xdpdump.js';
+export { type XskDeliveryMeta, type XskDevice, type XskPort, XskRegistry } from './xsk-port.js';
