@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { echoOnce, fillFrames, recycleCompletions, swapMacs } from '../../test/afxdp/echo.js';
+import { ECHO_TRAFFIC, runEchoKernel, runEchoSim } from '../../test/afxdp/echo-run.js';
 import {
   kernelNetSkip,
   PREFIX,
@@ -325,4 +326,11 @@ test('UMEM geometry the kernel refuses is refused the same way by the simulation
         (e as { errno?: number }).errno === (sim as { errno: number }).errno,
     );
   }
+});
+
+test('AF_XDP echo with examples/xdp_xsk_redirect: the kernel and the simulation agree', { skip }, () => {
+  const kernel = runEchoKernel();
+  const sim = runEchoSim();
+  assert.equal(kernel.echoed.length, ECHO_TRAFFIC[0]!.count);
+  assert.deepEqual(kernel, sim);
 });
