@@ -334,3 +334,30 @@ test('AF_XDP echo with examples/xdp_xsk_redirect: the kernel and the simulation 
   assert.equal(kernel.echoed.length, ECHO_TRAFFIC[0]!.count);
   assert.deepEqual(kernel, sim);
 });
+
+test('a FILL address outside the UMEM is skipped, as the kernel skips it', { skip }, () => {
+  const g: Geometry = { frames: 8, ring: 8 };
+  const run = kernelRun(g);
+  const sim = simRun(g);
+  try {
+    for (const s of [run.sock, sim.sock]) {
+      const idx = s.fill.reserve(3);
+      s.fill.setAddr(idx, 8 * 2048); // one past the last chunk
+      s.fill.setAddr(idx + 1, 2 * 2048 + 100); // inside chunk 2: the chunk start is used
+      s.fill.setAddr(idx + 2, 1 << 30);
+      s.fill.submit(3);
+    }
+    run.send(frames(3));
+    sim.send(frames(3));
+    waitFor(() => {
+      const st = run.sock.statistics();
+      return run.sock.rx.nbAvail(8) + st.rx_dropped >= 3;
+    });
+    assert.deepEqual(rxView(run.sock), rxView(sim.sock));
+    assert.deepEqual(run.sock.statistics(), sim.sock.statistics());
+    assert.equal(sim.sock.fillInvalidDescs, 2);
+  } finally {
+    run.close();
+    sim.sock.close();
+  }
+});
