@@ -122,10 +122,14 @@ export class Datapath {
     return false;
   }
 
-  /** A frame arriving on `dev` (from the wire or a peer): counted and queued by RSS, or dropped. */
+  /**
+   * A frame arriving on `dev` (from the wire or a peer): queued by RSS, or dropped and counted
+   * (above MTU + Ethernet and VLAN headers, as is_skb_forwardable and NIC RX buffers refuse; a
+   * full ring).
+   */
   receive(dev: NetDevice, frame: Frame, queue = rssQueue(frame.data, dev.queues), limit = Infinity): boolean {
     const q = dev.rx[queue]!;
-    if (q.length >= limit) {
+    if (q.length >= limit || frame.data.length > dev.mtu + headerRoom) {
       dev.stats.rxDropped++;
       return false;
     }

@@ -262,3 +262,32 @@ test('TC: ingress redirect to another device egress; TC egress shoots', () => {
   assert.throws(() => net.attach(eth0, 'xdp', c.program('shoot')), /SCHED_CLS/);
   net.close();
 });
+
+test('MTU: longer frames are dropped on receive; a jumbo MTU takes an xdp.frags program, which sees fragments', () => {
+  using net = new Network();
+  const eth0 = net.addDevice({ name: 'eth0' });
+  const jumbo = net.addDevice({ name: 'jumbo', mtu: 9000 });
+  using c = load(
+    spec([
+      prog('pass', 'r0 = 2\nexit'),
+      // bpf_xdp_get_buff_len (188) > 4096: XDP_PASS, else XDP_DROP.
+      prog('frags', 'call 188\nr1 = r0\nr0 = 1\nif r1 <= 4096 goto +1\nr0 = 2\nexit', {
+        sectionName: 'xdp.frags',
+        flags: 1 << 5,
+      }),
+    ]),
+    net.loadOptions(),
+  );
+  net.attach(eth0, 'xdp', c.program('pass'));
+  net.inject(eth0, [...frames(2, { size: 1514 }), ...frames(1, { size: 1600 })]);
+  net.run();
+  assert.deepEqual([eth0.stats.rxDropped, eth0.stats.xdp.PASS], [1, 2]);
+  assert.throws(() => net.attach(jumbo, 'xdp', c.program('pass')), /not an xdp.frags program/);
+  net.attach(jumbo, 'xdp', c.program('frags'));
+  net.inject(jumbo, frames(2, { size: 9014 }));
+  net.run();
+  assert.equal(jumbo.stats.xdp.PASS, 2);
+  assert.equal(jumbo.received[0]!.data.length, 9014, 'linear part and fragments back together');
+  assert.deepEqual(jumbo.received[0]!.data, frames(1, { size: 9014 })[0]!.data);
+  net.close();
+});

@@ -11,11 +11,19 @@
 //   net.run();                 // eth0.stats, eth0.wire, eth0.received ...
 
 import { NotSupportedError, TsbpfError } from '../errors.js';
+import { SKB_SHARED_INFO_SIZE } from '../runtime/context/types.js';
+import { XDP_PACKET_HEADROOM } from '../runtime/context/xdp.js';
 import type { VmProgram } from '../runtime/vm/program.js';
+import { ETH_HLEN } from '../uapi/ethernet.js';
+import { PAGE_SIZE } from '../uapi/page.js';
+import { BPF_F_XDP_HAS_FRAGS } from '../uapi/sections.js';
 import { ContextPool } from './contexts.js';
 import { type CpumapStats, Datapath, type DumpEvent } from './datapath.js';
 import { type DeviceOptions, type Frame, NetDevice } from './device.js';
 import { XskRegistry } from './xsk-port.js';
+
+/** PAGE_SIZE less XDP_PACKET_HEADROOM and the shared-info tailroom: the linear part of a frame. */
+const XDP_MAX_LINEAR = PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_SHARED_INFO_SIZE;
 
 export interface NetworkOptions {
   /** Virtual CPUs: RX queue q is polled on CPU q % cpus (per-CPU maps, cpumap). Default 2, as load()'s. */
@@ -138,6 +146,17 @@ export class Network {
       if (hook === 'xdp' && program.spec.attachType !== undefined && program.spec.attachType !== 'XDP')
         throw new NotSupportedError(
           `attaching a ${program.spec.attachType} program as a device's XDP program`,
+        );
+      // Drivers refuse a program without BPF_F_XDP_HAS_FRAGS when a frame at the MTU does not
+      // fit one page's linear part (veth: "XDP program does not support multi-buffer", EOPNOTSUPP).
+      if (
+        hook === 'xdp' &&
+        !(program.spec.flags & BPF_F_XDP_HAS_FRAGS) &&
+        device.mtu + ETH_HLEN > XDP_MAX_LINEAR
+      )
+        throw new TsbpfError(
+          'INVALID_ARGUMENT',
+          `${device.name}: MTU ${device.mtu} needs multi-buffer frames; '${program.name}' is not an xdp.frags program`,
         );
     }
     if (hook === 'xdp') device.xdp = program;
