@@ -291,3 +291,40 @@ test('MTU: longer frames are dropped on receive; a jumbo MTU takes an xdp.frags 
   assert.deepEqual(jumbo.received[0]!.data, frames(1, { size: 9014 })[0]!.data);
   net.close();
 });
+
+test('dispatcher: priority order, chain-call actions, XDP_PASS when the chain runs out', () => {
+  using net = new Network();
+  const devs = ['eth0', 'eth1', 'eth2'].map((name) => net.addDevice({ name }));
+  // count: bumps hits[0] and passes; drop: XDP_DROP; tx: XDP_TX.
+  const count = prog(
+    'count',
+    'r2 = 0\n*(u32 *)(r10 - 4) = r2\nr2 = r10\nr2 += -4\nr1 = hits ll\ncall 1\nif r0 == 0 goto +2\nr1 = 1\nlock *(u64 *)(r0 + 0) += r1\nr0 = 2\nexit',
+  );
+  using c = load(
+    spec([count, prog('drop', 'r0 = 1\nexit'), prog('tx', 'r0 = 3\nexit')], [map('hits', 'ARRAY', 8, 1)]),
+    net.loadOptions(),
+  );
+  const [count_, drop, tx] = ['count', 'drop', 'tx'].map((n) => c.program(n));
+  // eth0: drop (prio 10) before count: count never runs.
+  net.attach(devs[0]!, 'xdp', [{ program: count_! }, { program: drop!, priority: 10 }]);
+  // eth1: count (PASS chains on), then tx.
+  net.attach(devs[1]!, 'xdp', [{ program: tx!, priority: 60 }, { program: count_! }]);
+  // eth2: count alone: the chain runs out, XDP_PASS.
+  net.attach(devs[2]!, 'xdp', [{ program: count_!, chainCallActions: ['PASS', 'DROP'] }]);
+  for (const d of devs) net.inject(d, frames(4));
+  net.run();
+  assert.deepEqual(
+    devs.map((d) => [d.stats.xdp.DROP, d.stats.xdp.TX, d.stats.xdp.PASS]),
+    [
+      [4, 0, 0],
+      [0, 4, 0],
+      [0, 0, 4],
+    ],
+  );
+  assert.equal(new DataView(c.map('hits').lookup(u32(0))!.buffer).getBigUint64(0, true), 8n);
+  assert.throws(
+    () => net.attach(devs[0]!, 'xdp', [{ program: drop!, chainCallActions: ['NOPE' as 'PASS'] }]),
+    /NOPE/,
+  );
+  net.close();
+});

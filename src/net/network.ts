@@ -20,6 +20,7 @@ import { BPF_F_XDP_HAS_FRAGS } from '../uapi/sections.js';
 import { ContextPool } from './contexts.js';
 import { type CpumapStats, Datapath, type DumpEvent } from './datapath.js';
 import { type DeviceOptions, type Frame, NetDevice } from './device.js';
+import { type XdpDispatchEntry, XdpDispatcher } from './dispatcher.js';
 import { XskRegistry } from './xsk-port.js';
 
 /** PAGE_SIZE less XDP_PACKET_HEADROOM and the shared-info tailroom: the linear part of a frame. */
@@ -129,39 +130,49 @@ export class Network {
     };
   }
 
-  /** Attaches `program` at `hook` of `device` (replacing what was there); undefined detaches. */
-  attach(device: NetDevice, hook: Hook, program: VmProgram | undefined): void {
-    if (program !== undefined) {
-      const want = hook === 'xdp' ? ['XDP'] : ['SCHED_CLS', 'SCHED_ACT'];
-      if (!want.includes(program.type))
-        throw new TsbpfError(
-          'INVALID_ARGUMENT',
-          `program '${program.name}' is ${program.type}, not for the ${hook} hook`,
-        );
-      if (program.host.interfaces !== this.interfaces)
-        throw new TsbpfError(
-          'INVALID_ARGUMENT',
-          `program '${program.name}' was not loaded with this network's loadOptions()`,
-        );
-      if (hook === 'xdp' && program.spec.attachType !== undefined && program.spec.attachType !== 'XDP')
-        throw new NotSupportedError(
-          `attaching a ${program.spec.attachType} program as a device's XDP program`,
-        );
-      // Drivers refuse a program without BPF_F_XDP_HAS_FRAGS when a frame at the MTU does not
-      // fit one page's linear part (veth: "XDP program does not support multi-buffer", EOPNOTSUPP).
-      if (
-        hook === 'xdp' &&
-        !(program.spec.flags & BPF_F_XDP_HAS_FRAGS) &&
-        device.mtu + ETH_HLEN > XDP_MAX_LINEAR
-      )
-        throw new TsbpfError(
-          'INVALID_ARGUMENT',
-          `${device.name}: MTU ${device.mtu} needs multi-buffer frames; '${program.name}' is not an xdp.frags program`,
-        );
+  /**
+   * Attaches `program` at `hook` of `device` (replacing what was there); undefined detaches. For
+   * 'xdp', a list of entries makes a dispatcher with libxdp's semantics (priority order,
+   * chain-call actions).
+   */
+  attach(device: NetDevice, hook: Hook, program: VmProgram | readonly XdpDispatchEntry[] | undefined): void {
+    if (Array.isArray(program)) {
+      if (hook !== 'xdp')
+        throw new TsbpfError('INVALID_ARGUMENT', `a dispatcher is for the xdp hook, not ${hook}`);
+      const d = new XdpDispatcher(program);
+      for (const c of d.chain) this.#check(device, hook, c.program);
+      device.xdp = d;
+      return;
     }
-    if (hook === 'xdp') device.xdp = program;
-    else if (hook === 'tc-ingress') device.tcIngress = program;
-    else device.tcEgress = program;
+    const p = program as VmProgram | undefined;
+    if (p !== undefined) this.#check(device, hook, p);
+    if (hook === 'xdp') device.xdp = p;
+    else if (hook === 'tc-ingress') device.tcIngress = p;
+    else device.tcEgress = p;
+  }
+
+  #check(device: NetDevice, hook: Hook, program: VmProgram): void {
+    const want = hook === 'xdp' ? ['XDP'] : ['SCHED_CLS', 'SCHED_ACT'];
+    if (!want.includes(program.type))
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `program '${program.name}' is ${program.type}, not for the ${hook} hook`,
+      );
+    if (program.host.interfaces !== this.interfaces)
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `program '${program.name}' was not loaded with this network's loadOptions()`,
+      );
+    if (hook !== 'xdp') return;
+    if (program.spec.attachType !== undefined && program.spec.attachType !== 'XDP')
+      throw new NotSupportedError(`attaching a ${program.spec.attachType} program as a device's XDP program`);
+    // Drivers refuse a program without BPF_F_XDP_HAS_FRAGS when a frame at the MTU does not
+    // fit one page's linear part (veth: "XDP program does not support multi-buffer", EOPNOTSUPP).
+    if (!(program.spec.flags & BPF_F_XDP_HAS_FRAGS) && device.mtu + ETH_HLEN > XDP_MAX_LINEAR)
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `${device.name}: MTU ${device.mtu} needs multi-buffer frames; '${program.name}' is not an xdp.frags program`,
+      );
   }
 
   /** Frames arriving on `device` from its wire, queued by RSS (run() processes them). */
