@@ -183,7 +183,11 @@ export class Network {
     for (const f of frames) this.#path.receive(device, { data: f.data, timestamp: f.timestamp ?? 0n });
   }
 
-  /** Sends a frame out of `device` through the stack (TC egress, then the wire or the peer). */
+  /**
+   * Sends a frame out of `device` through the stack (TC egress, then the wire or the peer). A
+   * veth peer's ring holds 256 frames (VETH_RING_SIZE): more sent between two run() calls are
+   * dropped and counted (`rxDropped` of the peer), as the kernel's veth_xmit does.
+   */
   send(device: NetDevice, data: Uint8Array, timestamp = 0n): void {
     this.#path.transmit(device, data, timestamp);
   }
