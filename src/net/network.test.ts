@@ -161,6 +161,8 @@ test('devmap program: runs at the flush with egress_ifindex set; its DROP remove
   assert.equal(eth0.stats.redirects['dev eth2'], onQueue1, 'enqueued for eth2 ...');
   assert.equal(eth2.wire.length, 0, '... and dropped by the devmap program at the flush');
   assert.throws(() => net.attach(eth0, 'xdp', c.program('egress')), /XDP_DEVMAP/);
+  // As bpf_prog_test_run_xdp: devmap (and cpumap) programs cannot be test-run.
+  assert.throws(() => c.program('egress').run({ data: frames(1)[0]!.data }), /EINVAL/);
   net.close();
 });
 
