@@ -23,6 +23,7 @@ import { ETH_HLEN, VLAN_HLEN } from '../uapi/ethernet.js';
 import { tcOutcome, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from './actions.js';
 import type { ContextPool } from './contexts.js';
 import type { Frame, NetDevice } from './device.js';
+import { XdpDispatcher } from './dispatcher.js';
 import { rssQueue } from './rss.js';
 import type { XskPort, XskRegistry } from './xsk-port.js';
 
@@ -122,10 +123,14 @@ export class Datapath {
     return false;
   }
 
-  /** A frame arriving on `dev` (from the wire or a peer): counted and queued by RSS, or dropped. */
+  /**
+   * A frame arriving on `dev` (from the wire or a peer): queued by RSS, or dropped and counted
+   * (above MTU + Ethernet and VLAN headers, as is_skb_forwardable and NIC RX buffers refuse; a
+   * full ring).
+   */
   receive(dev: NetDevice, frame: Frame, queue = rssQueue(frame.data, dev.queues), limit = Infinity): boolean {
     const q = dev.rx[queue]!;
-    if (q.length >= limit) {
+    if (q.length >= limit || frame.data.length > dev.mtu + headerRoom) {
       dev.stats.rxDropped++;
       return false;
     }
@@ -151,7 +156,9 @@ export class Datapath {
     return n;
   }
 
-  #runXdp(prog: VmProgram, dev: NetDevice, queue: number, cpu: number, frame: Frame): void {
+  #runXdp(hooked: VmProgram | XdpDispatcher, dev: NetDevice, queue: number, cpu: number, frame: Frame): void {
+    const chain = hooked instanceof XdpDispatcher ? hooked : undefined;
+    let prog = chain === undefined ? (hooked as VmProgram) : chain.first;
     const ctx = this.#host.contexts.xdp(prog, `rx ${dev.ifindex}/${queue}`);
     ctx.refill(frame.data, dev.ifindex, queue);
     const dump = this.#host.dump;
@@ -161,15 +168,16 @@ export class Datapath {
         queue,
         point: 'entry',
         data: frame.data,
-        program: prog.name,
+        program: hooked.name,
         timestamp: frame.timestamp,
       });
     let action: number;
     try {
-      action = prog.runOn(ctx, cpu);
+      if (chain === undefined) action = prog.runOn(ctx, cpu);
+      else ({ action, program: prog } = chain.run(ctx, cpu));
     } catch (e) {
       if (e instanceof TsbpfError)
-        e.message = `${e.message} (XDP program '${prog.name}' on ${dev.name} queue ${queue})`;
+        e.message = `${e.message} (XDP program '${hooked.name}' on ${dev.name} queue ${queue})`;
       throw e;
     }
     if (dump !== undefined)
@@ -179,7 +187,7 @@ export class Datapath {
         point: 'exit',
         data: ctx.packet(),
         action,
-        program: prog.name,
+        program: hooked.name,
         timestamp: frame.timestamp,
       });
     const s = dev.stats;

@@ -6,6 +6,7 @@
 
 import { TsbpfError } from '../errors.js';
 import type { VmProgram } from '../runtime/vm/program.js';
+import type { XdpDispatcher } from './dispatcher.js';
 import type { XskDevice } from './xsk-port.js';
 
 /** A frame on a queue or captured: the bytes (from the MAC header) and its time (ns). */
@@ -137,7 +138,7 @@ export class NetDevice implements XskDevice {
   readonly received: Frame[] = [];
   readonly stats: DeviceStats = newStats();
   /** The hooks (set through Network.attach). */
-  xdp: VmProgram | undefined;
+  xdp: VmProgram | XdpDispatcher | undefined;
   tcIngress: VmProgram | undefined;
   tcEgress: VmProgram | undefined;
   readonly #socketTransmit: SocketTransmit;

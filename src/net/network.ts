@@ -11,11 +11,20 @@
 //   net.run();                 // eth0.stats, eth0.wire, eth0.received ...
 
 import { NotSupportedError, TsbpfError } from '../errors.js';
+import { SKB_SHARED_INFO_SIZE } from '../runtime/context/types.js';
+import { XDP_PACKET_HEADROOM } from '../runtime/context/xdp.js';
 import type { VmProgram } from '../runtime/vm/program.js';
+import { ETH_HLEN } from '../uapi/ethernet.js';
+import { PAGE_SIZE } from '../uapi/page.js';
+import { BPF_F_XDP_HAS_FRAGS } from '../uapi/sections.js';
 import { ContextPool } from './contexts.js';
 import { type CpumapStats, Datapath, type DumpEvent } from './datapath.js';
 import { type DeviceOptions, type Frame, NetDevice } from './device.js';
+import { type XdpDispatchEntry, XdpDispatcher } from './dispatcher.js';
 import { XskRegistry } from './xsk-port.js';
+
+/** PAGE_SIZE less XDP_PACKET_HEADROOM and the shared-info tailroom: the linear part of a frame. */
+const XDP_MAX_LINEAR = PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_SHARED_INFO_SIZE;
 
 export interface NetworkOptions {
   /** Virtual CPUs: RX queue q is polled on CPU q % cpus (per-CPU maps, cpumap). Default 2, as load()'s. */
@@ -121,28 +130,49 @@ export class Network {
     };
   }
 
-  /** Attaches `program` at `hook` of `device` (replacing what was there); undefined detaches. */
-  attach(device: NetDevice, hook: Hook, program: VmProgram | undefined): void {
-    if (program !== undefined) {
-      const want = hook === 'xdp' ? ['XDP'] : ['SCHED_CLS', 'SCHED_ACT'];
-      if (!want.includes(program.type))
-        throw new TsbpfError(
-          'INVALID_ARGUMENT',
-          `program '${program.name}' is ${program.type}, not for the ${hook} hook`,
-        );
-      if (program.host.interfaces !== this.interfaces)
-        throw new TsbpfError(
-          'INVALID_ARGUMENT',
-          `program '${program.name}' was not loaded with this network's loadOptions()`,
-        );
-      if (hook === 'xdp' && program.spec.attachType !== undefined && program.spec.attachType !== 'XDP')
-        throw new NotSupportedError(
-          `attaching a ${program.spec.attachType} program as a device's XDP program`,
-        );
+  /**
+   * Attaches `program` at `hook` of `device` (replacing what was there); undefined detaches. For
+   * 'xdp', a list of entries makes a dispatcher with libxdp's semantics (priority order,
+   * chain-call actions).
+   */
+  attach(device: NetDevice, hook: Hook, program: VmProgram | readonly XdpDispatchEntry[] | undefined): void {
+    if (Array.isArray(program)) {
+      if (hook !== 'xdp')
+        throw new TsbpfError('INVALID_ARGUMENT', `a dispatcher is for the xdp hook, not ${hook}`);
+      const d = new XdpDispatcher(program);
+      for (const c of d.chain) this.#check(device, hook, c.program);
+      device.xdp = d;
+      return;
     }
-    if (hook === 'xdp') device.xdp = program;
-    else if (hook === 'tc-ingress') device.tcIngress = program;
-    else device.tcEgress = program;
+    const p = program as VmProgram | undefined;
+    if (p !== undefined) this.#check(device, hook, p);
+    if (hook === 'xdp') device.xdp = p;
+    else if (hook === 'tc-ingress') device.tcIngress = p;
+    else device.tcEgress = p;
+  }
+
+  #check(device: NetDevice, hook: Hook, program: VmProgram): void {
+    const want = hook === 'xdp' ? ['XDP'] : ['SCHED_CLS', 'SCHED_ACT'];
+    if (!want.includes(program.type))
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `program '${program.name}' is ${program.type}, not for the ${hook} hook`,
+      );
+    if (program.host.interfaces !== this.interfaces)
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `program '${program.name}' was not loaded with this network's loadOptions()`,
+      );
+    if (hook !== 'xdp') return;
+    if (program.spec.attachType !== undefined && program.spec.attachType !== 'XDP')
+      throw new NotSupportedError(`attaching a ${program.spec.attachType} program as a device's XDP program`);
+    // Drivers refuse a program without BPF_F_XDP_HAS_FRAGS when a frame at the MTU does not
+    // fit one page's linear part (veth: "XDP program does not support multi-buffer", EOPNOTSUPP).
+    if (!(program.spec.flags & BPF_F_XDP_HAS_FRAGS) && device.mtu + ETH_HLEN > XDP_MAX_LINEAR)
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `${device.name}: MTU ${device.mtu} needs multi-buffer frames; '${program.name}' is not an xdp.frags program`,
+      );
   }
 
   /** Frames arriving on `device` from its wire, queued by RSS (run() processes them). */
@@ -153,7 +183,11 @@ export class Network {
     for (const f of frames) this.#path.receive(device, { data: f.data, timestamp: f.timestamp ?? 0n });
   }
 
-  /** Sends a frame out of `device` through the stack (TC egress, then the wire or the peer). */
+  /**
+   * Sends a frame out of `device` through the stack (TC egress, then the wire or the peer). A
+   * veth peer's ring holds 256 frames (VETH_RING_SIZE): more sent between two run() calls are
+   * dropped and counted (`rxDropped` of the peer), as the kernel's veth_xmit does.
+   */
   send(device: NetDevice, data: Uint8Array, timestamp = 0n): void {
     this.#path.transmit(device, data, timestamp);
   }

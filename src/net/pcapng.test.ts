@@ -33,14 +33,14 @@ test('pcapng: what is written reads back (ns timestamps, comments, flags, queues
 
 /** A big-endian section with a µs interface (no if_tsresol) and one EPB and one SPB, by hand. */
 function bigEndianFile(linkType: number): Uint8Array {
-  const words: number[] = [];
-  const u32 = (n: number) => words.push(n >>> 0);
-  u32(0x0a0d0d0a), u32(28), u32(0x1a2b3c4d), u32(0x00010000), u32(0xffffffff), u32(0xffffffff), u32(28);
-  u32(1), u32(20), u32((linkType << 16) | 0), u32(64), u32(20);
-  // EPB: if 0, ts = 1_000_001 µs, 4 captured of 60, data ff ee dd cc
-  u32(6), u32(36), u32(0), u32(0), u32(1_000_001), u32(4), u32(60), u32(0xffeeddcc), u32(36);
-  // SPB: original 2 -> 2 bytes, padded
-  u32(3), u32(20), u32(2), u32(0xabcd0000), u32(20);
+  const words = [
+    ...[0x0a0d0d0a, 28, 0x1a2b3c4d, 0x00010000, 0xffffffff, 0xffffffff, 28],
+    ...[1, 20, (linkType << 16) | 0, 64, 20],
+    // EPB: if 0, ts = 1_000_001 µs, 4 captured of 60, data ff ee dd cc
+    ...[6, 36, 0, 0, 1_000_001, 4, 60, 0xffeeddcc, 36],
+    // SPB: original 2 -> 2 bytes, padded
+    ...[3, 20, 2, 0xabcd0000, 20],
+  ];
   const out = new Uint8Array(words.length * 4);
   const v = new DataView(out.buffer);
   for (const [i, w] of words.entries()) v.setUint32(i * 4, w, false);

@@ -64,6 +64,9 @@ export interface Pcapng {
 }
 
 const bad = (msg: string) => new LoadError('PCAP_INVALID', `pcapng: ${msg}`);
+// Declared here because the ES2022 lib has neither (browsers and Node both have them).
+declare const TextDecoder: new () => { decode(bytes: Uint8Array): string };
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
 const utf8 = new TextDecoder();
 const utf8e = new TextEncoder();
 

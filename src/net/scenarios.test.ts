@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runScenarioSim } from '../../test/net/run-sim.js';
 import { SCENARIOS } from '../../test/net/scenarios.js';
+import { generateTraffic } from './traffic.js';
 
 for (const s of SCENARIOS) {
   test(`scenario ${s.name}: ${s.description}`, () => {
@@ -19,3 +20,20 @@ for (const s of SCENARIOS) {
     assert.deepEqual(runScenarioSim(s), out);
   });
 }
+
+test('scenario xdp-tx-reflector: the frames that come back are the UDP frames sent, MACs, addresses and ports swapped', () => {
+  const s = SCENARIOS.find((x) => x.name === 'xdp-tx-reflector')!;
+  const swap = (f: Uint8Array) => {
+    const o = f.slice();
+    o.set(f.subarray(6, 12), 0);
+    o.set(f.subarray(0, 6), 6);
+    o.set(f.subarray(30, 34), 26);
+    o.set(f.subarray(26, 30), 30);
+    o.set(f.subarray(36, 38), 34);
+    o.set(f.subarray(34, 36), 36);
+    return Buffer.from(o).toString('hex');
+  };
+  const udp = generateTraffic(s.traffic[0]!.templates).filter((p) => p.data[23] === 17);
+  assert.equal(udp.length, 40);
+  assert.deepEqual(runScenarioSim(s).received['tsbpfs-r1'], udp.map((p) => swap(p.data)).sort());
+});

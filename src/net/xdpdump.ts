@@ -3,7 +3,7 @@
 // a comment naming the program, the point and, at exit, the verdict (as xdpdump's
 // --rx-capture entry,exit records them). Pass `capture.record` as the Network's `dump`.
 
-import { xdpActionName } from './actions.js';
+import { verdictName } from '../uapi/verdicts.js';
 import type { DumpEvent } from './datapath.js';
 import { LINKTYPE_ETHERNET } from './pcap.js';
 import { type PcapngInterface, type PcapngPacket, writePcapng } from './pcapng.js';
@@ -35,7 +35,7 @@ export class XdpDump {
       this.#byIfindex.set(e.device.ifindex, iface);
     }
     const comment =
-      e.point === 'entry' ? `${e.program}@entry` : `${e.program}@exit: XDP_${xdpActionName(e.action ?? -1)}`;
+      e.point === 'entry' ? `${e.program}@entry` : `${e.program}@exit: ${verdictName('XDP', e.action ?? -1)}`;
     this.packets.push({
       timestamp: e.timestamp,
       data: e.point === 'entry' ? e.data.slice() : e.data,

@@ -89,6 +89,10 @@ export class VmProgram implements LoadedProgram {
     if (this.#host.closed) throw new ClosedError(`program '${this.name}'`);
     const kind = ctxKind(this.type);
     if (kind === undefined) throw new NotSupportedError(`BPF_PROG_TEST_RUN for ${this.type} programs`);
+    // bpf_prog_test_run_xdp refuses devmap and cpumap programs (net/bpf/test_run.c).
+    const attach = this.spec.attachType;
+    if (attach === 'XDP_DEVMAP' || attach === 'XDP_CPUMAP')
+      throw refuse(Errno.EINVAL, `${attach} programs cannot be test-run`);
     const data = input.data ?? new Uint8Array(0);
     // The kernel builds a context when ctx_in or ctx_out is given (bpf_ctx_init); zeros without ctx_in.
     const ctxOutSize = input.ctxSizeOut ?? input.ctx?.length ?? 0;
