@@ -6,6 +6,7 @@ import { disasmCommand, disasmUsage } from './commands/disasm.js';
 import { mapCommand, mapUsage } from './commands/map.js';
 import { progCommand, progUsage } from './commands/prog.js';
 import { runCommand, runUsage } from './commands/run.js';
+import { xdpCommand, xdpUsage } from './commands/xdp.js';
 import { makeOutput, type Output, reportError } from './output.js';
 
 type Command = (argv: string[], out: Output) => number | Promise<number>;
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   map: { run: mapCommand, usage: mapUsage },
   prog: { run: progCommand, usage: progUsage },
   run: { run: runCommand, usage: runUsage },
+  xdp: { run: xdpCommand, usage: xdpUsage },
 };
 
 const USAGE = `Usage: tsbpf COMMAND [ARGS] [--json]

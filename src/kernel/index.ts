@@ -1,7 +1,7 @@
 // The Linux backend (package subpath `tsbpf/kernel`): bpf(2) through koffi for collections,
 // programs, maps, BTF and test runs, with the kernel's own verifier and JIT. Not browser-safe;
 // the root entry never imports it. Every name is listed on purpose (test/api/snapshot.txt);
-// links, pins and AF_XDP are not here yet.
+// pins are not here yet.
 
 export { type Availability, bpfAvailability } from './available.js';
 export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js';
@@ -9,7 +9,19 @@ export { kernelClock } from './clock.js';
 export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
 export type { CollectionMap, CollectionProgram } from './collection-handles.js';
+// The data path on the kernel: network namespaces and veths, XDP/TCX links, AF_PACKET and
+// AF_XDP sockets (AfXdpSocket and the ring types are tsbpf/net's).
+export {
+  attachTcx,
+  attachXdp,
+  KernelLink,
+  type LinkInfoView,
+  type ProgramFd,
+  type XdpModeName,
+} from './link.js';
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
+export { type NetDev, Netns, type VethPair } from './netns.js';
+export { PacketSocket } from './packet-socket.js';
 export {
   type KernelLineInfo,
   KernelProgram,
@@ -18,3 +30,4 @@ export {
   type ProgramBtfInfo,
 } from './program.js';
 export type { MapOverride } from './spec-map.js';
+export { type KernelXskOptions, KernelXskSocket } from './xsk.js';

@@ -104,6 +104,8 @@ export class SkbContext implements ProgramContext {
   len: number;
   /** True for TC: the program sees the frame from the MAC header. */
   readonly l2: boolean;
+  /** skb_metadata_len(): bytes an XDP program left before the data (data_meta..data); 0 in test runs. */
+  metaLen = 0;
 
   private constructor(
     type: ProgTypeName,
@@ -241,7 +243,9 @@ export class SkbContext implements ProgramContext {
     const t = Math.max(tail, this.tailroom);
     const size = h + Math.ceil((this.len + t) / 64) * 64 + SKB_SHARED_INFO_SIZE;
     const frame = this.space.reserve(`${this.type} skb`, size, { kind: 'packet' });
-    this.space.u8.copyWithin(frame.start + h, this.data, this.data + this.len);
+    // pskb_expand_head copies the headroom too: the metadata in front of the data moves along.
+    const meta = Math.min(this.metaLen, h);
+    this.space.u8.copyWithin(frame.start + h - meta, this.data - meta, this.data + this.len);
     this.space.release(this.frame);
     this.frame = frame;
     if (this.l2) this.window = this.space.mapWindow(frame, `${this.type} skb data`, frame.start, 0);
@@ -251,15 +255,16 @@ export class SkbContext implements ProgramContext {
   /** Writes len and the packet pointers into __sk_buff (after a helper changed the skb). */
   sync(): void {
     const w = this.window;
-    if (w !== undefined && (w.start !== this.data || w.size !== this.len))
-      this.space.moveWindow(w, this.data, this.len);
+    const meta = this.l2 ? this.metaLen : 0;
+    if (w !== undefined && (w.start !== this.data - meta || w.size !== this.len + meta))
+      this.space.moveWindow(w, this.data - meta, this.len + meta);
     const v = this.space.view;
     const at = this.struct.start;
     v.setUint32(at + F.len, this.len, true);
     const direct = this.l2; // bpf_compute_data_pointers only for direct-packet-access types
     v.setUint32(at + F.data, direct ? this.data : 0, true);
     v.setUint32(at + F.data_end, direct ? this.data + this.len : 0, true);
-    v.setUint32(at + F.data_meta, direct ? this.data : 0, true);
+    v.setUint32(at + F.data_meta, direct ? this.data - meta : 0, true);
   }
 
   /** data_out: the skb from the MAC header; socket filters get it back with the MAC header zeroed. */

@@ -65,6 +65,8 @@ export class XdpContext implements ProgramContext {
   readonly frags: Uint8Array[];
   ingressIfindex: number;
   rxQueueIndex: number;
+  /** xdp_md->egress_ifindex: set for programs a devmap entry runs (0 elsewhere). */
+  egressIfindex = 0;
 
   private constructor(
     type: ProgTypeName,
@@ -204,7 +206,53 @@ export class XdpContext implements ProgramContext {
     v.setUint32(s + F.data_meta, this.dataMeta, true);
     v.setUint32(s + F.ingress_ifindex, this.ingressIfindex, true);
     v.setUint32(s + F.rx_queue_index, this.rxQueueIndex, true);
-    v.setUint32(s + F.egress_ifindex, 0, true);
+    v.setUint32(s + F.egress_ifindex, this.egressIfindex, true);
+  }
+
+  /**
+   * Reuses the context for the next frame of a data path (a device's RX slot), as a driver
+   * reuses its page: `data` at XDP_PACKET_HEADROOM less `metadata` (placed before it), bytes past
+   * the linear limit in fragments. Only the headroom is zeroed (the rest of the page is never
+   * readable before it is written), so nothing of the previous frame shows.
+   */
+  refill(data: Uint8Array, ingress: number, queue: number, metadata?: Uint8Array): void {
+    const meta = metadata?.length ?? 0;
+    const { frame, space } = this;
+    const headroom = XDP_PACKET_HEADROOM - meta;
+    const maxLinear = PAGE_SIZE - headroom - SKB_SHARED_INFO_SIZE;
+    const linear = Math.min(data.length, maxLinear);
+    space.u8.fill(0, frame.start, frame.start + headroom);
+    this.dataMeta = frame.start + headroom;
+    this.data = this.dataMeta + meta;
+    this.dataEnd = this.data + linear;
+    if (meta > 0) space.u8.set(metadata!, this.dataMeta);
+    space.u8.set(linear === data.length ? data : data.subarray(0, linear), this.data);
+    this.frags.length = 0;
+    for (let at = linear; at < data.length; at += PAGE_SIZE)
+      this.frags.push(data.slice(at, Math.min(data.length, at + PAGE_SIZE)));
+    this.ingressIfindex = ingress;
+    this.rxQueueIndex = queue;
+    this.egressIfindex = 0;
+    this.sync();
+  }
+
+  /** The packet [data, data_end) followed by the fragments: what goes on the wire. */
+  packet(): Uint8Array {
+    const linear = this.space.u8.slice(this.data, this.dataEnd);
+    if (this.frags.length === 0) return linear;
+    const out = new Uint8Array(linear.length + this.fragsSize);
+    out.set(linear);
+    let at = linear.length;
+    for (const f of this.frags) {
+      out.set(f, at);
+      at += f.length;
+    }
+    return out;
+  }
+
+  /** The metadata [data_meta, data) (a copy; empty when none). */
+  metadata(): Uint8Array {
+    return this.space.u8.slice(this.dataMeta, this.data);
   }
 
   /** data_out: from data_meta to data_end, then the fragments. */

@@ -27,6 +27,7 @@ import { createMap } from '../maps/create.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
 import { RingBufMap } from '../maps/ringbuf.js';
+import type { MapReferences } from '../maps/types.js';
 import { AddressSpace, type Region } from '../memory.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, seededRandom, type VmEnv } from './env.js';
@@ -87,6 +88,11 @@ export interface LoadCollectionOptions {
    * it was compiled for).
    */
   readonly targetBtf?: Btf;
+  /**
+   * The devices a devmap and the sockets an xskmap accept (EINVAL / EBADF for others), as the
+   * kernel resolves ifindexes and socket fds at update time; default: any.
+   */
+  readonly references?: Pick<MapReferences, 'device' | 'socket'>;
 }
 
 const SYNCOOKIE_SECRET_SIZE = 64;
@@ -305,6 +311,11 @@ export class VmCollection implements Collection, ProgramHost {
     return this.#byId.has(id);
   }
 
+  /** @internal ProgramHost: a devmap/cpumap entry's program. */
+  programById(id: number): VmProgram | undefined {
+    return this.#byId.get(id);
+  }
+
   /** @internal */
   get env(): VmEnv {
     return this.#env;
@@ -388,7 +399,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
     const createOptions = {
       cpus: options.cpus ?? 2,
       registry: c.registry,
-      references: { program: (id: number) => c.hasProgramId(id) },
+      references: { ...options.references, program: (id: number) => c.hasProgramId(id) },
     };
     for (const s of spec.maps) {
       // libbpf sizes a perf event array left at 0 entries to the number of CPUs.

@@ -13,6 +13,7 @@ import { SkbContext } from '../context/skb.js';
 import { TestRunRefusal } from '../context/types.js';
 import { type Interfaces, XdpContext } from '../context/xdp.js';
 import type { Engine } from '../engine.js';
+import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../memory.js';
 
 declare const performance: { now(): number };
@@ -21,7 +22,11 @@ declare const performance: { now(): number };
 export interface ProgramHost {
   readonly space: AddressSpace;
   readonly interfaces: Interfaces;
+  /** The collection's maps by id (what a redirect outcome names). */
+  readonly registry: MapRegistry;
   readonly closed: boolean;
+  /** The program with collection id `id` (a devmap/cpumap entry's program), or undefined. */
+  programById(id: number): VmProgram | undefined;
   /**
    * Runs `program` once on `ctx` (tail calls included) and returns r0 as the kernel reports it;
    * `fresh`: each program of the chain starts on a zeroed stack.
@@ -90,10 +95,19 @@ export class VmProgram implements LoadedProgram {
     return this.#host.redirect;
   }
 
+  /** @internal The collection the program runs in (its address space, maps, sibling programs): for a data path. */
+  get host(): ProgramHost {
+    return this.#host;
+  }
+
   run(input: TestRunInput = {}): TestRunResult {
     if (this.#host.closed) throw new ClosedError(`program '${this.name}'`);
     const kind = ctxKind(this.type);
     if (kind === undefined) throw new NotSupportedError(`BPF_PROG_TEST_RUN for ${this.type} programs`);
+    // bpf_prog_test_run_xdp refuses devmap and cpumap programs (net/bpf/test_run.c).
+    const attach = this.spec.attachType;
+    if (attach === 'XDP_DEVMAP' || attach === 'XDP_CPUMAP')
+      throw refuse(Errno.EINVAL, `${attach} programs cannot be test-run`);
     const data = input.data ?? new Uint8Array(0);
     // The kernel builds a context when ctx_in or ctx_out is given (bpf_ctx_init); zeros without ctx_in.
     const ctxOutSize = input.ctxSizeOut ?? input.ctx?.length ?? 0;

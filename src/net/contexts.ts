@@ -1,0 +1,99 @@
+// Program contexts a data path reuses: one XdpContext per slot (an RX queue, a cpumap CPU, the
+// devmap flush) in each collection's address space, refilled per frame as a driver reuses its
+// pages; one parked SkbContext per collection for TC, taken as the spare of the next skb.
+
+import { SkbContext } from '../runtime/context/skb.js';
+import { TestRunRefusal } from '../runtime/context/types.js';
+import { XdpContext } from '../runtime/context/xdp.js';
+import type { ProgramHost, VmProgram } from '../runtime/vm/program.js';
+import { SK_BUFF_SIZE, SkBuff } from '../uapi/context.js';
+
+const MIN_FRAME = new Uint8Array(14);
+/** A scratch __sk_buff ctx_in: the device's ifindex. */
+const SKB_CTX = new Uint8Array(SK_BUFF_SIZE);
+const SKB_VIEW = new DataView(SKB_CTX.buffer);
+
+export class ContextPool {
+  readonly #xdp = new Map<ProgramHost, Map<string, XdpContext>>();
+  readonly #skb = new Map<ProgramHost, SkbContext>();
+
+  /** The XDP context of `slot` for `program`'s collection, made on first use. */
+  xdp(program: VmProgram, slot: string): XdpContext {
+    const host = program.host;
+    let slots = this.#xdp.get(host);
+    if (slots === undefined) {
+      slots = new Map();
+      this.#xdp.set(host, slots);
+    }
+    let ctx = slots.get(slot);
+    if (ctx === undefined) {
+      const made = XdpContext.create('XDP', host.space, {
+        data: MIN_FRAME,
+        ctx: undefined,
+        flags: 0,
+        interfaces: host.interfaces,
+      });
+      if (made instanceof TestRunRefusal) throw new Error(`unreachable: ${made.reason}`);
+      ctx = made;
+      slots.set(slot, ctx);
+    }
+    return ctx;
+  }
+
+  /**
+   * An skb for `program` (a TC program) holding `data` received on (or sent from) `ifindex`,
+   * with `metadata` before the data; undefined when the frame cannot be an skb here (over 3712
+   * bytes, a truncated IP header). Give it back with `park`.
+   */
+  skb(
+    program: VmProgram,
+    data: Uint8Array,
+    ifindex: number,
+    pktType: number,
+    metadata?: Uint8Array,
+  ): SkbContext | undefined {
+    const host = program.host;
+    const spare = this.#skb.get(host);
+    SKB_CTX.fill(0);
+    SKB_VIEW.setUint32(SkBuff.ifindex!, ifindex, true);
+    SKB_VIEW.setUint32(SkBuff.ingress_ifindex!, ifindex, true);
+    const made = SkbContext.create(
+      program.type,
+      host.space,
+      { data, ctx: SKB_CTX, flags: 0, cpu: 0, interfaces: host.interfaces },
+      spare?.type === program.type ? spare : undefined,
+    );
+    if (made instanceof TestRunRefusal) return undefined;
+    if (spare !== undefined) this.#skb.delete(host);
+    if (spare !== undefined && spare.type !== program.type) spare.release();
+    const v = host.space.view;
+    v.setUint32(made.struct.start + SkBuff.pkt_type!, pktType, true);
+    const meta = metadata?.length ?? 0;
+    if (meta > 0) {
+      if (made.headroom < meta) made.expand(meta, 0);
+      host.space.u8.set(metadata!, made.data - meta);
+      made.metaLen = meta;
+      made.sync();
+    }
+    return made;
+  }
+
+  /** Keeps `skb` parked as its collection's next spare (or frees it when one is kept). */
+  park(program: VmProgram, skb: SkbContext): void {
+    const host = program.host;
+    if (this.#skb.has(host) || host.closed) {
+      skb.release();
+      return;
+    }
+    skb.park();
+    this.#skb.set(host, skb);
+  }
+
+  /** Frees every context (before the collections close). */
+  release(): void {
+    for (const [host, slots] of this.#xdp) if (!host.closed) for (const c of slots.values()) c.release();
+    for (const [host, s] of this.#skb) if (!host.closed) s.release();
+    this.#xdp.clear();
+    this.#skb.clear();
+  }
+}
