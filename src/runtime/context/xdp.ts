@@ -238,16 +238,7 @@ export class XdpContext implements ProgramContext {
 
   /** The packet [data, data_end) followed by the fragments: what goes on the wire. */
   packet(): Uint8Array {
-    const linear = this.space.u8.slice(this.data, this.dataEnd);
-    if (this.frags.length === 0) return linear;
-    const out = new Uint8Array(linear.length + this.fragsSize);
-    out.set(linear);
-    let at = linear.length;
-    for (const f of this.frags) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out;
+    return this.linearFrom(this.data);
   }
 
   /** The metadata [data_meta, data) (a copy; empty when none). */
@@ -257,7 +248,12 @@ export class XdpContext implements ProgramContext {
 
   /** data_out: from data_meta to data_end, then the fragments. */
   output(): Uint8Array {
-    const linear = this.space.u8.slice(this.dataMeta, this.dataEnd);
+    return this.linearFrom(this.dataMeta);
+  }
+
+  /** A copy of [start, data_end) followed by the fragments. */
+  private linearFrom(start: number): Uint8Array {
+    const linear = this.space.u8.slice(start, this.dataEnd);
     if (this.frags.length === 0) return linear;
     const out = new Uint8Array(linear.length + this.fragsSize);
     out.set(linear);
