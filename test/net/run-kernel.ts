@@ -86,7 +86,10 @@ export function runScenarioKernel(s: Scenario): ScenarioOutcome {
     const cpus = possibleCpuCount();
     const maps: Record<string, Record<string, number>> = {};
     for (const [name, m] of c.maps) {
-      if (['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP'].includes(m.spec.type) || name.startsWith('.'))
+      if (
+        ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP', 'RINGBUF'].includes(m.spec.type) ||
+        name.startsWith('.')
+      )
         continue;
       const perCpu = m.spec.type.startsWith('PERCPU') ? cpus : 1;
       const entries: Record<string, number> = {};

@@ -42,7 +42,11 @@ export function runScenarioSim(s: Scenario, options: { cpus?: number } = {}): Sc
   }
   const maps: Record<string, Record<string, number>> = {};
   for (const [name, m] of c.maps) {
-    if (['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP'].includes(m.spec.type) || name.startsWith('.')) continue;
+    if (
+      ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP', 'RINGBUF'].includes(m.spec.type) ||
+      name.startsWith('.')
+    )
+      continue;
     const perCpu = m.spec.type.startsWith('PERCPU') ? cpus : 1;
     const entries: Record<string, number> = {};
     for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k))

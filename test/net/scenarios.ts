@@ -36,6 +36,8 @@ export interface Scenario {
   readonly veths: readonly (readonly [ScenarioDevice, ScenarioDevice])[];
   readonly attach: readonly { readonly device: string; readonly hook: Hook; readonly program: string }[];
   readonly maps?: (refs: ScenarioRefs) => ScenarioMapEntry[];
+  /** Maps filled with values that differ between runners (ifindexes in keys or values): not compared. */
+  readonly runnerSpecificMaps?: readonly string[];
   /** Frames to send towards `device` (from its peer). */
   readonly traffic: readonly { readonly device: string; readonly templates: readonly TrafficTemplate[] }[];
   /** Counts a runner must see; the rest of the outcome is compared between runners. */
@@ -185,6 +187,60 @@ export const SCENARIOS: readonly Scenario[] = [
       received: { 'tsbpfs-m0': 20 },
       maps: { ttls: { '40000000': 20, '00000000': 5 } },
       xdp: { 'tsbpfs-m0': { PASS: 25 } },
+    },
+  },
+  {
+    name: 'router',
+    description:
+      'the reference router (examples/router) forwards by LPM route and neighbour, counts flows, gives local and unrouted traffic to the stack',
+    object: 'router/router.v3.o',
+    veths: [
+      [{ name: 'tsbpfs-ra0' }, { name: 'tsbpfs-ra1' }],
+      [{ name: 'tsbpfs-rb0' }, { name: 'tsbpfs-rb1', gro: true }],
+    ],
+    attach: [
+      { device: 'tsbpfs-ra0', hook: 'xdp', program: 'xdp_router' },
+      { device: 'tsbpfs-rb0', hook: 'xdp', program: 'xdp_router' },
+    ],
+    runnerSpecificMaps: ['routes', 'ifaces'],
+    maps: (r) => {
+      const b0 = r.ifindex('tsbpfs-rb0');
+      const route = (len: number, a: number[], nexthop: number[], ifindex: number, flags: number) => ({
+        map: 'routes',
+        key: new Uint8Array([...u32(len), ...a]),
+        value: new Uint8Array([...nexthop, ...u32(ifindex), ...u32(flags)]),
+      });
+      return [
+        // 10.20.0.0/16 is connected on rb0; 10.30.0.0/16 is behind 10.20.0.1; 10.99.0.0/16 is ours.
+        route(16, [10, 20, 0, 0], [0, 0, 0, 0], b0, 0),
+        route(16, [10, 30, 0, 0], [10, 20, 0, 1], b0, 0),
+        route(16, [10, 99, 0, 0], [0, 0, 0, 0], 0, 2),
+        { map: 'neighbours', key: ipKey(10, 20, 0, 5), value: Uint8Array.of(2, 0, 0, 0, 0x20, 5, 0, 0) },
+        { map: 'neighbours', key: ipKey(10, 20, 0, 1), value: Uint8Array.of(2, 0, 0, 0, 0x20, 1, 0, 0) },
+        { map: 'ifaces', key: u32(b0), value: Uint8Array.of(2, 0, 0, 0, 0xb0, 0, 0, 0) },
+        { map: 'tx_ports', key: u32(b0), value: u32(b0) },
+      ];
+    },
+    traffic: [
+      {
+        device: 'tsbpfs-ra0',
+        templates: [
+          { count: 30, src: '10.10.0.1', dst: '10.20.0.5', srcPort: [4000, 4002], dstPort: 53 },
+          { count: 20, protocol: 'tcp', src: '10.10.0.2', dst: '10.30.7.7', dstPort: 443, start: 1n },
+          { count: 6, src: '10.10.0.3', dst: '10.99.0.1', start: 2n },
+          { count: 4, src: '10.10.0.4', dst: '172.16.0.1', start: 3n },
+          { count: 3, src: '10.10.0.5', dst: '10.20.0.9', start: 4n },
+        ],
+      },
+    ],
+    expect: {
+      // local (6), no route (4) and no neighbour (3) reach ra0's stack; 50 forwarded to rb1.
+      received: { 'tsbpfs-ra0': 13, 'tsbpfs-rb1': 50 },
+      maps: {
+        // per-CPU counters by reason: forward, no route, local, no neighbour
+        stats: { '00000000': 50, '03000000': 4, '04000000': 6, '06000000': 3 },
+      },
+      xdp: { 'tsbpfs-ra0': { REDIRECT: 50, PASS: 13 } },
     },
   },
 ];
