@@ -35,9 +35,10 @@ const LAYERS: Record<string, number> = {
   'index.ts': 6,
   cli: 7,
   playground: 7,
+  dataplane: 7,
 };
 /** L7 folders: consumers of the public entries only, as bench/ is. */
-const CONSUMERS = new Set(['cli', 'playground']);
+const CONSUMERS = new Set(['cli', 'playground', 'dataplane']);
 /** Folders allowed to import Node built-ins and npm packages. */
 const HOST_FOLDERS = new Set(['kernel', 'cli']);
 

@@ -11,7 +11,8 @@
  *   tx_ports     devmap    ifindex -> ifindex (where forwarded frames go)
  *   flows        LRU hash  5-tuple -> struct flow (counters, where it went)
  *   flow_events  ring buf  a struct flow_event for every new flow
- *   punt         xskmap    RX queue -> AF_XDP socket of the controller
+ *   punt         xskmap    ingress ifindex -> AF_XDP socket of the controller
+ *                          (bound to queue 0 of that interface)
  *   stats        per-CPU array of counters, one per enum reason
  *
  * Forwarding: the LPM route gives the next hop (0: the destination itself)
@@ -254,7 +255,7 @@ int xdp_router(struct xdp_md *ctx)
 		return to_stack(ctx, R_LOCAL, vlan);
 	if (rt->flags & ROUTE_F_PUNT) {
 		count(R_PUNT);
-		return bpf_redirect_map(&punt, ctx->rx_queue_index, XDP_PASS);
+		return bpf_redirect_map(&punt, ctx->ingress_ifindex, XDP_PASS);
 	}
 
 	if (rt->flags & ROUTE_F_FIB) {
