@@ -9,6 +9,7 @@ export { kernelClock } from './clock.js';
 export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
 export type { CollectionMap, CollectionProgram } from './collection-handles.js';
+export { deviceStatistics } from './ethtool.js';
 // The data path on the kernel: network namespaces and veths, XDP/TCX links, AF_PACKET and
 // AF_XDP sockets (AfXdpSocket and the ring types are tsbpf/net's).
 export {

@@ -1,5 +1,5 @@
 // The libc calls the network side of the kernel backend needs (sockets, socket options, mmap,
-// poll, setns), bound once through koffi like syscall.ts binds bpf(2). Only moves bytes and
+// poll, setns, ioctl), bound once through koffi like syscall.ts binds bpf(2). Only moves bytes and
 // turns a failure into BpfError naming the call (`op`) with errno; knows no struct layouts.
 
 import koffi, { type LibraryHandle } from 'koffi';
@@ -32,6 +32,7 @@ interface NetLibc {
   ) => number;
   readonly poll: (fds: Uint8Array, nfds: number, timeout: number) => number;
   readonly setns: (fd: number, nstype: number) => number;
+  readonly ioctl: (fd: number, request: number, arg: Uint8Array) => number;
 }
 
 let bound: NetLibc | undefined;
@@ -68,6 +69,7 @@ export function netLibc(): NetLibc {
     ) as NetLibc['recvfrom'],
     poll: f('int poll(void *fds, unsigned long nfds, int timeout)') as NetLibc['poll'],
     setns: f('int setns(int fd, int nstype)') as NetLibc['setns'],
+    ioctl: f('int ioctl(int fd, unsigned long request, void *arg)') as NetLibc['ioctl'],
   };
   return bound;
 }

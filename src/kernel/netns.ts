@@ -96,9 +96,15 @@ export class Netns implements Disposable {
 
   /**
    * Adds a veth pair named `${prefix}${k}a` / `${prefix}${k}b`, both up, each end with `queues`
-   * RX and TX queues (default 1).
+   * RX and TX queues (default 1) and, when given, the ifindexes `ifindex` (a fresh namespace
+   * numbers devices from 2; fixed ones let map values name them).
    */
-  addVeth(options: { readonly queues?: readonly [number, number] } = {}): VethPair {
+  addVeth(
+    options: {
+      readonly queues?: readonly [number, number];
+      readonly ifindex?: readonly [number, number];
+    } = {},
+  ): VethPair {
     this.#live();
     const k = this.#veths++;
     const a = `${this.#prefix}${k}a`;
@@ -108,8 +114,28 @@ export class Netns implements Disposable {
     for (const q of [qa, qb])
       if (!Number.isInteger(q) || q < 1 || q > 1024)
         throw new TsbpfError('INVALID_ARGUMENT', `queue count ${q} is not in [1, 1024]`);
+    for (const i of options.ifindex ?? [])
+      if (!Number.isInteger(i) || i < 2 || i > 0x7fffffff)
+        throw new TsbpfError('INVALID_ARGUMENT', `ifindex ${i} is not in [2, 2^31)`);
     const qs = (n: number) => ['numtxqueues', String(n), 'numrxqueues', String(n)];
-    ip(['-n', this.name, 'link', 'add', a, ...qs(qa), 'type', 'veth', 'peer', 'name', b, ...qs(qb)]);
+    const at = (i: number | undefined) => (i === undefined ? [] : ['index', String(i)]);
+    const [ia, ib] = options.ifindex ?? [undefined, undefined];
+    ip([
+      '-n',
+      this.name,
+      'link',
+      'add',
+      a,
+      ...at(ia),
+      ...qs(qa),
+      'type',
+      'veth',
+      'peer',
+      'name',
+      b,
+      ...at(ib),
+      ...qs(qb),
+    ]);
     ip(['-n', this.name, 'link', 'set', a, 'up']);
     ip(['-n', this.name, 'link', 'set', b, 'up']);
     return { a: this.device(a), b: this.device(b) };

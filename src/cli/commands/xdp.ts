@@ -7,7 +7,13 @@
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadedMap, load, loadCollectionSpec, NotSupportedError, type VmProgram } from '../../index.js';
+import {
+  type CollectionSpec,
+  type LoadedMap,
+  load,
+  loadCollectionSpec,
+  NotSupportedError,
+} from '../../index.js';
 import {
   isPcap,
   LINKTYPE_ETHERNET,
@@ -24,19 +30,22 @@ import { intOption, parse, UsageError } from '../args.js';
 import { readBytes } from '../input.js';
 import { diffDumps, dumpMap, type Entry, initMaps, type MapChange } from '../loaded.js';
 import type { Output } from '../output.js';
+import { xdpRunKernel } from './xdp-kernel.js';
 
 export const xdpUsage = `Usage: tsbpf xdp run OBJ --dev NAME[=CAPTURE] [--dev ...] [--prog NAME] [--tc-ingress NAME]
                     [--queues N] [--cpus N] [--map-init FILE.json] [--out-pcap DIR|FILE.pcap]
-                    [--dump FILE.pcapng] [--json]
+                    [--dump FILE.pcapng] [--kernel] [--json]
   Runs an XDP program of OBJ on simulated devices fed from packet captures (pcap or pcapng,
   Ethernet), as the kernel's data path would: verdicts per device, redirects per target, the
   frames the stacks received and the devices sent, map changes and throughput. Devices get
   ifindex 2, 3, ... in --dev order (what devmap values name). --out-pcap writes what each device
   transmitted (a file for one device, NAME.pcap in a directory otherwise); --dump writes every
-  frame at the program's entry and exit with its verdict (xdpdump style).`;
+  frame at the program's entry and exit with its verdict (xdpdump style). --kernel runs the same
+  on veth pairs in a network namespace of the running kernel (root), made for the run and removed
+  after: verdicts from veth's XDP counters (XDP_ABORTED counted with the drops).`;
 
 /** Reads a capture; a pcap or pcapng of another link type is refused by name. */
-function readCapture(path: string): PcapPacket[] {
+export function readCapture(path: string): PcapPacket[] {
   const bytes = readBytes(path);
   if (!isPcap(bytes)) throw new UsageError(`${path}: not a pcap or pcapng file`);
   const magic = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
@@ -50,15 +59,15 @@ function readCapture(path: string): PcapPacket[] {
   return [...p.packets];
 }
 
-function xdpProgram(programs: ReadonlyMap<string, VmProgram>, name: string | undefined): VmProgram {
+/** The XDP program to attach: `name`, or the object's one XDP program for a device. */
+export function xdpProgramName(spec: CollectionSpec, name: string | undefined): string {
   if (name !== undefined) {
-    const p = programs.get(name);
-    if (p === undefined)
-      throw new UsageError(`no program '${name}' (programs: ${[...programs.keys()].join(', ')})`);
-    return p;
+    if (!spec.programs.some((p) => p.name === name))
+      throw new UsageError(`no program '${name}' (programs: ${spec.programs.map((p) => p.name).join(', ')})`);
+    return name;
   }
-  const candidates = [...programs.values()].filter(
-    (p) => p.type === 'XDP' && (p.spec.attachType === undefined || p.spec.attachType === 'XDP'),
+  const candidates = spec.programs.filter(
+    (p) => p.type === 'XDP' && (p.attachType === undefined || p.attachType === 'XDP'),
   );
   if (candidates.length !== 1)
     throw new UsageError(
@@ -66,10 +75,10 @@ function xdpProgram(programs: ReadonlyMap<string, VmProgram>, name: string | und
         ? 'the object has no XDP program for a device'
         : `the object has ${candidates.length} XDP programs; choose one with --prog (${candidates.map((p) => p.name).join(', ')})`,
     );
-  return candidates[0]!;
+  return candidates[0]!.name;
 }
 
-function dumps(maps: ReadonlyMap<string, LoadedMap>): Map<string, Entry[]> {
+export function dumps(maps: ReadonlyMap<string, LoadedMap>): Map<string, Entry[]> {
   const out = new Map<string, Entry[]>();
   for (const [name, m] of maps) {
     const d = dumpMap(m);
@@ -79,6 +88,31 @@ function dumps(maps: ReadonlyMap<string, LoadedMap>): Map<string, Entry[]> {
 }
 
 const compact = (b: string[] | undefined) => b?.map((x) => x.slice(2)).join('') ?? '-';
+
+/** What changed in every map between two dumps. */
+export function mapChanges(
+  before: Map<string, Entry[]>,
+  after: Map<string, Entry[]>,
+): Record<string, MapChange[]> {
+  const changes: Record<string, MapChange[]> = {};
+  for (const [name, a] of after) {
+    const c = diffDumps(before.get(name) ?? [], a);
+    if (c.length > 0) changes[name] = c;
+  }
+  return changes;
+}
+
+export function printMapChanges(out: Output, changes: Record<string, MapChange[]>): void {
+  const names = Object.keys(changes);
+  out.text(names.length === 0 ? 'maps: no changes' : 'map changes:');
+  for (const name of names) {
+    const list = changes[name]!;
+    out.text(`  ${name}: ${list.length} entr${list.length === 1 ? 'y' : 'ies'}`);
+    for (const c of list.slice(0, 16))
+      out.text(`    ${compact(c.key)}: ${compact(c.before)} -> ${compact(c.after)}`);
+    if (list.length > 16) out.text(`    ... ${list.length - 16} more (--json has all)`);
+  }
+}
 
 function rate(n: number, seconds: number): string {
   if (seconds <= 0) return '-';
@@ -106,7 +140,7 @@ function writeOutputs(target: string, devices: readonly NetDevice[]): string[] {
   });
 }
 
-export function xdpCommand(argv: string[], out: Output): number {
+export function xdpCommand(argv: string[], out: Output): number | Promise<number> {
   const [verb, ...rest] = argv;
   if (verb !== 'run') throw new UsageError(xdpUsage);
   const { values, positionals } = parse('xdp run', rest, {
@@ -118,6 +152,7 @@ export function xdpCommand(argv: string[], out: Output): number {
     'map-init': { type: 'string' },
     'out-pcap': { type: 'string' },
     dump: { type: 'string' },
+    kernel: { type: 'boolean' },
   });
   const [file] = positionals;
   const devs = (values as unknown as { dev?: string[] }).dev ?? [];
@@ -126,6 +161,31 @@ export function xdpCommand(argv: string[], out: Output): number {
   const cpus = intOption('cpus', values.cpus as string | undefined, 2);
   if (queues < 1 || cpus < 1) throw new UsageError('--queues and --cpus want at least 1');
   const spec = loadCollectionSpec(readBytes(file));
+  if (values.kernel === true) {
+    for (const o of ['out-pcap', 'dump', 'cpus'] as const)
+      if (values[o] !== undefined) throw new UsageError(`--${o} is for the simulation; not with --kernel`);
+    const inputs = devs.map((d) => {
+      const eq = d.indexOf('=');
+      const capture = eq < 0 ? undefined : d.slice(eq + 1);
+      return {
+        name: eq < 0 ? d : d.slice(0, eq),
+        ...(capture === undefined ? {} : { capture }),
+        frames: capture === undefined ? [] : readCapture(capture),
+      };
+    });
+    const mapInit = values['map-init'];
+    return xdpRunKernel(
+      spec,
+      inputs,
+      {
+        prog: values.prog as string | undefined,
+        tcIngress: values['tc-ingress'] as string | undefined,
+        mapInit: typeof mapInit === 'string' ? readFileSync(mapInit, 'utf8') : undefined,
+        queues,
+      },
+      out,
+    );
+  }
   const dump = typeof values.dump === 'string' ? new XdpDump() : undefined;
   const net = new Network({ cpus, ...(dump === undefined ? {} : { dump: dump.record }) });
   const inputs: { dev: NetDevice; capture?: string; frames: PcapPacket[] }[] = [];
@@ -143,7 +203,7 @@ export function xdpCommand(argv: string[], out: Output): number {
   using coll = load(spec, { ...net.loadOptions(), cpus });
   try {
     if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
-    const prog = xdpProgram(coll.programs, values.prog as string | undefined);
+    const prog = coll.program(xdpProgramName(spec, values.prog as string | undefined));
     const tc = typeof values['tc-ingress'] === 'string' ? coll.program(values['tc-ingress']) : undefined;
     for (const { dev } of inputs) {
       net.attach(dev, 'xdp', prog);
@@ -158,12 +218,7 @@ export function xdpCommand(argv: string[], out: Output): number {
     const t0 = performance.now();
     const result = net.run();
     const seconds = (performance.now() - t0) / 1000;
-    const after = dumps(coll.maps);
-    const changes: Record<string, MapChange[]> = {};
-    for (const [name, a] of after) {
-      const c = diffDumps(before.get(name) ?? [], a);
-      if (c.length > 0) changes[name] = c;
-    }
+    const changes = mapChanges(before, dumps(coll.maps));
     const outputs =
       typeof values['out-pcap'] === 'string' ? writeOutputs(values['out-pcap'], net.devices) : [];
     if (dump !== undefined) writeFileSync(values.dump as string, dump.toPcapng());
@@ -213,15 +268,7 @@ export function xdpCommand(argv: string[], out: Output): number {
       out.text(
         `cpumap: ${net.cpumap.enqueued} queued, ${net.cpumap.dropped} dropped, ${net.cpumap.processed} processed`,
       );
-    const names = Object.keys(changes);
-    out.text(names.length === 0 ? 'maps: no changes' : 'map changes:');
-    for (const name of names) {
-      const list = changes[name]!;
-      out.text(`  ${name}: ${list.length} entr${list.length === 1 ? 'y' : 'ies'}`);
-      for (const c of list.slice(0, 16))
-        out.text(`    ${compact(c.key)}: ${compact(c.before)} -> ${compact(c.after)}`);
-      if (list.length > 16) out.text(`    ... ${list.length - 16} more (--json has all)`);
-    }
+    printMapChanges(out, changes);
     for (const o of outputs) out.text(`wrote ${o}`);
     if (dump !== undefined)
       out.text(`wrote ${values.dump as string} (${dump.packets.length} packets at entry and exit)`);
