@@ -230,7 +230,7 @@ const isMemory = (r: Reg): boolean =>
   r.type === 'ringbuf_mem';
 
 /** A size argument: a bounded, non-negative scalar (check_mem_size_reg); its largest value. */
-function sizeArg(r: Reg, regno: number): number {
+export function sizeArg(r: Reg, regno: number): number {
   if (r.type !== 'scalar') refuse('helper-arguments', `R${regno} type=${typeName(r.type)} expected=scalar`);
   if (smin(r.value) < 0n)
     refuse('helper-arguments', `R${regno} min value is negative, either use unsigned or 'var &= const'`, {
@@ -307,12 +307,20 @@ export function exitFrame(env: Env, st: State): number | undefined {
         hint: 'call bpf_spin_unlock on every path before returning',
       },
     );
+  if (st.rcu && st.frames.length === 1)
+    refuse(
+      'reference-release',
+      'BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region',
+      {
+        hint: 'call bpf_rcu_read_unlock on every path before returning',
+      },
+    );
   const r0 = readReg(f, 0);
   if (st.frames.length === 1) {
     const leak = st.refs[0];
     if (leak !== undefined)
       refuse('reference-release', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, {
-        hint: 'every path must submit or discard the ring-buffer record it reserved',
+        hint: 'every path must release what it acquired (ring-buffer record: submit or discard; conntrack entry: bpf_ct_release)',
       });
     if (isPointer(r0) && !env.privileged) refuse('return-value', 'R0 leaks addr as return value');
     return undefined;
