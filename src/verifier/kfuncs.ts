@@ -183,7 +183,7 @@ function memArg(
     );
   const pair = `arg#${k} arg#${k + 1} memory, len pair leads to invalid memory access`;
   try {
-    const bytes = sizeArg(size, regno + 1);
+    const bytes = sizeArg(size, regno + 1, true);
     if (r.type === 'not_init')
       refuse('register-initialised', 'variable ? access var_off=(0x0; 0xffffffffffffffff) disallowed', {
         reg: regno,
