@@ -7,8 +7,8 @@
 import { type Cfg, rejected } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
-import { ctxAccessProblem, ctxKind, describeCtxAccess } from '../uapi/context.js';
 import type { AttachTypeName } from '../uapi/attach-types.js';
+import { ctxAccessProblem, ctxKind, describeCtxAccess } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 
 const CALLER_SAVED = 0b111111; // r0-r5
