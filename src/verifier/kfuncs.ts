@@ -54,11 +54,6 @@ const isMemory = (r: Reg): boolean =>
 export function kfuncCall(env: Env, st: State, i: Instruction, pc: number): { next: number } {
   const name = i.reference;
   if (name === undefined) throw new NotSupportedError(`kfunc call by BTF id ${i.imm} without its name`);
-  if (!env.privileged)
-    refuse(
-      'helper-arguments',
-      'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN',
-    );
   const proto = KFUNC_PROTOS.get(name);
   if (proto === undefined) throw new NotSupportedError(`kfunc ${name} in the verifier`);
   if (proto.progTypes !== undefined && !proto.progTypes.includes(env.type))
