@@ -114,6 +114,8 @@ function formatCall(i: Instruction, t: 'helper' | 'local' | 'kfunc', pc: number,
     return f.exact ? `call ${hexSigned(i.imm)}` : `call pc${hexOffset(i.imm)}`;
   }
   if (f.kernel) {
+    // The kernel's log names a kfunc it resolved (`call bpf_ct_release#63223`).
+    if (i.reference !== undefined && i.off === 0) return `call ${i.reference}#${i.imm}`;
     if (f.exact || i.off === 0) return `call kernel-function#${i.imm}`;
     return `call kfunc ${i.imm}, ${i.off}`;
   }

@@ -145,9 +145,8 @@ test('devmap program: runs at the flush with egress_ifindex set; its DROP remove
     attachType: 'XDP_DEVMAP',
   });
   const redir = prog('redir', 'r2 = *(u32 *)(r1 + 16)\nr1 = tx ll\nr3 = 0\ncall 51\nexit');
-  // Unverified: tsbpf's verify stage does not know the expected attach type yet and refuses the
-  // egress_ifindex read every XDP_DEVMAP program may make.
-  using c = load(spec([redir, egress], [map('tx', 'DEVMAP', 8)]), { ...net.loadOptions(), verify: false });
+  // Verified: egress_ifindex is readable because the expected attach type is XDP_DEVMAP.
+  using c = load(spec([redir, egress], [map('tx', 'DEVMAP', 8)]), net.loadOptions());
   const eg = c.program('egress').id;
   c.map('tx').update(u32(0), u32(eth1.ifindex, eg));
   c.map('tx').update(u32(1), u32(eth2.ifindex, eg));

@@ -4,6 +4,7 @@
 // sk_filter_is_valid_access, tc_cls_act_is_valid_access, bpf_skb_is_valid_access).
 // No memory or values here; runtime/context/ builds the structs.
 
+import type { AttachTypeName } from './attach-types.js';
 import type { ProgTypeName } from './prog-types.js';
 
 export interface CtxField {
@@ -136,6 +137,7 @@ export function ctxAccessProblem(
   off: number,
   size: number,
   write: boolean,
+  attachType?: AttachTypeName,
 ): string | undefined {
   const kind = ctxKind(type);
   if (kind === undefined) return `program type ${type} has no context tsbpf knows`;
@@ -146,7 +148,8 @@ export function ctxAccessProblem(
     // xdp_is_valid_access: read only, whole u32 fields; egress_ifindex for devmap programs only.
     if (write) return 'XDP programs may not write xdp_md';
     if (size !== 4) return 'xdp_md fields are read as whole u32';
-    if (f.name === 'egress_ifindex') return 'egress_ifindex is for BPF_XDP_DEVMAP programs only';
+    if (f.name === 'egress_ifindex' && attachType !== 'XDP_DEVMAP')
+      return 'egress_ifindex is for BPF_XDP_DEVMAP programs only';
     return undefined;
   }
   if (SK_ONLY.has(f.name)) return `${f.name} is for sk_skb programs only`;

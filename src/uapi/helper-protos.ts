@@ -1,6 +1,8 @@
 // Prototypes of the helpers tsbpf implements: argument and return kinds (the kernel's
 // bpf_func_proto arg*_type / ret_type, simplified) and the program types that may call each
-// (the kernel's *_func_proto switches in net/core/filter.c and kernel/bpf/helpers.c).
+// (the kernel's *_func_proto switches in net/core/filter.c and kernel/bpf/helpers.c). Sizes
+// (zero allowed or not), fixed-size memory and packet access were asked of Linux 6.18 for every
+// helper with a memory argument (test/verifier/helpers.vcase).
 // Data only; the implementations are in runtime/helpers/. Helper ids are in helpers.ts.
 
 import type { ProgTypeName } from './prog-types.js';
@@ -12,15 +14,24 @@ export type HelperArgKind =
   | 'key' // ARG_PTR_TO_MAP_KEY
   | 'value' // ARG_PTR_TO_MAP_VALUE
   | 'uninit-value' // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT (pop/peek target)
-  | 'mem' // ARG_PTR_TO_MEM (read)
+  | 'mem' // ARG_PTR_TO_MEM (read), its length in the next argument
   | 'mem-or-null' // ARG_PTR_TO_MEM | PTR_MAYBE_NULL (NULL with size 0)
   | 'uninit-mem' // ARG_PTR_TO_UNINIT_MEM (written)
-  | 'size' // ARG_CONST_SIZE(_OR_ZERO)
+  | FixedMem // ARG_PTR_TO_FIXED_SIZE_MEM: arg_size bytes, no length argument
+  | 'size' // ARG_CONST_SIZE: at least one byte
+  | 'size-or-zero' // ARG_CONST_SIZE_OR_ZERO
   | 'func' // ARG_PTR_TO_FUNC (a callback: lddw src_reg 4)
   | 'ringbuf-mem' // ARG_PTR_TO_RINGBUF_MEM (a record from bpf_ringbuf_reserve)
   | 'spin-lock' // ARG_PTR_TO_SPIN_LOCK (a struct bpf_spin_lock in a map value)
   | 'stack-or-null' // ARG_PTR_TO_STACK_OR_NULL (a callback context)
   | 'anything'; // ARG_ANYTHING (a scalar)
+
+/** ARG_PTR_TO_FIXED_SIZE_MEM with its arg_size; MEM_WRITE (the helper stores there); MEM_ALIGNED. */
+export interface FixedMem {
+  readonly fixed: number;
+  readonly write?: boolean;
+  readonly aligned?: boolean;
+}
 
 export type HelperRetKind = 'integer' | 'map-value-or-null' | 'ringbuf-mem-or-null' | 'void';
 
@@ -29,6 +40,8 @@ export interface HelperProto {
   readonly ret: HelperRetKind;
   /** Program types that may call it; absent: every program type. */
   readonly progTypes?: readonly ProgTypeName[];
+  /** bpf_func_proto.pkt_access: its memory arguments may point into the packet. */
+  readonly pktAccess?: boolean;
 }
 
 const TC: readonly ProgTypeName[] = ['SCHED_CLS', 'SCHED_ACT'];
@@ -39,9 +52,9 @@ const CSUM_ARGS: readonly HelperArgKind[] = ['ctx', 'anything', 'anything', 'any
 
 /** By helper id (enum bpf_func_id). */
 export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, HelperProto>([
-  [1, { args: ['map', 'key'], ret: 'map-value-or-null' }], // map_lookup_elem
-  [2, { args: ['map', 'key', 'value', 'anything'], ret: 'integer' }], // map_update_elem
-  [3, { args: ['map', 'key'], ret: 'integer' }], // map_delete_elem
+  [1, { args: ['map', 'key'], ret: 'map-value-or-null', pktAccess: true }], // map_lookup_elem
+  [2, { args: ['map', 'key', 'value', 'anything'], ret: 'integer', pktAccess: true }], // map_update_elem
+  [3, { args: ['map', 'key'], ret: 'integer', pktAccess: true }], // map_delete_elem
   [5, { args: [], ret: 'integer' }], // ktime_get_ns
   [6, { args: ['mem', 'size', 'anything', 'anything', 'anything'], ret: 'integer' }], // trace_printk
   [7, { args: [], ret: 'integer' }], // get_prandom_u32
@@ -57,12 +70,19 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [23, { args: ['anything', 'anything'], ret: 'integer', progTypes: [...TC, 'XDP'] }], // redirect
   // perf_event_output: every program type has a flavour (XDP: bpf_xdp_event_output; tc and socket
   // filters: bpf_skb_event_output; tracing: regs in r1); runtime/ implements the packet ones.
-  [25, { args: ['ctx', 'map', 'anything', 'mem', 'size'], ret: 'integer' }],
+  [25, { args: ['ctx', 'map', 'anything', 'mem', 'size-or-zero'], ret: 'integer' }],
   [
     26, // skb_load_bytes
     { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: ['SOCKET_FILTER', ...TC] },
   ],
-  [28, { args: ['mem', 'size', 'mem', 'size', 'anything'], ret: 'integer' }], // csum_diff
+  [
+    28, // csum_diff
+    {
+      args: ['mem-or-null', 'size-or-zero', 'mem-or-null', 'size-or-zero', 'anything'],
+      ret: 'integer',
+      pktAccess: true,
+    },
+  ], // csum_diff
   [29, { args: ['ctx', 'uninit-mem', 'size'], ret: 'integer', progTypes: TC }], // skb_get_tunnel_opt
   [30, { args: ['ctx', 'mem', 'size'], ret: 'integer', progTypes: TC }], // skb_set_tunnel_opt
   [31, { args: ['ctx', 'anything', 'anything'], ret: 'integer', progTypes: TC }], // skb_change_proto
@@ -79,33 +99,41 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [54, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_meta
   [65, { args: ['ctx', 'anything'], ret: 'integer', progTypes: XDP }], // xdp_adjust_tail
   [69, { args: ['ctx', 'uninit-mem', 'size', 'anything'], ret: 'integer', progTypes: XDP_TC }], // fib_lookup
-  [87, { args: ['map', 'value', 'anything'], ret: 'integer' }], // map_push_elem
+  [87, { args: ['map', 'value', 'anything'], ret: 'integer', pktAccess: true }], // map_push_elem
   [88, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_pop_elem
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
   [93, { args: ['spin-lock'], ret: 'void' }], // spin_lock
   [94, { args: ['spin-lock'], ret: 'void' }], // spin_unlock
   [97, { args: ['ctx'], ret: 'integer', progTypes: TC }], // skb_ecn_set_ce
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
-  [130, { args: ['map', 'mem', 'size', 'anything'], ret: 'integer' }], // ringbuf_output
+  [130, { args: ['map', 'mem', 'size-or-zero', 'anything'], ret: 'integer' }], // ringbuf_output
   [131, { args: ['map', 'anything', 'anything'], ret: 'ringbuf-mem-or-null' }], // ringbuf_reserve
   [132, { args: ['ringbuf-mem', 'anything'], ret: 'void' }], // ringbuf_submit
   [133, { args: ['ringbuf-mem', 'anything'], ret: 'void' }], // ringbuf_discard
   [134, { args: ['map', 'anything'], ret: 'integer' }], // ringbuf_query
   [135, { args: ['ctx', 'anything'], ret: 'integer', progTypes: TC }], // csum_level
-  [152, { args: ['anything', 'mem-or-null', 'size', 'anything'], ret: 'integer', progTypes: TC }], // redirect_neigh
+  [152, { args: ['anything', 'mem-or-null', 'size-or-zero', 'anything'], ret: 'integer', progTypes: TC }], // redirect_neigh
   [155, { args: ['anything', 'anything'], ret: 'integer', progTypes: TC }], // redirect_peer
   [160, { args: [], ret: 'integer' }], // ktime_get_coarse_ns
-  [163, { args: ['ctx', 'anything', 'mem', 'anything', 'anything'], ret: 'integer', progTypes: XDP_TC }], // check_mtu
+  [
+    163, // check_mtu: mtu_len is a u32, read and written (MEM_WRITE | MEM_ALIGNED)
+    {
+      args: ['ctx', 'anything', { fixed: 4, write: true, aligned: true }, 'anything', 'anything'],
+      ret: 'integer',
+      progTypes: XDP_TC,
+    },
+  ], // check_mtu
   [164, { args: ['map', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // for_each_map_elem
-  [177, { args: ['mem', 'size', 'mem-or-null', 'size'], ret: 'integer' }], // trace_vprintk
+  [177, { args: ['mem', 'size', 'mem-or-null', 'size-or-zero'], ret: 'integer' }], // trace_vprintk
   [181, { args: ['anything', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // loop
   [188, { args: ['ctx'], ret: 'integer', progTypes: XDP }], // xdp_get_buff_len
   [189, { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_load_bytes
   [190, { args: ['ctx', 'anything', 'mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_store_bytes
-  // tcp_raw_gen_syncookie_ipv4/6 (iph fixed-size, th with th_len) and _check_ (iph, th fixed-size).
-  [204, { args: ['mem', 'mem', 'size'], ret: 'integer', progTypes: XDP_TC }],
-  [205, { args: ['mem', 'mem', 'size'], ret: 'integer', progTypes: XDP_TC }],
-  [206, { args: ['mem', 'mem'], ret: 'integer', progTypes: XDP_TC }],
-  [207, { args: ['mem', 'mem'], ret: 'integer', progTypes: XDP_TC }],
+  // tcp_raw_gen_syncookie_ipv4/6(iph, th, th_len) and tcp_raw_check_syncookie_ipv4/6(iph, th):
+  // struct iphdr (20 bytes) / ipv6hdr (40) and tcphdr (20) as fixed-size memory.
+  [204, { args: [{ fixed: 20 }, 'mem', 'size-or-zero'], ret: 'integer', progTypes: XDP_TC, pktAccess: true }],
+  [205, { args: [{ fixed: 40 }, 'mem', 'size-or-zero'], ret: 'integer', progTypes: XDP_TC, pktAccess: true }],
+  [206, { args: [{ fixed: 20 }, { fixed: 20 }], ret: 'integer', progTypes: XDP_TC, pktAccess: true }],
+  [207, { args: [{ fixed: 40 }, { fixed: 20 }], ret: 'integer', progTypes: XDP_TC, pktAccess: true }],
   [208, { args: [], ret: 'integer' }], // ktime_get_tai_ns
 ]);

@@ -8,6 +8,7 @@ export * from './errno.js';
 export * from './ethernet.js';
 export * from './helper-protos.js';
 export * from './helpers.js';
+export * from './kfunc-protos.js';
 export * from './link-types.js';
 export * from './map-descriptors.js';
 export * from './map-flags.js';

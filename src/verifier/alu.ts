@@ -5,6 +5,7 @@
 // pointer into an unknown number.
 
 import { ALU_ASSIGN } from '../asm/words.js';
+import { NotSupportedError } from '../errors.js';
 import type { AluOp, Instruction, Kind } from '../isa/index.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
@@ -145,6 +146,10 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
     case 'pkt_meta':
     case 'ringbuf_mem':
     case 'func':
+      break;
+    case 'ptr_nf_conn':
+      // A kernel object pointer moves by constants only here (its fields are not modelled).
+      if (known === undefined) throw new NotSupportedError('a variable offset on a struct nf_conn pointer');
       break;
     case 'map_ptr':
       if (known === 0n && op === 'add') return ptr;

@@ -6,14 +6,14 @@
 
 import { NotSupportedError } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
-import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+import { HELPER_PROTOS, type HelperProto } from '../uapi/helper-protos.js';
 import { BPF_FUNC_MAX_ID, helperName } from '../uapi/helpers.js';
 import type { MapTypeName } from '../uapi/map-types.js';
 import { readReg } from './alu.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
-import { constOf, smin, umax } from './num.js';
+import { constOf, smin, umax, umin } from './num.js';
 import { refuse } from './refuse.js';
 import {
   current,
@@ -73,7 +73,15 @@ const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, r
 /** Map types no generic helper may touch (ring buffers, program arrays). */
 const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
 
-const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf';
+const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+
+/** Packet pointers reach only helpers whose prototype allows it (may_access_direct_pkt_data). */
+function packetAllowed(proto: HelperProto, r: Reg): void {
+  if (isPacket(r.type) && proto.pktAccess !== true)
+    refuse('helper-arguments', 'helper access to the packet is not allowed', {
+      hint: 'copy the bytes to the stack first (or use bpf_xdp_load_bytes / bpf_skb_load_bytes)',
+    });
+}
 
 /** Where the walk continues after a call: the next slot, or a new frame's entry. */
 export interface CallOutcome {
@@ -110,6 +118,16 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
           hint: `argument ${regno} of ${name} must be a ${expected} pointer`,
         });
     };
+    if (typeof kind === 'object') {
+      // ARG_PTR_TO_FIXED_SIZE_MEM: the prototype says how many bytes.
+      expect(isMemory(r), MEM_TYPES);
+      packetAllowed(proto, r);
+      // MEM_ALIGNED: a stack pointer must be aligned to the size (check_ptr_alignment, strict).
+      if (kind.aligned && r.type === 'fp' && constOf(r.value) === 0n && r.off % kind.fixed !== 0)
+        refuse('stack-bounds', `misaligned stack access off 0+${r.off}+0 size ${kind.fixed}`, { reg: regno });
+      helperMemAccess(env, st, r, regno, kind.fixed, kind.write === true);
+      continue;
+    }
     switch (kind) {
       case 'ctx':
         expect(r.type === 'ctx', 'ctx');
@@ -129,6 +147,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       case 'value':
       case 'uninit-value': {
         expect(isMemory(r), MEM_TYPES);
+        packetAllowed(proto, r);
         if (mapArg === undefined)
           throw new NotSupportedError(`helper ${name}: a ${kind} argument without a map`);
         const spec = mapArg.map!.spec;
@@ -146,14 +165,23 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       case 'mem-or-null':
       case 'uninit-mem': {
         const size = readReg(f, regno + 1);
+        const orZero = args[k + 1] === 'size-or-zero';
         const zeroSize = size.type === 'scalar' && umax(size.value) === 0n;
-        if (zeroSize && r.type === 'scalar' && constOf(r.value) === 0n) break;
+        // NULL only where the prototype says PTR_MAYBE_NULL, and then only for no bytes.
+        if (kind === 'mem-or-null' && zeroSize && r.type === 'scalar' && constOf(r.value) === 0n) {
+          sizeArg(size, regno + 1, orZero);
+          k++;
+          break;
+        }
         expect(isMemory(r), MEM_TYPES);
-        helperMemAccess(env, st, r, regno, sizeArg(size, regno + 1), kind === 'uninit-mem');
+        packetAllowed(proto, r);
+        helperMemAccess(env, st, r, regno, sizeArg(size, regno + 1, orZero), kind === 'uninit-mem');
+        k++; // the length was checked with its memory
         break;
       }
       case 'size':
-        sizeArg(r, regno);
+      case 'size-or-zero':
+        sizeArg(r, regno, kind === 'size-or-zero');
         break;
       case 'func':
         expect(r.type === 'func', 'func');
@@ -175,6 +203,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         spinLock(st, r, regno, id);
         break;
       case 'anything':
+        // Any initialised register, pointers included, for root; a pointer would leak otherwise.
+        if (!env.privileged && isPointer(r))
+          refuse('helper-arguments', `R${regno} leaks addr into helper function`, { reg: regno });
         break;
       default:
         assertKind(kind);
@@ -224,13 +255,14 @@ function assertKind(k: never): never {
 
 const isMemory = (r: Reg): boolean =>
   r.type === 'fp' ||
+  r.type === 'map_key' ||
   r.type === 'pkt' ||
   r.type === 'pkt_meta' ||
   r.type === 'map_value' ||
   r.type === 'ringbuf_mem';
 
-/** A size argument: a bounded, non-negative scalar (check_mem_size_reg); its largest value. */
-function sizeArg(r: Reg, regno: number): number {
+/** A size argument: a bounded, non-negative scalar, not zero unless allowed (check_mem_size_reg); its largest value. */
+export function sizeArg(r: Reg, regno: number, zeroAllowed: boolean): number {
   if (r.type !== 'scalar') refuse('helper-arguments', `R${regno} type=${typeName(r.type)} expected=scalar`);
   if (smin(r.value) < 0n)
     refuse('helper-arguments', `R${regno} min value is negative, either use unsigned or 'var &= const'`, {
@@ -244,6 +276,10 @@ function sizeArg(r: Reg, regno: number): number {
         hint: 'bound the size (if (len > N) return ...;) before the call',
       },
     );
+  if (!zeroAllowed && umin(r.value) === 0n)
+    refuse('helper-arguments', `R${regno} invalid zero-sized read: u64=[${umin(r.value)},${umax(r.value)}]`, {
+      hint: 'prove the length is at least 1 (if (len == 0) return ...;) before the call',
+    });
   return Number(umax(r.value));
 }
 
@@ -307,12 +343,20 @@ export function exitFrame(env: Env, st: State): number | undefined {
         hint: 'call bpf_spin_unlock on every path before returning',
       },
     );
+  if (st.rcu && st.frames.length === 1)
+    refuse(
+      'reference-release',
+      'BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region',
+      {
+        hint: 'call bpf_rcu_read_unlock on every path before returning',
+      },
+    );
   const r0 = readReg(f, 0);
   if (st.frames.length === 1) {
     const leak = st.refs[0];
     if (leak !== undefined)
       refuse('reference-release', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, {
-        hint: 'every path must submit or discard the ring-buffer record it reserved',
+        hint: 'every path must release what it acquired (ring-buffer record: submit or discard; conntrack entry: bpf_ct_release)',
       });
     if (isPointer(r0) && !env.privileged) refuse('return-value', 'R0 leaks addr as return value');
     return undefined;

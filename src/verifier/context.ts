@@ -7,6 +7,7 @@
 import { type Cfg, rejected } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
+import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxAccessProblem, ctxKind, describeCtxAccess } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 
@@ -14,7 +15,12 @@ const CALLER_SAVED = 0b111111; // r0-r5
 const ARGS = 0b111110; // r1-r5 carry into a callee
 
 /** Throws VerifierError for the first context access `type` may not make. */
-export function checkContextAccess(type: ProgTypeName, program: readonly Instruction[], cfg: Cfg): void {
+export function checkContextAccess(
+  type: ProgTypeName,
+  program: readonly Instruction[],
+  cfg: Cfg,
+  attachType?: AttachTypeName,
+): void {
   const kind = ctxKind(type);
   if (kind === undefined) return;
   const at: (Instruction | undefined)[] = new Array(cfg.slots);
@@ -38,7 +44,7 @@ export function checkContextAccess(type: ProgTypeName, program: readonly Instruc
     }
   };
   const access = (pc: number, off: number, size: number, write: boolean) => {
-    const why = ctxAccessProblem(type, off, size, write);
+    const why = ctxAccessProblem(type, off, size, write, attachType);
     if (why === undefined) return;
     const what = `${type} ${write ? 'write' : 'read'} of ${describeCtxAccess(kind, off, size)}: ${why}`;
     throw rejected(pc, `invalid bpf_context access off=${off} size=${size}`, what);

@@ -15,6 +15,7 @@ const run = (spec: CollectionSpec, name: string) => {
   return verifyProgram({
     instructions: p.instructions,
     type: p.type,
+    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
     maps: spec.maps,
     lineInfo: p.lineInfo,
     logLevel: 1,

@@ -71,6 +71,10 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       return stackAccess(env, st, reg, a);
     case 'sock_common':
       throw new NotSupportedError('access to socket fields (struct bpf_sock) in the verifier');
+    case 'ptr_nf_conn':
+      // The kernel reads (and writes mark of) struct nf_conn through vmlinux BTF; the VM's
+      // conntrack entries are opaque handles with no fields.
+      throw new NotSupportedError('access to struct nf_conn fields');
     case 'map_ptr':
       // Privileged kernels let programs read struct bpf_map through its BTF (map->max_entries).
       if (env.privileged && !a.write)
@@ -84,6 +88,7 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'sock_common_or_null':
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
+    case 'ptr_or_null_nf_conn':
     case 'func':
       return refuse(
         reg.type.endsWith('_or_null') ? 'null-check' : 'memory-type',
@@ -123,7 +128,7 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
       hint: 'read context fields at their fixed offsets from the context pointer itself',
     });
   const off = a.off;
-  const why = ctxAccessProblem(env.type, off, a.size, a.write);
+  const why = ctxAccessProblem(env.type, off, a.size, a.write, env.attachType);
   if (why !== undefined)
     refuse('context-access', `invalid bpf_context access off=${off} size=${a.size}`, {
       hint: `${env.type} context: ${why}`,

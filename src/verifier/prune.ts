@@ -83,7 +83,7 @@ function frameSafe(old: Frame, cur: Frame, live: number, ids: IdMap, exact: bool
  */
 export function statesEqual(old: State, cur: State, live: number, exact: boolean): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
-  if (old.locked !== cur.locked) return false;
+  if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
   const ids = new IdMap();
   const top = old.frames.length - 1;
   for (let k = 0; k <= top; k++) {

@@ -24,6 +24,8 @@ export type RegType =
   | 'fp'
   | 'ringbuf_mem'
   | 'ringbuf_mem_or_null'
+  | 'ptr_nf_conn'
+  | 'ptr_or_null_nf_conn'
   | 'func';
 
 /** A map as the verifier sees it (the lddw's map, the object's MapSpec). */
@@ -52,7 +54,7 @@ export interface Reg {
   readonly map?: MapRef;
   /** fp: the call frame the stack pointer points into. */
   readonly frame: number;
-  /** ringbuf_mem(_or_null): the reference that must be released; 0 for none. */
+  /** ringbuf_mem(_or_null), ptr_(or_null_)nf_conn: the reference that must be released; 0 for none. */
   readonly ref: number;
   /** ringbuf_mem(_or_null): record size in bytes. */
   readonly memSize: number;
@@ -91,7 +93,8 @@ export const maybeNull = (t: RegType): boolean =>
   t === 'map_value_or_null' ||
   t === 'ringbuf_mem_or_null' ||
   t === 'map_ptr_or_null' ||
-  t === 'sock_common_or_null';
+  t === 'sock_common_or_null' ||
+  t === 'ptr_or_null_nf_conn';
 
 /** What a nullable pointer is once tested against NULL. */
 export function notNullType(t: RegType): RegType {
@@ -99,6 +102,7 @@ export function notNullType(t: RegType): RegType {
   if (t === 'map_ptr_or_null') return 'map_ptr';
   if (t === 'ringbuf_mem_or_null') return 'ringbuf_mem';
   if (t === 'sock_common_or_null') return 'sock_common';
+  if (t === 'ptr_or_null_nf_conn') return 'ptr_nf_conn';
   return t;
 }
 export const isPacket = (t: RegType): boolean => t === 'pkt' || t === 'pkt_meta';
@@ -143,6 +147,8 @@ export interface State {
   refs: { readonly id: number; readonly insn: number }[];
   /** A bpf_spin_lock is held (at most one). */
   locked: boolean;
+  /** Inside bpf_rcu_read_lock/unlock (not nested: 6.18 refuses a second lock). */
+  rcu: boolean;
 }
 
 export function newFrame(subprogram: number, returnTo: number, callback: boolean, index: number): Frame {
@@ -155,7 +161,7 @@ export function newFrame(subprogram: number, returnTo: number, callback: boolean
 export function entryState(): State {
   const f = newFrame(0, -1, false, 0);
   f.regs[1] = pointer('ctx');
-  return { frames: [f], refs: [], locked: false };
+  return { frames: [f], refs: [], locked: false, rcu: false };
 }
 
 export function copyState(s: State): State {
@@ -163,6 +169,7 @@ export function copyState(s: State): State {
     frames: s.frames.map((f) => ({ ...f, regs: f.regs.slice(), stack: f.stack.slice() })),
     refs: s.refs.slice(),
     locked: s.locked,
+    rcu: s.rcu,
   };
 }
 

@@ -116,6 +116,17 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     if (e instanceof InvalidInstructionError) return structural(e.message, undefined);
     throw e;
   }
+  // add_subprog_and_kfunc: bpf-to-bpf calls, function addresses and kfunc calls need CAP_BPF.
+  if (!privileged) {
+    const call = kinds.findIndex(
+      (k) => (k?.kind === 'call' && k.target !== 'helper') || (k?.kind === 'lddw' && k.pseudo === 4),
+    );
+    if (call >= 0)
+      return structural(
+        'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN',
+        call,
+      );
+  }
   if (!privileged && cfg.backEdges.length > 0) {
     const b = cfg.backEdges[0]!;
     return structural(

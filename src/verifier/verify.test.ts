@@ -12,7 +12,7 @@ import { loadProgram } from '../kernel/program.js';
 import type { ProgramSpec } from '../program/index.js';
 import { RUNTIME_HELPERS } from '../runtime/helpers/index.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
-import { verify } from './index.js';
+import { verify, verifyProgram } from './index.js';
 
 function spec(text: string, type: ProgTypeName = 'XDP') {
   const p: ProgramSpec = {
@@ -94,5 +94,28 @@ test('the kernel logs the same helper refusals', { skip: avail.ok ? false : avai
       (e: unknown) => e instanceof VerifierError && e.log.includes(`${line}\n`),
       line,
     );
+  }
+});
+
+test('unprivileged: bpf-to-bpf calls, function addresses and kfunc calls need CAP_BPF', () => {
+  // add_subprog_and_kfunc's refusal (kernel/bpf/verifier.c); tests run as root, so the kernel is
+  // not asked here.
+  const calls = ['call pc+1\nexit\nr0 = 0\nexit', 'r0 = 0\nexit'];
+  const kfunc = assemble('call kfunc 0\nr0 = 0\nexit').map((i, k) =>
+    k === 0 ? { ...i, reference: 'bpf_rcu_read_lock' } : i,
+  );
+  for (const [instructions, privileged, verdict] of [
+    [assemble(calls[0]!), false, 'rejected'],
+    [assemble(calls[0]!), true, 'accepted'],
+    [assemble(calls[1]!), false, 'accepted'],
+    [kfunc, false, 'rejected'],
+  ] as const) {
+    const r = verifyProgram({ instructions, type: 'XDP', privileged });
+    assert.equal(r.verdict, verdict);
+    if (verdict === 'rejected')
+      assert.match(
+        r.log,
+        /loading\/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN/,
+      );
   }
 });

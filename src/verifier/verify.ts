@@ -42,7 +42,7 @@ export function verify(
     const cfg = buildCfg(program.instructions);
     checkHelpers(program.name, program.type, program.instructions, options.helpers, cfg);
     if (options.full !== true) {
-      checkContextAccess(program.type, program.instructions, cfg);
+      checkContextAccess(program.type, program.instructions, cfg, program.attachType);
       return { cfg };
     }
     const result = verifyProgram({

@@ -14,6 +14,7 @@ import { branch } from './branch.js';
 import { exitFrame, helperCall, localCall } from './calls.js';
 import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
+import { kfuncCall } from './kfuncs.js';
 import { checkAccess } from './memory.js';
 import { endian, fork, loaded, scalarConst } from './num.js';
 import { statesEqual } from './prune.js';
@@ -412,7 +413,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
     case 'ja':
       return { next: targetOf(i, k, pc)! };
     case 'call': {
-      if (k.target === 'kfunc') throw new NotSupportedError('kfunc calls in the verifier');
+      if (k.target === 'kfunc') return kfuncCall(env, st, i, pc);
       if (k.target === 'local') return localCall(st, pc, targetOf(i, k, pc)!);
       const before = st.frames.length;
       const out = helperCall(env, st, i, pc);

@@ -53,9 +53,8 @@ export function runBoth(
 ): { kernel: Outcome; vm: Outcome }[] {
   const kernel = loadProgram({ type, insns, license: 'GPL' });
   try {
-    // Helper semantics against the kernel: tsbpf's verifier does not yet know every prototype the
-    // newer helpers have (syncookie, check_mtu), so the VM side loads unverified.
-    using vm = load(oneProgram(type, insns), { ...vmOptions, verify: false });
+    // The VM side verifies as the kernel side does: a program the kernel loads must load here too.
+    using vm = load(oneProgram(type, insns), vmOptions);
     return inputs.map((input) => ({
       kernel: outcome(() => kernel.testRun(input)),
       vm: outcome(() => vm.program('p').run(input)),

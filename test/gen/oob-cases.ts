@@ -54,9 +54,11 @@ export interface OobCase {
   readonly object?: string;
 }
 
-/** Macro lines of the case assembly: `rN = map(NAME) ll`, `rN = value(NAME, OFF) ll`. */
+/** Macro lines of the case assembly: `rN = map(NAME) ll`, `rN = value(NAME, OFF) ll`, `call kfunc NAME`. */
 const MAP_MACRO = /^\s*(r\d+)\s*=\s*map\(\s*([\w.]+)\s*\)\s*ll\b/;
 const VALUE_MACRO = /^\s*(r\d+)\s*=\s*value\(\s*([\w.]+)\s*,\s*(-?\w+)\s*\)\s*ll\b/;
+/** `call kfunc NAME`: a kfunc call by name, as the ELF loader leaves an extern `__ksym` call. */
+const KFUNC_MACRO = /^\s*call\s+kfunc\s+([A-Za-z_]\w*)\s*(;.*)?$/;
 
 /**
  * Assembles case assembly: expands the map macros into symbolic lddw records and finds the slot
@@ -64,6 +66,7 @@ const VALUE_MACRO = /^\s*(r\d+)\s*=\s*value\(\s*([\w.]+)\s*,\s*(-?\w+)\s*\)\s*ll
  */
 export function assembleCase(text: string): { instructions: Instruction[]; faultPc: number | undefined } {
   const refs = new Map<number, { src: number; reference: string; hi: number }>();
+  const kfuncs = new Map<number, string>();
   let slot = 0;
   let faultPc: number | undefined;
   const lines: string[] = [];
@@ -71,7 +74,11 @@ export function assembleCase(text: string): { instructions: Instruction[]; fault
     let line = raw;
     const m = MAP_MACRO.exec(line);
     const v = VALUE_MACRO.exec(line);
-    if (m !== null) {
+    const kf = KFUNC_MACRO.exec(line);
+    if (kf !== null) {
+      kfuncs.set(slot, kf[1]!);
+      line = 'call kfunc 0';
+    } else if (m !== null) {
       refs.set(slot, { src: O.BPF_PSEUDO_MAP_FD, reference: m[2]!, hi: 0 });
       line = `${m[1]} = 0 ll`;
     } else if (v !== null) {
@@ -87,7 +94,9 @@ export function assembleCase(text: string): { instructions: Instruction[]; fault
   let at = 0;
   for (const i of assemble(lines.join('\n'))) {
     const r = refs.get(at);
-    out.push(r === undefined ? i : { ...i, src: r.src, reference: r.reference, hi: r.hi });
+    const kf = kfuncs.get(at);
+    if (kf !== undefined) out.push({ ...i, reference: kf });
+    else out.push(r === undefined ? i : { ...i, src: r.src, reference: r.reference, hi: r.hi });
     at += i.op === O.OP_LDDW ? 2 : 1;
   }
   // The line count above must agree with the assembler, or the FAULT slot would be wrong.

@@ -6,13 +6,16 @@
 //   === name                       starts a case
 //   about: text                    what it shows
 //   type: XDP                      program type (default XDP)
+//   attach: XDP_DEVMAP             expected attach type (default none)
 //   map: NAME TYPE KEY VALUE MAX [rdonly]   a map (repeatable), as in test/oob/*.oob
 //   verdict: accept|reject         the kernel's verdict (privileged: root)
 //   kernel: fragment               for reject: text the kernel's log (and tsbpf's) must contain
-//   -- asm                         the program follows (`rN = map(NAME) ll` loads a map)
+//   -- asm                         the program follows (`rN = map(NAME) ll` loads a map,
+//                                  `call kfunc NAME` calls a kfunc by name)
 
 import { readdirSync, readFileSync } from 'node:fs';
 import type { CollectionSpec } from '../../src/program/index.js';
+import type { AttachTypeName } from '../../src/uapi/attach-types.js';
 import type { MapTypeName } from '../../src/uapi/map-types.js';
 import type { ProgTypeName } from '../../src/uapi/prog-types.js';
 import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
@@ -65,8 +68,10 @@ function parseCase(file: string, name: string, body: readonly string[]): Verifie
     return mapSpec(n!, t as MapTypeName, Number(key), Number(value), Number(max), flags);
   });
   const { instructions } = assembleCase(asm);
+  const attach = one('attach') as AttachTypeName | undefined;
+  const program = asmProgram(name, type, instructions);
   const spec: CollectionSpec = {
-    programs: [asmProgram(name, type, instructions)],
+    programs: [attach === undefined ? program : { ...program, attachType: attach }],
     maps,
     variables: [],
     license: 'GPL',

@@ -2,20 +2,16 @@
 // size, reserved bytes, netns id, l4proto, tuple size) and a flow the kernel does not track,
 // compared on opts->error and opts->dir. The kernel has no entry for a test run's flow, so hits
 // are checked in the VM alone, over a ConntrackTable the test fills: original and reply
-// direction, zones, release, and that the returned handle has no readable fields.
+// direction, zones, release, and that the returned handle has no readable fields. The VM side
+// loads verified: tsbpf's verifier checks the kfunc calls as the kernel's does.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { asm, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
 import { MemoryFault } from '../../errors.js';
-import { ConntrackTable, load as loadVerified } from '../../index.js';
+import { ConntrackTable, load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { kernelFuncId } from '../../kernel/kfunc-ids.js';
-
-// tsbpf's verifier does not model kfuncs and these helpers' prototypes yet (NotSupported or a
-// refusal); these tests check the helpers' semantics against the kernel, so the VM loads unverified.
-const load = (spec: Parameters<typeof loadVerified>[0], options: Parameters<typeof loadVerified>[1] = {}) =>
-  loadVerified(spec, { ...options, verify: false });
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;
@@ -142,7 +138,10 @@ test('the VM finds the embedder entries in both directions and zones, and releas
   const before = c.space.regions.length;
   for (let k = 0; k < 5; k++) c.program('p').run(frame);
   assert.equal(c.space.regions.length, before);
-  // The handle has no fields to read: a read faults instead of inventing a value.
-  using reader = load(oneProgram('XDP', program({ ...base, readField: true })), { conntrack: table });
+  // The handle has no fields to read: the verifier says so at load (the kernel reads struct
+  // nf_conn through its BTF), and unverified, the read faults instead of inventing a value.
+  const reading = oneProgram('XDP', program({ ...base, readField: true }));
+  assert.throws(() => load(reading, { conntrack: table }), /not supported: access to struct nf_conn fields/);
+  using reader = load(reading, { conntrack: table, verify: false });
   assert.throws(() => reader.program('p').run(frame), MemoryFault);
 });

@@ -7,16 +7,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadCollectionSpec } from '../../elf/index.js';
 import { NotSupportedError } from '../../errors.js';
-import { load as loadVerified } from '../../index.js';
+import { load } from '../../index.js';
 import { op as O } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/index.js';
 import type { CollectionSpec } from '../../program/index.js';
-
-// tsbpf's verifier does not model kfuncs and these helpers' prototypes yet (NotSupported or a
-// refusal); these tests check the helpers' semantics against the kernel, so the VM loads unverified.
-const load = (spec: Parameters<typeof loadVerified>[0], options: Parameters<typeof loadVerified>[1] = {}) =>
-  loadVerified(spec, { ...options, verify: false });
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;

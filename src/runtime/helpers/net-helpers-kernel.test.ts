@@ -5,17 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { asm, ipv4Frame, ipv6Frame, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
-import { load as loadVerified } from '../../index.js';
+import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { TestRunInput } from '../backend.js';
 import { BPF_F_NEIGH, BPF_F_NEXTHOP, BPF_F_PEER } from './redirect.js';
-
-// tsbpf's verifier does not model kfuncs and these helpers' prototypes yet (NotSupported or a
-// refusal); these tests check the helpers' semantics against the kernel, so the VM loads unverified.
-const load = (spec: Parameters<typeof loadVerified>[0], options: Parameters<typeof loadVerified>[1] = {}) =>
-  loadVerified(spec, { ...options, verify: false });
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;

@@ -8,16 +8,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { asm, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
-import { load as loadVerified, virtualClock } from '../../index.js';
+import { load, virtualClock } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/index.js';
 import { siphash24 } from './siphash.js';
-
-// tsbpf's verifier does not model kfuncs and these helpers' prototypes yet (NotSupported or a
-// refusal); these tests check the helpers' semantics against the kernel, so the VM loads unverified.
-const load = (spec: Parameters<typeof loadVerified>[0], options: Parameters<typeof loadVerified>[1] = {}) =>
-  loadVerified(spec, { ...options, verify: false });
 
 const avail = bpfAvailability();
 const skip = avail.ok ? false : avail.reason;
