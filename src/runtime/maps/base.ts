@@ -332,6 +332,14 @@ export abstract class BpfMap {
     return new BpfError(MAP_COMMANDS[op], errno, details);
   }
 
+  /**
+   * ENOMEM for memory the map could not get: the address space (4 GiB of Wasm linear memory) has
+   * no room left, as the kernel's allocation fails under memory pressure. `op` is the command.
+   */
+  protected outOfSpace(op: string, cause: RangeError): BpfError {
+    return new BpfError(op, Errno.ENOMEM, { subject: this.what, reason: cause.message, cause });
+  }
+
   protected checkKey(key: Uint8Array): void {
     if (key.length !== this.keySize) {
       throw new TsbpfError(

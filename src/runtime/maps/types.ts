@@ -3,6 +3,7 @@
 // The map class itself (BpfMap) is in base.ts; the factory is in create.ts.
 
 import type { MapTypeName } from '../../uapi/map-types.js';
+import type { MemoryBudget } from './budget.js';
 import type { MapRegistry } from './registry.js';
 
 /** What a map is created from; `MapSpec` from program/ fits structurally. */
@@ -38,6 +39,8 @@ export interface CreateMapOptions {
   /** Registers the map (id and handle address); required for map-in-map types. */
   readonly registry?: MapRegistry;
   readonly references?: MapReferences;
+  /** The memory limit maps are charged against (ENOMEM past it); none by default. */
+  readonly budget?: MemoryBudget;
 }
 
 /** One BPF_MAP_LOOKUP_BATCH round: keys and values, and the cursor for the next round. */

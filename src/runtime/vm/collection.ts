@@ -23,6 +23,7 @@ import type { Clock, FibTable } from '../helper.js';
 import { RUNTIME_HELPERS } from '../helpers/index.js';
 import { ArrayMap } from '../maps/array.js';
 import { type BpfMap, u32Bytes } from '../maps/base.js';
+import { MemoryBudget } from '../maps/budget.js';
 import { createMap } from '../maps/create.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
@@ -93,6 +94,13 @@ export interface LoadCollectionOptions {
    * kernel resolves ifindexes and socket fds at update time; default: any.
    */
   readonly references?: Pick<MapReferences, 'device' | 'socket'>;
+  /**
+   * Bytes the collection's maps may take, charged as the kernel would allocate them (every value
+   * preallocated; see maps/budget.ts): a map past it fails BPF_MAP_CREATE with ENOMEM, as a load
+   * under a memcg or memlock limit does. Default: no limit but the 4 GiB address space (large
+   * arrays are committed lazily, so they cost what is touched).
+   */
+  readonly memoryLimit?: number;
 }
 
 const SYNCOOKIE_SECRET_SIZE = 64;
@@ -398,6 +406,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
     const ordered: BpfMap[] = [];
     const createOptions = {
       cpus: options.cpus ?? 2,
+      ...(options.memoryLimit === undefined ? {} : { budget: new MemoryBudget(options.memoryLimit) }),
       registry: c.registry,
       references: { ...options.references, program: (id: number) => c.hasProgramId(id) },
     };
