@@ -4,6 +4,7 @@
 
 import type { MapSpec } from '../program/index.js';
 import type { ProgTypeName } from '../uapi/index.js';
+import type { MapBatch } from './maps/types.js';
 
 /** Input of one test run: the contract of the kernel's BPF_PROG_TEST_RUN. */
 export interface TestRunInput {
@@ -55,6 +56,22 @@ export interface LoadedMap {
   delete(key: Uint8Array): void;
   /** get_next_key: the key after `key`, the first key without one, undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined;
+  /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash types; queue/stack pop with an empty key): undefined for ENOENT. */
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * BPF_MAP_LOOKUP_BATCH: up to `count` elements after `cursor` (undefined: from the start). The
+   * cursor is opaque (the kernel's hash maps count buckets); it is undefined when the walk is done
+   * (the kernel's ENOENT). A kernel hash bucket larger than `count` is ENOSPC.
+   */
+  lookupBatch(cursor: Uint8Array | undefined, count: number): MapBatch;
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns (hash types). */
+  lookupAndDeleteBatch(cursor: Uint8Array | undefined, count: number): MapBatch;
+  /** BPF_MAP_UPDATE_BATCH: the count; a failure throws BpfError whose `count` says how many were done. */
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags?: number): number;
+  /** BPF_MAP_DELETE_BATCH (hash types): the count; a failure throws BpfError with `count`. */
+  deleteBatch(keys: readonly Uint8Array[]): number;
+  /** Every key and value: lookup batches to the end (an element walk for types without them). */
+  dump(): { keys: Uint8Array[]; values: Uint8Array[] };
 }
 
 export interface Collection {

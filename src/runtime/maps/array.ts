@@ -26,8 +26,8 @@ import {
   round8,
 } from '../../uapi/map-flags.js';
 import { type AddressSpace, elementStride, type Region } from '../memory.js';
-import { type BatchSupport, BpfMap, indexNextKey, keyIndex } from './base.js';
-import type { CreateMapOptions, MapSpecLike } from './types.js';
+import { type BatchSupport, BpfMap, indexNextKey, keyIndex, u32Bytes } from './base.js';
+import type { CreateMapOptions, MapBatch, MapSpecLike } from './types.js';
 
 const ARRAY_CREATE_FLAG_MASK =
   BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
@@ -164,6 +164,40 @@ export class ArrayMap extends BpfMap {
     // The syscall copies whole 8-byte words per CPU (copy_map_value_long), padding included.
     this.writeCopies(this.address(index, 0), this.stride, round8(this.valueSize), value);
     return 0;
+  }
+
+  /**
+   * generic_map_lookup_batch() over an array, without a key walk: the entries after the cursor
+   * (an out-of-range cursor starts again at 0, as get_next_key does); the walk is done (ENOENT)
+   * when fewer than `count` entries were left. Untouched chunks read as zeros.
+   */
+  protected override sysLookupBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    const at = cursor === undefined ? this.maxEntries : keyIndex(cursor);
+    const first = at >= this.maxEntries ? 0 : at + 1;
+    const n = Math.min(count, this.maxEntries - first);
+    const size = this.valueBufferSize;
+    const keyBytes = new Uint8Array(n * 4);
+    const keyView = new DataView(keyBytes.buffer);
+    const valueBytes = new Uint8Array(n * size);
+    const keys: Uint8Array[] = new Array(n);
+    const values: Uint8Array[] = new Array(n);
+    const u8 = this.space.u8;
+    const copies = this.descriptor.percpu ? this.cpus : 1;
+    const each = this.descriptor.percpu ? round8(this.valueSize) : this.valueSize;
+    for (let i = 0; i < n; i++) {
+      const index = first + i;
+      keyView.setUint32(i * 4, index, true);
+      keys[i] = keyBytes.subarray(i * 4, i * 4 + 4);
+      values[i] = valueBytes.subarray(i * size, (i + 1) * size);
+      if (this.untouched(index)) continue;
+      const addr = this.address(index, 0);
+      for (let c = 0; c < copies; c++) {
+        const from = addr + c * this.stride;
+        valueBytes.set(u8.subarray(from, from + each), i * size + c * each);
+      }
+    }
+    const done = n < count;
+    return { keys, values, cursor: done ? undefined : u32Bytes(first + n - 1) };
   }
 
   protected override sysNextKey(key: Uint8Array | undefined): Uint8Array | number {

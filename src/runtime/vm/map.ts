@@ -6,6 +6,8 @@ import { ClosedError } from '../../errors.js';
 import type { MapSpec } from '../../program/index.js';
 import type { LoadedMap } from '../backend.js';
 import type { BpfMap } from '../maps/base.js';
+import { dumpMap } from '../maps/dump.js';
+import type { MapBatch } from '../maps/types.js';
 
 export class VmMap implements LoadedMap {
   readonly name: string;
@@ -42,6 +44,24 @@ export class VmMap implements LoadedMap {
   }
   nextKey(key?: Uint8Array): Uint8Array | undefined {
     return this.map.nextKey(key);
+  }
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined {
+    return this.map.lookupAndDelete(key);
+  }
+  lookupBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    return this.map.lookupBatch(cursor, count);
+  }
+  lookupAndDeleteBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    return this.map.lookupAndDeleteBatch(cursor, count);
+  }
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags?: number): number {
+    return this.map.updateBatch(keys, values, flags);
+  }
+  deleteBatch(keys: readonly Uint8Array[]): number {
+    return this.map.deleteBatch(keys);
+  }
+  dump(): { keys: Uint8Array[]; values: Uint8Array[] } {
+    return dumpMap(this.map);
   }
 
   /** @internal */
