@@ -97,6 +97,7 @@ export {
   type Interfaces,
   type LddwResolver,
   type LoadedMap,
+  type MapBatch,
   type LoadedProgram,
   type MemoryRunResult,
   type PerfRecord,

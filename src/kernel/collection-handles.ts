@@ -115,8 +115,8 @@ export class CollectionMap implements LoadedMap {
   deleteBatch(keys: readonly Uint8Array[]): number {
     return this.kernel.deleteBatch(keys);
   }
-  dump(): { keys: Uint8Array[]; values: Uint8Array[] } {
-    return dumpMap(this.kernel);
+  dump(): MapBatch {
+    return dumpMap(this, this.spec.keySize, this.valueSize);
   }
 
   /** @internal */

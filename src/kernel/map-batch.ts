@@ -5,7 +5,7 @@
 // update or delete reports in `count` how many elements it processed (include/uapi/linux/bpf.h).
 
 import { BpfError, TsbpfError } from '../errors.js';
-import type { MapBatch } from '../runtime/maps/types.js';
+import { MapBatch } from '../runtime/maps/batch.js';
 import { BpfCmd, Errno } from '../uapi/index.js';
 import { Attr, MapBatchAttr } from './attr.js';
 import type { KernelMap } from './map.js';
@@ -48,16 +48,16 @@ export function kernelLookupBatch(
     done = true;
   }
   const n = attr.getU32(MapBatchAttr.count);
-  const ks: Uint8Array[] = new Array(n);
-  const vs: Uint8Array[] = new Array(n);
-  const kb = keys.slice(0, n * m.keySize);
-  const vb = values.slice(0, n * m.valueBufferSize);
-  for (let i = 0; i < n; i++) {
-    ks[i] = kb.subarray(i * m.keySize, (i + 1) * m.keySize);
-    vs[i] = vb.subarray(i * m.valueBufferSize, (i + 1) * m.valueBufferSize);
-  }
   // Generic batches leave the last key, hash maps a u32 bucket: at least 4 bytes, at most the key.
-  return { keys: ks, values: vs, cursor: done ? undefined : out.slice(0, Math.max(4, m.keySize)) };
+  const next = done ? undefined : out.slice(0, Math.max(4, m.keySize));
+  return new MapBatch(
+    n,
+    m.keySize,
+    m.valueBufferSize,
+    keys.subarray(0, n * m.keySize),
+    values.subarray(0, n * m.valueBufferSize),
+    next,
+  );
 }
 
 /** BPF_MAP_UPDATE_BATCH (values) or BPF_MAP_DELETE_BATCH (no values): the count processed. */

@@ -70,8 +70,8 @@ export interface LoadedMap {
   updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags?: number): number;
   /** BPF_MAP_DELETE_BATCH (hash types): the count; a failure throws BpfError with `count`. */
   deleteBatch(keys: readonly Uint8Array[]): number;
-  /** Every key and value: lookup batches to the end (an element walk for types without them). */
-  dump(): { keys: Uint8Array[]; values: Uint8Array[] };
+  /** Every key and value in flat buffers: lookup batches to the end (an element walk for types without them). */
+  dump(): MapBatch;
 }
 
 export interface Collection {

@@ -27,7 +27,8 @@ import {
 } from '../../uapi/map-flags.js';
 import { type AddressSpace, elementStride, type Region } from '../memory.js';
 import { type BatchSupport, BpfMap, indexNextKey, keyIndex, u32Bytes } from './base.js';
-import type { CreateMapOptions, MapBatch, MapSpecLike } from './types.js';
+import { MapBatch } from './batch.js';
+import type { CreateMapOptions, MapSpecLike } from './types.js';
 
 const ARRAY_CREATE_FLAG_MASK =
   BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
@@ -176,19 +177,14 @@ export class ArrayMap extends BpfMap {
     const first = at >= this.maxEntries ? 0 : at + 1;
     const n = Math.min(count, this.maxEntries - first);
     const size = this.valueBufferSize;
-    const keyBytes = new Uint8Array(n * 4);
-    const keyView = new DataView(keyBytes.buffer);
+    const keyWords = new Uint32Array(n);
     const valueBytes = new Uint8Array(n * size);
-    const keys: Uint8Array[] = new Array(n);
-    const values: Uint8Array[] = new Array(n);
     const u8 = this.space.u8;
     const copies = this.descriptor.percpu ? this.cpus : 1;
     const each = this.descriptor.percpu ? round8(this.valueSize) : this.valueSize;
     for (let i = 0; i < n; i++) {
       const index = first + i;
-      keyView.setUint32(i * 4, index, true);
-      keys[i] = keyBytes.subarray(i * 4, i * 4 + 4);
-      values[i] = valueBytes.subarray(i * size, (i + 1) * size);
+      keyWords[i] = index; // the host is little-endian, as keys are
       if (this.untouched(index)) continue;
       const addr = this.address(index, 0);
       for (let c = 0; c < copies; c++) {
@@ -197,7 +193,8 @@ export class ArrayMap extends BpfMap {
       }
     }
     const done = n < count;
-    return { keys, values, cursor: done ? undefined : u32Bytes(first + n - 1) };
+    const next = done ? undefined : u32Bytes(first + n - 1);
+    return new MapBatch(n, 4, size, new Uint8Array(keyWords.buffer), valueBytes, next);
   }
 
   protected override sysNextKey(key: Uint8Array | undefined): Uint8Array | number {

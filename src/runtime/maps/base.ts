@@ -9,14 +9,9 @@ import { type MapDescriptor, mapDescriptor } from '../../uapi/map-descriptors.js
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, round8 } from '../../uapi/map-flags.js';
 import type { MapTypeName } from '../../uapi/map-types.js';
 import type { AddressSpace, Region } from '../memory.js';
+import { MapBatch } from './batch.js';
 import type { MapRegistry } from './registry.js';
-import {
-  type CreateMapOptions,
-  DEFAULT_CPUS,
-  type MapBatch,
-  type MapReferences,
-  type MapSpecLike,
-} from './types.js';
+import { type CreateMapOptions, DEFAULT_CPUS, type MapReferences, type MapSpecLike } from './types.js';
 
 /** Which batch commands a type supports (the kernel answers ENOTSUPP for the others). */
 export interface BatchSupport {
@@ -311,7 +306,8 @@ export abstract class BpfMap {
     }
     if (del) for (const key of keys) this.delete(key);
     const last = keys[keys.length - 1];
-    return { keys, values, cursor: k === undefined || last === undefined ? undefined : last };
+    const next = k === undefined || last === undefined ? undefined : last;
+    return MapBatch.of(this.keySize, this.valueBufferSize, keys, values, next);
   }
 
   // ---- lifetime -------------------------------------------------------------------------------

@@ -29,8 +29,7 @@ function counted(f: () => number): string {
   }
 }
 /** Sorted `key=value` lines of a dump (hash order differs between implementations). */
-const lines = (d: { keys: Uint8Array[]; values: Uint8Array[] }): string[] =>
-  d.keys.map((k, i) => `${hex(k)}=${hex(d.values[i]!)}`).sort();
+const lines = (d: MapBatch): string[] => d.keys.map((k, i) => `${hex(k)}=${hex(d.values[i]!)}`).sort();
 
 test('array: batch rounds, cursors and the end as BPF_MAP_LOOKUP_BATCH gives them', () => {
   using p = pair({ type: 'ARRAY', keySize: 4, valueSize: 4, maxEntries: 10 });
@@ -82,9 +81,10 @@ test('per-CPU array of 65,536 entries: the dump is the kernel one', () => {
       ),
     ),
   );
-  const ours = dumpMap(b(p.ours));
+  const ours = dumpMap(b(p.ours), 4, p.ours.valueBufferSize);
   assert.equal(ours.keys.length, 65_536);
-  if (p.kern !== undefined) assert.deepEqual(lines(ours), lines(dumpMap(b(p.kern))));
+  if (p.kern !== undefined)
+    assert.deepEqual(lines(ours), lines(dumpMap(b(p.kern), 4, p.kern.valueBufferSize)));
 });
 
 test('hash: batch update, dump, partial delete, lookup-and-delete drains as the kernel', () => {
@@ -101,11 +101,11 @@ test('hash: batch update, dump, partial delete, lookup-and-delete drains as the 
   p.same('update batch NOEXIST: EEXIST at the first', (m) =>
     counted(() => b(m).updateBatch([u32(1000), u32(1)], [u64(1n), u64(2n)], 1)),
   );
-  p.same('dump', (m) => lines(dumpMap(b(m))).join(' '));
+  p.same('dump', (m) => lines(dumpMap(b(m), 4, 8)).join(' '));
   p.same('delete batch with a missing key: ENOENT after 2', (m) =>
     counted(() => b(m).deleteBatch([u32(1), u32(8), u32(99999), u32(15)])),
   );
-  p.same('dump after', (m) => lines(dumpMap(b(m))).join(' '));
+  p.same('dump after', (m) => lines(dumpMap(b(m), 4, 8)).join(' '));
   // Lookup-and-delete in rounds: round sizes differ (the kernel's rounds are whole buckets), the union does not.
   p.same('drain', (m) => {
     const seen: string[] = [];
@@ -123,5 +123,5 @@ test('hash: batch update, dump, partial delete, lookup-and-delete drains as the 
 test('dump: map types without batch lookup are walked', () => {
   using p = pair({ type: 'LPM_TRIE', keySize: 8, valueSize: 4, maxEntries: 8, flags: 1 });
   p.same('insert', (m) => m.update(new Uint8Array([24, 0, 0, 0, 10, 1, 2, 0]), u32(7)));
-  p.same('dump', (m) => lines(dumpMap(b(m))).join(' '));
+  p.same('dump', (m) => lines(dumpMap(b(m), 8, 4)).join(' '));
 });

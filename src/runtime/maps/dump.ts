@@ -5,7 +5,7 @@
 
 import { BpfError } from '../../errors.js';
 import { Errno } from '../../uapi/errno.js';
-import type { MapBatch } from './types.js';
+import { MapBatch } from './batch.js';
 
 /** What dumpMap needs of a map: the batch lookup and the element walk. */
 export interface DumpableMap {
@@ -14,10 +14,12 @@ export interface DumpableMap {
   lookup(key: Uint8Array): Uint8Array | undefined;
 }
 
-/** Every key and value of `map` (in its iteration order), in batches of `batch` elements. */
-export function dumpMap(map: DumpableMap, batch = 4096): { keys: Uint8Array[]; values: Uint8Array[] } {
-  const keys: Uint8Array[] = [];
-  const values: Uint8Array[] = [];
+/**
+ * Every key and value of `map` (in its iteration order), in batches of `batch` elements;
+ * `valueSize` is the bytes of a value as user space sees it (per-CPU: every CPU's).
+ */
+export function dumpMap(map: DumpableMap, keySize: number, valueSize: number, batch = 4096): MapBatch {
+  const parts: MapBatch[] = [];
   let cursor: Uint8Array | undefined;
   let size = batch;
   for (;;) {
@@ -33,18 +35,15 @@ export function dumpMap(map: DumpableMap, batch = 4096): { keys: Uint8Array[]; v
       const unsupported =
         e.errno === Errno.EINVAL || e.errno === Errno.ENOTSUPP || e.errno === Errno.EOPNOTSUPP;
       if (!unsupported || cursor !== undefined) throw e;
-      return walk(map);
+      return walk(map, keySize, valueSize);
     }
-    for (let i = 0; i < b.keys.length; i++) {
-      keys.push(b.keys[i]!);
-      values.push(b.values[i]!);
-    }
-    if (b.cursor === undefined) return { keys, values };
+    parts.push(b);
+    if (b.cursor === undefined) return MapBatch.concat(keySize, valueSize, parts);
     cursor = b.cursor;
   }
 }
 
-function walk(map: DumpableMap): { keys: Uint8Array[]; values: Uint8Array[] } {
+function walk(map: DumpableMap, keySize: number, valueSize: number): MapBatch {
   const keys: Uint8Array[] = [];
   const values: Uint8Array[] = [];
   for (let k = map.nextKey(); k !== undefined; k = map.nextKey(k)) {
@@ -53,5 +52,5 @@ function walk(map: DumpableMap): { keys: Uint8Array[]; values: Uint8Array[] } {
     keys.push(k);
     values.push(v);
   }
-  return { keys, values };
+  return MapBatch.of(keySize, valueSize, keys, values, undefined);
 }

@@ -43,13 +43,7 @@ export interface CreateMapOptions {
   readonly budget?: MemoryBudget;
 }
 
-/** One BPF_MAP_LOOKUP_BATCH round: keys and values, and the cursor for the next round. */
-export interface MapBatch {
-  readonly keys: Uint8Array[];
-  readonly values: Uint8Array[];
-  /** Pass to the next call; undefined when the walk is done (the kernel's ENOENT). */
-  readonly cursor: Uint8Array | undefined;
-}
+export { MapBatch } from './batch.js';
 
 /** Default number of virtual CPUs. */
 export const DEFAULT_CPUS = 2;

@@ -60,8 +60,8 @@ export class VmMap implements LoadedMap {
   deleteBatch(keys: readonly Uint8Array[]): number {
     return this.map.deleteBatch(keys);
   }
-  dump(): { keys: Uint8Array[]; values: Uint8Array[] } {
-    return dumpMap(this.map);
+  dump(): MapBatch {
+    return dumpMap(this, this.spec.keySize, this.valueSize);
   }
 
   /** @internal */
