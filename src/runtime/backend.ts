@@ -37,6 +37,11 @@ export interface TestRunResult {
 
 export interface LoadedProgram {
   readonly name: string;
+  /**
+   * What user space writes into a prog array (or a devmap/cpumap program slot) to put this
+   * program there: its fd on the kernel, its id in the VM (whose maps take ids for fds).
+   */
+  readonly fd: number;
   readonly type: ProgTypeName;
   run(input?: TestRunInput): TestRunResult;
 }
@@ -48,6 +53,8 @@ export interface LoadedProgram {
  */
 export interface LoadedMap {
   readonly name: string;
+  /** What user space writes into a map-in-map to put this map there: its fd on the kernel, its id in the VM. */
+  readonly fd: number;
   readonly spec: MapSpec;
   /** Bytes of a value as lookup returns and update takes it (per-CPU maps: all CPUs). */
   readonly valueSize: number;

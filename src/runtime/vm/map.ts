@@ -13,19 +13,30 @@ export class VmMap implements LoadedMap {
   readonly name: string;
   readonly spec: MapSpec;
   readonly #map: BpfMap;
+  /** False for a map given in `mapReplacements`: the collection uses it but does not close it. */
+  readonly owned: boolean;
+  /** The map's id in its collection (what a map-in-map slot holds). */
+  readonly id: number;
   #closed = false;
 
   /** @internal made by loadCollection(). */
-  constructor(spec: MapSpec, map: BpfMap) {
+  constructor(spec: MapSpec, map: BpfMap, owned = true, id = 0) {
+    this.id = id;
     this.name = spec.name;
     this.spec = spec;
     this.#map = map;
+    this.owned = owned;
   }
 
   /** The runtime map (value addresses, push/pop/peek, batch operations). */
   get map(): BpfMap {
     if (this.#closed) throw new ClosedError(`map '${this.name}'`);
     return this.#map;
+  }
+
+  /** What a map-in-map slot takes for this map (backend-neutral, as the kernel's fd): the id. */
+  get fd(): number {
+    return this.id;
   }
 
   /** Bytes of a value as lookup returns it (per-CPU maps: every CPU's, each padded to 8). */
@@ -67,6 +78,6 @@ export class VmMap implements LoadedMap {
   /** @internal */
   close(): void {
     this.#closed = true;
-    this.#map.close();
+    if (this.owned) this.#map.close();
   }
 }
