@@ -58,15 +58,83 @@ export class LoadError extends TsbpfError {
   }
 }
 
-/** The verifier (ours or the kernel's) refused a program; `log` is the full verifier log. */
+/**
+ * The verifier (ours or the kernel's) refused a program; `log` is the full verifier log. `errno`
+ * is what BPF_PROG_LOAD failed with: the kernel's own, or for tsbpf's verifier the one the kernel
+ * returns for the same refusal (verifierErrno of the log's last line).
+ */
 export class VerifierError extends TsbpfError {
   readonly log: string;
   readonly pc: number | undefined;
-  constructor(message: string, log: string, pc?: number) {
+  readonly errno: number;
+  readonly errnoName: string;
+  constructor(message: string, log: string, pc?: number, errno?: number) {
     super('VERIFIER_REJECTED', message);
     this.log = log;
     this.pc = pc;
+    this.errno = errno ?? verifierErrno(log);
+    this.errnoName = errnoName(this.errno);
   }
+}
+
+/**
+ * Refusals the kernel's verifier reports as EINVAL (a malformed program: check_cfg, bad opcodes
+ * and fields, calls it does not know) or E2BIG (too large, too complex), by the start of their
+ * log line (kernel/bpf/verifier.c); everything else (a state the program may not reach: memory,
+ * registers, types) is EACCES, as do_check returns it.
+ */
+const VERIFIER_EINVAL = [
+  /^back-edge /,
+  /^unreachable insn/,
+  /^jump out of range/,
+  /^jump into the middle of ldimm64/,
+  /^last insn is not an exit or jmp/,
+  /^invalid insn/,
+  /^unknown opcode/,
+  /^invalid BPF_LD_IMM insn/,
+  /^invalid bpf_ld_imm64/,
+  /^invalid func /,
+  /^unknown func /,
+  /^BPF_(EXIT|CALL|JA|ALU|ALU64|LDX|STX|ST|LD_\[ABS\|IND\]|END|NEG|JMP|JMP32|ATOMIC)? ?uses reserved fields/,
+  /^(BPF_\w+ )?uses reserved fields/,
+  /^invalid (src|dst) register/,
+  /^div by zero/,
+  /^invalid shift/,
+  /^program must be/,
+  /^cannot call GPL-restricted function/,
+  /^infinite loop detected/,
+  /^loop detected/,
+  /^function calls are not allowed/,
+  /^invalid argument/,
+  /^fd \d+ is not pointing to valid bpf_map/,
+  /^R\d+ is invalid/,
+  // Found so by asking the kernel (src/kernel/verifier-errno.test.ts runs the corpus).
+  /^cannot return stack pointer/,
+  /^program of this type cannot use helper/,
+  /^Unreleased reference/,
+  /^BPF_EXIT instruction in main prog would lead to reference leak/,
+  /^cannot pass map_type/,
+  /^math between pkt pointer and register with unbounded min value/,
+  /^BPF_LD_\[ABS\|IND\] instructions not allowed/,
+];
+const VERIFIER_E2BIG = [
+  /^BPF program is too large/,
+  /^the call stack of \d+ frames is too deep/,
+  /^The sequence of \d+ jumps is too complex/,
+];
+
+/** The errno BPF_PROG_LOAD fails with for a verifier log (its last line that is not a statistic). */
+export function verifierErrno(log: string): number {
+  const lines = log
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^(processed \d+ insns|verification time|stack depth)/.test(l));
+  const last = (lines[lines.length - 1] ?? '').replace(/^\d+: /, '');
+  // A helper's memory argument the stack does not hold is EINVAL; the same read by a load is EACCES.
+  if (/^invalid read from stack/.test(last) && /\(85\) call /.test(lines[lines.length - 2] ?? ''))
+    return Errno.EINVAL;
+  if (VERIFIER_E2BIG.some((r) => r.test(last))) return Errno.E2BIG;
+  if (VERIFIER_EINVAL.some((r) => r.test(last))) return Errno.EINVAL;
+  return Errno.EACCES;
 }
 
 /** A program did something at run time that the machine forbids (bad memory access, ...). */

@@ -98,6 +98,7 @@ export {
   type LddwResolver,
   type LoadedMap,
   type LoadedProgram,
+  type MapBatch,
   type MemoryRunResult,
   type PerfRecord,
   type Region,

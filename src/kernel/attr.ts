@@ -47,6 +47,18 @@ export const MapElem = {
   flags: 24,
 } as const;
 
+/** BPF_MAP_*_BATCH (`struct batch`). */
+export const MapBatchAttr = {
+  in_batch: 0, // aligned_u64 pointer: the cursor from the last call (NULL: from the start)
+  out_batch: 8, // aligned_u64 pointer: where the kernel leaves the next cursor
+  keys: 16,
+  values: 24,
+  count: 32, // in: elements the buffers hold; out: elements processed
+  map_fd: 36,
+  elem_flags: 40,
+  flags: 48,
+} as const;
+
 /** BPF_PROG_LOAD. */
 export const ProgLoad = {
   prog_type: 0,

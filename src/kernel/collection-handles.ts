@@ -5,6 +5,8 @@
 import { ClosedError } from '../errors.js';
 import type { MapSpec, ProgramSpec } from '../program/index.js';
 import type { LoadedMap, LoadedProgram, TestRunInput, TestRunResult } from '../runtime/backend.js';
+import { dumpMap } from '../runtime/maps/dump.js';
+import type { MapBatch } from '../runtime/maps/types.js';
 import type { ProgTypeName } from '../uapi/index.js';
 import type { KernelMap } from './map.js';
 import type { KernelProgram } from './program.js';
@@ -97,6 +99,24 @@ export class CollectionMap implements LoadedMap {
 
   nextKey(key?: Uint8Array): Uint8Array | undefined {
     return this.kernel.nextKey(key);
+  }
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined {
+    return this.kernel.lookupAndDelete(key);
+  }
+  lookupBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    return this.kernel.lookupBatch(cursor, count);
+  }
+  lookupAndDeleteBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    return this.kernel.lookupAndDeleteBatch(cursor, count);
+  }
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags?: number): number {
+    return this.kernel.updateBatch(keys, values, flags);
+  }
+  deleteBatch(keys: readonly Uint8Array[]): number {
+    return this.kernel.deleteBatch(keys);
+  }
+  dump(): MapBatch {
+    return dumpMap(this, this.spec.keySize, this.valueSize);
   }
 
   /** @internal */

@@ -13,7 +13,15 @@ import {
   TsbpfError,
   VerifierError,
 } from '../errors.js';
-import { type CollectionSpec, type MapSpec, type ProgramSpec, unknownTypeFeature } from '../program/index.js';
+import {
+  applySpecOptions,
+  type CollectionSpec,
+  type MapSpec,
+  type ProgramSpec,
+  replacementMismatch,
+  type SpecLoadOptions,
+  unknownTypeFeature,
+} from '../program/index.js';
 import type { Collection } from '../runtime/backend.js';
 import { kernelObjName } from './attr.js';
 import { type KernelBtf, loadBtf } from './btf.js';
@@ -24,19 +32,19 @@ import { kernelFuncId } from './kfunc-ids.js';
 import type { KernelMap } from './map.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
 import { bindKfuncCalls, bindMapReferences } from './relocate.js';
-import { createSpecMap, type MapOverride } from './spec-map.js';
+import { createSpecMap } from './spec-map.js';
 
-export interface LoadKernelOptions {
+/**
+ * Options of loadKernel: those both backends share (SpecLoadOptions: `programs`,
+ * `programOverrides`, `mapOverrides`, `variables`) and the kernel's own.
+ */
+export interface LoadKernelOptions extends SpecLoadOptions {
   /** Verifier log level for every program; the logs are kept in CollectionProgram.log. */
   readonly logLevel?: number;
   /** Initial verifier log size in bytes. */
   readonly logSize?: number;
-  /** Per-map changes (max entries, flags, initial data) by map name. */
-  readonly mapOverrides?: Readonly<Record<string, MapOverride>>;
   /** Existing maps used instead of creating those names; the collection does not close them. */
   readonly mapReplacements?: Readonly<Record<string, KernelMap>>;
-  /** Initial bytes of global variables by name, written into their data map before loading (e.g. `.rodata` config). */
-  readonly variables?: Readonly<Record<string, Uint8Array>>;
   /** false: load no BTF (maps without key/value types, programs without func/line info). */
   readonly btf?: boolean;
   /**
@@ -143,14 +151,12 @@ export class KernelCollection implements Collection {
  * programs of an unknown section type; whatever was created before a failure is closed again.
  */
 export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {}): KernelCollection {
-  // CO-RE first: the spec that is loaded (and kept as .spec) is the relocated one.
-  const core = relocateForKernel(input, options.targetBtf);
+  // The shared loader options first (subset, types, map sizes, variables), then CO-RE: the spec
+  // that is loaded (and kept as .spec) is the relocated one.
+  const core = relocateForKernel(applySpecOptions(input, options), options.targetBtf);
   const spec = core.spec;
   const names = spec.maps.map((m) => m.name);
-  for (const name of [
-    ...Object.keys(options.mapReplacements ?? {}),
-    ...Object.keys(options.mapOverrides ?? {}),
-  ]) {
+  for (const name of Object.keys(options.mapReplacements ?? {})) {
     if (!names.includes(name)) throw missing('map', name, names);
   }
   const notes: string[] = [...core.notes];
@@ -167,21 +173,16 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
       }
     }
 
-    const dataOverrides = variableOverrides(spec, options.variables ?? {});
     const maps = new Map<string, CollectionMap>();
     for (const m of spec.maps) {
       const replacement = options.mapReplacements?.[m.name];
       let handle: CollectionMap;
       if (replacement !== undefined) {
+        const why = replacementMismatch(m, replacement);
+        if (why !== undefined) throw new LoadError('LOAD_ERROR', `mapReplacements.${m.name}: ${why}`);
         handle = new CollectionMap(m, replacement, false);
       } else {
-        const override = { ...options.mapOverrides?.[m.name] };
-        const data = dataOverrides.get(m.name);
-        const km = createSpecMap(
-          m,
-          { ...(btf === undefined ? {} : { btfFd: btf.fd }), notes },
-          data === undefined ? override : { ...override, data },
-        );
+        const km = createSpecMap(m, { ...(btf === undefined ? {} : { btfFd: btf.fd }), notes });
         handle = new CollectionMap(m, km, true);
       }
       opened.push(handle);
@@ -255,31 +256,6 @@ function loadSpecProgram(
     notes.push(`program ${p.name}: loaded without func_info/line_info (${first.message})`);
     return prog;
   }
-}
-
-/** Global-variable overrides grouped into whole initial values per data map. */
-function variableOverrides(
-  spec: CollectionSpec,
-  values: Readonly<Record<string, Uint8Array>>,
-): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const [name, bytes] of Object.entries(values)) {
-    const v = spec.variables.find((x) => x.name === name);
-    if (v === undefined) throw missing('variable', name, spec.variables.map((x) => x.name).values());
-    if (bytes.length !== v.size) {
-      throw new TsbpfError('INVALID_ARGUMENT', `variable ${name} is ${v.size} bytes, got ${bytes.length}`);
-    }
-    let value = out.get(v.map);
-    if (value === undefined) {
-      const m = spec.maps.find((x) => x.name === v.map);
-      if (m === undefined) throw new LoadError('LOAD_ERROR', `variable ${name}: no map '${v.map}'`);
-      value = new Uint8Array(m.valueSize);
-      if (m.contents?.kind === 'data') value.set(m.contents.bytes.subarray(0, m.valueSize));
-      out.set(v.map, value);
-    }
-    value.set(bytes, v.offset);
-  }
-  return out;
 }
 
 /** Puts program fds into prog arrays and map fds into map-in-maps, slot by slot. */

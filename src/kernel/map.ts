@@ -1,12 +1,14 @@
 // Kernel maps through bpf(2): BPF_MAP_CREATE and the element commands (lookup, update, delete,
-// get-next-key) on raw key/value bytes. Typed views (BTF, structs) and batch operations are not
-// here. Per-CPU maps read and write one 8-byte-aligned value per possible CPU, back to back.
+// get-next-key, lookup-and-delete) on raw key/value bytes; the batch commands are in
+// map-batch.ts. Typed views (BTF, structs) are not here. Per-CPU maps read and write one 8-byte-aligned value per possible CPU, back to back.
 
 import { readFileSync } from 'node:fs';
 import { BpfError, TsbpfError } from '../errors.js';
+import type { MapBatch } from '../runtime/maps/types.js';
 import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../uapi/index.js';
 import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
 import { FdHandle } from './fd.js';
+import { kernelLookupBatch, kernelWriteBatch } from './map-batch.js';
 import { pinned } from './syscall.js';
 
 export interface CreateMapOptions {
@@ -128,6 +130,39 @@ export class KernelMap extends FdHandle {
    */
   freeze(): void {
     new Attr().u32(MapFreeze.map_fd, this.fd).call(BpfCmd.MAP_FREEZE);
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_ELEM: the value removed (queue/stack: popped; key empty), undefined for ENOENT. */
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined {
+    const value = pinned(this.valueBufferSize);
+    const attr = this.elemAttr(key).ptr(MapElem.value, value);
+    try {
+      attr.call(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM);
+    } catch (e) {
+      if (e instanceof BpfError && e.errno === Errno.ENOENT) return undefined;
+      throw e;
+    }
+    return value.slice(0, this.valueBufferSize);
+  }
+
+  /** BPF_MAP_LOOKUP_BATCH: up to `count` elements after `cursor` (undefined: from the start); cursor undefined in the result at the end. */
+  lookupBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    return kernelLookupBatch(this, cursor, count, false);
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns. */
+  lookupAndDeleteBatch(cursor: Uint8Array | undefined, count: number): MapBatch {
+    return kernelLookupBatch(this, cursor, count, true);
+  }
+
+  /** BPF_MAP_UPDATE_BATCH: the count; a failure throws BpfError with `count` processed. */
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags = 0): number {
+    return kernelWriteBatch(this, keys, values, flags);
+  }
+
+  /** BPF_MAP_DELETE_BATCH: the count; a failure throws BpfError with `count` processed. */
+  deleteBatch(keys: readonly Uint8Array[]): number {
+    return kernelWriteBatch(this, keys, undefined);
   }
 
   /** All keys, in the kernel's iteration order. */

@@ -322,7 +322,7 @@ function rejection(log: string, cause: BpfError): VerifierError {
     }
   }
   const message = `kernel verifier rejected the program (${cause.message.replace(/^bpf: /, '')}): ${complaint ?? 'no message'}`;
-  return new VerifierError(message, log, pc);
+  return new VerifierError(message, log, pc, cause.errno);
 }
 
 function cString(buf: Uint8Array): string {

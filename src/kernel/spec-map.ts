@@ -4,7 +4,7 @@
 // Prog-array and map-in-map slots are filled later by collection.ts, once programs exist.
 
 import { BpfError, LoadError } from '../errors.js';
-import type { MapSpec } from '../program/index.js';
+import type { MapOverride, MapSpec } from '../program/index.js';
 import { BPF_F_RDONLY_PROG, type MapTypeName } from '../uapi/index.js';
 import { kernelObjName } from './attr.js';
 import { type CreateMapOptions, createMap, type KernelMap, possibleCpuCount } from './map.js';
@@ -37,13 +37,8 @@ export interface SpecMapContext {
   readonly notes: string[];
 }
 
-/** Changes applied to a MapSpec before it is created. */
-export interface MapOverride {
-  readonly maxEntries?: number;
-  readonly flags?: number;
-  /** Initial value bytes of a global-data map (replaces `contents` of kind 'data'). */
-  readonly data?: Uint8Array;
-}
+/** Changes applied to a MapSpec before it is created (the loader option, program/load-options.ts). */
+export type { MapOverride };
 
 /** True for the maps libbpf freezes after writing them: `.rodata*` (read-only for programs). */
 export function isReadOnlyData(spec: MapSpec): boolean {

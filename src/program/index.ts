@@ -3,5 +3,6 @@
 export * from './co-re-apply.js';
 export * from './co-re-patch.js';
 export * from './link.js';
+export * from './load-options.js';
 export * from './source-line.js';
 export * from './types.js';

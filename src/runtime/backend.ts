@@ -4,6 +4,7 @@
 
 import type { MapSpec } from '../program/index.js';
 import type { ProgTypeName } from '../uapi/index.js';
+import type { MapBatch } from './maps/types.js';
 
 /** Input of one test run: the contract of the kernel's BPF_PROG_TEST_RUN. */
 export interface TestRunInput {
@@ -36,6 +37,11 @@ export interface TestRunResult {
 
 export interface LoadedProgram {
   readonly name: string;
+  /**
+   * What user space writes into a prog array (or a devmap/cpumap program slot) to put this
+   * program there: its fd on the kernel, its id in the VM (whose maps take ids for fds).
+   */
+  readonly fd: number;
   readonly type: ProgTypeName;
   run(input?: TestRunInput): TestRunResult;
 }
@@ -47,6 +53,8 @@ export interface LoadedProgram {
  */
 export interface LoadedMap {
   readonly name: string;
+  /** What user space writes into a map-in-map to put this map there: its fd on the kernel, its id in the VM. */
+  readonly fd: number;
   readonly spec: MapSpec;
   /** Bytes of a value as lookup returns and update takes it (per-CPU maps: all CPUs). */
   readonly valueSize: number;
@@ -55,6 +63,22 @@ export interface LoadedMap {
   delete(key: Uint8Array): void;
   /** get_next_key: the key after `key`, the first key without one, undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined;
+  /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash types; queue/stack pop with an empty key): undefined for ENOENT. */
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * BPF_MAP_LOOKUP_BATCH: up to `count` elements after `cursor` (undefined: from the start). The
+   * cursor is opaque (the kernel's hash maps count buckets); it is undefined when the walk is done
+   * (the kernel's ENOENT). A kernel hash bucket larger than `count` is ENOSPC.
+   */
+  lookupBatch(cursor: Uint8Array | undefined, count: number): MapBatch;
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns (hash types). */
+  lookupAndDeleteBatch(cursor: Uint8Array | undefined, count: number): MapBatch;
+  /** BPF_MAP_UPDATE_BATCH: the count; a failure throws BpfError whose `count` says how many were done. */
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags?: number): number;
+  /** BPF_MAP_DELETE_BATCH (hash types): the count; a failure throws BpfError with `count`. */
+  deleteBatch(keys: readonly Uint8Array[]): number;
+  /** Every key and value in flat buffers: lookup batches to the end (an element walk for types without them). */
+  dump(): MapBatch;
 }
 
 export interface Collection {

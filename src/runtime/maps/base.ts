@@ -9,14 +9,9 @@ import { type MapDescriptor, mapDescriptor } from '../../uapi/map-descriptors.js
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, round8 } from '../../uapi/map-flags.js';
 import type { MapTypeName } from '../../uapi/map-types.js';
 import type { AddressSpace, Region } from '../memory.js';
+import { MapBatch } from './batch.js';
 import type { MapRegistry } from './registry.js';
-import {
-  type CreateMapOptions,
-  DEFAULT_CPUS,
-  type MapBatch,
-  type MapReferences,
-  type MapSpecLike,
-} from './types.js';
+import { type CreateMapOptions, DEFAULT_CPUS, type MapReferences, type MapSpecLike } from './types.js';
 
 /** Which batch commands a type supports (the kernel answers ENOTSUPP for the others). */
 export interface BatchSupport {
@@ -127,6 +122,10 @@ export abstract class BpfMap {
     return this.deleteElem(key);
   }
   protected abstract sysNextKey(key: Uint8Array | undefined): Uint8Array | number;
+  /** A type's own BPF_MAP_LOOKUP_BATCH (checks done); undefined: the generic walk of base.ts. */
+  protected sysLookupBatch(_cursor: Uint8Array | undefined, _count: number): MapBatch | undefined {
+    return undefined;
+  }
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM; only hash types and queue/stack have it. */
   protected sysLookupAndDelete(_key: Uint8Array): Uint8Array | number {
     return -Errno.ENOTSUPP;
@@ -257,15 +256,18 @@ export abstract class BpfMap {
   /** BPF_MAP_UPDATE_BATCH: returns the count; a failure throws BpfError with `count` done so far. */
   updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[], flags = 0): number {
     this.#open();
-    if (!this.batch.update) throw this.error('update_batch', Errno.ENOTSUPP);
+    if (!this.batch.update) throw this.error('update_batch', Errno.ENOTSUPP, keys.length);
     if (keys.length !== values.length) throw this.error('update_batch', Errno.EINVAL);
-    return this.#each('update_batch', keys, (k, i) => this.update(k, values[i]!, flags));
+    // generic_map_update_batch(): elem_flags may only be BPF_F_LOCK, which needs a spin lock in
+    // the value (never here); refused before any element, with the count left as passed.
+    if (flags !== 0) throw this.error('update_batch', Errno.EINVAL, keys.length);
+    return this.#each('update_batch', keys, (k, i) => this.update(k, values[i]!));
   }
 
   /** BPF_MAP_DELETE_BATCH: returns the count; a failure throws BpfError with `count` done so far. */
   deleteBatch(keys: readonly Uint8Array[]): number {
     this.#open();
-    if (!this.batch.delete) throw this.error('delete_batch', Errno.ENOTSUPP);
+    if (!this.batch.delete) throw this.error('delete_batch', Errno.ENOTSUPP, keys.length);
     return this.#each('delete_batch', keys, (k) => this.delete(k));
   }
 
@@ -286,6 +288,10 @@ export abstract class BpfMap {
     if (!(del ? this.batch.delete : this.batch.lookup)) throw this.error(what, Errno.ENOTSUPP);
     if (!Number.isInteger(count) || count <= 0) throw this.error(what, Errno.EINVAL);
     if (this.flags & BPF_F_WRONLY) throw this.error(what, Errno.EPERM);
+    if (!del) {
+      const fast = this.sysLookupBatch(cursor, count);
+      if (fast !== undefined) return fast;
+    }
     const keys: Uint8Array[] = [];
     const values: Uint8Array[] = [];
     // The cursor is the last key handed out: its successor starts this round.
@@ -300,7 +306,8 @@ export abstract class BpfMap {
     }
     if (del) for (const key of keys) this.delete(key);
     const last = keys[keys.length - 1];
-    return { keys, values, cursor: k === undefined || last === undefined ? undefined : last };
+    const next = k === undefined || last === undefined ? undefined : last;
+    return MapBatch.of(this.keySize, this.valueBufferSize, keys, values, next);
   }
 
   // ---- lifetime -------------------------------------------------------------------------------
@@ -330,6 +337,14 @@ export abstract class BpfMap {
   protected error(op: MapOp, errno: number, count?: number): BpfError {
     const details = count === undefined ? { subject: this.what } : { subject: this.what, count };
     return new BpfError(MAP_COMMANDS[op], errno, details);
+  }
+
+  /**
+   * ENOMEM for memory the map could not get: the address space (4 GiB of Wasm linear memory) has
+   * no room left, as the kernel's allocation fails under memory pressure. `op` is the command.
+   */
+  protected outOfSpace(op: string, cause: RangeError): BpfError {
+    return new BpfError(op, Errno.ENOMEM, { subject: this.what, reason: cause.message, cause });
   }
 
   protected checkKey(key: Uint8Array): void {

@@ -5,8 +5,10 @@ import { test } from 'node:test';
 import { cpus, skip } from '../../../test/gen/map-oracle.js';
 import { BpfError, NotSupportedError, TsbpfError } from '../../errors.js';
 import { createMap as createKernelMap } from '../../kernel/map.js';
+import { BPF_F_MMAPABLE } from '../../uapi/map-flags.js';
 import type { MapTypeName } from '../../uapi/map-types.js';
 import { AddressSpace } from '../memory.js';
+import { MemoryBudget } from './budget.js';
 import { checkMapSpec, createMap } from './create.js';
 
 type Row = [MapTypeName, number, number, number, number];
@@ -132,8 +134,14 @@ test('createMap throws BpfError with the errno; bad input and unknown types are 
     () => createMap(space, { type: 'HASH', keySize: 4, valueSize: 4, maxEntries: 1, mapExtra: 3n }),
     (e: unknown) => e instanceof BpfError && e.errno === 22,
   );
+  // 4 GiB of values: past a memory limit (or, mmapable, past one region's bound) it is ENOMEM.
+  const huge = { type: 'ARRAY', keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 12 } as const;
   assert.throws(
-    () => createMap(space, { type: 'ARRAY', keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 12 }),
+    () => createMap(space, huge, { budget: new MemoryBudget(1 << 30) }),
+    (e: unknown) => e instanceof BpfError && e.errno === 12 && /memory limit 1073741824/.test(e.message),
+  );
+  assert.throws(
+    () => createMap(space, { ...huge, flags: BPF_F_MMAPABLE }),
     (e: unknown) => e instanceof BpfError && e.errno === 12,
   );
   assert.equal(space.regions.length, 0, 'a refused map leaves no region behind');

@@ -12,6 +12,7 @@ import { ArrayMap, checkArraySpec } from './array.js';
 import { ArrayOfMapsMap } from './array-of-maps.js';
 import type { BpfMap } from './base.js';
 import { BloomFilterMap, checkBloomSpec } from './bloom-filter.js';
+import { mapCharge } from './budget.js';
 import { CpuMap, checkCpumapSpec } from './cpumap.js';
 import { checkDevmapSpec, DevMap } from './devmap.js';
 import { checkDevmapHashSpec, DevMapHash } from './devmap-hash.js';
@@ -57,13 +58,13 @@ export function checkMapSpec(spec: MapSpecLike, options: CreateMapOptions = {}):
   switch (spec.type) {
     case 'ARRAY':
     case 'PERCPU_ARRAY':
-      return checkArraySpec(spec, cpus);
+      return checkArraySpec(spec);
     case 'PROG_ARRAY':
-      return checkFdArraySpec(spec, cpus);
+      return checkFdArraySpec(spec);
     case 'ARRAY_OF_MAPS':
-      return checkFdArraySpec(spec, cpus) || checkInnerTemplate(spec);
+      return checkFdArraySpec(spec) || checkInnerTemplate(spec);
     case 'PERF_EVENT_ARRAY':
-      return checkPerfEventArraySpec(spec, cpus);
+      return checkPerfEventArraySpec(spec);
     case 'HASH':
     case 'PERCPU_HASH':
     case 'LRU_HASH':
@@ -101,7 +102,25 @@ export function createMap(space: AddressSpace, spec: MapSpecLike, options: Creat
   const errno = checkMapSpec(spec, options);
   const label = `map${spec.name ? ` '${spec.name}'` : ''} (${spec.type})`;
   if (errno !== 0) throw new BpfError('BPF_MAP_CREATE', errno, { subject: label });
-  const map = construct(space, spec, options);
+  const budget = options.budget;
+  const charge = budget === undefined ? 0 : mapCharge(spec, options.cpus ?? DEFAULT_CPUS);
+  if (budget !== undefined && !budget.charge(charge)) {
+    throw new BpfError('BPF_MAP_CREATE', Errno.ENOMEM, {
+      subject: label,
+      reason: `needs ${charge} bytes, memory limit ${budget.limit} has ${budget.limit - budget.used} left`,
+    });
+  }
+  let map: BpfMap;
+  try {
+    map = construct(space, spec, options);
+  } catch (e) {
+    budget?.refund(charge);
+    // The address space (4 GiB of linear memory) has no room: the kernel's allocation failure.
+    if (e instanceof RangeError)
+      throw new BpfError('BPF_MAP_CREATE', Errno.ENOMEM, { subject: label, reason: e.message, cause: e });
+    throw e;
+  }
+  if (budget !== undefined) map.onClose(() => budget.refund(charge));
   options.registry?.register(map);
   return map;
 }

@@ -26,8 +26,8 @@ const PERF_RECORD_LOST_SIZE = 24;
 export const DEFAULT_PERF_PAGES = 8;
 
 /** fd_array_map_alloc_check(), with BPF_F_PRESERVE_ELEMS allowed: only perf event arrays take it. */
-export function checkPerfEventArraySpec(spec: MapSpecLike, cpus: number): number {
-  return checkFdArraySpec({ ...spec, flags: (spec.flags ?? 0) & ~BPF_F_PRESERVE_ELEMS }, cpus);
+export function checkPerfEventArraySpec(spec: MapSpecLike): number {
+  return checkFdArraySpec({ ...spec, flags: (spec.flags ?? 0) & ~BPF_F_PRESERVE_ELEMS });
 }
 
 /** What libbpf's perf_buffer hands its callbacks: a sample (sample_cb) or a count of lost ones (lost_cb). */

@@ -4,17 +4,18 @@
 // Semantics from the kernel's kernel/bpf/arraymap.c (fd array part).
 
 import { Errno } from '../../uapi/errno.js';
-import { BPF_ANY, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '../../uapi/map-flags.js';
+import { BPF_ANY, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, MAX_MAP_BYTES } from '../../uapi/map-flags.js';
 import { checkArraySpec } from './array.js';
 import { keyIndex } from './base.js';
 import { RefArrayMap, u32At } from './ref-array.js';
 import type { MapSpecLike } from './types.js';
 
 /** fd_array_map_alloc_check(): value_size 4, no program access flags, then the array checks. */
-export function checkFdArraySpec(spec: MapSpecLike, cpus: number): number {
+export function checkFdArraySpec(spec: MapSpecLike): number {
   if (spec.valueSize !== 4) return Errno.EINVAL;
   if ((spec.flags ?? 0) & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) return Errno.EINVAL;
-  return checkArraySpec(spec, cpus);
+  // Reference arrays are mapped whole at creation: tsbpf's bound on one region applies.
+  return checkArraySpec(spec) || (spec.maxEntries * 8 > MAX_MAP_BYTES ? Errno.ENOMEM : 0);
 }
 
 export class ProgArrayMap extends RefArrayMap {

@@ -3,6 +3,7 @@
 // The map class itself (BpfMap) is in base.ts; the factory is in create.ts.
 
 import type { MapTypeName } from '../../uapi/map-types.js';
+import type { MemoryBudget } from './budget.js';
 import type { MapRegistry } from './registry.js';
 
 /** What a map is created from; `MapSpec` from program/ fits structurally. */
@@ -38,15 +39,11 @@ export interface CreateMapOptions {
   /** Registers the map (id and handle address); required for map-in-map types. */
   readonly registry?: MapRegistry;
   readonly references?: MapReferences;
+  /** The memory limit maps are charged against (ENOMEM past it); none by default. */
+  readonly budget?: MemoryBudget;
 }
 
-/** One BPF_MAP_LOOKUP_BATCH round: keys and values, and the cursor for the next round. */
-export interface MapBatch {
-  readonly keys: Uint8Array[];
-  readonly values: Uint8Array[];
-  /** Pass to the next call; undefined when the walk is done (the kernel's ENOENT). */
-  readonly cursor: Uint8Array | undefined;
-}
+export { MapBatch } from './batch.js';
 
 /** Default number of virtual CPUs. */
 export const DEFAULT_CPUS = 2;

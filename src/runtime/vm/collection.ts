@@ -8,9 +8,13 @@ import type { Btf } from '../../btf/types.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
 import {
+  applySpecOptions,
   type CollectionSpec,
   type MapSpec,
+  missing,
   type ProgramSpec,
+  replacementMismatch,
+  type SpecLoadOptions,
   unknownTypeFeature,
 } from '../../program/index.js';
 import type { Collection } from '../backend.js';
@@ -19,10 +23,11 @@ import { ConntrackTable } from '../conntrack.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
-import type { Clock, FibTable } from '../helper.js';
+import type { Clock, FibTable, HelperTable } from '../helper.js';
 import { RUNTIME_HELPERS } from '../helpers/index.js';
 import { ArrayMap } from '../maps/array.js';
 import { type BpfMap, u32Bytes } from '../maps/base.js';
+import { MemoryBudget } from '../maps/budget.js';
 import { createMap } from '../maps/create.js';
 import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js';
 import { MapRegistry } from '../maps/registry.js';
@@ -50,7 +55,11 @@ export type VerifyStage = (
   maps: readonly MapSpec[],
 ) => void;
 
-export interface LoadCollectionOptions {
+/**
+ * Options of the VM's loadCollection: those both backends share (SpecLoadOptions: `programs`,
+ * `programOverrides`, `mapOverrides`, `variables`) and the VM's own.
+ */
+export interface LoadCollectionOptions extends SpecLoadOptions {
   readonly engine: EngineFactory;
   /**
    * Runs on every program after CO-RE relocation, before any engine is made. Absent: programs
@@ -93,6 +102,26 @@ export interface LoadCollectionOptions {
    * kernel resolves ifindexes and socket fds at update time; default: any.
    */
   readonly references?: Pick<MapReferences, 'device' | 'socket'>;
+  /**
+   * Bytes the collection's maps may take, charged as the kernel would allocate them (every value
+   * preallocated; see maps/budget.ts): a map past it fails BPF_MAP_CREATE with ENOMEM, as a load
+   * under a memcg or memlock limit does. Default: no limit but the 4 GiB address space (large
+   * arrays are committed lazily, so they cost what is touched).
+   */
+  readonly memoryLimit?: number;
+  /**
+   * Existing maps used instead of creating those names (libbpf's bpf_map__reuse_fd): maps of
+   * another VM collection loaded into the same `memory`; they must match type, sizes, max
+   * entries and flags. The collection does not close them.
+   */
+  readonly mapReplacements?: Readonly<Record<string, VmMap>>;
+  /**
+   * The embedder's helpers by id (the kernel's bpf_func_id numbers, or ids of its own, as uBPF
+   * lets a host register functions): they are added to the runtime's, or replace (stub) the
+   * runtime's helper of the same id. The verifier checks calls against the prototypes it knows:
+   * a helper of a new id needs `verify: false`.
+   */
+  readonly helpers?: HelperTable;
 }
 
 const SYNCOOKIE_SECRET_SIZE = 64;
@@ -294,8 +323,8 @@ export class VmCollection implements Collection, ProgramHost {
   }
 
   /** @internal */
-  addMap(spec: MapSpec, map: BpfMap): void {
-    this.#maps.set(spec.name, new VmMap(spec, map));
+  addMap(spec: MapSpec, map: BpfMap, owned = true): void {
+    this.#maps.set(spec.name, new VmMap(spec, map, owned, this.registry.idOf(map)));
   }
 
   /** @internal */
@@ -338,6 +367,18 @@ export class VmCollection implements Collection, ProgramHost {
   #check(): void {
     if (this.#closed) throw new ClosedError('collection');
   }
+}
+
+/** A replacement map as the collection's: in its address space (and registry), of the spec's shape. */
+function reusable(spec: MapSpec, given: VmMap, c: VmCollection): BpfMap {
+  const map = given.map;
+  const why =
+    map.space !== c.space
+      ? 'it lives in another address space (load with the same `memory`)'
+      : replacementMismatch(spec, map);
+  if (why !== undefined) throw new LoadError('LOAD_ERROR', `mapReplacements.${spec.name}: ${why}`);
+  c.registry.register(map);
+  return map;
 }
 
 /** The map references of a program's lddw instructions, by slot. */
@@ -383,13 +424,19 @@ function resolver(p: ProgramSpec, c: VmCollection, byName: Map<string, BpfMap>, 
  * programs on `options.engine`, then prog-array and map-in-map slots.
  */
 export function loadCollection(input: CollectionSpec, options: LoadCollectionOptions): VmCollection {
+  // The shared loader options first (subset, types, map sizes, variables).
+  const selected = applySpecOptions(input, options);
   // A type the section did not tell is the caller's to set (ProgramSpec.type), never UNSPEC at run.
-  for (const p of input.programs)
+  for (const p of selected.programs)
     if (p.type === 'UNSPEC') throw new NotSupportedError(unknownTypeFeature(p), `program ${p.name}`);
-  const spec = relocateForVm(input, options.targetBtf).spec;
+  const spec = relocateForVm(selected, options.targetBtf).spec;
+  const names = spec.maps.map((m) => m.name);
+  for (const name of Object.keys(options.mapReplacements ?? {}))
+    if (!names.includes(name)) throw missing('map', name, names);
+  // What the verifier may take as implemented: the runtime's helpers and the embedder's.
+  const implemented = new Set([...RUNTIME_HELPERS.keys(), ...(options.helpers?.keys() ?? [])]);
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
-  if (options.verify !== undefined)
-    for (const p of spec.programs) options.verify(p, RUNTIME_HELPERS, spec.maps);
+  if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, implemented, spec.maps);
   // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
   const code = new Map(spec.programs.map((p) => [p, bindKfuncs(p).instructions]));
   const c = new VmCollection(spec, options);
@@ -398,10 +445,19 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
     const ordered: BpfMap[] = [];
     const createOptions = {
       cpus: options.cpus ?? 2,
+      ...(options.memoryLimit === undefined ? {} : { budget: new MemoryBudget(options.memoryLimit) }),
       registry: c.registry,
       references: { ...options.references, program: (id: number) => c.hasProgramId(id) },
     };
     for (const s of spec.maps) {
+      const replacement = options.mapReplacements?.[s.name];
+      if (replacement !== undefined) {
+        const map = reusable(s, replacement, c);
+        byName.set(s.name, map);
+        ordered.push(map);
+        c.addMap(s, map, false);
+        continue;
+      }
       // libbpf sizes a perf event array left at 0 entries to the number of CPUs.
       const m =
         s.type === 'PERF_EVENT_ARRAY' && s.maxEntries === 0 ? { ...s, maxEntries: createOptions.cpus } : s;
@@ -410,12 +466,18 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
       ordered.push(map);
       c.addMap(m, map);
       if (m.contents?.kind === 'data') {
+        if (m.contents.bytes.length > m.valueSize)
+          throw new LoadError(
+            'LOAD_ERROR',
+            `map ${m.name}: initial data is ${m.contents.bytes.length} bytes, the value only ${m.valueSize}`,
+          );
         const value = new Uint8Array(map.valueBufferSize);
-        value.set(m.contents.bytes.subarray(0, value.length));
+        value.set(m.contents.bytes);
         map.update(u32Bytes(0), value);
       }
     }
-    const helpers = bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env);
+    const helpers = new Map(bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env));
+    for (const [id, fn] of options.helpers ?? []) helpers.set(id, fn);
     for (const p of spec.programs) {
       const engineOptions = {
         helpers,

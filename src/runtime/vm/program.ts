@@ -65,6 +65,11 @@ export class VmProgram implements LoadedProgram {
     this.#host = host;
   }
 
+  /** What a prog array slot takes for this program (backend-neutral, as the kernel's fd): the id. */
+  get fd(): number {
+    return this.id;
+  }
+
   /** The engine running the program: 'jit', 'interp', or 'custom' (an engine factory of the embedder's). */
   get engineName(): string {
     return this.engine.engineName ?? 'custom';
