@@ -36,10 +36,8 @@ test('names: C and ELF names become identifiers, keys and quoted strings', () =>
   assert.equal(propertyKey('xdp_sample.____fmt'), "'xdp_sample.____fmt'");
   assert.equal(quote(`it's "x"\n`), `'it\\'s "x"\\n'`);
   const n = new Namer(['Codec']);
-  assert.deepEqual([n.claim('Codec'), n.claim('Codec'), n.claim('Flow'), n.claim('default')], [
-    'Codec2',
-    'Codec3',
-    'Flow',
-    'default_',
-  ]);
+  assert.deepEqual(
+    [n.claim('Codec'), n.claim('Codec'), n.claim('Flow'), n.claim('default')],
+    ['Codec2', 'Codec3', 'Flow', 'default_'],
+  );
 });

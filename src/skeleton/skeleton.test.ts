@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as countArray from '../../examples/skeletons/xdp_count_array.bpf.js';
 import * as globalData from '../../examples/skeletons/xdp_global_data.bpf.js';
 import * as layout from '../../test/skeleton/layout.bpf.js';
-import { type Collection, load, TsbpfError, XdpAction } from '../index.js';
-import { bpfAvailability, loadKernel } from '../kernel/index.js';
+import { type Collection, load, TsbpfError, VmCollection, type VmProgram, XdpAction } from '../index.js';
+import { bpfAvailability, type CollectionMap, type CollectionProgram, loadKernel } from '../kernel/index.js';
 import { packet } from '../kernel/test-fixtures.js';
 
 const avail = bpfAvailability();
@@ -177,4 +177,18 @@ test('codecs: bitfields round-trip every width at their bit positions; a union w
     bytes: new Uint8Array([0xef, 0xbe, 0xad, 0xde]),
   });
   assert.deepEqual([...layout.LayoutU.encode({ word: 0x01020304 })], [4, 3, 2, 1]);
+});
+
+test("handles carry the backend's own types: VmProgram and VmMap with load, CollectionProgram with loadKernel", {
+  skip: avail.ok ? false : avail.reason,
+}, () => {
+  using vm = globalData.open().load(load);
+  using kernel = globalData.open().load(loadKernel);
+  // Compile-time: runOn exists only on the VM's programs, fd only on the kernel's.
+  const vmProgram: VmProgram = vm.programs.xdp_global_data;
+  const kernelProgram: CollectionProgram = kernel.programs.xdp_global_data;
+  const kernelMap: CollectionMap = kernel.maps.bss.raw;
+  assert.equal(typeof vmProgram.runOn, 'function');
+  assert.ok(kernelProgram.fd > 0 && kernelMap.fd > 0);
+  assert.ok(vm.collection instanceof VmCollection);
 });
