@@ -25,7 +25,9 @@ function best(rounds: number, fn: () => void): number {
 const gen = best(5, () => {
   for (const o of objects) generateSkeleton(o, { name: 'x' });
 });
-console.log(`generate ${objects.length} skeletons: ${gen.toFixed(1)} ms (${(gen / objects.length).toFixed(2)} ms each)`);
+console.log(
+  `generate ${objects.length} skeletons: ${gen.toFixed(1)} ms (${(gen / objects.length).toFixed(2)} ms each)`,
+);
 
 using obj = layout.open().load(load);
 const value = obj.maps.values.lookup(0)!;
@@ -45,5 +47,7 @@ const dec = best(5, () => {
   for (let i = 0; i < N; i++) layout.Layout.decode(bytes);
 });
 const ns = (ms: number): string => `${((ms * 1e6) / N).toFixed(0)} ns`;
-console.log(`struct layout (96 bytes, 18 fields): raw lookup ${ns(raw)}, typed lookup ${ns(typed)} (${(typed / raw).toFixed(1)}x)`);
+console.log(
+  `struct layout (96 bytes, 18 fields): raw lookup ${ns(raw)}, typed lookup ${ns(typed)} (${(typed / raw).toFixed(1)}x)`,
+);
 console.log(`  encode ${ns(enc)}, decode ${ns(dec)}`);

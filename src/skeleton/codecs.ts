@@ -12,7 +12,7 @@ import type { Btf, BtfMember, BtfType } from '../btf/index.js';
 import { resolveId, sizeOf, typeById } from '../btf/index.js';
 import { assertNever, NotSupportedError } from '../errors.js';
 import { HELPERS, type HelperName } from './helpers.js';
-import { type Namer, pascalCase, propertyAccess, propertyKey, quote } from './names.js';
+import { commentText, type Namer, pascalCase, propertyAccess, propertyKey, quote } from './names.js';
 
 /** One C type as code: its TypeScript type, size, and how to read and write it. */
 export interface Coded {
@@ -213,7 +213,7 @@ export class CodecEmitter {
     const consts = t.values.map((e) => `  ${propertyKey(e.name)}: ${literal(e.value)},`);
     this.declarations.push(
       [
-        `/** enum ${t.name || '(anonymous)'}: a value of the C enum (C lets it hold others of its size too). */`,
+        `/** enum ${commentText(t.name) || '(anonymous)'}: a value of the C enum (C lets it hold others of its size too). */`,
         `export type ${name} = ${values.length === 0 ? (wide ? 'bigint' : 'number') : values.join(' | ')};`,
         `export const ${name} = {`,
         ...consts,
@@ -285,7 +285,7 @@ export class CodecEmitter {
     const reads = fields.map((f) => `    ${propertyKey(f.key)}: ${f.coded.read('v', at('o', f.offset))},`);
     this.declarations.push(
       [
-        `/** ${doc}. */`,
+        `/** ${commentText(doc)}. */`,
         `export interface ${name} {`,
         ...fields.map((f) => `  ${propertyKey(f.key)}${optional}: ${f.coded.type};`),
         '}',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { generateSkeleton, LoadError, NotSupportedError, TsbpfError } from '../index.js';
-import { handleKey, Namer, pascalCase, propertyKey, quote } from './names.js';
+import { commentText, handleKey, Namer, pascalCase, propertyKey, quote } from './names.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, root)));
@@ -35,6 +35,8 @@ test('names: C and ELF names become identifiers, keys and quoted strings', () =>
   assert.equal(handleKey('.data.cfg-x'), 'data_cfg_x');
   assert.equal(propertyKey('xdp_sample.____fmt'), "'xdp_sample.____fmt'");
   assert.equal(quote(`it's "x"\n`), `'it\\'s "x"\\n'`);
+  // A crafted name cannot close a comment or start a new line of code.
+  assert.equal(commentText('x */ evil();\n// y\u2028z'), 'x *?/ evil();?// y?z');
   const n = new Namer(['Codec']);
   assert.deepEqual(
     [n.claim('Codec'), n.claim('Codec'), n.claim('Flow'), n.claim('default')],

@@ -24,6 +24,20 @@ export function quote(s: string): string {
   return `'${inner}'`;
 }
 
+/**
+ * Text from the object (a C or section name, a file name) made safe inside a // or /** comment:
+ * no line terminators and no comment end, so a crafted name cannot become code.
+ */
+export function commentText(s: string): string {
+  const lineSafe = [...s]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 ? '?' : c;
+    })
+    .join('');
+  return lineSafe.replace(/\*\//g, '*?/');
+}
+
 /** A property key as written in an object literal or interface: bare when it can be, else quoted. */
 export function propertyKey(name: string): string {
   return IDENTIFIER.test(name) ? name : quote(name);

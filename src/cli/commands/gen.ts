@@ -12,7 +12,7 @@ export const genUsage = `Usage: tsbpf gen skeleton OBJ [--name NAME] [-o OUT] [-
   Prints a TypeScript module for OBJ: the object embedded, name constants, types and codecs
   from BTF for map keys, values and .rodata/.data/.bss, and typed program and map handles
   (open() → set rodata → load(load | loadKernel)). NAME defaults to OBJ's file name up to
-  its first '.'; -o writes the module to OUT instead.`;
+  its first '.' ('object' for stdin, '-'); -o writes the module to OUT instead.`;
 
 export function genCommand(argv: string[], out: Output): number {
   const { values, positionals } = parse('gen', argv, {
@@ -21,7 +21,8 @@ export function genCommand(argv: string[], out: Output): number {
   });
   const [what, file] = positionals;
   if (what !== 'skeleton' || file === undefined || positionals.length > 2) throw new UsageError(genUsage);
-  const name = typeof values.name === 'string' ? values.name : basename(file).split('.')[0]!;
+  const name =
+    typeof values.name === 'string' ? values.name : file === '-' ? 'object' : basename(file).split('.')[0]!;
   const text = generateSkeleton(readBytes(file), { name, source: file === '-' ? 'standard input' : file });
   if (typeof values.output === 'string') {
     writeFileSync(values.output, text);
