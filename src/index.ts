@@ -121,6 +121,9 @@ export {
   XdpContext,
   type XdpInput,
 } from './runtime/index.js';
+// Typed skeletons: an object → a TypeScript module with its types, codecs and handles (tsbpf gen skeleton).
+export { generateSkeleton, type SkeletonOptions } from './skeleton/index.js';
+
 // The platform as data: uapi enums, verdicts, flags, helper names, context layouts.
 export {
   AttachType,

@@ -32,6 +32,8 @@ const LAYERS: Record<string, number> = {
   jit: 4,
   net: 5,
   kernel: 5,
+  // skeleton/ generates TypeScript from an object (elf/, btf/); used by index.ts and the CLI.
+  skeleton: 4,
   'index.ts': 6,
   cli: 7,
   playground: 7,

@@ -3,6 +3,7 @@
 
 import { asmCommand, asmUsage } from './commands/asm.js';
 import { disasmCommand, disasmUsage } from './commands/disasm.js';
+import { genCommand, genUsage } from './commands/gen.js';
 import { mapCommand, mapUsage } from './commands/map.js';
 import { progCommand, progUsage } from './commands/prog.js';
 import { runCommand, runUsage } from './commands/run.js';
@@ -14,6 +15,7 @@ type Command = (argv: string[], out: Output) => number | Promise<number>;
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   asm: { run: asmCommand, usage: asmUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },
+  gen: { run: genCommand, usage: genUsage },
   map: { run: mapCommand, usage: mapUsage },
   prog: { run: progCommand, usage: progUsage },
   run: { run: runCommand, usage: runUsage },
