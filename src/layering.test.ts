@@ -32,6 +32,8 @@ const LAYERS: Record<string, number> = {
   jit: 4,
   net: 5,
   kernel: 5,
+  // debug/ records runs on the interpreter (L4) for the debugger; browser-safe, beside net/.
+  debug: 5,
   'index.ts': 6,
   cli: 7,
   playground: 7,
