@@ -2,6 +2,7 @@
 // with --json. main() returns the exit code and never throws for user errors.
 
 import { asmCommand, asmUsage } from './commands/asm.js';
+import { debugCommand, debugUsage } from './commands/debug.js';
 import { disasmCommand, disasmUsage } from './commands/disasm.js';
 import { mapCommand, mapUsage } from './commands/map.js';
 import { progCommand, progUsage } from './commands/prog.js';
@@ -12,6 +13,7 @@ type Command = (argv: string[], out: Output) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   asm: { run: asmCommand, usage: asmUsage },
+  debug: { run: debugCommand, usage: debugUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },
   map: { run: mapCommand, usage: mapUsage },
   prog: { run: progCommand, usage: progUsage },

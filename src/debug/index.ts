@@ -4,14 +4,14 @@
 
 export { type EvalEnv, ExpressionError, formatValue, type Value } from './expr.js';
 export {
-  type Breakpoint,
-  type BreakpointInfo,
+  type DebugBreakpoint,
+  type DebugBreakpointInfo,
+  type DebugDirection,
+  type DebugFrame,
+  type DebugLocation,
   type DebugOptions,
   DebugSession,
-  type Direction,
-  type Location,
-  type StackFrame,
-  type Stop,
-  type StopReason,
+  type DebugStop,
+  type DebugStopReason,
 } from './session.js';
 export type { FrameKind, RunEnd } from './trace.js';

@@ -39,7 +39,7 @@ export interface DebugOptions {
 }
 
 /** Where the session is: one executed instruction (not yet run) of one program. */
-export interface Location {
+export interface DebugLocation {
   readonly position: number;
   readonly program: string;
   readonly pc: number;
@@ -50,16 +50,18 @@ export interface Location {
   readonly function: string;
 }
 
-export interface StackFrame extends Location {
+export interface DebugFrame extends DebugLocation {
   /** How the frame was entered. */
   readonly kind: FrameKind;
 }
 
-export type Breakpoint =
+export type DebugBreakpoint =
   | { readonly kind: 'pc'; readonly pc: number; readonly program?: string; readonly condition?: string }
   | { readonly kind: 'line'; readonly line: number; readonly file?: string; readonly condition?: string }
   /** Stops where the condition becomes true (false or unreadable at the position before). */
   | { readonly kind: 'condition'; readonly condition: string }
+  /** Stops where the expression's value changes (gdb's watch); an unreadable value counts as one. */
+  | { readonly kind: 'change'; readonly expression: string }
   /** Stops before a helper call (any, or the one named: `map_update_elem`, `bpf_map_update_elem` or an id). */
   | { readonly kind: 'helper'; readonly helper?: string | number }
   /** Stops after a step that changed a map's entries (any map, or the one named). */
@@ -67,9 +69,9 @@ export type Breakpoint =
   /** Stops at the instruction that faulted (continue always does; listed for completeness). */
   | { readonly kind: 'fault' };
 
-export interface BreakpointInfo {
+export interface DebugBreakpointInfo {
   readonly id: number;
-  readonly breakpoint: Breakpoint;
+  readonly breakpoint: DebugBreakpoint;
   /** Deleted after its first stop (gdb's tbreak). */
   readonly temporary: boolean;
   /** For line breakpoints: the line it was moved to (the first with code), or undefined if none has. */
@@ -77,16 +79,16 @@ export interface BreakpointInfo {
   hits: number;
 }
 
-export type StopReason = 'step' | 'breakpoint' | 'exit' | 'fault' | 'start';
+export type DebugStopReason = 'step' | 'breakpoint' | 'exit' | 'fault' | 'start';
 
-export interface Stop {
-  readonly reason: StopReason;
-  readonly location: Location;
+export interface DebugStop {
+  readonly reason: DebugStopReason;
+  readonly location: DebugLocation;
   /** The breakpoint that stopped a continue or step. */
   readonly breakpoint?: number;
 }
 
-export type Direction = 'forward' | 'backward';
+export type DebugDirection = 'forward' | 'backward';
 
 interface ProgramView {
   readonly spec: ProgramSpec;
@@ -100,7 +102,7 @@ export class DebugSession {
   readonly #programs: readonly ProgramView[];
   readonly #collection: VmCollection;
   readonly #program: ProgramView;
-  readonly #breakpoints = new Map<number, BreakpointInfo & { slots?: Map<number, Set<number>> }>();
+  readonly #breakpoints = new Map<number, DebugBreakpointInfo & { slots?: Map<number, Set<number>> }>();
   readonly #watches: string[] = [];
   #nextBreakpoint = 1;
 
@@ -191,12 +193,12 @@ export class DebugSession {
   }
 
   /** Moves to position `k` (0 .. length - 1). */
-  seek(k: number): Location {
+  seek(k: number): DebugLocation {
     this.#cursor.seek(k);
     return this.location();
   }
 
-  location(k = this.position): Location {
+  location(k = this.position): DebugLocation {
     const t = this.#trace;
     const view = this.#programs[t.program.get(k)]!;
     const pc = t.pc.get(k);
@@ -259,9 +261,9 @@ export class DebugSession {
   }
 
   /** The call stack, innermost first: bpf-to-bpf calls, callbacks, and the tail calls that led here. */
-  callStack(): StackFrame[] {
+  callStack(): DebugFrame[] {
     const t = this.#trace;
-    const out: StackFrame[] = [];
+    const out: DebugFrame[] = [];
     let k = this.position;
     for (;;) {
       const f = t.frames[t.frame.get(k)]!;
@@ -274,7 +276,7 @@ export class DebugSession {
   // ---- breakpoints and watches ------------------------------------------------------------
 
   /** Adds a breakpoint; line breakpoints move to the first line with code at or after theirs. */
-  addBreakpoint(breakpoint: Breakpoint, temporary = false): BreakpointInfo {
+  addBreakpoint(breakpoint: DebugBreakpoint, temporary = false): DebugBreakpointInfo {
     const id = this.#nextBreakpoint++;
     let resolved: { line: number; file: string } | undefined;
     let slots: Map<number, Set<number>> | undefined;
@@ -297,6 +299,8 @@ export class DebugSession {
       slots = new Map([[k, new Set([breakpoint.pc])]]);
     } else if (breakpoint.kind === 'condition') {
       evaluateCheck(breakpoint.condition);
+    } else if (breakpoint.kind === 'change') {
+      evaluateCheck(breakpoint.expression);
     }
     const info = {
       id,
@@ -318,7 +322,7 @@ export class DebugSession {
     this.#breakpoints.clear();
   }
 
-  breakpoints(): BreakpointInfo[] {
+  breakpoints(): DebugBreakpointInfo[] {
     return [...this.#breakpoints.values()].map(publicInfo);
   }
 
@@ -349,23 +353,23 @@ export class DebugSession {
   // ---- motion ----------------------------------------------------------------------------
 
   /** One instruction forward or back. */
-  stepInstruction(direction: Direction = 'forward'): Stop {
+  stepInstruction(direction: DebugDirection = 'forward'): DebugStop {
     const k = this.position + (direction === 'forward' ? 1 : -1);
     return this.#stopAt(this.#clamp(k), direction, undefined);
   }
 
   /** To the next (previous) C line, into calls (gdb step / reverse-step). */
-  stepLine(direction: Direction = 'forward'): Stop {
+  stepLine(direction: DebugDirection = 'forward'): DebugStop {
     return this.#lineMotion(direction, false);
   }
 
   /** To the next (previous) C line of this function, over calls (gdb next / reverse-next). */
-  next(direction: Direction = 'forward'): Stop {
+  next(direction: DebugDirection = 'forward'): DebugStop {
     return this.#lineMotion(direction, true);
   }
 
   /** Out of the current function: to its caller after the call (forward) or to the call (backward). */
-  finish(direction: Direction = 'forward'): Stop {
+  finish(direction: DebugDirection = 'forward'): DebugStop {
     const t = this.#trace;
     const start = this.position;
     const f0 = t.frame.get(start);
@@ -377,7 +381,7 @@ export class DebugSession {
   }
 
   /** To the next (previous) breakpoint, the fault, or the end (start) of the run. */
-  continue(direction: Direction = 'forward'): Stop {
+  continue(direction: DebugDirection = 'forward'): DebugStop {
     return this.#run(direction, () => false);
   }
 
@@ -400,7 +404,7 @@ export class DebugSession {
     return line === undefined ? undefined : `${t.program.get(k)}:${line.file}:${line.line}`;
   }
 
-  #lineMotion(direction: Direction, over: boolean): Stop {
+  #lineMotion(direction: DebugDirection, over: boolean): DebugStop {
     const t = this.#trace;
     const start = this.position;
     const l0 = this.#lineKey(start);
@@ -425,7 +429,7 @@ export class DebugSession {
       const f = t.frame.get(i);
       if (over && f !== f1 && this.#within(f, f1)) continue;
       if (f !== f1 || this.#lineKey(i) !== l1) break;
-      if (this.#hitAt(i, 'backward') !== undefined) {
+      if (this.#hitAt(i) !== undefined) {
         j = i;
         break;
       }
@@ -435,18 +439,18 @@ export class DebugSession {
   }
 
   /** Moves one position at a time until `done`, a breakpoint, a fault, or either end. */
-  #run(direction: Direction, done: (k: number) => boolean): Stop {
+  #run(direction: DebugDirection, done: (k: number) => boolean): DebugStop {
     const step = direction === 'forward' ? 1 : -1;
     for (let k = this.position + step; k >= 0 && k < this.length; k += step) {
       this.#cursor.seek(k);
-      const hit = this.#hitAt(k, direction);
+      const hit = this.#hitAt(k);
       if (hit !== undefined) return this.#stopAt(k, direction, hit);
       if (done(k)) return this.#stopAt(k, direction, undefined);
     }
     return this.#stopAt(direction === 'forward' ? this.length - 1 : 0, direction, undefined);
   }
 
-  #stopAt(k: number, direction: Direction, breakpoint: number | undefined): Stop {
+  #stopAt(k: number, direction: DebugDirection, breakpoint: number | undefined): DebugStop {
     this.#cursor.seek(k);
     const location = this.location();
     if (breakpoint !== undefined) {
@@ -463,7 +467,7 @@ export class DebugSession {
   }
 
   /** The id of a breakpoint that stops at position `k` (the cursor is at k), if any. */
-  #hitAt(k: number, direction: Direction): number | undefined {
+  #hitAt(k: number): number | undefined {
     const t = this.#trace;
     for (const b of this.#breakpoints.values()) {
       const bp = b.breakpoint;
@@ -492,6 +496,15 @@ export class DebugSession {
           }
           break;
         }
+        case 'change': {
+          if (k === 0) break;
+          const now = this.print(bp.expression);
+          const here = this.position;
+          this.#cursor.seek(k - 1);
+          hit = this.print(bp.expression) !== now;
+          this.#cursor.seek(here);
+          break;
+        }
         case 'helper': {
           const id = t.helper.get(k);
           hit = id !== 0 && (bp.helper === undefined || helperMatches(bp.helper, id));
@@ -512,7 +525,6 @@ export class DebugSession {
         default:
           bp satisfies never;
       }
-      void direction;
       if (hit) return b.id;
     }
     return undefined;
@@ -616,7 +628,7 @@ function evaluateCheck(expression: string): void {
   }
 }
 
-function publicInfo(b: BreakpointInfo & { slots?: unknown }): BreakpointInfo {
+function publicInfo(b: DebugBreakpointInfo & { slots?: unknown }): DebugBreakpointInfo {
   const { slots: _slots, ...rest } = b;
   return { ...rest };
 }
