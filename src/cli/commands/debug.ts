@@ -29,7 +29,9 @@ export async function debugCommand(argv: string[], _out: Output): Promise<number
   });
   if (values.dap === true) {
     if (positionals.length > 0) throw new UsageError('debug --dap takes its object from the launch request');
-    return serveDap(process.stdin, process.stdout);
+    const code = await serveDap(process.stdin, process.stdout);
+    process.stdin.destroy(); // the client may keep its end open after disconnect
+    return code;
   }
   const [object] = positionals;
   if (object === undefined || positionals.length > 1) throw new UsageError(debugUsage);
