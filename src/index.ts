@@ -25,6 +25,18 @@ export type { Btf, BtfType } from './btf/index.js';
 export { parseBtf } from './btf/index.js';
 // Control flow: basic blocks, subprograms, dominators and loops of a program.
 export { type Block, buildCfg, type Cfg, type CfgOptions } from './cfg/index.js';
+// The debugger: one test run recorded on the interpreter, stepped forwards and backwards.
+export {
+  type DebugBreakpoint,
+  type DebugBreakpointInfo,
+  type DebugDirection,
+  type DebugFrame,
+  type DebugLocation,
+  type DebugOptions,
+  DebugSession,
+  type DebugStop,
+  type DebugStopReason,
+} from './debug/index.js';
 // Objects: ELF files clang built for libbpf, as CollectionSpecs.
 export type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from './elf/index.js';
 export { loadCollectionSpec, readElf } from './elf/index.js';

@@ -34,6 +34,8 @@ const LAYERS: Record<string, number> = {
   kernel: 5,
   // skeleton/ generates TypeScript from an object (elf/, btf/); used by index.ts and the CLI.
   skeleton: 4,
+  // debug/ records runs on the interpreter (L4) for the debugger; browser-safe, beside net/.
+  debug: 5,
   'index.ts': 6,
   cli: 7,
   playground: 7,

@@ -2,6 +2,7 @@
 // with --json. main() returns the exit code and never throws for user errors.
 
 import { asmCommand, asmUsage } from './commands/asm.js';
+import { debugCommand, debugUsage } from './commands/debug.js';
 import { disasmCommand, disasmUsage } from './commands/disasm.js';
 import { genCommand, genUsage } from './commands/gen.js';
 import { mapCommand, mapUsage } from './commands/map.js';
@@ -14,6 +15,7 @@ type Command = (argv: string[], out: Output) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   asm: { run: asmCommand, usage: asmUsage },
+  debug: { run: debugCommand, usage: debugUsage },
   disasm: { run: disasmCommand, usage: disasmUsage },
   gen: { run: genCommand, usage: genUsage },
   map: { run: mapCommand, usage: mapUsage },
