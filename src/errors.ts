@@ -116,6 +116,16 @@ const VERIFIER_EINVAL = [
   /^cannot pass map_type/,
   /^math between pkt pointer and register with unbounded min value/,
   /^BPF_LD_\[ABS\|IND\] instructions not allowed/,
+  // kfunc calls (check_kfunc_call and its argument checks), asked of 6.18 through kfuncs.vcase.
+  /^arg#\d+ expected pointer to ctx/,
+  /^arg#\d+ pointer type STRUCT \S+ must point to scalar/,
+  /^kernel function \S+ args#\d+ expected pointer/,
+  /^R\d+ must be referenced or trusted/,
+  /^R\d+ must have zero offset when passed to release func/,
+  /^tail_call would lead to reference leak/,
+  /^BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock/,
+  /^unmatched rcu read unlock/,
+  /^nested rcu read lock/,
 ];
 const VERIFIER_E2BIG = [
   /^BPF program is too large/,
@@ -128,6 +138,8 @@ export function verifierErrno(log: string): number {
   const lines = log
     .split('\n')
     .filter((l) => l.trim() !== '' && !/^(processed \d+ insns|verification time|stack depth)/.test(l));
+  // A kfunc's memory/length pair repeats the refusal of the check before it: that one decides.
+  while (lines.length > 1 && /^arg#\d+ arg#\d+ memory, len pair/.test(lines[lines.length - 1]!)) lines.pop();
   const last = (lines[lines.length - 1] ?? '').replace(/^\d+: /, '');
   // A helper's memory argument the stack does not hold is EINVAL; the same read by a load is EACCES.
   if (/^invalid read from stack/.test(last) && /\(85\) call /.test(lines[lines.length - 2] ?? ''))
