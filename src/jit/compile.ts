@@ -160,6 +160,7 @@ function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
   const done = b.block();
   const loop = b.loop();
   b.get(k).get(count).op('i32.ge_u').brIf(done);
+  b.get(k).globalSet(g.iter);
   b.get(results).get(k).i32(2).op('i32.shl').op('i32.add');
   b.get(ctxs).get(k).i32(2).op('i32.shl').op('i32.add').mem('i32.load');
   b.call(run.index);
@@ -168,6 +169,22 @@ function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
   b.br(loop);
   b.end(loop).end(done);
   m.exportFunction(EXPORT.runBatch, batch.index);
+
+  const repeat = m.defineFunction([I32, I32], [I32]);
+  const r = repeat.body;
+  const [ctx, times] = r.params as [Local, Local];
+  const j = r.local(I32);
+  const r0 = r.local(I32);
+  const over = r.block();
+  const again = r.loop();
+  r.get(j).get(times).op('i32.ge_u').brIf(over);
+  r.get(j).globalSet(g.iter);
+  r.get(ctx).call(run.index).set(r0);
+  r.get(j).i32(1).op('i32.add').set(j);
+  r.br(again);
+  r.end(again).end(over);
+  r.get(r0);
+  m.exportFunction(EXPORT.runRepeat, repeat.index);
 }
 
 class FunctionCompiler implements MemoryContext {

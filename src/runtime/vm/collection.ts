@@ -241,34 +241,75 @@ export class VmCollection implements Collection, ProgramHost {
    * outcome is left as the run set it.
    */
   execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu, fresh = false): number {
+    const packet = this.#begin(ctx, cpu);
+    if (fresh) program.engine.clearStack();
+    let r0: number;
+    try {
+      r0 = program.engine.runContext(ctx.struct.start, packet);
+    } catch (e) {
+      throw withSourceLine(e, program.spec);
+    }
+    return this.#follow(program, ctx, packet, r0, fresh);
+  }
+
+  /**
+   * @internal ProgramHost: `count` runs of `program` on `ctx` (BPF_PROG_TEST_RUN's repeat after
+   * its first run), in one call into the engine where it can (Engine.runRepeat), each run's tail
+   * calls followed. Returns r0 of the last run.
+   */
+  repeat(program: VmProgram, ctx: XdpContext | SkbContext, count: number, cpu: number = this.#cpu): number {
+    const engine = program.engine;
+    if (engine.runRepeat === undefined || !program.batchable) {
+      let r0 = 0;
+      for (let k = 0; k < count; k++) r0 = this.execute(program, ctx, cpu);
+      return r0;
+    }
+    let r0 = 0;
+    for (let left = count; left > 0; ) {
+      const packet = this.#begin(ctx, cpu);
+      try {
+        r0 = engine.runRepeat(ctx.struct.start, left, packet);
+      } catch (e) {
+        throw withSourceLine(e, program.spec);
+      }
+      left -= engine.repeatDone ?? left;
+      r0 = this.#follow(program, ctx, packet, r0, false);
+    }
+    return r0;
+  }
+
+  /** Sets the helpers' per-run state for a run on `ctx`; returns the packet LD_ABS/LD_IND read. */
+  #begin(ctx: XdpContext | SkbContext, cpu: number): Region | undefined {
     const env = this.#env;
     env.ctx = ctx;
     env.cpu = cpu;
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
-    const r1 = ctx.struct.start;
     // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
-    const packet: Region | undefined =
-      ctx instanceof XdpContext
-        ? undefined
-        : {
-            name: 'skb data',
-            kind: 'packet',
-            start: ctx.data,
-            size: ctx.len,
-            end: ctx.data + ctx.len,
-            writable: false,
-          };
+    return ctx instanceof XdpContext
+      ? undefined
+      : {
+          name: 'skb data',
+          kind: 'packet',
+          start: ctx.data,
+          size: ctx.len,
+          end: ctx.data + ctx.len,
+          writable: false,
+        };
+  }
+
+  /** After `program`'s run ended with r0: the lock check, then its tail calls followed. */
+  #follow(
+    program: VmProgram,
+    ctx: XdpContext | SkbContext,
+    packet: Region | undefined,
+    r0: number,
+    fresh: boolean,
+  ): number {
+    const env = this.#env;
     let current = program;
     for (;;) {
-      if (fresh) current.engine.clearStack();
-      let r0: number;
-      try {
-        r0 = current.engine.runContext(r1, packet);
-      } catch (e) {
-        throw withSourceLine(e, current.spec);
-      }
       // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
       if (env.spinLock.held !== undefined) {
         throw new RuntimeFault(`program '${current.name}' exited holding a bpf_spin_lock`, -1);
@@ -279,6 +320,12 @@ export class VmCollection implements Collection, ProgramHost {
       const next = this.#byId.get(target);
       if (next === undefined) throw new RuntimeFault(`bpf_tail_call: no program with id ${target}`, -1);
       current = next;
+      if (fresh) current.engine.clearStack();
+      try {
+        r0 = current.engine.runContext(ctx.struct.start, packet);
+      } catch (e) {
+        throw withSourceLine(e, current.spec);
+      }
     }
   }
 
