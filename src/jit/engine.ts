@@ -399,6 +399,8 @@ export class JitEngine implements Engine {
     setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
     const u = (v: bigint) => BigInt.asUintN(64, v);
     const r = fn(env, u(r1), u(r2), u(r3), u(r4), u(r5));
+    // The sites' cached ranges stay valid unless the helper shrank or moved a region.
+    this.#syncEpoch();
     if (env.exit) throw new RunExit(r);
     return r;
   }
