@@ -19,7 +19,7 @@ import { ConntrackTable } from '../conntrack.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
-import type { Clock, FibTable } from '../helper.js';
+import type { Clock, FibTable, RedirectState } from '../helper.js';
 import { RUNTIME_HELPERS } from '../helpers/index.js';
 import { ArrayMap } from '../maps/array.js';
 import { type BpfMap, u32Bytes } from '../maps/base.js';
@@ -29,6 +29,7 @@ import { MapRegistry } from '../maps/registry.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import type { MapReferences } from '../maps/types.js';
 import { AddressSpace, type Region } from '../memory.js';
+import type { ContextBatch, RedirectOutcome } from './batch.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, seededRandom, type VmEnv } from './env.js';
 import { withSourceLine } from './fault-source.js';
@@ -278,6 +279,63 @@ export class VmCollection implements Collection, ProgramHost {
     return r0;
   }
 
+  /**
+   * @internal ProgramHost: VmProgram.runBatch — `program` on contexts 0..count-1 of `batch`, in
+   * one call into the engine where it can (Engine.runBatch), each run's tail calls followed and
+   * its redirect outcome kept in `batch.redirects`. The helpers see the context of the run that
+   * calls them: the engine calls `enter(k)` before run k's first helper call.
+   */
+  runBatch(program: VmProgram, batch: ContextBatch, count: number, cpu: number = this.#cpu): void {
+    this.#check();
+    if (count > batch.capacity) throw new RangeError(`batch of ${count} in ${batch.capacity} contexts`);
+    const env = this.#env;
+    const redirect = env.redirect;
+    const out = batch.redirects;
+    const ctxs = batch.contexts;
+    const view = this.space.view;
+    for (let k = 0; k < count; k++) {
+      const r = out[k]!;
+      r.ifindex = 0;
+      r.map = undefined;
+      r.flags = 0n;
+    }
+    const engine = program.engine;
+    if (engine.runBatch === undefined || !program.batchable) {
+      for (let k = 0; k < count; k++) {
+        view.setUint32(batch.resultAt(k), this.runOn(program, ctxs[k]!, cpu), true);
+        keepRedirect(redirect, out[k]!);
+      }
+      return;
+    }
+    for (let start = 0; start < count; ) {
+      clearRedirect(redirect);
+      this.#begin(ctxs[start]!, cpu);
+      let current = start;
+      const enter = (k: number) => {
+        const i = start + k;
+        if (i === current) return;
+        keepRedirect(redirect, out[current]!);
+        clearRedirect(redirect);
+        this.#begin(ctxs[i]!, cpu);
+        current = i;
+      };
+      let done: number;
+      try {
+        done = engine.runBatch(batch.addressAt(start), count - start, batch.resultAt(start), enter);
+      } catch (e) {
+        throw withSourceLine(e, program.spec);
+      }
+      const last = start + done - 1;
+      // Only a run that called a helper can have asked for a tail call, and it ended the batch.
+      if (env.tailCall.target !== undefined) {
+        const r0 = this.#follow(program, ctxs[last]!, undefined, batch.result(last), false);
+        this.space.view.setUint32(batch.resultAt(last), r0, true);
+      }
+      keepRedirect(redirect, out[current]!);
+      start += done;
+    }
+  }
+
   /** Sets the helpers' per-run state for a run on `ctx`; returns the packet LD_ABS/LD_IND read. */
   #begin(ctx: XdpContext | SkbContext, cpu: number): Region | undefined {
     const env = this.#env;
@@ -332,11 +390,7 @@ export class VmCollection implements Collection, ProgramHost {
   /** @internal ProgramHost: VmProgram.runOn, a data path's run (the redirect outcome cleared first). */
   runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number {
     this.#check();
-    const redirect = this.#env.redirect;
-    redirect.ifindex = 0;
-    redirect.map = undefined;
-    redirect.flags = 0n;
-    redirect.nexthop = undefined;
+    clearRedirect(this.#env.redirect);
     return this.execute(program, ctx, cpu ?? this.#cpu);
   }
 
@@ -385,6 +439,20 @@ export class VmCollection implements Collection, ProgramHost {
   #check(): void {
     if (this.#closed) throw new ClosedError('collection');
   }
+}
+
+/** A run's redirect outcome, kept for the data path (bpf_redirect_neigh's next hop is TC only). */
+function keepRedirect(from: RedirectState, to: RedirectOutcome): void {
+  to.ifindex = from.ifindex;
+  to.map = from.map;
+  to.flags = from.flags;
+}
+
+function clearRedirect(r: RedirectState): void {
+  r.ifindex = 0;
+  r.map = undefined;
+  r.flags = 0n;
+  r.nexthop = undefined;
 }
 
 /** The map references of a program's lddw instructions, by slot. */

@@ -16,6 +16,7 @@ import { type Interfaces, XdpContext } from '../context/xdp.js';
 import type { Engine } from '../engine.js';
 import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../memory.js';
+import type { ContextBatch } from './batch.js';
 
 declare const performance: { now(): number };
 
@@ -37,6 +38,8 @@ export interface ProgramHost {
   execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu?: number, fresh?: boolean): number;
   /** `count` runs on `ctx` (test-run repeats), in one call into the engine where it can; r0 of the last. */
   repeat(program: VmProgram, ctx: XdpContext | SkbContext, count: number, cpu?: number): number;
+  /** Runs `program` over a batch of contexts (a data path's poll); see VmProgram.runBatch. */
+  runBatch(program: VmProgram, batch: ContextBatch, count: number, cpu: number | undefined): void;
   /** The same for a data path: on `cpu` (default: the collection's), redirect outcome cleared first. */
   runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number;
   /** Where the last bpf_redirect / bpf_redirect_map pointed. */
@@ -102,6 +105,16 @@ export class VmProgram implements LoadedProgram {
    */
   runOn(ctx: XdpContext | SkbContext, cpu?: number): number {
     return this.#host.runOn(this, ctx, cpu);
+  }
+
+  /**
+   * Runs the program on contexts 0..count-1 of `batch` (frames the caller refilled), as runOn
+   * would one after another, but in one call into the engine where it can (the JIT; the
+   * interpreter runs them one by one): r0 of run k is `batch.result(k)`, its redirect outcome
+   * `batch.redirects[k]`. Tail calls are followed; a fault ends the batch.
+   */
+  runBatch(batch: ContextBatch, count: number, cpu?: number): void {
+    this.#host.runBatch(this, batch, count, cpu);
   }
 
   /** Where bpf_redirect / bpf_redirect_map pointed in the last run (ifindex or map key, map id, flags). */
