@@ -16,7 +16,9 @@ const prog = (name: string, text: string, refs: Record<number, string> = {}): Pr
   sectionName: 'xdp',
   type: 'XDP',
   flags: 0,
-  instructions: assemble(text).map((i, k) => (refs[k] === undefined ? i : { ...i, src: 1, reference: refs[k] })),
+  instructions: assemble(text).map((i, k) =>
+    refs[k] === undefined ? i : { ...i, src: 1, reference: refs[k] },
+  ),
   license: 'GPL',
   funcInfo: [],
   lineInfo: [],
@@ -118,7 +120,10 @@ function simulate(engine: 'interp' | 'jit') {
   // 150 frames: two full polls and a partial one; sources .1-.50 cycle through the four fates.
   net.inject(eth0, generateTraffic({ count: 150, src: '10.9.0.1/26', size: 64 }));
   // Three 20-byte frames: too short to parse, dropped.
-  net.inject(eth0, [0, 1, 2].map((k) => ({ data: new Uint8Array(20).fill(k), timestamp: 0n })));
+  net.inject(
+    eth0,
+    [0, 1, 2].map((k) => ({ data: new Uint8Array(20).fill(k), timestamp: 0n })),
+  );
   net.run();
   const out = {
     stats: [eth0.stats, eth1.stats].map((s) => JSON.stringify(s)),
