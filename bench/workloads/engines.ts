@@ -26,7 +26,7 @@ export type Opened =
 export function open(spec: CollectionSpec, backend: BackendName): Opened {
   switch (backend) {
     case 'interp':
-      return { ok: true, collection: load(spec) };
+      return { ok: true, collection: load(spec, { engine: 'interp' }) };
     case 'jit':
       try {
         return { ok: true, collection: load(spec, { engine: 'jit' } as unknown as LoadOptions) };

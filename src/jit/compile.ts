@@ -160,6 +160,7 @@ function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
   const done = b.block();
   const loop = b.loop();
   b.get(k).get(count).op('i32.ge_u').brIf(done);
+  b.get(k).globalSet(g.iter);
   b.get(results).get(k).i32(2).op('i32.shl').op('i32.add');
   b.get(ctxs).get(k).i32(2).op('i32.shl').op('i32.add').mem('i32.load');
   b.call(run.index);
@@ -168,6 +169,22 @@ function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
   b.br(loop);
   b.end(loop).end(done);
   m.exportFunction(EXPORT.runBatch, batch.index);
+
+  const repeat = m.defineFunction([I32, I32], [I32]);
+  const r = repeat.body;
+  const [ctx, times] = r.params as [Local, Local];
+  const j = r.local(I32);
+  const r0 = r.local(I32);
+  const over = r.block();
+  const again = r.loop();
+  r.get(j).get(times).op('i32.ge_u').brIf(over);
+  r.get(j).globalSet(g.iter);
+  r.get(ctx).call(run.index).set(r0);
+  r.get(j).i32(1).op('i32.add').set(j);
+  r.br(again);
+  r.end(again).end(over);
+  r.get(r0);
+  m.exportFunction(EXPORT.runRepeat, repeat.index);
 }
 
 class FunctionCompiler implements MemoryContext {
@@ -357,7 +374,7 @@ class FunctionCompiler implements MemoryContext {
     return k;
   }
 
-  /** Pushes r1-r5, calls helper import `fn` pushed by `args`, sets r0; the caches are stale after it. */
+  /** Pushes r1-r5, calls the helper import, sets r0. */
   #helper(i: Instruction): void {
     const { f, R } = this;
     const fn = this.env.options.helpers?.get(i.imm);
@@ -370,8 +387,9 @@ class FunctionCompiler implements MemoryContext {
     f.get(this.steps).globalSet(this.global('steps'));
     f.i32(this.#pc);
     for (let r = 1; r <= 5; r++) f.get(R[r]!);
+    // The access sites' caches survive the call unless a region shrank or moved in it: the
+    // engine compares AddressSpace.epoch around every helper and bumps `gen` itself.
     f.call(this.env.imports.helper).set(R[0]!);
-    this.#afterHelper();
   }
 
   /** Invalidates every access site's cache (regions may have changed). */
@@ -384,10 +402,6 @@ class FunctionCompiler implements MemoryContext {
   siteCache(): [number, number, number] {
     const m = this.env.m;
     return [m.global(I32, true, 0), m.global(I32, true, 0), m.global(I32, true, -1)];
-  }
-
-  #afterHelper(): void {
-    this.bumpGeneration();
   }
 
   /** A BPF-to-BPF call (steps flushed): depth and budget checks, a fresh frame, the call, the caller's frame back. */
@@ -431,7 +445,6 @@ class FunctionCompiler implements MemoryContext {
     f.get(R[i.dst]!).op('i32.wrap_i64').i32(this.#pc);
     for (let r = 1; r <= 5; r++) f.get(R[r]!);
     f.call(this.env.imports.helperById).set(R[0]!);
-    this.#afterHelper();
     f.else(helper);
     this.#localCall(() => f.get(target).callIndirect(this.env.fnType));
     f.end(helper);

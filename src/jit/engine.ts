@@ -62,6 +62,7 @@ export class JitEngine implements Engine {
   readonly #fns: Fn[];
   readonly #runCtx: (ctx: number) => number;
   readonly #runBatch: (ctxs: number, count: number, results: number) => void;
+  readonly #runRepeat: (ctx: number, count: number) => number;
   /** The stack of outermost runs, mapped on the first run (as the interpreter maps its own). */
   #stackRegion: Region | undefined;
   readonly #spares: Region[] = [];
@@ -109,6 +110,7 @@ export class JitEngine implements Engine {
     this.#fns = this.#compiled.functionStarts.map((_, k) => ex[EXPORT.fn(k)] as Fn);
     this.#runCtx = ex[EXPORT.runCtx] as (ctx: number) => number;
     this.#runBatch = ex[EXPORT.runBatch] as (ctxs: number, count: number, results: number) => void;
+    this.#runRepeat = ex[EXPORT.runRepeat] as (ctx: number, count: number) => number;
     this.#run = { stack: undefined as never, budget: this.#budget, env: this.#makeEnv() };
     this.codeBytes = this.#compiled.bytes.length;
     this.compileMs = performance.now() - t0;
@@ -181,28 +183,84 @@ export class JitEngine implements Engine {
   /**
    * Runs the program on `count` contexts whose u32 addresses are at `ctxs` (in this space),
    * writing each r0's low word as u32 at `results`: one call into Wasm for the whole batch.
-   * Falls back to one runContext per context when a run ends early (a helper's exit).
+   * Returns how many ran: a run that a helper's exit ended (a tail call) is the last one, for
+   * the caller to follow. `enter(k)` is called before the first helper call of run k (so a
+   * host can point its helpers at that run's context); runs that call no helper skip it.
    */
-  runBatch(ctxs: number, count: number, results: number): void {
+  runBatch(ctxs: number, count: number, results: number, enter?: (k: number) => void): number {
     if (this.#closed) throw new ClosedError('JIT engine');
-    if (this.#active !== 0 || this.#compiled.helperAt.length > 0) {
-      const v = this.memory.view;
-      for (let k = 0; k < count; k++)
-        v.setUint32(results + 4 * k, this.runContext(v.getUint32(ctxs + 4 * k, true)), true);
-      return;
-    }
+    if (this.#active !== 0) return this.#batchNested(ctxs, count, results, enter);
     if (!this.#ready) {
       this.#enter(this.#stack, this.#budget, undefined);
       this.#ready = true;
     }
     this.#syncEpoch();
+    this.#run.env.exit = false;
+    this.#entered = -1;
+    this.#onEnter = enter;
     this.#active = 1;
     try {
       this.#runBatch(ctxs, count, results);
+      return count;
+    } catch (e) {
+      if (!(e instanceof RunExit)) throw e;
+      const k = this.#g.iter.value as number;
+      this.memory.view.setUint32(results + 4 * k, Number(e.r0 & 0xffffffffn), true);
+      return k + 1;
     } finally {
       this.#active = 0;
+      this.#onEnter = undefined;
+      this.#releaseSpares();
     }
   }
+
+  /** runBatch from inside a run (a helper running the program again): one runContext each. */
+  #batchNested(ctxs: number, count: number, results: number, enter?: (k: number) => void): number {
+    const v = this.memory.view;
+    for (let k = 0; k < count; k++) {
+      enter?.(k);
+      v.setUint32(results + 4 * k, this.runContext(v.getUint32(ctxs + 4 * k, true)), true);
+      if (this.#run.env.exit) return k + 1;
+    }
+    return count;
+  }
+
+  /**
+   * runContext on one context `count` times in one call into Wasm (BPF_PROG_TEST_RUN's
+   * repeat); returns r0's low word of the last run. Stops after a run that a helper's exit
+   * ended (a tail call, for the caller to follow); `repeatDone` is the number of runs done.
+   */
+  runRepeat(ctx: number, count: number, packet?: Region): number {
+    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0) {
+      this.repeatDone = 1;
+      return this.runContext(ctx, packet);
+    }
+    if (!this.#ready || packet !== undefined) {
+      this.#enter(this.#stack, this.#budget, packet);
+      this.#ready = packet === undefined;
+    }
+    this.#syncEpoch();
+    this.#run.env.exit = false;
+    this.#active = 1;
+    try {
+      const r0 = this.#runRepeat(ctx, count) >>> 0;
+      this.repeatDone = count;
+      return r0;
+    } catch (e) {
+      if (!(e instanceof RunExit)) throw e;
+      this.repeatDone = (this.#g.iter.value as number) + 1;
+      return Number(e.r0 & 0xffffffffn);
+    } finally {
+      this.#active = 0;
+      this.#releaseSpares();
+    }
+  }
+
+  /** Runs done by the last runRepeat. */
+  repeatDone = 0;
+  /** runBatch's enter hook, and the run it was last called for. */
+  #onEnter: ((k: number) => void) | undefined;
+  #entered = -1;
 
   clearStack(): void {
     const s = this.#stackRegion;
@@ -297,6 +355,8 @@ export class JitEngine implements Engine {
   }
 
   #releaseSpares(): void {
+    // Usually empty: setting `length` is a builtin call that costs more than the whole run.
+    if (this.#spares.length === 0) return;
     for (const s of this.#spares) this.memory.release(s.parent!);
     this.#spares.length = 0;
   }
@@ -329,9 +389,18 @@ export class JitEngine implements Engine {
   #callHelper(fn: HelperFn, pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
     const env = this.#run.env;
     env.pc = pc;
+    if (this.#onEnter !== undefined && this.#active === 1) {
+      const k = this.#g.iter.value as number;
+      if (k !== this.#entered) {
+        this.#entered = k;
+        this.#onEnter(k);
+      }
+    }
     setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
     const u = (v: bigint) => BigInt.asUintN(64, v);
     const r = fn(env, u(r1), u(r2), u(r3), u(r4), u(r5));
+    // The sites' cached ranges stay valid unless the helper shrank or moved a region.
+    this.#syncEpoch();
     if (env.exit) throw new RunExit(r);
     return r;
   }

@@ -23,6 +23,7 @@ export const GLOBALS = [
   'gen', // generation of the access sites' caches: bumped whenever regions may have changed
   'pktStart', // the packet LD_ABS / LD_IND read, when pktSize >= 0
   'pktSize',
+  'iter', // index of the run in progress inside runBatch / runRepeat (which run a helper's exit ended)
 ] as const;
 export type GlobalName = (typeof GLOBALS)[number];
 
@@ -60,4 +61,6 @@ export const EXPORT = {
   runCtx: 'runCtx',
   /** runBatch(ctxs, count, results): runCtx for count u32 context addresses, u32 results. */
   runBatch: 'runBatch',
+  /** runRepeat(ctx, count) -> r0 low word of the last run: runCtx on one context count times. */
+  runRepeat: 'runRepeat',
 } as const;

@@ -1,10 +1,12 @@
 // Program contexts a data path reuses: one XdpContext per slot (an RX queue, a cpumap CPU, the
 // devmap flush) in each collection's address space, refilled per frame as a driver reuses its
-// pages; one parked SkbContext per collection for TC, taken as the spare of the next skb.
+// pages; a batch of them per RX queue for polls run in one call into the engine; one parked
+// SkbContext per collection for TC, taken as the spare of the next skb.
 
 import { SkbContext } from '../runtime/context/skb.js';
 import { TestRunRefusal } from '../runtime/context/types.js';
 import { XdpContext } from '../runtime/context/xdp.js';
+import { ContextBatch } from '../runtime/vm/batch.js';
 import type { ProgramHost, VmProgram } from '../runtime/vm/program.js';
 import { SK_BUFF_SIZE, SkBuff } from '../uapi/context.js';
 
@@ -13,9 +15,22 @@ const MIN_FRAME = new Uint8Array(14);
 const SKB_CTX = new Uint8Array(SK_BUFF_SIZE);
 const SKB_VIEW = new DataView(SKB_CTX.buffer);
 
+/** An XDP context for a data path's slot, refilled per frame. */
+function freshXdp(host: ProgramHost): XdpContext {
+  const made = XdpContext.create('XDP', host.space, {
+    data: MIN_FRAME,
+    ctx: undefined,
+    flags: 0,
+    interfaces: host.interfaces,
+  });
+  if (made instanceof TestRunRefusal) throw new Error(`unreachable: ${made.reason}`);
+  return made;
+}
+
 export class ContextPool {
   readonly #xdp = new Map<ProgramHost, Map<string, XdpContext>>();
   readonly #skb = new Map<ProgramHost, SkbContext>();
+  readonly #batches = new Map<ProgramHost, Map<string, ContextBatch>>();
 
   /** The XDP context of `slot` for `program`'s collection, made on first use. */
   xdp(program: VmProgram, slot: string): XdpContext {
@@ -27,17 +42,29 @@ export class ContextPool {
     }
     let ctx = slots.get(slot);
     if (ctx === undefined) {
-      const made = XdpContext.create('XDP', host.space, {
-        data: MIN_FRAME,
-        ctx: undefined,
-        flags: 0,
-        interfaces: host.interfaces,
-      });
-      if (made instanceof TestRunRefusal) throw new Error(`unreachable: ${made.reason}`);
-      ctx = made;
+      ctx = freshXdp(host);
       slots.set(slot, ctx);
     }
     return ctx;
+  }
+
+  /** The batch of NAPI_BUDGET XDP contexts of `slot` for `program`'s collection, made on first use. */
+  xdpBatch(program: VmProgram, slot: string, size: number): ContextBatch {
+    const host = program.host;
+    let slots = this.#batches.get(host);
+    if (slots === undefined) {
+      slots = new Map();
+      this.#batches.set(host, slots);
+    }
+    let batch = slots.get(slot);
+    if (batch === undefined) {
+      batch = new ContextBatch(
+        host.space,
+        Array.from({ length: size }, () => freshXdp(host)),
+      );
+      slots.set(slot, batch);
+    }
+    return batch;
   }
 
   /**
@@ -93,6 +120,8 @@ export class ContextPool {
   release(): void {
     for (const [host, slots] of this.#xdp) if (!host.closed) for (const c of slots.values()) c.release();
     for (const [host, s] of this.#skb) if (!host.closed) s.release();
+    for (const [host, slots] of this.#batches) if (!host.closed) for (const b of slots.values()) b.release();
+    this.#batches.clear();
     this.#xdp.clear();
     this.#skb.clear();
   }

@@ -14,10 +14,12 @@
 // net/xdp/xsk.c, drivers/net/veth.c.
 
 import { TsbpfError } from '../errors.js';
+import type { XdpContext } from '../runtime/context/xdp.js';
 import { CpuMap } from '../runtime/maps/cpumap.js';
 import { DevMap } from '../runtime/maps/devmap.js';
 import { DevMapHash } from '../runtime/maps/devmap-hash.js';
 import { XskMap } from '../runtime/maps/xskmap.js';
+import type { RedirectOutcome } from '../runtime/vm/batch.js';
 import type { VmProgram } from '../runtime/vm/program.js';
 import { ETH_HLEN, VLAN_HLEN } from '../uapi/ethernet.js';
 import { tcOutcome, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from './actions.js';
@@ -112,6 +114,8 @@ export class Datapath {
   readonly #cpuQueues = new Map<string, CpuQueue & { cpu: number }>();
   readonly cpumap: CpumapStats = { enqueued: 0, dropped: 0, processed: 0 };
   #depth = 0;
+  /** Whether a frame went to a bulk queue or a socket since the last flush. */
+  #queued = false;
 
   constructor(host: DatapathHost) {
     this.#host = host;
@@ -145,12 +149,21 @@ export class Datapath {
     const n = batch.length;
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
-    for (const frame of batch) {
-      dev.stats.rxPackets++;
-      dev.stats.rxBytes += frame.data.length;
-      if (prog === undefined) this.stackReceive(dev, frame.data, frame.timestamp, undefined);
-      else this.#runXdp(prog, dev, queue, cpu, frame);
-    }
+    if (
+      prog !== undefined &&
+      !(prog instanceof XdpDispatcher) &&
+      this.#host.dump === undefined &&
+      prog.engine.runBatch !== undefined &&
+      prog.batchable
+    )
+      this.#runXdpBatch(prog, dev, queue, cpu, batch);
+    else
+      for (const frame of batch) {
+        dev.stats.rxPackets++;
+        dev.stats.rxBytes += frame.data.length;
+        if (prog === undefined) this.stackReceive(dev, frame.data, frame.timestamp, undefined);
+        else this.#runXdp(prog, dev, queue, cpu, frame);
+      }
     this.#flushTx(dev, cpu);
     this.flush(cpu);
     return n;
@@ -190,6 +203,49 @@ export class Datapath {
         program: hooked.name,
         timestamp: frame.timestamp,
       });
+    this.#act(action, prog, prog.redirect, dev, queue, cpu, frame, ctx);
+  }
+
+  /**
+   * A poll's frames through one program in one call into its engine (Engine.runBatch), then the
+   * verdicts acted on in frame order. The kernel's drivers act on each verdict before the next
+   * frame's run; the difference shows only to programs that share a map with a program run in
+   * acting (a devmap entry's, TC ingress after XDP_PASS): those see this poll's XDP runs done.
+   */
+  #runXdpBatch(prog: VmProgram, dev: NetDevice, queue: number, cpu: number, frames: readonly Frame[]): void {
+    const batch = this.#host.contexts.xdpBatch(prog, `rx ${dev.ifindex}/${queue}`, NAPI_BUDGET);
+    const n = frames.length;
+    const stats = dev.stats;
+    for (let k = 0; k < n; k++) {
+      const data = frames[k]!.data;
+      stats.rxPackets++;
+      stats.rxBytes += data.length;
+      batch.contexts[k]!.refill(data, dev.ifindex, queue);
+    }
+    try {
+      prog.runBatch(batch, n, cpu);
+    } catch (e) {
+      if (e instanceof TsbpfError)
+        e.message = `${e.message} (XDP program '${prog.name}' on ${dev.name} queue ${queue})`;
+      throw e;
+    }
+    // Read before acting: acting may grow the memory (an skb), which detaches the views.
+    const actions = batch.readResults(n);
+    for (let k = 0; k < n; k++)
+      this.#act(actions[k]!, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, batch.contexts[k]!);
+  }
+
+  /** What the kernel does with an XDP verdict (`redirect`: where the run pointed). */
+  #act(
+    action: number,
+    prog: VmProgram,
+    redirect: RedirectOutcome,
+    dev: NetDevice,
+    queue: number,
+    cpu: number,
+    frame: Frame,
+    ctx: XdpContext,
+  ): void {
     const s = dev.stats;
     switch (action) {
       case XDP_DROP:
@@ -206,7 +262,9 @@ export class Datapath {
         return;
       case XDP_REDIRECT:
         s.xdp.REDIRECT++;
-        if (!this.#redirect(prog, dev, { data: ctx.packet(), timestamp: frame.timestamp }, cpu, queue)) {
+        if (
+          !this.#redirect(prog, redirect, dev, { data: ctx.packet(), timestamp: frame.timestamp }, cpu, queue)
+        ) {
           s.redirectErrors++;
         }
         return;
@@ -222,8 +280,14 @@ export class Datapath {
   }
 
   /** xdp_do_redirect: the target the program chose. false: the redirect failed (frame dropped). */
-  #redirect(prog: VmProgram, dev: NetDevice, frame: Frame, cpu: number, queue: number): boolean {
-    const r = prog.redirect;
+  #redirect(
+    prog: VmProgram,
+    r: RedirectOutcome,
+    dev: NetDevice,
+    frame: Frame,
+    cpu: number,
+    queue: number,
+  ): boolean {
     const stats = dev.stats;
     if (r.map === undefined) {
       const target = this.#host.deviceByIndex(r.ifindex);
@@ -254,6 +318,7 @@ export class Datapath {
       const name = `xsk ${dev.name}/${queue}`;
       stats.redirects[name] = (stats.redirects[name] ?? 0) + 1;
       this.#xskFlush.add(port);
+      this.#queued = true;
       return port.deliver(frame.data, { ifindex: dev.ifindex, queue, metadata: new Uint8Array(0) });
     }
     return false;
@@ -324,6 +389,7 @@ export class Datapath {
       bq.cpu = cpu;
     }
     bq.frames.push(frame);
+    this.#queued = true;
     return true;
   }
 
@@ -398,6 +464,7 @@ export class Datapath {
       this.#cpuBulks.set(key, bq);
     }
     bq.frames.push(frame);
+    this.#queued = true;
     if (bq.frames.length === CPU_MAP_BULK_SIZE) this.#cpuFlushToQueue(bq);
   }
 
@@ -416,6 +483,9 @@ export class Datapath {
 
   /** xdp_do_flush: the end of a poll on `cpu`. */
   flush(_cpu: number): void {
+    // Nothing was queued since the last flush (a poll of drops and passes): skip the walk.
+    if (!this.#queued) return;
+    this.#queued = false;
     for (const byProgram of this.#devBulks.values())
       for (const bq of byProgram.values()) if (bq.frames.length > 0) this.#devXmitAll(bq);
     for (const bq of this.#cpuBulks.values()) if (bq.frames.length > 0) this.#cpuFlushToQueue(bq);
@@ -453,7 +523,9 @@ export class Datapath {
         this.stackReceive(f.rx, ctx.packet(), f.timestamp, ctx.metadata());
         return;
       case XDP_REDIRECT:
-        if (!this.#redirect(prog, f.rx, { data: ctx.packet(), timestamp: f.timestamp }, q.cpu, 0))
+        if (
+          !this.#redirect(prog, prog.redirect, f.rx, { data: ctx.packet(), timestamp: f.timestamp }, q.cpu, 0)
+        )
           f.rx.stats.redirectErrors++;
         return;
       case XDP_DROP:

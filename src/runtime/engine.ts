@@ -85,6 +85,22 @@ export interface Engine {
    */
   runContext(ctx: number, packet?: Region): number;
   /**
+   * runContext on `ctx` `count` times in one call (BPF_PROG_TEST_RUN's repeat without a
+   * JavaScript round trip per run); returns r0's low word of the last run. Stops after a run
+   * that a helper's `exit` ended (a tail call: the caller follows it); `repeatDone` is then the
+   * runs done. Engines without it are run once per repeat.
+   */
+  runRepeat?(ctx: number, count: number, packet?: Region): number;
+  /** Runs done by the last runRepeat. */
+  readonly repeatDone?: number;
+  /**
+   * runContext on `count` contexts whose u32 addresses are at `ctxs`, writing each r0's low word
+   * as u32 at `results`, in one call (a NAPI poll's frames). Returns how many ran: a run that a
+   * helper's `exit` ended is the last (the caller follows its tail call). `enter(k)` is called
+   * before the first helper call of run k, so the host can point its helpers at that context.
+   */
+  runBatch?(ctxs: number, count: number, results: number, enter?: (k: number) => void): number;
+  /**
    * Zeroes the stack `runContext` runs on, so that the next run starts as `run()` does (the VM's
    * test run calls it once per `program.run`, not per repeat).
    */

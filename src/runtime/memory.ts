@@ -196,12 +196,12 @@ export class AddressSpace {
 
   /**
    * Whether the views predate a growth: a grown Wasm memory detaches its old buffer (a typed
-   * array over it then has byteLength 0; a DataView's byteLength would throw), so that is all
+   * array over it then has length 0; a DataView's byteLength would throw), so that is all
    * a plain memory needs — reading `memory.buffer` every time costs more than the check. A
    * shared memory never detaches: its buffer is compared.
    */
   #stale(): boolean {
-    return this.#u8.byteLength === 0 || (this.shared && this.#u8.buffer !== this.memory.buffer);
+    return this.#u8.length === 0 || (this.shared && this.#u8.buffer !== this.memory.buffer);
   }
   /** Backed by a SharedArrayBuffer: it never detaches when it grows, so views are re-read. */
   readonly shared: boolean;

@@ -67,6 +67,11 @@ export class XdpContext implements ProgramContext {
   rxQueueIndex: number;
   /** xdp_md->egress_ifindex: set for programs a devmap entry runs (0 elsewhere). */
   egressIfindex = 0;
+  /**
+   * The lowest byte the packet window has started at since refill() last zeroed the headroom:
+   * bytes below it were never accessible, so they are still zero (the first refill zeroes all).
+   */
+  #low: number;
 
   private constructor(
     type: ProgTypeName,
@@ -81,6 +86,7 @@ export class XdpContext implements ProgramContext {
     this.frame = frame;
     this.window = window;
     this.dataMeta = this.data = this.dataEnd = frame.start;
+    this.#low = frame.start;
     this.frags = [];
     this.ingressIfindex = 1;
     this.rxQueueIndex = 0;
@@ -199,6 +205,7 @@ export class XdpContext implements ProgramContext {
   sync(): void {
     if (this.window.start !== this.dataMeta || this.window.end !== this.dataEnd)
       this.space.moveWindow(this.window, this.dataMeta, this.dataEnd - this.dataMeta);
+    if (this.dataMeta < this.#low) this.#low = this.dataMeta;
     const v = this.space.view;
     const s = this.struct.start;
     v.setUint32(s + F.data, this.data, true);
@@ -213,7 +220,8 @@ export class XdpContext implements ProgramContext {
    * Reuses the context for the next frame of a data path (a device's RX slot), as a driver
    * reuses its page: `data` at XDP_PACKET_HEADROOM less `metadata` (placed before it), bytes past
    * the linear limit in fragments. Only the headroom is zeroed (the rest of the page is never
-   * readable before it is written), so nothing of the previous frame shows.
+   * readable before it is written), so nothing of the previous frame shows; and of it only what
+   * the windows since the last refill reached (below that it is still zero).
    */
   refill(data: Uint8Array, ingress: number, queue: number, metadata?: Uint8Array): void {
     const meta = metadata?.length ?? 0;
@@ -221,13 +229,17 @@ export class XdpContext implements ProgramContext {
     const headroom = XDP_PACKET_HEADROOM - meta;
     const maxLinear = PAGE_SIZE - headroom - SKB_SHARED_INFO_SIZE;
     const linear = Math.min(data.length, maxLinear);
-    space.u8.fill(0, frame.start, frame.start + headroom);
-    this.dataMeta = frame.start + headroom;
+    const top = frame.start + headroom;
+    const low = Math.min(this.#low, this.dataMeta);
+    const u8 = space.u8;
+    if (low < top) u8.fill(0, low, top);
+    this.#low = top;
+    this.dataMeta = top;
     this.data = this.dataMeta + meta;
     this.dataEnd = this.data + linear;
-    if (meta > 0) space.u8.set(metadata!, this.dataMeta);
-    space.u8.set(linear === data.length ? data : data.subarray(0, linear), this.data);
-    this.frags.length = 0;
+    if (meta > 0) u8.set(metadata!, this.dataMeta);
+    u8.set(linear === data.length ? data : data.subarray(0, linear), this.data);
+    if (this.frags.length !== 0) this.frags.length = 0; // setting length is a builtin call
     for (let at = linear; at < data.length; at += PAGE_SIZE)
       this.frags.push(data.slice(at, Math.min(data.length, at + PAGE_SIZE)));
     this.ingressIfindex = ingress;

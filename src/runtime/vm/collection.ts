@@ -23,7 +23,7 @@ import { ConntrackTable } from '../conntrack.js';
 import type { SkbContext } from '../context/skb.js';
 import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
-import type { Clock, FibTable, HelperTable } from '../helper.js';
+import type { Clock, FibTable, HelperTable, RedirectState } from '../helper.js';
 import { RUNTIME_HELPERS } from '../helpers/index.js';
 import { ArrayMap } from '../maps/array.js';
 import { type BpfMap, u32Bytes } from '../maps/base.js';
@@ -34,6 +34,7 @@ import { MapRegistry } from '../maps/registry.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import type { MapReferences } from '../maps/types.js';
 import { AddressSpace, type Region } from '../memory.js';
+import type { ContextBatch, RedirectOutcome } from './batch.js';
 import { relocateForVm } from './co-re.js';
 import { bindHelpers, seededRandom, type VmEnv } from './env.js';
 import { withSourceLine } from './fault-source.js';
@@ -270,34 +271,132 @@ export class VmCollection implements Collection, ProgramHost {
    * outcome is left as the run set it.
    */
   execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu, fresh = false): number {
+    const packet = this.#begin(ctx, cpu);
+    if (fresh) program.engine.clearStack();
+    let r0: number;
+    try {
+      r0 = program.engine.runContext(ctx.struct.start, packet);
+    } catch (e) {
+      throw withSourceLine(e, program.spec);
+    }
+    return this.#follow(program, ctx, packet, r0, fresh);
+  }
+
+  /**
+   * @internal ProgramHost: `count` runs of `program` on `ctx` (BPF_PROG_TEST_RUN's repeat after
+   * its first run), in one call into the engine where it can (Engine.runRepeat), each run's tail
+   * calls followed. Returns r0 of the last run.
+   */
+  repeat(program: VmProgram, ctx: XdpContext | SkbContext, count: number, cpu: number = this.#cpu): number {
+    const engine = program.engine;
+    if (engine.runRepeat === undefined || !program.batchable) {
+      let r0 = 0;
+      for (let k = 0; k < count; k++) r0 = this.execute(program, ctx, cpu);
+      return r0;
+    }
+    let r0 = 0;
+    for (let left = count; left > 0; ) {
+      const packet = this.#begin(ctx, cpu);
+      try {
+        r0 = engine.runRepeat(ctx.struct.start, left, packet);
+      } catch (e) {
+        throw withSourceLine(e, program.spec);
+      }
+      left -= engine.repeatDone ?? left;
+      r0 = this.#follow(program, ctx, packet, r0, false);
+    }
+    return r0;
+  }
+
+  /**
+   * @internal ProgramHost: VmProgram.runBatch — `program` on contexts 0..count-1 of `batch`, in
+   * one call into the engine where it can (Engine.runBatch), each run's tail calls followed and
+   * its redirect outcome kept in `batch.redirects`. The helpers see the context of the run that
+   * calls them: the engine calls `enter(k)` before run k's first helper call.
+   */
+  runBatch(program: VmProgram, batch: ContextBatch, count: number, cpu: number = this.#cpu): void {
+    this.#check();
+    if (count > batch.capacity) throw new RangeError(`batch of ${count} in ${batch.capacity} contexts`);
+    const env = this.#env;
+    const redirect = env.redirect;
+    const out = batch.redirects;
+    const ctxs = batch.contexts;
+    const view = this.space.view;
+    for (let k = 0; k < count; k++) {
+      const r = out[k]!;
+      r.ifindex = 0;
+      r.map = undefined;
+      r.flags = 0n;
+    }
+    const engine = program.engine;
+    if (engine.runBatch === undefined || !program.batchable) {
+      for (let k = 0; k < count; k++) {
+        view.setUint32(batch.resultAt(k), this.runOn(program, ctxs[k]!, cpu), true);
+        keepRedirect(redirect, out[k]!);
+      }
+      return;
+    }
+    for (let start = 0; start < count; ) {
+      clearRedirect(redirect);
+      this.#begin(ctxs[start]!, cpu);
+      let current = start;
+      const enter = (k: number) => {
+        const i = start + k;
+        if (i === current) return;
+        keepRedirect(redirect, out[current]!);
+        clearRedirect(redirect);
+        this.#begin(ctxs[i]!, cpu);
+        current = i;
+      };
+      let done: number;
+      try {
+        done = engine.runBatch(batch.addressAt(start), count - start, batch.resultAt(start), enter);
+      } catch (e) {
+        throw withSourceLine(e, program.spec);
+      }
+      const last = start + done - 1;
+      // Only a run that called a helper can have asked for a tail call, and it ended the batch.
+      if (env.tailCall.target !== undefined) {
+        const r0 = this.#follow(program, ctxs[last]!, undefined, batch.result(last), false);
+        this.space.view.setUint32(batch.resultAt(last), r0, true);
+      }
+      keepRedirect(redirect, out[current]!);
+      start += done;
+    }
+  }
+
+  /** Sets the helpers' per-run state for a run on `ctx`; returns the packet LD_ABS/LD_IND read. */
+  #begin(ctx: XdpContext | SkbContext, cpu: number): Region | undefined {
     const env = this.#env;
     env.ctx = ctx;
     env.cpu = cpu;
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
-    const r1 = ctx.struct.start;
     // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
-    const packet: Region | undefined =
-      ctx instanceof XdpContext
-        ? undefined
-        : {
-            name: 'skb data',
-            kind: 'packet',
-            start: ctx.data,
-            size: ctx.len,
-            end: ctx.data + ctx.len,
-            writable: false,
-          };
+    return ctx instanceof XdpContext
+      ? undefined
+      : {
+          name: 'skb data',
+          kind: 'packet',
+          start: ctx.data,
+          size: ctx.len,
+          end: ctx.data + ctx.len,
+          writable: false,
+        };
+  }
+
+  /** After `program`'s run ended with r0: the lock check, then its tail calls followed. */
+  #follow(
+    program: VmProgram,
+    ctx: XdpContext | SkbContext,
+    packet: Region | undefined,
+    r0: number,
+    fresh: boolean,
+  ): number {
+    const env = this.#env;
     let current = program;
     for (;;) {
-      if (fresh) current.engine.clearStack();
-      let r0: number;
-      try {
-        r0 = current.engine.runContext(r1, packet);
-      } catch (e) {
-        throw withSourceLine(e, current.spec);
-      }
       // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
       if (env.spinLock.held !== undefined) {
         throw new RuntimeFault(`program '${current.name}' exited holding a bpf_spin_lock`, -1);
@@ -308,17 +407,19 @@ export class VmCollection implements Collection, ProgramHost {
       const next = this.#byId.get(target);
       if (next === undefined) throw new RuntimeFault(`bpf_tail_call: no program with id ${target}`, -1);
       current = next;
+      if (fresh) current.engine.clearStack();
+      try {
+        r0 = current.engine.runContext(ctx.struct.start, packet);
+      } catch (e) {
+        throw withSourceLine(e, current.spec);
+      }
     }
   }
 
   /** @internal ProgramHost: VmProgram.runOn, a data path's run (the redirect outcome cleared first). */
   runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number {
     this.#check();
-    const redirect = this.#env.redirect;
-    redirect.ifindex = 0;
-    redirect.map = undefined;
-    redirect.flags = 0n;
-    redirect.nexthop = undefined;
+    clearRedirect(this.#env.redirect);
     return this.execute(program, ctx, cpu ?? this.#cpu);
   }
 
@@ -379,6 +480,20 @@ function reusable(spec: MapSpec, given: VmMap, c: VmCollection): BpfMap {
   if (why !== undefined) throw new LoadError('LOAD_ERROR', `mapReplacements.${spec.name}: ${why}`);
   c.registry.register(map);
   return map;
+}
+
+/** A run's redirect outcome, kept for the data path (bpf_redirect_neigh's next hop is TC only). */
+function keepRedirect(from: RedirectState, to: RedirectOutcome): void {
+  to.ifindex = from.ifindex;
+  to.map = from.map;
+  to.flags = from.flags;
+}
+
+function clearRedirect(r: RedirectState): void {
+  r.ifindex = 0;
+  r.map = undefined;
+  r.flags = 0n;
+  r.nexthop = undefined;
 }
 
 /** The map references of a program's lddw instructions, by slot. */

@@ -4,6 +4,7 @@
 // ctx_out with the kernel's errnos as BpfError('BPF_PROG_TEST_RUN', errno).
 
 import { BpfError, ClosedError, NotSupportedError } from '../../errors.js';
+import { op } from '../../isa/index.js';
 import type { ProgramSpec } from '../../program/index.js';
 import { ctxKind, ctxSize } from '../../uapi/context.js';
 import { Errno } from '../../uapi/errno.js';
@@ -15,8 +16,11 @@ import { type Interfaces, XdpContext } from '../context/xdp.js';
 import type { Engine } from '../engine.js';
 import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../memory.js';
+import type { ContextBatch } from './batch.js';
 
 declare const performance: { now(): number };
+
+const BPF_FUNC_SPIN_LOCK = 93;
 
 /** What a program needs of its collection to run. */
 export interface ProgramHost {
@@ -32,6 +36,10 @@ export interface ProgramHost {
    * `fresh`: each program of the chain starts on a zeroed stack.
    */
   execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu?: number, fresh?: boolean): number;
+  /** `count` runs on `ctx` (test-run repeats), in one call into the engine where it can; r0 of the last. */
+  repeat(program: VmProgram, ctx: XdpContext | SkbContext, count: number, cpu?: number): number;
+  /** Runs `program` over a batch of contexts (a data path's poll); see VmProgram.runBatch. */
+  runBatch(program: VmProgram, batch: ContextBatch, count: number, cpu: number | undefined): void;
   /** The same for a data path: on `cpu` (default: the collection's), redirect outcome cleared first. */
   runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number;
   /** Where the last bpf_redirect / bpf_redirect_map pointed. */
@@ -54,9 +62,18 @@ export class VmProgram implements LoadedProgram {
   readonly id: number;
   readonly engine: Engine;
   readonly #host: ProgramHost;
+  /**
+   * @internal Whether runs may go to the engine in batches (Engine.runRepeat/runBatch): not when
+   * the program can take a bpf_spin_lock (93) — directly or through callx, which may name a
+   * helper ID — since a lock still held must fail the run that exits with it, before the next.
+   */
+  readonly batchable: boolean;
 
   /** @internal made by loadCollection(). */
   constructor(spec: ProgramSpec, id: number, engine: Engine, host: ProgramHost) {
+    this.batchable = !spec.instructions.some(
+      (i) => i.op === op.OP_CALLX || (i.op === op.OP_CALL && i.src === 0 && i.imm === BPF_FUNC_SPIN_LOCK),
+    );
     this.name = spec.name;
     this.type = spec.type;
     this.spec = spec;
@@ -93,6 +110,16 @@ export class VmProgram implements LoadedProgram {
    */
   runOn(ctx: XdpContext | SkbContext, cpu?: number): number {
     return this.#host.runOn(this, ctx, cpu);
+  }
+
+  /**
+   * Runs the program on contexts 0..count-1 of `batch` (frames the caller refilled), as runOn
+   * would one after another, but in one call into the engine where it can (the JIT; the
+   * interpreter runs them one by one): r0 of run k is `batch.result(k)`, its redirect outcome
+   * `batch.redirects[k]`. Tail calls are followed; a fault ends the batch.
+   */
+  runBatch(batch: ContextBatch, count: number, cpu?: number): void {
+    this.#host.runBatch(this, batch, count, cpu);
   }
 
   /** Where bpf_redirect / bpf_redirect_map pointed in the last run (ifindex or map key, map id, flags). */
@@ -139,7 +166,8 @@ export class VmProgram implements LoadedProgram {
       let retval = 0;
       const t0 = performance.now();
       // The first run starts on zeroed stacks, as every run did before runContext; repeats do not.
-      for (let k = 0; k < repeat; k++) retval = this.#host.execute(this, c, undefined, k === 0);
+      retval = this.#host.execute(this, c, undefined, true);
+      if (repeat > 1) retval = this.#host.repeat(this, c, repeat - 1);
       const duration = Math.round(((performance.now() - t0) * 1e6) / repeat);
       const out = c.output();
       if (input.dataSizeOut !== undefined && input.dataSizeOut > 0 && out.length > input.dataSizeOut) {

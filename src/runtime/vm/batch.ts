@@ -1,0 +1,66 @@
+// A batch of XDP contexts that a data path runs one program over in one call into the engine
+// (a NAPI poll's up to 64 frames, Engine.runBatch): the contexts, the table of their addresses
+// and of the runs' r0 in the address space (where compiled code reads and writes them; a
+// reservation, so no program can reach it), and each run's redirect outcome.
+
+import type { XdpContext } from '../context/xdp.js';
+import type { AddressSpace, Region } from '../memory.js';
+
+/** Where one run's bpf_redirect / bpf_redirect_map pointed (map key or ifindex, map id, flags). */
+export interface RedirectOutcome {
+  ifindex: number;
+  map: number | undefined;
+  flags: bigint;
+}
+
+export class ContextBatch {
+  readonly space: AddressSpace;
+  readonly contexts: readonly XdpContext[];
+  readonly redirects: readonly RedirectOutcome[];
+  /** u32 context addresses at `table.start`, then u32 results. */
+  readonly table: Region;
+
+  constructor(space: AddressSpace, contexts: readonly XdpContext[]) {
+    this.space = space;
+    this.contexts = contexts;
+    this.redirects = contexts.map(() => ({ ifindex: 0, map: undefined, flags: 0n }));
+    this.#actions = new Uint32Array(contexts.length);
+    this.table = space.reserve('batch table', 8 * contexts.length, { kind: 'scratch', align: 8 });
+    const v = space.view;
+    for (const [k, c] of contexts.entries()) v.setUint32(this.table.start + 4 * k, c.struct.start, true);
+  }
+
+  get capacity(): number {
+    return this.contexts.length;
+  }
+
+  /** Address of the u32 address of context `k`. */
+  addressAt(k: number): number {
+    return this.table.start + 4 * k;
+  }
+
+  /** Address of run `k`'s result. */
+  resultAt(k: number): number {
+    return this.table.start + 4 * (this.contexts.length + k);
+  }
+
+  /** r0 (u32) of run `k`. */
+  result(k: number): number {
+    return this.space.view.getUint32(this.resultAt(k), true);
+  }
+
+  /** Copies the r0 of runs 0..n-1 into `actions` (reused; a copy outlives a memory growth). */
+  readResults(n: number): Uint32Array {
+    const v = this.space.view;
+    const out = this.#actions;
+    for (let k = 0; k < n; k++) out[k] = v.getUint32(this.resultAt(k), true);
+    return out;
+  }
+
+  readonly #actions: Uint32Array;
+
+  release(): void {
+    for (const c of this.contexts) c.release();
+    this.space.release(this.table);
+  }
+}
