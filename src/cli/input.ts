@@ -1,9 +1,9 @@
 // Reads a program for the CLI from a file or stdin ('-'): an ELF object (one code section),
 // raw instruction bytes, hex text, or assembly text in either syntax — detected from the bytes.
 
-import { readFileSync } from 'node:fs';
 import { assemble, decode, type Instruction, readElf, TsbpfError } from '../index.js';
 import { UsageError } from './args.js';
+import { readBytes } from './files.js';
 import { parseHex } from './hex.js';
 
 export type InputFormat = 'auto' | 'elf' | 'raw' | 'hex' | 'asm';
@@ -17,13 +17,7 @@ export interface ProgramInput {
 const SHF_EXECINSTR = 0x4;
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
-export function readBytes(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path === '-' ? 0 : path));
-  } catch (e) {
-    throw new UsageError(`cannot read ${path === '-' ? 'standard input' : path}: ${(e as Error).message}`);
-  }
-}
+export { readBytes } from './files.js';
 
 export function isElf(bytes: Uint8Array): boolean {
   return ELF_MAGIC.every((b, k) => bytes[k] === b);

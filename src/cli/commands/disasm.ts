@@ -11,7 +11,7 @@ import {
   loadCollectionSpec,
   slotTable,
 } from '../../index.js';
-import { type Parsed, parse, UsageError } from '../args.js';
+import { type Parsed, parse, UsageError, usageLine } from '../args.js';
 import { toHex } from '../hex.js';
 import {
   codeSections,
@@ -29,7 +29,7 @@ export const disasmUsage = `Usage: tsbpf disasm FILE|- [--section NAME | --prog 
   subprograms), raw instruction bytes, or hex text.`;
 
 function programFromObject(file: string, name: string): { instructions: Instruction[]; origin: string } {
-  const spec = loadCollectionSpec(readBytes(file));
+  const spec = loadCollectionSpec(readBytes(file, 'FILE'));
   const prog = spec.programs.find((p) => p.name === name);
   if (prog === undefined) {
     throw new UsageError(
@@ -50,21 +50,23 @@ export function disasmCommand(argv: string[], out: Output): number {
     source: { type: 'boolean' },
   });
   const [file] = positionals;
-  if (file === undefined || positionals.length > 1) throw new UsageError(disasmUsage);
+  if (file === undefined || positionals.length > 1)
+    throw usageLine('disasm', 'one FILE (or - for standard input)');
   const syntax = (values.syntax ?? 'pseudo-c') as 'pseudo-c' | 'mnemonic';
   const numbers = (values.numbers ?? 'llvm') as 'llvm' | 'kernel';
   if (!['pseudo-c', 'mnemonic'].includes(syntax))
-    throw new UsageError(`--syntax: unknown syntax '${syntax}'`);
-  if (!['llvm', 'kernel'].includes(numbers)) throw new UsageError(`--numbers: unknown style '${numbers}'`);
+    throw new UsageError(`--syntax: unknown syntax '${syntax}' (pseudo-c or mnemonic)`);
+  if (!['llvm', 'kernel'].includes(numbers))
+    throw new UsageError(`--numbers: unknown style '${numbers}' (llvm or kernel)`);
   const format = (values.format ?? 'auto') as InputFormat;
   let inputs: ProgramInput[];
   if (typeof values.prog === 'string') inputs = [programFromObject(file, values.prog)];
   else if (
     values.section === undefined &&
-    (format === 'elf' || (format === 'auto' && isElf(readBytes(file))))
+    (format === 'elf' || (format === 'auto' && isElf(readBytes(file, 'FILE'))))
   ) {
     // Like objdump -d: every code section of the object.
-    inputs = codeSections(readBytes(file)).map((s) => ({
+    inputs = codeSections(readBytes(file, 'FILE')).map((s) => ({
       instructions: decode(s.data, { littleEndian: s.littleEndian }),
       origin: `${file}:${s.name}`,
     }));

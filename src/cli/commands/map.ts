@@ -5,9 +5,9 @@
 //   map delete OBJ MAP key BYTES           map show OBJ
 // BYTES are bpftool's: separate tokens (decimal or 0x..), or `hex` followed by hex digits.
 
-import { readFileSync } from 'node:fs';
 import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, type LoadedMap } from '../../index.js';
-import { parse, UsageError } from '../args.js';
+import { parse, UsageError, usageLine } from '../args.js';
+import { readText } from '../files.js';
 import { parseHex } from '../hex.js';
 import { backendOption, dumpMap, initMaps, loadObject, mapByName } from '../loaded.js';
 import type { Output } from '../output.js';
@@ -57,19 +57,20 @@ function show(map: LoadedMap) {
 export async function mapCommand(argv: string[], out: Output): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || !['show', 'list', 'dump', 'lookup', 'update', 'delete'].includes(verb))
-    throw new UsageError(mapUsage);
+    throw usageLine('map', `show, list, dump, lookup, update or delete, got '${verb ?? 'nothing'}'`);
   const { values, positionals } = parse(`map ${verb}`, rest, {
     'map-init': { type: 'string' },
     backend: { type: 'string' },
     'target-btf': { type: 'string' },
   });
   const [file, mapName, ...tokens] = positionals;
-  if (file === undefined) throw new UsageError(mapUsage);
+  if (file === undefined) throw usageLine(`map ${verb}`, 'OBJ');
   const coll = await loadObject(file, backendOption(values.backend), {
     targetBtf: values['target-btf'] as string | undefined,
   });
   try {
-    if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
+    if (typeof values['map-init'] === 'string')
+      initMaps(coll, readText(values['map-init'], '--map-init'), values['map-init']);
     if (verb === 'show' || verb === 'list') {
       const rows = [...coll.maps.values()].map(show);
       out.data(rows);
@@ -79,7 +80,7 @@ export async function mapCommand(argv: string[], out: Output): Promise<number> {
         );
       return 0;
     }
-    if (mapName === undefined) throw new UsageError(mapUsage);
+    if (mapName === undefined) throw usageLine(`map ${verb}`, 'OBJ MAP');
     const map = mapByName(coll, mapName);
     if (verb === 'dump') {
       const entries = dumpMap(map, Number.POSITIVE_INFINITY);
