@@ -12,6 +12,7 @@ import {
   ProgType,
   type ProgTypeName,
 } from '../uapi/index.js';
+import { testRunRepeat } from '../runtime/test-run-repeat.js';
 import { Attr, checkObjName, ObjInfo, ProgInfo, ProgLoad, TestRun } from './attr.js';
 import { FdHandle } from './fd.js';
 import { addressOf, pinned } from './syscall.js';
@@ -193,7 +194,7 @@ export class KernelProgram extends FdHandle {
       ctxOut = pinned(ctxOutSize);
       attr.ptr(TestRun.ctx_out, ctxOut).u32(TestRun.ctx_size_out, ctxOutSize);
     }
-    attr.u32(TestRun.repeat, options.repeat ?? 1);
+    attr.u32(TestRun.repeat, testRunRepeat(options.repeat));
     attr.u32(TestRun.flags, options.flags ?? 0).u32(TestRun.cpu, options.cpu ?? 0);
     attr.call(BpfCmd.PROG_TEST_RUN);
     const dataLen = Math.min(attr.getU32(TestRun.data_size_out), dataOutSize);
