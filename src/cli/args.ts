@@ -29,9 +29,13 @@ export function parse(command: string, argv: string[], options: Options): Parsed
     });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
-    // parseArgs explains how to pass a positional starting with '-': keep its first sentence.
-    const first = (e as Error).message.split(/(?<=\.) /)[0]!;
-    throw new UsageError(`${command}: ${first} (see 'tsbpf ${command.split(' ')[0]} help')`);
+    // parseArgs explains over several lines how to pass a value starting with '-': keep one.
+    const message = (e as Error).message;
+    const first = message.split(/\n|(?<=\.) /)[0]!;
+    const dash = /argument is ambiguous/.test(message)
+      ? " (a value starting with '-' is written --option=VALUE)"
+      : '';
+    throw new UsageError(`${command}: ${first}${dash} (see 'tsbpf ${command.split(' ')[0]} help')`);
   }
 }
 

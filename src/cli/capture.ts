@@ -64,6 +64,12 @@ export function readCapture(path: string, what: string): Capture {
   return { format: 'pcap', packets: pcap.packets };
 }
 
+/** A capture that holds no packet is a mistake for a command that runs packets. */
+export function requirePackets(capture: Capture, path: string, what: string): Capture {
+  if (capture.packets.length === 0) throw new UsageError(`${what}: '${path}' holds no packets`);
+  return capture;
+}
+
 /** The format of an output file: --format, else its extension, else `fallback` (the input's). */
 export function outputFormat(
   path: string,

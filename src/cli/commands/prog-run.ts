@@ -23,6 +23,7 @@ import {
   type OutputRecord,
   outputFormat,
   readCapture,
+  requirePackets,
   writeCapture,
 } from '../capture.js';
 import { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
@@ -211,7 +212,7 @@ function packetsFrom(values: Record<string, string | boolean | undefined>): {
   }
   if (typeof values['data-in'] !== 'string')
     throw usageLine('prog run', 'a packet: --data-in FILE (or data_in FILE) or --packet HEX');
-  return readCapture(values['data-in'], '--data-in');
+  return requirePackets(readCapture(values['data-in'], '--data-in'), values['data-in'], '--data-in');
 }
 
 /** The outcome of one packet's runs: the last result, or the error that stopped it. */
