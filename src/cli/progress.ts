@@ -15,11 +15,14 @@ export class Progress {
   readonly #unit: string;
   readonly #enabled: boolean;
   readonly #started = performance.now();
+  readonly #showAfter: number;
   #done = 0;
   #drawn = 0;
   #visible = false;
 
-  constructor(out: Output, total: number, unit: string) {
+  /** `showAfterMs`: how long a run lasts before the bar appears (tests set 0). */
+  constructor(out: Output, total: number, unit: string, showAfterMs = SHOW_AFTER_MS) {
+    this.#showAfter = showAfterMs;
     this.#out = out;
     this.#total = total;
     this.#unit = unit;
@@ -30,7 +33,7 @@ export class Progress {
     this.#done += n;
     if (!this.#enabled) return;
     const now = performance.now();
-    if (now - this.#started < SHOW_AFTER_MS || now - this.#drawn < REDRAW_MS) return;
+    if (now - this.#started < this.#showAfter || now - this.#drawn < REDRAW_MS) return;
     this.#drawn = now;
     this.#visible = true;
     const share = this.#total === 0 ? 1 : Math.min(1, this.#done / this.#total);
