@@ -5,3 +5,5 @@
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 255;
 export const EXIT_INTERRUPTED = 130;
+/** `map lookup` of a missing key: bpftool returns -ENOENT (254). */
+export const EXIT_NOT_FOUND = 254;

@@ -98,6 +98,24 @@ export function mapByName(coll: Collection, name: string): LoadedMap {
 /** bpftool prints bytes as "0x.." strings. */
 const hexBytes = (b: Uint8Array) => Array.from(b, (x) => `0x${x.toString(16).padStart(2, '0')}`);
 
+/** The map types whose values user space reads per CPU (bpf(2) returns them all at once). */
+const PER_CPU = new Set(['PERCPU_ARRAY', 'PERCPU_HASH', 'LRU_PERCPU_HASH', 'PERCPU_CGROUP_STORAGE']);
+
+/** One entry in bpftool's JSON shape: {key, value}, or {key, values: [{cpu, value}]} per CPU. */
+export function entryJson(
+  map: LoadedMap,
+  key: Uint8Array,
+  value: Uint8Array,
+): { key: string[]; value: string[] } | { key: string[]; values: { cpu: number; value: string[] }[] } {
+  if (!PER_CPU.has(map.spec.type)) return { key: hexBytes(key), value: hexBytes(value) };
+  // Each CPU's value is rounded up to 8 bytes in the buffer; bpftool prints value_size of each.
+  const step = Math.ceil(map.spec.valueSize / 8) * 8;
+  const values = [];
+  for (let cpu = 0; cpu * step < value.length; cpu++)
+    values.push({ cpu, value: hexBytes(value.subarray(cpu * step, cpu * step + map.spec.valueSize)) });
+  return { key: hexBytes(key), values };
+}
+
 export interface Entry {
   readonly key: string[];
   readonly value: string[];
