@@ -4,6 +4,7 @@
 
 import { TsbpfError, VerifierError } from '../index.js';
 import { EXIT_ERROR } from './exit.js';
+import { permissionHint } from './permissions.js';
 
 /** Where the CLI writes, and whether standard error is a terminal (for the progress bar). */
 export interface Io {
@@ -61,8 +62,9 @@ export function makeOutput(
  */
 export function reportError(e: unknown, out: Output): number {
   const known = e instanceof TsbpfError;
+  const hint = permissionHint(e);
   const message = known
-    ? e.message
+    ? `${e.message}${hint === undefined ? '' : ` (${hint})`}`
     : `internal error (a bug in tsbpf; -d shows where): ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
   // A verifier's refusal carries its whole log: printed first, as libbpf prints it for bpftool.
   const log = e instanceof VerifierError && e.log.trim() !== '' ? e.log : undefined;
