@@ -4,6 +4,7 @@
 
 import { BpfError, TsbpfError, VerifierError } from '../errors.js';
 import { encode, type Instruction } from '../isa/index.js';
+import { testRunRepeat } from '../runtime/test-run-repeat.js';
 import {
   AttachType,
   type AttachTypeName,
@@ -12,7 +13,6 @@ import {
   ProgType,
   type ProgTypeName,
 } from '../uapi/index.js';
-import { testRunRepeat } from '../runtime/test-run-repeat.js';
 import { Attr, checkObjName, ObjInfo, ProgInfo, ProgLoad, TestRun } from './attr.js';
 import { FdHandle } from './fd.js';
 import { addressOf, pinned } from './syscall.js';

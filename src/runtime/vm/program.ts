@@ -13,9 +13,9 @@ import { SkbContext } from '../context/skb.js';
 import { TestRunRefusal } from '../context/types.js';
 import { type Interfaces, XdpContext } from '../context/xdp.js';
 import type { Engine } from '../engine.js';
-import { testRunRepeat } from '../test-run-repeat.js';
 import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../memory.js';
+import { testRunRepeat } from '../test-run-repeat.js';
 
 declare const performance: { now(): number };
 
