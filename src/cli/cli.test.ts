@@ -66,16 +66,16 @@ test('errors are messages with exit code 1', () => {
   const bad = join(tmp, 'bad.s');
   writeFileSync(bad, 'r0 = 1\nr0 +== 2\nexit\n');
   const r = tsbpf('run', bad);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 255);
   assert.match(r.err, /^Error: 2:\d+: /);
   assert.doesNotMatch(r.err, /at .*\.js/);
   const fault = join(tmp, 'fault.s');
   writeFileSync(fault, 'r0 = *(u64 *)(r1 + 8)\nexit\n');
   const f = tsbpf('run', fault, '--mem', '00 01', '--json');
-  assert.equal(f.code, 1);
+  assert.equal(f.code, 255);
   assert.equal(JSON.parse(f.out).code, 'RUNTIME_FAULT');
-  assert.equal(tsbpf('nonsense').code, 1);
-  assert.equal(tsbpf('disasm', join(tmp, 'missing.o')).code, 1);
+  assert.equal(tsbpf('nonsense').code, 255);
+  assert.equal(tsbpf('disasm', join(tmp, 'missing.o')).code, 255);
   assert.match(tsbpf('run', 'examples/tc_classifier.v3.o').err, /several code sections/);
   const all = tsbpf('disasm', 'examples/tc_classifier.v3.o');
   assert.ok((all.out.match(/^examples\/tc_classifier.v3.o:/gm) ?? []).length > 1, 'every code section');
@@ -157,7 +157,7 @@ test('map commands show, update and look up entries (kernel backend)', (t) => {
     '--backend',
     'kernel',
   );
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 255);
   assert.match(bad.err, /expected 4 bytes/);
 });
 
@@ -196,7 +196,7 @@ test('prog run --ctx-in takes the context as JSON field names', () => {
     '--ctx-in',
     ctx,
   );
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 255);
   assert.match(bad.err, /no field 'no_such_field'/);
 });
 
@@ -341,7 +341,7 @@ test('prog verify: the verdict per program, and for a refusal the kernel log and
   assert.equal(ok.code, 0, ok.err);
   assert.match(ok.out, /^xdp_parse \(XDP\): accepted, \d+ insns processed/);
   const bad = tsbpf('prog', 'verify', 'test/oob/oob.o', '--prog', 'pkt_past_end');
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 255);
   assert.match(bad.out, /invalid access to packet, off=14 size=1/);
   assert.match(bad.out, /processed \d+ insns \(limit 1000000\)/);
   assert.match(bad.out, /at oob\.c:\d+: .*FAULT/);
@@ -354,5 +354,5 @@ test('prog verify: the verdict per program, and for a refusal the kernel log and
   assert.equal(j[0]!.explanation.property, 'memory-bounds');
   const two = tsbpf('prog', 'verify', 'examples/xdp_parse.v3.o', '--log-level', '2');
   assert.match(two.out, /^ {2}0: R1=ctx\(\) R10=fp0$/m);
-  assert.equal(tsbpf('prog', 'verify', 'examples/xdp_parse.v3.o', '--log-level', '3').code, 1);
+  assert.equal(tsbpf('prog', 'verify', 'examples/xdp_parse.v3.o', '--log-level', '3').code, 255);
 });

@@ -18,12 +18,12 @@ function tsbpf(...args: string[]) {
 
 test('prog run refuses an untyped program at load, runs it with --type', () => {
   const refused = tsbpf('prog', 'run', obj, '--packet', packet);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 255);
   assert.match(refused.err, /program type of section 'my_filter'/);
   const typed = tsbpf('prog', 'run', obj, '--type', 'xdp', '--packet', packet);
   assert.equal(typed.code, 0, typed.err);
   assert.match(typed.out, /untyped \(XDP\)[\s\S]*\n {2}#0: .*XDP_PASS \(2\)/);
   const bad = tsbpf('prog', 'run', obj, '--type', 'bogus', '--packet', packet);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 255);
   assert.match(bad.err, /--type: unknown program type 'bogus'/);
 });

@@ -125,7 +125,7 @@ test('xdp run --kernel refuses the simulation-only options by name', () => {
     ],
     { encoding: 'utf8', cwd: root },
   );
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 255);
   assert.match(r.stderr, /--dump is for the simulation; not with --kernel/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });

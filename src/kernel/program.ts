@@ -4,6 +4,7 @@
 
 import { BpfError, TsbpfError, VerifierError } from '../errors.js';
 import { encode, type Instruction } from '../isa/index.js';
+import { testRunRepeat } from '../runtime/test-run-repeat.js';
 import {
   AttachType,
   type AttachTypeName,
@@ -193,7 +194,7 @@ export class KernelProgram extends FdHandle {
       ctxOut = pinned(ctxOutSize);
       attr.ptr(TestRun.ctx_out, ctxOut).u32(TestRun.ctx_size_out, ctxOutSize);
     }
-    attr.u32(TestRun.repeat, options.repeat ?? 1);
+    attr.u32(TestRun.repeat, testRunRepeat(options.repeat));
     attr.u32(TestRun.flags, options.flags ?? 0).u32(TestRun.cpu, options.cpu ?? 0);
     attr.call(BpfCmd.PROG_TEST_RUN);
     const dataLen = Math.min(attr.getU32(TestRun.data_size_out), dataOutSize);

@@ -1,8 +1,8 @@
 // `tsbpf asm FILE`: assembles text (pseudo-C or mnemonic) into instruction bytes.
 
-import { writeFileSync } from 'node:fs';
 import { encode, formatInstruction, slotTable } from '../../index.js';
-import { parse, UsageError } from '../args.js';
+import { parse, UsageError, usageLine } from '../args.js';
+import { writeBytes } from '../files.js';
 import { toHex } from '../hex.js';
 import { loadProgramInput } from '../input.js';
 import type { Output } from '../output.js';
@@ -16,13 +16,14 @@ export function asmCommand(argv: string[], out: Output): number {
     output: { type: 'string', short: 'o' },
   });
   const [file] = positionals;
-  if (file === undefined || positionals.length > 1) throw new UsageError(asmUsage);
+  if (file === undefined || positionals.length > 1)
+    throw usageLine('asm', 'one FILE (or - for standard input)');
   const syntax = (values.syntax as 'auto' | 'pseudo-c' | 'mnemonic' | undefined) ?? 'auto';
   if (!['auto', 'pseudo-c', 'mnemonic'].includes(syntax))
-    throw new UsageError(`--syntax: unknown syntax '${syntax}'`);
+    throw new UsageError(`--syntax: unknown syntax '${syntax}' (auto, pseudo-c or mnemonic)`);
   const { instructions } = loadProgramInput(file, { format: 'asm', syntax });
   const bytes = encode(instructions);
-  if (typeof values.output === 'string') writeFileSync(values.output, bytes);
+  if (typeof values.output === 'string') writeBytes(values.output, bytes, '-o');
   const { slotOf } = slotTable(instructions);
   const rows = instructions.map((insn, k) => {
     const pc = slotOf[k]!;

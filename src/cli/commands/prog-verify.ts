@@ -1,12 +1,14 @@
 // `tsbpf prog verify OBJ`: runs tsbpf's verifier on the programs of an object (after CO-RE
 // relocation against the object's own BTF, as load() does) and prints, per program, the kernel-
 // form log at the level asked, and for a refusal the explanation (source line, path, hint).
-// Exit code 1 when any program is refused.
+// Exit status 255 when any program is refused.
 
-import { readFileSync } from 'node:fs';
 import { load, loadCollectionSpec, verifyProgram } from '../../index.js';
-import { parse, UsageError } from '../args.js';
+import { parse, UsageError, usageLine } from '../args.js';
+import { EXIT_ERROR, EXIT_OK } from '../exit.js';
+import { readBytes } from '../files.js';
 import type { Output } from '../output.js';
+import { logLevelOption } from './prog-run.js';
 
 export const progVerifyUsage = `       tsbpf prog verify OBJ [--prog NAME] [--log-level 1|2] [--unprivileged] [--json]
   Verifies the programs of OBJ as the kernel's verifier would (privileged unless --unprivileged)
@@ -19,15 +21,17 @@ export function progVerify(argv: string[], out: Output): number {
     unprivileged: { type: 'boolean' },
   });
   const [file] = positionals;
-  if (file === undefined || positionals.length > 1) throw new UsageError(progVerifyUsage);
-  const level = values['log-level'] === undefined ? 1 : Number(values['log-level']);
-  if (level !== 1 && level !== 2) throw new UsageError('--log-level wants 1 or 2');
-  const spec = loadCollectionSpec(new Uint8Array(readFileSync(file)));
+  if (file === undefined || positionals.length > 1) throw usageLine('prog verify', 'one OBJ');
+  const level = logLevelOption(values['log-level'], out.debug);
+  const spec = loadCollectionSpec(readBytes(file, 'OBJ'));
   // The VM's loader applies CO-RE relocations; its spec holds the programs as the kernel sees them.
   using coll = load(spec, { verify: false });
   const wanted = values.prog as string | undefined;
   const programs = coll.spec.programs.filter((p) => wanted === undefined || p.name === wanted);
-  if (programs.length === 0) throw new UsageError(`${file}: no program '${wanted}'`);
+  if (programs.length === 0)
+    throw new UsageError(
+      `--prog: ${file} has no program '${wanted}' (programs: ${coll.spec.programs.map((p) => p.name).join(', ')})`,
+    );
   const results = programs.map((p) => {
     const r = verifyProgram({
       instructions: p.instructions,
@@ -53,5 +57,5 @@ export function progVerify(argv: string[], out: Output): number {
     };
   });
   out.data(results);
-  return results.every((r) => r.verdict === 'accepted') ? 0 : 1;
+  return results.every((r) => r.verdict === 'accepted') ? EXIT_OK : EXIT_ERROR;
 }

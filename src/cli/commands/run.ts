@@ -2,7 +2,7 @@
 // reference interpreter over an optional memory block (r1 = its address, r2 = its length).
 
 import { formatInstruction, Interpreter, runWithMemory, type StepHook, slotTable } from '../../index.js';
-import { intOption, parse, UsageError } from '../args.js';
+import { intOption, parse, UsageError, usageLine } from '../args.js';
 import { conformanceHelpers } from '../conformance-helpers.js';
 import { parseHex, toHex } from '../hex.js';
 import { type InputFormat, loadProgramInput, readBytes } from '../input.js';
@@ -24,16 +24,17 @@ export function runCommand(argv: string[], out: Output): number {
     trace: { type: 'boolean' },
   });
   const [file] = positionals;
-  if (file === undefined || positionals.length > 1) throw new UsageError(runUsage);
+  if (file === undefined || positionals.length > 1)
+    throw usageLine('run', 'one FILE (or - for standard input)');
   if (values.mem !== undefined && values['mem-file'] !== undefined)
     throw new UsageError('give --mem or --mem-file, not both');
   const memory =
     typeof values['mem-file'] === 'string'
-      ? readBytes(values['mem-file'])
+      ? readBytes(values['mem-file'], '--mem-file')
       : parseHex(typeof values.mem === 'string' ? values.mem : '', '--mem');
   const helpers = values.helpers ?? 'none';
   if (helpers !== 'none' && helpers !== 'ubpf')
-    throw new UsageError(`--helpers: unknown helper set '${helpers}'`);
+    throw new UsageError(`--helpers: unknown helper set '${helpers}' (none or ubpf)`);
   const { instructions, origin } = loadProgramInput(file, {
     format: (values.format ?? 'auto') as InputFormat,
     section: values.section as string | undefined,

@@ -22,7 +22,8 @@ export interface KernelRunInput {
 export interface KernelRunOptions {
   readonly prog?: string | undefined;
   readonly tcIngress?: string | undefined;
-  readonly mapInit?: string | undefined;
+  /** A --map-init file: its text and its path (for messages). */
+  readonly mapInit?: { readonly text: string; readonly path: string } | undefined;
   readonly queues: number;
 }
 
@@ -64,7 +65,7 @@ export async function xdpRunKernel(
   try {
     // Inside the namespace: a devmap or cpumap update resolves ifindexes in the caller's one.
     const mapInit = options.mapInit;
-    if (mapInit !== undefined) ns.run(() => initMaps(coll, mapInit));
+    if (mapInit !== undefined) ns.run(() => initMaps(coll, mapInit.text, mapInit.path));
     const prog = coll.program(progName);
     if (options.tcIngress !== undefined && !coll.programs.has(options.tcIngress))
       throw new UsageError(

@@ -5,28 +5,12 @@
 // target, what the stacks received and the devices sent, the map changes and the throughput.
 // --out-pcap writes what each device transmitted; --dump writes an xdpdump-style pcapng.
 
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type CollectionSpec,
-  type LoadedMap,
-  load,
-  loadCollectionSpec,
-  NotSupportedError,
-} from '../../index.js';
-import {
-  isPcap,
-  LINKTYPE_ETHERNET,
-  linkTypeName,
-  type NetDevice,
-  Network,
-  type PcapPacket,
-  readPcap,
-  readPcapng,
-  writePcap,
-  XdpDump,
-} from '../../net/index.js';
-import { intOption, parse, UsageError } from '../args.js';
+import { type CollectionSpec, type LoadedMap, load, loadCollectionSpec } from '../../index.js';
+import { type NetDevice, Network, type PcapPacket, writePcap, XdpDump } from '../../net/index.js';
+import { intOption, parse, UsageError, usageLine } from '../args.js';
+import { readCapture } from '../capture.js';
+import { makeDirectory, readText, writeBytes } from '../files.js';
 import { readBytes } from '../input.js';
 import { diffDumps, dumpMap, type Entry, initMaps, type MapChange } from '../loaded.js';
 import type { Output } from '../output.js';
@@ -44,19 +28,11 @@ export const xdpUsage = `Usage: tsbpf xdp run OBJ --dev NAME[=CAPTURE] [--dev ..
   on veth pairs in a network namespace of the running kernel (root), made for the run and removed
   after: verdicts from veth's XDP counters (XDP_ABORTED counted with the drops).`;
 
-/** Reads a capture; a pcap or pcapng of another link type is refused by name. */
-export function readCapture(path: string): PcapPacket[] {
-  const bytes = readBytes(path);
-  if (!isPcap(bytes)) throw new UsageError(`${path}: not a pcap or pcapng file`);
-  const magic = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  if (magic === 0x0a0d0d0a) return [...readPcapng(bytes).packets];
-  const p = readPcap(bytes);
-  if (p.linkType !== LINKTYPE_ETHERNET)
-    throw new NotSupportedError(
-      `${path}: ${linkTypeName(p.linkType)} captures`,
-      'only Ethernet frames can enter a device',
-    );
-  return [...p.packets];
+/** Reads a device's capture (capture.ts); a raw file or another link type is refused. */
+export function deviceCapture(path: string, what: string): PcapPacket[] {
+  const capture = readCapture(path, what);
+  if (capture.format === 'raw') throw new UsageError(`${what}: '${path}' is not a pcap or pcapng file`);
+  return [...capture.packets];
 }
 
 /** The XDP program to attach: `name`, or the object's one XDP program for a device. */
@@ -128,21 +104,24 @@ function writeOutputs(target: string, devices: readonly NetDevice[]): string[] {
   if (target.endsWith('.pcap')) {
     if (devices.length !== 1)
       throw new UsageError('--out-pcap FILE.pcap takes one device; give a directory for several');
-    writeFileSync(target, writePcap(devices[0]!.wire.map((f) => ({ ...f, originalLength: f.data.length }))));
+    writeBytes(
+      target,
+      writePcap(devices[0]!.wire.map((f) => ({ ...f, originalLength: f.data.length }))),
+      '--out-pcap',
+    );
     return [target];
   }
-  mkdirSync(target, { recursive: true });
-  if (!statSync(target).isDirectory()) throw new UsageError(`--out-pcap: ${target} is not a directory`);
+  makeDirectory(target, '--out-pcap');
   return devices.map((d) => {
     const file = join(target, `${d.name}.pcap`);
-    writeFileSync(file, writePcap(d.wire.map((f) => ({ ...f, originalLength: f.data.length }))));
+    writeBytes(file, writePcap(d.wire.map((f) => ({ ...f, originalLength: f.data.length }))), '--out-pcap');
     return file;
   });
 }
 
 export function xdpCommand(argv: string[], out: Output): number | Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb !== 'run') throw new UsageError(xdpUsage);
+  if (verb !== 'run') throw usageLine('xdp', `run, got '${verb ?? 'nothing'}'`);
   const { values, positionals } = parse('xdp run', rest, {
     dev: { type: 'string', multiple: true },
     prog: { type: 'string' },
@@ -156,11 +135,12 @@ export function xdpCommand(argv: string[], out: Output): number | Promise<number
   });
   const [file] = positionals;
   const devs = (values as unknown as { dev?: string[] }).dev ?? [];
-  if (file === undefined || positionals.length > 1 || devs.length === 0) throw new UsageError(xdpUsage);
+  if (file === undefined || positionals.length > 1) throw usageLine('xdp run', 'one OBJ');
+  if (devs.length === 0) throw usageLine('xdp run', 'at least one --dev NAME[=CAPTURE]');
   const queues = intOption('queues', values.queues as string | undefined, 1);
   const cpus = intOption('cpus', values.cpus as string | undefined, 2);
   if (queues < 1 || cpus < 1) throw new UsageError('--queues and --cpus want at least 1');
-  const spec = loadCollectionSpec(readBytes(file));
+  const spec = loadCollectionSpec(readBytes(file, 'OBJ'));
   if (values.kernel === true) {
     for (const o of ['out-pcap', 'dump', 'cpus'] as const)
       if (values[o] !== undefined) throw new UsageError(`--${o} is for the simulation; not with --kernel`);
@@ -170,7 +150,7 @@ export function xdpCommand(argv: string[], out: Output): number | Promise<number
       return {
         name: eq < 0 ? d : d.slice(0, eq),
         ...(capture === undefined ? {} : { capture }),
-        frames: capture === undefined ? [] : readCapture(capture),
+        frames: capture === undefined ? [] : deviceCapture(capture, `--dev ${d}`),
       };
     });
     const mapInit = values['map-init'];
@@ -180,7 +160,8 @@ export function xdpCommand(argv: string[], out: Output): number | Promise<number
       {
         prog: values.prog as string | undefined,
         tcIngress: values['tc-ingress'] as string | undefined,
-        mapInit: typeof mapInit === 'string' ? readFileSync(mapInit, 'utf8') : undefined,
+        mapInit:
+          typeof mapInit === 'string' ? { text: readText(mapInit, '--map-init'), path: mapInit } : undefined,
         queues,
       },
       out,
@@ -197,12 +178,13 @@ export function xdpCommand(argv: string[], out: Output): number | Promise<number
     inputs.push({
       dev,
       ...(capture === undefined ? {} : { capture }),
-      frames: capture === undefined ? [] : readCapture(capture),
+      frames: capture === undefined ? [] : deviceCapture(capture, `--dev ${name}`),
     });
   }
   using coll = load(spec, { ...net.loadOptions(), cpus });
   try {
-    if (typeof values['map-init'] === 'string') initMaps(coll, readFileSync(values['map-init'], 'utf8'));
+    if (typeof values['map-init'] === 'string')
+      initMaps(coll, readText(values['map-init'], '--map-init'), values['map-init']);
     const prog = coll.program(xdpProgramName(spec, values.prog as string | undefined));
     const tc = typeof values['tc-ingress'] === 'string' ? coll.program(values['tc-ingress']) : undefined;
     for (const { dev } of inputs) {
@@ -221,7 +203,7 @@ export function xdpCommand(argv: string[], out: Output): number | Promise<number
     const changes = mapChanges(before, dumps(coll.maps));
     const outputs =
       typeof values['out-pcap'] === 'string' ? writeOutputs(values['out-pcap'], net.devices) : [];
-    if (dump !== undefined) writeFileSync(values.dump as string, dump.toPcapng());
+    if (dump !== undefined) writeBytes(values.dump as string, dump.toPcapng(), '--dump');
     const devices = inputs.map(({ dev, capture }) => ({
       name: dev.name,
       ifindex: dev.ifindex,

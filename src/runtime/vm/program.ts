@@ -16,6 +16,7 @@ import { type Interfaces, XdpContext } from '../context/xdp.js';
 import type { Engine } from '../engine.js';
 import type { MapRegistry } from '../maps/registry.js';
 import type { AddressSpace } from '../memory.js';
+import { testRunRepeat } from '../test-run-repeat.js';
 import type { ContextBatch } from './batch.js';
 
 declare const performance: { now(): number };
@@ -140,6 +141,7 @@ export class VmProgram implements LoadedProgram {
     const attach = this.spec.attachType;
     if (attach === 'XDP_DEVMAP' || attach === 'XDP_CPUMAP')
       throw refuse(Errno.EINVAL, `${attach} programs cannot be test-run`);
+    const repeatCount = testRunRepeat(input.repeat);
     const data = input.data ?? new Uint8Array(0);
     // The kernel builds a context when ctx_in or ctx_out is given (bpf_ctx_init); zeros without ctx_in.
     const ctxOutSize = input.ctxSizeOut ?? input.ctx?.length ?? 0;
@@ -162,7 +164,7 @@ export class VmProgram implements LoadedProgram {
     if (spare !== undefined && spare.kind !== c.kind) spare.release();
     let completed = false;
     try {
-      const repeat = Math.max(1, input.repeat ?? 1);
+      const repeat = Math.max(1, repeatCount);
       let retval = 0;
       const t0 = performance.now();
       // The first run starts on zeroed stacks, as every run did before runContext; repeats do not.
