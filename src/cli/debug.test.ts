@@ -88,14 +88,14 @@ test('tsbpf debug: a packet from a pcap by index, watch, catch map, x, reverse-c
   assert.match(prints[2] ?? '', /unknown name 'r11'/);
 });
 
-test('tsbpf debug: bad input is a message and exit code 1', () => {
+test('tsbpf debug: bad input is a message and exit status 255', () => {
   const r = gdb(
     ['examples/xdp_count_array.v3.o', '--data-in', 'test/packets/all.pcap', '--index', '999'],
     [],
   );
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 255);
   assert.match(r.err, /no index 999/);
-  assert.equal(gdb(['examples/xdp_count_array.v3.o'], []).code, 1);
+  assert.equal(gdb(['examples/xdp_count_array.v3.o'], []).code, 255);
 });
 
 /** A scripted DAP client over the adapter's stdio. */

@@ -46,7 +46,7 @@ test('gen refuses a missing subcommand, a missing file, a bad name and a non-obj
     ['gen', 'skeleton', 'examples/README.md'],
   ]) {
     const r = tsbpf(...args);
-    assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}`);
+    assert.equal(r.code, 255, `${args.join(' ')}: ${r.out}`);
     assert.match(r.err, /^(Error|Usage)/m, args.join(' '));
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   }
