@@ -115,7 +115,7 @@ test('bad controller input is refused by name; unbinding detaches; close release
     /exactly one|via needs dev/,
   );
   refused(() => dp.setNeighbour('10.0.0.300', '02:00:00:00:00:01'), /not an IPv4 address/);
-  refused(() => dp.setNeighbour('10.0.0.3', '02:00:00:00:00'), /six hex bytes/);
+  refused(() => dp.setNeighbour('10.0.0.3', '02:00:00:00:00'), /is not aa:bb:cc:dd:ee:ff/);
   refused(() => dp.bind('r-a0'), /bound already/);
   refused(() => dp.bind('r-x0'), /./);
   dp.unbind('r-a0');

@@ -3,7 +3,7 @@
 // take the flow-miss events and the punted packets — written once against a DataplanePlatform, so
 // the same controller runs on the simulated network and on the kernel.
 
-import { type Collection, type CollectionSpec, type LoadedMap, TsbpfError } from '../index.js';
+import { BpfError, type Collection, type CollectionSpec, Errno, type LoadedMap, TsbpfError } from '../index.js';
 import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
 import {
   decodeFlow,
@@ -256,7 +256,7 @@ export class Dataplane {
       f();
       return true;
     } catch (e) {
-      if (e instanceof TsbpfError && (e as { errno?: number }).errno === 2) return false; // ENOENT
+      if (e instanceof BpfError && e.errno === Errno.ENOENT) return false;
       throw e;
     }
   }

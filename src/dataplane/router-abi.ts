@@ -3,6 +3,7 @@
 // network byte order in the maps; everything else is little-endian (the BPF target's order).
 
 import { TsbpfError } from '../index.js';
+import { parseMac } from '../net/index.js';
 
 /** A controller's bad argument (an address, prefix, MAC or VLAN). */
 const invalid = (message: string) => new TsbpfError('INVALID_ARGUMENT', `dataplane: ${message}`);
@@ -68,17 +69,6 @@ export function ipv4Bytes(address: string, what = 'address'): Uint8Array {
 
 export const ipv4Text = (b: Uint8Array): string => Array.from(b.subarray(0, 4)).join('.');
 
-/** 'aa:bb:cc:dd:ee:ff' → 6 bytes; refuses anything else. */
-export function macBytes(mac: string): Uint8Array {
-  const parts = mac.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p)))
-    throw invalid(`MAC '${mac}' is not six hex bytes separated by ':'`);
-  return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
-}
-
-export const macText = (b: Uint8Array): string =>
-  Array.from(b.subarray(0, 6), (x) => x.toString(16).padStart(2, '0')).join(':');
-
 export const u32Bytes = (n: number): Uint8Array => {
   const b = new Uint8Array(4);
   view(b).setUint32(0, n >>> 0, true);
@@ -114,7 +104,7 @@ export function routeValue(nexthop: string | undefined, ifindex: number, flags: 
 export function macValue(mac: string, vlan = 0): Uint8Array {
   if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw invalid(`VLAN ${vlan} is not 0-4094`);
   const v = new Uint8Array(8);
-  v.set(macBytes(mac), 0);
+  v.set(parseMac(mac), 0);
   view(v).setUint16(6, vlan, true);
   return v;
 }

@@ -2,14 +2,13 @@
 // network's devices, ring buffers read from the VM collection, AF_XDP sockets of net/afxdp.
 
 import { type Collection, type CollectionSpec, load, type VmCollection } from '../index.js';
-import { type Hook, type Network, Umem, XskSocket } from '../net/index.js';
+import { formatMac, type Hook, type Network, Umem, XskSocket } from '../net/index.js';
 import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
 
 const RING = 256;
 const FRAMES = 512;
 
 const u32 = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
-const macText = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
 
 /** A platform on `network`; its devices must exist before the data plane binds them. */
 export function simulatedPlatform(network: Network): DataplanePlatform {
@@ -19,7 +18,7 @@ export function simulatedPlatform(network: Network): DataplanePlatform {
     load: (spec: CollectionSpec) => load(spec, { ...network.loadOptions(), cpus: network.cpus }),
     device(nameOrIfindex): PlatformDevice {
       const d = network.device(nameOrIfindex);
-      return { name: d.name, ifindex: d.ifindex, mac: macText(d.mac) };
+      return { name: d.name, ifindex: d.ifindex, mac: formatMac(d.mac) };
     },
     attach(c, program, device, hook: Hook) {
       const dev = network.device(device.ifindex);

@@ -6,6 +6,7 @@
 
 import { TsbpfError } from '../errors.js';
 import type { VmProgram } from '../runtime/vm/program.js';
+import { macFromText, macToText } from '../uapi/addresses.js';
 import type { XdpDispatcher } from './dispatcher.js';
 import type { XskDevice } from './xsk-port.js';
 
@@ -108,15 +109,13 @@ function newStats(): DeviceStats {
 
 /** Parses aa:bb:cc:dd:ee:ff. */
 export function parseMac(text: string): Uint8Array {
-  const parts = text.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p)))
+  const mac = macFromText(text);
+  if (mac === undefined)
     throw new TsbpfError('INVALID_ARGUMENT', `MAC address '${text}' is not aa:bb:cc:dd:ee:ff`);
-  return Uint8Array.from(parts, (p) => Number.parseInt(p, 16));
+  return mac;
 }
 
-export function formatMac(mac: Uint8Array): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
+export { macToText as formatMac };
 
 /** The device side a socket transmits through (set by the Network). */
 export type SocketTransmit = (device: NetDevice, frame: Uint8Array, queue: number) => boolean;

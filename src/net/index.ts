@@ -21,7 +21,14 @@ export {
   type XskSocketOptions,
 } from './afxdp/index.js';
 export type { DumpEvent } from './datapath.js';
-export { type DeviceOptions, type DeviceStats, type Frame, NetDevice } from './device.js';
+export {
+  type DeviceOptions,
+  type DeviceStats,
+  type Frame,
+  formatMac,
+  NetDevice,
+  parseMac,
+} from './device.js';
 export { type XdpDispatchEntry, XdpDispatcher } from './dispatcher.js';
 export { type Hook, Network, type NetworkOptions, type RunOptions, type RunResult } from './network.js';
 export { isPcap, LINKTYPE_ETHERNET, type Pcap, type PcapPacket, readPcap, writePcap } from './pcap.js';

@@ -5,6 +5,7 @@
 
 import { TsbpfError } from '../errors.js';
 import { csumAdd, csumFold, csumPartial } from '../runtime/helpers/csum-math.js';
+import { ipv4FromText } from '../uapi/addresses.js';
 import { parseMac } from './device.js';
 import type { PcapPacket } from './pcap.js';
 
@@ -41,10 +42,9 @@ export interface TrafficTemplate {
 const bad = (msg: string) => new TsbpfError('INVALID_ARGUMENT', `traffic: ${msg}`);
 
 function parseIpv4(text: string): number {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
-    throw bad(`'${text}' is not an IPv4 address`);
-  return parts.reduce((a, p) => a * 256 + Number(p), 0);
+  const b = ipv4FromText(text);
+  if (b === undefined) throw bad(`'${text}' is not an IPv4 address`);
+  return b.reduce((a, x) => a * 256 + x, 0);
 }
 
 /** An address or CIDR block as [first, count]. */

@@ -1,5 +1,7 @@
 // The platform as data (layer 1): uapi enums and errno; helper prototypes and context layouts
 // join them as they are built.
+
+export * from './addresses.js';
 export * from './attach-types.js';
 export * from './commands.js';
 export * from './context.js';

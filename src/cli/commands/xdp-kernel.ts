@@ -13,7 +13,8 @@ import { initMaps } from '../loaded.js';
 import type { Output } from '../output.js';
 import { dumps, mapChanges, printMapChanges, xdpProgramName } from './xdp.js';
 
-export interface KernelRunInput {
+/** One --dev: its name, its capture file and the frames read from it. */
+export interface DeviceInput {
   readonly name: string;
   readonly capture?: string;
   readonly frames: readonly PcapPacket[];
@@ -49,7 +50,7 @@ function xdpCounters(stats: Map<string, bigint>) {
 
 export async function xdpRunKernel(
   spec: CollectionSpec,
-  inputs: readonly KernelRunInput[],
+  inputs: readonly DeviceInput[],
   options: KernelRunOptions,
   out: Output,
 ): Promise<number> {

@@ -14,7 +14,7 @@ import { makeDirectory, readText, writeBytes } from '../files.js';
 import { readBytes } from '../input.js';
 import { diffDumps, dumpMap, type Entry, initMaps, type MapChange } from '../loaded.js';
 import type { Output } from '../output.js';
-import { xdpRunKernel } from './xdp-kernel.js';
+import { type DeviceInput, xdpRunKernel } from './xdp-kernel.js';
 
 export const xdpUsage = `Usage: tsbpf xdp run OBJ --dev NAME[=CAPTURE] [--dev ...] [--prog NAME] [--tc-ingress NAME]
                     [--queues N] [--cpus N] [--map-init FILE.json] [--out-pcap DIR|FILE.pcap]
@@ -141,50 +141,37 @@ export function xdpCommand(argv: string[], out: Output): number | Promise<number
   const cpus = intOption('cpus', values.cpus as string | undefined, 2);
   if (queues < 1 || cpus < 1) throw new UsageError('--queues and --cpus want at least 1');
   const spec = loadCollectionSpec(readBytes(file, 'OBJ'));
+  const devices: DeviceInput[] = devs.map((d) => {
+    const eq = d.indexOf('=');
+    const capture = eq < 0 ? undefined : d.slice(eq + 1);
+    return {
+      name: eq < 0 ? d : d.slice(0, eq),
+      ...(capture === undefined ? {} : { capture }),
+      frames: capture === undefined ? [] : deviceCapture(capture, `--dev ${d}`),
+    };
+  });
+  const mapInitPath = values['map-init'];
+  const mapInit =
+    typeof mapInitPath === 'string'
+      ? { text: readText(mapInitPath, '--map-init'), path: mapInitPath }
+      : undefined;
   if (values.kernel === true) {
     for (const o of ['out-pcap', 'dump', 'cpus'] as const)
       if (values[o] !== undefined) throw new UsageError(`--${o} is for the simulation; not with --kernel`);
-    const inputs = devs.map((d) => {
-      const eq = d.indexOf('=');
-      const capture = eq < 0 ? undefined : d.slice(eq + 1);
-      return {
-        name: eq < 0 ? d : d.slice(0, eq),
-        ...(capture === undefined ? {} : { capture }),
-        frames: capture === undefined ? [] : deviceCapture(capture, `--dev ${d}`),
-      };
-    });
-    const mapInit = values['map-init'];
-    return xdpRunKernel(
-      spec,
-      inputs,
-      {
-        prog: values.prog as string | undefined,
-        tcIngress: values['tc-ingress'] as string | undefined,
-        mapInit:
-          typeof mapInit === 'string' ? { text: readText(mapInit, '--map-init'), path: mapInit } : undefined,
-        queues,
-      },
-      out,
-    );
+    const options = {
+      prog: values.prog as string | undefined,
+      tcIngress: values['tc-ingress'] as string | undefined,
+      mapInit,
+      queues,
+    };
+    return xdpRunKernel(spec, devices, options, out);
   }
   const dump = typeof values.dump === 'string' ? new XdpDump() : undefined;
   const net = new Network({ cpus, ...(dump === undefined ? {} : { dump: dump.record }) });
-  const inputs: { dev: NetDevice; capture?: string; frames: PcapPacket[] }[] = [];
-  for (const d of devs) {
-    const eq = d.indexOf('=');
-    const name = eq < 0 ? d : d.slice(0, eq);
-    const capture = eq < 0 ? undefined : d.slice(eq + 1);
-    const dev = net.addDevice({ name, queues });
-    inputs.push({
-      dev,
-      ...(capture === undefined ? {} : { capture }),
-      frames: capture === undefined ? [] : deviceCapture(capture, `--dev ${name}`),
-    });
-  }
+  const inputs = devices.map((d) => ({ ...d, dev: net.addDevice({ name: d.name, queues }) }));
   using coll = load(spec, { ...net.loadOptions(), cpus });
   try {
-    if (typeof values['map-init'] === 'string')
-      initMaps(coll, readText(values['map-init'], '--map-init'), values['map-init']);
+    if (mapInit !== undefined) initMaps(coll, mapInit.text, mapInit.path);
     const prog = coll.program(xdpProgramName(spec, values.prog as string | undefined));
     const tc = typeof values['tc-ingress'] === 'string' ? coll.program(values['tc-ingress']) : undefined;
     for (const { dev } of inputs) {

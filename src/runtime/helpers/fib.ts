@@ -9,6 +9,7 @@
 //   smac 52, dmac 58
 
 import { NotSupportedError, RuntimeFault, TsbpfError } from '../../errors.js';
+import { ipv4FromText, macFromText } from '../../uapi/addresses.js';
 import { Errno } from '../../uapi/errno.js';
 import type { FibDevice, FibRoute, FibTable, RuntimeEnv } from '../helper.js';
 import { type HelperImpl, neg, s32, u32 } from './types.js';
@@ -78,17 +79,12 @@ export function parseAddress(text: string): Uint8Array {
     });
     return out;
   }
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
-    bad(`bad IPv4 address '${text}'`);
-  return Uint8Array.from(parts.map(Number));
+  return ipv4FromText(text) ?? bad(`bad IPv4 address '${text}'`);
 }
 
 function parseMac(text: string | undefined): Uint8Array {
   if (text === undefined) return new Uint8Array(6);
-  const parts = text.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) bad(`bad MAC address '${text}'`);
-  return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
+  return macFromText(text) ?? bad(`bad MAC address '${text}'`);
 }
 
 function parsePrefix(text: string): { addr: Uint8Array; len: number } {
