@@ -3,7 +3,14 @@
 // take the flow-miss events and the punted packets — written once against a DataplanePlatform, so
 // the same controller runs on the simulated network and on the kernel.
 
-import { BpfError, type Collection, type CollectionSpec, Errno, type LoadedMap, TsbpfError } from '../index.js';
+import {
+  BpfError,
+  type Collection,
+  type CollectionSpec,
+  Errno,
+  type LoadedMap,
+  TsbpfError,
+} from '../index.js';
 import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
 import {
   decodeFlow,

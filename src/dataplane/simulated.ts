@@ -4,11 +4,10 @@
 import { type Collection, type CollectionSpec, load, type VmCollection } from '../index.js';
 import { formatMac, type Hook, type Network, Umem, XskSocket } from '../net/index.js';
 import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
+import { u32Bytes } from './router-abi.js';
 
 const RING = 256;
 const FRAMES = 512;
-
-const u32 = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
 
 /** A platform on `network`; its devices must exist before the data plane binds them. */
 export function simulatedPlatform(network: Network): DataplanePlatform {
@@ -33,7 +32,7 @@ export function simulatedPlatform(network: Network): DataplanePlatform {
         rxSize: RING,
         txSize: RING,
       }).bind(network.sockets, device.ifindex, 0);
-      return { socket, mapValue: u32(socket.id) };
+      return { socket, mapValue: u32Bytes(socket.id) };
     },
     settle() {
       network.run();
