@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { BpfError, TsbpfError } from '../errors.js';
 import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../uapi/index.js';
 import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
-import { FdHandle } from './fd.js';
+import { BpfObjectHandle } from './bpf-object.js';
+import { mapInfo } from './object-info.js';
 import { pinned } from './syscall.js';
 
 export interface CreateMapOptions {
@@ -53,7 +54,7 @@ export function possibleCpuCount(): number {
   return n;
 }
 
-export class KernelMap extends FdHandle {
+export class KernelMap extends BpfObjectHandle {
   readonly type: MapTypeName;
   readonly keySize: number;
   readonly valueSize: number;
@@ -77,6 +78,11 @@ export class KernelMap extends FdHandle {
       ? Math.ceil(o.valueSize / 8) * 8 * possibleCpuCount()
       : o.valueSize;
     this.what = `map${this.name === '' ? '' : ` '${this.name}'`}`;
+  }
+
+  /** The kernel's id of this map. */
+  get id(): number {
+    return mapInfo(this.fd).id;
   }
 
   /** The value stored under `key`, or undefined if there is none (ENOENT). */
