@@ -22,9 +22,10 @@ import { explainingPoison, relocateForKernel } from './co-re.js';
 import { CollectionMap, CollectionProgram } from './collection-handles.js';
 import { kernelFuncId } from './kfunc-ids.js';
 import type { KernelMap } from './map.js';
+import { openPinnedMaps, pinNewMaps } from './pinned-maps.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
 import { bindKfuncCalls, bindMapReferences } from './relocate.js';
-import { createSpecMap, type MapOverride } from './spec-map.js';
+import { createSpecMap, defaultMaxEntries, type MapOverride } from './spec-map.js';
 
 export interface LoadKernelOptions {
   /** Verifier log level for every program; the logs are kept in CollectionProgram.log. */
@@ -44,6 +45,13 @@ export interface LoadKernelOptions {
    * running kernel's, /sys/kernel/btf/vmlinux, read only when some program has CO-RE relocations.
    */
   readonly targetBtf?: Btf;
+  /**
+   * A directory in a mounted bpffs for the maps declared `pinning = LIBBPF_PIN_BY_NAME`: each is
+   * reused from `<pinPath>/<name>` when pinned there and compatible (else LoadError naming the
+   * differences), or created and pinned there once the load succeeds. Without it they are not
+   * pinned (a note says so).
+   */
+  readonly pinPath?: string;
 }
 
 export class KernelCollection implements Collection {
@@ -168,12 +176,25 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
     }
 
     const dataOverrides = variableOverrides(spec, options.variables ?? {});
+    const pins = openPinnedMaps(
+      spec.maps.filter((m) => options.mapReplacements?.[m.name] === undefined),
+      options.pinPath,
+      (m) => ({
+        maxEntries: options.mapOverrides?.[m.name]?.maxEntries ?? defaultMaxEntries(m),
+        flags: options.mapOverrides?.[m.name]?.flags ?? m.flags,
+      }),
+      notes,
+    );
+    opened.push(...pins.reused.values());
     const maps = new Map<string, CollectionMap>();
     for (const m of spec.maps) {
       const replacement = options.mapReplacements?.[m.name];
+      const pinnedMap = pins.reused.get(m.name);
       let handle: CollectionMap;
       if (replacement !== undefined) {
         handle = new CollectionMap(m, replacement, false);
+      } else if (pinnedMap !== undefined) {
+        handle = new CollectionMap(m, pinnedMap, true);
       } else {
         const override = { ...options.mapOverrides?.[m.name] };
         const data = dataOverrides.get(m.name);
@@ -200,6 +221,7 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
     }
 
     for (const m of spec.maps) fillSlots(m, maps, programs);
+    pinNewMaps(pins, maps);
     return new KernelCollection(spec, programs, maps, btf, notes);
   } catch (e) {
     try {

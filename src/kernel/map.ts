@@ -61,6 +61,8 @@ export class KernelMap extends BpfObjectHandle {
   readonly maxEntries: number;
   readonly flags: number;
   readonly name: string;
+  /** map_extra (bloom filter hash count, arena address); 0n when unused. */
+  readonly mapExtra: bigint;
   /** Bytes lookup returns and update takes: valueSize, or per-CPU round_up(valueSize, 8) x CPUs. */
   readonly valueBufferSize: number;
   protected readonly what: string;
@@ -74,6 +76,7 @@ export class KernelMap extends BpfObjectHandle {
     this.maxEntries = o.maxEntries;
     this.flags = o.flags ?? 0;
     this.name = o.name ?? '';
+    this.mapExtra = o.mapExtra ?? 0n;
     this.valueBufferSize = PERCPU.has(o.type)
       ? Math.ceil(o.valueSize / 8) * 8 * possibleCpuCount()
       : o.valueSize;
