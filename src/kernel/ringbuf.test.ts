@@ -62,7 +62,7 @@ function frame(way: number, value: number): Uint8Array {
   return f;
 }
 
-const valueOf = (r: Uint8Array) => Number(new DataView(r.buffer, r.byteOffset).getBigUint64(0, true));
+const recordValue = (r: Uint8Array) => Number(new DataView(r.buffer, r.byteOffset).getBigUint64(0, true));
 
 test('records are read in order; discarded ones are skipped; the ring wraps', { skip }, async () => {
   using map = createMap({ type: 'RINGBUF', keySize: 0, valueSize: 0, maxEntries: 4096 });
@@ -79,7 +79,7 @@ test('records are read in order; discarded ones are skipped; the ring wraps', { 
       const got: number[] = [];
       for (let r = reader.read(); r !== undefined; r = reader.read()) {
         assert.equal(r.length, 8);
-        got.push(valueOf(r));
+        got.push(recordValue(r));
       }
       assert.deepEqual(got, expected.splice(0));
     }
@@ -95,7 +95,7 @@ test('a full ring drops records (the program sees failure); the reader loses non
   await using reader = RingBufferReader.open(map);
   for (let k = 0; k < 400; k++) prog.testRun({ data: frame(0, k) });
   const got: number[] = [];
-  for (let r = reader.read(); r !== undefined; r = reader.read()) got.push(valueOf(r));
+  for (let r = reader.read(); r !== undefined; r = reader.read()) got.push(recordValue(r));
   // The kernel never lets the ring be exactly full (__bpf_ringbuf_reserve refuses a record
   // that would put the producer more than `mask` bytes past the consumer): one 16-byte slot less.
   assert.equal(got.length, 4096 / 16 - 1, 'exactly what fits');
@@ -121,7 +121,7 @@ test('the async iterator waits off the event loop and wakes for new records', {
   const got: number[] = [];
   const t0 = Date.now();
   for await (const r of reader) {
-    got.push(valueOf(r));
+    got.push(recordValue(r));
     if (got.length === 5) break;
   }
   clearTimeout(produce);
