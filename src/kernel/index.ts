@@ -26,9 +26,10 @@ export {
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
 export { type NetDev, Netns, type VethPair } from './netns.js';
 // The control plane: objects opened by id, pin or name (pin() is a method of programs, maps
-// and links), ring buffers read from user space.
+// and links), ring and perf buffers read from user space.
 export { type ObjectRef, openLink, openMap, openProgram } from './open.js';
 export { PacketSocket } from './packet-socket.js';
+export { PerfBufferReader, type PerfRecord } from './perf-buffer.js';
 export {
   type KernelLineInfo,
   KernelProgram,
