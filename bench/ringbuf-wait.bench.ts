@@ -7,7 +7,7 @@
 // with nothing produced. Needs root (bpf()).
 // Run: npm run build && node dist/bench/ringbuf-wait.bench.js
 
-import { assemble } from '../src/asm/index.js';
+import { assemble } from '../src/index.js';
 import {
   bpfAvailability,
   createMap,

@@ -3,7 +3,7 @@
 // freplace programs. Attaching over it would silently unload every program libxdp manages,
 // so tsbpf looks at what is attached (rtnetlink) and refuses.
 
-import { TsbpfError } from '../errors.js';
+import { BpfError, Errno, TsbpfError } from '../errors.js';
 import { BpfCmd } from '../uapi/index.js';
 import { Attr } from './attr.js';
 import { xdpAttachment } from './netlink-xdp.js';
@@ -29,7 +29,14 @@ function programName(id: number): string | undefined {
 
 /** Throws when a libxdp dispatcher is attached to `ifindex` (in the calling thread's namespace). */
 export function refuseDispatcher(ifindex: number): void {
-  const attached = xdpAttachment(ifindex);
+  let attached: ReturnType<typeof xdpAttachment>;
+  try {
+    attached = xdpAttachment(ifindex);
+  } catch (e) {
+    // No such device: leave the answer to BPF_LINK_CREATE (EINVAL), as without this check.
+    if (e instanceof BpfError && e.errno === Errno.ENODEV) return;
+    throw e;
+  }
   for (const id of attached?.programIds ?? []) {
     if (programName(id) === XDP_DISPATCHER_NAME)
       throw new TsbpfError(
