@@ -30,9 +30,10 @@ import { explainingPoison, relocateForKernel } from './co-re.js';
 import { CollectionMap, CollectionProgram } from './collection-handles.js';
 import { kernelFuncId } from './kfunc-ids.js';
 import type { KernelMap } from './map.js';
+import { openPinnedMaps, pinNewMaps } from './pinned-maps.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
 import { bindKfuncCalls, bindMapReferences } from './relocate.js';
-import { createSpecMap } from './spec-map.js';
+import { createSpecMap, defaultMaxEntries } from './spec-map.js';
 
 /**
  * Options of loadKernel: those both backends share (SpecLoadOptions: `programs`,
@@ -52,6 +53,13 @@ export interface LoadKernelOptions extends SpecLoadOptions {
    * running kernel's, /sys/kernel/btf/vmlinux, read only when some program has CO-RE relocations.
    */
   readonly targetBtf?: Btf;
+  /**
+   * A directory in a mounted bpffs for the maps declared `pinning = LIBBPF_PIN_BY_NAME`: each is
+   * reused from `<pinPath>/<name>` when pinned there and compatible (else LoadError naming the
+   * differences), or created and pinned there once the load succeeds. Without it they are not
+   * pinned (a note says so).
+   */
+  readonly pinPath?: string;
 }
 
 export class KernelCollection implements Collection {
@@ -173,14 +181,25 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
       }
     }
 
+    // mapOverrides are already in `spec` (applySpecOptions).
+    const pins = openPinnedMaps(
+      spec.maps.filter((m) => options.mapReplacements?.[m.name] === undefined),
+      options.pinPath,
+      (m) => ({ maxEntries: defaultMaxEntries(m), flags: m.flags }),
+      notes,
+    );
+    opened.push(...pins.reused.values());
     const maps = new Map<string, CollectionMap>();
     for (const m of spec.maps) {
       const replacement = options.mapReplacements?.[m.name];
+      const pinnedMap = pins.reused.get(m.name);
       let handle: CollectionMap;
       if (replacement !== undefined) {
         const why = replacementMismatch(m, replacement);
         if (why !== undefined) throw new LoadError('LOAD_ERROR', `mapReplacements.${m.name}: ${why}`);
         handle = new CollectionMap(m, replacement, false);
+      } else if (pinnedMap !== undefined) {
+        handle = new CollectionMap(m, pinnedMap, true);
       } else {
         const km = createSpecMap(m, { ...(btf === undefined ? {} : { btfFd: btf.fd }), notes });
         handle = new CollectionMap(m, km, true);
@@ -201,6 +220,7 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
     }
 
     for (const m of spec.maps) fillSlots(m, maps, programs);
+    pinNewMaps(pins, maps);
     return new KernelCollection(spec, programs, maps, btf, notes);
   } catch (e) {
     try {

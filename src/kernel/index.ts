@@ -1,7 +1,6 @@
 // The Linux backend (package subpath `tsbpf/kernel`): bpf(2) through koffi for collections,
 // programs, maps, BTF and test runs, with the kernel's own verifier and JIT. Not browser-safe;
-// the root entry never imports it. Every name is listed on purpose (test/api/snapshot.txt);
-// pins are not here yet.
+// the root entry never imports it. Every name is listed on purpose (test/api/snapshot.txt).
 
 export { type Availability, bpfAvailability } from './available.js';
 export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js';
@@ -10,6 +9,7 @@ export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
 export type { CollectionMap, CollectionProgram } from './collection-handles.js';
 export { deviceStatistics } from './ethtool.js';
+export { haveHelper, haveMapType, haveProgramType } from './features.js';
 // The data path on the kernel: network namespaces and veths, XDP/TCX links, AF_PACKET and
 // AF_XDP sockets (AfXdpSocket and the ring types are tsbpf/net's).
 export {
@@ -18,11 +18,19 @@ export {
   KernelLink,
   type LinkInfoView,
   type ProgramFd,
+  type TcxAnchor,
+  type TcxEntry,
+  type TcxOrder,
+  tcxChain,
   type XdpModeName,
 } from './link.js';
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
 export { type NetDev, Netns, type VethPair } from './netns.js';
+// The control plane: objects opened by id, pin or name (pin() is a method of programs, maps
+// and links), ring and perf buffers read from user space.
+export { type ObjectRef, openLink, openMap, openProgram } from './open.js';
 export { PacketSocket } from './packet-socket.js';
+export { PerfBufferReader, type PerfRecord } from './perf-buffer.js';
 export {
   type KernelLineInfo,
   KernelProgram,
@@ -30,5 +38,6 @@ export {
   loadProgram,
   type ProgramBtfInfo,
 } from './program.js';
+export { RingBufferReader } from './ringbuf.js';
 export type { MapOverride } from './spec-map.js';
 export { type KernelXskOptions, KernelXskSocket } from './xsk.js';

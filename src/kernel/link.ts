@@ -3,12 +3,24 @@
 // A link holds the attachment while its fd is open: close() releases it, detach() (BPF_LINK_DETACH)
 // takes the program off the device while the fd stays valid. The device is named by ifindex in
 // the network namespace of the calling thread (run inside Netns.run for a namespace's veth).
+// update() swaps the program of a live link atomically (BPF_LINK_UPDATE); TCX links take an
+// order (before/after another link or program) and tcxChain() lists a hook's programs in order.
+// attachXdp refuses to replace a libxdp multi-program dispatcher found on the device.
 
-import { TsbpfError } from '../errors.js';
-import { AttachType, BpfCmd, type LinkTypeName, linkTypeName } from '../uapi/index.js';
-import { Attr, ObjInfo } from './attr.js';
-import { FdHandle } from './fd.js';
+import { BpfError, TsbpfError } from '../errors.js';
+import {
+  AttachType,
+  type AttachTypeName,
+  attachTypeName,
+  BpfCmd,
+  type LinkTypeName,
+  linkTypeName,
+} from '../uapi/index.js';
+import { Attr } from './attr.js';
+import { BpfObjectHandle } from './bpf-object.js';
+import { objectInfo } from './object-info.js';
 import { pinned } from './syscall.js';
+import { refuseDispatcher } from './xdp-dispatcher.js';
 
 /** union bpf_attr, the link_create struct (uapi <linux/bpf.h>). */
 const LinkCreate = {
@@ -22,6 +34,26 @@ const LinkCreate = {
 
 /** BPF_LINK_DETACH: only the link fd. */
 const LinkDetach = { link_fd: 0 } as const;
+
+/** union bpf_attr, the link_update struct. */
+const LinkUpdate = { link_fd: 0, new_prog_fd: 4, flags: 8, old_prog_fd: 12 } as const;
+
+/** union bpf_attr, the BPF_PROG_QUERY struct (6.6+ layout with link_ids and revision). */
+const ProgQuery = {
+  target_ifindex: 0,
+  attach_type: 4,
+  prog_ids: 16,
+  count: 24,
+  link_ids: 40,
+  revision: 56,
+} as const;
+
+/** Attach flags of uapi <linux/bpf.h> (the mprog ones since 6.6). */
+const BPF_F_REPLACE = 1 << 2;
+const BPF_F_BEFORE = 1 << 3;
+const BPF_F_AFTER = 1 << 4;
+const BPF_F_ID = 1 << 5;
+const BPF_F_LINK = 1 << 13;
 
 /** struct bpf_link_info: type, id, prog_id, then per type (xdp: ifindex; tcx: ifindex, attach_type). */
 const LinkInfo = { type: 0, id: 4, prog_id: 8, ifindex: 16, attach_type: 20, size: 64 } as const;
@@ -40,9 +72,11 @@ export interface LinkInfoView {
   readonly id: number;
   readonly progId: number;
   readonly ifindex: number;
+  /** TCX links: TCX_INGRESS or TCX_EGRESS. */
+  readonly attachType?: AttachTypeName | `unknown ${number}`;
 }
 
-export class KernelLink extends FdHandle {
+export class KernelLink extends BpfObjectHandle {
   protected readonly what: string;
 
   /** @internal use attachXdp() / attachTcx(). */
@@ -56,23 +90,55 @@ export class KernelLink extends FdHandle {
     new Attr().u32(LinkDetach.link_fd, this.fd).call(BpfCmd.LINK_DETACH);
   }
 
+  /**
+   * BPF_LINK_UPDATE: the link runs `program` from now on, with no moment where none runs
+   * (the kernel swaps the pointer). With `expected`, the swap happens only if the link still
+   * runs that program (BPF_F_REPLACE), else EPERM.
+   */
+  update(program: ProgramFd, expected?: ProgramFd): void {
+    const attr = new Attr().u32(LinkUpdate.link_fd, this.fd).u32(LinkUpdate.new_prog_fd, program.fd);
+    if (expected !== undefined)
+      attr.u32(LinkUpdate.flags, BPF_F_REPLACE).u32(LinkUpdate.old_prog_fd, expected.fd);
+    attr.call(BpfCmd.LINK_UPDATE);
+  }
+
+  get id(): number {
+    return this.info().id;
+  }
+
   /** What the kernel says of the link (BPF_OBJ_GET_INFO_BY_FD); ifindex 0 once detached. */
   info(): LinkInfoView {
-    const buf = pinned(LinkInfo.size);
-    new Attr()
-      .u32(ObjInfo.bpf_fd, this.fd)
-      .u32(ObjInfo.info_len, LinkInfo.size)
-      .ptr(ObjInfo.info, buf)
-      .call(BpfCmd.OBJ_GET_INFO_BY_FD);
-    const v = new DataView(buf.buffer);
+    const v = objectInfo(this.fd, LinkInfo.size);
     const t = v.getUint32(LinkInfo.type, true);
-    return {
-      type: linkTypeName(t) ?? `unknown ${t}`,
+    const type = linkTypeName(t) ?? `unknown ${t}`;
+    const base = {
+      type,
       id: v.getUint32(LinkInfo.id, true),
       progId: v.getUint32(LinkInfo.prog_id, true),
       ifindex: v.getUint32(LinkInfo.ifindex, true),
     };
+    if (type !== 'TCX') return base;
+    const a = v.getUint32(LinkInfo.attach_type, true);
+    return { ...base, attachType: attachTypeName(a) ?? `unknown ${a}` };
   }
+}
+
+/** Where a TCX program goes relative to another: a link or program we hold, or one by kernel id. */
+export type TcxAnchor = KernelLink | ProgramFd | { readonly linkId: number } | { readonly programId: number };
+
+/** The place of a new TCX link: before/after an anchor, or before/after 'all' (first/last). */
+export interface TcxOrder {
+  readonly before?: TcxAnchor | 'all';
+  readonly after?: TcxAnchor | 'all';
+  /** Attach only if the hook's revision (tcxChain().revision) is still this one, else ESTALE. */
+  readonly expectedRevision?: bigint;
+}
+
+/** One program of a TCX hook, in run order. */
+export interface TcxEntry {
+  readonly programId: number;
+  /** 0 for a program attached without a link (BPF_PROG_ATTACH). */
+  readonly linkId: number;
 }
 
 function checkIfindex(ifindex: number): void {
@@ -85,6 +151,7 @@ export function attachXdp(program: ProgramFd, ifindex: number, mode: XdpModeName
   checkIfindex(ifindex);
   const flags = XdpMode[mode];
   if (flags === undefined) throw new TsbpfError('INVALID_ARGUMENT', `unknown XDP mode '${String(mode)}'`);
+  refuseDispatcher(ifindex);
   const fd = new Attr()
     .u32(LinkCreate.prog_fd, program.fd)
     .u32(LinkCreate.target_ifindex, ifindex)
@@ -94,18 +161,84 @@ export function attachXdp(program: ProgramFd, ifindex: number, mode: XdpModeName
   return new KernelLink(fd, `XDP link on ifindex ${ifindex}`);
 }
 
-/** Attaches a SCHED_CLS program to the device's TCX ingress or egress hook (appended last). */
-export function attachTcx(program: ProgramFd, ifindex: number, direction: 'ingress' | 'egress'): KernelLink {
-  checkIfindex(ifindex);
+function tcxAttachType(direction: 'ingress' | 'egress'): number {
   if (direction !== 'ingress' && direction !== 'egress')
     throw new TsbpfError(
       'INVALID_ARGUMENT',
       `TCX direction must be 'ingress' or 'egress', not '${String(direction)}'`,
     );
-  const fd = new Attr()
+  return direction === 'ingress' ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS;
+}
+
+/** The mprog flags and relative fd/id of an anchor (kernel/bpf/mprog.c reads them so). */
+function anchorBits(anchor: TcxAnchor | 'all'): { flags: number; relative: number } {
+  if (anchor === 'all') return { flags: 0, relative: 0 };
+  if (anchor instanceof KernelLink) return { flags: BPF_F_LINK, relative: anchor.fd };
+  if ('linkId' in anchor) return { flags: BPF_F_LINK | BPF_F_ID, relative: anchor.linkId };
+  if ('programId' in anchor) return { flags: BPF_F_ID, relative: anchor.programId };
+  return { flags: 0, relative: anchor.fd };
+}
+
+/**
+ * Attaches a SCHED_CLS program to the device's TCX ingress or egress hook: last by default,
+ * or at the place `order` names. An anchor that is not on the hook is ENOENT from the kernel.
+ */
+export function attachTcx(
+  program: ProgramFd,
+  ifindex: number,
+  direction: 'ingress' | 'egress',
+  order: TcxOrder = {},
+): KernelLink {
+  checkIfindex(ifindex);
+  const attachType = tcxAttachType(direction);
+  if (order.before !== undefined && order.after !== undefined)
+    throw new TsbpfError('INVALID_ARGUMENT', 'a TCX order names before or after, not both');
+  const attr = new Attr()
     .u32(LinkCreate.prog_fd, program.fd)
     .u32(LinkCreate.target_ifindex, ifindex)
-    .u32(LinkCreate.attach_type, direction === 'ingress' ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS)
-    .call(BpfCmd.LINK_CREATE);
-  return new KernelLink(fd, `TCX ${direction} link on ifindex ${ifindex}`);
+    .u32(LinkCreate.attach_type, attachType);
+  const anchor = order.before ?? order.after;
+  if (anchor !== undefined) {
+    const { flags, relative } = anchorBits(anchor);
+    attr
+      .u32(LinkCreate.flags, flags | (order.before !== undefined ? BPF_F_BEFORE : BPF_F_AFTER))
+      .u32(LinkCreate.relative_fd, relative);
+  }
+  if (order.expectedRevision !== undefined) attr.u64(LinkCreate.expected_revision, order.expectedRevision);
+  return new KernelLink(attr.call(BpfCmd.LINK_CREATE), `TCX ${direction} link on ifindex ${ifindex}`);
+}
+
+/** The programs on a TCX hook in the order they run, and the hook's revision (BPF_PROG_QUERY). */
+export function tcxChain(
+  ifindex: number,
+  direction: 'ingress' | 'egress',
+): { readonly entries: readonly TcxEntry[]; readonly revision: bigint } {
+  checkIfindex(ifindex);
+  const attachType = tcxAttachType(direction);
+  for (let room = 16; ; room *= 4) {
+    const progs = pinned(room * 4);
+    const links = pinned(room * 4);
+    const attr = new Attr()
+      .u32(ProgQuery.target_ifindex, ifindex)
+      .u32(ProgQuery.attach_type, attachType)
+      .ptr(ProgQuery.prog_ids, progs)
+      .ptr(ProgQuery.link_ids, links)
+      .u32(ProgQuery.count, room);
+    try {
+      attr.call(BpfCmd.PROG_QUERY);
+    } catch (e) {
+      // ENOSPC: more programs than room; ask again with more.
+      if (e instanceof BpfError && e.errnoName === 'ENOSPC' && room < 65536) continue;
+      throw e;
+    }
+    const count = attr.getU32(ProgQuery.count);
+    const pv = new DataView(progs.buffer);
+    const lv = new DataView(links.buffer);
+    const entries = Array.from({ length: count }, (_, k) => ({
+      programId: pv.getUint32(k * 4, true),
+      linkId: lv.getUint32(k * 4, true),
+    }));
+    const revision = new DataView(attr.bytes.buffer).getBigUint64(ProgQuery.revision, true);
+    return { entries, revision };
+  }
 }

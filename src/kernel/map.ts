@@ -7,8 +7,9 @@ import { BpfError, TsbpfError } from '../errors.js';
 import type { MapBatch } from '../runtime/maps/types.js';
 import { BPF_ANY, BpfCmd, Errno, MapType, type MapTypeName } from '../uapi/index.js';
 import { Attr, checkObjName, MapCreate, MapElem, MapFreeze } from './attr.js';
-import { FdHandle } from './fd.js';
+import { BpfObjectHandle } from './bpf-object.js';
 import { kernelLookupBatch, kernelWriteBatch } from './map-batch.js';
+import { mapInfo } from './object-info.js';
 import { pinned } from './syscall.js';
 
 export interface CreateMapOptions {
@@ -55,13 +56,15 @@ export function possibleCpuCount(): number {
   return n;
 }
 
-export class KernelMap extends FdHandle {
+export class KernelMap extends BpfObjectHandle {
   readonly type: MapTypeName;
   readonly keySize: number;
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags: number;
   readonly name: string;
+  /** map_extra (bloom filter hash count, arena address); 0n when unused. */
+  readonly mapExtra: bigint;
   /** Bytes lookup returns and update takes: valueSize, or per-CPU round_up(valueSize, 8) x CPUs. */
   readonly valueBufferSize: number;
   protected readonly what: string;
@@ -75,10 +78,16 @@ export class KernelMap extends FdHandle {
     this.maxEntries = o.maxEntries;
     this.flags = o.flags ?? 0;
     this.name = o.name ?? '';
+    this.mapExtra = o.mapExtra ?? 0n;
     this.valueBufferSize = PERCPU.has(o.type)
       ? Math.ceil(o.valueSize / 8) * 8 * possibleCpuCount()
       : o.valueSize;
     this.what = `map${this.name === '' ? '' : ` '${this.name}'`}`;
+  }
+
+  /** The kernel's id of this map. */
+  get id(): number {
+    return mapInfo(this.fd).id;
   }
 
   /** The value stored under `key`, or undefined if there is none (ENOENT). */

@@ -14,7 +14,7 @@ import {
   type ProgTypeName,
 } from '../uapi/index.js';
 import { Attr, checkObjName, ObjInfo, ProgInfo, ProgLoad, TestRun } from './attr.js';
-import { FdHandle } from './fd.js';
+import { BpfObjectHandle } from './bpf-object.js';
 import { addressOf, pinned } from './syscall.js';
 
 export interface LoadProgramOptions {
@@ -121,7 +121,7 @@ const DEFAULT_LOG_SIZE = 64 * 1024;
 /** The kernel refuses log_size above UINT_MAX >> 2 (bpf_verifier_log_attr_valid); stop well before. */
 const MAX_LOG_SIZE = 256 * 1024 * 1024;
 
-export class KernelProgram extends FdHandle {
+export class KernelProgram extends BpfObjectHandle {
   readonly type: ProgTypeName;
   readonly name: string;
   /** Number of 8-byte instruction slots loaded. */

@@ -50,7 +50,7 @@ export function isReadOnlyData(spec: MapSpec): boolean {
 
 /** Creates `spec` (and its inner template, which is closed once the outer map holds it). */
 /** libbpf sizes a perf event array left at max_entries 0 to the possible CPUs; the kernel refuses 0. */
-function defaultMaxEntries(spec: MapSpec): number {
+export function defaultMaxEntries(spec: MapSpec): number {
   return spec.type === 'PERF_EVENT_ARRAY' && spec.maxEntries === 0 ? possibleCpuCount() : spec.maxEntries;
 }
 

@@ -1,0 +1,120 @@
+// Surviving the controller, on the kernel: a child process (test/control/controller-child)
+// loads an XDP counter, attaches it with a link to a veth in a namespace of the test and pins
+// link and map; another child sends frames into the veth's peer without pause. The controller
+// is killed (SIGKILL) mid-traffic: the pinned link keeps the program counting. A new controller
+// (this process) adopts link and map from their pins — no program is loaded again — and
+// replaces the program through the link (BPF_LINK_UPDATE) while traffic flows: every frame
+// sent is counted, by the old program or the new one (slot 0), none lost.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { counters, countingProgram } from '../../test/control/survive-env.js';
+import { bpfAvailability } from './available.js';
+import { Netns } from './netns.js';
+import { objectIds, openLink, openMap, openProgram } from './open.js';
+
+function netSkip(): string | undefined {
+  const bpf = bpfAvailability();
+  if (!bpf.ok) return bpf.reason;
+  try {
+    Netns.create('k12').close();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return bpffsSkip();
+}
+const skip = netSkip();
+const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The first JSON line a child prints. */
+async function firstLine(p: ChildProcess): Promise<Record<string, number>> {
+  let out = '';
+  let err = '';
+  p.stderr!.on('data', (d) => {
+    err += String(d);
+  });
+  for await (const chunk of p.stdout!) {
+    out += String(chunk);
+    const nl = out.indexOf('\n');
+    if (nl >= 0) return JSON.parse(out.slice(0, nl)) as Record<string, number>;
+  }
+  throw new Error(`child ended without output: ${err}`);
+}
+
+async function until(probe: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+test('the data path outlives its controller; a new one adopts the pins and upgrades without loss', {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
+  using fs = privateBpffs('k12');
+  using ns = Netns.create('k12');
+  const { a, b } = ns.addVeth();
+  const children: ChildProcess[] = [];
+  try {
+    const controller = spawn(process.execPath, [
+      child('controller-child'),
+      ns.name,
+      String(a.ifindex),
+      fs.path,
+    ]);
+    children.push(controller);
+    const ids = await firstLine(controller);
+    const sender = spawn(process.execPath, [child('sender-child'), ns.name, String(b.ifindex)]);
+    children.push(sender);
+    const sentLine = firstLine(sender);
+
+    using map = openMap({ pinned: `${fs.path}/counts` });
+    await until(() => counters(map)[0]! > 200, 'traffic to be counted');
+
+    // The controller dies; its fds close; the pins keep link, program and map.
+    controller.kill('SIGKILL');
+    await once(controller, 'exit');
+    const atKill = counters(map)[0]!;
+    await until(() => counters(map)[0]! > atKill + 200, 'counting to go on after the controller died');
+
+    // A new controller adopts what is pinned: the same link running the same program.
+    using link = openLink({ pinned: `${fs.path}/link` });
+    assert.equal(link.id, ids.linkId);
+    assert.equal(link.info().progId, ids.progId, 'the program loaded by the dead controller still runs');
+    assert.equal(link.info().ifindex, a.ifindex);
+    assert.equal(map.id, ids.mapId);
+    using running = openProgram({ id: link.info().progId });
+    assert.equal(running.name, 'k12_v1');
+
+    // Upgrade under traffic: v2 counts into slot 0 as v1 did, and into slot 1 to show it runs.
+    using v2 = countingProgram(map, [0, 1], 'k12_v2');
+    const beforeUpdate = counters(map)[0]!;
+    link.update(v2, running);
+    assert.equal(link.info().progId, v2.id);
+    await until(() => counters(map)[1]! > 200, 'the new program to count');
+    assert.ok(beforeUpdate > 0);
+
+    sender.stdin!.end();
+    const { sent } = await sentLine;
+    await until(
+      () => counters(map)[0] === sent,
+      `all ${sent} frames counted (${counters(map)[0]})`,
+      3000,
+    ).catch(() => {});
+    const [total, byV2] = counters(map);
+    t.diagnostic(
+      `${sent} frames sent, ${total} counted, ${byV2} by the upgraded program; ${atKill} before the kill`,
+    );
+    assert.equal(total, sent, `every frame sent was counted (${sent} sent, ${total} counted)`);
+    assert.ok(byV2! > 0 && byV2! < total!, `both versions counted (${byV2} of ${total} by v2)`);
+    running.close();
+    await until(() => !objectIds('program').includes(ids.progId!), 'v1 to be freed once nothing holds it');
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+});

@@ -1,0 +1,31 @@
+// Continuous traffic for the survival test: in namespace argv[2], sends test frames out of
+// ifindex argv[3] in bursts of 8 every millisecond until its stdin ends, then prints how
+// many it sent as one JSON line. The pace keeps the peer's receive ring from overflowing.
+
+import { PacketSocket } from '../../src/kernel/index.js';
+import { testFrame } from '../afxdp/kernel-env.js';
+import { joinNetns } from './survive-env.js';
+
+const [netns, ifindex] = process.argv.slice(2);
+if (netns === undefined || ifindex === undefined) throw new Error('usage: sender-child NETNS IFINDEX');
+joinNetns(netns);
+const tx = PacketSocket.open(Number(ifindex));
+let sent = 0;
+let stop = false;
+process.stdin.on('data', () => {});
+process.stdin.on('end', () => {
+  stop = true;
+});
+const burst = () => {
+  if (stop) {
+    tx.close();
+    process.stdout.write(`${JSON.stringify({ sent })}\n`);
+    return;
+  }
+  for (let k = 0; k < 8; k++) {
+    tx.send(testFrame(sent & 0xff));
+    sent++;
+  }
+  setTimeout(burst, 1);
+};
+burst();

@@ -1,0 +1,66 @@
+// Shared by the "surviving the controller" test and its child processes: the counting XDP
+// program (every test frame adds 1 to each listed slot of an 8-slot u64 array, then XDP_DROP),
+// joining a named network namespace for a whole child process, and reading the counters.
+
+import { closeSync, openSync } from 'node:fs';
+import { assemble } from '../../src/asm/index.js';
+import { type KernelMap, type KernelProgram, loadProgram } from '../../src/kernel/index.js';
+import { check, netLibc } from '../../src/kernel/libc-net.js';
+import { TEST_ETHERTYPE } from '../afxdp/kernel-env.js';
+
+const CLONE_NEWNET = 0x40000000;
+const BE = ((TEST_ETHERTYPE & 0xff) << 8) | (TEST_ETHERTYPE >> 8); // as a u16 load sees it
+
+/** XDP program `name` that counts test frames into `slots` of `map` (atomically) and drops them. */
+export function countingProgram(map: KernelMap, slots: readonly number[], name: string): KernelProgram {
+  const bump = slots
+    .map(
+      (s) => `stw [r10-4], ${s}
+mov r2, r10
+add r2, -4
+lddw r1, map_by_fd(${map.fd})
+call 1
+jeq r0, 0, out
+mov r1, 1
+lock add [r0+0], r1`,
+    )
+    .join('\n');
+  return loadProgram({
+    type: 'XDP',
+    name,
+    insns: assemble(`ldxw r2, [r1+0]
+ldxw r3, [r1+4]
+mov r4, r2
+add r4, 14
+jgt r4, r3, pass
+ldxh r5, [r2+12]
+jne r5, ${BE}, pass
+${bump}
+out:
+mov r0, 1
+exit
+pass:
+mov r0, 2
+exit`),
+  });
+}
+
+/** Moves the calling thread (a child process's only JS thread) into namespace `name` for good. */
+export function joinNetns(name: string): void {
+  const fd = openSync(`/run/netns/${name}`, 'r');
+  try {
+    check('setns', netLibc().setns(fd, CLONE_NEWNET), name);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The 8 counters of `map`. */
+export function counters(map: KernelMap): number[] {
+  return Array.from({ length: 8 }, (_, k) => {
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, k, true);
+    const v = map.lookup(key);
+    return v === undefined ? 0 : Number(new DataView(v.buffer).getBigUint64(0, true));
+  });
+}
