@@ -280,6 +280,7 @@ export const Errno = {
   EOPNOTSUPP: 95,
   ENOBUFS: 105,
   ETIMEDOUT: 110,
+  ESTALE: 116,
   ENOTSUPP: 524,
 } as const;
 

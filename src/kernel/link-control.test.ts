@@ -126,7 +126,7 @@ test('TCX links take their place before/after a link, a program or an id; tcxCha
     assert.equal(lc.info().attachType, 'TCX_INGRESS');
     assert.throws(
       () => attachTcx(pe, a.ifindex, 'ingress', { after: pb, expectedRevision: revision - 1n }),
-      (e: unknown) => e instanceof BpfError && e.errno === 116, // ESTALE
+      (e: unknown) => e instanceof BpfError && e.errnoName === 'ESTALE',
       'a stale revision is refused',
     );
     using le = attachTcx(pe, a.ifindex, 'ingress', { after: { linkId: lb.id }, expectedRevision: revision });

@@ -36,13 +36,18 @@ export function waitReadable(fd: number, timeoutMs: number): boolean {
   return (v.getInt16(6, true) & POLLIN) !== 0;
 }
 
+const OPEN = Symbol('PacketSocket.open');
+
 export class PacketSocket extends FdHandle {
   readonly ifindex: number;
   protected readonly what: string;
   readonly #buf = pinned(MAX_FRAME);
   readonly #from = pinned(SockaddrLl.size);
 
-  private constructor(fd: number, ifindex: number) {
+  private constructor(token: symbol, fd: number, ifindex: number) {
+    // `private` holds only in TypeScript: from JavaScript, refuse anything but open().
+    if (token !== OPEN)
+      throw new TsbpfError('INVALID_ARGUMENT', 'PacketSocket is made by PacketSocket.open(ifindex)');
     super(fd);
     this.ifindex = ifindex;
     this.what = `packet socket on ifindex ${ifindex}`;
@@ -54,7 +59,7 @@ export class PacketSocket extends FdHandle {
       throw new TsbpfError('INVALID_ARGUMENT', `ifindex ${ifindex} is not positive`);
     const libc = netLibc();
     const fd = check('socket(AF_PACKET)', libc.socket(AF_PACKET, SOCK_RAW, ETH_P_ALL_BE));
-    const sock = new PacketSocket(fd, ifindex);
+    const sock = new PacketSocket(OPEN, fd, ifindex);
     try {
       const sa = pinned(SockaddrLl.size);
       const v = new DataView(sa.buffer);
