@@ -19,7 +19,10 @@ function setUp(): { space: AddressSpace; regions: Region[] } {
   const strided = space.allocateStrided('values', 5, 12, { kind: 'map', stride: 80 });
   const res = space.reserve('frames', 4096, { kind: 'packet' });
   const win = space.mapWindow(res, 'frame', res.start + 256, 60);
-  return { space, regions: [plain, ro, strided, win] };
+  // An empty packet window (data == data_end) right before another window of the reservation.
+  const empty = space.mapWindow(res, 'empty frame', res.start + 1024, 0);
+  const next = space.mapWindow(res, 'next frame', res.start + 1024 + 8, 16);
+  return { space, regions: [plain, ro, strided, win, empty, next] };
 }
 
 /** Every access a program could try near a region: each edge and element edge, ±16 bytes. */
