@@ -23,6 +23,7 @@ import {
   type ImportName,
   RAISE,
 } from './module-abi.js';
+import { emitRegionSearch } from './region-search.js';
 import { irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
 
@@ -67,6 +68,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
   const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
   const helperAt: ReturnType<HelperTable['get']>[] = [];
+  const regionSearch = emitRegionSearch(m, globals, imports.slow);
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
   const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
@@ -79,6 +81,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     fnType,
     funcs: funcs.map((f) => f.index),
     r10Fixed,
+    regionSearch,
     options,
     helperAt,
   };
@@ -109,6 +112,7 @@ interface ProgramEnv {
   readonly fnType: number;
   readonly funcs: readonly number[];
   readonly r10Fixed: boolean;
+  readonly regionSearch: number;
   readonly options: CompileOptions;
   readonly helperAt: ReturnType<HelperTable['get']>[];
 }
@@ -218,6 +222,9 @@ class FunctionCompiler implements MemoryContext {
   }
   get r10Fixed(): boolean {
     return this.env.r10Fixed;
+  }
+  get regionSearch(): number {
+    return this.env.regionSearch;
   }
   global(name: GlobalName): number {
     return this.env.globals[name];

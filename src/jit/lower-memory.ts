@@ -22,6 +22,8 @@ export interface MemoryContext extends LowerContext {
   readonly frame64: import('./wasm/index.js').Local;
   global(name: GlobalName): number;
   importIndex(name: ImportName): number;
+  /** The function an access site calls on a miss: the region search (region-search.ts). */
+  readonly regionSearch: number;
   /** Globals (start, end, generation) caching the range one access site last hit. */
   siteCache(): [number, number, number];
 }
@@ -59,7 +61,7 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     .i32(n)
     .i32(write ? 1 : 0)
     .i32(c.pc)
-    .call(c.importIndex('slow'));
+    .call(c.regionSearch);
   // The slow check passed: this site remembers the range it found until the next generation.
   f.globalGet(c.global(write ? 'wStart' : 'rStart')).globalSet(start);
   f.globalGet(c.global(write ? 'wEnd' : 'rEnd')).globalSet(end);
