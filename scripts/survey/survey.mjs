@@ -113,11 +113,17 @@ function compile(file, projectDir, outDir) {
   }
 }
 
-/** Legacy sections (`xdp_stats1`, `tc_foo`) give UNSPEC: set the type as the projects' loaders do. */
+/**
+ * Sections libbpf 1.x cannot type (legacy `xdp_stats1`, `cls-hc`, or libbpf < 1.0's `xdp_devmap/`
+ * and `xdp_cpumap/`, dropped in 1.0): the type (and attach type) the projects' own loaders set,
+ * applied through `programOverrides` as a user would. Sections with no hint stay unset and fail.
+ */
 function guessType(p) {
   if (p.type !== 'UNSPEC') return undefined;
-  if (/^xdp/.test(p.sectionName)) return 'XDP';
-  if (/^(tc|classifier|action)/.test(p.sectionName)) return 'SCHED_CLS';
+  if (p.sectionName.startsWith('xdp_devmap/')) return { type: 'XDP', attachType: 'XDP_DEVMAP' };
+  if (p.sectionName.startsWith('xdp_cpumap/')) return { type: 'XDP', attachType: 'XDP_CPUMAP' };
+  if (/^xdp/.test(p.sectionName)) return { type: 'XDP' };
+  if (/^(tc|classifier|action|cls)/.test(p.sectionName)) return { type: 'SCHED_CLS' };
   return undefined;
 }
 
@@ -133,6 +139,49 @@ function reason(e) {
 function sameRun(a, b) {
   if (a.retval !== b.retval) return `retval ${a.retval} vs kernel ${b.retval}`;
   if (Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) !== 0) return 'packet out differs';
+  return undefined;
+}
+
+// Maps whose contents are fds, queues or event streams: not compared element by element.
+const UNCOMPARED = /PROG_ARRAY|DEVMAP|CPUMAP|XSKMAP|PERF_EVENT|RINGBUF|QUEUE|STACK|OF_MAPS|SOCK/;
+
+/** A map's elements as sorted `key=value` hex strings; per-CPU values with their CPU slots sorted (the CPU a run lands on differs). */
+function mapContents(map) {
+  const { keyBytes, valueBytes, count, keySize: ks, valueSize: vs } = map.dump();
+  const stride = Math.ceil(map.spec.valueSize / 8) * 8;
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const key = Buffer.from(keyBytes.subarray(i * ks, (i + 1) * ks)).toString('hex');
+    const value = valueBytes.subarray(i * vs, (i + 1) * vs);
+    let v;
+    if (map.spec.type.includes('PERCPU')) {
+      const slots = [];
+      for (let o = 0; o < vs; o += stride)
+        slots.push(Buffer.from(value.subarray(o, o + stride)).toString('hex'));
+      v = slots.sort().join('|');
+    } else v = Buffer.from(value).toString('hex');
+    out.push(`${key}=${v}`);
+  }
+  return out.sort();
+}
+
+function mapDiff(vm, kc) {
+  for (const [name, km] of kc.maps) {
+    if (UNCOMPARED.test(km.spec.type)) continue;
+    const vmMap = vm.maps.get(name);
+    if (!vmMap) return `map ${name} missing in the VM`;
+    let a;
+    let b;
+    try {
+      a = mapContents(vmMap);
+      b = mapContents(km);
+    } catch (e) {
+      return `map ${name}: ${reason(e)}`;
+    }
+    if (a.length !== b.length) return `map ${name}: ${a.length} elements vs kernel ${b.length}`;
+    for (let i = 0; i < a.length; i++)
+      if (a[i] !== b[i]) return `map ${name}: element ${a[i]} vs kernel ${b[i]}`;
+  }
   return undefined;
 }
 
@@ -180,9 +229,9 @@ for (const project of projects) {
       row.found += 1;
       row.compiled += 1;
       const type = guessType(p);
-      const options = { programs: [p.name], ...(type ? { programOverrides: { [p.name]: { type } } } : {}) };
-      const effective = type ?? p.type;
-      const label = `${p.name} (${p.sectionName}${type ? ` → ${type} set by caller` : ''})`;
+      const options = { programs: [p.name], ...(type ? { programOverrides: { [p.name]: type } } : {}) };
+      const effective = type?.type ?? p.type;
+      const label = `${p.name} (${p.sectionName}${type ? ` → ${type.type}${type.attachType ? `/${type.attachType}` : ''} set by caller` : ''})`;
       let vm;
       let kc;
       try {
@@ -208,15 +257,16 @@ for (const project of projects) {
           try {
             b = kc.programs.get(p.name).run({ data: pkt.bytes });
           } catch (e) {
-            b = { error: reason(e) };
+            b = { error: reason(e), errno: e?.errno };
           }
           try {
             a = vm.programs.get(p.name).run({ data: pkt.bytes });
           } catch (e) {
-            a = { error: reason(e) };
+            a = { error: reason(e), errno: e?.errno };
           }
           if (a.error || b.error) {
-            if (a.error !== b.error && !(a.error && b.error))
+            // Both refusing the run is alike when the errno is (e.g. EINVAL for a devmap program's test run).
+            if (!(a.error && b.error && a.errno === b.errno))
               diff = `${pkt.name}: VM ${a.error ?? 'ok'} / kernel ${b.error ?? 'ok'}`;
           } else {
             const d = sameRun(a, b);
@@ -224,6 +274,7 @@ for (const project of projects) {
           }
           if (diff) break;
         }
+        diff ??= mapDiff(vm, kc);
         if (diff) failures.push({ where, program: label, stage: 'run', reason: diff });
         else row.alike += 1;
       }
@@ -236,7 +287,7 @@ for (const project of projects) {
 
 const pkts = packets.length;
 console.log(
-  `| project | commit(s) | programs found | compiled | load in VM | load in kernel | XDP/TC run alike on ${pkts} packets |`,
+  `| project | commit(s) | programs found | compiled | load in VM | load in kernel | XDP/TC run alike on ${pkts} packets (verdict, packet, maps) |`,
 );
 console.log('|---|---|---|---|---|---|---|');
 const total = { found: 0, compiled: 0, vm: 0, kernel: 0, runs: 0, alike: 0 };
