@@ -116,14 +116,34 @@ function compile(file, projectDir, outDir) {
 /**
  * Sections libbpf 1.x cannot type (legacy `xdp_stats1`, `cls-hc`, or libbpf < 1.0's `xdp_devmap/`
  * and `xdp_cpumap/`, dropped in 1.0): the type (and attach type) the projects' own loaders set,
- * applied through `programOverrides` as a user would. Sections with no hint stay unset and fail.
+ * applied through `programOverrides` as a user would; for a section with no hint at all, the type
+ * its entry function's context argument names in BTF.
  */
-function guessType(p) {
+function guessType(spec, p) {
   if (p.type !== 'UNSPEC') return undefined;
   if (p.sectionName.startsWith('xdp_devmap/')) return { type: 'XDP', attachType: 'XDP_DEVMAP' };
   if (p.sectionName.startsWith('xdp_cpumap/')) return { type: 'XDP', attachType: 'XDP_CPUMAP' };
   if (/^xdp/.test(p.sectionName)) return { type: 'XDP' };
   if (/^(tc|classifier|action|cls)/.test(p.sectionName)) return { type: 'SCHED_CLS' };
+  return typeFromContext(spec, p);
+}
+
+/** The entry function's context argument in BTF (`struct xdp_md *` → XDP, `struct __sk_buff *` → SCHED_CLS). */
+function typeFromContext(spec, p) {
+  const types = spec.btf?.types;
+  const fi = p.funcInfo[0];
+  if (!types || !fi) return undefined;
+  const skip = (id) => {
+    let t = types[id];
+    while (t && ['typedef', 'volatile', 'const', 'restrict', 'type_tag'].includes(t.kind)) t = types[t.type];
+    return t;
+  };
+  const fn = types[fi.typeId];
+  const proto = fn?.kind === 'func' ? types[fn.type] : undefined;
+  const arg = proto?.kind === 'func_proto' ? skip(proto.params[0]?.type ?? 0) : undefined;
+  const target = arg?.kind === 'ptr' ? skip(arg.type) : undefined;
+  if (target?.name === 'xdp_md') return { type: 'XDP', fromBtf: true };
+  if (target?.name === '__sk_buff') return { type: 'SCHED_CLS', fromBtf: true };
   return undefined;
 }
 
@@ -228,10 +248,16 @@ for (const project of projects) {
     for (const p of spec.programs) {
       row.found += 1;
       row.compiled += 1;
-      const type = guessType(p);
-      const options = { programs: [p.name], ...(type ? { programOverrides: { [p.name]: type } } : {}) };
+      const type = guessType(spec, p);
+      const override = type
+        ? { type: type.type, ...(type.attachType ? { attachType: type.attachType } : {}) }
+        : undefined;
+      const options = {
+        programs: [p.name],
+        ...(override ? { programOverrides: { [p.name]: override } } : {}),
+      };
       const effective = type?.type ?? p.type;
-      const label = `${p.name} (${p.sectionName}${type ? ` → ${type.type}${type.attachType ? `/${type.attachType}` : ''} set by caller` : ''})`;
+      const label = `${p.name} (${p.sectionName}${type ? ` → ${type.type}${type.attachType ? `/${type.attachType}` : ''} set by caller${type.fromBtf ? ' from the BTF context argument' : ''}` : ''})`;
       let vm;
       let kc;
       try {
