@@ -165,21 +165,27 @@ function sameRun(a, b) {
 // Maps whose contents are fds, queues or event streams: not compared element by element.
 const UNCOMPARED = /PROG_ARRAY|DEVMAP|CPUMAP|XSKMAP|PERF_EVENT|RINGBUF|QUEUE|STACK|OF_MAPS|SOCK/;
 
-/** A map's elements as sorted `key=value` hex strings; per-CPU values with their CPU slots sorted (the CPU a run lands on differs). */
+/**
+ * A map's elements as sorted `key=value` hex strings. Per-CPU values are summed word by word (u64)
+ * over the CPUs: the kernel's test runs land on whichever CPU the thread is on, the VM's on one,
+ * so only the totals of the counters are comparable.
+ */
 function mapContents(map) {
   const { keyBytes, valueBytes, count, keySize: ks, valueSize: vs } = map.dump();
   const stride = Math.ceil(map.spec.valueSize / 8) * 8;
   const out = [];
   for (let i = 0; i < count; i++) {
     const key = Buffer.from(keyBytes.subarray(i * ks, (i + 1) * ks)).toString('hex');
-    const value = valueBytes.subarray(i * vs, (i + 1) * vs);
+    const value = Buffer.from(valueBytes.subarray(i * vs, (i + 1) * vs));
     let v;
     if (map.spec.type.includes('PERCPU')) {
-      const slots = [];
-      for (let o = 0; o < vs; o += stride)
-        slots.push(Buffer.from(value.subarray(o, o + stride)).toString('hex'));
-      v = slots.sort().join('|');
-    } else v = Buffer.from(value).toString('hex');
+      const sums = new Array(stride / 8).fill(0n);
+      for (let o = 0; o < vs; o += stride) {
+        for (let w = 0; w < stride / 8; w++)
+          sums[w] = BigInt.asUintN(64, sums[w] + value.readBigUInt64LE(o + w * 8));
+      }
+      v = `sum(${sums.join(',')})`;
+    } else v = value.toString('hex');
     out.push(`${key}=${v}`);
   }
   return out.sort();
