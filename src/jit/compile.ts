@@ -45,6 +45,10 @@ export interface Compiled {
 /** Compiles `program`, or throws NotSupportedError / the CFG's VerifierError naming what stops it. */
 export function compile(program: readonly Instruction[], options: CompileOptions = {}): Compiled {
   const l = layout(program);
+  // Every lddw is resolved before anything else, reachable or not: the kernel resolves map fds
+  // for the whole program before it looks at control flow (a bad fd fails the load with
+  // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
+  const lddwValues = resolveLddws(l, options.resolveLddw);
   const cfg = buildCfg(program, { allowUnreachable: true });
   for (const sub of cfg.subprograms) {
     const edge = irreducibleEdge(cfg, sub);
@@ -81,6 +85,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     r10Fixed,
     options,
     helperAt,
+    lddwValues,
   };
   for (const [k, sub] of cfg.subprograms.entries())
     new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
@@ -111,6 +116,20 @@ interface ProgramEnv {
   readonly r10Fixed: boolean;
   readonly options: CompileOptions;
   readonly helperAt: ReturnType<HelperTable['get']>[];
+  /** The value of the lddw at each slot, as i64. */
+  readonly lddwValues: ReadonlyMap<number, bigint>;
+}
+
+/** The value of every lddw of the program by slot (throws what lddwValue throws, first slot first). */
+function resolveLddws(l: Layout, resolve: LddwResolver | undefined): Map<number, bigint> {
+  const values = new Map<number, bigint>();
+  l.kinds.forEach((kind, k) => {
+    if (kind.kind !== 'lddw') return;
+    const pc = l.slotOf[k]!;
+    const [lo, hi] = lddwValue(l.insns[k]!, kind.pseudo, pc, l.targets[k] ?? 0, resolve);
+    values.set(pc, (BigInt(hi) << 32n) | BigInt(lo >>> 0));
+  });
+  return values;
 }
 
 /** True if the instruction writes register `r` (an ALU result, a load, an lddw, a fetching atomic). */
@@ -331,12 +350,9 @@ class FunctionCompiler implements MemoryContext {
       case 'endian':
         emitEndian(this, i, kind);
         return;
-      case 'lddw': {
-        const func = kind.pseudo === 4 ? this.#pc + i.imm + 1 : 0;
-        const [lo, hi] = lddwValue(i, kind.pseudo, this.#pc, func, this.env.options.resolveLddw);
-        f.i64((BigInt(hi) << 32n) | BigInt(lo >>> 0)).set(R[i.dst]!);
+      case 'lddw':
+        f.i64(this.env.lddwValues.get(this.#pc)!).set(R[i.dst]!);
         return;
-      }
       case 'load':
         emitLoad(this, i, kind);
         return;
