@@ -49,7 +49,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // for the whole program before it looks at control flow (a bad fd fails the load with
   // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
   const lddwValues = resolveLddws(l, options.resolveLddw);
-  const cfg = buildCfg(program, { allowUnreachable: true });
+  const cfg = buildCfg(program, { allowUnreachable: true, layout: l });
   for (const sub of cfg.subprograms) {
     const edge = irreducibleEdge(cfg, sub);
     if (edge !== undefined)
