@@ -11,6 +11,7 @@ import { assertNever, NotSupportedError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { HelperTable, LddwResolver } from '../runtime/index.js';
 import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES } from '../runtime/index.js';
+import { dispatch } from './dispatch.js';
 import { emitAlu, emitEndian, emitJumpCondition } from './lower-alu.js';
 import { emitAtomic, emitLoad, emitStore, type MemoryContext } from './lower-memory.js';
 import {
@@ -23,7 +24,7 @@ import {
   type ImportName,
   RAISE,
 } from './module-abi.js';
-import { irreducibleEdge, structure } from './structure.js';
+import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
 
 export interface CompileOptions {
@@ -50,14 +51,6 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
   const lddwValues = resolveLddws(l, options.resolveLddw);
   const cfg = buildCfg(program, { allowUnreachable: true, layout: l });
-  for (const sub of cfg.subprograms) {
-    const edge = irreducibleEdge(cfg, sub);
-    if (edge !== undefined)
-      throw new NotSupportedError(
-        'irreducible control flow',
-        `subprogram at slot ${sub.start}: the edge from slot ${cfg.blocks[edge.from]!.last} to slot ${cfg.blocks[edge.to]!.start} enters a loop other than at its header`,
-      );
-  }
   const m = new ModuleBuilder();
   const imports = {} as Record<ImportName, number>;
   for (const [name, t] of Object.entries(IMPORTS))
@@ -253,10 +246,13 @@ class FunctionCompiler implements MemoryContext {
     f.globalGet(g.stack).globalGet(g.depth).i32(FRAME_STRIDE).op('i32.mul').op('i32.add').tee(this.frame32);
     f.op('i64.extend_i32_u').tee(this.frame64).i64(FRAME_BYTES).op('i64.add').set(this.R[10]!);
     const sub = env.cfg.subprograms[this.sub]!;
-    structure(env.cfg, sub, f, {
+    const emit: BlockEmitter = {
       body: (block) => this.#body(block),
       terminator: (block, branch) => this.#terminator(block, branch),
-    });
+    };
+    // Nested blocks and loops where the flow is reducible, else a dispatcher loop (dispatch.ts).
+    if (irreducibleEdge(env.cfg, sub) === undefined) structure(env.cfg, sub, f, emit);
+    else dispatch(env.cfg, sub, f, emit);
     f.op('unreachable');
   }
 

@@ -4,7 +4,7 @@
 // ends just before it, forward edges to merge nodes branch out of blocks, back edges branch to
 // loops, and a block with a single forward predecessor is emitted inline. A retreating edge to
 // a block that does not dominate its source makes the subprogram irreducible: `structure`
-// reports it and the caller emits a dispatcher loop instead (not done yet: see index.ts).
+// reports it and the caller emits a dispatcher loop instead (dispatch.ts).
 
 import { type Block, type Cfg, dominates, reversePostorder, type Subprogram } from '../cfg/index.js';
 import type { FunctionBuilder, Label } from './wasm/index.js';
