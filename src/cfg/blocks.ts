@@ -17,17 +17,18 @@ export interface Blocks {
 export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Array): Blocks {
   const leader = new Uint8Array(l.slots);
   for (const s of starts) leader[s] = 1;
-  l.kinds.forEach((kind, k) => {
-    const transfer = transferOf(kind);
-    if (transfer === 'next') return;
+  // Plain loops here and below: they run on every load, mostly before V8 has optimized them.
+  for (let k = 0; k < l.kinds.length; k++) {
+    const transfer = transferOf(l.kinds[k]!);
+    if (transfer === 'next') continue;
     const after = l.slotOf[k + 1] ?? l.slots;
     if (after < l.slots) leader[after] = 1;
     const t = l.targets[k];
-    if (t === undefined) return;
+    if (t === undefined) continue;
     // Only an unreachable jump can still name an lddw's second slot here (reach.ts caught the rest).
     if (l.insnAt[t] === -1) throw rejected(t - 1, `jump into the middle of ldimm64 insn ${t - 1}`);
     leader[t] = 1;
-  });
+  }
 
   const blockOf = new Array<number>(l.slots);
   const firsts: number[] = [];
@@ -41,35 +42,42 @@ export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Arr
     const end = firsts[b + 1] ?? l.slots;
     return l.insnAt[end - 1]! < 0 ? end - 2 : end - 1;
   };
-  firsts.forEach((_, b) => {
+  for (let b = 0; b < firsts.length; b++) {
     const last = lastOf(b);
     const k = l.insnAt[last]!;
     const transfer = transferOf(l.kinds[k]!);
-    const out = new Set<number>();
     const end = firsts[b + 1] ?? l.slots;
-    if (transfer === 'next' || transfer === 'branch') out.add(blockOf[end]!);
-    if (transfer === 'branch' || transfer === 'jump') out.add(blockOf[l.targets[k]!]!);
-    succ[b] = [...out].sort((x, y) => x - y);
-    for (const s of succ[b]!) pred[s]!.push(b);
-  });
+    const next = transfer === 'next' || transfer === 'branch' ? blockOf[end]! : -1;
+    const taken = transfer === 'branch' || transfer === 'jump' ? blockOf[l.targets[k]!]! : -1;
+    // At most two successors, ascending and distinct.
+    const out = succ[b]!;
+    if (next >= 0) out.push(next);
+    if (taken >= 0 && taken !== next) {
+      if (taken < next) out.unshift(taken);
+      else out.push(taken);
+    }
+    for (const s of out) pred[s]!.push(b);
+  }
 
   const tail = new Uint8Array(firsts.length);
-  l.kinds.forEach((kind, k) => {
-    if (isTailCall(l.insns[k]!, kind)) tail[blockOf[l.slotOf[k]!]!] = 1;
-  });
-  const blocks = firsts.map(
-    (start, id): Block => ({
+  for (let k = 0; k < l.kinds.length; k++)
+    if (isTailCall(l.insns[k]!, l.kinds[k]!)) tail[blockOf[l.slotOf[k]!]!] = 1;
+  const blocks: Block[] = [];
+  for (let id = 0; id < firsts.length; id++) {
+    const start = firsts[id]!;
+    const last = lastOf(id);
+    blocks.push({
       id,
       start,
       end: firsts[id + 1] ?? l.slots,
-      last: lastOf(id),
+      last,
       subprogram: subprogramOf(starts, start),
-      transfer: transferOf(l.kinds[l.insnAt[lastOf(id)]!]!),
+      transfer: transferOf(l.kinds[l.insnAt[last]!]!),
       successors: succ[id]!,
       predecessors: pred[id]!, // pushed in ascending b order
       tailCall: tail[id] === 1,
       reachable: seen[start] === 1,
-    }),
-  );
+    });
+  }
   return { blocks, blockOf };
 }

@@ -8,7 +8,7 @@ import { BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import { basicBlocks } from './blocks.js';
 import { dominators } from './dominators.js';
 import { isTailCall } from './flow.js';
-import { layout } from './layout.js';
+import { type Layout, layout } from './layout.js';
 import { backEdges, naturalLoops } from './loops.js';
 import { reachable } from './reach.js';
 import { checkSubprograms, subprogramOf, subprogramStarts } from './subprograms.js';
@@ -20,13 +20,15 @@ export interface CfgOptions {
    * them as the kernel does ("unreachable insn"). Default false.
    */
   readonly allowUnreachable?: boolean;
+  /** The program's layout when the caller already made it (it must be `layout(insns)`). */
+  readonly layout?: Layout;
 }
 
 const ascending = (a: number, b: number) => a - b;
 const bySite = (a: CallSite, b: CallSite) => a.pc - b.pc;
 
 export function buildCfg(insns: readonly Instruction[], options: CfgOptions = {}): Cfg {
-  const l = layout(insns);
+  const l = options.layout ?? layout(insns);
   const starts = subprogramStarts(l);
   checkSubprograms(l, starts);
   const seen = reachable(l, { allowUnreachable: options.allowUnreachable ?? false });
@@ -37,7 +39,8 @@ export function buildCfg(insns: readonly Instruction[], options: CfgOptions = {}
   const indirectCalls: number[] = [];
   const tailCalls: number[] = [];
   const exits: number[] = [];
-  l.kinds.forEach((kind, k) => {
+  for (let k = 0; k < l.kinds.length; k++) {
+    const kind = l.kinds[k]!;
     const pc = l.slotOf[k]!;
     const t = l.targets[k];
     if (kind.kind === 'call' && kind.target === 'local')
@@ -47,7 +50,7 @@ export function buildCfg(insns: readonly Instruction[], options: CfgOptions = {}
     else if (kind.kind === 'callx') indirectCalls.push(pc);
     else if (kind.kind === 'exit') exits.push(pc);
     if (isTailCall(l.insns[k]!, kind)) tailCalls.push(pc);
-  });
+  }
 
   const subprograms: Subprogram[] = starts.map((start, index) => {
     const end = starts[index + 1] ?? l.slots;

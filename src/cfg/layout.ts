@@ -26,14 +26,18 @@ export function layout(insns: readonly Instruction[]): Layout {
   const insnAt: number[] = [];
   const targets: (number | undefined)[] = [];
   let pc = 0;
-  insns.forEach((i, k) => {
+  // Plain loops, not callbacks, in the passes every load runs: V8 compiles a hot loop while it
+  // runs (on-stack replacement); a callback stays interpreted until it has been called enough.
+  for (let k = 0; k < insns.length; k++) {
+    const i = insns[k]!;
     const kind = classify(i, { pc });
     kinds.push(kind);
     slotOf.push(pc);
     targets.push(targetOf(i, kind, pc));
     insnAt.push(k);
-    if (slotsOf(i) === 2) insnAt.push(-1);
-    pc += slotsOf(i);
-  });
+    const n = slotsOf(i);
+    if (n === 2) insnAt.push(-1);
+    pc += n;
+  }
   return { insns, kinds, slotOf, insnAt, targets, slots: pc };
 }

@@ -11,6 +11,7 @@ import { assertNever, NotSupportedError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { HelperTable, LddwResolver } from '../runtime/index.js';
 import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES } from '../runtime/index.js';
+import { dispatch } from './dispatch.js';
 import { emitAlu, emitEndian, emitJumpCondition } from './lower-alu.js';
 import { emitAtomic, emitLoad, emitStore, type MemoryContext } from './lower-memory.js';
 import {
@@ -24,7 +25,7 @@ import {
   RAISE,
 } from './module-abi.js';
 import { emitRegionSearch } from './region-search.js';
-import { irreducibleEdge, structure } from './structure.js';
+import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
 
 export interface CompileOptions {
@@ -46,15 +47,11 @@ export interface Compiled {
 /** Compiles `program`, or throws NotSupportedError / the CFG's VerifierError naming what stops it. */
 export function compile(program: readonly Instruction[], options: CompileOptions = {}): Compiled {
   const l = layout(program);
-  const cfg = buildCfg(program, { allowUnreachable: true });
-  for (const sub of cfg.subprograms) {
-    const edge = irreducibleEdge(cfg, sub);
-    if (edge !== undefined)
-      throw new NotSupportedError(
-        'irreducible control flow',
-        `subprogram at slot ${sub.start}: the edge from slot ${cfg.blocks[edge.from]!.last} to slot ${cfg.blocks[edge.to]!.start} enters a loop other than at its header`,
-      );
-  }
+  // Every lddw is resolved before anything else, reachable or not: the kernel resolves map fds
+  // for the whole program before it looks at control flow (a bad fd fails the load with
+  // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
+  const lddwValues = resolveLddws(l, options.resolveLddw);
+  const cfg = buildCfg(program, { allowUnreachable: true, layout: l });
   const m = new ModuleBuilder();
   const imports = {} as Record<ImportName, number>;
   for (const [name, t] of Object.entries(IMPORTS))
@@ -84,6 +81,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     regionSearch,
     options,
     helperAt,
+    lddwValues,
   };
   for (const [k, sub] of cfg.subprograms.entries())
     new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
@@ -115,6 +113,20 @@ interface ProgramEnv {
   readonly regionSearch: number;
   readonly options: CompileOptions;
   readonly helperAt: ReturnType<HelperTable['get']>[];
+  /** The value of the lddw at each slot, as i64. */
+  readonly lddwValues: ReadonlyMap<number, bigint>;
+}
+
+/** The value of every lddw of the program by slot (throws what lddwValue throws, first slot first). */
+function resolveLddws(l: Layout, resolve: LddwResolver | undefined): Map<number, bigint> {
+  const values = new Map<number, bigint>();
+  l.kinds.forEach((kind, k) => {
+    if (kind.kind !== 'lddw') return;
+    const pc = l.slotOf[k]!;
+    const [lo, hi] = lddwValue(l.insns[k]!, kind.pseudo, pc, l.targets[k] ?? 0, resolve);
+    values.set(pc, (BigInt(hi) << 32n) | BigInt(lo >>> 0));
+  });
+  return values;
 }
 
 /** True if the instruction writes register `r` (an ALU result, a load, an lddw, a fetching atomic). */
@@ -241,10 +253,13 @@ class FunctionCompiler implements MemoryContext {
     f.globalGet(g.stack).globalGet(g.depth).i32(FRAME_STRIDE).op('i32.mul').op('i32.add').tee(this.frame32);
     f.op('i64.extend_i32_u').tee(this.frame64).i64(FRAME_BYTES).op('i64.add').set(this.R[10]!);
     const sub = env.cfg.subprograms[this.sub]!;
-    structure(env.cfg, sub, f, {
+    const emit: BlockEmitter = {
       body: (block) => this.#body(block),
       terminator: (block, branch) => this.#terminator(block, branch),
-    });
+    };
+    // Nested blocks and loops where the flow is reducible, else a dispatcher loop (dispatch.ts).
+    if (irreducibleEdge(env.cfg, sub) === undefined) structure(env.cfg, sub, f, emit);
+    else dispatch(env.cfg, sub, f, emit);
     f.op('unreachable');
   }
 
@@ -338,12 +353,9 @@ class FunctionCompiler implements MemoryContext {
       case 'endian':
         emitEndian(this, i, kind);
         return;
-      case 'lddw': {
-        const func = kind.pseudo === 4 ? this.#pc + i.imm + 1 : 0;
-        const [lo, hi] = lddwValue(i, kind.pseudo, this.#pc, func, this.env.options.resolveLddw);
-        f.i64((BigInt(hi) << 32n) | BigInt(lo >>> 0)).set(R[i.dst]!);
+      case 'lddw':
+        f.i64(this.env.lddwValues.get(this.#pc)!).set(R[i.dst]!);
         return;
-      }
       case 'load':
         emitLoad(this, i, kind);
         return;

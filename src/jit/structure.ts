@@ -4,7 +4,7 @@
 // ends just before it, forward edges to merge nodes branch out of blocks, back edges branch to
 // loops, and a block with a single forward predecessor is emitted inline. A retreating edge to
 // a block that does not dominate its source makes the subprogram irreducible: `structure`
-// reports it and the caller emits a dispatcher loop instead (not done yet: see index.ts).
+// reports it and the caller emits a dispatcher loop instead (dispatch.ts).
 
 import { type Block, type Cfg, dominates, reversePostorder, type Subprogram } from '../cfg/index.js';
 import type { FunctionBuilder, Label } from './wasm/index.js';
@@ -32,18 +32,30 @@ type Context = { readonly kind: 'loop' | 'follow'; readonly block: number; reado
 /** Emits a reducible subprogram's blocks into `f` as nested blocks and loops. */
 export function structure(cfg: Cfg, sub: Subprogram, f: FunctionBuilder, emit: BlockEmitter): void {
   const rpo = reversePostorder(cfg.blocks, sub.entry);
-  const order = new Map(rpo.map((b, k) => [b, k]));
-  const children = new Map<number, number[]>(rpo.map((b) => [b, []]));
-  for (const b of rpo) if (b !== sub.entry) children.get(cfg.idom[b]!)!.push(b);
-  const forwardPreds = (b: number) =>
-    cfg.blocks[b]!.predecessors.filter((p) => order.has(p) && order.get(p)! < order.get(b)!).length;
-  const isMerge = (b: number) => forwardPreds(b) >= 2;
-  const isLoopHeader = (b: number) =>
-    cfg.blocks[b]!.predecessors.some((p) => order.has(p) && order.get(p)! >= order.get(b)!);
+  // Indexed by block id (arrays, not maps: this runs once per load, mostly unoptimized).
+  const order = new Int32Array(cfg.blocks.length).fill(-1);
+  for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
+  const children: number[][] = [];
+  for (const b of rpo) children[b] = [];
+  for (const b of rpo) if (b !== sub.entry) children[cfg.idom[b]!]!.push(b);
+  // A merge has two or more forward predecessors; a loop header has a retreating one.
+  const merge = new Uint8Array(cfg.blocks.length);
+  const header = new Uint8Array(cfg.blocks.length);
+  for (const b of rpo) {
+    let forward = 0;
+    for (const p of cfg.blocks[b]!.predecessors) {
+      if (order[p]! < 0) continue;
+      if (order[p]! < order[b]!) forward++;
+      else header[b] = 1;
+    }
+    if (forward >= 2) merge[b] = 1;
+  }
+  const isMerge = (b: number) => merge[b] === 1;
+  const isLoopHeader = (b: number) => header[b] === 1;
   const ctx: Context[] = [];
 
   const branch = (from: number, to: number) => {
-    if (order.get(to)! <= order.get(from)!) {
+    if (order[to]! <= order[from]!) {
       f.br(find('loop', to));
     } else if (isMerge(to)) {
       f.br(find('follow', to));
@@ -56,10 +68,7 @@ export function structure(cfg: Cfg, sub: Subprogram, f: FunctionBuilder, emit: B
   };
   const doTree = (x: number): void => {
     // Merge children, the one latest in reverse postorder outermost (its code comes last).
-    const merges = children
-      .get(x)!
-      .filter(isMerge)
-      .sort((a, b) => order.get(b)! - order.get(a)!);
+    const merges = children[x]!.filter(isMerge).sort((a, b) => order[b]! - order[a]!);
     if (isLoopHeader(x)) {
       const label = f.loop();
       ctx.push({ kind: 'loop', block: x, label });

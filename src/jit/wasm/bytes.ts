@@ -15,8 +15,14 @@ export class ByteWriter {
     return this.#buf.slice(0, this.#len);
   }
 
-  #room(n: number): void {
-    if (this.#len + n <= this.#buf.length) return;
+  /** The bytes written so far, not copied: valid until the next write. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+
+  // Every write checks its room inline and calls out only to grow: a compile writes hundreds of
+  // thousands of bytes, mostly while V8 still interprets this code, so a call per byte shows.
+  #grow(n: number): void {
     let size = this.#buf.length * 2;
     while (size < this.#len + n) size *= 2;
     const next = new Uint8Array(size);
@@ -25,46 +31,62 @@ export class ByteWriter {
   }
 
   byte(b: number): this {
-    this.#room(1);
+    if (this.#len === this.#buf.length) this.#grow(1);
     this.#buf[this.#len++] = b & 0xff;
     return this;
   }
 
+  /** Two bytes (an opcode and a one-byte immediate). */
+  byte2(a: number, b: number): this {
+    if (this.#len + 2 > this.#buf.length) this.#grow(2);
+    const buf = this.#buf;
+    buf[this.#len] = a;
+    buf[this.#len + 1] = b;
+    this.#len += 2;
+    return this;
+  }
+
   bytes(data: Uint8Array | readonly number[]): this {
-    this.#room(data.length);
+    if (this.#len + data.length > this.#buf.length) this.#grow(data.length);
     this.#buf.set(data, this.#len);
     this.#len += data.length;
     return this;
   }
 
-  /** Unsigned LEB128 of a non-negative integer below 2^53 (u32 indices, sizes, alignments). */
+  /** Unsigned LEB128 of a u32 (indices, sizes, alignments). */
   u32(value: number): this {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
-      throw new RangeError(`u32 LEB128: ${value} out of range`);
+    if (value >>> 0 !== value) throw new RangeError(`u32 LEB128: ${value} out of range`);
+    if (this.#len + 5 > this.#buf.length) this.#grow(5);
+    const buf = this.#buf;
     let v = value;
-    do {
-      let b = v % 128;
-      v = Math.floor(v / 128);
-      if (v !== 0) b |= 0x80;
-      this.byte(b);
-    } while (v !== 0);
+    while (v >= 0x80) {
+      buf[this.#len++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[this.#len++] = v;
     return this;
   }
 
-  /** Signed LEB128 of a 32-bit integer (i32.const). */
+  /** Signed LEB128 of a 32-bit integer (i32.const; also i64.const of a value in i32 range). */
   s32(value: number): this {
+    if (this.#len + 5 > this.#buf.length) this.#grow(5);
+    const buf = this.#buf;
     let v = value | 0;
     for (;;) {
       const b = v & 0x7f;
       v >>= 7;
-      const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0);
-      this.byte(done ? b : b | 0x80);
-      if (done) return this;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        buf[this.#len++] = b;
+        return this;
+      }
+      buf[this.#len++] = b | 0x80;
     }
   }
 
   /** Signed LEB128 of a 64-bit integer (i64.const), taken modulo 2^64. */
   s64(value: bigint): this {
+    const small = Number(BigInt.asIntN(32, value));
+    if (BigInt(small) === BigInt.asIntN(64, value)) return this.s32(small);
     let v = BigInt.asIntN(64, value);
     for (;;) {
       const b = Number(v & 0x7fn);
@@ -86,11 +108,23 @@ export class ByteWriter {
     return this;
   }
 
-  /** Writes what `body` writes, preceded by its byte length as u32 LEB128 (back-patched). */
+  /**
+   * Writes what `body` writes, preceded by its byte length as u32 LEB128: five bytes are kept
+   * for the length and the body moved back over the ones its length does not need.
+   */
   sized(body: (w: ByteWriter) => void): this {
-    const inner = new ByteWriter();
-    body(inner);
-    return this.u32(inner.length).bytes(inner.finish());
+    if (this.#len + 5 > this.#buf.length) this.#grow(5);
+    const at = this.#len;
+    this.#len += 5;
+    body(this);
+    const size = this.#len - at - 5;
+    const n = size < 0x80 ? 1 : size < 0x4000 ? 2 : size < 0x200000 ? 3 : size < 0x10000000 ? 4 : 5;
+    const buf = this.#buf;
+    buf.copyWithin(at + n, at + 5, this.#len);
+    this.#len = at;
+    this.u32(size);
+    this.#len = at + n + size;
+    return this;
   }
 }
 

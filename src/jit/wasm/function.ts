@@ -19,6 +19,12 @@ export interface Label {
   readonly level: number;
 }
 
+const LOCAL_GET = OP['local.get'];
+const LOCAL_SET = OP['local.set'];
+const LOCAL_TEE = OP['local.tee'];
+const GLOBAL_GET = OP['global.get'];
+const GLOBAL_SET = OP['global.set'];
+
 export class FunctionBuilder {
   readonly params: readonly Local[];
   readonly #code = new ByteWriter();
@@ -46,8 +52,10 @@ export class FunctionBuilder {
   }
 
   op(name: OpName): this {
-    if (MEMORY_OPS[name] !== undefined) throw new RangeError(`${name} needs mem()`);
-    this.#code.byte(OP[name]);
+    const code = OP[name];
+    // Loads and stores (0x28-0x3e) carry a memarg.
+    if (code >= 0x28 && code <= 0x3e) throw new RangeError(`${name} needs mem()`);
+    this.#code.byte(code);
     return this;
   }
 
@@ -65,32 +73,37 @@ export class FunctionBuilder {
   }
 
   i64(value: bigint | number): this {
-    this.#code.byte(OP['i64.const']).s64(BigInt(value));
+    this.#code.byte(OP['i64.const']);
+    // Most constants are numbers in i32 range: their signed LEB128 is the same at 64 bits.
+    if (typeof value === 'number' && (value | 0) === value) this.#code.s32(value);
+    else this.#code.s64(BigInt(value));
     return this;
   }
 
   get(l: Local): this {
-    this.#code.byte(OP['local.get']).u32(l.index);
-    return this;
+    return this.#indexed(LOCAL_GET, l.index);
   }
 
   set(l: Local): this {
-    this.#code.byte(OP['local.set']).u32(l.index);
-    return this;
+    return this.#indexed(LOCAL_SET, l.index);
   }
 
   tee(l: Local): this {
-    this.#code.byte(OP['local.tee']).u32(l.index);
-    return this;
+    return this.#indexed(LOCAL_TEE, l.index);
   }
 
   globalGet(index: number): this {
-    this.#code.byte(OP['global.get']).u32(index);
-    return this;
+    return this.#indexed(GLOBAL_GET, index);
   }
 
   globalSet(index: number): this {
-    this.#code.byte(OP['global.set']).u32(index);
+    return this.#indexed(GLOBAL_SET, index);
+  }
+
+  /** An opcode and a u32 index: two bytes when the index is below 128, as it mostly is. */
+  #indexed(opcode: number, index: number): this {
+    if (index >= 0 && index < 0x80) this.#code.byte2(opcode, index);
+    else this.#code.byte(opcode).u32(index);
     return this;
   }
 
@@ -182,7 +195,7 @@ export class FunctionBuilder {
     w.sized((body) => {
       body.u32(runs.length);
       for (const [n, t] of runs) body.u32(n).byte(t);
-      body.bytes(this.#code.finish()).byte(OP.end);
+      body.bytes(this.#code.view()).byte(OP.end);
     });
   }
 }

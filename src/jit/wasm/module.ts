@@ -14,7 +14,8 @@ export interface FuncType {
 interface Global {
   readonly type: ValType;
   readonly mutable: boolean;
-  readonly init: bigint;
+  /** A number when it is an i32 (a compile makes thousands: no BigInt for those). */
+  readonly init: bigint | number;
 }
 
 type Import =
@@ -95,7 +96,16 @@ export class ModuleBuilder {
   /** A module-defined global with a constant initial value; returns its global index. */
   global(type: ValType, mutable: boolean, init: bigint | number = 0): number {
     this.#sealedImports = true;
-    this.#globals.push({ type, mutable, init: BigInt(init) });
+    this.#globals.push({
+      type,
+      mutable,
+      init:
+        type !== I32
+          ? BigInt(init)
+          : typeof init === 'number' && (init | 0) === init
+            ? init
+            : Number(BigInt.asIntN(32, BigInt(init))),
+    });
     return this.#importedGlobals + this.#globals.length - 1;
   }
 
@@ -153,7 +163,7 @@ export class ModuleBuilder {
     section(SECTION.global, this.#globals.length, (s) => {
       for (const g of this.#globals) {
         s.byte(g.type).byte(g.mutable ? 1 : 0);
-        if (g.type === I32) s.byte(OP['i32.const']).s32(Number(BigInt.asIntN(32, g.init)));
+        if (typeof g.init === 'number') s.byte(OP['i32.const']).s32(g.init);
         else s.byte(OP['i64.const']).s64(g.init);
         s.byte(OP.end);
       }
