@@ -2,6 +2,7 @@
 // the running kernel. The controller code (dataplane.ts) is written once against this.
 
 import type { Collection, CollectionSpec } from '../index.js';
+import type { TableChange } from '../kernel/index.js';
 import type { AfXdpSocket, Hook } from '../net/index.js';
 
 export interface PlatformDevice {
@@ -29,4 +30,14 @@ export interface DataplanePlatform {
   openSocket(device: PlatformDevice): PuntSocket;
   /** Moves the traffic that is waiting (the simulation runs its network until idle). */
   settle(): void;
+  /**
+   * The kernel's route and neighbour changes since the last call (the whole tables first), for
+   * a platform that follows them (the kernel's with `followKernel`); never waits.
+   */
+  tableChanges?(): TableChange[];
+  /**
+   * Lets go of what the platform holds for the data plane (link handles, readers, sockets of its
+   * own) without detaching anything: pinned links keep the programs running.
+   */
+  release?(): void;
 }
