@@ -43,7 +43,7 @@ const RING = 256;
 const FRAMES = 512;
 
 /** The pin of the link of `hook` on `ifindex`. */
-export const linkPinPath = (pinPath: string, ifindex: number, hook: Hook): string =>
+const linkPinPath = (pinPath: string, ifindex: number, hook: Hook): string =>
   `${pinPath}/link-${ifindex}-${hook}`;
 
 export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatform {
