@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { startRouter } from '../../test/control/router-controller.js';
 import {
   capture,
   echoRequest,
@@ -21,7 +22,7 @@ import {
 } from '../../test/control/three-hosts.js';
 import { loadCollectionSpec } from '../index.js';
 import { bpfAvailability, Netns } from '../kernel/index.js';
-import { Dataplane, type FlowEvent, type PuntedPacket } from './index.js';
+import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
 function why(): string | undefined {
@@ -58,12 +59,13 @@ test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, repor
   using fs = privateBpffs(PREFIX);
   const dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, followKernel: true }));
   try {
-    const misses: FlowEvent[] = [];
-    const punted: PuntedPacket[] = [];
-    dp.onFlowMiss((e) => misses.push(e));
-    dp.onPunt((p) => punted.push(p));
-    dp.bind(h.a0.name);
-    dp.bind(h.b0.name);
+    const { misses, punted } = startRouter(dp, {
+      a0: h.a0.name,
+      b0: h.b0.name,
+      macA: h.a1.mac,
+      macB: h.b1.mac,
+      followKernel: true,
+    });
     // The hosts' MACs as the router's kernel knows them (what ARP would have learned).
     ip(
       '-n',
@@ -94,7 +96,7 @@ test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, repor
     const has = (prefix: string) => dp.routes.some((r) => r.prefix === prefix);
     until(dp, () => has('10.1.0.0/24') && has('10.2.0.0/24'), 'the connected routes in the route map');
     assert.deepEqual(
-      dp.routes.filter((r) => r.prefix.startsWith('10.')).sort((x, y) => x.prefix.localeCompare(y.prefix)),
+      dp.routes.filter((r) => r.dev !== undefined).sort((x, y) => x.prefix.localeCompare(y.prefix)),
       [
         { prefix: '10.1.0.0/24', dev: h.a0.name },
         { prefix: '10.2.0.0/24', dev: h.b0.name },
@@ -174,8 +176,7 @@ test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, repor
     ip('-n', h.r.name, 'route', 'del', '10.9.0.0/24');
     until(dp, () => !has('10.9.0.0/24'), 'the deleted route to leave the map');
 
-    // A punt route: the packets reach the controller's handler over AF_XDP.
-    dp.setRoute({ prefix: '10.77.0.0/24', punt: true });
+    // The controller's punt route: the packets reach its handler over AF_XDP.
     sendFrames(h.a, h.a1, udpFromA(h, { count: 3, src: '10.1.0.2', dst: '10.77.0.5', dstPort: 179 }));
     until(dp, () => punted.length === 3, 'three punted packets');
     assert.ok(punted.every((p) => p.device === h.a0.name && p.data[33] === 5 && p.data[37] === 179));

@@ -1,6 +1,6 @@
 // A controller process for the data-plane survival test: in namespace argv[2] it starts the
 // reference router on kernelPlatform with pins under argv[3], binds devices argv[4] and argv[5],
-// gives the routes and neighbours of three-hosts.ts (host A's MAC argv[6], host B's argv[7]),
+// runs the controller of router-controller.ts (host A's MAC argv[6], host B's argv[7]),
 // reports the XDP program's id as one JSON line, and polls until it is killed.
 
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { Dataplane } from '../../src/dataplane/index.js';
 import { kernelPlatform } from '../../src/dataplane/kernel.js';
 import { loadCollectionSpec } from '../../src/index.js';
 import type { KernelCollection } from '../../src/kernel/index.js';
+import { startRouter } from './router-controller.js';
 import { joinNetns } from './survive-env.js';
 
 const [netns, pinPath, a0, b0, macA, macB] = process.argv.slice(2);
@@ -18,12 +19,7 @@ const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
 const dp = new Dataplane(spec, kernelPlatform({ pinPath: pinPath! }));
-dp.bind(a0!);
-dp.bind(b0!);
-dp.setNeighbour('10.1.0.2', macA!);
-dp.setNeighbour('10.2.0.2', macB!);
-dp.setRoute({ prefix: '10.1.0.0/24', dev: a0! });
-dp.setRoute({ prefix: '10.2.0.0/24', dev: b0! });
+startRouter(dp, { a0: a0!, b0: b0!, macA: macA!, macB: macB! });
 const progId = (dp.collection as KernelCollection).program('xdp_router').kernel.id;
 process.stdout.write(`${JSON.stringify({ progId })}\n`);
 setInterval(() => dp.poll(), 50); // a controller keeps running (holding its fds) until killed
