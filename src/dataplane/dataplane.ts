@@ -11,8 +11,7 @@ import {
   type LoadedMap,
   TsbpfError,
 } from '../index.js';
-import type { TableChange } from '../kernel/index.js';
-import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
+import type { DataplanePlatform, PlatformDevice, PuntSocket, TableChange } from './platform.js';
 import {
   decodeFlow,
   decodeFlowEvent,

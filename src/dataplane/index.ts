@@ -7,6 +7,6 @@ export {
   type Route,
   type RouteTarget,
 } from './dataplane.js';
-export type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
+export type { DataplanePlatform, PlatformDevice, PuntSocket, TableChange } from './platform.js';
 export type { FlowEntry, FlowEvent, FlowKey, Reason } from './router-abi.js';
 export { simulatedPlatform } from './simulated.js';

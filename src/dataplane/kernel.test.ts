@@ -20,8 +20,9 @@ import {
   threeHosts,
   udpFromA,
 } from '../../test/control/three-hosts.js';
-import { loadCollectionSpec } from '../index.js';
-import { bpfAvailability, Netns } from '../kernel/index.js';
+import { BpfError, Errno, loadCollectionSpec } from '../index.js';
+import { bpfAvailability, Netns, openLink } from '../kernel/index.js';
+import { xdpAttachment } from '../kernel/netlink-xdp.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
@@ -181,6 +182,20 @@ test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, repor
     until(dp, () => punted.length === 3, 'three punted packets');
     assert.ok(punted.every((p) => p.device === h.a0.name && p.data[33] === 5 && p.data[37] === 179));
     assert.equal(dp.counters.punt, 3n);
+
+    // close() unbinds: the links leave the devices and their pins go.
+    const pin = `${fs.path}/link-${h.a0.ifindex}-xdp`;
+    openLink({ pinned: pin }).close(); // pinned while bound
+    dp.close();
+    assert.throws(
+      () => openLink({ pinned: pin }),
+      (e: unknown) => e instanceof BpfError && e.errno === Errno.ENOENT,
+    );
+    assert.equal(
+      h.r.run(() => xdpAttachment(h.a0.ifindex)),
+      undefined,
+      'no XDP program left on a0',
+    );
   } finally {
     dp.close();
   }

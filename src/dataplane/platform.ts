@@ -2,7 +2,6 @@
 // the running kernel. The controller code (dataplane.ts) is written once against this.
 
 import type { Collection, CollectionSpec } from '../index.js';
-import type { TableChange } from '../kernel/index.js';
 import type { AfXdpSocket, Hook } from '../net/index.js';
 
 export interface PlatformDevice {
@@ -17,6 +16,26 @@ export interface PuntSocket {
   readonly socket: AfXdpSocket;
   readonly mapValue: Uint8Array;
 }
+
+/**
+ * A change of the kernel's route or neighbour table: the shape of tsbpf/kernel's
+ * RtnetlinkMonitor.read(), restated here so that this entry needs nothing of the kernel's.
+ */
+export type TableChange =
+  | {
+      readonly kind: 'route';
+      readonly action: 'add' | 'delete';
+      readonly prefix: string;
+      readonly ifindex: number;
+      readonly via?: string;
+    }
+  | {
+      readonly kind: 'neighbour';
+      readonly action: 'add' | 'delete';
+      readonly address: string;
+      readonly ifindex: number;
+      readonly mac?: string;
+    };
 
 export interface DataplanePlatform {
   readonly name: 'simulation' | 'kernel';
