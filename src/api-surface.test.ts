@@ -15,9 +15,9 @@ test('the public names of every entry are the reviewed ones (test/api/snapshot.t
   );
 });
 
-test('the entries are tsbpf, tsbpf/kernel, tsbpf/net and tsbpf/dataplane, and none re-exports a whole module', () => {
+test('the entries are tsbpf, tsbpf/kernel, tsbpf/net, tsbpf/dataplane and tsbpf/dataplane/kernel, and none re-exports a whole module', () => {
   const exported = entries();
-  assert.deepEqual(Object.keys(exported), ['.', './kernel', './net', './dataplane']);
+  assert.deepEqual(Object.keys(exported), ['.', './kernel', './net', './dataplane', './dataplane/kernel']);
   for (const target of Object.values(exported)) {
     const source = readFileSync(
       new URL(`../../${target.replace('./dist/', '').replace(/\.js$/, '.ts')}`, import.meta.url),

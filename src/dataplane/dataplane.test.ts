@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { startRouter } from '../../test/control/router-controller.js';
 import { loadCollectionSpec, TsbpfError } from '../index.js';
-import { generateTraffic, Network, type TrafficTemplate } from '../net/index.js';
+import { formatMac, generateTraffic, Network, type TrafficTemplate } from '../net/index.js';
 import { Dataplane, type FlowEvent, type PuntedPacket, simulatedPlatform } from './index.js';
 
 const spec = loadCollectionSpec(
@@ -40,7 +41,7 @@ test('a controller forwards between two hosts, hears each new flow once, and mov
 
   send('host-a', { count: 20, src: '10.1.0.2', dst: '10.2.0.2', srcPort: [5000, 5001], dstPort: 53 });
   send('host-b', { count: 8, protocol: 'tcp', src: '10.2.0.2', dst: '10.1.0.2', dstPort: 22 });
-  assert.deepEqual(dp.poll(), { flowMisses: 10, punted: 0 });
+  assert.deepEqual(dp.poll(), { flowMisses: 10, punted: 0, tableChanges: 0 });
   // Host B got A's 20 datagrams with the router's MAC as source, A got B's 8 segments.
   const atB = net.device('host-b').received;
   assert.equal(atB.length, 20);
@@ -130,4 +131,29 @@ test('bad controller input is refused by name; unbinding detaches; close release
     () => new Dataplane({ ...spec, programs: [] }, simulatedPlatform(net)),
     /no program 'xdp_router'/,
   );
+});
+
+test('the controller of the kernel tests (test/control/router-controller) runs unchanged in the simulation', () => {
+  // The three-hosts topology minus netlink: routes and neighbours from the controller itself.
+  const net = new Network({ cpus: 2 });
+  using _net = net;
+  net.addVethPair({ name: 'a0' }, { name: 'a1', gro: true });
+  net.addVethPair({ name: 'b0' }, { name: 'b1', gro: true });
+  const mac = (d: string) => formatMac(net.device(d).mac);
+  using dp = new Dataplane(spec, simulatedPlatform(net));
+  const { misses, punted } = startRouter(dp, { a0: 'a0', b0: 'b0', macA: mac('a1'), macB: mac('b1') });
+  const fromA = (t: TrafficTemplate) => {
+    for (const p of generateTraffic({ ...t, srcMac: mac('a1'), dstMac: mac('a0') }))
+      net.send(net.device('a1'), p.data, p.timestamp);
+  };
+  fromA({ count: 40, src: '10.1.0.2', dst: '10.2.0.2', srcPort: 4000, dstPort: 9 });
+  fromA({ count: 3, src: '10.1.0.2', dst: '10.77.0.5', dstPort: 179 });
+  assert.deepEqual(dp.poll(), { flowMisses: 1, punted: 3, tableChanges: 0 });
+  assert.equal(net.device('b1').received.length, 40, 'all 40 datagrams reached B');
+  assert.equal(dp.counters.forward, 40n);
+  assert.equal(misses.length, 1);
+  assert.equal(misses[0]!.flow.srcPort, 4000);
+  assert.equal(dp.flows.find((f) => f.flow.srcPort === 4000)?.packets, 40n);
+  assert.ok(punted.every((p) => p.device === 'a0' && p.data[33] === 5 && p.data[37] === 179));
+  assert.equal(dp.counters.punt, 3n);
 });

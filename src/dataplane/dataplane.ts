@@ -11,7 +11,7 @@ import {
   type LoadedMap,
   TsbpfError,
 } from '../index.js';
-import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
+import type { DataplanePlatform, PlatformDevice, PuntSocket, TableChange } from './platform.js';
 import {
   decodeFlow,
   decodeFlowEvent,
@@ -77,6 +77,8 @@ export class Dataplane {
   readonly #bound = new Map<number, Binding>();
   readonly #flowMiss: ((e: FlowEvent) => void)[] = [];
   readonly #punted: ((p: PuntedPacket) => void)[] = [];
+  /** The kernel's routes as last reported (followKernel), by prefix: applied again on bind. */
+  readonly #kernelRoutes = new Map<string, TableChange & { kind: 'route' }>();
   #closed = false;
 
   /** Loads the router object (examples/router/router.v3.o or .v4.o) on `platform`. */
@@ -116,6 +118,7 @@ export class Dataplane {
       this.platform.attach(c, 'tc_router_egress', dev, 'tc-egress'),
     ];
     this.#bound.set(dev.ifindex, { device: dev, detach, punt });
+    for (const r of this.#kernelRoutes.values()) if (r.ifindex === dev.ifindex) this.#mirror(r);
   }
 
   /** Stops forwarding on an interface and forgets it. */
@@ -225,17 +228,41 @@ export class Dataplane {
   }
 
   /**
-   * Lets waiting traffic move, then hands flow-miss events and punted packets to the handlers;
-   * returns how many of each. Call it from the controller's loop (or a timer).
+   * Lets waiting traffic move, mirrors the kernel's route and neighbour changes into the maps
+   * (on a platform that follows them), then hands flow-miss events and punted packets to the
+   * handlers; returns how many of each. Call it from the controller's loop (or a timer).
    */
-  poll(): { flowMisses: number; punted: number } {
+  poll(): { flowMisses: number; punted: number; tableChanges: number } {
     this.platform.settle();
+    const changes = this.platform.tableChanges?.() ?? [];
+    for (const c of changes) this.#mirror(c);
     const events = this.platform.drainRingBuffer(this.collection, 'flow_events').map(decodeFlowEvent);
     for (const e of events) for (const h of this.#flowMiss) h(e);
     let punted = 0;
     for (const b of this.#bound.values())
       if (b.punt !== undefined) punted += this.#takePunted(b.device, b.punt);
-    return { flowMisses: events.length, punted };
+    return { flowMisses: events.length, punted, tableChanges: changes.length };
+  }
+
+  /**
+   * One kernel table change into the maps: a route out of a bound interface becomes a route of
+   * the router (another one, or a deleted one, leaves it); a neighbour its MAC.
+   */
+  #mirror(c: TableChange): void {
+    if (c.kind === 'neighbour') {
+      if (c.action === 'add' && c.mac !== undefined) this.setNeighbour(c.address, c.mac);
+      else this.deleteNeighbour(c.address);
+      return;
+    }
+    if (c.action === 'delete') {
+      if (this.#kernelRoutes.get(c.prefix)?.ifindex === c.ifindex) this.#kernelRoutes.delete(c.prefix);
+      this.deleteRoute(c.prefix);
+      return;
+    }
+    this.#kernelRoutes.set(c.prefix, c);
+    if (this.#bound.has(c.ifindex))
+      this.setRoute({ prefix: c.prefix, dev: c.ifindex, ...(c.via === undefined ? {} : { via: c.via }) });
+    else this.deleteRoute(c.prefix);
   }
 
   #takePunted(device: PlatformDevice, { socket }: PuntSocket): number {
@@ -268,10 +295,27 @@ export class Dataplane {
     }
   }
 
-  /** Unbinds every interface and releases the programs and maps. */
+  /** Unbinds every interface (detaching the programs, removing the kernel's pins) and releases all. */
   close(): void {
     if (this.#closed) return;
     for (const ifindex of [...this.#bound.keys()]) this.unbind(ifindex);
+    this.#let();
+  }
+
+  /**
+   * Ends this controller but leaves the data plane forwarding: nothing is detached, and on the
+   * kernel the pinned links, programs and maps stay for the next controller to adopt. Punted
+   * packets have no reader until then (their sockets close).
+   */
+  release(): void {
+    if (this.#closed) return;
+    for (const b of this.#bound.values()) b.punt?.socket.close();
+    this.#bound.clear();
+    this.#let();
+  }
+
+  #let(): void {
+    this.platform.release?.();
     this.collection.close();
     this.#closed = true;
   }

@@ -17,6 +17,26 @@ export interface PuntSocket {
   readonly mapValue: Uint8Array;
 }
 
+/**
+ * A change of the kernel's route or neighbour table: the shape of tsbpf/kernel's
+ * RtnetlinkMonitor.read(), restated here so that this entry needs nothing of the kernel's.
+ */
+export type TableChange =
+  | {
+      readonly kind: 'route';
+      readonly action: 'add' | 'delete';
+      readonly prefix: string;
+      readonly ifindex: number;
+      readonly via?: string;
+    }
+  | {
+      readonly kind: 'neighbour';
+      readonly action: 'add' | 'delete';
+      readonly address: string;
+      readonly ifindex: number;
+      readonly mac?: string;
+    };
+
 export interface DataplanePlatform {
   readonly name: 'simulation' | 'kernel';
   load(spec: CollectionSpec): Collection;
@@ -29,4 +49,14 @@ export interface DataplanePlatform {
   openSocket(device: PlatformDevice): PuntSocket;
   /** Moves the traffic that is waiting (the simulation runs its network until idle). */
   settle(): void;
+  /**
+   * The kernel's route and neighbour changes since the last call (the whole tables first), for
+   * a platform that follows them (the kernel's with `followKernel`); never waits.
+   */
+  tableChanges?(): TableChange[];
+  /**
+   * Lets go of what the platform holds for the data plane (link handles, readers, sockets of its
+   * own) without detaching anything: pinned links keep the programs running.
+   */
+  release?(): void;
 }

@@ -31,6 +31,7 @@ import { CollectionMap, CollectionProgram } from './collection-handles.js';
 import { kernelFuncId } from './kfunc-ids.js';
 import type { KernelMap } from './map.js';
 import { openPinnedMaps, pinNewMaps } from './pinned-maps.js';
+import { adoptPinnedPrograms, type ProgramPins, pinPrograms } from './pinned-programs.js';
 import { type KernelProgram, type LoadProgramOptions, loadProgram } from './program.js';
 import { bindKfuncCalls, bindMapReferences } from './relocate.js';
 import { createSpecMap, defaultMaxEntries } from './spec-map.js';
@@ -60,6 +61,13 @@ export interface LoadKernelOptions extends SpecLoadOptions {
    * pinned (a note says so).
    */
   readonly pinPath?: string;
+  /**
+   * Programs pinned too, at `<pinPath>/prog-<name>` (needs pinPath). 'adopt': when every map was
+   * reused from its pin and every program is pinned, the pinned programs are used as they are
+   * (nothing loaded, nothing verified: what a restarted controller takes over); else they are
+   * loaded and pinned. 'replace': always loaded, and the pins replaced (an upgrade).
+   */
+  readonly programPins?: ProgramPins;
 }
 
 export class KernelCollection implements Collection {
@@ -208,19 +216,29 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
       maps.set(m.name, handle);
     }
 
+    const pinPath = programPinsPath(options);
+    const adopted =
+      pinPath !== undefined && options.programPins === 'adopt'
+        ? adoptPinnedPrograms(spec.programs, pinPath, pins.reused.size === spec.maps.length, notes)
+        : undefined;
+    if (adopted !== undefined) opened.push(...adopted.values());
     const strings = btf === undefined || spec.btf === undefined ? undefined : new BtfStringTable(spec.btf);
     const programs = new Map<string, CollectionProgram>();
     for (const p of spec.programs) {
-      const kp = explainingPoison(p.name, core.poisoned, () =>
-        loadSpecProgram(p, spec, maps, options, notes, btf, strings),
-      );
+      const kp =
+        adopted?.get(p.name) ??
+        explainingPoison(p.name, core.poisoned, () =>
+          loadSpecProgram(p, spec, maps, options, notes, btf, strings),
+        );
       const handle = new CollectionProgram(p, kp);
       opened.push(handle);
       programs.set(p.name, handle);
     }
 
-    for (const m of spec.maps) fillSlots(m, maps, programs);
+    // Adopted programs came with their maps, whose slots are filled already.
+    if (adopted === undefined) for (const m of spec.maps) fillSlots(m, maps, programs);
     pinNewMaps(pins, maps);
+    if (pinPath !== undefined && adopted === undefined) pinPrograms(pinPath, programs);
     return new KernelCollection(spec, programs, maps, btf, notes);
   } catch (e) {
     try {
@@ -230,6 +248,18 @@ export function loadKernel(input: CollectionSpec, options: LoadKernelOptions = {
     }
     throw e;
   }
+}
+
+/** The pinPath programs are pinned under, when programPins asks for it (which needs a pinPath). */
+function programPinsPath(options: LoadKernelOptions): string | undefined {
+  if (options.programPins === undefined) return undefined;
+  if (options.programPins !== 'adopt' && options.programPins !== 'replace')
+    throw new TsbpfError(
+      'INVALID_ARGUMENT',
+      `programPins is 'adopt' or 'replace', not '${String(options.programPins)}'`,
+    );
+  if (options.pinPath === undefined) throw new TsbpfError('INVALID_ARGUMENT', 'programPins needs a pinPath');
+  return options.pinPath;
 }
 
 function loadSpecProgram(

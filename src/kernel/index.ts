@@ -25,12 +25,14 @@ export {
   type XdpModeName,
 } from './link.js';
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
+export { type NetDevice, netDevice } from './net-device.js';
 export { type NetDev, Netns, type VethPair } from './netns.js';
 // The control plane: objects opened by id, pin or name (pin() is a method of programs, maps
 // and links), ring and perf buffers read from user space.
 export { type ObjectRef, openLink, openMap, openProgram } from './open.js';
 export { PacketSocket } from './packet-socket.js';
 export { PerfBufferReader, type PerfRecord } from './perf-buffer.js';
+export type { ProgramPins } from './pinned-programs.js';
 export {
   type KernelLineInfo,
   KernelProgram,
@@ -39,5 +41,6 @@ export {
   type ProgramBtfInfo,
 } from './program.js';
 export { RingBufferReader } from './ringbuf.js';
+export { RtnetlinkMonitor, type TableChange } from './rtnetlink-monitor.js';
 export type { MapOverride } from './spec-map.js';
 export { type KernelXskOptions, KernelXskSocket } from './xsk.js';

@@ -3,10 +3,11 @@
 // fd returned by OBJ_GET is told by its /proc/self/fd link (anon_inode:bpf-map, bpf-prog, and
 // bpf_link for a new link but bpf-link for one opened from a pin, as 6.18 names them).
 
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, unlinkSync } from 'node:fs';
 import { BpfError, TsbpfError } from '../errors.js';
 import { BpfCmd } from '../uapi/index.js';
 import { Attr } from './attr.js';
+import { objectInfo } from './object-info.js';
 import { closeFd } from './syscall.js';
 
 /** union bpf_attr, the BPF_OBJ_* struct. */
@@ -54,4 +55,21 @@ export function getPinned(path: string, kind: BpfObjectKind): number {
     throw new TsbpfError('INVALID_ARGUMENT', `${path} is pinned ${found ?? 'unknown object'}, not a ${kind}`);
   }
   return fd;
+}
+
+/** The kernel id of a bpf object fd: u32 at offset 4 of bpf_map_info, bpf_prog_info and bpf_link_info. */
+const idOf = (fd: number): number => objectInfo(fd, 16).getUint32(4, true);
+
+/** Unlinks the pin at `path` if it names the object behind `fd`; INVALID_ARGUMENT when another. */
+export function unpinFd(fd: number, path: string, what: string): void {
+  const kind = fdKind(fd);
+  if (kind === undefined) throw new TsbpfError('INVALID_ARGUMENT', `${what} is no bpf object`);
+  const there = getPinned(path, kind);
+  try {
+    if (idOf(there) !== idOf(fd))
+      throw new TsbpfError('INVALID_ARGUMENT', `${path} pins another ${kind}, not ${what}`);
+  } finally {
+    closeFd(there);
+  }
+  unlinkSync(path);
 }

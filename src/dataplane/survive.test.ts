@@ -1,0 +1,143 @@
+// Surviving the controller with the data-plane library, on the kernel (three-hosts.ts): a child
+// process runs the router through Dataplane on kernelPlatform while another sends UDP from host A
+// to host B without pause. The controller is SIGKILLed: forwarding goes on (counted at B). A new
+// controller in this process adopts the pinned maps, programs and links through the same API —
+// nothing loaded or attached again — and a third, started with `upgrade`, loads the programs
+// afresh and swaps them into the running links. Every datagram sent is received at B: none lost.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { capture, PREFIX, threeHosts, udpFromA } from '../../test/control/three-hosts.js';
+import { loadCollectionSpec } from '../index.js';
+import { bpfAvailability, type KernelCollection, Netns, openLink } from '../kernel/index.js';
+import { Dataplane } from './index.js';
+import { kernelPlatform } from './kernel.js';
+
+function why(): string | undefined {
+  const bpf = bpfAvailability();
+  if (!bpf.ok) return bpf.reason;
+  try {
+    Netns.create(PREFIX).close();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return bpffsSkip();
+}
+const skip = why();
+const spec = loadCollectionSpec(
+  new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
+);
+const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function firstLine(p: ChildProcess): Promise<Record<string, number>> {
+  let out = '';
+  let err = '';
+  p.stderr!.on('data', (d) => {
+    err += String(d);
+  });
+  for await (const chunk of p.stdout!) {
+    out += String(chunk);
+    const nl = out.indexOf('\n');
+    if (nl >= 0) return JSON.parse(out.slice(0, nl)) as Record<string, number>;
+  }
+  throw new Error(`child ended without output: ${err}`);
+}
+
+test('the data plane outlives its controller; a new one adopts it, an upgrade swaps programs without loss', {
+  skip,
+  timeout: 90_000,
+}, async (t) => {
+  using h = threeHosts();
+  using fs = privateBpffs(PREFIX);
+  using atB = capture(h.b, h.b1);
+  const frame = udpFromA(h, { count: 1, src: '10.1.0.2', dst: '10.2.0.2', srcPort: 4242, dstPort: 9 })[0]!;
+  let received = 0;
+  /** Drains B's capture: our datagrams (UDP from port 4242). */
+  const drain = () => {
+    for (const f of atB.receive(1 << 20, 0)) if (f[23] === 17 && f[34] === 0x10 && f[35] === 0x92) received++;
+  };
+  async function until(probe: () => boolean, what: string, ms = 8000): Promise<void> {
+    const end = Date.now() + ms;
+    for (drain(); !probe(); drain()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${received} received)`);
+      await sleep(10);
+    }
+  }
+  const children: ChildProcess[] = [];
+  let dp: Dataplane | undefined;
+  try {
+    const controller = spawn(process.execPath, [
+      child('dataplane-child'),
+      h.r.name,
+      fs.path,
+      h.a0.name,
+      h.b0.name,
+      h.a1.mac,
+      h.b1.mac,
+    ]);
+    children.push(controller);
+    const { progId } = await firstLine(controller);
+    const linkId = openLink({ pinned: `${fs.path}/link-${h.a0.ifindex}-xdp` });
+    const firstLinkId = linkId.id;
+    linkId.close();
+    const sender = spawn(process.execPath, [
+      child('sender-child'),
+      h.a.name,
+      String(h.a1.ifindex),
+      Buffer.from(frame).toString('hex'),
+    ]);
+    children.push(sender);
+    const sentLine = firstLine(sender);
+    await until(() => received > 300, 'forwarded traffic at B');
+
+    controller.kill('SIGKILL');
+    await once(controller, 'exit');
+    const atKill = received;
+    await until(() => received > atKill + 300, 'forwarding to go on without a controller');
+
+    // A new controller adopts: same programs (not loaded again), same links (not attached again).
+    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r }));
+    const kc = () => dp!.collection as KernelCollection;
+    assert.ok(
+      kc().notes.some((n) => n.includes('programs: adopted')),
+      kc().notes.join('; '),
+    );
+    assert.equal(kc().program('xdp_router').kernel.id, progId, 'the dead controller’s program');
+    dp.bind(h.a0.name);
+    dp.bind(h.b0.name);
+    const link = openLink({ pinned: `${fs.path}/link-${h.a0.ifindex}-xdp` });
+    assert.equal(link.id, firstLinkId, 'the same link');
+    assert.equal(link.info().progId, progId);
+    assert.ok(dp.counters.forward > BigInt(atKill), 'the counters kept counting');
+    const adopted = received;
+    await until(() => received > adopted + 300, 'forwarding under the adopting controller');
+
+    // Upgrade: programs loaded afresh and swapped into the same links under traffic.
+    dp.release();
+    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, upgrade: true }));
+    const newId = kc().program('xdp_router').kernel.id;
+    assert.notEqual(newId, progId);
+    dp.bind(h.a0.name);
+    dp.bind(h.b0.name);
+    assert.equal(link.id, firstLinkId, 'still the same link');
+    assert.equal(link.info().progId, newId, 'running the new program');
+    link.close();
+    const upgraded = received;
+    await until(() => received > upgraded + 300, 'forwarding by the upgraded program');
+
+    sender.stdin!.end();
+    const { sent } = await sentLine;
+    await until(() => received >= sent!, `all ${sent} datagrams at B`, 3000).catch(() => {});
+    t.diagnostic(`${sent} datagrams sent from A, ${received} received at B; ${atKill} before the kill`);
+    assert.equal(received, sent, 'none lost across the kill, the adoption and the upgrade');
+    const udp = dp.flows.find((f) => f.flow.srcPort === 4242);
+    assert.equal(udp?.packets, BigInt(sent!), 'the flow counted every one, over three controllers');
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    dp?.close();
+  }
+});

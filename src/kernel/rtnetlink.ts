@@ -1,0 +1,121 @@
+// A small rtnetlink codec over AF_NETLINK/NETLINK_ROUTE sockets: building a request (nlmsghdr, a
+// family header, attributes), one request answered by one message, and walking the messages of
+// a datagram and the attributes of a message. Used for XDP attach state (netlink-xdp.ts), device
+// lookup (net-device.ts) and the route/neighbour monitor (rtnetlink-monitor.ts). Values are
+// those of uapi <linux/netlink.h> and <linux/rtnetlink.h>. Sockets belong to the network
+// namespace of the calling thread (see Netns.run).
+
+import { BpfError, TsbpfError } from '../errors.js';
+import { check, netLibc } from './libc-net.js';
+import { closeFd, pinned } from './syscall.js';
+
+export const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
+const NETLINK_ROUTE = 0;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+export const NLM_F_REQUEST = 1;
+export const NLM_F_ACK = 4;
+/** NLM_F_ROOT | NLM_F_MATCH: the whole table. */
+export const NLM_F_DUMP = 0x300;
+export const NLA_F_NESTED = 1 << 15;
+
+/** struct nlmsghdr. */
+export const HDR = 16;
+export const align4 = (n: number): number => (n + 3) & ~3;
+
+let seq = 1;
+
+/** A NETLINK_ROUTE socket in the calling thread's namespace. */
+export function routeSocket(flags = 0): number {
+  return check(
+    'socket(AF_NETLINK)',
+    netLibc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_ROUTE),
+  );
+}
+
+/**
+ * A request: nlmsghdr, then `family` (the family header's bytes), then the attributes, each
+ * padded to 4. Returns the bytes, ready for sendto.
+ */
+export function request(
+  type: number,
+  flags: number,
+  family: Uint8Array,
+  attrs: readonly { readonly type: number; readonly payload: Uint8Array }[] = [],
+): Uint8Array {
+  const len = HDR + align4(family.length) + attrs.reduce((n, a) => n + align4(4 + a.payload.length), 0);
+  const out = pinned(len);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, len, true);
+  v.setUint16(4, type, true);
+  v.setUint16(6, flags, true);
+  v.setUint32(8, seq++, true);
+  out.set(family, HDR);
+  let at = HDR + align4(family.length);
+  for (const a of attrs) {
+    v.setUint16(at, 4 + a.payload.length, true);
+    v.setUint16(at + 2, a.type, true);
+    out.set(a.payload, at + 4);
+    at += align4(4 + a.payload.length);
+  }
+  return out;
+}
+
+/** The error code of an NLMSG_ERROR message at `at` (0 is an ack). */
+export const errorCode = (v: DataView, at: number): number => v.getInt32(at + HDR, true);
+
+/** One request, answered by one message (e.g. an RTM_NEWLINK, or an error/ack). */
+export function exchange(req: Uint8Array, what: string): DataView {
+  const libc = netLibc();
+  const fd = routeSocket();
+  try {
+    check('sendto(netlink)', libc.sendto(fd, req, req.length, 0, null, 0), what);
+    const reply = pinned(64 * 1024);
+    const addr = new Uint8Array(12);
+    const n = check('recvfrom(netlink)', libc.recvfrom(fd, reply, reply.length, 0, addr, [12]), what);
+    const v = new DataView(reply.buffer, 0, n);
+    if (n < HDR) throw new TsbpfError('BPF_ERROR', `${what}: short netlink reply (${n} bytes)`);
+    if (v.getUint16(4, true) === NLMSG_ERROR) {
+      const err = errorCode(v, 0);
+      if (err < 0) throw new BpfError('netlink', -err, { subject: what });
+    }
+    return v;
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/** A message of a datagram: its type and a view of the whole message (header included). */
+export interface NetlinkMessage {
+  readonly type: number;
+  readonly view: DataView;
+}
+
+/** The messages of one received datagram, in order; a truncated tail is dropped. */
+export function messages(v: DataView): NetlinkMessage[] {
+  const out: NetlinkMessage[] = [];
+  for (let at = 0; at + HDR <= v.byteLength; ) {
+    const len = v.getUint32(at, true);
+    if (len < HDR || at + len > v.byteLength) break;
+    out.push({ type: v.getUint16(at + 4, true), view: new DataView(v.buffer, v.byteOffset + at, len) });
+    at += align4(len);
+  }
+  return out;
+}
+
+/** Attributes of one level: type (without flag bits) -> payload view. */
+export function attributes(v: DataView, from: number, to: number = v.byteLength): Map<number, DataView> {
+  const out = new Map<number, DataView>();
+  for (let at = from; at + 4 <= to; ) {
+    const len = v.getUint16(at, true);
+    if (len < 4) break;
+    out.set(v.getUint16(at + 2, true) & 0x3fff, new DataView(v.buffer, v.byteOffset + at + 4, len - 4));
+    at += align4(len);
+  }
+  return out;
+}
+
+export const bytesOf = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
