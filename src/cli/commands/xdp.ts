@@ -164,7 +164,7 @@ function devSetups(
 }
 
 /** The simulated devices of a run, added in ifindex order (a veth pair together). */
-function addDevices(net: Network, setups: readonly DeviceSetup[]): NetDevice[] {
+function addDevices(net: Network, setups: readonly DeviceSetup[], where: string | undefined): NetDevice[] {
   const options = (d: DeviceSetup): DeviceOptions => ({
     name: d.name,
     ...(d.queues === undefined ? {} : { queues: d.queues }),
@@ -177,8 +177,8 @@ function addDevices(net: Network, setups: readonly DeviceSetup[]): NetDevice[] {
       d.peer === undefined ? [net.addDevice(options(d))] : net.addVethPair(options(d), options(d.peer)),
     );
   } catch (e) {
-    // A bad MAC or MTU of a topology: the network's own message, as the user's mistake.
-    if (e instanceof TsbpfError) throw new UsageError(`--topology: ${e.message}`);
+    // A bad name, MAC or MTU: the network's own message, naming the file it came from.
+    if (e instanceof TsbpfError && where !== undefined) throw new UsageError(`${where}: ${e.message}`);
     throw e;
   }
 }
@@ -258,7 +258,7 @@ export async function xdpCommand(argv: string[], out: Output): Promise<number> {
   );
   const dump = typeof values.dump === 'string' ? new XdpDump() : undefined;
   const net = new Network({ cpus, ...(dump === undefined ? {} : { dump: dump.record }) });
-  const netDevices = addDevices(net, setups);
+  const netDevices = addDevices(net, setups, topologyPath && `--topology '${topologyPath}'`);
   using coll = load(spec, { ...net.loadOptions(), cpus });
   try {
     if (topology?.mapInit !== undefined)
