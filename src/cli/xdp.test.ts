@@ -76,3 +76,94 @@ test('xdp run: errors are one line and exit 255', () => {
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   }
 });
+
+test('xdp run --topology: devices, a veth pair, programs per device, devmap entries naming devices', () => {
+  const r = tsbpf(
+    'xdp',
+    'run',
+    'examples/xdp_redirect.v3.o',
+    '--topology',
+    'examples/topology.json',
+    '--json',
+  );
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  // biome-ignore lint/suspicious/noExplicitAny: the report's JSON, read field by field
+  const dev: Record<string, any> = Object.fromEntries(j.devices.map((d: { name: string }) => [d.name, d]));
+  assert.deepEqual(
+    j.devices.map((d: { name: string; ifindex: number }) => [d.name, d.ifindex]),
+    [
+      ['eth0', 2],
+      ['veth0', 3],
+      ['veth1', 4],
+      ['eth1', 5],
+    ],
+  );
+  assert.equal(j.frames, 6000);
+  assert.equal(dev.eth0.program, 'redirect_devmap');
+  assert.equal(dev.eth0.queues, 2);
+  assert.equal(dev.eth0.capture, join('examples', 'ddos.pcap'), 'captures are found beside the topology');
+  assert.equal(dev.eth0.xdp.REDIRECT, 3000);
+  assert.deepEqual(dev.eth0.redirects, { 'dev veth0': 3000 }, 'tx_ports[0] = {"dev": "veth0"}');
+  assert.deepEqual(dev.eth1.redirects, { 'dev eth0': 3000 }, 'tx_by_ifindex[eth1] = eth0');
+  assert.equal(dev.eth0.txPackets, 3000, "eth1's frames leave through eth0");
+  assert.equal(dev.veth0.peer, 'veth1');
+  // Every frame redirected into the veth pair either crossed it or was dropped at the peer's ring.
+  assert.equal(dev.veth0.txPackets + dev.veth0.txErrors, 3000);
+  assert.equal(dev.veth1.rxPackets, dev.veth0.txPackets);
+  assert.equal(dev.veth1.stack, dev.veth1.rxPackets, 'veth1 has no XDP program: its stack gets all');
+});
+
+test('xdp run --topology: mistakes in the file are one line naming the place', () => {
+  const write = (name: string, doc: unknown) => {
+    const path = join(tmp, name);
+    writeFileSync(path, typeof doc === 'string' ? doc : JSON.stringify(doc));
+    return path;
+  };
+  const cases: [string[], RegExp][] = [
+    [['--topology', write('a.json', '{')], /--topology '.*a\.json': not JSON/],
+    [['--topology', write('b.json', { devices: [] })], /at least one device/],
+    [
+      ['--topology', write('c.json', { devices: [{ name: 'eth0', xdp: 'redirect_devmap', speed: 1 }] })],
+      /devices\[0\]: unknown key 'speed'/,
+    ],
+    [['--topology', write('d.json', { devices: [{ name: 'eth0' }] })], /no device has an "xdp" program/],
+    [
+      [
+        '--topology',
+        write('e.json', {
+          devices: [{ name: 'eth0', xdp: 'redirect_devmap' }],
+          maps: { tx_ports: [{ key: 0, value: { dev: 'eth9' } }] },
+        }),
+      ],
+      /maps\.tx_ports\[0\]\.value: no device "eth9" in the topology \(devices: eth0\)/,
+    ],
+    [['--topology', write('f.json', { devices: [{ name: 'eth0', xdp: 'nope' }] })], /no program 'nope'/],
+    [
+      [
+        '--topology',
+        write('g.json', { devices: [{ name: 'eth0', xdp: 'redirect_devmap', peer: { name: 'eth0' } }] }),
+      ],
+      /two devices are named 'eth0'/,
+    ],
+    [
+      ['--topology', write('h.json', { devices: [{ name: 'eth0', xdp: 'redirect_devmap', queues: 0 }] })],
+      /devices\[0\]\.queues: expected a count/,
+    ],
+    [
+      [
+        '--topology',
+        write('i.json', { devices: [{ name: 'eth0', xdp: 'redirect_devmap', capture: 'missing.pcap' }] }),
+      ],
+      /missing\.pcap/,
+    ],
+    [['--topology', 'examples/topology.json', '--dev', 'eth0'], /--dev and --topology/],
+    [['--topology', 'examples/topology.json', '--kernel'], /--kernel --topology/],
+  ];
+  for (const [args, message] of cases) {
+    const r = tsbpf('xdp', 'run', 'examples/xdp_redirect.v3.o', ...args);
+    assert.equal(r.code, 255, `${args.join(' ')}: ${r.out}`);
+    assert.match(r.err, message);
+    assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+  }
+});

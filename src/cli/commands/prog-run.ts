@@ -29,6 +29,7 @@ import {
 import { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { readBytes, readText } from '../files.js';
 import { parseHex, toHex } from '../hex.js';
+import { kernelForm, kernelProgramCollection } from '../kernel-objects.js';
 import {
   backendOption,
   diffDumps,
@@ -48,6 +49,7 @@ export const progRunUsage = `       tsbpf prog run OBJ [--prog NAME] (--data-in 
                      [--backend vm|kernel] [--engine jit|interp] [--target-btf FILE] [--type TYPE]
                      [--strict] [--log-level 1|2] [--json]
        tsbpf prog run OBJ data_in FILE [data_out FILE] [ctx_in FILE] [repeat N]   (bpftool's keywords)
+       tsbpf prog run PROG data_in FILE ...   (PROG in the kernel: id N | pinned PATH | name NAME)
   Runs a program of OBJ over each packet of FILE (pcap, pcapng or one raw packet; Ethernet only)
   and prints the verdicts, the output packets and the map changes; on the VM backend also
   bpf_trace_printk lines, ring-buffer records and perf event samples (JSON keys trace, ringbuf,
@@ -67,22 +69,18 @@ const KEYWORDS: Record<string, string> = {
   repeat: '--repeat',
 };
 const KEYWORDS_NOT_SUPPORTED = new Set(['data_size_out', 'ctx_out', 'ctx_size_out']);
-/** bpftool's PROG forms that name a program already in the kernel. */
-const KERNEL_PROG_FORMS = new Set(['id', 'pinned', 'tag', 'name']);
+/** Options that apply to loading an object, not to a program already in the kernel. */
+const OBJECT_ONLY = ['prog', 'map-init', 'backend', 'engine', 'target-btf', 'type', 'log-level'] as const;
 
 /** Rewrites bpftool's `KEYWORD VALUE` pairs (after the object) as the flags parse() knows. */
-export function keywordsToFlags(argv: string[]): string[] {
+export function keywordsToFlags(argv: string[], objectFirst = true): string[] {
+  const after = objectFirst ? 1 : 0;
   const out: string[] = [];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k]!;
-    if (k === 0 && KERNEL_PROG_FORMS.has(a))
-      throw new NotSupportedError(
-        `prog run ${a} ...: naming a program loaded in the kernel`,
-        'give the object file it came from',
-      );
-    if (out.length > 0 && KEYWORDS_NOT_SUPPORTED.has(a))
+    if (out.length >= after && KEYWORDS_NOT_SUPPORTED.has(a))
       throw new NotSupportedError(`prog run keyword '${a}'`, 'data_out and ctx_in are supported');
-    const flag = out.length > 0 ? KEYWORDS[a] : undefined;
+    const flag = out.length >= after ? KEYWORDS[a] : undefined;
     if (flag === undefined) out.push(a);
     else {
       const value = argv[k + 1];
@@ -264,23 +262,35 @@ async function runPacket(
 }
 
 export async function progRun(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse('prog run', keywordsToFlags(argv), {
-    prog: { type: 'string' },
-    'data-in': { type: 'string' },
-    packet: { type: 'string' },
-    'ctx-in': { type: 'string' },
-    repeat: { type: 'string' },
-    'map-init': { type: 'string' },
-    'data-out': { type: 'string' },
-    format: { type: 'string' },
-    backend: { type: 'string' },
-    engine: { type: 'string' },
-    'target-btf': { type: 'string' },
-    type: { type: 'string' },
-    strict: { type: 'boolean' },
-    'log-level': { type: 'string' },
-  });
-  const [file] = positionals;
+  const form = kernelForm(argv, 'prog');
+  const { values, positionals } = parse(
+    'prog run',
+    form === undefined ? keywordsToFlags(argv) : keywordsToFlags(form.rest, false),
+    {
+      prog: { type: 'string' },
+      'data-in': { type: 'string' },
+      packet: { type: 'string' },
+      'ctx-in': { type: 'string' },
+      repeat: { type: 'string' },
+      'map-init': { type: 'string' },
+      'data-out': { type: 'string' },
+      format: { type: 'string' },
+      backend: { type: 'string' },
+      engine: { type: 'string' },
+      'target-btf': { type: 'string' },
+      type: { type: 'string' },
+      strict: { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+  );
+  if (form !== undefined) {
+    for (const o of OBJECT_ONLY)
+      if (values[o] !== undefined)
+        throw new UsageError(`--${o} is for an object file; not with prog run ${form.label}`);
+    if (positionals.length > 0)
+      throw usageLine(`prog run ${form.label}`, `no OBJ, got '${positionals.join(' ')}'`);
+  }
+  const [file = form?.label] = positionals;
   if (file === undefined || positionals.length > 1)
     throw usageLine(
       'prog run',
@@ -289,7 +299,7 @@ export async function progRun(argv: string[], out: Output): Promise<number> {
   const engine = engineOption(values.engine);
   const { packets, format: inputFormat } = packetsFrom(values);
   const repeat = u32Option('repeat', values.repeat as string | undefined, 1);
-  const backend = backendOption(values.backend);
+  const backend = form === undefined ? backendOption(values.backend) : 'kernel';
   const level = logLevelOption(values['log-level'], out.debug);
   const dataOut = typeof values['data-out'] === 'string' ? values['data-out'] : undefined;
   const outFormat =
@@ -298,12 +308,15 @@ export async function progRun(argv: string[], out: Output): Promise<number> {
       : outputFormat(dataOut, values.format as string | undefined, inputFormat);
   if (dataOut === undefined && values.format !== undefined)
     throw new UsageError('--format: applies to --data-out, which is not given');
-  const coll = await loadObject(file, backend, {
-    targetBtf: values['target-btf'] as string | undefined,
-    type: progTypeOption(values.type),
-    engine,
-    logLevel: level,
-  });
+  const coll =
+    form !== undefined
+      ? await kernelProgramCollection(form)
+      : await loadObject(file, backend, {
+          targetBtf: values['target-btf'] as string | undefined,
+          type: progTypeOption(values.type),
+          engine,
+          logLevel: level,
+        });
   try {
     if (typeof values['map-init'] === 'string')
       initMaps(coll, readText(values['map-init'], '--map-init'), values['map-init']);
