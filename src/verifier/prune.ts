@@ -7,6 +7,12 @@
 import { constOf, sameScalar, within } from './num.js';
 import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './state.js';
 
+/** The live stack slots of the current frame at a prune point (bit k of lo: slot k; of hi: slot 32 + k). */
+export interface StackLive {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 /** r6-r10 of a caller: a return sets its r0 and clears r1-r5, so only these survive a call. */
 const CALLER_LIVE = 0x7c0;
 
@@ -73,6 +79,7 @@ function frameSafe(
   cur: Frame,
   live: number,
   precise: number,
+  slots: StackLive | undefined,
   ids: IdMap,
   exact: boolean,
 ): boolean {
@@ -81,27 +88,37 @@ function frameSafe(
     if (((live >> r) & 1) === 0 && !exact) continue;
     if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, ((precise >> r) & 1) !== 0)) return false;
   }
-  for (let k = 0; k < old.stack.length; k++)
+  for (let k = 0; k < old.stack.length; k++) {
+    // A slot no path reads before overwriting it cannot matter (stack-liveness.ts).
+    if (slots !== undefined && !exact && (((k < 32 ? slots.lo : slots.hi) >> (k & 31)) & 1) === 0) continue;
     if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact)) return false;
+  }
   return true;
 }
 
 /**
  * Whether `cur` is covered by `old` (or equal to it, `exact`). `live` holds the registers the
  * current frame may still read (bit r), from the static liveness pass; `precise` those of its
- * scalars whose values a later check may read (precision.ts; -1: all). Caller frames compare
- * their scalars exactly.
+ * scalars whose values a later check may read (precision.ts; -1: all); `slots` its stack slots
+ * that may be read (stack-liveness.ts; undefined: all). Caller frames compare everything live.
  */
-export function statesEqual(old: State, cur: State, live: number, exact: boolean, precise = -1): boolean {
+export function statesEqual(
+  old: State,
+  cur: State,
+  live: number,
+  exact: boolean,
+  precise = -1,
+  slots?: StackLive,
+): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
   const ids = new IdMap();
   const top = old.frames.length - 1;
   for (let k = 0; k <= top; k++) {
     const isTop = k === top;
-    if (
-      !frameSafe(old.frames[k]!, cur.frames[k]!, isTop ? live : CALLER_LIVE, isTop ? precise : -1, ids, exact)
-    )
+    const regs = isTop ? live : CALLER_LIVE;
+    const liveSlots = isTop ? slots : undefined;
+    if (!frameSafe(old.frames[k]!, cur.frames[k]!, regs, isTop ? precise : -1, liveSlots, ids, exact))
       return false;
   }
   for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;

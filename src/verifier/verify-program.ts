@@ -17,6 +17,7 @@ import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { liveRegisters } from './liveness.js';
 import { preciseRegisters } from './precision.js';
+import { liveStackSlots } from './stack-liveness.js';
 import { Refusal } from './refuse.js';
 import { STACK_SIZE } from './state.js';
 import { type Code, INSN_LIMIT, type Trail, trailLine, WalkRefusal, type WalkStats, walk } from './walk.js';
@@ -150,6 +151,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     cfg,
     live: liveRegisters(cfg, at, kinds),
     precise: preciseRegisters(cfg, at, kinds),
+    stack: liveStackSlots(cfg, at, kinds),
   };
   const describe = (pc: number) => (at[pc] === undefined ? '?' : formatInstruction(at[pc]!, pc, insnFormat));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {

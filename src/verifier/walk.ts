@@ -44,6 +44,8 @@ export interface Code {
   readonly live: Int32Array;
   /** Registers whose scalar values later checks may read, by slot (precision.ts). */
   readonly precise: Int32Array;
+  /** Live stack slots by slot (stack-liveness.ts), when the program only uses r10 directly. */
+  readonly stack: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
 }
 
 export interface WalkStats {
@@ -212,7 +214,11 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               });
           for (let n = 0; n < list.length; n++) {
             const old = list[n]!;
-            if (statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!)) {
+            const slots =
+              code.stack === undefined ? undefined : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
+            if (
+              statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!, slots)
+            ) {
               old.hit += 1;
               pruned = true;
               break;
