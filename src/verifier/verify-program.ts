@@ -17,8 +17,8 @@ import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { liveRegisters } from './liveness.js';
 import { preciseRegisters } from './precision.js';
-import { liveStackSlots } from './stack-liveness.js';
 import { Refusal } from './refuse.js';
+import { liveStackSlots } from './stack-liveness.js';
 import { STACK_SIZE } from './state.js';
 import { type Code, INSN_LIMIT, type Trail, trailLine, WalkRefusal, type WalkStats, walk } from './walk.js';
 
