@@ -57,31 +57,45 @@ export function liveRegisters(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
 ): Int32Array {
-  const live = new Int32Array(cfg.slots);
   const ud: ({ use: number; def: number } | undefined)[] = new Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const i = at[pc];
     const k = kinds[pc];
     if (i !== undefined && k !== undefined) ud[pc] = useDef(i, k);
   }
+  return solveBackward(cfg, (pc, out) => {
+    const u = ud[pc];
+    return u === undefined ? undefined : (out & ~u.def) | u.use;
+  });
+}
+
+/**
+ * A backward dataflow over register masks to its fixpoint: `transfer(pc, out)` gives the mask
+ * before the instruction at pc from the mask after it (undefined: no instruction, e.g. an lddw's
+ * second slot). The result is the mask before every slot.
+ */
+export function solveBackward(
+  cfg: Cfg,
+  transfer: (pc: number, out: number) => number | undefined,
+): Int32Array {
+  const before = new Int32Array(cfg.slots);
   let changed = true;
   while (changed) {
     changed = false;
     for (let b = cfg.blocks.length - 1; b >= 0; b--) {
       const block = cfg.blocks[b]!;
       let out = 0;
-      for (const s of block.successors) out |= live[cfg.blocks[s]!.start]!;
+      for (const s of block.successors) out |= before[cfg.blocks[s]!.start]!;
       for (let pc = block.last; pc >= block.start; pc--) {
-        const u = ud[pc];
-        if (u === undefined) continue;
-        const inn = (out & ~u.def) | u.use;
-        if (live[pc] !== inn) {
-          live[pc] = inn;
+        const inn = transfer(pc, out);
+        if (inn === undefined) continue;
+        if (before[pc] !== inn) {
+          before[pc] = inn;
           changed = true;
         }
         out = inn;
       }
     }
   }
-  return live;
+  return before;
 }

@@ -7,6 +7,12 @@
 import { constOf, sameScalar, within } from './num.js';
 import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './state.js';
 
+/** The live stack slots of the current frame at a prune point (bit k of lo: slot k; of hi: slot 32 + k). */
+export interface StackLive {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 /** r6-r10 of a caller: a return sets its r0 and clears r1-r5, so only these survive a call. */
 const CALLER_LIVE = 0x7c0;
 
@@ -26,11 +32,13 @@ class IdMap {
   }
 }
 
-function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean): boolean {
+function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true): boolean {
   // Registers are immutable: one object on both sides is equal (its ids map to themselves).
   if (old === cur && old.id === 0 && old.ref === 0) return true;
   if (old.type === 'not_init') return exact ? cur.type === 'not_init' : true;
   if (old.type !== cur.type) return false;
+  // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise).
+  if (old.type === 'scalar' && !precise && !exact) return true;
   const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
   if (!values) return false;
   if (old.type === 'scalar') return true;
@@ -66,28 +74,52 @@ function byteSafe(o: Byte, c: Byte, cur: Slot): boolean {
   return o === c;
 }
 
-function frameSafe(old: Frame, cur: Frame, live: number, ids: IdMap, exact: boolean): boolean {
+function frameSafe(
+  old: Frame,
+  cur: Frame,
+  live: number,
+  precise: number,
+  slots: StackLive | undefined,
+  ids: IdMap,
+  exact: boolean,
+): boolean {
   if (old.returnTo !== cur.returnTo || old.subprogram !== cur.subprogram) return false;
   for (let r = 0; r < 11; r++) {
     if (((live >> r) & 1) === 0 && !exact) continue;
-    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact)) return false;
+    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, ((precise >> r) & 1) !== 0)) return false;
   }
-  for (let k = 0; k < old.stack.length; k++)
+  for (let k = 0; k < old.stack.length; k++) {
+    // A slot no path reads before overwriting it cannot matter (stack-liveness.ts).
+    if (slots !== undefined && !exact && (((k < 32 ? slots.lo : slots.hi) >> (k & 31)) & 1) === 0) continue;
     if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact)) return false;
+  }
   return true;
 }
 
 /**
  * Whether `cur` is covered by `old` (or equal to it, `exact`). `live` holds the registers the
- * current frame may still read (bit r), from the static liveness pass.
+ * current frame may still read (bit r), from the static liveness pass; `precise` those of its
+ * scalars whose values a later check may read (precision.ts; -1: all); `slots` its stack slots
+ * that may be read (stack-liveness.ts; undefined: all). Caller frames compare everything live.
  */
-export function statesEqual(old: State, cur: State, live: number, exact: boolean): boolean {
+export function statesEqual(
+  old: State,
+  cur: State,
+  live: number,
+  exact: boolean,
+  precise = -1,
+  slots?: StackLive,
+): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
   const ids = new IdMap();
   const top = old.frames.length - 1;
   for (let k = 0; k <= top; k++) {
-    if (!frameSafe(old.frames[k]!, cur.frames[k]!, k === top ? live : CALLER_LIVE, ids, exact)) return false;
+    const isTop = k === top;
+    const regs = isTop ? live : CALLER_LIVE;
+    const liveSlots = isTop ? slots : undefined;
+    if (!frameSafe(old.frames[k]!, cur.frames[k]!, regs, isTop ? precise : -1, liveSlots, ids, exact))
+      return false;
   }
   for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;
   return true;

@@ -16,7 +16,9 @@ import type { ProgTypeName } from '../uapi/prog-types.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { liveRegisters } from './liveness.js';
+import { preciseRegisters } from './precision.js';
 import { Refusal } from './refuse.js';
+import { liveStackSlots } from './stack-liveness.js';
 import { STACK_SIZE } from './state.js';
 import { type Code, INSN_LIMIT, type Trail, trailLine, WalkRefusal, type WalkStats, walk } from './walk.js';
 
@@ -143,7 +145,14 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     subprogramStarts: new Set(cfg.subprograms.map((s) => s.start)),
     idGen: 0,
   };
-  const code: Code = { at, kinds, cfg, live: liveRegisters(cfg, at, kinds) };
+  const code: Code = {
+    at,
+    kinds,
+    cfg,
+    live: liveRegisters(cfg, at, kinds),
+    precise: preciseRegisters(cfg, at, kinds),
+    stack: liveStackSlots(cfg, at, kinds),
+  };
   const describe = (pc: number) => (at[pc] === undefined ? '?' : formatInstruction(at[pc]!, pc, insnFormat));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {
     let refusal = r;

@@ -42,6 +42,10 @@ export interface Code {
   readonly kinds: readonly (Kind | undefined)[];
   readonly cfg: Cfg;
   readonly live: Int32Array;
+  /** Registers whose scalar values later checks may read, by slot (precision.ts). */
+  readonly precise: Int32Array;
+  /** Live stack slots by slot (stack-liveness.ts), when the program only uses r10 directly. */
+  readonly stack: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
 }
 
 export interface WalkStats {
@@ -136,6 +140,8 @@ interface Path {
 
 export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const { at, kinds, cfg, live } = code;
+  // Unprivileged loads keep every scalar precise, as the kernel does (__mark_reg_unknown).
+  const precise = env.privileged ? code.precise : undefined;
   const prunePoints = new Uint8Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const k = kinds[pc];
@@ -208,7 +214,11 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               });
           for (let n = 0; n < list.length; n++) {
             const old = list[n]!;
-            if (statesEqual(old.state, st, live[pc]!, false)) {
+            const slots =
+              code.stack === undefined ? undefined : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
+            if (
+              statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!, slots)
+            ) {
               old.hit += 1;
               pruned = true;
               break;

@@ -1,0 +1,62 @@
+// The static precision and stack-liveness passes on small programs: what is wanted exact at a
+// slot, and which stack slots are live.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assemble } from '../asm/index.js';
+import { buildCfg } from '../cfg/index.js';
+import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
+import { preciseRegisters } from './precision.js';
+import { liveStackSlots } from './stack-liveness.js';
+
+function code(text: string) {
+  const insns = assemble(text);
+  const at: (Instruction | undefined)[] = [];
+  const kinds: (Kind | undefined)[] = [];
+  let pc = 0;
+  for (const i of insns) {
+    at[pc] = i;
+    kinds[pc] = classify(i, { pc });
+    pc += slots(i);
+  }
+  return { cfg: buildCfg(insns), at, kinds };
+}
+
+test('a counter that only reaches the return value is not wanted; an offset is', () => {
+  const c = code(['r6 = 0', 'r7 = 5', 'r2 = r1', 'r2 += r7', 'r0 = r6', 'r0 &= 1', 'exit'].join('\n'));
+  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  // Before slot 2: r7 (added to r2 later) is wanted, r6 (copied to r0 only) is not.
+  assert.equal((p[2]! >> 7) & 1, 1);
+  assert.equal((p[2]! >> 6) & 1, 0);
+});
+
+test('a register compared or stored later is wanted; a subprogram r0 is wanted at its exit', () => {
+  const c = code(
+    [
+      'r6 = r1',
+      'if r6 > 3 goto l',
+      'l:',
+      '*(u64 *)(r10 - 8) = r7',
+      'call f',
+      'exit',
+      'f:',
+      'r0 = r1',
+      'exit',
+    ].join('\n'),
+  );
+  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  assert.equal((p[1]! >> 6) & 1, 1);
+  assert.equal((p[2]! >> 7) & 1, 1);
+  // In f, r1 flows into the returned r0.
+  assert.equal((p[5]! >> 1) & 1, 1);
+});
+
+test('stack slots: live until overwritten whole; none when r10 is copied', () => {
+  const c = code(
+    ['*(u64 *)(r10 - 8) = 1', '*(u64 *)(r10 - 16) = 2', 'r0 = *(u32 *)(r10 - 8)', 'exit'].join('\n'),
+  );
+  const s = liveStackSlots(c.cfg, c.at, c.kinds)!;
+  assert.equal(s.lo[1]! & 0b11, 0b01); // after the first store: slot 0 read later, slot 1 never
+  assert.equal(s.lo[0]! & 1, 0); // slot 0 is overwritten before it is read
+  const copied = code(['r2 = r10', 'r2 += -8', 'r0 = 0', 'exit'].join('\n'));
+  assert.equal(liveStackSlots(copied.cfg, copied.at, copied.kinds), undefined);
+});

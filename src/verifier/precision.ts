@@ -1,0 +1,86 @@
+// Which scalar registers must be compared exactly at a prune point — a static stand-in for the
+// kernel's precision tracking (kernel/bpf/verifier.c: mark_chain_precision, backtrack_insn,
+// regsafe's `if (!rold->precise) return true`). The kernel marks a scalar precise when its value
+// decides safety (pointer arithmetic, a branch its range decides, a helper's size argument, a
+// callback's return value) and walks the marks back through the instructions it came from. Here
+// the same backward flow is computed once over the CFG, for every path at once: a register is
+// "wanted" at a slot when some path from there passes its value (through movs and ALU) to an
+// instruction whose safety check may read it. The demands are taken wider than the kernel's where
+// the types are not known statically (every add/sub of two registers may be pointer arithmetic,
+// every conditional jump may be decided by ranges, every stored register may be a spill filled
+// later), so the result marks at least what the kernel marks: pruning stays sound, and a scalar
+// that only flows into a return value or a counter is compared as "any scalar".
+// Stack slots and caller frames keep exact comparison (see prune.ts).
+
+import type { Cfg } from '../cfg/index.js';
+import { assertNever } from '../errors.js';
+import type { Instruction, Kind } from '../isa/index.js';
+import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+import { solveBackward } from './liveness.js';
+
+const bit = (r: number): number => 1 << r;
+const ARGS = 0b111110; // r1-r5
+const CLOBBERED = 0b111111; // r0-r5
+
+/** The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main program. */
+function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
+  const dst = bit(i.dst);
+  switch (k.kind) {
+    case 'alu':
+      if (k.op === 'mov' || k.op === 'movsx') {
+        const wanted = (out & dst) !== 0;
+        return (out & ~dst) | (wanted && k.reg ? bit(i.src) : 0);
+      }
+      if (!k.reg) return out;
+      // ptr ± scalar and scalar + ptr check the scalar (adjust_ptr_min_max_vals): either side.
+      if (k.op === 'add' || k.op === 'sub') return out | dst | bit(i.src);
+      return (out & dst) !== 0 ? out | bit(i.src) : out;
+    case 'endian':
+      return out;
+    case 'lddw':
+    case 'load':
+      return out & ~dst;
+    case 'store':
+      // A stored register may be a spill that a later fill gives back.
+      return k.reg ? out | bit(i.src) : out;
+    case 'atomic': {
+      const cmp = k.op === 'cmpxchg';
+      const fetched = k.fetch ? bit(cmp ? 0 : i.src) : 0;
+      return (out & ~fetched) | bit(i.src) | (cmp ? bit(0) : 0);
+    }
+    case 'jmp':
+      // A branch whose outcome the ranges decide needs its operands exact (check_cond_jmp_op).
+      return out | dst | (k.reg ? bit(i.src) : 0);
+    case 'ja':
+      return out;
+    case 'exit':
+      // A subprogram's or callback's r0 reaches its caller's checks; the main program's r0 is
+      // not range-checked for the types verified here.
+      return inSubprogram ? bit(0) : 0;
+    case 'call': {
+      const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+      const args = proto === undefined ? ARGS : ((1 << (proto.args.length + 1)) - 1) & ARGS;
+      return (out & ~CLOBBERED) | args;
+    }
+    case 'callx':
+      return (out & ~CLOBBERED) | ARGS | dst;
+    case 'ldpkt':
+      return (out & ~CLOBBERED) | bit(6) | (k.indirect ? bit(i.src) : 0);
+    default:
+      return assertNever(k, 'instruction kind');
+  }
+}
+
+/** Wanted-precise register masks by slot (bit r: r's value may decide a later safety check). */
+export function preciseRegisters(
+  cfg: Cfg,
+  at: readonly (Instruction | undefined)[],
+  kinds: readonly (Kind | undefined)[],
+): Int32Array {
+  return solveBackward(cfg, (pc, out) => {
+    const i = at[pc];
+    const k = kinds[pc];
+    if (i === undefined || k === undefined) return undefined;
+    return wantedBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
+  });
+}
