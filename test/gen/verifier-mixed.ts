@@ -332,7 +332,7 @@ function spillFill(b: Builder): void {
     b.emit(`*(${width} *)(r10 - ${at}) = r1`);
   }
   // A wrong choice: overwrite part of the spilled register.
-  if (b.bad()) b.emit('r1 = 0', `*(u8 *)(r10 - ${at - b.int(0, 7)}) = r1`);
+  if (b.bad()) b.emit('r1 = 0', `${mem(1, 'r10', b.int(0, 7) - at)} = r1`);
   const narrow = b.bad() && what !== 'scalar';
   b.emit(`r2 = *(${narrow ? 'u32' : width} *)(r10 - ${at})`);
   if (what === 'pkt') {
