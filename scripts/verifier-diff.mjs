@@ -55,7 +55,7 @@ console.log(
 );
 if (mixed) console.log(`clean programs: ${tally.clean}, of which the kernel refused ${tally.cleanRejected}`);
 console.log(
-  `kernel verifier bugs (EFAULT, not compared): ${tally.kernelBug.length} ${tally.kernelBug.slice(0, 10).join(' ')}`,
+  `kernel failures (EFAULT, not compared): ${tally.kernelBug.length} ${tally.kernelBug.slice(0, 10).join(' ')}`,
 );
 console.log(
   `tsbpf accepts, kernel refuses (bugs): ${tally.looser.length} ${tally.looser.slice(0, 20).join(' ')}`,

@@ -2,7 +2,8 @@
 // scripts/verifier-diff.mjs): tsbpf's verdict and message, the kernel's verdict and the last
 // message of its log. A kernel refusal with EFAULT whose log says "verifier bug" is the kernel's
 // own failure, not a safety verdict (6.18: two bpf_loop calls, the second with a constant count
-// of 0 — "No program to jit at insn N (subprog < 0)"); it is counted apart.
+// of 0 — "No program to jit at insn N (subprog < 0)"); so is an EFAULT without a log (the
+// loader then retries without func_info: "missing btf func_info"). Both are counted apart.
 
 import { VerifierError } from '../../src/errors.js';
 import { loadKernel } from '../../src/kernel/index.js';
@@ -44,8 +45,12 @@ export function diffOne(spec: CollectionSpec): DiffOutcome {
     return { ours, theirs: 'accepted', ...(ourMessage === undefined ? {} : { ourMessage }) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
+    // The generated BTF is good (func-btf.ts): a retry without it (the loader's fallback, whose
+    // log says "missing btf func_info") means the load with it failed otherwise — in 6.18 with
+    // EFAULT and no log, after the verifier ran (bpf_loop calls with variable counts).
+    const lostBtf = spec.btf !== undefined && /missing btf func_info/.test(e.log);
     const theirs: KernelVerdict =
-      e.errno === EFAULT && /verifier bug/.test(e.log) ? 'kernel-bug' : 'rejected';
+      (e.errno === EFAULT && /verifier bug/.test(e.log)) || lostBtf ? 'kernel-bug' : 'rejected';
     return {
       ours,
       theirs,
