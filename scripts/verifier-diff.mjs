@@ -1,42 +1,70 @@
 #!/usr/bin/env node
-import { VerifierError } from '../dist/src/errors.js';
-import { loadKernel } from '../dist/src/kernel/index.js';
-import { verifyProgram } from '../dist/src/verifier/index.js';
-// Runs the differential verdict test on any number of seeds (the test runs 300):
-//   npm run build && node scripts/verifier-diff.mjs [COUNT] [FIRST_SEED]
-// Prints the agreement and the seeds where the verdicts differ (root on Linux: bpf()).
+// Runs the differential verdict test on any number of seeds (the test runs a few hundred):
+//   npm run build && node scripts/verifier-diff.mjs [COUNT] [FIRST_SEED] [--mixed]
+// --mixed: the composed programs of test/gen/verifier-mixed.ts (default: the five narrow shapes
+// of test/gen/verifier-programs.ts). Prints the agreement, the seeds where the verdicts differ,
+// and the differences counted by cause (root on Linux: bpf()). Exit status 1 when tsbpf accepted
+// a program the kernel refused.
+import { cause, diffOne } from '../dist/test/gen/verifier-diff-run.js';
+import { generateMixed } from '../dist/test/gen/verifier-mixed.js';
 import { generateProgram } from '../dist/test/gen/verifier-programs.js';
 
-const count = Number(process.argv[2] ?? 10000);
-const first = Number(process.argv[3] ?? 1);
-const tally = { agree: 0, accepted: 0, rejected: 0, looser: [], stricter: [] };
+const args = process.argv.slice(2).filter((a) => a !== '--mixed');
+const mixed = process.argv.includes('--mixed');
+const count = Number(args[0] ?? 10000);
+const first = Number(args[1] ?? 1);
+const generate = mixed ? generateMixed : generateProgram;
+const tally = {
+  agree: 0,
+  accepted: 0,
+  rejected: 0,
+  kernelBug: [],
+  looser: [],
+  stricter: [],
+  clean: 0,
+  cleanRejected: 0,
+};
+const causes = { looser: new Map(), stricter: new Map() };
+const note = (m, key, seed) => {
+  const k = cause(key ?? '?');
+  if (!m.has(k)) m.set(k, []);
+  m.get(k).push(seed);
+};
 for (let seed = first; seed < first + count; seed++) {
-  const g = generateProgram(seed);
-  const p = g.spec.programs[0];
-  const ours = verifyProgram({
-    instructions: p.instructions,
-    type: p.type,
-    maps: g.spec.maps,
-    logLevel: 0,
-  }).verdict;
-  let theirs = 'accepted';
-  try {
-    loadKernel(g.spec).close();
-  } catch (e) {
-    if (!(e instanceof VerifierError)) throw e;
-    theirs = 'rejected';
+  const g = generate(seed);
+  const o = diffOne(g.spec);
+  if (g.clean) tally.clean++;
+  if (o.theirs === 'kernel-bug') {
+    tally.kernelBug.push(seed);
+    continue;
   }
-  tally[theirs]++;
-  if (ours === theirs) tally.agree++;
-  else (ours === 'accepted' ? tally.looser : tally.stricter).push(seed);
+  tally[o.theirs]++;
+  if (g.clean && o.theirs === 'rejected') tally.cleanRejected++;
+  if (o.ours === o.theirs) tally.agree++;
+  else if (o.ours === 'accepted') {
+    tally.looser.push(seed);
+    note(causes.looser, o.theirMessage, seed);
+  } else {
+    tally.stricter.push(seed);
+    note(causes.stricter, o.ourMessage, seed);
+  }
 }
+const compared = count - tally.kernelBug.length;
 console.log(
-  `${count} programs: ${tally.agree} agree (kernel: ${tally.accepted} accepted, ${tally.rejected} rejected)`,
+  `${count} ${mixed ? 'mixed ' : ''}programs: ${tally.agree} of ${compared} agree (kernel: ${tally.accepted} accepted, ${tally.rejected} rejected)`,
+);
+if (mixed) console.log(`clean programs: ${tally.clean}, of which the kernel refused ${tally.cleanRejected}`);
+console.log(
+  `kernel failures (EFAULT, not compared): ${tally.kernelBug.length} ${tally.kernelBug.slice(0, 10).join(' ')}`,
 );
 console.log(
   `tsbpf accepts, kernel refuses (bugs): ${tally.looser.length} ${tally.looser.slice(0, 20).join(' ')}`,
 );
+for (const [k, v] of causes.looser)
+  console.log(`  ${v.length}  kernel: ${k}  (seeds ${v.slice(0, 5).join(' ')})`);
 console.log(
   `tsbpf refuses, kernel accepts: ${tally.stricter.length} ${tally.stricter.slice(0, 20).join(' ')}`,
 );
+for (const [k, v] of [...causes.stricter].sort((a, b) => b[1].length - a[1].length))
+  console.log(`  ${v.length}  tsbpf: ${k}  (seeds ${v.slice(0, 5).join(' ')})`);
 process.exit(tally.looser.length === 0 ? 0 : 1);

@@ -296,8 +296,10 @@ function loadSpecProgram(
   try {
     return loadProgram({ ...base, btf: programBtfInfo(p, btf.fd, strings) });
   } catch (first) {
-    // The verifier ran (its log shows source lines): the program itself is refused.
-    if (first instanceof VerifierError && /^; /m.test(first.log)) throw first;
+    // The verifier ran (its log shows source lines, or it walked instructions — a program with
+    // func_info and no line info shows none): the program itself is refused. Retrying without
+    // func_info would only hide the reason behind "missing btf func_info".
+    if (first instanceof VerifierError && /^; |^processed [1-9]/m.test(first.log)) throw first;
     if (!(first instanceof BpfError || first instanceof VerifierError || first instanceof LoadError)) {
       throw first;
     }

@@ -1,0 +1,66 @@
+// One program through both verifiers, for the differential tests (src/kernel/verifier-diff.test.ts,
+// scripts/verifier-diff.mjs): tsbpf's verdict and message, the kernel's verdict and the last
+// message of its log. A kernel refusal with EFAULT whose log says "verifier bug" is the kernel's
+// own failure, not a safety verdict (6.18: two bpf_loop calls, the second with a constant count
+// of 0 — "No program to jit at insn N (subprog < 0)"); so is an EFAULT without a log (the
+// loader then retries without func_info: "missing btf func_info"). Both are counted apart.
+
+import { VerifierError } from '../../src/errors.js';
+import { loadKernel } from '../../src/kernel/index.js';
+import type { CollectionSpec } from '../../src/program/index.js';
+import { verifyProgram } from '../../src/verifier/index.js';
+
+export type KernelVerdict = 'accepted' | 'rejected' | 'kernel-bug';
+
+export interface DiffOutcome {
+  readonly ours: 'accepted' | 'rejected';
+  readonly theirs: KernelVerdict;
+  /** tsbpf's message for a refusal. */
+  readonly ourMessage?: string;
+  /** The kernel's message (the log line before the statistics) for a refusal. */
+  readonly theirMessage?: string;
+}
+
+/** EFAULT (include/uapi/asm-generic/errno-base.h). */
+const EFAULT = 14;
+
+export function kernelMessage(log: string): string {
+  const lines = log.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('processed '));
+  return lines.at(-1) ?? '';
+}
+
+export function diffOne(spec: CollectionSpec): DiffOutcome {
+  const p = spec.programs[0]!;
+  const r = verifyProgram({
+    instructions: p.instructions,
+    type: p.type,
+    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
+    maps: spec.maps,
+    logLevel: 0,
+  });
+  const ours = r.verdict;
+  const ourMessage = r.explanation?.message;
+  try {
+    loadKernel(spec).close();
+    return { ours, theirs: 'accepted', ...(ourMessage === undefined ? {} : { ourMessage }) };
+  } catch (e) {
+    if (!(e instanceof VerifierError)) throw e;
+    // The generated BTF is good (func-btf.ts): a retry without it (the loader's fallback, whose
+    // log says "missing btf func_info") means the load with it failed otherwise — in 6.18 with
+    // EFAULT and no log, after the verifier ran (bpf_loop calls with variable counts).
+    const lostBtf = spec.btf !== undefined && /missing btf func_info/.test(e.log);
+    const theirs: KernelVerdict =
+      (e.errno === EFAULT && /verifier bug/.test(e.log)) || lostBtf ? 'kernel-bug' : 'rejected';
+    return {
+      ours,
+      theirs,
+      theirMessage: kernelMessage(e.log),
+      ...(ourMessage === undefined ? {} : { ourMessage }),
+    };
+  }
+}
+
+/** A message with its numbers replaced, to count differences by cause. */
+export function cause(message: string): string {
+  return message.split('\n')[0]!.replace(/\d+/g, 'N');
+}
