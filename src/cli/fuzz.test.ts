@@ -282,7 +282,7 @@ test('missing arguments and unknown verbs are one line and status 255', async ()
     ['prog', 'run'],
     ['prog', 'run', OBJ],
     ['prog', 'run', OBJ, 'data_in'],
-    ['prog', 'run', 'id', '7', 'data_in', 'x'],
+    ['prog', 'run', 'id', '4294967295', 'data_in', 'x'],
     ['prog', 'verify'],
     ['map'],
     ['map', 'dump', COUNT],

@@ -22,7 +22,15 @@ const skip = avail.ok ? undefined : avail.reason;
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), tty: false };
+  const io: Io = {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    tty: false,
+  };
   const code = await main(argv, io);
   return { code, out, err };
 }

@@ -205,7 +205,10 @@ test("bpftool's keywords: data_in FILE data_out FILE repeat N", async () => {
   // bpftool's PROG forms name a program in the kernel (kernel-forms.test.ts runs them).
   const id = await cli('prog', 'run', 'id', '4294967295', 'data_in', mixed);
   assert.equal(id.code, 255);
-  assert.match(id.err, avail.ok ? /^Error: no program with id 4294967295\n$/ : /not supported: prog run id 4294967295/);
+  assert.match(
+    id.err,
+    avail.ok ? /^Error: no program with id 4294967295\n$/ : /not supported: prog run id 4294967295/,
+  );
 });
 
 for (const backend of ['vm', 'kernel'] as const) {

@@ -140,18 +140,20 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
       return out;
     },
     openSocket(device): PuntSocket {
-      const socket = inNs(() =>
-        KernelXskSocket.create({
-          umem: { frameCount: FRAMES, frameSize: 2048 },
-          ifindex: device.ifindex,
-          queue: 0,
-          mode: 'copy',
-          fillSize: RING,
-          completionSize: RING,
-          rxSize: RING,
-          txSize: RING,
-        }),
-      );
+      const create = () =>
+        inNs(() =>
+          KernelXskSocket.create({
+            umem: { frameCount: FRAMES, frameSize: 2048 },
+            ifindex: device.ifindex,
+            queue: 0,
+            mode: 'copy',
+            fillSize: RING,
+            completionSize: RING,
+            rxSize: RING,
+            txSize: RING,
+          }),
+        );
+      const socket = retryWhileBusy(create);
       return { socket, mapValue: u32Bytes(socket.fd) };
     },
     settle() {
@@ -171,4 +173,21 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
       monitor = undefined;
     },
   };
+}
+
+/**
+ * A controller that just died may still hold the queue: its AF_XDP socket is unbound only when
+ * the kernel releases the dead process's files, which can trail its exit a little; bind is EBUSY
+ * until then. Retries for up to two seconds before giving the error.
+ */
+function retryWhileBusy<T>(create: () => T): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return create();
+    } catch (e) {
+      if (!(e instanceof BpfError && e.errno === Errno.EBUSY) || attempt >= 20) throw e;
+      Atomics.wait(pause, 0, 0, 100);
+    }
+  }
 }
