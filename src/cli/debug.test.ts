@@ -99,6 +99,10 @@ test('tsbpf debug: bad input is a message and exit status 255', () => {
 });
 
 /** A scripted DAP client over the adapter's stdio. */
+// DAP bodies are JSON the tests walk freely; one untyped alias instead of casts at every step.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type DapBody = Record<string, any>;
+
 class Client {
   readonly #p: ChildProcessWithoutNullStreams;
   #seq = 1;
@@ -140,7 +144,7 @@ class Client {
   }
 
   /** Sends a request and waits for its response (asserting success). */
-  async request(command: string, args: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  async request(command: string, args: Record<string, unknown> = {}): Promise<DapBody> {
     const seq = this.#seq++;
     const body = JSON.stringify({ seq, type: 'request', command, arguments: args });
     this.#p.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -148,15 +152,15 @@ class Client {
       this.messages.find((m) => m.type === 'response' && m.request_seq === seq),
     );
     assert.equal(r.success, true, `${command}: ${String(r.message)}`);
-    return (r.body ?? {}) as Record<string, any>;
+    return (r.body ?? {}) as DapBody;
   }
 
   /** Waits for the next event named `name` after the `after`-th message. */
-  async event(name: string, after: number): Promise<Record<string, any>> {
+  async event(name: string, after: number): Promise<DapBody> {
     const e = await this.#until(() =>
       this.messages.slice(after).find((m) => m.type === 'event' && m.event === name),
     );
-    return e.body as Record<string, any>;
+    return e.body as DapBody;
   }
 
   /** Sends a motion request and returns the stopped event and the top frame. */

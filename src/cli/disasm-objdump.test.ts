@@ -1,3 +1,4 @@
+import { runCli } from '../../test/cli/run.js';
 // `tsbpf disasm OBJ` against `llvm-objdump-19 -d` (issue 11, item 8): every instruction line of
 // every example object must be what objdump prints (objdump's `<sym+0x..>` jump notes aside),
 // bpf-to-bpf calls included (`call -0x1`); map loads carry `; map[NAME]` after the instruction.
@@ -7,24 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { main } from './main.js';
-import type { Io } from './output.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    tty: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 function haveObjdump(): boolean {
   try {

@@ -1,3 +1,4 @@
+import { runCli } from '../../test/cli/run.js';
 // The CLI fed bad arguments and bad files (issue 11, item 2): for every command, a valid command
 // line is broken in one way — an unknown option, a bad option value (numbers out of range, NaN,
 // unknown names), a missing file, a file of the wrong kind or corrupt contents (ELF, pcap,
@@ -13,8 +14,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { writePcap } from '../net/index.js';
-import { main } from './main.js';
-import type { Io } from './output.js';
 
 const RUNS = Number(process.env.TSBPF_CLI_FUZZ_RUNS ?? 40);
 const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-fuzz-'));
@@ -32,21 +31,7 @@ const COUNT = 'examples/xdp_count_array.v3.o';
 const PACKET = '000000000000000000000000080045000014000000004000400000000a0000010a000002';
 const elf = new Uint8Array(readFileSync(OBJ));
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    tty: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runCli(...argv);
 
 function assertOneLineError(r: { code: number; err: string }, argv: string[]): void {
   const what = `tsbpf ${argv.join(' ')}\n${r.err}`;

@@ -1,3 +1,4 @@
+import { runCli } from '../../test/cli/run.js';
 // bpftool's PROG and MAP forms on the running kernel (`id N`, `pinned PATH`, `name NAME`): the
 // CLI opens a program and maps this test loaded and prints what bpftool prints — `map show`,
 // `map dump` (with BTF's "formatted") and `prog show` compared with bpftool itself where it is
@@ -12,28 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
 import { loadCollectionSpec } from '../index.js';
 import { bpfAvailability, createMap, type KernelCollection, loadKernel } from '../kernel/index.js';
-import { main } from './main.js';
-import type { Io } from './output.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const avail = bpfAvailability();
 const skip = avail.ok ? undefined : avail.reason;
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    tty: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 function bpftool(...args: string[]): string | undefined {
   try {

@@ -1,3 +1,4 @@
+import { runCli } from '../../test/cli/run.js';
 // `tsbpf map` in bpftool's JSON shapes (recorded from bpftool v7.1.0 / libbpf 1.1 on this project's
 // machine: `map dump -j` of a percpu_array gives [{"key": [...], "values": [{"cpu": 0, "value":
 // [...]}, ...]}], of a hash [{"key": [...], "value": [...]}]; `map show -j` names bytes_key,
@@ -6,24 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { main } from './main.js';
-import type { Io } from './output.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    tty: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 const ARRAY = 'examples/xdp_count_array.v3.o';
 const zeros = (n: number) => Array(n).fill('0x00');

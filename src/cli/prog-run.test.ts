@@ -1,3 +1,4 @@
+import { runCli } from '../../test/cli/run.js';
 // `tsbpf prog run` as issue 11 asks: captures in (pcap, pcapng, nanosecond stamps; other link
 // types refused by name) and out (format from --format or the extension, timestamps and
 // numbering kept, every file read back by tshark), bpftool's keywords, repeat as a u32, exit
@@ -13,8 +14,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { bpfAvailability } from '../kernel/index.js';
 import { readPcap, writePcap, writePcapng } from '../net/index.js';
-import { main } from './main.js';
-import { type Io, makeOutput } from './output.js';
+import { makeOutput } from './output.js';
 import { Progress } from './progress.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,21 +22,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-prog-run-'));
 const OBJ = 'examples/xdp_parse.v3.o';
 const avail = bpfAvailability();
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    tty: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 function haveTshark(): boolean {
   try {
