@@ -22,7 +22,7 @@ export {
 } from './asm/index.js';
 // BTF, e.g. a vmlinux BTF file to hand load() as targetBtf for CO-RE.
 export type { Btf, BtfType } from './btf/index.js';
-export { parseBtf } from './btf/index.js';
+export { formatBtf, parseBtf } from './btf/index.js';
 // Control flow: basic blocks, subprograms, dominators and loops of a program.
 export { type Block, buildCfg, type Cfg, type CfgOptions } from './cfg/index.js';
 // The debugger: one test run recorded on the interpreter, stepped forwards and backwards.

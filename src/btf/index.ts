@@ -3,6 +3,7 @@
 export * from './bytes.js';
 export * from './ext.js';
 export * from './fixup.js';
+export * from './json.js';
 export * from './parse.js';
 export * from './query.js';
 export * from './types.js';

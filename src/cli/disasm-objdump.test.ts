@@ -1,4 +1,4 @@
-import { runCli } from '../../test/cli/run.js';
+import { runCli } from './test-cli.js';
 // `tsbpf disasm OBJ` against `llvm-objdump-19 -d` (issue 11, item 8): every instruction line of
 // every example object must be what objdump prints (objdump's `<sym+0x..>` jump notes aside),
 // bpf-to-bpf calls included (`call -0x1`); map loads carry `; map[NAME]` after the instruction.

@@ -1,4 +1,4 @@
-import { runCli } from '../../test/cli/run.js';
+import { runCli } from './test-cli.js';
 // The CLI fed bad arguments and bad files (issue 11, item 2): for every command, a valid command
 // line is broken in one way — an unknown option, a bad option value (numbers out of range, NaN,
 // unknown names), a missing file, a file of the wrong kind or corrupt contents (ELF, pcap,

@@ -1,4 +1,4 @@
-import { runCli } from '../../test/cli/run.js';
+import { runCli } from './test-cli.js';
 // bpftool's PROG and MAP forms on the running kernel (`id N`, `pinned PATH`, `name NAME`): the
 // CLI opens a program and maps this test loaded and prints what bpftool prints — `map show`,
 // `map dump` (with BTF's "formatted") and `prog show` compared with bpftool itself where it is

@@ -60,7 +60,7 @@ function specOf(map: KernelMap): MapSpec {
 
 /** A kernel map as the backend-neutral LoadedMap (the CLI's dump and entry code takes those). */
 export async function loadedKernelMap(map: KernelMap): Promise<LoadedMap> {
-  const { CollectionMap } = await import('../kernel/collection-handles.js');
+  const { CollectionMap } = await import('../kernel/index.js');
   return new CollectionMap(specOf(map), map, true);
 }
 
@@ -85,7 +85,7 @@ function loadedKernelProgram(prog: KernelProgram): LoadedProgram {
  */
 export async function kernelProgramCollection(form: KernelForm): Promise<Collection> {
   const kernel = await kernelModule(`prog run ${form.label}`);
-  const { programDetails } = await import('../kernel/object-details.js');
+  const { programDetails } = await import('../kernel/index.js');
   const prog = kernel.openProgram(form.ref);
   const maps = new Map<string, LoadedMap>();
   const opened: { close(): void }[] = [prog];

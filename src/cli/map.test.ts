@@ -1,4 +1,4 @@
-import { runCli } from '../../test/cli/run.js';
+import { runCli } from './test-cli.js';
 // `tsbpf map` in bpftool's JSON shapes (recorded from bpftool v7.1.0 / libbpf 1.1 on this project's
 // machine: `map dump -j` of a percpu_array gives [{"key": [...], "values": [{"cpu": 0, "value":
 // [...]}, ...]}], of a hash [{"key": [...], "value": [...]}]; `map show -j` names bytes_key,

@@ -1,4 +1,4 @@
-import { runCli } from '../../test/cli/run.js';
+import { runCli } from './test-cli.js';
 // `tsbpf prog run` as issue 11 asks: captures in (pcap, pcapng, nanosecond stamps; other link
 // types refused by name) and out (format from --format or the extension, timestamps and
 // numbering kept, every file read back by tshark), bpftool's keywords, repeat as a u32, exit

@@ -7,7 +7,7 @@ export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js'
 export { kernelClock } from './clock.js';
 export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
-export type { CollectionMap, CollectionProgram } from './collection-handles.js';
+export { CollectionMap, type CollectionProgram } from './collection-handles.js';
 export { deviceStatistics } from './ethtool.js';
 export { haveHelper, haveMapType, haveProgramType } from './features.js';
 // The data path on the kernel: network namespaces and veths, XDP/TCX links, AF_PACKET and
@@ -27,9 +27,16 @@ export {
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
 export { type NetDevice, netDevice } from './net-device.js';
 export { type NetDev, Netns, type VethPair } from './netns.js';
+export {
+  btfBytes,
+  type MapDetails,
+  mapDetails,
+  type ProgramDetails,
+  programDetails,
+} from './object-details.js';
 // The control plane: objects opened by id, pin or name (pin() is a method of programs, maps
 // and links), ring and perf buffers read from user space.
-export { type ObjectRef, openLink, openMap, openProgram } from './open.js';
+export { type ObjectRef, objectIds, openLink, openMap, openProgram } from './open.js';
 export { PacketSocket } from './packet-socket.js';
 export { PerfBufferReader, type PerfRecord } from './perf-buffer.js';
 export type { ProgramPins } from './pinned-programs.js';

@@ -5,11 +5,18 @@
 //   map delete OBJ MAP key BYTES           map show OBJ
 // BYTES are bpftool's: separate tokens (decimal or 0x..), or `hex` followed by hex digits.
 
-import type { Btf } from '../../btf/index.js';
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, type LoadedMap, NotSupportedError, parseBtf } from '../../index.js';
+import {
+  BPF_ANY,
+  BPF_EXIST,
+  BPF_NOEXIST,
+  type Btf,
+  formatBtf,
+  type LoadedMap,
+  NotSupportedError,
+  parseBtf,
+} from '../../index.js';
 import type { KernelMap } from '../../kernel/index.js';
 import { parse, UsageError, usageLine } from '../args.js';
-import { formatBtf } from '../btf-format.js';
 import { EXIT_NOT_FOUND } from '../exit.js';
 import { readText } from '../files.js';
 import { parseHex } from '../hex.js';
@@ -87,7 +94,7 @@ function entryText(e: ReturnType<typeof entryJson>): string {
 
 /** bpftool's `map show -j` of a map in the kernel (bytes_memlock where fdinfo has it, btf_id when set). */
 async function kernelShow(map: KernelMap) {
-  const { mapDetails } = await import('../../kernel/object-details.js');
+  const { mapDetails } = await import('../../kernel/index.js');
   const d = mapDetails(map.fd);
   return {
     id: d.id,
@@ -117,7 +124,7 @@ function printShow(out: Output, r: Awaited<ReturnType<typeof kernelShow>> | Retu
 type Formatter = (e: ReturnType<typeof entryJson>, key: Uint8Array, value: Uint8Array) => unknown;
 
 async function btfFormatter(map: KernelMap): Promise<Formatter | undefined> {
-  const { mapDetails, btfBytes } = await import('../../kernel/object-details.js');
+  const { mapDetails, btfBytes } = await import('../../kernel/index.js');
   const d = mapDetails(map.fd);
   if (d.btfId === 0 || d.btfValueTypeId === 0) return undefined;
   let btf: Btf;
@@ -214,7 +221,7 @@ export async function mapCommand(argv: string[], out: Output): Promise<number> {
 /** `map show` alone: every map in the kernel, as bpftool lists them. */
 async function kernelMapList(out: Output): Promise<number> {
   const kernel = await kernelModule('map show');
-  const { objectIds } = await import('../../kernel/open.js');
+  const { objectIds } = await import('../../kernel/index.js');
   const rows = [];
   for (const id of objectIds('map')) {
     let km: KernelMap;

@@ -93,7 +93,7 @@ async function progLoad(argv: string[], out: Output): Promise<number> {
 
 /** bpftool's `prog show -j` of a program in the kernel. */
 async function kernelProgShow(prog: KernelProgram) {
-  const { programDetails } = await import('../../kernel/object-details.js');
+  const { programDetails } = await import('../../kernel/index.js');
   const d = programDetails(prog.fd);
   const { kernelClock } = await import('../../kernel/index.js');
   // load_time is CLOCK_BOOTTIME; bpftool prints it as wall-clock seconds.
@@ -175,7 +175,7 @@ async function kernelProg(verb: string, form: KernelForm, out: Output): Promise<
 /** `prog show` alone: every program in the kernel, as bpftool lists them. */
 async function kernelProgList(out: Output): Promise<number> {
   const kernel = await kernelModule('prog show');
-  const { objectIds } = await import('../../kernel/open.js');
+  const { objectIds } = await import('../../kernel/index.js');
   const rows = [];
   for (const id of objectIds('program')) {
     let prog: KernelProgram;

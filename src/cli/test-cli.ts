@@ -1,6 +1,6 @@
-// Runs the CLI in-process with captured output, as a script would see it (no terminal).
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
+// Test support (not shipped): runs the CLI in-process with captured output, as a script would see it.
+import { main } from './main.js';
+import type { Io } from './output.js';
 
 export interface CliResult {
   code: number;

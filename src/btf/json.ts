@@ -5,11 +5,11 @@
 // enumerator's name (the number when none matches), pointers as numbers, structs and unions as
 // objects of their members, arrays as arrays. Little-endian only (what this machine runs).
 
-import type { Btf, BtfType } from '../btf/index.js';
-import { resolveId, sizeOf, typeById } from '../btf/index.js';
 import { assertNever, NotSupportedError } from '../errors.js';
+import { resolveId, sizeOf, typeById } from './query.js';
+import type { Btf, BtfType } from './types.js';
 
-type Formatted = number | bigint | string | boolean | Formatted[] | { [name: string]: Formatted };
+export type Formatted = number | bigint | string | boolean | Formatted[] | { [name: string]: Formatted };
 
 /** Reads `bits` bits at bit `offset` of `bytes` (little-endian), unsigned. */
 function readBits(bytes: Uint8Array, offset: number, bits: number): bigint {
