@@ -72,6 +72,13 @@ async function main(): Promise<void> {
   $('file-select').onchange = () => showFile($<HTMLSelectElement>('file-select').value);
   $('object-file').onchange = () => void dropObject();
   $('pcap-file').onchange = () => void dropPcap();
+  // Drag and drop anywhere on the page: an object or a capture.
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const f = e.dataTransfer?.files[0];
+    if (f !== undefined) void openFile(f);
+  });
   const motion: [string, (s: DebugSession) => DebugStop][] = [
     ['step', (s) => s.stepLine()],
     ['next', (s) => s.next()],
@@ -110,19 +117,35 @@ async function openExample(e: Example): Promise<void> {
 
 async function dropObject(): Promise<void> {
   const f = $<HTMLInputElement>('object-file').files?.[0];
-  if (f === undefined) return;
-  // Without the C file the source view shows the lines the object's line info carries.
-  openSpec(loadCollectionSpec(new Uint8Array(await f.arrayBuffer())), new Map());
+  if (f !== undefined) await openFile(f);
 }
 
 async function dropPcap(): Promise<void> {
   const f = $<HTMLInputElement>('pcap-file').files?.[0];
-  if (f === undefined) return;
-  const bytes = new Uint8Array(await f.arrayBuffer());
-  const index = Number($<HTMLInputElement>('pcap-index').value || '0');
-  const p = isPcap(bytes) ? readPcap(bytes).packets[index]?.data : bytes;
-  if (p === undefined) $('status').textContent = `the capture has no packet ${index}`;
-  else $<HTMLTextAreaElement>('packet').value = hex(p);
+  if (f !== undefined) await openFile(f);
+}
+
+const isElf = (b: Uint8Array): boolean => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+
+/**
+ * A file chosen or dropped on the page: an ELF object opens (without its C file the source
+ * view shows the lines the object's line info carries); a pcap gives the packet at `#`; any
+ * other file is taken as one raw frame. A bad file is reported in the status line.
+ */
+async function openFile(f: File): Promise<void> {
+  try {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    if (isElf(bytes)) {
+      openSpec(loadCollectionSpec(bytes), new Map());
+      return;
+    }
+    const index = Number($<HTMLInputElement>('pcap-index').value || '0');
+    const p = isPcap(bytes) ? readPcap(bytes).packets[index]?.data : bytes;
+    if (p === undefined) $('status').textContent = `the capture has no packet ${index}`;
+    else $<HTMLTextAreaElement>('packet').value = hex(p);
+  } catch (e) {
+    $('status').textContent = `${f.name}: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 function openSpec(s: CollectionSpec, files: Map<string, string[]>): void {

@@ -111,6 +111,15 @@ test('in Chromium: breakpoint on a C line, continue, step, step back; the verifi
     );
     const refused = await page.locator('#source .src-line.refused').textContent();
     assert.match(refused ?? '', /FAULT/);
+
+    // A file that is an ELF in name only: the status line says why, the page raises nothing.
+    const bad = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3]);
+    await page.setInputFiles('#object-file', {
+      name: 'bad.o',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(bad),
+    });
+    await page.waitForFunction("document.getElementById('status')?.textContent?.startsWith('bad.o: ')");
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
