@@ -18,7 +18,7 @@ import {
   VerifierError,
   verifyProgram,
 } from 'tsbpf';
-import { isPcap, readPcap } from 'tsbpf/net';
+import { generateTraffic, isPcap, readPcap } from 'tsbpf/net';
 import { basename, hex, parseHex, regHex } from './format.js';
 import { type Touched, touchedBy } from './touched.js';
 
@@ -72,6 +72,10 @@ async function main(): Promise<void> {
   $('file-select').onchange = () => showFile($<HTMLSelectElement>('file-select').value);
   $('object-file').onchange = () => void dropObject();
   $('pcap-file').onchange = () => void dropPcap();
+  $('builder').onsubmit = (e) => {
+    e.preventDefault();
+    buildPacket();
+  };
   // Drag and drop anywhere on the page: an object or a capture.
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', (e) => {
@@ -145,6 +149,28 @@ async function openFile(f: File): Promise<void> {
     else $<HTMLTextAreaElement>('packet').value = hex(p);
   } catch (e) {
     $('status').textContent = `${f.name}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/** The small packet builder: one Ethernet/IPv4 UDP or TCP frame from the traffic generator. */
+function buildPacket(): void {
+  const field = (id: string) => $<HTMLInputElement>(id).value.trim();
+  const vlan = field('b-vlan');
+  try {
+    const [frame] = generateTraffic({
+      count: 1,
+      protocol: $<HTMLSelectElement>('b-proto').value === 'tcp' ? 'tcp' : 'udp',
+      src: field('b-src'),
+      dst: field('b-dst'),
+      srcPort: Number(field('b-sport')),
+      dstPort: Number(field('b-dport')),
+      size: Number(field('b-size')),
+      ...(vlan === '' ? {} : { vlan: Number(vlan) }),
+    });
+    $<HTMLTextAreaElement>('packet').value = hex(frame!.data);
+    $('status').textContent = `built a ${frame!.data.length}-byte frame`;
+  } catch (e) {
+    $('status').textContent = e instanceof Error ? e.message : String(e);
   }
 }
 

@@ -120,6 +120,21 @@ test('in Chromium: breakpoint on a C line, continue, step, step back; the verifi
       buffer: Buffer.from(bad),
     });
     await page.waitForFunction("document.getElementById('status')?.textContent?.startsWith('bad.o: ')");
+
+    // The packet builder: a 70-byte TCP frame with a VLAN tag; a bad address is named.
+    await page.selectOption('#b-proto', 'tcp');
+    await page.fill('#b-size', '70');
+    await page.fill('#b-vlan', '7');
+    await page.click('#b-make');
+    const built = ((await page.inputValue('#packet')).match(/[0-9a-f]{2}/g) ?? []).map((b) =>
+      Number.parseInt(b, 16),
+    );
+    assert.equal(built.length, 70);
+    assert.deepEqual(built.slice(12, 18), [0x81, 0x00, 0x00, 0x07, 0x08, 0x00]); // 802.1Q, VLAN 7, IPv4
+    assert.equal(built[18 + 9], 6); // TCP
+    await page.fill('#b-src', '10.0.0.300');
+    await page.click('#b-make');
+    assert.match((await page.textContent('#status')) ?? '', /10\.0\.0\.300/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
