@@ -246,9 +246,16 @@ export class Dataplane {
 
   /**
    * One kernel table change into the maps: a route out of a bound interface becomes a route of
-   * the router (another one, or a deleted one, leaves it); a neighbour its MAC.
+   * the router (another one, or a deleted one, leaves it); a neighbour its MAC; an address of
+   * this host (on any interface) a /32 route to the stack.
    */
   #mirror(c: TableChange): void {
+    if (c.kind === 'address') {
+      const prefix = `${c.address}/32`;
+      if (c.action === 'add') this.setRoute({ prefix, local: true });
+      else this.deleteRoute(prefix);
+      return;
+    }
     if (c.kind === 'neighbour') {
       if (c.action === 'add' && c.mac !== undefined) this.setNeighbour(c.address, c.mac);
       else this.deleteNeighbour(c.address);

@@ -104,6 +104,14 @@ test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, repor
       ],
     );
 
+    // The router's own addresses become /32 routes to its stack, and follow `ip addr`.
+    const local = (a: string) => dp.routes.some((r) => r.prefix === `${a}/32` && r.local === true);
+    until(dp, () => local('10.1.0.1') && local('10.2.0.1'), "the router's addresses as local routes");
+    ip('-n', h.r.name, 'addr', 'add', '10.1.0.99/32', 'dev', h.a0.name);
+    until(dp, () => local('10.1.0.99'), 'an added address in the route map');
+    ip('-n', h.r.name, 'addr', 'del', '10.1.0.99/32', 'dev', h.a0.name);
+    until(dp, () => !has('10.1.0.99/32'), 'the deleted address to leave the map');
+
     // Ping: echo requests A → B, answered by B's stack, the replies forwarded back to A.
     using atA = capture(h.a, h.a1);
     using atB = capture(h.b, h.b1);

@@ -2,7 +2,7 @@
 // browser-safe): the router loaded with every map pinned by name and every program pinned under
 // `pinPath`, XDP and TCX links pinned there too (`link-<ifindex>-<hook>`), flow-miss records read
 // from the ring buffer's mmapped pages, AF_XDP punt sockets, devices looked up over rtnetlink, and
-// (with `followKernel`) the kernel's routes and neighbours reported from an rtnetlink monitor.
+// (with `followKernel`) the kernel's routes, neighbours and addresses reported from an rtnetlink monitor.
 // A controller started again with the same pinPath adopts what the previous one left: the pinned
 // maps (contents kept), programs (not loaded again) and links (not re-attached) — or, with
 // `upgrade`, loads the programs afresh and swaps them into the running links (BPF_LINK_UPDATE).
@@ -35,7 +35,7 @@ export interface KernelPlatformOptions {
   readonly xdpMode?: XdpModeName;
   /** Load the programs afresh and replace the ones the pinned links run (default: adopt them). */
   readonly upgrade?: boolean;
-  /** Report the kernel's routes and neighbours to the data plane (rtnetlink; default false). */
+  /** Report the kernel's routes, neighbours and addresses to the data plane (rtnetlink; default false). */
   readonly followKernel?: boolean;
 }
 

@@ -18,7 +18,7 @@ export interface PuntSocket {
 }
 
 /**
- * A change of the kernel's route or neighbour table: the shape of tsbpf/kernel's
+ * A change of the kernel's route, neighbour or address table: the shape of tsbpf/kernel's
  * RtnetlinkMonitor.read(), restated here so that this entry needs nothing of the kernel's.
  */
 export type TableChange =
@@ -35,6 +35,12 @@ export type TableChange =
       readonly address: string;
       readonly ifindex: number;
       readonly mac?: string;
+    }
+  | {
+      readonly kind: 'address';
+      readonly action: 'add' | 'delete';
+      readonly address: string;
+      readonly ifindex: number;
     };
 
 export interface DataplanePlatform {

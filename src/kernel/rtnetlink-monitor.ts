@@ -1,11 +1,13 @@
-// Following the kernel's IPv4 routes and neighbours, as `ip monitor route neigh` does: a
-// NETLINK_ROUTE socket joined to the multicast groups RTNLGRP_IPV4_ROUTE and RTNLGRP_NEIGH
-// (bits 1 << (group - 1) of sockaddr_nl.nl_groups), then a dump of each table (RTM_GETROUTE,
-// RTM_GETNEIGH with NLM_F_DUMP) so the reader starts from the whole state: joining first means
+// Following the kernel's IPv4 routes, neighbours and addresses, as `ip monitor route neigh addr`
+// does: a NETLINK_ROUTE socket joined to the multicast groups RTNLGRP_IPV4_ROUTE, RTNLGRP_NEIGH
+// and RTNLGRP_IPV4_IFADDR (bits 1 << (group - 1) of sockaddr_nl.nl_groups), then a dump of each
+// table (RTM_GETROUTE, RTM_GETNEIGH, RTM_GETADDR with NLM_F_DUMP) so the reader starts from the
+// whole state: joining first means
 // no change is missed between the dump and the updates. read() never blocks (MSG_DONTWAIT);
 // when the socket overflowed (ENOBUFS: changes were lost) the tables are dumped again.
 // Only unicast routes of the main table and neighbours with a link-layer address are reported.
-// Layouts: struct rtmsg and struct ndmsg of uapi <linux/rtnetlink.h>, <linux/neighbour.h>.
+// Layouts: struct rtmsg, ndmsg and ifaddrmsg of uapi <linux/rtnetlink.h>, <linux/neighbour.h>,
+// <linux/if_addr.h>.
 
 import { Errno } from '../errors.js';
 import { macToText } from '../uapi/addresses.js';
@@ -35,7 +37,11 @@ const RTM_GETROUTE = 26;
 const RTM_NEWNEIGH = 28;
 const RTM_DELNEIGH = 29;
 const RTM_GETNEIGH = 30;
+const RTM_NEWADDR = 20;
+const RTM_DELADDR = 21;
+const RTM_GETADDR = 22;
 const RTMGRP_NEIGH = 1 << (3 - 1); // RTNLGRP_NEIGH
+const RTMGRP_IPV4_IFADDR = 1 << (5 - 1); // RTNLGRP_IPV4_IFADDR
 const RTMGRP_IPV4_ROUTE = 1 << (7 - 1); // RTNLGRP_IPV4_ROUTE
 const RT_TABLE_MAIN = 254;
 const RTN_UNICAST = 1;
@@ -46,6 +52,9 @@ const RTA_GATEWAY = 5;
 const RTA_TABLE = 15;
 const NDA_DST = 1;
 const NDA_LLADDR = 2;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFADDRMSG = 8;
 /** NUD_INCOMPLETE | NUD_FAILED: no usable address. */
 const NUD_UNUSABLE = 0x01 | 0x20;
 const MSG_DONTWAIT = 0x40;
@@ -71,6 +80,13 @@ export type TableChange =
       readonly ifindex: number;
       /** Present for 'add'. */
       readonly mac?: string;
+    }
+  | {
+      /** An IPv4 address of an interface of this host. */
+      readonly kind: 'address';
+      readonly action: 'add' | 'delete';
+      readonly address: string;
+      readonly ifindex: number;
     };
 
 const ipv4 = (v: DataView | undefined): string | undefined =>
@@ -105,6 +121,15 @@ function neighbour(m: DataView, deleted: boolean): TableChange | undefined {
   return { kind: 'neighbour', action: 'add', address, ifindex, mac: macToText(bytesOf(ll)) };
 }
 
+function address(m: DataView, action: 'add' | 'delete'): TableChange | undefined {
+  if (m.byteLength < HDR + IFADDRMSG || m.getUint8(HDR) !== AF_INET) return undefined;
+  const a = attributes(m, HDR + IFADDRMSG);
+  // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer's on a point-to-point link.
+  const addr = ipv4(a.get(IFA_LOCAL)) ?? ipv4(a.get(IFA_ADDRESS));
+  if (addr === undefined) return undefined;
+  return { kind: 'address', action, address: addr, ifindex: m.getUint32(HDR + 4, true) };
+}
+
 export class RtnetlinkMonitor extends FdHandle {
   protected readonly what = 'rtnetlink monitor';
   readonly #buf = pinned(256 * 1024);
@@ -118,7 +143,7 @@ export class RtnetlinkMonitor extends FdHandle {
 
   /**
    * A monitor of the calling thread's network namespace (open it inside Netns.run for another
-   * one): subscribed to route and neighbour changes, with the current tables queued first.
+   * one): subscribed to route, neighbour and address changes, with the current tables queued first.
    */
   static open(): RtnetlinkMonitor {
     const fd = routeSocket(SOCK_NONBLOCK);
@@ -127,8 +152,8 @@ export class RtnetlinkMonitor extends FdHandle {
       const addr = new Uint8Array(12); // struct sockaddr_nl
       const v = new DataView(addr.buffer);
       v.setUint16(0, AF_NETLINK, true);
-      v.setUint32(8, RTMGRP_IPV4_ROUTE | RTMGRP_NEIGH, true);
-      check('bind(netlink)', netLibc().bind(fd, addr, addr.length), 'route and neighbour groups');
+      v.setUint32(8, RTMGRP_IPV4_ROUTE | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR, true);
+      check('bind(netlink)', netLibc().bind(fd, addr, addr.length), 'route, neighbour and address groups');
       m.#dumpAll();
     } catch (e) {
       m.close();
@@ -160,6 +185,8 @@ export class RtnetlinkMonitor extends FdHandle {
         if (type === RTM_NEWROUTE || type === RTM_DELROUTE)
           c = route(view, type === RTM_NEWROUTE ? 'add' : 'delete');
         else if (type === RTM_NEWNEIGH || type === RTM_DELNEIGH) c = neighbour(view, type === RTM_DELNEIGH);
+        else if (type === RTM_NEWADDR || type === RTM_DELADDR)
+          c = address(view, type === RTM_NEWADDR ? 'add' : 'delete');
         else if (type === NLMSG_DONE || (type === NLMSG_ERROR && errorCode(view, 0) !== 0)) {
           this.#dumping = false;
           this.#nextDump();
@@ -170,7 +197,7 @@ export class RtnetlinkMonitor extends FdHandle {
   }
 
   #dumpAll(): void {
-    this.#dumps = [RTM_GETROUTE, RTM_GETNEIGH];
+    this.#dumps = [RTM_GETROUTE, RTM_GETNEIGH, RTM_GETADDR];
     this.#dumping = false;
     this.#nextDump();
   }
@@ -179,7 +206,7 @@ export class RtnetlinkMonitor extends FdHandle {
     if (this.#dumping) return;
     const type = this.#dumps.shift();
     if (type === undefined) return;
-    const family = new Uint8Array(type === RTM_GETROUTE ? RTMSG : NDMSG);
+    const family = new Uint8Array(type === RTM_GETROUTE ? RTMSG : type === RTM_GETNEIGH ? NDMSG : IFADDRMSG);
     family[0] = AF_INET;
     const req = request(type, NLM_F_REQUEST | NLM_F_DUMP, family);
     check('sendto(netlink)', netLibc().sendto(this.fd, req, req.length, 0, null, 0), 'table dump');
