@@ -12,7 +12,7 @@ import { Errno } from '../uapi/index.js';
 import { PAGE_SIZE } from '../uapi/page.js';
 import { lastErrno, nativeView, netLibc, pointerAddress } from './libc-net.js';
 import { possibleCpuCount } from './map.js';
-import { Readiness } from './readiness.js';
+import { nextReady, Readiness, untilClosed } from './readiness.js';
 import { closeFd } from './syscall.js';
 
 /** __NR_perf_event_open: arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h. */
@@ -150,21 +150,16 @@ export class PerfBufferReader implements AsyncIterable<PerfRecord>, AsyncDisposa
   }
 
   /** Waits (off the event loop) for the next record; undefined once closed. */
-  async next(): Promise<PerfRecord | undefined> {
-    for (;;) {
-      if (this.#closed) return undefined;
-      const r = this.read();
-      if (r !== undefined) return r;
-      await this.#ready.wait();
-    }
+  next(): Promise<PerfRecord | undefined> {
+    return nextReady(
+      () => this.read(),
+      () => this.#closed,
+      this.#ready,
+    );
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<PerfRecord> {
-    for (;;) {
-      const r = await this.next();
-      if (r === undefined) return;
-      yield r;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<PerfRecord> {
+    return untilClosed(() => this.next());
   }
 
   /** Ends a pending wait, unmaps the rings and closes the perf events (their map slots empty). */

@@ -114,3 +114,29 @@ export class Readiness {
     if (!this.#closed) libc().read(this.#wakeFd, new Uint8Array(8), 8);
   }
 }
+
+/**
+ * A reader's next(): `read()`, and while it gives nothing, wait for readiness and try again;
+ * undefined once the reader is `closed()` (its close() wakes the wait).
+ */
+export async function nextReady<T>(
+  read: () => T | undefined,
+  closed: () => boolean,
+  ready: Readiness,
+): Promise<T | undefined> {
+  for (;;) {
+    if (closed()) return undefined;
+    const r = read();
+    if (r !== undefined) return r;
+    await ready.wait();
+  }
+}
+
+/** A reader's async iterator: the values of `next()` until it gives undefined (closed). */
+export async function* untilClosed<T>(next: () => Promise<T | undefined>): AsyncGenerator<T> {
+  for (;;) {
+    const r = await next();
+    if (r === undefined) return;
+    yield r;
+  }
+}

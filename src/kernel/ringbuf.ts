@@ -10,7 +10,7 @@
 import { BpfError, ClosedError, TsbpfError } from '../errors.js';
 import { PAGE_SIZE } from '../uapi/page.js';
 import { lastErrno, nativeView, netLibc, pointerAddress } from './libc-net.js';
-import { Readiness } from './readiness.js';
+import { nextReady, Readiness, untilClosed } from './readiness.js';
 
 const PROT_READ = 1;
 const PROT_WRITE = 2;
@@ -110,22 +110,17 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, AsyncDisposa
   }
 
   /** Waits (off the event loop) until a record is ready and returns it; undefined once closed. */
-  async next(): Promise<Uint8Array | undefined> {
-    for (;;) {
-      if (this.#closed) return undefined;
-      const r = this.read();
-      if (r !== undefined) return r;
-      await this.#ready.wait();
-    }
+  next(): Promise<Uint8Array | undefined> {
+    return nextReady(
+      () => this.read(),
+      () => this.#closed,
+      this.#ready,
+    );
   }
 
   /** Every record in order, waiting for new ones, until close(). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const r = await this.next();
-      if (r === undefined) return;
-      yield r;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return untilClosed(() => this.next());
   }
 
   /** Ends any pending wait and unmaps the ring; the map's fd stays its owner's. */
