@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { privateBpffs } from '../../test/control/bpffs.js';
+import { controlSkip } from '../../test/control/harness.js';
 import { startRouter } from '../../test/control/router-controller.js';
 import {
   capture,
@@ -21,22 +22,12 @@ import {
   udpFromA,
 } from '../../test/control/three-hosts.js';
 import { BpfError, Errno, loadCollectionSpec } from '../index.js';
-import { bpfAvailability, Netns, openLink } from '../kernel/index.js';
+import { openLink } from '../kernel/index.js';
 import { xdpAttachment } from '../kernel/netlink-xdp.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
-function why(): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create(PREFIX).close();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return bpffsSkip();
-}
-const skip = why();
+const skip = controlSkip(PREFIX);
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );

@@ -9,43 +9,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { privateBpffs } from '../../test/control/bpffs.js';
+import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { capture, PREFIX, threeHosts, udpFromA } from '../../test/control/three-hosts.js';
 import { loadCollectionSpec } from '../index.js';
-import { bpfAvailability, type KernelCollection, Netns, openLink } from '../kernel/index.js';
+import { type KernelCollection, openLink } from '../kernel/index.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
-function why(): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create(PREFIX).close();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return bpffsSkip();
-}
-const skip = why();
+const skip = controlSkip(PREFIX);
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
 const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function firstLine(p: ChildProcess): Promise<Record<string, number>> {
-  let out = '';
-  let err = '';
-  p.stderr!.on('data', (d) => {
-    err += String(d);
-  });
-  for await (const chunk of p.stdout!) {
-    out += String(chunk);
-    const nl = out.indexOf('\n');
-    if (nl >= 0) return JSON.parse(out.slice(0, nl)) as Record<string, number>;
-  }
-  throw new Error(`child ended without output: ${err}`);
-}
 
 test('the data plane outlives its controller; a new one adopts it, an upgrade swaps programs without loss', {
   skip,

@@ -9,40 +9,15 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { privateBpffs } from '../../test/control/bpffs.js';
+import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { counters, countingProgram } from '../../test/control/survive-env.js';
-import { bpfAvailability } from './available.js';
 import { Netns } from './netns.js';
 import { objectIds, openLink, openMap, openProgram } from './open.js';
 
-function netSkip(): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create('k12').close();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return bpffsSkip();
-}
-const skip = netSkip();
+const skip = controlSkip('k12');
 const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The first JSON line a child prints. */
-async function firstLine(p: ChildProcess): Promise<Record<string, number>> {
-  let out = '';
-  let err = '';
-  p.stderr!.on('data', (d) => {
-    err += String(d);
-  });
-  for await (const chunk of p.stdout!) {
-    out += String(chunk);
-    const nl = out.indexOf('\n');
-    if (nl >= 0) return JSON.parse(out.slice(0, nl)) as Record<string, number>;
-  }
-  throw new Error(`child ended without output: ${err}`);
-}
 
 async function until(probe: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
