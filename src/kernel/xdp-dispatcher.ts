@@ -27,11 +27,14 @@ function programName(id: number): string | undefined {
   }
 }
 
-/** Throws when a libxdp dispatcher is attached to `ifindex` (in the calling thread's namespace). */
-export function refuseDispatcher(ifindex: number): void {
+/**
+ * Throws when a libxdp dispatcher is attached to `ifindex` (in the namespace of `socket`, an
+ * rtnetlink socket, or else of the calling thread).
+ */
+export function refuseDispatcher(ifindex: number, socket?: number): void {
   let attached: ReturnType<typeof xdpAttached>;
   try {
-    attached = xdpAttached(ifindex);
+    attached = xdpAttached(ifindex, socket);
   } catch (e) {
     // No such device: leave the answer to BPF_LINK_CREATE (EINVAL), as without this check.
     if (e instanceof BpfError && e.errno === Errno.ENODEV) return;

@@ -67,10 +67,12 @@ export class NetlinkXdpAttachment implements Disposable {
 
   /**
    * Swaps the program atomically (no moment where none runs), only if the device still runs
-   * `expected` — by default the program this handle attached — else EEXIST.
+   * `expected` — by default the program this handle attached (or found) — else EEXIST. A libxdp
+   * dispatcher is not replaced.
    */
   update(program: ProgramFd, expected?: ProgramFd): void {
     const socket = this.#live();
+    refuseDispatcher(this.ifindex, socket); // a handle opened on a device that runs one
     const fresh = programFdById(programInfo(program.fd).id);
     try {
       setXdpLegacy(this.ifindex, program.fd, MODE_FLAG[this.mode] | XdpFlags.replace, {

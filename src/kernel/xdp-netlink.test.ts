@@ -3,7 +3,7 @@
 // program or a link already is (EBUSY, EEXIST for the other mode, as the kernel answers);
 // update swaps only the expected program (EEXIST otherwise) and, under continuous traffic from
 // a child process, without a frame going uncounted; detach and close take off only our
-// program; a released attachment stays on the device and is found again by openXdpNetlink.
+// program; a libxdp dispatcher is not replaced; a released attachment stays on the device and is found again by openXdpNetlink.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { release } from 'node:os';
@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { testFrame, waitFor } from '../../test/afxdp/kernel-env.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { counters, countingProgram } from '../../test/control/survive-env.js';
+import { assemble } from '../asm/index.js';
 import { BpfError } from '../errors.js';
 import { haveXdpLinks } from './features.js';
 import { attachXdp, type KernelLink } from './link.js';
@@ -18,6 +19,7 @@ import { createMap } from './map.js';
 import { setXdpLegacy, xdpAttached } from './netlink-xdp.js';
 import { Netns } from './netns.js';
 import { PacketSocket } from './packet-socket.js';
+import { loadProgram } from './program.js';
 import { NetlinkXdpAttachment, openXdpNetlink } from './xdp-netlink-attachment.js';
 
 const PREFIX = 'knl';
@@ -99,6 +101,21 @@ test('netlink XDP: attach, refusals, update of the expected program only, detach
       errno('EBUSY', /BPF XDP link/),
     );
     assert.equal(link.info().progId, first.id);
+
+    // A handle opened on a libxdp dispatcher does not replace it.
+    using dispatcher = loadProgram({
+      type: 'XDP',
+      name: 'xdp_dispatcher',
+      insns: assemble('mov r0, 2\nexit'),
+    });
+    setXdpLegacy(other.b.ifindex, dispatcher.fd, 1 << 1); // XDP_FLAGS_SKB_MODE
+    try {
+      const found = openXdpNetlink(other.b.ifindex);
+      assert.throws(() => found.update(second), /libxdp multi-program dispatcher/);
+      found.release();
+    } finally {
+      setXdpLegacy(other.b.ifindex, -1, 1 << 1);
+    }
   });
 });
 
