@@ -29,9 +29,15 @@ export interface NetlinkXdpInfo {
   readonly progId: number;
 }
 
+/** The fds a handle owns, in an object of their own so that the finalizer sees the current ones. */
+interface Owned {
+  socket: number;
+  program: number;
+}
+
 // The fds of a handle dropped without close(): released, the program left attached (as a crash).
-const leaked = new FinalizationRegistry<readonly number[]>((fds) => {
-  for (const fd of fds)
+const leaked = new FinalizationRegistry<Owned>((owned) => {
+  for (const fd of [owned.socket, owned.program])
     try {
       closeFd(fd);
     } catch {
@@ -48,21 +54,22 @@ export class NetlinkXdpAttachment implements Disposable {
   readonly kind = 'netlink' as const;
   readonly ifindex: number;
   readonly mode: XdpAttachedMode;
-  #socket: number;
-  /** Our fd of the program we attached (or last swapped in): the expected one. */
-  #program: number;
+  /**
+   * The request socket (in the device's namespace) and our fd of the program we attached or
+   * last swapped in (the expected one); -1 both once closed.
+   */
+  readonly #owned: Owned;
 
   /** @internal use attachXdp(..., { via: 'netlink' }) or openXdpNetlink(). */
   constructor(socket: number, program: number, ifindex: number, mode: XdpAttachedMode) {
-    this.#socket = socket;
-    this.#program = program;
+    this.#owned = { socket, program };
     this.ifindex = ifindex;
     this.mode = mode;
-    leaked.register(this, [socket, program], this);
+    leaked.register(this, this.#owned, this);
   }
 
   get closed(): boolean {
-    return this.#socket < 0;
+    return this.#owned.socket < 0;
   }
 
   /**
@@ -76,22 +83,22 @@ export class NetlinkXdpAttachment implements Disposable {
     const fresh = programFdById(programInfo(program.fd).id);
     try {
       setXdpLegacy(this.ifindex, program.fd, MODE_FLAG[this.mode] | XdpFlags.replace, {
-        expectedFd: expected?.fd ?? this.#program,
+        expectedFd: expected?.fd ?? this.#owned.program,
         socket,
       });
     } catch (e) {
       closeFd(fresh);
       throw e;
     }
-    closeFd(this.#program);
-    this.#program = fresh;
+    closeFd(this.#owned.program);
+    this.#owned.program = fresh;
   }
 
   /** Takes our program off the device now; EEXIST when the device runs another one. */
   detach(): void {
     const socket = this.#live();
     setXdpLegacy(this.ifindex, -1, MODE_FLAG[this.mode] | XdpFlags.replace, {
-      expectedFd: this.#program,
+      expectedFd: this.#owned.program,
       socket,
     });
   }
@@ -123,10 +130,11 @@ export class NetlinkXdpAttachment implements Disposable {
   release(): void {
     if (this.closed) return;
     leaked.unregister(this);
-    const fds = [this.#socket, this.#program];
-    this.#socket = -1;
-    this.#program = -1;
-    for (const fd of fds) closeFd(fd);
+    const { socket, program } = this.#owned;
+    this.#owned.socket = -1;
+    this.#owned.program = -1;
+    closeFd(socket);
+    closeFd(program);
   }
 
   [Symbol.dispose](): void {
@@ -134,8 +142,8 @@ export class NetlinkXdpAttachment implements Disposable {
   }
 
   #live(): number {
-    if (this.#socket < 0) throw new ClosedError(`netlink XDP attachment on ifindex ${this.ifindex}`);
-    return this.#socket;
+    if (this.closed) throw new ClosedError(`netlink XDP attachment on ifindex ${this.ifindex}`);
+    return this.#owned.socket;
   }
 }
 
