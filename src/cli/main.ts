@@ -9,6 +9,7 @@ import { debugCommand, debugUsage } from './commands/debug.js';
 import { disasmCommand, disasmUsage } from './commands/disasm.js';
 import { genCommand, genUsage } from './commands/gen.js';
 import { mapCommand, mapUsage } from './commands/map.js';
+import { netCommand, netUsage } from './commands/net.js';
 import { progCommand, progUsage } from './commands/prog.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { xdpCommand, xdpUsage } from './commands/xdp.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   disasm: { run: disasmCommand, usage: disasmUsage },
   gen: { run: genCommand, usage: genUsage },
   map: { run: mapCommand, usage: mapUsage },
+  net: { run: netCommand, usage: netUsage },
   prog: { run: progCommand, usage: progUsage },
   run: { run: runCommand, usage: runUsage },
   xdp: { run: xdpCommand, usage: xdpUsage },

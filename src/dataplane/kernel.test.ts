@@ -23,7 +23,7 @@ import {
 } from '../../test/control/three-hosts.js';
 import { BpfError, Errno, loadCollectionSpec } from '../index.js';
 import { openLink } from '../kernel/index.js';
-import { xdpAttachment } from '../kernel/netlink-xdp.js';
+import { xdpAttached } from '../kernel/netlink-xdp.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
@@ -191,7 +191,7 @@ test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, repor
       (e: unknown) => e instanceof BpfError && e.errno === Errno.ENOENT,
     );
     assert.equal(
-      h.r.run(() => xdpAttachment(h.a0.ifindex)),
+      h.r.run(() => xdpAttached(h.a0.ifindex)),
       undefined,
       'no XDP program left on a0',
     );

@@ -6,20 +6,29 @@
 // A controller started again with the same pinPath adopts what the previous one left: the pinned
 // maps (contents kept), programs (not loaded again) and links (not re-attached) — or, with
 // `upgrade`, loads the programs afresh and swaps them into the running links (BPF_LINK_UPDATE).
+// Where XDP attaches through netlink (kernels without XDP links, or `xdpAttach: 'netlink'`) there
+// is no link to pin: the attached program is pinned as `netlink-<ifindex>-xdp` instead, which
+// marks it ours; a new controller finds it running on the device (IFLA_XDP) and adopts it, and
+// an upgrade swaps it with XDP_FLAGS_REPLACE, expecting that very program.
 
-import { BpfError, type Collection, type CollectionSpec, Errno } from '../index.js';
+import { BpfError, type Collection, type CollectionSpec, Errno, TsbpfError } from '../index.js';
 import {
   attachTcx,
   attachXdp,
   type KernelCollection,
   type KernelLink,
+  type KernelProgram,
   KernelXskSocket,
   loadKernel,
+  type NetlinkXdpAttachment,
   type Netns,
   netDevice,
   openLink,
+  openProgram,
+  openXdpNetlink,
   RingBufferReader,
   RtnetlinkMonitor,
+  type XdpAttachVia,
   type XdpModeName,
 } from '../kernel/index.js';
 import type { Hook } from '../net/index.js';
@@ -33,6 +42,11 @@ export interface KernelPlatformOptions {
   readonly netns?: Netns;
   /** XDP attach mode (default 'native'). */
   readonly xdpMode?: XdpModeName;
+  /**
+   * How XDP programs attach (default 'auto': a bpf link where the kernel makes XDP links, else
+   * netlink). A netlink attachment cannot be pinned; it stays on the device by itself.
+   */
+  readonly xdpAttach?: XdpAttachVia;
   /** Load the programs afresh and replace the ones the pinned links run (default: adopt them). */
   readonly upgrade?: boolean;
   /** Report the kernel's routes, neighbours and addresses to the data plane (rtnetlink; default false). */
@@ -46,10 +60,20 @@ const FRAMES = 512;
 const linkPinPath = (pinPath: string, ifindex: number, hook: Hook): string =>
   `${pinPath}/link-${ifindex}-${hook}`;
 
+/** The pin of the program this data plane attached to `ifindex` through netlink. */
+const netlinkPinPath = (pinPath: string, ifindex: number): string => `${pinPath}/netlink-${ifindex}-xdp`;
+
+/** The mode to open a netlink attachment in: the one asked for, or whichever runs. */
+const modeOf = (mode: XdpModeName | undefined) =>
+  mode === 'native' || mode === 'generic' ? mode : undefined;
+
+/** What the platform holds on a device: a link, or a netlink attachment (released, never closed). */
+type Held = KernelLink | NetlinkXdpAttachment;
+
 export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatform {
   const { pinPath, netns } = options;
   const inNs = <T>(f: () => T): T => (netns === undefined ? f() : netns.run(f));
-  const links = new Set<KernelLink>();
+  const held = new Set<Held>();
   const readers = new Map<string, RingBufferReader>();
   let monitor: RtnetlinkMonitor | undefined;
   const kc = (c: Collection) => c as KernelCollection;
@@ -67,6 +91,61 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
     link.unpin(path); // its device went away (ifindex 0) or the number now names another one
     link.close();
     return undefined;
+  }
+
+  /**
+   * The netlink attachment a previous controller left on `ifindex` (its program pinned as ours
+   * and still running there), running `prog` from now on; undefined when there is none. A stale
+   * mark (the device runs something else, or nothing) is unpinned.
+   */
+  function netlinkAttachment(prog: KernelProgram, ifindex: number): NetlinkXdpAttachment | undefined {
+    const mark = netlinkPinPath(pinPath, ifindex);
+    let ours: KernelProgram;
+    try {
+      ours = openProgram({ pinned: mark });
+    } catch (e) {
+      if (e instanceof BpfError && e.errno === Errno.ENOENT) return undefined;
+      throw e;
+    }
+    try {
+      let att: NetlinkXdpAttachment | undefined;
+      try {
+        att = inNs(() => openXdpNetlink(ifindex, modeOf(options.xdpMode)));
+      } catch (e) {
+        if (!(e instanceof TsbpfError && e.code === 'INVALID_ARGUMENT')) throw e; // nothing attached
+      }
+      if (att === undefined || att.info().progId !== ours.id) {
+        att?.release(); // someone else's program: attaching will refuse to clobber it
+        ours.unpin(mark);
+        return undefined;
+      }
+      if (ours.id !== prog.id) {
+        att.update(prog, ours);
+        ours.unpin(mark);
+        prog.pin(mark);
+      }
+      return att;
+    } finally {
+      ours.close();
+    }
+  }
+
+  /** Keeps `h` until release(); the function returned unbinds: detaches and unpins `pin`. */
+  function hold(h: Held, pin: string): () => void {
+    held.add(h);
+    return () => {
+      held.delete(h);
+      h.detach();
+      if (h.kind === 'netlink') {
+        const mark = openProgram({ pinned: pin }); // the mark goes; the program is off the device
+        mark.unpin(pin);
+        mark.close();
+        h.release();
+      } else {
+        h.unpin(pin);
+        h.close();
+      }
+    };
   }
 
   return {
@@ -108,25 +187,31 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
       const prog = kc(c).program(program).kernel;
       const path = linkPinPath(pinPath, device.ifindex, hook);
       let link = pinnedLink(path, device.ifindex);
+      if (link === undefined && hook === 'xdp') {
+        const att = netlinkAttachment(prog, device.ifindex);
+        if (att !== undefined) return hold(att, netlinkPinPath(pinPath, device.ifindex));
+      }
       if (link !== undefined) {
         // Adopted: it runs on; an upgrade (or programs loaded again) swaps the program in place.
         if (link.info().progId !== prog.id) link.update(prog);
-      } else {
-        link = inNs(() =>
-          hook === 'xdp'
-            ? attachXdp(prog, device.ifindex, options.xdpMode ?? 'native')
-            : attachTcx(prog, device.ifindex, hook === 'tc-ingress' ? 'ingress' : 'egress'),
+      } else if (hook === 'xdp') {
+        const made = inNs(() =>
+          attachXdp(prog, device.ifindex, {
+            mode: options.xdpMode ?? 'native',
+            via: options.xdpAttach ?? 'auto',
+          }),
         );
+        if (made.kind === 'netlink') {
+          prog.pin(netlinkPinPath(pinPath, device.ifindex));
+          return hold(made, netlinkPinPath(pinPath, device.ifindex));
+        }
+        link = made;
+        link.pin(path);
+      } else {
+        link = inNs(() => attachTcx(prog, device.ifindex, hook === 'tc-ingress' ? 'ingress' : 'egress'));
         link.pin(path);
       }
-      links.add(link);
-      const held = link;
-      return () => {
-        links.delete(held);
-        held.detach();
-        held.unpin(path);
-        held.close();
-      };
+      return hold(link, path);
     },
     drainRingBuffer(c, map) {
       let r = readers.get(map);
@@ -165,8 +250,12 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
       return monitor.read();
     },
     release() {
-      for (const l of links) l.close();
-      links.clear();
+      // Nothing is detached: pinned links and netlink attachments keep the programs running.
+      for (const h of held) {
+        if (h.kind === 'netlink') h.release();
+        else h.close();
+      }
+      held.clear();
       for (const r of readers.values()) void r.close();
       readers.clear();
       monitor?.close();

@@ -4,16 +4,18 @@
 // controller in this process adopts the pinned maps, programs and links through the same API —
 // nothing loaded or attached again — and a third, started with `upgrade`, loads the programs
 // afresh and swaps them into the running links. Every datagram sent is received at B: none lost.
+// The same again with XDP attached through netlink (no link: the program stays on the device by
+// itself, adopted by what IFLA_XDP reports and swapped with XDP_FLAGS_REPLACE).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { privateBpffs } from '../../test/control/bpffs.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { capture, PREFIX, threeHosts, udpFromA } from '../../test/control/three-hosts.js';
 import { loadCollectionSpec } from '../index.js';
-import { type KernelCollection, openLink } from '../kernel/index.js';
+import { type KernelCollection, openLink, openProgram, xdpAttached } from '../kernel/index.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
@@ -24,10 +26,8 @@ const spec = loadCollectionSpec(
 const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('the data plane outlives its controller; a new one adopts it, an upgrade swaps programs without loss', {
-  skip,
-  timeout: 90_000,
-}, async (t) => {
+/** The scenario with XDP attached as `via` says ('auto' is a bpf link on this kernel). */
+const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
   using h = threeHosts();
   using fs = privateBpffs(PREFIX);
   using atB = capture(h.b, h.b1);
@@ -55,12 +55,26 @@ test('the data plane outlives its controller; a new one adopts it, an upgrade sw
       h.b0.name,
       h.a1.mac,
       h.b1.mac,
+      via,
     ]);
     children.push(controller);
     const { progId } = await firstLine(controller);
-    const linkId = openLink({ pinned: `${fs.path}/link-${h.a0.ifindex}-xdp` });
-    const firstLinkId = linkId.id;
-    linkId.close();
+    const linkPin = `${fs.path}/link-${h.a0.ifindex}-xdp`;
+    const netlinkPin = `${fs.path}/netlink-${h.a0.ifindex}-xdp`;
+    /** What a0 runs, as the device says, and the link holding it (none through netlink). */
+    const running = () => h.r.run(() => xdpAttached(h.a0.ifindex)?.native);
+    const linkId = (): number | undefined => {
+      if (via === 'netlink') return undefined;
+      using l = openLink({ pinned: linkPin });
+      return l.id;
+    };
+    const firstLinkId = linkId();
+    if (via === 'netlink') {
+      assert.throws(() => openLink({ pinned: linkPin }), /ENOENT/, 'no link through netlink');
+      using mark = openProgram({ pinned: netlinkPin });
+      assert.equal(mark.id, progId, 'the attached program is pinned as ours');
+    }
+    assert.equal(running(), progId);
     const sender = spawn(process.execPath, [
       child('sender-child'),
       h.a.name,
@@ -77,7 +91,7 @@ test('the data plane outlives its controller; a new one adopts it, an upgrade sw
     await until(() => received > atKill + 300, 'forwarding to go on without a controller');
 
     // A new controller adopts: same programs (not loaded again), same links (not attached again).
-    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r }));
+    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, xdpAttach: via }));
     const kc = () => dp!.collection as KernelCollection;
     assert.ok(
       kc().notes.some((n) => n.includes('programs: adopted')),
@@ -86,23 +100,25 @@ test('the data plane outlives its controller; a new one adopts it, an upgrade sw
     assert.equal(kc().program('xdp_router').kernel.id, progId, 'the dead controller’s program');
     dp.bind(h.a0.name);
     dp.bind(h.b0.name);
-    const link = openLink({ pinned: `${fs.path}/link-${h.a0.ifindex}-xdp` });
-    assert.equal(link.id, firstLinkId, 'the same link');
-    assert.equal(link.info().progId, progId);
+    assert.equal(linkId(), firstLinkId, 'the same link');
+    assert.equal(running(), progId, 'the same program on the device');
     assert.ok(dp.counters.forward > BigInt(atKill), 'the counters kept counting');
     const adopted = received;
     await until(() => received > adopted + 300, 'forwarding under the adopting controller');
 
     // Upgrade: programs loaded afresh and swapped into the same links under traffic.
     dp.release();
-    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, upgrade: true }));
+    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, upgrade: true, xdpAttach: via }));
     const newId = kc().program('xdp_router').kernel.id;
     assert.notEqual(newId, progId);
     dp.bind(h.a0.name);
     dp.bind(h.b0.name);
-    assert.equal(link.id, firstLinkId, 'still the same link');
-    assert.equal(link.info().progId, newId, 'running the new program');
-    link.close();
+    assert.equal(linkId(), firstLinkId, 'still the same link');
+    assert.equal(running(), newId, 'running the new program');
+    if (via === 'netlink') {
+      using mark = openProgram({ pinned: netlinkPin });
+      assert.equal(mark.id, newId, 'now marked ours');
+    }
     const upgraded = received;
     await until(() => received > upgraded + 300, 'forwarding by the upgraded program');
 
@@ -113,8 +129,22 @@ test('the data plane outlives its controller; a new one adopts it, an upgrade sw
     assert.equal(received, sent, 'none lost across the kill, the adoption and the upgrade');
     const udp = dp.flows.find((f) => f.flow.srcPort === 4242);
     assert.equal(udp?.packets, BigInt(sent!), 'the flow counted every one, over three controllers');
+    dp.close();
+    assert.equal(running(), undefined, 'close() unbinds: the program left a0');
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     dp?.close();
   }
-});
+};
+
+test(
+  'the data plane outlives its controller; a new one adopts it, an upgrade swaps programs without loss',
+  { skip, timeout: 90_000 },
+  scenario('auto'),
+);
+
+test(
+  'the same with XDP attached through netlink: adopted from the device, upgraded with XDP_FLAGS_REPLACE',
+  { skip, timeout: 90_000 },
+  scenario('netlink'),
+);

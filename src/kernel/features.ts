@@ -7,9 +7,11 @@
 
 import { BpfError, NotSupportedError, TsbpfError, VerifierError } from '../errors.js';
 import {
+  AttachType,
   type AttachTypeName,
   BPF_F_MMAPABLE,
   BPF_F_NO_PREALLOC,
+  BpfCmd,
   Errno,
   helperId,
   helperName,
@@ -19,6 +21,7 @@ import {
   type ProgTypeName,
 } from '../uapi/index.js';
 import { PAGE_SIZE } from '../uapi/page.js';
+import { Attr } from './attr.js';
 import type { Availability } from './available.js';
 import { bpfAvailability } from './available.js';
 import { loadBtf } from './btf.js';
@@ -219,5 +222,31 @@ export function haveHelper(type: ProgTypeName, helper: string | number): Availab
       }
       throw e;
     }
+  });
+}
+
+/**
+ * Whether the kernel makes XDP links (BPF_LINK_CREATE with attach type BPF_XDP, Linux 5.9+);
+ * without them XDP programs attach the legacy way, through netlink. The probe touches no
+ * device: it asks for a link from fd -1. A kernel that knows BPF_XDP looks the program fd up
+ * and answers EBADF; one that does not (or has no BPF_LINK_CREATE, before 5.7) refuses the
+ * attach type first with EINVAL (kernel/bpf/syscall.c link_create).
+ */
+export function haveXdpLinks(): Availability {
+  return cached('link XDP', () => {
+    try {
+      new Attr().u32(0, -1).u32(8, AttachType.XDP).call(BpfCmd.LINK_CREATE);
+    } catch (e) {
+      if (e instanceof BpfError && e.errno === Errno.EBADF) return { ok: true };
+      if (e instanceof BpfError && e.errno === Errno.EINVAL)
+        return { ok: false, reason: `XDP links are not supported by this kernel (5.9+; ${e.message})` };
+      if (e instanceof BpfError && e.errno === Errno.EPERM)
+        return { ok: false, reason: `XDP links are not available to this process (${e.message})` };
+      throw e;
+    }
+    throw new TsbpfError(
+      'BPF_ERROR',
+      'BPF_LINK_CREATE from fd -1 succeeded: cannot tell whether XDP links exist',
+    );
   });
 }

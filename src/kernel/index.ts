@@ -9,7 +9,7 @@ export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
 export { CollectionMap, type CollectionProgram } from './collection-handles.js';
 export { deviceStatistics } from './ethtool.js';
-export { haveHelper, haveMapType, haveProgramType } from './features.js';
+export { haveHelper, haveMapType, haveProgramType, haveXdpLinks } from './features.js';
 // The data path on the kernel: network namespaces and veths, XDP/TCX links, AF_PACKET and
 // AF_XDP sockets (AfXdpSocket and the ring types are tsbpf/net's).
 export {
@@ -22,10 +22,14 @@ export {
   type TcxEntry,
   type TcxOrder,
   tcxChain,
+  type XdpAttachment,
+  type XdpAttachOptions,
+  type XdpAttachVia,
   type XdpModeName,
 } from './link.js';
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
 export { type NetDevice, netDevice } from './net-device.js';
+export { type XdpAttached, xdpAttached } from './netlink-xdp.js';
 export { type NetDev, Netns, type VethPair } from './netns.js';
 export {
   btfBytes,
@@ -50,4 +54,10 @@ export {
 export { RingBufferReader } from './ringbuf.js';
 export { RtnetlinkMonitor, type TableChange } from './rtnetlink-monitor.js';
 export type { MapOverride } from './spec-map.js';
+export {
+  NetlinkXdpAttachment,
+  type NetlinkXdpInfo,
+  openXdpNetlink,
+  type XdpAttachedMode,
+} from './xdp-netlink-attachment.js';
 export { type KernelXskOptions, KernelXskSocket } from './xsk.js';

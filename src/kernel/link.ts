@@ -5,9 +5,10 @@
 // the network namespace of the calling thread (run inside Netns.run for a namespace's veth).
 // update() swaps the program of a live link atomically (BPF_LINK_UPDATE); TCX links take an
 // order (before/after another link or program) and tcxChain() lists a hook's programs in order.
-// attachXdp refuses to replace a libxdp multi-program dispatcher found on the device.
+// attachXdp refuses to replace a libxdp multi-program dispatcher found on the device. XDP also
+// attaches the legacy netlink way (xdp-netlink-attachment.ts), chosen by attachXdp's `via`.
 
-import { BpfError, TsbpfError } from '../errors.js';
+import { assertNever, BpfError, TsbpfError } from '../errors.js';
 import {
   AttachType,
   type AttachTypeName,
@@ -18,9 +19,12 @@ import {
 } from '../uapi/index.js';
 import { Attr } from './attr.js';
 import { BpfObjectHandle } from './bpf-object.js';
+import { haveXdpLinks } from './features.js';
+import { XdpFlags } from './netlink-xdp.js';
 import { objectInfo } from './object-info.js';
 import { pinned } from './syscall.js';
 import { refuseDispatcher } from './xdp-dispatcher.js';
+import { attachXdpNetlink, type NetlinkXdpAttachment } from './xdp-netlink-attachment.js';
 
 /** union bpf_attr, the link_create struct (uapi <linux/bpf.h>). */
 const LinkCreate = {
@@ -59,7 +63,7 @@ const BPF_F_LINK = 1 << 13;
 const LinkInfo = { type: 0, id: 4, prog_id: 8, ifindex: 16, attach_type: 20, size: 64 } as const;
 
 /** include/uapi/linux/if_link.h XDP_FLAGS_*: the attach mode. */
-export const XdpMode = { auto: 0, generic: 1 << 1, native: 1 << 2 } as const;
+export const XdpMode = { auto: 0, generic: XdpFlags.skbMode, native: XdpFlags.drvMode } as const;
 export type XdpModeName = keyof typeof XdpMode;
 
 /** Anything with a loaded program's fd (KernelProgram, a collection's program). */
@@ -77,6 +81,8 @@ export interface LinkInfoView {
 }
 
 export class KernelLink extends BpfObjectHandle {
+  /** Tells a link from a netlink XDP attachment (XdpAttachment). */
+  readonly kind = 'bpf-link' as const;
   protected readonly what: string;
 
   /** @internal use attachXdp() / attachTcx(). */
@@ -146,17 +152,61 @@ function checkIfindex(ifindex: number): void {
     throw new TsbpfError('INVALID_ARGUMENT', `ifindex ${ifindex} is not a positive 32-bit integer`);
 }
 
-/** Attaches an XDP program to the device `ifindex` with a link; mode 'auto' lets the kernel pick. */
-export function attachXdp(program: ProgramFd, ifindex: number, mode: XdpModeName = 'auto'): KernelLink {
+/**
+ * How an XDP program attaches: a bpf link (a kernel object, pinnable, Linux 5.9+), the legacy
+ * netlink way (no object: cannot be pinned, outlives the process), or 'auto': a link where the
+ * kernel makes XDP links (haveXdpLinks), else netlink.
+ */
+export type XdpAttachVia = 'auto' | 'bpf-link' | 'netlink';
+
+export interface XdpAttachOptions {
+  /** Default 'auto': the kernel picks (native where the driver has it). */
+  readonly mode?: XdpModeName;
+  /** Default 'auto'. */
+  readonly via?: XdpAttachVia;
+}
+
+/** An XDP attachment of either kind; both update, detach, close and tell their info(). */
+export type XdpAttachment = KernelLink | NetlinkXdpAttachment;
+
+/**
+ * Attaches an XDP program to the device `ifindex`. With a mode (or nothing), as a bpf link;
+ * with options, as they say (`via`), returning either kind. The netlink kind attaches only
+ * where no program runs (EBUSY), and close() detaches only the program it attached.
+ */
+export function attachXdp(program: ProgramFd, ifindex: number, mode?: XdpModeName): KernelLink;
+export function attachXdp(program: ProgramFd, ifindex: number, options: XdpAttachOptions): XdpAttachment;
+export function attachXdp(
+  program: ProgramFd,
+  ifindex: number,
+  how: XdpModeName | XdpAttachOptions = 'auto',
+): XdpAttachment {
   checkIfindex(ifindex);
+  const { mode = 'auto', via = 'auto' } =
+    typeof how === 'string' ? { via: 'bpf-link' as const, mode: how } : how;
   const flags = XdpMode[mode];
   if (flags === undefined) throw new TsbpfError('INVALID_ARGUMENT', `unknown XDP mode '${String(mode)}'`);
+  switch (via) {
+    case 'bpf-link':
+      return attachXdpLink(program, ifindex, mode);
+    case 'netlink':
+      return attachXdpNetlink(program, ifindex, mode);
+    case 'auto':
+      return haveXdpLinks().ok
+        ? attachXdpLink(program, ifindex, mode)
+        : attachXdpNetlink(program, ifindex, mode);
+    default:
+      return assertNever(via, 'XDP attach way (auto, bpf-link or netlink)');
+  }
+}
+
+function attachXdpLink(program: ProgramFd, ifindex: number, mode: XdpModeName): KernelLink {
   refuseDispatcher(ifindex);
   const fd = new Attr()
     .u32(LinkCreate.prog_fd, program.fd)
     .u32(LinkCreate.target_ifindex, ifindex)
     .u32(LinkCreate.attach_type, AttachType.XDP)
-    .u32(LinkCreate.flags, flags)
+    .u32(LinkCreate.flags, XdpMode[mode])
     .call(BpfCmd.LINK_CREATE);
   return new KernelLink(fd, `XDP link on ifindex ${ifindex}`);
 }

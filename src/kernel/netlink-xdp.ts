@@ -2,7 +2,8 @@
 // attached to a device (RTM_GETLINK, nested IFLA_XDP), and the legacy attach/detach by
 // program fd (RTM_SETLINK with IFLA_XDP_FD) that predates bpf links and that libxdp still
 // uses. Values are those of uapi <linux/rtnetlink.h>, <linux/netlink.h>, <linux/if_link.h>.
-// The socket is made in the calling thread's network namespace (see Netns.run).
+// The socket is the caller's (kept in the device's namespace) or one made in the calling
+// thread's network namespace (see Netns.run).
 
 import { TsbpfError } from '../errors.js';
 import { attributes, exchange, HDR, NLA_F_NESTED, NLM_F_ACK, NLM_F_REQUEST, request } from './rtnetlink.js';
@@ -17,16 +18,33 @@ const IFLA_XDP_FLAGS = 3;
 const IFLA_XDP_PROG_ID = 4;
 const IFLA_XDP_DRV_PROG_ID = 5;
 const IFLA_XDP_SKB_PROG_ID = 6;
+const IFLA_XDP_EXPECTED_FD = 8;
 /** XDP_ATTACHED_*: none, drv, skb, hw, multi. */
 const ATTACHED = ['none', 'native', 'generic', 'offload', 'multi'] as const;
 
 export const IFINFO = 16; // struct ifinfomsg
 
-export interface XdpAttachment {
+/**
+ * include/uapi/linux/if_link.h XDP_FLAGS_*: the mode bits (one at most; none lets the kernel
+ * pick native where the driver has it), and for the netlink attach the two guards: attach only
+ * where no program is (else EBUSY), replace only the expected program (else EEXIST; kernel 5.7+).
+ */
+export const XdpFlags = {
+  updateIfNoexist: 1 << 0,
+  skbMode: 1 << 1,
+  drvMode: 1 << 2,
+  replace: 1 << 4,
+} as const;
+
+/** What is attached to a device, as IFLA_XDP reports it. */
+export interface XdpAttached {
   /** How the program is attached (XDP_ATTACHED_*); 'multi' when native and generic both are. */
   readonly mode: (typeof ATTACHED)[number];
-  /** Program ids by mode; `any` is the single one (or the native one under 'multi'). */
+  /** The ids of every program attached (two under 'multi'). */
   readonly programIds: readonly number[];
+  /** The program of each mode, 0 where none is. */
+  readonly native: number;
+  readonly generic: number;
 }
 
 /** struct ifinfomsg for `ifindex`, family AF_UNSPEC. */
@@ -37,10 +55,11 @@ export function ifinfo(ifindex: number): Uint8Array {
 }
 
 /** The XDP program(s) attached to `ifindex`, or undefined when none is. */
-export function xdpAttachment(ifindex: number): XdpAttachment | undefined {
+export function xdpAttached(ifindex: number, socket?: number): XdpAttached | undefined {
   const reply = exchange(
     request(RTM_GETLINK, NLM_F_REQUEST, ifinfo(ifindex)),
     `RTM_GETLINK ifindex ${ifindex}`,
+    socket,
   );
   if (reply.getUint16(4, true) !== RTM_NEWLINK)
     throw new TsbpfError('BPF_ERROR', `RTM_GETLINK ifindex ${ifindex}: unexpected reply`);
@@ -53,24 +72,47 @@ export function xdpAttachment(ifindex: number): XdpAttachment | undefined {
   const ids = [IFLA_XDP_PROG_ID, IFLA_XDP_DRV_PROG_ID, IFLA_XDP_SKB_PROG_ID]
     .map((t) => a.get(t)?.getUint32(0, true))
     .filter((id): id is number => id !== undefined && id !== 0);
-  return { mode, programIds: [...new Set(ids)] };
+  const byMode = (t: number) => a.get(t)?.getUint32(0, true) ?? 0;
+  // One program: IFLA_XDP_PROG_ID names it, the per-mode ids are only sent under 'multi'.
+  const single = byMode(IFLA_XDP_PROG_ID);
+  return {
+    mode,
+    programIds: [...new Set(ids)],
+    native: mode === 'native' ? single : byMode(IFLA_XDP_DRV_PROG_ID),
+    generic: mode === 'generic' ? single : byMode(IFLA_XDP_SKB_PROG_ID),
+  };
 }
 
 /**
- * The legacy attach (no link): RTM_SETLINK with IFLA_XDP_FD = `progFd` and the XDP_FLAGS_* mode
- * bits; `progFd` -1 detaches. The attachment stays until detached or the device goes away.
+ * The legacy attach (no link): RTM_SETLINK with IFLA_XDP_FD = `progFd` and the XDP_FLAGS_*
+ * `flags`; `progFd` -1 detaches. With XDP_FLAGS_REPLACE the kernel acts only if the device
+ * runs the program of `expectedFd` (IFLA_XDP_EXPECTED_FD), else EEXIST. The attachment stays
+ * until detached or the device goes away: no fd holds it.
  */
-export function setXdpLegacy(ifindex: number, progFd: number, flags: number): void {
-  const nested = new Uint8Array(16); // IFLA_XDP_FD and IFLA_XDP_FLAGS attributes
+export function setXdpLegacy(
+  ifindex: number,
+  progFd: number,
+  flags: number,
+  options: { readonly expectedFd?: number; readonly socket?: number } = {},
+): void {
+  const { expectedFd, socket } = options;
+  if (((flags & XdpFlags.replace) !== 0) !== (expectedFd !== undefined))
+    throw new TsbpfError(
+      'INVALID_ARGUMENT',
+      'XDP_FLAGS_REPLACE goes with an expected program fd, and only so',
+    );
+  const nested = new Uint8Array(expectedFd === undefined ? 16 : 24); // FD, FLAGS, EXPECTED_FD
   const v = new DataView(nested.buffer);
-  v.setUint16(0, 8, true);
-  v.setUint16(2, IFLA_XDP_FD, true);
-  v.setInt32(4, progFd, true);
-  v.setUint16(8, 8, true);
-  v.setUint16(10, IFLA_XDP_FLAGS, true);
-  v.setUint32(12, flags, true);
+  const s32 = (at: number, type: number, value: number) => {
+    v.setUint16(at, 8, true);
+    v.setUint16(at + 2, type, true);
+    v.setInt32(at + 4, value, true);
+  };
+  s32(0, IFLA_XDP_FD, progFd);
+  s32(8, IFLA_XDP_FLAGS, flags);
+  if (expectedFd !== undefined) s32(16, IFLA_XDP_EXPECTED_FD, expectedFd);
   const req = request(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, ifinfo(ifindex), [
     { type: IFLA_XDP | NLA_F_NESTED, payload: nested },
   ]);
-  exchange(req, `RTM_SETLINK XDP ifindex ${ifindex}`);
+  exchange(req, `RTM_SETLINK XDP ifindex ${ifindex}`, socket);
 }

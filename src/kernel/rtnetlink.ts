@@ -67,24 +67,68 @@ export function request(
 /** The error code of an NLMSG_ERROR message at `at` (0 is an ack). */
 export const errorCode = (v: DataView, at: number): number => v.getInt32(at + HDR, true);
 
-/** One request, answered by one message (e.g. an RTM_NEWLINK, or an error/ack). */
-export function exchange(req: Uint8Array, what: string): DataView {
-  const libc = netLibc();
+/** uapi <linux/netlink.h>: socket options and the extended-ack layout of an NLMSG_ERROR. */
+const SOL_NETLINK = 270;
+const NETLINK_CAP_ACK = 10;
+const NETLINK_EXT_ACK = 11;
+const NLM_F_CAPPED = 0x100;
+const NLM_F_ACK_TLVS = 0x200;
+const NLMSGERR_ATTR_MSG = 1;
+
+/**
+ * A NETLINK_ROUTE socket for requests: errors come with the kernel's extended-ack text (e.g.
+ * "XDP program already attached") and without a copy of the request (NETLINK_CAP_ACK).
+ */
+export function requestSocket(): number {
   const fd = routeSocket();
+  const one = new Uint8Array([1, 0, 0, 0]);
+  const libc = netLibc();
+  // Both options are best effort: a kernel without them (before 4.12) still answers.
+  libc.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4);
+  libc.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4);
+  return fd;
+}
+
+/** The extended-ack message of the NLMSG_ERROR `v`, if the kernel gave one. */
+function extackText(v: DataView): string | undefined {
+  const flags = v.getUint16(6, true);
+  if ((flags & NLM_F_ACK_TLVS) === 0) return undefined;
+  const request = HDR + 4; // the request's nlmsghdr, then its payload unless capped
+  if (request + HDR > v.byteLength) return undefined;
+  const from = request + ((flags & NLM_F_CAPPED) !== 0 ? HDR : align4(v.getUint32(request, true)));
+  const msg = attributes(v, from, Math.min(v.getUint32(0, true), v.byteLength)).get(NLMSGERR_ATTR_MSG);
+  return msg === undefined ? undefined : new TextDecoder().decode(bytesOf(msg)).replace(/\0.*$/s, '');
+}
+
+/**
+ * One request, answered by one message (e.g. an RTM_NEWLINK, or an error/ack), on `socket` (kept
+ * by the caller, e.g. to stay in a namespace) or on a socket of the calling thread's namespace
+ * made for it. Replies to other requests (a late answer on a kept socket) are skipped.
+ */
+export function exchange(req: Uint8Array, what: string, socket?: number): DataView {
+  const libc = netLibc();
+  const fd = socket ?? requestSocket();
+  const want = new DataView(req.buffer, req.byteOffset).getUint32(8, true);
   try {
     check('sendto(netlink)', libc.sendto(fd, req, req.length, 0, null, 0), what);
     const reply = pinned(64 * 1024);
-    const addr = new Uint8Array(12);
-    const n = check('recvfrom(netlink)', libc.recvfrom(fd, reply, reply.length, 0, addr, [12]), what);
-    const v = new DataView(reply.buffer, 0, n);
-    if (n < HDR) throw new TsbpfError('BPF_ERROR', `${what}: short netlink reply (${n} bytes)`);
-    if (v.getUint16(4, true) === NLMSG_ERROR) {
-      const err = errorCode(v, 0);
-      if (err < 0) throw new BpfError('netlink', -err, { subject: what });
+    for (;;) {
+      const addr = new Uint8Array(12);
+      const n = check('recvfrom(netlink)', libc.recvfrom(fd, reply, reply.length, 0, addr, [12]), what);
+      const v = new DataView(reply.buffer, 0, n);
+      if (n < HDR) throw new TsbpfError('BPF_ERROR', `${what}: short netlink reply (${n} bytes)`);
+      if (v.getUint32(8, true) !== want) continue;
+      if (v.getUint16(4, true) === NLMSG_ERROR) {
+        const err = errorCode(v, 0);
+        if (err < 0) {
+          const reason = extackText(v);
+          throw new BpfError('netlink', -err, { subject: what, ...(reason === undefined ? {} : { reason }) });
+        }
+      }
+      return v;
     }
-    return v;
   } finally {
-    closeFd(fd);
+    if (socket === undefined) closeFd(fd);
   }
 }
 

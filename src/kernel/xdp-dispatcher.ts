@@ -6,7 +6,7 @@
 import { BpfError, Errno, TsbpfError } from '../errors.js';
 import { BpfCmd } from '../uapi/index.js';
 import { Attr } from './attr.js';
-import { xdpAttachment } from './netlink-xdp.js';
+import { xdpAttached } from './netlink-xdp.js';
 import { programInfo } from './object-info.js';
 import { closeFd } from './syscall.js';
 
@@ -27,11 +27,14 @@ function programName(id: number): string | undefined {
   }
 }
 
-/** Throws when a libxdp dispatcher is attached to `ifindex` (in the calling thread's namespace). */
-export function refuseDispatcher(ifindex: number): void {
-  let attached: ReturnType<typeof xdpAttachment>;
+/**
+ * Throws when a libxdp dispatcher is attached to `ifindex` (in the namespace of `socket`, an
+ * rtnetlink socket, or else of the calling thread).
+ */
+export function refuseDispatcher(ifindex: number, socket?: number): void {
+  let attached: ReturnType<typeof xdpAttached>;
   try {
-    attached = xdpAttachment(ifindex);
+    attached = xdpAttached(ifindex, socket);
   } catch (e) {
     // No such device: leave the answer to BPF_LINK_CREATE (EINVAL), as without this check.
     if (e instanceof BpfError && e.errno === Errno.ENODEV) return;

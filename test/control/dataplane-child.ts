@@ -1,7 +1,8 @@
 // A controller process for the data-plane survival test: in namespace argv[2] it starts the
 // reference router on kernelPlatform with pins under argv[3], binds devices argv[4] and argv[5],
 // runs the controller of router-controller.ts (host A's MAC argv[6], host B's argv[7]),
-// reports the XDP program's id as one JSON line, and polls until it is killed.
+// reports the XDP program's id as one JSON line, and polls until it is killed. argv[8], when
+// given, is how XDP attaches (kernelPlatform's xdpAttach: auto, bpf-link or netlink).
 
 import { readFileSync } from 'node:fs';
 import { Dataplane } from '../../src/dataplane/index.js';
@@ -11,14 +12,16 @@ import type { KernelCollection } from '../../src/kernel/index.js';
 import { startRouter } from './router-controller.js';
 import { joinNetns } from './survive-env.js';
 
-const [netns, pinPath, a0, b0, macA, macB] = process.argv.slice(2);
+const [netns, pinPath, a0, b0, macA, macB, via = 'auto'] = process.argv.slice(2);
 if ([netns, pinPath, a0, b0, macA, macB].includes(undefined))
-  throw new Error('usage: dataplane-child NETNS PINPATH A0 B0 MAC_A MAC_B');
+  throw new Error('usage: dataplane-child NETNS PINPATH A0 B0 MAC_A MAC_B [auto|bpf-link|netlink]');
+if (via !== 'auto' && via !== 'bpf-link' && via !== 'netlink')
+  throw new Error(`unknown XDP attach way '${via}'`);
 joinNetns(netns!);
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
-const dp = new Dataplane(spec, kernelPlatform({ pinPath: pinPath! }));
+const dp = new Dataplane(spec, kernelPlatform({ pinPath: pinPath!, xdpAttach: via }));
 startRouter(dp, { a0: a0!, b0: b0!, macA: macA!, macB: macB! });
 const progId = (dp.collection as KernelCollection).program('xdp_router').kernel.id;
 process.stdout.write(`${JSON.stringify({ progId })}\n`);
