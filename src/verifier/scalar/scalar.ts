@@ -118,6 +118,21 @@ export function scalarContains(s: Scalar, x: bigint): boolean {
   );
 }
 
+/** Nothing is known: every range full and every bit unknown (SCALAR_UNKNOWN's facts). */
+function isUnknownScalar(s: Scalar): boolean {
+  return (
+    s.var.mask === U64_MAX &&
+    s.umin === 0n &&
+    s.umax === U64_MAX &&
+    s.smin === S64_MIN &&
+    s.smax === S64_MAX &&
+    s.u32min === 0n &&
+    s.u32max === U32_MAX &&
+    s.s32min === S32_MIN &&
+    s.s32max === S32_MAX
+  );
+}
+
 /** Some range is empty or no value is left: the state stands for no value (a dead edge). */
 export function scalarIsEmpty(s: Scalar): boolean {
   return s.umin > s.umax || s.smin > s.smax || s.u32min > s.u32max || s.s32min > s.s32max;
@@ -290,7 +305,8 @@ export function boundOffset(r: MutableScalar): void {
   r.var = tnumOr(tnumClearSubreg(t64), t32);
 }
 
-/** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`. */
+/** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`, or a shared
+ * immutable scalar with the same facts (a constant, nothing known). */
 export function syncBounds(r: MutableScalar): Scalar {
   if (tnumIsConst(r.var)) {
     // One value: every range is that value (when they hold it; otherwise the state is dead and
@@ -298,14 +314,28 @@ export function syncBounds(r: MutableScalar): Scalar {
     const c = scalarConst(r.var.value);
     if (scalarWithin(r, c)) return c;
   }
+  // Nothing known: every rule below gives it back unchanged (a fixpoint), and it is common (the
+  // result of div, mod, unknown shifts, sums of unknowns).
+  if (isUnknownScalar(r)) return SCALAR_UNKNOWN;
   updateBounds(r);
   // Three rounds, as the kernel does: a fact learnt late in one round feeds an early rule of
   // the next (64-bit signed wrap → 64-bit range → 32-bit range). A round that changes nothing
   // ends them early: the rounds are deterministic, so later ones would change nothing either.
   for (let round = 0; round < 3; round++) {
-    const before = { ...r };
+    const { var: v, smin, smax, umin, umax, s32min, s32max, u32min, u32max } = r;
     deduceBounds(r);
-    if (scalarEquals(before, r)) break;
+    const same =
+      r.var.value === v.value &&
+      r.var.mask === v.mask &&
+      r.smin === smin &&
+      r.smax === smax &&
+      r.umin === umin &&
+      r.umax === umax &&
+      r.s32min === s32min &&
+      r.s32max === s32max &&
+      r.u32min === u32min &&
+      r.u32max === u32max;
+    if (same) break;
   }
   boundOffset(r);
   updateBounds(r);

@@ -83,14 +83,24 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
  * adds it or not (the union of both sums), a known 0 adds nothing. This is the precision Linux
  * 6.18's tnum_mul has (checked against its log: `a` is the destination, `b` the source). */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
+  // Both known: every partial sum is exact, so the result is the product.
+  if (a.mask === 0n && b.mask === 0n) return tnum(u64(a.value * b.value), 0n);
   let acc = tnum(0n, 0n);
   let x = a;
   let y = b;
+  // Step `shift` adds y (b << shift), whose low `shift` bits are known 0. Two cases end the
+  // loop early without changing the result: y is 0 (adding 0 and its union leave acc as it is),
+  // and acc's bits from `shift` up are all unknown (the sum has no carry into the known low bits
+  // and its upper bits stay unknown: tnumAdd and tnumUnion give acc back).
+  let shift = 0n;
   while (x.value !== 0n || x.mask !== 0n) {
+    if (y.value === 0n && y.mask === 0n) break;
+    if (acc.mask >> shift === U64_MAX >> shift) break;
     if (x.value & 1n) acc = tnumAdd(acc, y);
     else if (x.mask & 1n) acc = tnumUnion(acc, tnumAdd(acc, y));
     x = tnumRshift(x, 1);
     y = tnumLshift(y, 1);
+    shift += 1n;
   }
   return acc;
 }
@@ -151,7 +161,17 @@ export function tnumNextMember(a: Tnum, z: bigint): bigint | undefined {
   return (z & ~upTo(p)) | (1n << BigInt(p)) | (a.value & (upTo(p) >> 1n));
 }
 
-const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+/** Bits up to the highest set one of a non-negative value (0 for 0): 32 at a time with clz32,
+ * not through a binary string (it runs in every bounds sync). */
+function bitLength(v: bigint): number {
+  let bits = 0;
+  let rest = v;
+  while (rest > 0xffffffffn) {
+    rest >>= 32n;
+    bits += 32;
+  }
+  return bits + 32 - Math.clz32(Number(rest));
+}
 
 /** The low `bits` bits with their bytes in reverse order, known bits moving with them (upper
  * bits known 0). */
