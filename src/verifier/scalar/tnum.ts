@@ -5,6 +5,7 @@
 // members of the operands. Fields are unsigned 64-bit bigints.
 
 import { u32, u64 } from '../../isa/index.js';
+import { nextMemberOf } from './bounds-sync.js';
 
 export interface Tnum {
   readonly value: bigint;
@@ -194,19 +195,12 @@ export const tnumSubregIsConst = (a: Tnum): boolean => u32(a.mask) === 0n;
 /** The least member of `a` that is >= `z`, or undefined when none is (the kernel's tnum_step
  * asks for the next member above a value). Above the highest known bit where z disagrees with
  * `a`, the member follows z; there it must rise above z, at that bit if `a` has a 1 there, else
- * at the lowest unknown bit above it that z has 0; below, it takes the least fill (known bits). */
+ * at the lowest unknown bit above it that z has 0; below, it takes the least fill (known bits).
+ * The search runs on 32-bit halves (bounds-sync.ts, where the bounds sync uses it). */
 export function tnumNextMember(a: Tnum, z: bigint): bigint | undefined {
   if (z <= a.value) return a.value;
   if (z > (a.value | a.mask)) return undefined;
-  const diff = (z ^ a.value) & ~a.mask;
-  if (diff === 0n) return z;
-  const h = bitLength(diff) - 1;
-  const upTo = (n: number) => (1n << BigInt(n + 1)) - 1n;
-  if (a.value & (1n << BigInt(h))) return (z & ~upTo(h)) | (a.value & upTo(h));
-  const free = a.mask & ~z & ~upTo(h);
-  if (free === 0n) return undefined;
-  const p = bitLength(free & -free) - 1;
-  return (z & ~upTo(p)) | (1n << BigInt(p)) | (a.value & (upTo(p) >> 1n));
+  return nextMemberOf(a.value, a.mask, z);
 }
 
 /** Bits up to the highest set one of a non-negative value (0 for 0): 32 at a time with clz32,
