@@ -124,7 +124,9 @@ function fingerprint(st: State): number {
   let h = st.frames.length * 7919 + st.refs.length;
   for (const r of f.regs) {
     h = (Math.imul(h, 31) + r.type.length * 131 + r.off + r.range) | 0;
-    h = (Math.imul(h, 31) + Number(BigInt.asUintN(30, r.value.var.value ^ r.value.var.mask))) | 0;
+    // Number() of a bigint allocates nothing (a bigint operation would); fmod keeps large values' low digits.
+    h = (Math.imul(h, 31) + ((Number(r.value.var.value) % 1_000_000_007) | 0)) | 0;
+    h = (Math.imul(h, 31) + ((Number(r.value.var.mask) % 1_000_000_007) | 0)) | 0;
   }
   return h;
 }

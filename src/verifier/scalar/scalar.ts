@@ -140,6 +140,7 @@ export function scalarIsEmpty(s: Scalar): boolean {
 /** Every value of `cur` is a value of `old`: the kernel's regsafe for scalars (range_within and
  * tnum_in), used to prune a state already explored. */
 export function scalarWithin(old: Scalar, cur: Scalar): boolean {
+  if (old === cur) return true;
   return (
     old.umin <= cur.umin &&
     old.umax >= cur.umax &&
@@ -154,6 +155,7 @@ export function scalarWithin(old: Scalar, cur: Scalar): boolean {
 }
 
 export function scalarEquals(a: Scalar, b: Scalar): boolean {
+  if (a === b) return true;
   return (
     a.var.value === b.var.value &&
     a.var.mask === b.var.mask &&
