@@ -140,6 +140,9 @@ interface Path {
   from?: number;
 }
 
+/** An empty list to read where a slot has no checkpoints yet (never written to). */
+const NONE: Explored[] = [];
+
 export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const { at, kinds, cfg, live } = code;
   // Unprivileged loads keep every scalar precise, as the kernel does (__mark_reg_unknown).
@@ -203,21 +206,26 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             hint: 'fewer paths: bound loops tightly, split the program with tail calls, or use bpf_loop',
           });
         if (prunePoints[pc] === 1) {
-          const list = explored[pc] ?? [];
-          const inProgress = open[pc] ?? new Map<number, Explored[]>();
-          open[pc] = inProgress;
+          const list = explored[pc] ?? NONE;
+          let inProgress = open[pc];
+          if (inProgress === undefined) {
+            inProgress = new Map<number, Explored[]>();
+            open[pc] = inProgress;
+          }
           let pruned = false;
           const looping = inProgress.size > 0;
           const fp = fingerprint(st);
-          for (const old of inProgress.get(fp) ?? [])
+          for (const old of inProgress.get(fp) ?? NONE)
             if (statesEqual(old.state, st, live[pc]!, true))
               refuse('termination', `infinite loop detected at insn ${pc}`, {
                 hint: 'the loop comes back to the same state: its exit condition never changes',
               });
+          const slots =
+            code.stack === undefined || list.length === 0
+              ? undefined
+              : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
           for (let n = 0; n < list.length; n++) {
             const old = list[n]!;
-            const slots =
-              code.stack === undefined ? undefined : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
             if (
               statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!, slots)
             ) {
