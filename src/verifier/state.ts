@@ -85,8 +85,22 @@ export function scalarReg(value: Scalar): Reg {
 }
 
 /** A pointer of `type` with a zero offset; `extra` sets the rest. */
-export function pointer(type: RegType, extra: Partial<Reg> = {}): Reg {
-  return { ...base, type, ...extra };
+export function pointer(type: RegType, extra: Partial<Omit<Reg, 'type'>> = {}): Reg {
+  // Spelled out rather than spread from `base` and `extra` (a spread of a caller's object is
+  // slow, and lddw and helper results make one per instruction).
+  const reg: { -readonly [K in keyof Reg]: Reg[K] } = {
+    type,
+    value: extra.value ?? base.value,
+    off: extra.off ?? 0,
+    id: extra.id ?? 0,
+    range: extra.range ?? 0,
+    frame: extra.frame ?? 0,
+    ref: extra.ref ?? 0,
+    memSize: extra.memSize ?? 0,
+    target: extra.target ?? 0,
+  };
+  if (extra.map !== undefined) reg.map = extra.map;
+  return reg;
 }
 
 export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
