@@ -6,8 +6,9 @@
 //
 // Representation: immutable objects with bigint fields (signed fields hold signed values). The
 // kernel's rules are wrapping u64/s64 arithmetic with overflow tests; with bigint each rule reads
-// as the fact it states and can be checked against it line by line, where (hi, lo) number pairs
-// would double every comparison. The abstract domain is not on the interpreter's hot path.
+// as the fact it states and can be checked against it line by line. The bounds sync, which runs
+// after nearly every transfer function, is the exception: its rules run on (hi, lo) numbers
+// (bounds-sync.ts), since bigint operations allocate and it dominated the verifier's time.
 
 import { u32, u64 } from '../../isa/index.js';
 import { syncBoundsInPlace } from './bounds-sync.js';
