@@ -27,10 +27,17 @@ export function alu(op: AluOp, is64: boolean, dst: Scalar, src: Scalar, ext?: 8 
 
 /** A value loaded from memory the verifier knows nothing about: `bytes` wide, zero- or sign-extended. */
 export function loaded(bytes: 1 | 2 | 4 | 8, signed: boolean): Scalar {
-  if (bytes === 8) return S.scalarUnknown();
-  const u = S.scalarRange(0n, (1n << BigInt(bytes * 8)) - 1n);
-  return signed ? S.signExtend64(u, bytes) : u;
+  const key = bytes * 2 + (signed ? 1 : 0);
+  const known = loadedValues[key];
+  if (known !== undefined) return known;
+  const u = bytes === 8 ? S.scalarUnknown() : S.scalarRange(0n, (1n << BigInt(bytes * 8)) - 1n);
+  const value = signed && bytes !== 8 ? S.signExtend64(u, bytes) : u;
+  loadedValues[key] = value;
+  return value;
 }
+/** loaded()'s results by bytes * 2 + signed: scalars are immutable, so each is computed once
+ * (every load runs a bounds sync otherwise). */
+const loadedValues: (Scalar | undefined)[] = [];
 
 /**
  * The two destination values the kernel walks apart before `dst &= K` / `dst |= K` when dst's

@@ -124,7 +124,9 @@ function fingerprint(st: State): number {
   let h = st.frames.length * 7919 + st.refs.length;
   for (const r of f.regs) {
     h = (Math.imul(h, 31) + r.type.length * 131 + r.off + r.range) | 0;
-    h = (Math.imul(h, 31) + Number(BigInt.asUintN(30, r.value.var.value ^ r.value.var.mask))) | 0;
+    // Number() of a bigint allocates nothing (a bigint operation would); fmod keeps large values' low digits.
+    h = (Math.imul(h, 31) + ((Number(r.value.var.value) % 1_000_000_007) | 0)) | 0;
+    h = (Math.imul(h, 31) + ((Number(r.value.var.mask) % 1_000_000_007) | 0)) | 0;
   }
   return h;
 }
@@ -137,6 +139,9 @@ interface Path {
   /** The level-2 heading of a popped path (`from 4 to 7: ...`). */
   from?: number;
 }
+
+/** An empty list to read where a slot has no checkpoints yet (never written to). */
+const NONE: Explored[] = [];
 
 export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const { at, kinds, cfg, live } = code;
@@ -201,21 +206,26 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             hint: 'fewer paths: bound loops tightly, split the program with tail calls, or use bpf_loop',
           });
         if (prunePoints[pc] === 1) {
-          const list = explored[pc] ?? [];
-          const inProgress = open[pc] ?? new Map<number, Explored[]>();
-          open[pc] = inProgress;
+          const list = explored[pc] ?? NONE;
+          let inProgress = open[pc];
+          if (inProgress === undefined) {
+            inProgress = new Map<number, Explored[]>();
+            open[pc] = inProgress;
+          }
           let pruned = false;
           const looping = inProgress.size > 0;
           const fp = fingerprint(st);
-          for (const old of inProgress.get(fp) ?? [])
+          for (const old of inProgress.get(fp) ?? NONE)
             if (statesEqual(old.state, st, live[pc]!, true))
               refuse('termination', `infinite loop detected at insn ${pc}`, {
                 hint: 'the loop comes back to the same state: its exit condition never changes',
               });
+          const slots =
+            code.stack === undefined || list.length === 0
+              ? undefined
+              : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
           for (let n = 0; n < list.length; n++) {
             const old = list[n]!;
-            const slots =
-              code.stack === undefined ? undefined : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
             if (
               statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!, slots)
             ) {

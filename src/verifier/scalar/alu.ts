@@ -8,6 +8,7 @@
 
 import { assertNever, InvalidInstructionError } from '../../errors.js';
 import { type AluOp, u32, u64 } from '../../isa/index.js';
+import { updateBounds, updateBounds32 } from './bounds-sync.js';
 import {
   type MutableScalar,
   markKnown,
@@ -29,8 +30,6 @@ import {
   syncBounds,
   U32_MAX,
   U64_MAX,
-  updateBounds,
-  updateBounds32,
   zext32,
 } from './scalar.js';
 import {

@@ -6,10 +6,12 @@
 //
 // Representation: immutable objects with bigint fields (signed fields hold signed values). The
 // kernel's rules are wrapping u64/s64 arithmetic with overflow tests; with bigint each rule reads
-// as the fact it states and can be checked against it line by line, where (hi, lo) number pairs
-// would double every comparison. The abstract domain is not on the interpreter's hot path.
+// as the fact it states and can be checked against it line by line. The bounds sync, which runs
+// after nearly every transfer function, is the exception: its rules run on (hi, lo) numbers
+// (bounds-sync.ts), since bigint operations allocate and it dominated the verifier's time.
 
 import { u32, u64 } from '../../isa/index.js';
+import { syncBoundsInPlace } from './bounds-sync.js';
 import {
   TNUM_UNKNOWN,
   type Tnum,
@@ -17,9 +19,7 @@ import {
   tnumConst,
   tnumContains,
   tnumIn,
-  tnumIntersect,
   tnumIsConst,
-  tnumNextMember,
   tnumOr,
   tnumRange,
   tnumSubreg,
@@ -118,6 +118,21 @@ export function scalarContains(s: Scalar, x: bigint): boolean {
   );
 }
 
+/** Nothing is known: every range full and every bit unknown (SCALAR_UNKNOWN's facts). */
+function isUnknownScalar(s: Scalar): boolean {
+  return (
+    s.var.mask === U64_MAX &&
+    s.umin === 0n &&
+    s.umax === U64_MAX &&
+    s.smin === S64_MIN &&
+    s.smax === S64_MAX &&
+    s.u32min === 0n &&
+    s.u32max === U32_MAX &&
+    s.s32min === S32_MIN &&
+    s.s32max === S32_MAX
+  );
+}
+
 /** Some range is empty or no value is left: the state stands for no value (a dead edge). */
 export function scalarIsEmpty(s: Scalar): boolean {
   return s.umin > s.umax || s.smin > s.smax || s.u32min > s.u32max || s.s32min > s.s32max;
@@ -126,6 +141,7 @@ export function scalarIsEmpty(s: Scalar): boolean {
 /** Every value of `cur` is a value of `old`: the kernel's regsafe for scalars (range_within and
  * tnum_in), used to prune a state already explored. */
 export function scalarWithin(old: Scalar, cur: Scalar): boolean {
+  if (old === cur) return true;
   return (
     old.umin <= cur.umin &&
     old.umax >= cur.umax &&
@@ -140,6 +156,7 @@ export function scalarWithin(old: Scalar, cur: Scalar): boolean {
 }
 
 export function scalarEquals(a: Scalar, b: Scalar): boolean {
+  if (a === b) return true;
   return (
     a.var.value === b.var.value &&
     a.var.mask === b.var.mask &&
@@ -154,143 +171,10 @@ export function scalarEquals(a: Scalar, b: Scalar): boolean {
   );
 }
 
-// --- Bounds sync -------------------------------------------------------------------------------
+// --- Bounds sync (the rules run on numbers: bounds-sync.ts) ------------------------------------
 
-/** Ranges learn from the known bits: the least and greatest members of the tnum. */
-export function updateBounds32(r: MutableScalar): void {
-  const t = tnumSubreg(r.var);
-  r.s32min = max(r.s32min, s32(t.value | (t.mask & 0x80000000n)));
-  r.s32max = min(r.s32max, s32(t.value | (t.mask & 0x7fffffffn)));
-  r.u32min = max(r.u32min, t.value);
-  r.u32max = min(r.u32max, t.value | t.mask);
-}
-
-export function updateBounds64(r: MutableScalar): void {
-  const t = r.var;
-  r.smin = max(r.smin, s64(t.value | (t.mask & (1n << 63n))));
-  r.smax = min(r.smax, s64(t.value | (t.mask & S64_MAX)));
-  r.umin = max(r.umin, t.value);
-  r.umax = min(r.umax, t.value | t.mask);
-  // The tnum and the unsigned range meet in one value: the register is that value. The three
-  // cases are the kernel's (Linux 6.18, __update_reg64_bounds with tnum_step); they differ from
-  // "exactly one member" only on an empty intersection (a dead edge), where the kernel keeps
-  // the greatest member.
-  if (tnumIsConst(t)) return;
-  const tmax = t.value | t.mask;
-  const uminIn = tnumContains(t, r.umin);
-  const next = tnumNextMember(t, r.umin + 1n) ?? U64_MAX + 1n;
-  if (uminIn && next > r.umax) markKnown(r, r.umin);
-  else if (!uminIn && next === tmax) markKnown(r, tmax);
-  else if (!uminIn && next <= r.umax && (tnumNextMember(t, next + 1n) ?? U64_MAX + 1n) > r.umax)
-    markKnown(r, next);
-}
-
-export function updateBounds(r: MutableScalar): void {
-  updateBounds32(r);
-  updateBounds64(r);
-}
-
-/** 32-bit ranges learn from 64-bit ones and from each other (__reg32_deduce_bounds). */
-function deduce32(r: MutableScalar): void {
-  // The upper halves of the 64-bit range are one value: its low halves bound the subregister.
-  if (r.umin >> 32n === r.umax >> 32n) {
-    r.u32min = max(r.u32min, u32(r.umin));
-    r.u32max = min(r.u32max, u32(r.umax));
-    if (s32(r.umin) <= s32(r.umax)) {
-      r.s32min = max(r.s32min, s32(r.umin));
-      r.s32max = min(r.s32max, s32(r.umax));
-    }
-  }
-  if (r.smin >> 32n === r.smax >> 32n) {
-    r.u32min = max(r.u32min, u32(r.smin));
-    r.u32max = min(r.u32max, u32(r.smax));
-    if (s32(r.smin) <= s32(r.smax)) {
-      r.s32min = max(r.s32min, s32(r.smin));
-      r.s32max = min(r.s32max, s32(r.smax));
-    }
-  }
-  // Upper halves differing by one, low halves crossing from negative to non-negative: the low
-  // halves run over [S32_MIN..-1] then [0..S32_MAX] without a gap, a valid s32 range.
-  if (u32((r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
-    r.s32min = max(r.s32min, s32(r.umin));
-    r.s32max = min(r.s32max, s32(r.umax));
-  }
-  if (u32((u64(r.smin) >> 32n) + 1n) === u32(u64(r.smax) >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
-    r.s32min = max(r.s32min, s32(r.smin));
-    r.s32max = min(r.s32max, s32(r.smax));
-  }
-  // An unsigned range not crossing the sign bit is also a signed range, and conversely.
-  if (s32(r.u32min) <= s32(r.u32max)) {
-    r.s32min = max(r.s32min, s32(r.u32min));
-    r.s32max = min(r.s32max, s32(r.u32max));
-  }
-  if (u32(r.s32min) <= u32(r.s32max)) {
-    r.u32min = max(r.u32min, u32(r.s32min));
-    r.u32max = min(r.u32max, u32(r.s32max));
-  } else if (r.u32max < u32(r.s32min)) {
-    // As for 64 bits: a wrapping signed range met by the unsigned one on one side only.
-    r.s32min = s32(r.u32min);
-    r.u32max = min(r.u32max, u32(r.s32max));
-  } else if (u32(r.s32max) < r.u32min) {
-    r.s32max = s32(r.u32max);
-    r.u32min = max(r.u32min, u32(r.s32min));
-  }
-}
-
-/** Signed and unsigned 64-bit ranges learn from each other (__reg64_deduce_bounds). */
-function deduce64(r: MutableScalar): void {
-  if (s64(r.umin) <= s64(r.umax)) {
-    r.smin = max(r.smin, s64(r.umin));
-    r.smax = min(r.smax, s64(r.umax));
-  }
-  if (u64(r.smin) <= u64(r.smax)) {
-    r.umin = max(r.umin, u64(r.smin));
-    r.umax = min(r.umax, u64(r.smax));
-  } else if (r.umax < u64(r.smin)) {
-    // The signed range wraps (negative part at the top of u64); the unsigned range meets only
-    // its non-negative part.
-    r.smin = s64(r.umin);
-    r.umax = min(r.umax, u64(r.smax));
-  } else if (u64(r.smax) < r.umin) {
-    // ... or only its negative part.
-    r.smax = s64(r.umax);
-    r.umin = max(r.umin, u64(r.smin));
-  }
-}
-
-/** 64-bit ranges learn from the 32-bit ones (__reg_deduce_mixed_bounds). */
-function deduceMixed(r: MutableScalar): void {
-  const HIGH = ~0xffffffffn;
-  // The low half of any member lies in [u32min, u32max]: put it under the bounds' upper halves.
-  r.umin = max(r.umin, (r.umin & HIGH) | r.u32min);
-  r.umax = min(r.umax, (r.umax & HIGH) | r.u32max);
-  r.smin = max(r.smin, s64((u64(r.smin) & HIGH) | r.u32min));
-  r.smax = min(r.smax, s64((u64(r.smax) & HIGH) | r.u32max));
-  // A 64-bit value within s32 with a non-negative low half is that low half (after a sign
-  // extension, say).
-  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
-    r.smin = r.s32min;
-    r.smax = r.s32max;
-    r.umin = r.s32min;
-    r.umax = r.s32max;
-    r.var = tnumIntersect(r.var, tnumRange(r.smin, r.smax));
-  }
-}
-
-export function deduceBounds(r: MutableScalar): void {
-  deduce32(r);
-  deduce64(r);
-  deduceMixed(r);
-}
-
-/** Known bits learn from the unsigned ranges (__reg_bound_offset). */
-export function boundOffset(r: MutableScalar): void {
-  const t64 = tnumIntersect(r.var, tnumRange(r.umin, r.umax));
-  const t32 = tnumIntersect(tnumSubreg(t64), tnumRange(r.u32min, r.u32max));
-  r.var = tnumOr(tnumClearSubreg(t64), t32);
-}
-
-/** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`. */
+/** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`, or a shared
+ * immutable scalar with the same facts (a constant, nothing known). */
 export function syncBounds(r: MutableScalar): Scalar {
   if (tnumIsConst(r.var)) {
     // One value: every range is that value (when they hold it; otherwise the state is dead and
@@ -298,17 +182,10 @@ export function syncBounds(r: MutableScalar): Scalar {
     const c = scalarConst(r.var.value);
     if (scalarWithin(r, c)) return c;
   }
-  updateBounds(r);
-  // Three rounds, as the kernel does: a fact learnt late in one round feeds an early rule of
-  // the next (64-bit signed wrap → 64-bit range → 32-bit range). A round that changes nothing
-  // ends them early: the rounds are deterministic, so later ones would change nothing either.
-  for (let round = 0; round < 3; round++) {
-    const before = { ...r };
-    deduceBounds(r);
-    if (scalarEquals(before, r)) break;
-  }
-  boundOffset(r);
-  updateBounds(r);
+  // Nothing known: every rule below gives it back unchanged (a fixpoint), and it is common (the
+  // result of div, mod, unknown shifts, sums of unknowns).
+  if (isUnknownScalar(r)) return SCALAR_UNKNOWN;
+  syncBoundsInPlace(r);
   return r;
 }
 
@@ -356,4 +233,15 @@ export function markKnown32(r: MutableScalar, v: bigint): void {
   r.u32max = lo;
 }
 
-export const mutable = (s: Scalar): MutableScalar => ({ ...s });
+/** A copy to change (spelled out: faster than a spread, and every transfer function makes one). */
+export const mutable = (s: Scalar): MutableScalar => ({
+  var: s.var,
+  smin: s.smin,
+  smax: s.smax,
+  umin: s.umin,
+  umax: s.umax,
+  s32min: s.s32min,
+  s32max: s.s32max,
+  u32min: s.u32min,
+  u32max: s.u32max,
+});

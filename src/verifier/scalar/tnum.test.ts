@@ -68,6 +68,36 @@ test('binary operations hold every result of their members', () => {
   );
 });
 
+/** Linux 6.18's tnum_mul as plain long multiplication, bit by bit to the end (no early stop). */
+function longMul(a: Tnum, b: Tnum): Tnum {
+  let acc: Tnum = { value: 0n, mask: 0n };
+  let x = a;
+  let y = b;
+  while (x.value !== 0n || x.mask !== 0n) {
+    if (x.value & 1n) acc = tnumAdd(acc, y);
+    else if (x.mask & 1n) acc = tnumUnion(acc, tnumAdd(acc, y));
+    x = tnumRshift(x, 1);
+    y = tnumLshift(y, 1);
+  }
+  return acc;
+}
+
+test("mul's early stops give exactly the full long multiplication's result", () => {
+  const tnumArb = tnumWithMember.map(({ t }) => t);
+  // Constants, low-word unknowns and wide unknowns: the shapes that stop early or run to the end.
+  const shaped = fc.oneof(
+    tnumArb,
+    fc.bigInt({ min: 0n, max: U64 }).map((v) => tnumConst(v)),
+    fc.bigInt({ min: 0n, max: U64 }).map((v) => ({ value: v & ~0xffffffffn, mask: 0xffffffffn }) as Tnum),
+  );
+  fc.assert(
+    fc.property(shaped, shaped, (a, b) => {
+      assert.deepEqual(tnumMul(a, b), longMul(a, b));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 test('unary operations and shifts hold every result of their members', () => {
   fc.assert(
     fc.property(tnumWithMember, fc.integer({ min: 0, max: 63 }), ({ t, x }, n) => {

@@ -5,6 +5,7 @@
 // members of the operands. Fields are unsigned 64-bit bigints.
 
 import { u32, u64 } from '../../isa/index.js';
+import { nextMemberOf } from './bounds-sync.js';
 
 export interface Tnum {
   readonly value: bigint;
@@ -81,18 +82,76 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
 
 /** Long multiplication over the bits of `a`: a known 1 adds the shifted `b`, an unknown bit
  * adds it or not (the union of both sums), a known 0 adds nothing. This is the precision Linux
- * 6.18's tnum_mul has (checked against its log: `a` is the destination, `b` the source). */
+ * 6.18's tnum_mul has (checked against its log: `a` is the destination, `b` the source).
+ * Up to 64 steps of tnumAdd and tnumUnion: they run here on 32-bit halves in numbers (the same
+ * formulas, wrapping at 2^64 as u64() does), since bigint steps allocate at every operation. */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  let acc = tnum(0n, 0n);
-  let x = a;
-  let y = b;
-  while (x.value !== 0n || x.mask !== 0n) {
-    if (x.value & 1n) acc = tnumAdd(acc, y);
-    else if (x.mask & 1n) acc = tnumUnion(acc, tnumAdd(acc, y));
-    x = tnumRshift(x, 1);
-    y = tnumLshift(y, 1);
+  // Both known: every partial sum is exact, so the result is the product.
+  if (a.mask === 0n && b.mask === 0n) return tnum(u64(a.value * b.value), 0n);
+  let [xvLo, xvHi] = halves(a.value);
+  let [xmLo, xmHi] = halves(a.mask);
+  let [yvLo, yvHi] = halves(b.value);
+  let [ymLo, ymHi] = halves(b.mask);
+  let avLo = 0;
+  let avHi = 0;
+  let amLo = 0;
+  let amHi = 0;
+  // Step `shift` adds y (b << shift), whose low `shift` bits are known 0. Two cases end the
+  // loop early without changing the result: y is 0 (adding 0 and its union leave acc as it is),
+  // and acc's bits from `shift` up are all unknown (the sum has no carry into the known low bits
+  // and its upper bits stay unknown: tnumAdd and tnumUnion give acc back).
+  for (let shift = 0; (xvLo | xvHi | xmLo | xmHi) !== 0; shift++) {
+    if ((yvLo | yvHi | ymLo | ymHi) === 0) break;
+    if (allOnesFrom(amLo, amHi, shift)) break;
+    const addKnown = (xvLo & 1) !== 0;
+    if (addKnown || (xmLo & 1) !== 0) {
+      // tnumAdd(acc, y): sm = am + ym, sv = av + yv, chi = (sm + sv) ^ sv, mu = chi | am | ym.
+      const smLo = amLo + ymLo;
+      const smHi = (amHi + ymHi + (smLo > 0xffffffff ? 1 : 0)) >>> 0;
+      const svLo = avLo + yvLo;
+      const svHi = (avHi + yvHi + (svLo > 0xffffffff ? 1 : 0)) >>> 0;
+      const tLo = (smLo >>> 0) + (svLo >>> 0);
+      const tHi = (smHi + svHi + (tLo > 0xffffffff ? 1 : 0)) >>> 0;
+      const muLo = ((tLo ^ svLo) | amLo | ymLo) >>> 0;
+      const muHi = ((tHi ^ svHi) | amHi | ymHi) >>> 0;
+      const sumLo = (svLo & ~muLo) >>> 0;
+      const sumHi = (svHi & ~muHi) >>> 0;
+      if (addKnown) {
+        avLo = sumLo;
+        avHi = sumHi;
+        amLo = muLo;
+        amHi = muHi;
+      } else {
+        // tnumUnion(acc, sum): mu = am | sm | (av ^ sv), value = av & sv & ~mu.
+        const uLo = (amLo | muLo | (avLo ^ sumLo)) >>> 0;
+        const uHi = (amHi | muHi | (avHi ^ sumHi)) >>> 0;
+        avLo = (avLo & sumLo & ~uLo) >>> 0;
+        avHi = (avHi & sumHi & ~uHi) >>> 0;
+        amLo = uLo;
+        amHi = uHi;
+      }
+    }
+    // x >>= 1, y <<= 1 (64-bit, across the halves).
+    xvLo = ((xvLo >>> 1) | (xvHi << 31)) >>> 0;
+    xvHi >>>= 1;
+    xmLo = ((xmLo >>> 1) | (xmHi << 31)) >>> 0;
+    xmHi >>>= 1;
+    yvHi = ((yvHi << 1) | (yvLo >>> 31)) >>> 0;
+    yvLo = (yvLo << 1) >>> 0;
+    ymHi = ((ymHi << 1) | (ymLo >>> 31)) >>> 0;
+    ymLo = (ymLo << 1) >>> 0;
   }
-  return acc;
+  return tnum(join(avLo, avHi), join(amLo, amHi));
+}
+
+/** The low and high 32 bits of a u64 bigint, as unsigned numbers. */
+const halves = (v: bigint): [number, number] => [Number(v & LOW32), Number(v >> 32n)];
+const join = (lo: number, hi: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+
+/** Bits `from`..63 of (lo, hi) are all 1. */
+function allOnesFrom(lo: number, hi: number, from: number): boolean {
+  if (from >= 32) return hi >>> (from - 32) === 0xffffffff >>> (from - 32);
+  return hi === 0xffffffff && lo >>> from === 0xffffffff >>> from;
 }
 
 /** Both facts at once: the values in `a` and in `b`. */
@@ -121,6 +180,10 @@ export function tnumCast(a: Tnum, bytes: number): Tnum {
 
 /** Every value of `b` is a value of `a`. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
+  // Without bigint work for the common cases (pruning asks this of every live scalar): the same
+  // unknown bits (then b's values are a's when the known bits agree), and nothing known in a.
+  if (a.mask === b.mask) return a.value === b.value;
+  if (a.mask === U64_MAX) return true;
   if (b.mask & ~a.mask) return false;
   return a.value === (b.value & ~a.mask);
 }
@@ -136,22 +199,25 @@ export const tnumSubregIsConst = (a: Tnum): boolean => u32(a.mask) === 0n;
 /** The least member of `a` that is >= `z`, or undefined when none is (the kernel's tnum_step
  * asks for the next member above a value). Above the highest known bit where z disagrees with
  * `a`, the member follows z; there it must rise above z, at that bit if `a` has a 1 there, else
- * at the lowest unknown bit above it that z has 0; below, it takes the least fill (known bits). */
+ * at the lowest unknown bit above it that z has 0; below, it takes the least fill (known bits).
+ * The search runs on 32-bit halves (bounds-sync.ts, where the bounds sync uses it). */
 export function tnumNextMember(a: Tnum, z: bigint): bigint | undefined {
   if (z <= a.value) return a.value;
   if (z > (a.value | a.mask)) return undefined;
-  const diff = (z ^ a.value) & ~a.mask;
-  if (diff === 0n) return z;
-  const h = bitLength(diff) - 1;
-  const upTo = (n: number) => (1n << BigInt(n + 1)) - 1n;
-  if (a.value & (1n << BigInt(h))) return (z & ~upTo(h)) | (a.value & upTo(h));
-  const free = a.mask & ~z & ~upTo(h);
-  if (free === 0n) return undefined;
-  const p = bitLength(free & -free) - 1;
-  return (z & ~upTo(p)) | (1n << BigInt(p)) | (a.value & (upTo(p) >> 1n));
+  return nextMemberOf(a.value, a.mask, z);
 }
 
-const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+/** Bits up to the highest set one of a non-negative value (0 for 0): 32 at a time with clz32,
+ * not through a binary string (it runs in every bounds sync). */
+function bitLength(v: bigint): number {
+  let bits = 0;
+  let rest = v;
+  while (rest > 0xffffffffn) {
+    rest >>= 32n;
+    bits += 32;
+  }
+  return bits + 32 - Math.clz32(Number(rest));
+}
 
 /** The low `bits` bits with their bytes in reverse order, known bits moving with them (upper
  * bits known 0). */
