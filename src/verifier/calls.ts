@@ -15,6 +15,7 @@ import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
 import { constOf, smin, umax, umin } from './num.js';
 import { refuse } from './refuse.js';
+import { constantKey } from './stack-slots.js';
 import {
   current,
   isPacket,
@@ -37,6 +38,10 @@ const SPIN_LOCK = 93;
 const SPIN_UNLOCK = 94;
 const FOR_EACH_MAP_ELEM = 164;
 const LOOP = 181;
+const MAP_LOOKUP_ELEM = 1;
+
+/** Map types whose lookup with a known in-range key cannot fail (can_elide_value_nullness, 6.14+). */
+const NEVER_NULL_WITH_KNOWN_KEY: readonly MapTypeName[] = ['ARRAY', 'PERCPU_ARRAY'];
 
 /**
  * bpf_spin_lock / bpf_spin_unlock: a map value pointer with a constant offset, one lock at a
@@ -105,6 +110,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   let callback: Reg | undefined;
   let callbackCtx: Reg | undefined;
   let released = 0;
+  let knownKey: bigint | undefined;
   // bpf_trace_printk's r3-r5 are ARG_DONTCARE in the kernel: not even read.
   const args = id === TRACE_PRINTK ? proto.args.slice(0, 2) : proto.args;
   for (let k = 0; k < args.length; k++) {
@@ -159,6 +165,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
           kind === 'key' ? spec.keySize : spec.valueSize,
           kind === 'uninit-value',
         );
+        if (kind === 'key' && NEVER_NULL_WITH_KNOWN_KEY.includes(spec.type))
+          knownKey = constantKey(env, st, r, spec.keySize);
         break;
       }
       case 'mem':
@@ -218,6 +226,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   }
   if (CHANGES_PACKET.has(id)) mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' ? UNKNOWN : r));
   const r2 = f.regs[2]!;
+  // bpf_loop walks its callback only while the count may exceed the walks so far (check_helper_call:
+  // callback_depth < R1's umax_value): a count of 0 never runs it, and 6.18 never walks it.
+  const neverCalled = id === LOOP && umax(f.regs[1]!.value) === 0n;
   for (let k = 1; k <= 5; k++) f.regs[k] = NOT_INIT;
   switch (proto.ret) {
     case 'integer':
@@ -232,6 +243,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       // A map-in-map's value is a map (the inner template): lookups return map_ptr_or_null.
       if (inner !== undefined && (m!.spec.type === 'ARRAY_OF_MAPS' || m!.spec.type === 'HASH_OF_MAPS'))
         f.regs[0] = pointer('map_ptr_or_null', { id: nextId(env), map: { name: inner.name, spec: inner } });
+      else if (m !== undefined && id === MAP_LOOKUP_ELEM && inRange(knownKey, m.spec.maxEntries))
+        // An array element at a known index below max_entries always exists: no NULL to test.
+        f.regs[0] = pointer('map_value', { map: m });
       else f.regs[0] = pointer('map_value_or_null', { id: nextId(env), ...(m ? { map: m } : {}) });
       break;
     }
@@ -245,8 +259,15 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       break;
     }
   }
-  if (callback !== undefined) return enterCallback(st, pc, callback, id, callbackCtx, mapArg);
+  if (callback !== undefined && !neverCalled) return enterCallback(st, pc, callback, id, callbackCtx, mapArg);
   return { next: pc + 1 };
+}
+
+/** The kernel takes the key as a signed 64-bit value (meta.const_map_key >= 0 && < max_entries). */
+function inRange(key: bigint | undefined, maxEntries: number): boolean {
+  if (key === undefined) return false;
+  const k = BigInt.asIntN(64, key);
+  return k >= 0n && k < BigInt(maxEntries);
 }
 
 function assertKind(k: never): never {
