@@ -13,7 +13,7 @@ import { readReg } from './alu.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
-import { constOf, smin, umax, umin } from './num.js';
+import { constOf, smax, smin, umax, umin } from './num.js';
 import { refuse } from './refuse.js';
 import { constantKey } from './stack-slots.js';
 import {
@@ -386,12 +386,21 @@ export function exitFrame(env: Env, st: State): number | undefined {
   // prepare_func_exit refuses PTR_TO_STACK in r0 (found by the generated differential, seed 78453).
   if (r0.type === 'fp') refuse('memory-type', 'cannot return stack pointer to the caller');
   if (f.callback) {
-    const lo = r0.type === 'scalar' ? smin(r0.value) : -1n;
-    const hi = r0.type === 'scalar' ? umax(r0.value) : 2n;
-    if (lo < 0n || hi > 1n)
-      refuse('return-value', 'At callback return the register R0 should have been in [0, 1]', {
-        hint: 'a bpf_loop callback returns 0 (continue) or 1 (stop)',
-      });
+    // prepare_func_exit: a scalar within the callback's range [0, 1] (retval_range_within on the
+    // signed bounds), worded as verbose_invalid_scalar.
+    if (r0.type !== 'scalar') refuse('return-value', 'R0 not a scalar value');
+    const lo = smin(r0.value);
+    const hi = smax(r0.value);
+    if (lo < 0n || hi > 1n) {
+      const S64_MIN = -(1n << 63n);
+      const S64_MAX = (1n << 63n) - 1n;
+      const known = `${lo > S64_MIN ? ` smin=${lo}` : ''}${hi < S64_MAX ? ` smax=${hi}` : ''}`;
+      refuse(
+        'return-value',
+        `At callback return the register R0 has${known === '' ? ' unknown scalar value' : known} should have been in [0, 1]`,
+        { hint: 'a bpf_loop callback returns 0 (continue) or 1 (stop)' },
+      );
+    }
   }
   st.frames.pop();
   const caller = current(st);
