@@ -126,6 +126,8 @@ const VERIFIER_EINVAL = [
   /^BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock/,
   /^unmatched rcu read unlock/,
   /^nested rcu read lock/,
+  // A callback's r0 out of its range (prepare_func_exit), asked through control.vcase.
+  /^At callback return the register R0 has/,
 ];
 const VERIFIER_E2BIG = [
   /^BPF program is too large/,

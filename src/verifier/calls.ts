@@ -13,8 +13,9 @@ import { readReg } from './alu.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
-import { constOf, smin, umax, umin } from './num.js';
+import { constOf, smax, smin, umax, umin } from './num.js';
 import { refuse } from './refuse.js';
+import { constantKey } from './stack-slots.js';
 import {
   current,
   isPacket,
@@ -37,6 +38,10 @@ const SPIN_LOCK = 93;
 const SPIN_UNLOCK = 94;
 const FOR_EACH_MAP_ELEM = 164;
 const LOOP = 181;
+const MAP_LOOKUP_ELEM = 1;
+
+/** Map types whose lookup with a known in-range key cannot fail (can_elide_value_nullness, 6.14+). */
+const NEVER_NULL_WITH_KNOWN_KEY: readonly MapTypeName[] = ['ARRAY', 'PERCPU_ARRAY'];
 
 /**
  * bpf_spin_lock / bpf_spin_unlock: a map value pointer with a constant offset, one lock at a
@@ -105,6 +110,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   let callback: Reg | undefined;
   let callbackCtx: Reg | undefined;
   let released = 0;
+  let knownKey: bigint | undefined;
   // bpf_trace_printk's r3-r5 are ARG_DONTCARE in the kernel: not even read.
   const args = id === TRACE_PRINTK ? proto.args.slice(0, 2) : proto.args;
   for (let k = 0; k < args.length; k++) {
@@ -159,6 +165,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
           kind === 'key' ? spec.keySize : spec.valueSize,
           kind === 'uninit-value',
         );
+        if (kind === 'key' && NEVER_NULL_WITH_KNOWN_KEY.includes(spec.type))
+          knownKey = constantKey(env, st, r, spec.keySize);
         break;
       }
       case 'mem':
@@ -218,6 +226,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   }
   if (CHANGES_PACKET.has(id)) mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' ? UNKNOWN : r));
   const r2 = f.regs[2]!;
+  // bpf_loop walks its callback only while the count may exceed the walks so far (check_helper_call:
+  // callback_depth < R1's umax_value): a count of 0 never runs it, and 6.18 never walks it.
+  const neverCalled = id === LOOP && umax(f.regs[1]!.value) === 0n;
   for (let k = 1; k <= 5; k++) f.regs[k] = NOT_INIT;
   switch (proto.ret) {
     case 'integer':
@@ -232,6 +243,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       // A map-in-map's value is a map (the inner template): lookups return map_ptr_or_null.
       if (inner !== undefined && (m!.spec.type === 'ARRAY_OF_MAPS' || m!.spec.type === 'HASH_OF_MAPS'))
         f.regs[0] = pointer('map_ptr_or_null', { id: nextId(env), map: { name: inner.name, spec: inner } });
+      else if (m !== undefined && id === MAP_LOOKUP_ELEM && inRange(knownKey, m.spec.maxEntries))
+        // An array element at a known index below max_entries always exists: no NULL to test.
+        f.regs[0] = pointer('map_value', { map: m });
       else f.regs[0] = pointer('map_value_or_null', { id: nextId(env), ...(m ? { map: m } : {}) });
       break;
     }
@@ -245,8 +259,15 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       break;
     }
   }
-  if (callback !== undefined) return enterCallback(st, pc, callback, id, callbackCtx, mapArg);
+  if (callback !== undefined && !neverCalled) return enterCallback(st, pc, callback, id, callbackCtx, mapArg);
   return { next: pc + 1 };
+}
+
+/** The kernel takes the key as a signed 64-bit value (meta.const_map_key >= 0 && < max_entries). */
+function inRange(key: bigint | undefined, maxEntries: number): boolean {
+  if (key === undefined) return false;
+  const k = BigInt.asIntN(64, key);
+  return k >= 0n && k < BigInt(maxEntries);
 }
 
 function assertKind(k: never): never {
@@ -365,12 +386,21 @@ export function exitFrame(env: Env, st: State): number | undefined {
   // prepare_func_exit refuses PTR_TO_STACK in r0 (found by the generated differential, seed 78453).
   if (r0.type === 'fp') refuse('memory-type', 'cannot return stack pointer to the caller');
   if (f.callback) {
-    const lo = r0.type === 'scalar' ? smin(r0.value) : -1n;
-    const hi = r0.type === 'scalar' ? umax(r0.value) : 2n;
-    if (lo < 0n || hi > 1n)
-      refuse('return-value', 'At callback return the register R0 should have been in [0, 1]', {
-        hint: 'a bpf_loop callback returns 0 (continue) or 1 (stop)',
-      });
+    // prepare_func_exit: a scalar within the callback's range [0, 1] (retval_range_within on the
+    // signed bounds), worded as verbose_invalid_scalar.
+    if (r0.type !== 'scalar') refuse('return-value', 'R0 not a scalar value');
+    const lo = smin(r0.value);
+    const hi = smax(r0.value);
+    if (lo < 0n || hi > 1n) {
+      const S64_MIN = -(1n << 63n);
+      const S64_MAX = (1n << 63n) - 1n;
+      const known = `${lo > S64_MIN ? ` smin=${lo}` : ''}${hi < S64_MAX ? ` smax=${hi}` : ''}`;
+      refuse(
+        'return-value',
+        `At callback return the register R0 has${known === '' ? ' unknown scalar value' : known} should have been in [0, 1]`,
+        { hint: 'a bpf_loop callback returns 0 (continue) or 1 (stop)' },
+      );
+    }
   }
   st.frames.pop();
   const caller = current(st);

@@ -48,7 +48,14 @@ const BYTE_CHAR: Record<Byte, string> = {
 };
 
 function formatSlot(s: Slot): string | undefined {
-  if (s.spilled !== undefined) return formatReg(s.spilled);
+  if (s.spilled !== undefined) {
+    // A narrow spill: the other bytes first, from the highest address down (`fp-8=????scalar(...)`).
+    const rest = s.bytes.filter((b) => b !== Byte.Spill);
+    return `${rest
+      .reverse()
+      .map((b) => BYTE_CHAR[b])
+      .join('')}${formatReg(s.spilled)}`;
+  }
   if (s.bytes.every((b) => b === Byte.Invalid)) return undefined;
   // The kernel prints the slot's bytes from the highest address down.
   return s.bytes

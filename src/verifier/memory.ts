@@ -10,18 +10,8 @@ import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
 import { refuse } from './refuse.js';
-import {
-  Byte,
-  EMPTY_SLOT,
-  isPointer,
-  pointer,
-  type Reg,
-  type Slot,
-  STACK_SIZE,
-  type State,
-  scalarReg,
-  UNKNOWN,
-} from './state.js';
+import { byteAt, setByte, stackRead, stackWrite } from './stack-slots.js';
+import { Byte, isPointer, pointer, type Reg, STACK_SIZE, type State, scalarReg, UNKNOWN } from './state.js';
 
 /** Offsets larger than this are never in bounds (the kernel's BPF_MAX_VAR_OFF). */
 export const MAX_VAR_OFF = 1n << 29n;
@@ -332,62 +322,7 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
         );
     return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
   }
-  return a.write ? stackWrite(frame.stack, at, a) : stackRead(env, frame.stack, at, a);
-}
-
-const slotIndex = (byteOff: number): number => Math.floor((-byteOff - 1) / 8);
-/** Byte `b` (negative, from r10) inside its slot: slot bytes are kept from the slot's lowest address. */
-const byteInSlot = (b: number): number => (b + STACK_SIZE) % 8;
-
-function byteAt(stack: readonly Slot[], b: number): Byte {
-  return stack[slotIndex(b)]!.bytes[byteInSlot(b)]!;
-}
-
-function setByte(stack: Slot[], b: number, kind: Byte): void {
-  const k = slotIndex(b);
-  const s = stack[k]!;
-  const bytes: Byte[] = s.bytes.map((x): Byte => (x === Byte.Spill ? Byte.Misc : x));
-  bytes[byteInSlot(b)] = kind;
-  stack[k] = { bytes };
-}
-
-function stackWrite(stack: Slot[], at: number, a: Access): Reg {
-  const v = a.value ?? UNKNOWN;
-  const k = slotIndex(at);
-  if (a.size === 8 && !a.atomic) {
-    if (v.type === 'scalar' && constOf(v.value) === 0n && a.imm)
-      stack[k] = { bytes: new Array(8).fill(Byte.Zero) };
-    else stack[k] = { bytes: new Array(8).fill(Byte.Spill), spilled: v };
-    return UNKNOWN;
-  }
-  if (isPointer(v) && !a.atomic) refuse('memory-type', 'invalid size of register spill');
-  const old = stack[k]!;
-  if (a.atomic) {
-    // An atomic op reads the bytes first; a spilled scalar or misc bytes stay misc.
-    if (old.spilled !== undefined && isPointer(old.spilled))
-      refuse('memory-type', `BPF_ATOMIC stores into R${a.regno} stack holding a pointer are not allowed`);
-  }
-  const zero = v.type === 'scalar' && constOf(v.value) === 0n;
-  for (let b = at; b < at + a.size; b++) setByte(stack, b, zero && !a.atomic ? Byte.Zero : Byte.Misc);
-  return UNKNOWN;
-}
-
-function stackRead(env: Env, stack: readonly Slot[], at: number, a: Access): Reg {
-  const slot = stack[slotIndex(at)] ?? EMPTY_SLOT;
-  if (slot.spilled !== undefined) {
-    if (a.size === 8) return a.atomic ? scalarReg(loaded(8, false)) : slot.spilled;
-    if (isPointer(slot.spilled)) refuse('memory-type', 'invalid size of register fill');
-  }
-  let zero = true;
-  for (let b = at; b < at + a.size; b++) {
-    const kind = byteAt(stack, b);
-    if (kind === Byte.Invalid && !env.privileged)
-      refuse('stack-bounds', `invalid read from stack off ${at}+${b - at} size ${a.size}`, {
-        hint: 'initialise the stack bytes before reading them (memset, or = {} in C)',
-      });
-    if (kind !== Byte.Zero) zero = false;
-  }
-  return scalarReg(zero ? scalarConst(0n) : loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+  return a.write ? stackWrite(env, frame.stack, at, a) : stackRead(env, frame.stack, at, a);
 }
 
 /** Marks `size` bytes at `at` (from r10 of `frame`) written by a helper, as the kernel does for uninit-mem args. */

@@ -40,6 +40,14 @@ export function loaded(bytes: 1 | 2 | 4 | 8, signed: boolean): Scalar {
 const loadedValues: (Scalar | undefined)[] = [];
 
 /**
+ * A known value read back narrower than it was stored (a fill of part of a spilled scalar): its
+ * low `bytes`, zero- or sign-extended, as the kernel's coerce_reg_to_size(_sx) after a load.
+ */
+export function narrowed(s: Scalar, bytes: 1 | 2 | 4, signed: boolean): Scalar {
+  return signed ? S.signExtend64(s, bytes) : S.truncateScalar(s, bytes);
+}
+
+/**
  * The two destination values the kernel walks apart before `dst &= K` / `dst |= K` when dst's
  * low word is -1 or 0 (`cond ? K : 0`), or null when it does not split.
  */

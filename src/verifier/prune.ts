@@ -56,9 +56,10 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true)
 function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
   if (old === cur && (old.spilled === undefined || (old.spilled.id === 0 && old.spilled.ref === 0)))
     return true;
-  if (old.spilled !== undefined)
-    return cur.spilled !== undefined && regSafe(old.spilled, cur.spilled, ids, exact);
-  if (cur.spilled !== undefined && exact) return false;
+  if (old.spilled !== undefined) {
+    if (cur.spilled === undefined || !regSafe(old.spilled, cur.spilled, ids, exact)) return false;
+    // A narrow spill (stack-slots.ts) leaves the slot's other bytes as they were: compared below.
+  } else if (cur.spilled !== undefined && exact) return false;
   for (let b = 0; b < 8; b++) {
     const o = old.bytes[b]!;
     const c = cur.bytes[b]!;

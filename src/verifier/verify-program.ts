@@ -34,6 +34,13 @@ export interface VerifyProgramInput {
   readonly privileged?: boolean;
   /** 0: statistics only; 1: the refused path; 2: every instruction walked. Default 1. */
   readonly logLevel?: 0 | 1 | 2;
+  /**
+   * The program will be JIT-compiled, as the kernel's `jit_requested` (net.core.bpf_jit_enable,
+   * on by default where the kernel has a JIT): each frame counts toward the combined 512-byte
+   * stack of a call chain rounded up to 16 bytes (0 for a frame with no stack); false: rounded up
+   * to 32 bytes and at least 32, as the kernel's interpreter needs. Default true.
+   */
+  readonly jit?: boolean;
 }
 
 export interface VerifierStats extends WalkStats {
@@ -173,7 +180,8 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   };
   try {
     const result = walk(env, code, logLevel);
-    const depths = cfg.subprograms.map((s) => roundDepth(result.depths.get(s.start) ?? 0));
+    const jit = input.jit ?? true;
+    const depths = cfg.subprograms.map((s) => roundDepth(result.depths.get(s.start) ?? 0, jit));
     const tooDeep = combinedStack(cfg, depths);
     if (tooDeep !== undefined) {
       const lines = [...result.log, tooDeep];
@@ -205,8 +213,13 @@ function trailLines(trail: Trail | undefined, lineInfo: readonly LineInfo[]): st
   return out;
 }
 
-/** The kernel rounds each frame's depth up to 32 bytes (at least 1 byte used). */
-const roundDepth = (d: number): number => Math.ceil(Math.max(d, 1) / 32) * 32;
+/**
+ * A frame's share of the combined stack, as the kernel's round_up_stack_depth (6.18): JITed, the
+ * depth rounded up to 16 bytes (a frame with no stack costs nothing); interpreted, rounded up to
+ * 32 bytes from at least 1, the interpreter's granularity.
+ */
+const roundDepth = (d: number, jit: boolean): number =>
+  jit ? Math.ceil(d / 16) * 16 : Math.ceil(Math.max(d, 1) / 32) * 32;
 
 /** The first call chain whose frames together exceed 512 bytes, as the kernel words it. */
 function combinedStack(cfg: Cfg, depths: readonly number[]): string | undefined {

@@ -10,14 +10,18 @@
 //   map: NAME TYPE KEY VALUE MAX [rdonly]   a map (repeatable), as in test/oob/*.oob
 //   verdict: accept|reject         the kernel's verdict (privileged: root)
 //   kernel: fragment               for reject: text the kernel's log (and tsbpf's) must contain
+//   btf: funcs                     BTF func_info naming every subprogram (func-btf.ts), which the
+//                                  kernel needs for a function address (bpf_loop's callback)
 //   -- asm                         the program follows (`rN = map(NAME) ll` loads a map,
 //                                  `call kfunc NAME` calls a kfunc by name)
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { buildCfg } from '../../src/cfg/index.js';
 import type { CollectionSpec } from '../../src/program/index.js';
 import type { AttachTypeName } from '../../src/uapi/attach-types.js';
 import type { MapTypeName } from '../../src/uapi/map-types.js';
 import type { ProgTypeName } from '../../src/uapi/prog-types.js';
+import { funcBtf } from './func-btf.js';
 import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
 
 export const VERIFIER_DIR = new URL('../../../test/verifier/', import.meta.url);
@@ -69,12 +73,18 @@ function parseCase(file: string, name: string, body: readonly string[]): Verifie
   });
   const { instructions } = assembleCase(asm);
   const attach = one('attach') as AttachTypeName | undefined;
-  const program = asmProgram(name, type, instructions);
+  const btf = one('btf');
+  if (btf !== undefined && btf !== 'funcs') throw new Error(`${where}: btf must be funcs`);
+  const info =
+    btf === undefined ? undefined : funcBtf(buildCfg(instructions).subprograms.map((s) => s.start));
+  const asm0 = asmProgram(name, type, instructions);
+  const program = info === undefined ? asm0 : { ...asm0, funcInfo: info.funcInfo };
   const spec: CollectionSpec = {
     programs: [attach === undefined ? program : { ...program, attachType: attach }],
     maps,
     variables: [],
     license: 'GPL',
+    ...(info === undefined ? {} : { btf: info.btf }),
   };
   return { name, file, about: one('about') ?? '', spec, verdict, kernel };
 }
