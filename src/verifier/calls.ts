@@ -10,6 +10,7 @@ import { HELPER_PROTOS, type HelperProto } from '../uapi/helper-protos.js';
 import { BPF_FUNC_MAX_ID, helperName } from '../uapi/helpers.js';
 import type { MapTypeName } from '../uapi/map-types.js';
 import { readReg } from './alu.js';
+import { dynptrArg, releaseDynptr, sliceReg } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
@@ -17,6 +18,7 @@ import { constOf, smin, umax, umin } from './num.js';
 import { refuse } from './refuse.js';
 import {
   current,
+  type DynptrSlot,
   isPacket,
   isPointer,
   MAX_CALL_FRAMES,
@@ -37,6 +39,7 @@ const SPIN_LOCK = 93;
 const SPIN_UNLOCK = 94;
 const FOR_EACH_MAP_ELEM = 164;
 const LOOP = 181;
+const DYNPTR_FROM_MEM = 197;
 
 /**
  * bpf_spin_lock / bpf_spin_unlock: a map value pointer with a constant offset, one lock at a
@@ -69,6 +72,7 @@ const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, r
   [130, ['RINGBUF']],
   [131, ['RINGBUF']],
   [134, ['RINGBUF']],
+  [198, ['RINGBUF']],
 ]);
 /** Map types no generic helper may touch (ring buffers, program arrays). */
 const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
@@ -98,9 +102,15 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     refuse('helper-arguments', 'function calls are not allowed while holding a lock', {
       hint: 'call helpers before bpf_spin_lock or after bpf_spin_unlock',
     });
-  if (proto.progTypes !== undefined && !proto.progTypes.includes(env.type))
+  if (
+    (proto.progTypes !== undefined && !proto.progTypes.includes(env.type)) ||
+    (proto.privileged === true && !env.privileged)
+  )
     refuse('helper-arguments', `program of this type cannot use helper ${name}#${id}`);
   const f = current(st);
+  let dynptr: DynptrSlot | undefined;
+  let releasedDynptr: DynptrSlot | undefined;
+  let allocSize = 0;
   let mapArg: Reg | undefined;
   let callback: Reg | undefined;
   let callbackCtx: Reg | undefined;
@@ -202,6 +212,26 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       case 'spin-lock':
         spinLock(st, r, regno, id);
         break;
+      case 'alloc-size-or-zero': {
+        const v = r.type === 'scalar' ? constOf(r.value) : undefined;
+        if (v === undefined) refuse('helper-arguments', `R${regno} is not a known constant`, { reg: regno });
+        allocSize = Number(v);
+        break;
+      }
+      case 'dynptr':
+        dynptr = dynptrArg(env, st, r, regno, {}, pc);
+        break;
+      case 'uninit-dynptr-local':
+      case 'uninit-dynptr-ringbuf':
+        dynptrArg(env, st, r, regno, { init: kind === 'uninit-dynptr-local' ? 'local' : 'ringbuf' }, pc);
+        break;
+      case 'release-dynptr-ringbuf':
+        releasedDynptr = dynptrArg(env, st, r, regno, { release: true }, pc);
+        if (releasedDynptr.kind !== 'ringbuf')
+          refuse('helper-arguments', `Expected a dynptr of type ringbuf as arg #${regno - 1}`, {
+            reg: regno,
+          });
+        break;
       case 'anything':
         // Any initialised register, pointers included, for root; a pointer would leak otherwise.
         if (!env.privileged && isPointer(r))
@@ -212,11 +242,23 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     }
   }
   if (id === 12 && st.refs.length > 0) refuse('reference-release', 'tail_call would lead to reference leak');
+  // 6.18's check_helper_call: a local dynptr's data is a map value, nothing else.
+  if (id === DYNPTR_FROM_MEM && f.regs[1]!.type !== 'map_value')
+    refuse(
+      'helper-arguments',
+      `Unsupported reg type ${typeName(f.regs[1]!.type)} for bpf_dynptr_from_mem data`,
+      {
+        reg: 1,
+        hint: 'build local dynptrs over a map value (a per-CPU array entry serves as scratch memory)',
+      },
+    );
+  if (releasedDynptr !== undefined) releaseDynptr(env, st, releasedDynptr);
   if (released !== 0) {
     st.refs = st.refs.filter((x) => x.id !== released);
     mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
   }
-  if (CHANGES_PACKET.has(id)) mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' ? UNKNOWN : r));
+  if (CHANGES_PACKET.has(id))
+    mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' || r.pktSlice === true ? UNKNOWN : r));
   const r2 = f.regs[2]!;
   for (let k = 1; k <= 5; k++) f.regs[k] = NOT_INIT;
   switch (proto.ret) {
@@ -235,6 +277,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       else f.regs[0] = pointer('map_value_or_null', { id: nextId(env), ...(m ? { map: m } : {}) });
       break;
     }
+    case 'dynptr-mem-or-null':
+      f.regs[0] = sliceReg(env, dynptr!, allocSize, false);
+      break;
     case 'ringbuf-mem-or-null': {
       const size = constOf(r2.value);
       if (r2.type !== 'scalar' || size === undefined)

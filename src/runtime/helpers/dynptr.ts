@@ -70,7 +70,14 @@ function load(env: RuntimeEnv, at: bigint): Dynptr {
 }
 
 /** bpf_dynptr_init (size, type and read-only bit in one word). */
-function store(env: RuntimeEnv, at: bigint, data: number, type: DynptrType, size: number, rdonly = false): void {
+function store(
+  env: RuntimeEnv,
+  at: bigint,
+  data: number,
+  type: DynptrType,
+  size: number,
+  rdonly = false,
+): void {
   const b = env.memory.bytes(at, BPF_DYNPTR_SIZE, 'write');
   const v = new DataView(b.buffer, b.byteOffset, BPF_DYNPTR_SIZE);
   v.setBigUint64(0, BigInt(data), true);
@@ -91,7 +98,8 @@ function setOffsetSize(env: RuntimeEnv, d: Dynptr, offset: number, size: number)
 }
 
 /** bpf_dynptr_check_off_len: -E2BIG unless [offset, offset + len) lies within the dynptr. */
-const offLenError = (d: Dynptr, offset: number, len: number): boolean => len > d.size || offset > d.size - len;
+const offLenError = (d: Dynptr, offset: number, len: number): boolean =>
+  len > d.size || offset > d.size - len;
 
 /** The run's skb behind an skb or skb_meta dynptr (a forged data pointer faults). */
 function skbOf(env: RuntimeEnv, d: Dynptr): SkbContext {
@@ -147,7 +155,14 @@ function readInto(env: RuntimeEnv, d: Dynptr, offset: number, dst: Uint8Array): 
 }
 
 /** __bpf_dynptr_write: `len` bytes at `src` to `offset` (checked by the caller). */
-function writeFrom(env: RuntimeEnv, d: Dynptr, offset: number, src: bigint, len: number, flags: bigint): bigint {
+function writeFrom(
+  env: RuntimeEnv,
+  d: Dynptr,
+  offset: number,
+  src: bigint,
+  len: number,
+  flags: bigint,
+): bigint {
   const at = d.offset + offset;
   switch (d.type) {
     case DynptrType.Local:
