@@ -125,6 +125,18 @@ test('skb dynptrs: from_skb, a slice without a buffer, write flags, skb_meta as 
   assert.deepEqual([o[0], o[1], o[2], o[3], o[4]], [0n, 60n, 0x0800n, EINVAL, 0n]);
 });
 
+test('skb dynptrs in a socket filter: read-only, from the network header, sliced into a buffer', {
+  skip,
+}, () => {
+  const r = both('sock_dynptr', (c) => {
+    const run = c.program('sock_dynptr').run({ data: frame(60) });
+    return { retval: run.retval, out: outs(c, 7) };
+  });
+  assert.deepEqual(r.vm, r.kernel);
+  const o = r.kernel.out;
+  assert.deepEqual([o[0], o[1], o[2], o[3]], [0n, 46n, 1n, EINVAL]);
+});
+
 test('local dynptrs over a map value: from_mem flags, write, read, data in and out of range', {
   skip,
 }, () => {
