@@ -130,7 +130,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     };
     if (typeof kind === 'object') {
       // ARG_PTR_TO_FIXED_SIZE_MEM: the prototype says how many bytes.
-      expect(isMemory(r), MEM_TYPES);
+      expect(isMemory(r) || (r.type === 'rdonly_mem' && kind.write !== true), MEM_TYPES);
       packetAllowed(proto, r);
       // MEM_ALIGNED: a stack pointer must be aligned to the size (check_ptr_alignment, strict).
       if (kind.aligned && r.type === 'fp' && constOf(r.value) === 0n && r.off % kind.fixed !== 0)
@@ -183,7 +183,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
           k++;
           break;
         }
-        expect(isMemory(r), MEM_TYPES);
+        // Read-only memory (a bpf_dynptr_slice) only where the helper just reads (MEM_RDONLY).
+        expect(isMemory(r) || (r.type === 'rdonly_mem' && kind !== 'uninit-mem'), MEM_TYPES);
         packetAllowed(proto, r);
         helperMemAccess(env, st, r, regno, sizeArg(size, regno + 1, orZero), kind === 'uninit-mem');
         k++; // the length was checked with its memory
@@ -299,6 +300,7 @@ function assertKind(k: never): never {
 }
 
 const isMemory = (r: Reg): boolean =>
+  r.type === 'mem' ||
   r.type === 'fp' ||
   r.type === 'map_key' ||
   r.type === 'pkt' ||

@@ -5,7 +5,7 @@
 // dynptr, never a referenced (ring-buffer) one; every other dynptr argument must be initialised,
 // of the type the prototype names. Ring-buffer dynptrs are references, released by
 // bpf_ringbuf_submit/discard_dynptr with every clone; a store into a dynptr's bytes destroys it
-// (and refuses if it is referenced), and its slices die with it. Messages are Linux 6.18's
+// (and refuses if it is referenced); slices die when a ring-buffer dynptr is released. Messages are Linux 6.18's
 // (test/verifier/dynptr.vcase).
 
 import type { Env } from './env.js';
@@ -74,8 +74,8 @@ export function dynptrArg(
   const f = st.frames[r.frame]!;
   if ('init' in use) {
     const k = dynptrSlot(r, regno, true);
-    destroyDynptr(env, st, r.frame, k);
-    destroyDynptr(env, st, r.frame, k - 1);
+    destroyDynptr(st, r.frame, k);
+    destroyDynptr(st, r.frame, k - 1);
     const kind = use.init === 'clone' ? source!.kind : use.init;
     const id = nextId(env);
     let ref = use.init === 'clone' ? source!.ref : 0;
@@ -121,9 +121,11 @@ const dead = (env: Env): Reg => (env.privileged ? UNKNOWN : NOT_INIT);
 
 /**
  * destroy_if_dynptr_stack_slot: a write into slot `k` of `frame` that holds half of a dynptr
- * destroys the whole dynptr (both slots invalid, its slices dead), or is refused if it is referenced.
+ * destroys the whole dynptr (both slots invalid), or is refused if it is referenced. Its slices
+ * stay usable: they point at the data (or the caller's buffer), not at the dynptr — Linux 6.18
+ * keeps them (test/verifier/dynptr.vcase slice-to-map-update), and so does tsbpf.
  */
-export function destroyDynptr(env: Env, st: State, frame: number, k: number): void {
+export function destroyDynptr(st: State, frame: number, k: number): void {
   const f = st.frames[frame]!;
   const d = f.stack[k]?.dynptr;
   if (d === undefined) return;
@@ -134,12 +136,11 @@ export function destroyDynptr(env: Env, st: State, frame: number, k: number): vo
   const other = d.first ? k - 1 : k + 1;
   f.stack[k] = EMPTY_SLOT;
   if (f.stack[other]?.dynptr?.id === d.id) f.stack[other] = EMPTY_SLOT;
-  mapRegs(st, (r) => (r.dynptr === d.id ? dead(env) : r));
 }
 
 /** Every dynptr with a byte in [lo, hi) (offsets from r10 of `frame`) destroyed, as a store there does. */
-export function destroyDynptrsIn(env: Env, st: State, frame: number, lo: number, hi: number): void {
-  for (let k = (-lo - 1) >> 3; k >= 0 && k >= (-(hi - 1) - 1) >> 3; k--) destroyDynptr(env, st, frame, k);
+export function destroyDynptrsIn(st: State, frame: number, lo: number, hi: number): void {
+  for (let k = (-lo - 1) >> 3; k >= 0 && k >= (-(hi - 1) - 1) >> 3; k--) destroyDynptr(st, frame, k);
 }
 
 /** A slice of `d`: `size` bytes that may be NULL (PTR_TO_MEM | PTR_MAYBE_NULL, MEM_RDONLY when `rdonly`). */

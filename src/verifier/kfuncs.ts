@@ -47,6 +47,7 @@ const isNull = (r: Reg) => (r.type === 'scalar' && constOf(r.value) === 0n) || m
 /** Types check_helper_mem_access reads from (memory, packet, stack, map value, record). */
 const isMemory = (r: Reg): boolean =>
   r.type === 'mem' ||
+  r.type === 'rdonly_mem' ||
   r.type === 'fp' ||
   r.type === 'pkt' ||
   r.type === 'pkt_meta' ||

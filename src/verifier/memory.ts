@@ -336,7 +336,7 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     // Every byte the offset may reach: a read needs them initialised, a write makes them misc.
     const span = Number(smax(reg.value) - smin(reg.value)) + a.size;
     if (a.write) {
-      destroyDynptrsIn(env, st, reg.frame, at, at + span);
+      destroyDynptrsIn(st, reg.frame, at, at + span);
       for (let b = at; b < at + span; b++) setByte(frame.stack, b, Byte.Misc);
       return UNKNOWN;
     }
@@ -351,7 +351,7 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
         );
     return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
   }
-  if (a.write) destroyDynptrsIn(env, st, reg.frame, at, at + a.size);
+  if (a.write) destroyDynptrsIn(st, reg.frame, at, at + a.size);
   return a.write ? stackWrite(frame.stack, at, a) : stackRead(env, frame.stack, at, a);
 }
 
@@ -412,8 +412,8 @@ function stackRead(env: Env, stack: readonly Slot[], at: number, a: Access): Reg
 }
 
 /** Marks `size` bytes at `at` (from r10 of `frame`) written by a helper, as the kernel does for uninit-mem args. */
-export function stackWrittenByHelper(env: Env, st: State, frame: number, at: number, size: number): void {
-  destroyDynptrsIn(env, st, frame, at, at + size);
+export function stackWrittenByHelper(st: State, frame: number, at: number, size: number): void {
+  destroyDynptrsIn(st, frame, at, at + size);
   const f = st.frames[frame]!;
   for (let b = at; b < at + size; b++) setByte(f.stack, b, Byte.Misc);
   if (-at > f.depth) f.depth = -at;
@@ -472,7 +472,7 @@ export function helperMemAccess(
     refuse('stack-bounds', `R${regno} variable offset stack access prohibited for !root`);
   const span = hi - lo + size;
   if (write) {
-    stackWrittenByHelper(env, st, reg.frame, lo, span);
+    stackWrittenByHelper(st, reg.frame, lo, span);
     return;
   }
   const f = st.frames[reg.frame]!;

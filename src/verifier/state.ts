@@ -64,7 +64,7 @@ export interface Reg {
   readonly memSize: number;
   /** func: the slot of the subprogram. */
   readonly target: number;
-  /** (rdonly_)mem(_or_null) from a dynptr: the dynptr's id (its slices die with it). */
+  /** (rdonly_)mem(_or_null) from a dynptr: the id of the dynptr it was sliced from. */
   readonly dynptr?: number;
   /** A slice of an skb/xdp dynptr: stale, like packet pointers, after a packet-changing helper. */
   readonly pktSlice?: boolean;
