@@ -126,6 +126,16 @@ const VERIFIER_EINVAL = [
   /^BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock/,
   /^unmatched rcu read unlock/,
   /^nested rcu read lock/,
+  // Dynptr arguments (process_dynptr_func, destroy_if_dynptr_stack_slot, the kfunc constant
+  // size), asked of 6.18 through dynptr.vcase.
+  /^Expected an initialized dynptr as arg/,
+  /^Expected a dynptr of type/,
+  /^Dynptr has to be an uninitialized dynptr/,
+  /^dynptr has to be at a constant offset/,
+  /^cannot overwrite referenced dynptr/,
+  /^arg \d+ is an unacquired reference/,
+  /^R\d+ must be a known constant/,
+  /^arg#\d+ expected pointer to stack or const struct bpf_dynptr/,
 ];
 const VERIFIER_E2BIG = [
   /^BPF program is too large/,
