@@ -128,6 +128,16 @@ const VERIFIER_EINVAL = [
   /^nested rcu read lock/,
   // A callback's r0 out of its range (prepare_func_exit), asked through control.vcase.
   /^At callback return the register R0 has/,
+  // Dynptr arguments (process_dynptr_func, destroy_if_dynptr_stack_slot, the kfunc constant
+  // size), asked of 6.18 through dynptr.vcase.
+  /^Expected an initialized dynptr as arg/,
+  /^Expected a dynptr of type/,
+  /^Dynptr has to be an uninitialized dynptr/,
+  /^dynptr has to be at a constant offset/,
+  /^cannot overwrite referenced dynptr/,
+  /^arg \d+ is an unacquired reference/,
+  /^R\d+ must be a known constant/,
+  /^arg#\d+ expected pointer to stack or const struct bpf_dynptr/,
 ];
 const VERIFIER_E2BIG = [
   /^BPF program is too large/,

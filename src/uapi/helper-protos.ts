@@ -24,6 +24,11 @@ export type HelperArgKind =
   | 'ringbuf-mem' // ARG_PTR_TO_RINGBUF_MEM (a record from bpf_ringbuf_reserve)
   | 'spin-lock' // ARG_PTR_TO_SPIN_LOCK (a struct bpf_spin_lock in a map value)
   | 'stack-or-null' // ARG_PTR_TO_STACK_OR_NULL (a callback context)
+  | 'alloc-size-or-zero' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
+  | 'dynptr' // ARG_PTR_TO_DYNPTR | MEM_RDONLY: an initialised dynptr of any type
+  | 'uninit-dynptr-local' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT (constructed there)
+  | 'uninit-dynptr-ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | MEM_UNINIT (a new reference)
+  | 'release-dynptr-ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE
   | 'anything'; // ARG_ANYTHING (a scalar)
 
 /** ARG_PTR_TO_FIXED_SIZE_MEM with its arg_size; MEM_WRITE (the helper stores there); MEM_ALIGNED. */
@@ -33,7 +38,12 @@ export interface FixedMem {
   readonly aligned?: boolean;
 }
 
-export type HelperRetKind = 'integer' | 'map-value-or-null' | 'ringbuf-mem-or-null' | 'void';
+export type HelperRetKind =
+  | 'integer'
+  | 'map-value-or-null'
+  | 'ringbuf-mem-or-null'
+  | 'dynptr-mem-or-null' // RET_PTR_TO_DYNPTR_MEM_OR_NULL: the alloc size argument's bytes
+  | 'void';
 
 export interface HelperProto {
   readonly args: readonly HelperArgKind[];
@@ -42,6 +52,8 @@ export interface HelperProto {
   readonly progTypes?: readonly ProgTypeName[];
   /** bpf_func_proto.pkt_access: its memory arguments may point into the packet. */
   readonly pktAccess?: boolean;
+  /** Offered by bpf_base_func_proto to CAP_BPF loads only. */
+  readonly privileged?: boolean;
 }
 
 const TC: readonly ProgTypeName[] = ['SCHED_CLS', 'SCHED_ACT'];
@@ -136,4 +148,30 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [206, { args: [{ fixed: 20 }, { fixed: 20 }], ret: 'integer', progTypes: XDP_TC, pktAccess: true }],
   [207, { args: [{ fixed: 40 }, { fixed: 20 }], ret: 'integer', progTypes: XDP_TC, pktAccess: true }],
   [208, { args: [], ret: 'integer' }], // ktime_get_tai_ns
+  // Dynptrs (kernel/bpf/helpers.c, kernel/bpf/ringbuf.c), CAP_BPF only. bpf_dynptr_from_mem's data
+  // must be a map value in 6.18 (check_helper_call refuses other memory by name).
+  [
+    197, // dynptr_from_mem
+    {
+      args: ['uninit-mem', 'size-or-zero', 'anything', 'uninit-dynptr-local'],
+      ret: 'integer',
+      privileged: true,
+    },
+  ],
+  [198, { args: ['map', 'anything', 'anything', 'uninit-dynptr-ringbuf'], ret: 'integer', privileged: true }], // ringbuf_reserve_dynptr
+  [199, { args: ['release-dynptr-ringbuf', 'anything'], ret: 'void', privileged: true }], // ringbuf_submit_dynptr
+  [200, { args: ['release-dynptr-ringbuf', 'anything'], ret: 'void', privileged: true }], // ringbuf_discard_dynptr
+  [
+    201, // dynptr_read
+    {
+      args: ['uninit-mem', 'size-or-zero', 'dynptr', 'anything', 'anything'],
+      ret: 'integer',
+      privileged: true,
+    },
+  ],
+  [
+    202, // dynptr_write
+    { args: ['dynptr', 'anything', 'mem', 'size-or-zero', 'anything'], ret: 'integer', privileged: true },
+  ],
+  [203, { args: ['dynptr', 'anything', 'alloc-size-or-zero'], ret: 'dynptr-mem-or-null', privileged: true }], // dynptr_data
 ]);

@@ -145,6 +145,8 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
     case 'pkt':
     case 'pkt_meta':
     case 'ringbuf_mem':
+    case 'mem':
+    case 'rdonly_mem':
     case 'func':
       break;
     case 'ptr_nf_conn':

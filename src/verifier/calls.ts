@@ -10,6 +10,7 @@ import { HELPER_PROTOS, type HelperProto } from '../uapi/helper-protos.js';
 import { BPF_FUNC_MAX_ID, helperName } from '../uapi/helpers.js';
 import type { MapTypeName } from '../uapi/map-types.js';
 import { readReg } from './alu.js';
+import { dynptrArg, releaseDynptr, sliceReg } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
@@ -18,6 +19,7 @@ import { refuse } from './refuse.js';
 import { constantKey } from './stack-slots.js';
 import {
   current,
+  type DynptrSlot,
   isPacket,
   isPointer,
   MAX_CALL_FRAMES,
@@ -42,6 +44,7 @@ const MAP_LOOKUP_ELEM = 1;
 
 /** Map types whose lookup with a known in-range key cannot fail (can_elide_value_nullness, 6.14+). */
 const NEVER_NULL_WITH_KNOWN_KEY: readonly MapTypeName[] = ['ARRAY', 'PERCPU_ARRAY'];
+const DYNPTR_FROM_MEM = 197;
 
 /**
  * bpf_spin_lock / bpf_spin_unlock: a map value pointer with a constant offset, one lock at a
@@ -74,6 +77,7 @@ const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, r
   [130, ['RINGBUF']],
   [131, ['RINGBUF']],
   [134, ['RINGBUF']],
+  [198, ['RINGBUF']],
 ]);
 /** Map types no generic helper may touch (ring buffers, program arrays). */
 const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
@@ -103,9 +107,15 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     refuse('helper-arguments', 'function calls are not allowed while holding a lock', {
       hint: 'call helpers before bpf_spin_lock or after bpf_spin_unlock',
     });
-  if (proto.progTypes !== undefined && !proto.progTypes.includes(env.type))
+  if (
+    (proto.progTypes !== undefined && !proto.progTypes.includes(env.type)) ||
+    (proto.privileged === true && !env.privileged)
+  )
     refuse('helper-arguments', `program of this type cannot use helper ${name}#${id}`);
   const f = current(st);
+  let dynptr: DynptrSlot | undefined;
+  let releasedDynptr: DynptrSlot | undefined;
+  let allocSize = 0;
   let mapArg: Reg | undefined;
   let callback: Reg | undefined;
   let callbackCtx: Reg | undefined;
@@ -126,7 +136,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     };
     if (typeof kind === 'object') {
       // ARG_PTR_TO_FIXED_SIZE_MEM: the prototype says how many bytes.
-      expect(isMemory(r), MEM_TYPES);
+      expect(isMemory(r) || (r.type === 'rdonly_mem' && kind.write !== true), MEM_TYPES);
       packetAllowed(proto, r);
       // MEM_ALIGNED: a stack pointer must be aligned to the size (check_ptr_alignment, strict).
       if (kind.aligned && r.type === 'fp' && constOf(r.value) === 0n && r.off % kind.fixed !== 0)
@@ -181,7 +191,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
           k++;
           break;
         }
-        expect(isMemory(r), MEM_TYPES);
+        // Read-only memory (a bpf_dynptr_slice) only where the helper just reads (MEM_RDONLY).
+        expect(isMemory(r) || (r.type === 'rdonly_mem' && kind !== 'uninit-mem'), MEM_TYPES);
         packetAllowed(proto, r);
         helperMemAccess(env, st, r, regno, sizeArg(size, regno + 1, orZero), kind === 'uninit-mem');
         k++; // the length was checked with its memory
@@ -210,6 +221,26 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       case 'spin-lock':
         spinLock(st, r, regno, id);
         break;
+      case 'alloc-size-or-zero': {
+        const v = r.type === 'scalar' ? constOf(r.value) : undefined;
+        if (v === undefined) refuse('helper-arguments', `R${regno} is not a known constant`, { reg: regno });
+        allocSize = Number(v);
+        break;
+      }
+      case 'dynptr':
+        dynptr = dynptrArg(env, st, r, regno, {}, pc);
+        break;
+      case 'uninit-dynptr-local':
+      case 'uninit-dynptr-ringbuf':
+        dynptrArg(env, st, r, regno, { init: kind === 'uninit-dynptr-local' ? 'local' : 'ringbuf' }, pc);
+        break;
+      case 'release-dynptr-ringbuf':
+        releasedDynptr = dynptrArg(env, st, r, regno, { release: true }, pc);
+        if (releasedDynptr.kind !== 'ringbuf')
+          refuse('helper-arguments', `Expected a dynptr of type ringbuf as arg #${regno - 1}`, {
+            reg: regno,
+          });
+        break;
       case 'anything':
         // Any initialised register, pointers included, for root; a pointer would leak otherwise.
         if (!env.privileged && isPointer(r))
@@ -220,11 +251,23 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     }
   }
   if (id === 12 && st.refs.length > 0) refuse('reference-release', 'tail_call would lead to reference leak');
+  // 6.18's check_helper_call: a local dynptr's data is a map value, nothing else.
+  if (id === DYNPTR_FROM_MEM && f.regs[1]!.type !== 'map_value')
+    refuse(
+      'helper-arguments',
+      `Unsupported reg type ${typeName(f.regs[1]!.type)} for bpf_dynptr_from_mem data`,
+      {
+        reg: 1,
+        hint: 'build local dynptrs over a map value (a per-CPU array entry serves as scratch memory)',
+      },
+    );
+  if (releasedDynptr !== undefined) releaseDynptr(env, st, releasedDynptr);
   if (released !== 0) {
     st.refs = st.refs.filter((x) => x.id !== released);
     mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
   }
-  if (CHANGES_PACKET.has(id)) mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' ? UNKNOWN : r));
+  if (CHANGES_PACKET.has(id))
+    mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' || r.pktSlice === true ? UNKNOWN : r));
   const r2 = f.regs[2]!;
   // bpf_loop walks its callback only while the count may exceed the walks so far (check_helper_call:
   // callback_depth < R1's umax_value): a count of 0 never runs it, and 6.18 never walks it.
@@ -249,6 +292,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       else f.regs[0] = pointer('map_value_or_null', { id: nextId(env), ...(m ? { map: m } : {}) });
       break;
     }
+    case 'dynptr-mem-or-null':
+      f.regs[0] = sliceReg(env, dynptr!, allocSize, false);
+      break;
     case 'ringbuf-mem-or-null': {
       const size = constOf(r2.value);
       if (r2.type !== 'scalar' || size === undefined)
@@ -275,6 +321,7 @@ function assertKind(k: never): never {
 }
 
 const isMemory = (r: Reg): boolean =>
+  r.type === 'mem' ||
   r.type === 'fp' ||
   r.type === 'map_key' ||
   r.type === 'pkt' ||

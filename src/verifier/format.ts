@@ -33,7 +33,8 @@ export function formatReg(r: Reg): string {
       if (r.off !== 0) parts.push(`off=${r.off}`);
       if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${r.range}`);
       parts.push(...mapFields(r));
-      if (r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null') parts.push(`sz=${r.memSize}`);
+      if (r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null' || r.dynptr !== undefined)
+        parts.push(`sz=${r.memSize}`);
       if (constOf(r.value) !== 0n) parts.push(`var_off=${formatScalar(r.value)}`);
       return `${r.type}(${parts.join(',')})`;
     }
@@ -45,6 +46,7 @@ const BYTE_CHAR: Record<Byte, string> = {
   [Byte.Spill]: 'r',
   [Byte.Misc]: 'm',
   [Byte.Zero]: '0',
+  [Byte.Dynptr]: 'd',
 };
 
 function formatSlot(s: Slot): string | undefined {
@@ -55,6 +57,12 @@ function formatSlot(s: Slot): string | undefined {
       .reverse()
       .map((b) => BYTE_CHAR[b])
       .join('')}${formatReg(s.spilled)}`;
+  }
+  // A dynptr prints once, at its lower slot (print_verifier_state's STACK_DYNPTR case).
+  if (s.dynptr !== undefined) {
+    if (!s.dynptr.first) return undefined;
+    const ref = s.dynptr.ref === 0 ? '' : `,ref_id=${s.dynptr.ref}`;
+    return `dynptr_${s.dynptr.kind}(id=${s.dynptr.id}${ref})`;
   }
   if (s.bytes.every((b) => b === Byte.Invalid)) return undefined;
   // The kernel prints the slot's bytes from the highest address down.

@@ -31,8 +31,30 @@ function describe(btf: Btf, type: number): string {
 }
 
 function expected(p: KfuncParam): string {
-  return p.kind === 'size' ? 'scalar' : `pointer to struct ${p.struct}`;
+  switch (p.kind) {
+    case 'size':
+    case 'scalar':
+    case 'const-size':
+      return 'scalar';
+    case 'dynptr':
+    case 'uninit-dynptr':
+      return 'pointer to struct bpf_dynptr';
+    case 'buffer-or-null':
+      return 'pointer to void ';
+    case 'ctx':
+    case 'mem':
+    case 'object':
+      return `pointer to struct ${p.struct}`;
+  }
 }
+
+/** The parameter name suffix the kernel's verifier reads the kind from (is_kfunc_arg_*), if any. */
+const SUFFIX: Partial<Record<KfuncParam['kind'], RegExp>> = {
+  size: /__sz$/,
+  'const-size': /__szk$/,
+  'uninit-dynptr': /__uninit$/,
+  'buffer-or-null': /__(opt|nullable)$/,
+};
 
 test('every kfunc prototype matches vmlinux BTF', { skip }, () => {
   const btf = kernelBtf();
@@ -52,9 +74,18 @@ test('every kfunc prototype matches vmlinux BTF', { skip }, () => {
       assert.equal(describe(btf, param.type), expected(p), `${name} parameter ${k} (${param.name})`);
       // A memory argument's length is the next parameter, named with the __sz suffix.
       if (p.kind === 'mem') assert.match(fp.params[k + 1]!.name, /__sz$/, `${name} parameter ${k + 1}`);
-      if (p.kind === 'size') assert.match(param.name, /__sz$/, `${name} parameter ${k}`);
+      const suffix = SUFFIX[p.kind];
+      if (suffix !== undefined) assert.match(param.name, suffix, `${name} parameter ${k}`);
     });
-    const ret = proto.ret.kind === 'void' ? 'void' : `pointer to struct ${proto.ret.struct}`;
+    const r = proto.ret;
+    const ret =
+      r.kind === 'void'
+        ? 'void'
+        : r.kind === 'integer'
+          ? 'scalar'
+          : r.kind === 'slice'
+            ? 'pointer to void '
+            : `pointer to struct ${r.struct}`;
     assert.equal(describe(btf, fp.returnType), ret, `${name}: return type`);
   }
 });

@@ -9,6 +9,7 @@ import { NotSupportedError } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { KFUNC_PROTOS, type KfuncParam, type KfuncProto } from '../uapi/kfunc-protos.js';
 import { sizeArg } from './calls.js';
+import { dynptrArg, sliceReg } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess } from './memory.js';
@@ -16,6 +17,7 @@ import { constOf } from './num.js';
 import { Refusal, refuse } from './refuse.js';
 import {
   current,
+  type DynptrSlot,
   type Frame,
   mapRegs,
   maybeNull,
@@ -44,6 +46,8 @@ const isNull = (r: Reg) => (r.type === 'scalar' && constOf(r.value) === 0n) || m
 
 /** Types check_helper_mem_access reads from (memory, packet, stack, map value, record). */
 const isMemory = (r: Reg): boolean =>
+  r.type === 'mem' ||
+  r.type === 'rdonly_mem' ||
   r.type === 'fp' ||
   r.type === 'pkt' ||
   r.type === 'pkt_meta' ||
@@ -62,7 +66,7 @@ export function kfuncCall(env: Env, st: State, i: Instruction, pc: number): { ne
     });
   if (st.locked) refuse('helper-arguments', 'function calls are not allowed while holding a lock');
   const f = current(st);
-  const released = checkArgs(env, st, f, name, proto);
+  const { released, dynptr, sliceSize } = checkArgs(env, st, f, name, proto, pc);
   if (name === 'bpf_rcu_read_lock') {
     if (st.rcu) refuse('reference-release', `nested rcu read lock (kernel function ${name})`);
     st.rcu = true;
@@ -75,6 +79,15 @@ export function kfuncCall(env: Env, st: State, i: Instruction, pc: number): { ne
     mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
   }
   for (let k = 0; k <= 5; k++) f.regs[k] = NOT_INIT;
+  if (proto.ret.kind === 'integer') f.regs[0] = UNKNOWN;
+  if (proto.ret.kind === 'slice') {
+    // check_kfunc_call asks may_access_direct_pkt_data(BPF_WRITE) of every bpf_dynptr_slice_rdwr.
+    if (proto.ret.rdwr && !PACKET_WRITERS.includes(env.type))
+      refuse('memory-type', 'the prog does not allow writes to packet data', {
+        hint: 'this program type may only read the packet: use bpf_dynptr_slice',
+      });
+    f.regs[0] = sliceReg(env, dynptr!, sliceSize, !proto.ret.rdwr);
+  }
   if (proto.ret.kind === 'object') {
     const t = OBJECT_TYPES[proto.ret.struct];
     if (t === undefined) throw new NotSupportedError(`kfunc ${name} returning struct ${proto.ret.struct}`);
@@ -90,17 +103,59 @@ export function kfuncCall(env: Env, st: State, i: Instruction, pc: number): { ne
   return { next: pc + 1 };
 }
 
-/** check_kfunc_args: every argument against its parameter; the reference a release kfunc releases (0: none). */
-function checkArgs(env: Env, st: State, f: Frame, name: string, proto: KfuncProto): number {
+/** Program types that may write packet data (may_access_direct_pkt_data for BPF_WRITE). */
+const PACKET_WRITERS: readonly string[] = ['SCHED_CLS', 'SCHED_ACT', 'XDP', 'LWT_XMIT', 'SK_SKB', 'SK_MSG'];
+
+interface ArgsOutcome {
+  /** The reference a release kfunc releases (0: none). */
+  readonly released: number;
+  /** The (last) initialised dynptr argument. */
+  readonly dynptr: DynptrSlot | undefined;
+  /** The `__szk` constant. */
+  readonly sliceSize: number;
+}
+
+/** check_kfunc_args: every argument against its parameter. */
+function checkArgs(env: Env, st: State, f: Frame, name: string, proto: KfuncProto, pc: number): ArgsOutcome {
   let released = 0;
+  let dynptr: DynptrSlot | undefined;
+  let sliceSize = 0;
   const params = proto.params;
   for (let k = 0; k < params.length; k++) {
     const param = params[k]!;
     const regno = k + 1;
     const r = f.regs[regno]!;
-    if (param.kind === 'size') {
-      // Only a length no memory argument took (none of the prototypes has one).
+    if (param.kind === 'size' || param.kind === 'scalar') {
+      // A plain integer, or a length no memory argument took.
       if (r.type !== 'scalar') refuse('helper-arguments', `R${regno} is not a scalar`, { reg: regno });
+      continue;
+    }
+    if (param.kind === 'buffer-or-null' || param.kind === 'const-size') {
+      // buffer__opt with its buffer__szk: the size a constant, the buffer NULL or that many bytes.
+      const size = param.kind === 'const-size' ? r : f.regs[regno + 1]!;
+      const sizeRegno = param.kind === 'const-size' ? regno : regno + 1;
+      const v = size.type === 'scalar' ? constOf(size.value) : undefined;
+      if (v === undefined)
+        refuse('helper-arguments', `R${sizeRegno} must be a known constant`, {
+          reg: sizeRegno,
+          hint: 'the slice size (buffer__szk) must be a compile-time constant: sizeof(buffer)',
+        });
+      sliceSize = Number(v);
+      if (param.kind === 'buffer-or-null') {
+        if (!(r.type === 'scalar' && constOf(r.value) === 0n))
+          memArg(env, st, f, name, r, regno, k, 'void', false);
+        k++;
+      }
+      continue;
+    }
+    if (param.kind === 'dynptr' || param.kind === 'uninit-dynptr') {
+      if (r.type !== 'fp')
+        refuse('helper-arguments', `arg#${k} expected pointer to stack or const struct bpf_dynptr`, {
+          reg: regno,
+          hint: 'pass the address of a struct bpf_dynptr on the stack (&ptr)',
+        });
+      if (param.kind === 'dynptr') dynptr = dynptrArg(env, st, r, regno, {}, pc);
+      else dynptrArg(env, st, r, regno, { init: param.dynptr }, pc, dynptr);
       continue;
     }
     if (isNull(r))
@@ -113,7 +168,7 @@ function checkArgs(env: Env, st: State, f: Frame, name: string, proto: KfuncProt
         ctxArg(env, r, regno, k, param);
         break;
       case 'mem':
-        memArg(env, st, f, name, r, regno, k, param.struct);
+        memArg(env, st, f, name, r, regno, k, param.struct, true);
         k++; // the `__sz` length is checked with it
         break;
       case 'object': {
@@ -127,7 +182,7 @@ function checkArgs(env: Env, st: State, f: Frame, name: string, proto: KfuncProt
   }
   if (proto.release && released === 0)
     refuse('reference-release', `release kernel function ${name} expects refcounted PTR_TO_BTF_ID`);
-  return released;
+  return { released, dynptr, sliceSize };
 }
 
 function assertParam(p: never): never {
@@ -164,13 +219,14 @@ function memArg(
   regno: number,
   k: number,
   struct: string,
+  objectCheck: boolean,
 ): void {
   const size = f.regs[regno + 1]!;
   // Without a scalar length the kernel reads the parameter as a kernel object.
-  if (size.type !== 'scalar')
+  if (objectCheck && size.type !== 'scalar')
     refuse('helper-arguments', `R${regno} must be referenced or trusted`, { reg: regno });
   const object = objectOf(r);
-  if (object !== undefined)
+  if (objectCheck && object !== undefined)
     refuse(
       'helper-arguments',
       `kernel function ${name} args#${k} expected pointer to STRUCT ${struct} but R${regno} has a pointer to STRUCT ${object}`,

@@ -6,6 +6,7 @@
 import { NotSupportedError } from '../errors.js';
 import { ctxAccessProblem, SkBuff, XdpMd } from '../uapi/context.js';
 import { BPF_F_RDONLY_PROG } from '../uapi/map-flags.js';
+import { destroyDynptrsIn } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
@@ -54,6 +55,16 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       );
       return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
     }
+    case 'mem':
+    case 'rdonly_mem':
+      // A dynptr slice: memSize bytes (bpf_dynptr_data, bpf_dynptr_slice*).
+      if (a.write && reg.type === 'rdonly_mem')
+        refuse('memory-type', `${R} cannot write into rdonly_mem`, {
+          reg: a.regno,
+          hint: 'bpf_dynptr_slice gives read-only memory: use bpf_dynptr_slice_rdwr to write',
+        });
+      memAccess(reg, a, reg.memSize);
+      return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
     case 'ringbuf_mem':
       memAccess(reg, a, reg.memSize);
       return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
@@ -79,6 +90,8 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'ptr_or_null_nf_conn':
+    case 'mem_or_null':
+    case 'rdonly_mem_or_null':
     case 'func':
       return refuse(
         reg.type.endsWith('_or_null') ? 'null-check' : 'memory-type',
@@ -93,6 +106,8 @@ function invalidMemHint(reg: Reg): string {
     return 'the lookup may return NULL: test the pointer (if (!value) return ...;) before using it';
   if (reg.type === 'ringbuf_mem_or_null')
     return 'bpf_ringbuf_reserve may return NULL: test the record before writing to it';
+  if (reg.type === 'mem_or_null' || reg.type === 'rdonly_mem_or_null')
+    return 'a dynptr slice may be NULL: test it (if (!p) return ...;) before using it';
   if (reg.type === 'pkt_end')
     return 'data_end marks the end of the packet: read through data, after a bounds check';
   if (reg.type === 'scalar')
@@ -311,31 +326,49 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     // Every byte the offset may reach: a read needs them initialised, a write makes them misc.
     const span = Number(smax(reg.value) - smin(reg.value)) + a.size;
     if (a.write) {
+      destroyDynptrsIn(st, reg.frame, at, at + span);
       for (let b = at; b < at + span; b++) setByte(frame.stack, b, Byte.Misc);
       return UNKNOWN;
     }
     for (let b = at; b < at + span; b++)
-      if (byteAt(frame.stack, b) === Byte.Invalid && !env.privileged)
+      if (
+        (byteAt(frame.stack, b) === Byte.Invalid && !env.privileged) ||
+        byteAt(frame.stack, b) === Byte.Dynptr
+      )
         refuse(
           'stack-bounds',
           `invalid read from stack R${a.regno} var_off=${formatScalar(reg.value)}+${a.off + reg.off} size ${a.size}`,
         );
     return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
   }
+  if (a.write) destroyDynptrsIn(st, reg.frame, at, at + a.size);
   return a.write ? stackWrite(env, frame.stack, at, a) : stackRead(env, frame.stack, at, a);
 }
 
 /** Marks `size` bytes at `at` (from r10 of `frame`) written by a helper, as the kernel does for uninit-mem args. */
 export function stackWrittenByHelper(st: State, frame: number, at: number, size: number): void {
+  destroyDynptrsIn(st, frame, at, at + size);
   const f = st.frames[frame]!;
   for (let b = at; b < at + size; b++) setByte(f.stack, b, Byte.Misc);
   if (-at > f.depth) f.depth = -at;
 }
 
-/** Whether `size` bytes at `at` are initialised (a helper reads them). */
-export function stackInitialised(st: State, frame: number, at: number, size: number): number | undefined {
+/**
+ * The first of `size` bytes at `at` a helper may not read (uninitialised unless `anyInit`, or a
+ * dynptr's), or undefined when all are readable.
+ */
+export function stackInitialised(
+  st: State,
+  frame: number,
+  at: number,
+  size: number,
+  anyInit = false,
+): number | undefined {
   const f = st.frames[frame]!;
-  for (let b = at; b < at + size; b++) if (byteAt(f.stack, b) === Byte.Invalid) return b - at;
+  for (let b = at; b < at + size; b++) {
+    const kind = byteAt(f.stack, b);
+    if ((kind === Byte.Invalid && !anyInit) || kind === Byte.Dynptr) return b - at;
+  }
   if (-at > f.depth) f.depth = -at;
   return undefined;
 }
@@ -378,8 +411,7 @@ export function helperMemAccess(
   }
   const f = st.frames[reg.frame]!;
   if (-lo > f.depth) f.depth = -lo;
-  if (env.privileged) return;
-  const bad = stackInitialised(st, reg.frame, lo, span);
+  const bad = stackInitialised(st, reg.frame, lo, span, env.privileged);
   if (bad !== undefined)
     refuse('stack-bounds', `invalid read from stack R${regno} off ${lo}+${bad} size ${size}`, {
       reg: regno,

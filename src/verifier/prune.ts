@@ -54,6 +54,19 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true)
 }
 
 function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
+  // A dynptr half matches the same half of a dynptr of the same type (stacksafe's STACK_DYNPTR).
+  if (old.dynptr !== undefined || cur.dynptr !== undefined) {
+    const o = old.dynptr;
+    const c = cur.dynptr;
+    if (o === undefined) return !exact && old.bytes.every((b) => b === Byte.Invalid);
+    return (
+      c !== undefined &&
+      o.kind === c.kind &&
+      o.first === c.first &&
+      ids.check(o.id, c.id) &&
+      ids.check(o.ref, c.ref)
+    );
+  }
   if (old === cur && (old.spilled === undefined || (old.spilled.id === 0 && old.spilled.ref === 0)))
     return true;
   if (old.spilled !== undefined) {

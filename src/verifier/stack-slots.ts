@@ -130,7 +130,8 @@ export function stackRead(env: Env, stack: readonly Slot[], at: number, a: SlotA
     const kind = byteAt(stack, b);
     if (kind === Byte.Spill) spills++;
     else if (kind === Byte.Zero) zeros++;
-    else if (kind === Byte.Invalid && !env.privileged)
+    // A dynptr's bytes are never readable (check_stack_read_fixed_off: not MISC, ZERO or INVALID).
+    else if ((kind === Byte.Invalid && !env.privileged) || kind === Byte.Dynptr)
       refuse('stack-bounds', `invalid read from stack off ${at}+${b - at} size ${size}`, {
         hint: 'initialise the stack bytes before reading them (memset, or = {} in C)',
       });

@@ -26,6 +26,10 @@ export type RegType =
   | 'ringbuf_mem_or_null'
   | 'ptr_nf_conn'
   | 'ptr_or_null_nf_conn'
+  | 'mem'
+  | 'mem_or_null'
+  | 'rdonly_mem'
+  | 'rdonly_mem_or_null'
   | 'func';
 
 /** A map as the verifier sees it (the lddw's map, the object's MapSpec). */
@@ -60,6 +64,10 @@ export interface Reg {
   readonly memSize: number;
   /** func: the slot of the subprogram. */
   readonly target: number;
+  /** (rdonly_)mem(_or_null) from a dynptr: the id of the dynptr it was sliced from. */
+  readonly dynptr?: number;
+  /** A slice of an skb/xdp dynptr: stale, like packet pointers, after a packet-changing helper. */
+  readonly pktSlice?: boolean;
 }
 
 const ZERO = scalarConst(0n);
@@ -109,7 +117,9 @@ export const maybeNull = (t: RegType): boolean =>
   t === 'ringbuf_mem_or_null' ||
   t === 'map_ptr_or_null' ||
   t === 'sock_common_or_null' ||
-  t === 'ptr_or_null_nf_conn';
+  t === 'ptr_or_null_nf_conn' ||
+  t === 'mem_or_null' ||
+  t === 'rdonly_mem_or_null';
 
 /** What a nullable pointer is once tested against NULL. */
 export function notNullType(t: RegType): RegType {
@@ -118,16 +128,32 @@ export function notNullType(t: RegType): RegType {
   if (t === 'ringbuf_mem_or_null') return 'ringbuf_mem';
   if (t === 'sock_common_or_null') return 'sock_common';
   if (t === 'ptr_or_null_nf_conn') return 'ptr_nf_conn';
+  if (t === 'mem_or_null') return 'mem';
+  if (t === 'rdonly_mem_or_null') return 'rdonly_mem';
   return t;
 }
 export const isPacket = (t: RegType): boolean => t === 'pkt' || t === 'pkt_meta';
 
-/** Stack byte kinds (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO). */
+/** Stack byte kinds (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, STACK_DYNPTR). */
 export enum Byte {
   Invalid = 0,
   Spill = 1,
   Misc = 2,
   Zero = 3,
+  Dynptr = 4,
+}
+
+/** enum bpf_dynptr_type, by the names the kernel's log prints (dynptr_type_str). */
+export type DynptrKind = 'local' | 'ringbuf' | 'skb' | 'xdp' | 'skb_meta';
+
+/** One of the two slots of a dynptr on the stack (the kernel keeps this in the slot's spilled_ptr). */
+export interface DynptrSlot {
+  readonly kind: DynptrKind;
+  /** The slot at the dynptr's lower address (the kernel's first_slot). */
+  readonly first: boolean;
+  readonly id: number;
+  /** Ring-buffer dynptrs: the reference submit/discard releases (clones share it); 0 otherwise. */
+  readonly ref: number;
 }
 
 export const STACK_SIZE = 512;
@@ -138,6 +164,8 @@ export const MAX_CALL_FRAMES = 8;
 export interface Slot {
   readonly bytes: readonly Byte[];
   readonly spilled?: Reg;
+  /** Bytes of kind Dynptr: the dynptr this slot holds half of. */
+  readonly dynptr?: DynptrSlot;
 }
 
 export const EMPTY_SLOT: Slot = { bytes: [0, 0, 0, 0, 0, 0, 0, 0] };

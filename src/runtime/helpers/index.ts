@@ -1,11 +1,12 @@
 // The runtime's helper table: every implemented helper by id, gathered from the group files
 // (maps, tail calls, time, redirect, XDP, skb, checksums, VLAN, skb room, flow hash, FIB,
 // callbacks, ring buffer, perf event output, spin locks, trace, MTU, ECN, tunnel metadata,
-// SYN cookies). A new group is a new file whose list is
+// SYN cookies, dynptrs). A new group is a new file whose list is
 // added to GROUPS; prototypes and program-type rules are in spec/helper-protos.ts.
 
 import { callbackHelpers } from './callbacks.js';
 import { checksumHelpers } from './checksum.js';
+import { dynptrHelpers } from './dynptr.js';
 import { ecnHelpers } from './ecn.js';
 import { fibHelpers } from './fib.js';
 import { mapHelpers } from './maps.js';
@@ -47,6 +48,7 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   ecnHelpers,
   tunnelHelpers,
   syncookieHelpers,
+  dynptrHelpers,
 ];
 
 function build(): ReadonlyMap<number, RuntimeHelperFn> {

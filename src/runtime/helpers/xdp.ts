@@ -14,7 +14,7 @@ import { type HelperImpl, neg, s32, u32, xdpArg } from './types.js';
 const metaInvalid = (n: number) => n % 4 !== 0 || n > 255;
 
 /** Copies `len` bytes at packet offset `off` (linear part, then fragments) out of or into `buf`. */
-function copyPacket(x: XdpContext, off: number, buf: Uint8Array, write: boolean): void {
+export function copyPacket(x: XdpContext, off: number, buf: Uint8Array, write: boolean): void {
   const u8 = x.space.u8;
   let at = off;
   let done = 0;
@@ -42,7 +42,7 @@ function copyPacket(x: XdpContext, off: number, buf: Uint8Array, write: boolean)
 }
 
 /** bpf_xdp_pointer()'s checks: offsets and lengths are 16-bit, the range must be in the packet. */
-function rangeError(x: XdpContext, off: number, len: number): number {
+export function rangeError(x: XdpContext, off: number, len: number): number {
   if (off > 0xffff || len > 0xffff) return Errno.EFAULT;
   if (off + len > x.length) return Errno.EINVAL;
   return 0;
