@@ -29,7 +29,7 @@ const run = (list, env) =>
       }).status ?? 1);
 // Engine-level tests run on both engines (test/engines.ts): first on their default engine (the
 // interpreter's own tests on it, load() users on the JIT), then again on the other one.
-const onInterpByDefault = (f) => f.includes('/src/interp/');
+const onInterpByDefault = (f) => ['/src/interp/', '/src/kernel/oracle'].some((d) => f.includes(d));
 const onJitByDefault = (f) =>
   ['/src/runtime/vm/', '/src/runtime/helpers/', '/src/kernel/parity', '/src/cli/conformance-plugin'].some(
     (d) => f.includes(d),

@@ -5,9 +5,16 @@
 
 import { TsbpfError } from './errors.js';
 import { Interpreter } from './interp/index.js';
+import type { Instruction } from './isa/index.js';
 import { JitEngine } from './jit/index.js';
 import type { CollectionSpec } from './program/index.js';
-import { type LoadCollectionOptions, loadCollection, type VmCollection } from './runtime/index.js';
+import {
+  type Engine,
+  type EngineOptions,
+  type LoadCollectionOptions,
+  loadCollection,
+  type VmCollection,
+} from './runtime/index.js';
 import { verify } from './verifier/index.js';
 
 // Text: the assembler and the disassembler.
@@ -189,17 +196,28 @@ export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> & {
 /** The engines `load` knows by name. */
 export type EngineName = 'interp' | 'jit';
 
-/** The JIT, or the interpreter with the JIT's reason when it cannot compile the program. */
-const jitOrInterpreter: LoadCollectionOptions['engine'] = (program, options) => {
+/**
+ * An engine of that name for `program`. 'jit' falls back to the interpreter where the JIT cannot
+ * compile the program, never silently: the engine's engineName is then 'interp' and engineReason
+ * the JIT's error. What neither engine can run throws the interpreter's error.
+ */
+export function createEngine(
+  name: EngineName,
+  program: readonly Instruction[],
+  options: EngineOptions = {},
+): Engine {
+  if (name === 'interp') return new Interpreter(program, options);
   try {
     return new JitEngine(program, options);
   } catch (e) {
-    // The interpreter refuses what nobody can run (it throws the same error again).
     const interp = new Interpreter(program, options);
     interp.engineReason = e instanceof Error ? e.message : String(e);
     return interp;
   }
-};
+}
+
+const jitOrInterpreter: LoadCollectionOptions['engine'] = (program, options) =>
+  createEngine('jit', program, options);
 
 /** The engine factory of an engine option. */
 function engineFactory(engine: LoadOptions['engine']): LoadCollectionOptions['engine'] {

@@ -2,6 +2,7 @@
 // runs them a second time with TSBPF_ENGINE set to the other engine). `EngineUnderTest` stands in
 // for `new Interpreter(...)` in the interpreter's tests (default: the interpreter; a step hook
 // always runs there, the JIT has none); `loadUnderTest` for `load(...)` (default: the JIT).
+// A JIT refusal is a test failure unless JIT_REFUSALS lists it with its reason.
 
 import process from 'node:process';
 import type { Engine, EngineOptions, Instruction } from '../src/index.js';
@@ -11,6 +12,20 @@ const chosen = process.env.TSBPF_ENGINE as EngineName | undefined;
 
 /** The engine the interpreter-level tests run on. */
 export const ENGINE_UNDER_TEST: EngineName = chosen ?? 'interp';
+
+/**
+ * The JIT refusals a test may meet on the JIT pass, each with its reason; the program then runs
+ * on the interpreter (engineReason says why). Any other refusal of a program the interpreter runs
+ * fails the test: the JIT never falls back silently.
+ */
+export const JIT_REFUSALS: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
+  {
+    pattern:
+      /^insn \d+: (last insn is not an exit or jmp|jump out of range|jump into the middle of ldimm64|call to invalid destination)/,
+    reason:
+      'a malformed control-flow graph: the JIT structures the whole graph when it compiles (the kernel refuses it at load too); the interpreter tests run such unverified programs until control reaches the bad instruction',
+  },
+];
 
 /** An engine of the kind under test, with the members tests use. */
 export type TestEngine = Engine & {
@@ -24,10 +39,20 @@ export const EngineUnderTest = function EngineUnderTest(
   options: EngineOptions = {},
 ): TestEngine {
   if (ENGINE_UNDER_TEST === 'jit' && options.onStep === undefined) {
-    // As load() does: what the JIT cannot compile (unverified shapes the CFG refuses) runs on the interpreter.
     try {
       return new JitEngine(program, options);
-    } catch {}
+    } catch (e) {
+      // Both engines refusing alike is no fallback: the interpreter throws its own error here.
+      const interp = new Interpreter(program, options);
+      const message = e instanceof Error ? e.message : String(e);
+      const listed = JIT_REFUSALS.find((r) => r.pattern.test(message));
+      if (listed === undefined)
+        throw new Error(
+          `the JIT refused a program the interpreter runs (not a listed refusal, see test/engines.ts): ${message}`,
+        );
+      interp.engineReason = `${message} (${listed.reason})`;
+      return interp as TestEngine;
+    }
   }
   return new Interpreter(program, options) as TestEngine;
 } as unknown as new (
@@ -37,5 +62,16 @@ export const EngineUnderTest = function EngineUnderTest(
 
 /** load() on the engine under test (default: the JIT, as load's own default). */
 export function loadUnderTest(...[spec, options]: Parameters<typeof load>): ReturnType<typeof load> {
-  return load(spec, { engine: chosen ?? 'jit', ...options });
+  const engine = options?.engine ?? chosen ?? 'jit';
+  const collection = load(spec, { ...options, engine });
+  if (engine !== 'jit') return collection;
+  // load() runs what the JIT refuses on the interpreter and says why; a test wants the JIT.
+  for (const [name, p] of collection.programs) {
+    const reason = p.engineReason;
+    if (p.engineName === 'jit' || (reason !== undefined && JIT_REFUSALS.some((r) => r.pattern.test(reason))))
+      continue;
+    collection.close();
+    throw new Error(`the JIT refused program ${name}, which load() ran on the interpreter: ${reason}`);
+  }
+  return collection;
 }

@@ -30,6 +30,8 @@ test(`the conformance plugin passes every case in test/conformance (--engine ${E
         input: `${runnerHex(c.program)}\n`,
         encoding: 'utf8',
       });
+      // A JIT refusal is stated on stderr; on the JIT pass it fails the case (no case needs one).
+      if (ENGINE === 'jit') assert.doesNotMatch(run.stderr, /the JIT cannot compile/);
       if (c.error !== undefined) {
         assert.notEqual(run.status, 0, `expected failure, got ${run.stdout}`);
         assert.match(run.stdout, new RegExp(c.error.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
@@ -50,4 +52,26 @@ test('the plugin rejects bad hex and unknown arguments with exit code 1', () => 
     encoding: 'utf8',
   });
   assert.equal(arg.status, 1);
+});
+
+test('--engine jit says on stderr when the JIT refuses a program and the interpreter runs it', () => {
+  // ja +1 over the last instruction: a jump out of range, which the JIT refuses when it builds the
+  // CFG; the interpreter runs the first exit and never reaches the bad jump.
+  const program = '95 00 00 00 00 00 00 00\n';
+  const ok = spawnSync(process.execPath, [plugin, '', '--engine', 'jit'], {
+    input: program,
+    encoding: 'utf8',
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.doesNotMatch(ok.stderr, /JIT cannot compile/);
+  const bad = spawnSync(process.execPath, [plugin, '', '--engine', 'jit'], {
+    input: '95 00 00 00 00 00 00 00 05 00 01 00 00 00 00 00\n',
+    encoding: 'utf8',
+  });
+  assert.equal(bad.status, 0, bad.stderr);
+  assert.equal(bad.stdout.trim(), '0');
+  assert.match(
+    bad.stderr,
+    /the JIT cannot compile this program \(.*jump out of range.*\); running it on the interpreter/,
+  );
 });

@@ -5,9 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import {
+  createEngine,
   decode,
-  Interpreter,
-  JitEngine,
   loadCollectionSpec,
   NotSupportedError,
   runWithMemory,
@@ -21,20 +20,6 @@ export const pluginUsage =
 
 /** Instruction budget per test: generous for loops, small enough that a runaway test ends. */
 const BUDGET = 100_000_000;
-
-/** The engine asked for; the JIT falls back to the interpreter where it cannot compile, as load() does. */
-function makeEngine(
-  name: 'jit' | 'interp',
-  program: ConstructorParameters<typeof Interpreter>[0],
-  options: ConstructorParameters<typeof Interpreter>[1],
-) {
-  if (name === 'jit') {
-    try {
-      return new JitEngine(program, options);
-    } catch {}
-  }
-  return new Interpreter(program, options);
-}
 
 function programFrom(bytes: Uint8Array, elf: boolean) {
   if (!elf) return decode(bytes);
@@ -77,7 +62,13 @@ export async function pluginMain(
     const program = programFrom(parseHex(programHex ?? io.stdin().split('\n')[0] ?? '', 'program'), elf);
     const memory = parseHex(memoryHex, 'memory');
     const options = { helpers: conformanceHelpers, budget: BUDGET };
-    const result = runWithMemory(makeEngine(engine, program, options), memory);
+    const chosen = createEngine(engine, program, options);
+    // Never silently: stderr says why the JIT ran nothing (stdout is the runner's to compare).
+    if (chosen.engineReason !== undefined)
+      process.stderr.write(
+        `the JIT cannot compile this program (${chosen.engineReason}); running it on the interpreter\n`,
+      );
+    const result = runWithMemory(chosen, memory);
     process.stdout.write(`${result.r0.toString(16)}\n`);
     return 0;
   } catch (e) {

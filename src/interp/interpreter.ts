@@ -12,11 +12,14 @@ import {
   type Engine,
   type EngineOptions,
   type HelperEnv,
+  joinSharedStack,
+  leaveSharedStack,
   mapStack,
   type Region,
   type RegisterView,
   type RunOptions,
   type RunResult,
+  type SharedStack,
   type StepHook,
 } from '../runtime/index.js';
 import { LDDW_TAIL, STEP_TRAP } from './codes.js';
@@ -25,19 +28,6 @@ import { type Decoded, predecode, withStepTraps } from './predecode.js';
 
 /** Bytes of stack per run: MAX_CALL_FRAMES frames of MAX_BPF_STACK bytes (kernel names). */
 export const STACK_BYTES = MAX_CALL_FRAMES * FRAME_BYTES;
-
-/**
- * The stack of outermost runs, one per address space and shared by its interpreters (a stack
- * spans 8 frames and 7 guard gaps, about 260 KiB of linear memory: one per engine would grow
- * the memory with every engine made). `users` counts the engines holding it; `busy` is set
- * while a run is on it, so a run nested in another engine's takes a spare stack.
- */
-interface SharedStack {
-  readonly region: Region;
-  users: number;
-  busy: boolean;
-}
-const SHARED = new WeakMap<AddressSpace, SharedStack>();
 
 /** Zeroes frame 0 of a stack; the machine zeroes each deeper frame on its first call in a run. */
 function zeroFrames(space: AddressSpace, stack: Region): void {
@@ -288,15 +278,8 @@ export class Interpreter implements Engine {
 
   /** The shared stack of this engine's space, joined on first use. */
   #sharedStack(): SharedStack {
-    if (this.#mainStack !== undefined) return this.#mainStack;
-    let shared = SHARED.get(this.memory);
-    if (shared === undefined) {
-      shared = { region: mapStack(this.memory), users: 0, busy: false };
-      SHARED.set(this.memory, shared);
-    }
-    shared.users++;
-    this.#mainStack = shared;
-    return shared;
+    this.#mainStack ??= joinSharedStack(this.memory);
+    return this.#mainStack;
   }
 
   /** Unmaps the interpreter's stack; running afterwards throws ClosedError. */
@@ -305,10 +288,7 @@ export class Interpreter implements Engine {
     this.#closed = true;
     const shared = this.#mainStack;
     this.#mainStack = undefined;
-    if (shared !== undefined && --shared.users === 0) {
-      SHARED.delete(this.memory);
-      this.memory.release(shared.region.parent!);
-    }
+    if (shared !== undefined) leaveSharedStack(this.memory, shared);
   }
 
   [Symbol.dispose](): void {

@@ -17,11 +17,14 @@ import {
   type HelperEnv,
   type HelperFn,
   type HelperTable,
+  joinSharedStack,
+  leaveSharedStack,
   MAX_CALL_FRAMES,
   mapStack,
   type Region,
   type RunOptions,
   type RunResult,
+  type SharedStack,
   setLiveFrames,
 } from '../runtime/index.js';
 import { type Compiled, compile } from './compile.js';
@@ -63,8 +66,8 @@ export class JitEngine implements Engine {
   readonly #runCtx: (ctx: number) => number;
   readonly #runBatch: (ctxs: number, count: number, results: number) => void;
   readonly #runRepeat: (ctx: number, count: number) => number;
-  /** The stack of outermost runs, mapped on the first run (as the interpreter maps its own). */
-  #stackRegion: Region | undefined;
+  /** The space's shared stack of outermost runs (runtime/stack.ts), joined on the first run. */
+  #main: SharedStack | undefined;
   readonly #spares: Region[] = [];
   #run: Frame;
   #active = 0;
@@ -116,9 +119,9 @@ export class JitEngine implements Engine {
     this.compileMs = performance.now() - t0;
   }
 
-  get #stack(): Region {
-    this.#stackRegion ??= mapStack(this.memory);
-    return this.#stackRegion;
+  get #shared(): SharedStack {
+    this.#main ??= joinSharedStack(this.memory);
+    return this.#main;
   }
 
   get slots(): number {
@@ -154,7 +157,8 @@ export class JitEngine implements Engine {
   }
 
   runContext(ctx: number, packet?: Region): number {
-    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0) {
+    // Nested in a run (this engine's, or another engine's on the shared stack): the general path.
+    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0 || this.#shared.busy) {
       if (this.#closed) throw new ClosedError('JIT engine');
       if (!Number.isInteger(ctx) || ctx < 0 || ctx > 0xffffffff)
         throw new RangeError(`ctx ${ctx} is not an address (0..2^32-1)`);
@@ -162,13 +166,15 @@ export class JitEngine implements Engine {
       return Number(r.r0 & 0xffffffffn);
     }
     // The globals runCtx does not reset itself (stack, budget, packet) are set only when they change.
+    const shared = this.#shared;
     if (!this.#ready || packet !== undefined) {
-      this.#enter(this.#stack, this.#budget, packet);
+      this.#enter(shared.region, this.#budget, packet);
       this.#ready = packet === undefined;
     }
     this.#syncEpoch();
     this.#run.env.exit = false;
     this.#active = 1;
+    shared.busy = true;
     try {
       return this.#runCtx(ctx) >>> 0;
     } catch (e) {
@@ -176,6 +182,7 @@ export class JitEngine implements Engine {
       throw e;
     } finally {
       this.#active = 0;
+      shared.busy = false;
       this.#releaseSpares();
     }
   }
@@ -189,9 +196,10 @@ export class JitEngine implements Engine {
    */
   runBatch(ctxs: number, count: number, results: number, enter?: (k: number) => void): number {
     if (this.#closed) throw new ClosedError('JIT engine');
-    if (this.#active !== 0) return this.#batchNested(ctxs, count, results, enter);
+    const shared = this.#shared;
+    if (this.#active !== 0 || shared.busy) return this.#batchNested(ctxs, count, results, enter);
     if (!this.#ready) {
-      this.#enter(this.#stack, this.#budget, undefined);
+      this.#enter(shared.region, this.#budget, undefined);
       this.#ready = true;
     }
     this.#syncEpoch();
@@ -199,6 +207,7 @@ export class JitEngine implements Engine {
     this.#entered = -1;
     this.#onEnter = enter;
     this.#active = 1;
+    shared.busy = true;
     try {
       this.#runBatch(ctxs, count, results);
       return count;
@@ -209,6 +218,7 @@ export class JitEngine implements Engine {
       return k + 1;
     } finally {
       this.#active = 0;
+      shared.busy = false;
       this.#onEnter = undefined;
       this.#releaseSpares();
     }
@@ -231,17 +241,19 @@ export class JitEngine implements Engine {
    * ended (a tail call, for the caller to follow); `repeatDone` is the number of runs done.
    */
   runRepeat(ctx: number, count: number, packet?: Region): number {
-    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0) {
+    if (this.#active !== 0 || this.#closed || ctx !== ctx >>> 0 || this.#shared.busy) {
       this.repeatDone = 1;
       return this.runContext(ctx, packet);
     }
+    const shared = this.#shared;
     if (!this.#ready || packet !== undefined) {
-      this.#enter(this.#stack, this.#budget, packet);
+      this.#enter(shared.region, this.#budget, packet);
       this.#ready = packet === undefined;
     }
     this.#syncEpoch();
     this.#run.env.exit = false;
     this.#active = 1;
+    shared.busy = true;
     try {
       const r0 = this.#runRepeat(ctx, count) >>> 0;
       this.repeatDone = count;
@@ -252,6 +264,7 @@ export class JitEngine implements Engine {
       return Number(e.r0 & 0xffffffffn);
     } finally {
       this.#active = 0;
+      shared.busy = false;
       this.#releaseSpares();
     }
   }
@@ -263,14 +276,15 @@ export class JitEngine implements Engine {
   #entered = -1;
 
   clearStack(): void {
-    const s = this.#stackRegion;
+    const s = this.#main?.region;
     if (s !== undefined) this.memory.u8.fill(0, s.start, s.start + FRAME_BYTES);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#stackRegion !== undefined) this.memory.release(this.#stackRegion.parent!);
+    if (this.#main !== undefined) leaveSharedStack(this.memory, this.#main);
+    this.#main = undefined;
   }
 
   [Symbol.dispose](): void {
@@ -310,10 +324,13 @@ export class JitEngine implements Engine {
     if (this.#closed) throw new ClosedError('JIT engine');
     const outermost = this.#active === 0;
     const saved = outermost ? undefined : this.#save();
-    const stack = outermost ? this.#stack : (this.#spares.pop() ?? mapStack(this.memory));
+    // Outermost runs use the space's shared stack unless another engine's run is on it.
+    const shared = outermost && !this.#shared.busy ? this.#shared : undefined;
+    const stack = shared?.region ?? this.#spares.pop() ?? mapStack(this.memory);
     if (outermost) this.memory.u8.fill(0, stack.start, stack.start + FRAME_BYTES);
     const outerRun = this.#run;
     if (!outermost) this.#run = { stack, budget: 0, env: this.#makeEnv() };
+    if (shared !== undefined) shared.busy = true;
     this.#enter(stack, options.budget ?? this.#budget, options.packet);
     this.#run.env.exit = false;
     const regs = [0n, ...args.map((a) => BigInt.asUintN(64, a))];
@@ -329,10 +346,9 @@ export class JitEngine implements Engine {
       r0 = BigInt.asUintN(64, e.r0);
     } finally {
       this.#active--;
-      if (!outermost) {
-        this.#spares.push(stack);
-        this.#run = outerRun;
-      }
+      if (shared !== undefined) shared.busy = false;
+      else this.#spares.push(stack);
+      if (!outermost) this.#run = outerRun;
     }
     const steps = this.#g.steps.value as number;
     if (saved !== undefined) this.#restore(saved);

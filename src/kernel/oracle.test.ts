@@ -1,10 +1,12 @@
 // The kernel as the oracle: random programs (test/gen) that the verifier accepts by construction
-// run on the kernel (JIT) and on tsbpf's interpreter, and all ten registers and the stack window
+// run on the kernel (JIT) and on tsbpf's engine under test (test/engines.ts: the interpreter, and the
+// Wasm JIT in scripts/test.mjs's second pass), and all ten registers and the stack window
 // must agree to the bit. TSBPF_PROPERTY_RUNS sets the number of programs, TSBPF_PROPERTY_SEED
 // the seed (fixed by default; `random` for a new one each run).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { ENGINE_UNDER_TEST, EngineUnderTest } from '../../test/engines.js';
 import { edgePrograms } from '../../test/gen/edges.js';
 import { EngineRunner } from '../../test/gen/engine-run.js';
 import {
@@ -15,7 +17,6 @@ import {
 import { KernelRunner } from '../../test/gen/kernel-run.js';
 import { type GeneratedProgram, programArb } from '../../test/gen/program.js';
 import { describeProgram, diffWords } from '../../test/gen/report.js';
-import { Interpreter } from '../interp/index.js';
 import { insn, op as O } from '../isa/index.js';
 import { bpfAvailability } from './available.js';
 
@@ -70,9 +71,9 @@ test('RFC 9669 §5.3: a 32-bit cmpxchg zero-extends r0 (kernel 6.18 gets this wr
   skip,
 }, (t) => {
   using kernel = new KernelRunner();
-  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
-  assert.equal(interp.run(cmpxchgBug)[0], 0xffffffffn, 'interpreter');
-  assert.equal(interp.run({ ...cmpxchgBug, opaque: false })[0], 0xffffffffn, 'interpreter');
+  const engine = new EngineRunner((program, options) => new EngineUnderTest(program, options));
+  assert.equal(engine.run(cmpxchgBug)[0], 0xffffffffn, ENGINE_UNDER_TEST);
+  assert.equal(engine.run({ ...cmpxchgBug, opaque: false })[0], 0xffffffffn, ENGINE_UNDER_TEST);
   // With constants the verifier walks only the taken side, sees the 64-bit read and adds the zext.
   assert.equal(kernel.run({ ...cmpxchgBug, opaque: false })[0], 0xffffffffn, 'kernel, constants');
   const r0 = kernel.run(cmpxchgBug)[0]!;
@@ -145,17 +146,17 @@ const knownBugHits = { cmpxchgZext: 0, unverifiedCode: 0 };
 function compare(kernel: KernelRunner, engine: EngineRunner, p: GeneratedProgram): void {
   const expected = kernel.run(p);
   const actual = engine.run(p);
-  const diff = diffWords(expected, actual, ['kernel', 'interp']);
+  const diff = diffWords(expected, actual, ['kernel', ENGINE_UNDER_TEST]);
   if (diff === '') return;
   if (missingCmpxchgZext(kernel.xlated(p))) {
     // The kernel left out a zero-extension; the same program with it written out must agree.
-    const again = diffWords(kernel.run(withExplicitCmpxchgZext(p)), actual, ['kernel', 'interp']);
+    const again = diffWords(kernel.run(withExplicitCmpxchgZext(p)), actual, ['kernel', ENGINE_UNDER_TEST]);
     if (again === '') {
       knownBugHits.cmpxchgZext++;
       return;
     }
     throw new Error(
-      `interpreter and kernel disagree (also with explicit cmpxchg zext):\n${again}\n${describeProgram(p)}`,
+      `${ENGINE_UNDER_TEST} and kernel disagree (also with explicit cmpxchg zext):\n${again}\n${describeProgram(p)}`,
     );
   }
   const skipped = executedButUnverified(kernel.verifierLog(p), engine.executed(p));
@@ -165,7 +166,7 @@ function compare(kernel: KernelRunner, engine: EngineRunner, p: GeneratedProgram
     knownBugHits.unverifiedCode++;
     return;
   }
-  throw new Error(`interpreter and kernel disagree:\n${diff}\n${describeProgram(p)}`);
+  throw new Error(`${ENGINE_UNDER_TEST} and kernel disagree:\n${diff}\n${describeProgram(p)}`);
 }
 
 test('the comparison catches a wrong engine and shrinks to a small listing', { skip }, () => {
@@ -174,7 +175,7 @@ test('the comparison catches a wrong engine and shrinks to a small listing', { s
   const arsh64 = O.BPF_ALU64 | O.BPF_ARSH | O.BPF_K;
   const wrong = new EngineRunner(
     (program, options) =>
-      new Interpreter(
+      new EngineUnderTest(
         program.map((i) => (i.op === arsh64 ? { ...i, op: O.BPF_ALU64 | O.BPF_RSH | O.BPF_K } : i)),
         options,
       ),
@@ -185,18 +186,18 @@ test('the comparison catches a wrong engine and shrinks to a small listing', { s
     1,
   );
   assert.ok(text !== undefined, 'a wrong engine went unnoticed');
-  assert.match(text, /interpreter and kernel disagree/);
+  assert.match(text, new RegExp(`${ENGINE_UNDER_TEST} and kernel disagree`));
   assert.match(text, /r\d+ s>>= \d+/);
   assert.match(text, /TSBPF_PROPERTY_SEED=1 /);
 });
 
-test('interpreter and kernel agree on the edge-value sweep', { skip }, (t) => {
+test(`${ENGINE_UNDER_TEST} and kernel agree on the edge-value sweep`, { skip }, (t) => {
   using kernel = new KernelRunner();
-  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
+  const engine = new EngineRunner((program, options) => new EngineUnderTest(program, options));
   const problems: string[] = [];
   for (const p of edgePrograms()) {
     try {
-      compare(kernel, interp, p);
+      compare(kernel, engine, p);
     } catch (e) {
       if (problems.length < 5) problems.push((e as Error).message);
     }
@@ -206,11 +207,11 @@ test('interpreter and kernel agree on the edge-value sweep', { skip }, (t) => {
   assert.deepEqual(problems, []);
 });
 
-test('interpreter and kernel agree on random programs (all 10 registers, 64 bits, and the stack)', {
+test(`${ENGINE_UNDER_TEST} and kernel agree on random programs (all 10 registers, 64 bits, and the stack)`, {
   skip,
 }, (t) => {
   using kernel = new KernelRunner();
-  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
+  const engine = new EngineRunner((program, options) => new EngineUnderTest(program, options));
   const started = performance.now();
   let programs = 0;
   let insns = 0;
@@ -218,7 +219,7 @@ test('interpreter and kernel agree on random programs (all 10 registers, 64 bits
     fc.property(programArb(), (p) => {
       programs++;
       insns += p.body.length;
-      compare(kernel, interp, p);
+      compare(kernel, engine, p);
     }),
     RUNS,
     SEED,
@@ -226,7 +227,7 @@ test('interpreter and kernel agree on random programs (all 10 registers, 64 bits
   if (text !== undefined) assert.fail(text);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   t.diagnostic(
-    `${programs} programs (${insns} random instructions) on kernel and interpreter in ${seconds} s`,
+    `${programs} programs (${insns} random instructions) on kernel and ${ENGINE_UNDER_TEST} in ${seconds} s`,
   );
   reportKnownBugs(t);
 });
@@ -256,11 +257,11 @@ test('kernel 6.18 verifier pruning can remove live code (recognised, not blamed 
   skip,
 }, (t) => {
   using kernel = new KernelRunner();
-  const interp = new EngineRunner((program, options) => new Interpreter(program, options));
-  const words = interp.run(pruningBug);
-  assert.equal(words[10], 0x400n, 'interpreter: fp-64 = 0x400 (RFC 9669 semantics)');
+  const engine = new EngineRunner((program, options) => new EngineUnderTest(program, options));
+  const words = engine.run(pruningBug);
+  assert.equal(words[10], 0x400n, `${ENGINE_UNDER_TEST}: fp-64 = 0x400 (RFC 9669 semantics)`);
   const fromKernel = kernel.run(pruningBug)[10];
-  const skipped = executedButUnverified(kernel.verifierLog(pruningBug), interp.executed(pruningBug));
+  const skipped = executedButUnverified(kernel.verifierLog(pruningBug), engine.executed(pruningBug));
   if (fromKernel === 0x400n) {
     t.diagnostic('the kernel no longer prunes this live path (bug fixed)');
     assert.deepEqual(skipped, []);

@@ -24,3 +24,35 @@ export function mapStack(space: AddressSpace): Region {
 export function setLiveFrames(space: AddressSpace, stack: Region, depth: number): void {
   space.setElements(stack, depth + 1);
 }
+
+/**
+ * The stack of outermost runs, one per address space and shared by all its engines (a stack spans
+ * 8 frames and 7 guard gaps, about 260 KiB of linear memory: one per engine would grow the memory
+ * with every engine made, and every grow costs a copy and a full GC). `users` counts the engines
+ * holding it; `busy` is set while a run is on it, so a run nested in another engine's run (a helper
+ * running a second program) takes a stack of its own.
+ */
+export interface SharedStack {
+  readonly region: Region;
+  users: number;
+  busy: boolean;
+}
+const SHARED = new WeakMap<AddressSpace, SharedStack>();
+
+/** Joins the space's shared stack (mapped by the first engine that joins). */
+export function joinSharedStack(space: AddressSpace): SharedStack {
+  let shared = SHARED.get(space);
+  if (shared === undefined) {
+    shared = { region: mapStack(space), users: 0, busy: false };
+    SHARED.set(space, shared);
+  }
+  shared.users++;
+  return shared;
+}
+
+/** Leaves the space's shared stack; the last engine to leave unmaps it. */
+export function leaveSharedStack(space: AddressSpace, shared: SharedStack): void {
+  if (--shared.users > 0) return;
+  if (SHARED.get(space) === shared) SHARED.delete(space);
+  space.release(shared.region.parent!);
+}

@@ -42,7 +42,13 @@ export class EngineRunner {
       },
       ...(onStep === undefined ? {} : { onStep }),
     });
-    const r = engine.run();
+    let r: ReturnType<Engine['run']>;
+    try {
+      r = engine.run();
+    } finally {
+      // Each run makes an engine: closing it unmaps what it mapped in this runner's space.
+      engine.close?.();
+    }
     if (r.r0 !== 0n) throw new Error(`epilogue not reached: r0 = ${r.r0}`);
     return resultWords(this.space.u8.slice(start, start + RESULT_BYTES));
   }
