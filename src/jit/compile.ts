@@ -24,6 +24,7 @@ import {
   type ImportName,
   RAISE,
 } from './module-abi.js';
+import { NativeHelpers } from './native-helpers.js';
 import { emitRegionSearch } from './region-search.js';
 import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
@@ -65,7 +66,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
   const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
   const helperAt: ReturnType<HelperTable['get']>[] = [];
-  const regionSearch = emitRegionSearch(m, globals, imports.slow);
+  const { search: regionSearch, find } = emitRegionSearch(m, globals, imports.slow);
+  const native = new NativeHelpers({ m, globals, find, helper: imports.helper });
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
   const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
@@ -79,6 +81,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     funcs: funcs.map((f) => f.index),
     r10Fixed,
     regionSearch,
+    native,
     options,
     helperAt,
     lddwValues,
@@ -111,6 +114,8 @@ interface ProgramEnv {
   readonly funcs: readonly number[];
   readonly r10Fixed: boolean;
   readonly regionSearch: number;
+  /** Helpers emitted in Wasm, called instead of the `helper` import (native-helpers.ts). */
+  readonly native: NativeHelpers;
   readonly options: CompileOptions;
   readonly helperAt: ReturnType<HelperTable['get']>[];
   /** The value of the lddw at each slot, as i64. */
@@ -408,7 +413,7 @@ class FunctionCompiler implements MemoryContext {
     for (let r = 1; r <= 5; r++) f.get(R[r]!);
     // The access sites' caches survive the call unless a region shrank or moved in it: the
     // engine compares AddressSpace.epoch around every helper and bumps `gen` itself.
-    f.call(this.env.imports.helper).set(R[0]!);
+    f.call(this.env.native.nativeFor(fn) ?? this.env.imports.helper).set(R[0]!);
   }
 
   /** Invalidates every access site's cache (regions may have changed). */
