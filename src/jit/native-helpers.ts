@@ -7,12 +7,14 @@
 // exactly as it always did. Only the runtime's own implementations are replaced
 // (runtimeHelperId): a helper an embedder supplied is always called.
 
+import { LOOKUP_KIND, MAP_ENTRY_BYTES, MAP_HANDLES, NULL_GUARD } from '../runtime/abi.js';
 import type { HelperTable } from '../runtime/index.js';
 import { FRAME_BYTES, FRAME_STRIDE, runtimeHelperId } from '../runtime/index.js';
 import type { GlobalName } from './module-abi.js';
 import { type FunctionBuilder, I32, I64, type Local, type ModuleBuilder } from './wasm/index.js';
 
-/** bpf_csum_diff (enum bpf_func_id). */
+/** enum bpf_func_id. */
+const MAP_LOOKUP_ELEM = 1;
 const CSUM_DIFF = 28;
 
 export interface NativeHelperEnv {
@@ -40,10 +42,10 @@ export class NativeHelpers {
   nativeFor(fn: ReturnType<HelperTable['get']>): number | undefined {
     if (fn === undefined) return undefined;
     const id = runtimeHelperId(fn);
-    if (id !== CSUM_DIFF) return undefined;
+    if (id !== CSUM_DIFF && id !== MAP_LOOKUP_ELEM) return undefined;
     let index = this.#defined.get(id);
     if (index === undefined) {
-      index = this.#csumDiff();
+      index = id === CSUM_DIFF ? this.#csumDiff() : this.#mapLookup();
       this.#defined.set(id, index);
     }
     return index;
@@ -129,6 +131,142 @@ export class NativeHelpers {
     f.op('i64.extend_i32_u').op('return');
     f.end(fallback);
     f.get(pc).get(r1).get(r2).get(r3).get(r4).get(r5).call(helper);
+    return index;
+  }
+
+  /**
+   * bpf_map_lookup_elem(map, key) from the map registry's table (runtime/abi.ts MAP_HANDLES): an
+   * array's value is a bounds check and a multiply, a hash map's a probe of its index. A map
+   * whose layout is not published (other types), a forged handle or an unreadable key go to the
+   * helper import.
+   */
+  #mapLookup(): number {
+    const { m, helper } = this.#env;
+    const readable = this.#readableFn();
+    const keyHash = this.#keyHashFn();
+    const keyEqual = this.#keyEqualFn();
+    const { index, body: f } = m.defineFunction([I32, I64, I64, I64, I64, I64], [I64]);
+    const [pc, r1, r2, r3, r4, r5] = f.params as [Local, Local, Local, Local, Local, Local];
+    const local = () => f.local(I32);
+    const [h, e, kind, size, key, i, mask, at, bytes, entry] = [
+      local(),
+      local(),
+      local(),
+      local(),
+      local(),
+      local(),
+      local(),
+      local(),
+      local(),
+      local(),
+    ];
+    const fallback = f.block();
+    // A genuine handle: in memory, and the table entry of the id it holds names it.
+    f.get(r1).i64(32).op('i64.shr_u').op('i64.eqz').op('i32.eqz').brIf(fallback);
+    f.get(r1).op('i32.wrap_i64').tee(h).i32(NULL_GUARD).op('i32.lt_u').brIf(fallback);
+    f.get(h).op('i64.extend_i32_u').i64(4).op('i64.add');
+    f.memorySize().op('i64.extend_i32_u').i64(16).op('i64.shl').op('i64.gt_u').brIf(fallback);
+    f.get(h)
+      .mem('i32.load')
+      .tee(e)
+      .i32(MAP_HANDLES + 4)
+      .mem('i32.load')
+      .op('i32.ge_u')
+      .brIf(fallback);
+    f.i32(MAP_HANDLES).mem('i32.load').get(e).i32(MAP_ENTRY_BYTES).op('i32.mul').op('i32.add').tee(e);
+    f.mem('i32.load').get(h).op('i32.ne').brIf(fallback);
+    f.get(e).mem('i32.load', 4).tee(kind).op('i32.eqz').brIf(fallback);
+    f.get(r2).get(e).mem('i32.load', 8).tee(size).call(readable).op('i32.eqz').brIf(fallback);
+    f.get(r2).op('i32.wrap_i64').set(key);
+    f.get(kind).i32(LOOKUP_KIND.array).op('i32.eq');
+    const array = f.if();
+    // Key k below max_entries: value k at start + k * stride; else NULL.
+    f.get(key).mem('i32.load').tee(i).get(e).mem('i32.load', 12).op('i32.ge_u');
+    const outside = f.if();
+    f.i64(0).op('return');
+    f.end(outside);
+    f.get(e).mem('i32.load', 16).op('i64.extend_i32_u');
+    f.get(i).op('i64.extend_i32_u').get(e).mem('i32.load', 20).op('i64.extend_i32_u').op('i64.mul');
+    f.op('i64.add').op('return');
+    f.end(array);
+    f.get(kind).i32(LOOKUP_KIND.hash).op('i32.ne').brIf(fallback);
+    // Linear probing from the key's hash; the index is never more than half full.
+    f.get(e).mem('i32.load', 12).set(mask);
+    f.get(e).mem('i32.load', 16).set(at);
+    f.get(e).mem('i32.load', 20).set(bytes);
+    f.get(key).get(size).call(keyHash).get(mask).op('i32.and').set(i);
+    const probe = f.loop();
+    f.get(at).get(i).get(bytes).op('i32.mul').op('i32.add').tee(entry).mem('i32.load').op('i32.eqz');
+    const empty = f.if();
+    f.i64(0).op('return');
+    f.end(empty);
+    f.get(entry).i32(4).op('i32.add').get(key).get(size).call(keyEqual);
+    const hit = f.if();
+    f.get(entry).mem('i32.load').op('i64.extend_i32_u').op('return');
+    f.end(hit);
+    f.get(i).i32(1).op('i32.add').get(mask).op('i32.and').set(i);
+    f.br(probe);
+    f.end(probe);
+    f.end(fallback);
+    f.get(pc).get(r1).get(r2).get(r3).get(r4).get(r5).call(helper);
+    return index;
+  }
+
+  /** Pushes the little-endian word of `key` at `off`, its bytes from `size` on zeroed (as the index stores keys). */
+  static #keyWord(f: FunctionBuilder, key: Local, off: Local, size: Local): void {
+    const rest = f.temp(I32);
+    f.get(key).get(off).op('i32.add').mem('i32.load');
+    f.get(size).get(off).op('i32.sub').set(rest);
+    f.i32(1).get(rest).i32(3).op('i32.shl').op('i32.shl').i32(1).op('i32.sub');
+    f.i32(-1);
+    f.get(rest).i32(4).op('i32.lt_u').op('select');
+    f.op('i32.and');
+    f.release(rest);
+  }
+
+  /** keyHash(key, size) -> i32: runtime/abi.ts lookupHash. */
+  #keyHashFn(): number {
+    const { index, body: f } = this.#env.m.defineFunction([I32, I32], [I32]);
+    const [key, size] = f.params as [Local, Local];
+    const off = f.local(I32);
+    const h = f.local(I32);
+    const done = f.block();
+    const words = f.loop();
+    f.get(off).get(size).op('i32.ge_u').brIf(done);
+    f.get(h);
+    NativeHelpers.#keyWord(f, key, off, size);
+    f.op('i32.xor')
+      .i32(0x9e3779b1 | 0)
+      .op('i32.mul')
+      .tee(h);
+    f.get(h).i32(15).op('i32.shr_u').op('i32.xor').set(h);
+    f.get(off).i32(4).op('i32.add').set(off);
+    f.br(words);
+    f.end(words).end(done);
+    f.get(h).get(h).i32(16).op('i32.shr_u').op('i32.xor');
+    return index;
+  }
+
+  /** keyEqual(stored, key, size) -> i32: the index's zero-padded key equals the program's key. */
+  #keyEqualFn(): number {
+    const { index, body: f } = this.#env.m.defineFunction([I32, I32, I32], [I32]);
+    const [stored, key, size] = f.params as [Local, Local, Local];
+    const off = f.local(I32);
+    const words = f.loop();
+    f.get(off).get(size).op('i32.ge_u');
+    const same = f.if();
+    f.i32(1).op('return');
+    f.end(same);
+    f.get(stored).get(off).op('i32.add').mem('i32.load');
+    NativeHelpers.#keyWord(f, key, off, size);
+    f.op('i32.ne');
+    const differ = f.if();
+    f.i32(0).op('return');
+    f.end(differ);
+    f.get(off).i32(4).op('i32.add').set(off);
+    f.br(words);
+    f.end(words);
+    f.op('unreachable');
     return index;
   }
 
