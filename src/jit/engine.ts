@@ -63,6 +63,8 @@ export class JitEngine implements Engine {
   readonly #runCtx: (ctx: number) => number;
   readonly #runBatch: (ctxs: number, count: number, results: number) => void;
   readonly #runRepeat: (ctx: number, count: number) => number;
+  /** Resets the access sites' caches (the module's `invalidate`). */
+  readonly #invalidate: () => void;
   /** The stack of outermost runs, mapped on the first run (as the interpreter maps its own). */
   #stackRegion: Region | undefined;
   readonly #spares: Region[] = [];
@@ -111,6 +113,7 @@ export class JitEngine implements Engine {
     this.#runCtx = ex[EXPORT.runCtx] as (ctx: number) => number;
     this.#runBatch = ex[EXPORT.runBatch] as (ctxs: number, count: number, results: number) => void;
     this.#runRepeat = ex[EXPORT.runRepeat] as (ctx: number, count: number) => number;
+    this.#invalidate = ex[EXPORT.invalidate] as () => void;
     this.#run = { stack: undefined as never, budget: this.#budget, env: this.#makeEnv() };
     this.codeBytes = this.#compiled.bytes.length;
     this.compileMs = performance.now() - t0;
@@ -285,7 +288,7 @@ export class JitEngine implements Engine {
     const e = this.memory.epoch;
     if (e === this.#epoch) return;
     this.#epoch = e;
-    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+    this.#invalidate();
   }
 
   /** Sets the globals of a run starting on `stack`. */
@@ -296,7 +299,7 @@ export class JitEngine implements Engine {
     g.steps.value = 0;
     g.depth.value = 0;
     g.zeroed.value = 0;
-    g.gen.value = ((g.gen.value as number) + 1) | 0;
+    this.#invalidate();
     g.pktStart.value = packet?.start ?? 0;
     g.pktSize.value = packet === undefined ? -1 : packet.size;
     setLiveFrames(this.memory, stack, 0);
@@ -345,11 +348,14 @@ export class JitEngine implements Engine {
   }
 
   #restore(values: readonly number[]): void {
+    // The generation only moves forward: sites the inner run filled must not match the outer one's.
+    const gen = this.#g.gen.value as number;
     GLOBALS.forEach((n, k) => {
       this.#g[n].value = values[k]!;
     });
+    this.#g.gen.value = gen;
     // Regions may have changed under the outer run: its sites' caches are stale.
-    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+    this.#invalidate();
     this.#ready = false;
     setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
   }
