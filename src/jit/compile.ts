@@ -13,7 +13,7 @@ import type { HelperTable, LddwResolver } from '../runtime/index.js';
 import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES } from '../runtime/index.js';
 import { dispatch } from './dispatch.js';
 import { emitAlu, emitEndian, emitJumpCondition } from './lower-alu.js';
-import { emitAtomic, emitLoad, emitStore, type MemoryContext } from './lower-memory.js';
+import { emitAtomic, emitLoad, emitStore, type MemoryContext, type SiteCache } from './lower-memory.js';
 import {
   EXPORT,
   FN_PARAMS,
@@ -24,6 +24,7 @@ import {
   type ImportName,
   RAISE,
 } from './module-abi.js';
+import { NativeHelpers } from './native-helpers.js';
 import { emitRegionSearch } from './region-search.js';
 import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
@@ -65,7 +66,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
   const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
   const helperAt: ReturnType<HelperTable['get']>[] = [];
-  const regionSearch = emitRegionSearch(m, globals, imports.slow);
+  const { search: regionSearch, find } = emitRegionSearch(m, globals, imports.slow);
+  const native = new NativeHelpers({ m, globals, find, helper: imports.helper });
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
   const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
@@ -79,15 +81,20 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     funcs: funcs.map((f) => f.index),
     r10Fixed,
     regionSearch,
+    native,
     options,
     helperAt,
     lddwValues,
+    sites: [],
+    generations:
+      cfg.subprograms.length > 1 || l.kinds.some((k) => k.kind === 'callx') || l.insns.length > MANY_SITES,
   };
   for (const [k, sub] of cfg.subprograms.entries())
     new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
   for (const [k, f] of funcs.entries()) m.exportFunction(EXPORT.fn(k), f.index);
   m.table(funcs.map((f) => f.index));
   emitRunCtx(m, env, funcs[0]!.index);
+  emitInvalidate(m, env);
   const lddwTails = new Set<number>();
   l.insnAt.forEach((k, pc) => {
     if (k === -1) lddwTails.add(pc);
@@ -111,10 +118,19 @@ interface ProgramEnv {
   readonly funcs: readonly number[];
   readonly r10Fixed: boolean;
   readonly regionSearch: number;
+  /** Helpers emitted in Wasm, called instead of the `helper` import (native-helpers.ts). */
+  readonly native: NativeHelpers;
   readonly options: CompileOptions;
   readonly helperAt: ReturnType<HelperTable['get']>[];
   /** The value of the lddw at each slot, as i64. */
   readonly lddwValues: ReadonlyMap<number, bigint>;
+  /** Every access site's cache, for `invalidate`. */
+  readonly sites: SiteCache[];
+  /**
+   * Whether sites also compare a generation: where the Wasm itself changes regions (local calls
+   * end frames), or where resetting every site would cost more than a compare per access.
+   */
+  readonly generations: boolean;
 }
 
 /** The value of every lddw of the program by slot (throws what lddwValue throws, first slot first). */
@@ -150,6 +166,17 @@ function writesRegister(kind: Kind, i: Instruction, r: number): boolean {
     default:
       return assertNever(kind, 'instruction kind');
   }
+}
+
+/** Above this many instructions, sites compare a generation instead of being reset one by one. */
+const MANY_SITES = 1024;
+
+/** invalidate(): resets every access site's cache and bumps the generation (regions changed). */
+function emitInvalidate(m: ModuleBuilder, env: ProgramEnv): void {
+  const { index, body: f } = m.defineFunction([], []);
+  if (!env.generations) for (const site of env.sites) f.i64(0).globalSet(site.room);
+  f.globalGet(env.globals.gen).i32(1).op('i32.add').globalSet(env.globals.gen);
+  m.exportFunction(EXPORT.invalidate, index);
 }
 
 /** runCtx(ctx) and runBatch(ctxs, count, results): a whole run's set-up without leaving Wasm. */
@@ -408,7 +435,7 @@ class FunctionCompiler implements MemoryContext {
     for (let r = 1; r <= 5; r++) f.get(R[r]!);
     // The access sites' caches survive the call unless a region shrank or moved in it: the
     // engine compares AddressSpace.epoch around every helper and bumps `gen` itself.
-    f.call(this.env.imports.helper).set(R[0]!);
+    f.call(this.env.native.nativeFor(fn) ?? this.env.imports.helper).set(R[0]!);
   }
 
   /** Invalidates every access site's cache (regions may have changed). */
@@ -417,10 +444,16 @@ class FunctionCompiler implements MemoryContext {
     this.f.globalGet(gen).i32(1).op('i32.add').globalSet(gen);
   }
 
-  /** Three module globals for one access site's cache: start, end, generation. */
-  siteCache(): [number, number, number] {
+  /** Module globals for one access site's cache (lower-memory.ts), registered for `invalidate`. */
+  siteCache(): SiteCache {
     const m = this.env.m;
-    return [m.global(I32, true, 0), m.global(I32, true, 0), m.global(I32, true, -1)];
+    const site: SiteCache = {
+      start: m.global(I64, true, 0),
+      room: m.global(I64, true, 0),
+      gen: this.env.generations ? m.global(I32, true, -1) : undefined,
+    };
+    this.env.sites.push(site);
+    return site;
   }
 
   /** A BPF-to-BPF call (steps flushed): depth and budget checks, a fresh frame, the call, the caller's frame back. */

@@ -68,6 +68,8 @@ export class JitEngine implements Engine {
   readonly #runRepeat: (ctx: number, count: number) => number;
   /** The space's shared stack of outermost runs (runtime/stack.ts), joined on the first run. */
   #main: SharedStack | undefined;
+  /** Resets the access sites' caches (the module's `invalidate`). */
+  readonly #invalidate: () => void;
   readonly #spares: Region[] = [];
   #run: Frame;
   #active = 0;
@@ -114,6 +116,7 @@ export class JitEngine implements Engine {
     this.#runCtx = ex[EXPORT.runCtx] as (ctx: number) => number;
     this.#runBatch = ex[EXPORT.runBatch] as (ctxs: number, count: number, results: number) => void;
     this.#runRepeat = ex[EXPORT.runRepeat] as (ctx: number, count: number) => number;
+    this.#invalidate = ex[EXPORT.invalidate] as () => void;
     this.#run = { stack: undefined as never, budget: this.#budget, env: this.#makeEnv() };
     this.codeBytes = this.#compiled.bytes.length;
     this.compileMs = performance.now() - t0;
@@ -299,7 +302,7 @@ export class JitEngine implements Engine {
     const e = this.memory.epoch;
     if (e === this.#epoch) return;
     this.#epoch = e;
-    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+    this.#invalidate();
   }
 
   /** Sets the globals of a run starting on `stack`. */
@@ -310,7 +313,7 @@ export class JitEngine implements Engine {
     g.steps.value = 0;
     g.depth.value = 0;
     g.zeroed.value = 0;
-    g.gen.value = ((g.gen.value as number) + 1) | 0;
+    this.#invalidate();
     g.pktStart.value = packet?.start ?? 0;
     g.pktSize.value = packet === undefined ? -1 : packet.size;
     setLiveFrames(this.memory, stack, 0);
@@ -361,11 +364,14 @@ export class JitEngine implements Engine {
   }
 
   #restore(values: readonly number[]): void {
+    // The generation only moves forward: sites the inner run filled must not match the outer one's.
+    const gen = this.#g.gen.value as number;
     GLOBALS.forEach((n, k) => {
       this.#g[n].value = values[k]!;
     });
+    this.#g.gen.value = gen;
     // Regions may have changed under the outer run: its sites' caches are stale.
-    this.#g.gen.value = ((this.#g.gen.value as number) + 1) | 0;
+    this.#invalidate();
     this.#ready = false;
     setLiveFrames(this.memory, this.#run.stack, this.#g.depth.value as number);
   }

@@ -1,9 +1,9 @@
 // Checked loads, stores and atomics. The program is never trusted: an access at r10 + constant
 // inside the current frame needs no check when nothing writes r10 (it cannot leave the frame);
-// every other access is tested inline against the current frame and the range this access site
-// last hit (its own cache: a parser's ctx and packet loads do not evict each other), valid while
-// its generation is current (bumped after helpers, calls and between runs, whenever regions may
-// have changed); anything else goes to the `slow` import, which searches the regions (strided
+// every other access is tested inline against the range this access site last hit (its own
+// cache: a parser's ctx and packet loads do not evict each other), then the current frame; the
+// caches are reset (`invalidate`, or a generation bump where the Wasm itself makes calls)
+// whenever regions may have changed; anything else goes to the `slow` import, which searches the regions (strided
 // ones and windows included) as the interpreter does and finds the range, or throws the
 // interpreter's MemoryFault. Atomics (§5.3) are plain read-modify-writes: the memory
 // is not shared and a run is single-threaded.
@@ -15,6 +15,13 @@ import type { LowerContext } from './lower-alu.js';
 import type { GlobalName, ImportName } from './module-abi.js';
 import { I32, I64, type OpName } from './wasm/index.js';
 
+/** One access site's cache: i64 globals start and room, and an i32 generation where the program needs it. */
+export interface SiteCache {
+  readonly start: number;
+  readonly room: number;
+  readonly gen: number | undefined;
+}
+
 export interface MemoryContext extends LowerContext {
   readonly pc: number;
   readonly r10Fixed: boolean;
@@ -24,13 +31,19 @@ export interface MemoryContext extends LowerContext {
   importIndex(name: ImportName): number;
   /** The function an access site calls on a miss: the region search (region-search.ts). */
   readonly regionSearch: number;
-  /** Globals (start, end, generation) caching the range one access site last hit. */
-  siteCache(): [number, number, number];
+  /** Globals caching the range one access site last hit (lower-memory.ts address()). */
+  siteCache(): SiteCache;
 }
 
 /**
  * Pushes the checked i32 address of an n-byte access at reg + off and returns the memarg offset
  * to use with it (non-zero only for the unchecked frame case).
+ *
+ * The hit path is one subtraction and one unsigned compare: the site caches `start` and
+ * `room` = end - start - n + 1 of the range it last hit (both i64), and a = reg + off hits iff
+ * a - start <u room. That single compare also refuses every a below start and every a at or
+ * above 2^32 (a - start then exceeds any room), and room 0 (the reset state) refuses all. Sites
+ * of programs whose Wasm changes regions itself (local calls) also compare a generation.
  */
 function address(c: MemoryContext, reg: number, off: number, n: number, write: boolean): number {
   const { f, R } = c;
@@ -39,35 +52,36 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     return off + FRAME_BYTES;
   }
   const a = f.temp(I64);
-  const [start, end, gen] = c.siteCache();
-  f.get(R[reg]!)
-    .i64(off)
-    .op('i64.add')
-    .tee(a)
+  const { start, room, gen } = c.siteCache();
+  f.get(R[reg]!).i64(off).op('i64.add').tee(a).globalGet(start).op('i64.sub').globalGet(room).op('i64.ge_u');
+  if (gen !== undefined) f.globalGet(gen).globalGet(c.global('gen')).op('i32.ne').op('i32.or');
+  const miss = f.if();
+  // The current frame is checked here, not cached (the region search leaves the stack to `slow`).
+  f.get(a)
     .get(c.frame64)
     .op('i64.sub')
     .i64(FRAME_BYTES - n)
     .op('i64.gt_u');
   const notFrame = f.if();
-  f.get(a).globalGet(start).op('i64.extend_i32_u').op('i64.lt_u');
-  f.get(a).i64(n).op('i64.add').globalGet(end).op('i64.extend_i32_u').op('i64.gt_u');
-  f.op('i32.or');
-  // An address at or above 2^32 (a wrapped negative one too) is in no region; a + n cannot wrap then.
-  f.get(a).i64(32).op('i64.shr_u').op('i32.wrap_i64').op('i32.or');
-  f.globalGet(gen).globalGet(c.global('gen')).op('i32.ne').op('i32.or');
-  const miss = f.if();
   f.get(R[reg]!).op('i32.wrap_i64').get(R[reg]!).i64(32).op('i64.shr_u').op('i32.wrap_i64');
   f.i32(off)
     .i32(n)
     .i32(write ? 1 : 0)
     .i32(c.pc)
     .call(c.regionSearch);
-  // The slow check passed: this site remembers the range it found until the next generation.
-  f.globalGet(c.global(write ? 'wStart' : 'rStart')).globalSet(start);
-  f.globalGet(c.global(write ? 'wEnd' : 'rEnd')).globalSet(end);
-  f.globalGet(c.global('gen')).globalSet(gen);
-  f.end(miss);
+  // The slow check passed: this site remembers the range it found until it is reset.
+  f.globalGet(c.global(write ? 'wStart' : 'rStart'))
+    .op('i64.extend_i32_u')
+    .globalSet(start);
+  f.globalGet(c.global(write ? 'wEnd' : 'rEnd')).op('i64.extend_i32_u');
+  f.globalGet(start)
+    .op('i64.sub')
+    .i64(n - 1)
+    .op('i64.sub')
+    .globalSet(room);
+  if (gen !== undefined) f.globalGet(c.global('gen')).globalSet(gen);
   f.end(notFrame);
+  f.end(miss);
   f.get(a).op('i32.wrap_i64');
   f.release(a);
   return 0;

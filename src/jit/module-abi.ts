@@ -63,4 +63,6 @@ export const EXPORT = {
   runBatch: 'runBatch',
   /** runRepeat(ctx, count) -> r0 low word of the last run: runCtx on one context count times. */
   runRepeat: 'runRepeat',
+  /** invalidate(): resets the access sites' caches and bumps `gen` (regions may have changed). */
+  invalidate: 'invalidate',
 } as const;

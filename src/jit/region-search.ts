@@ -17,15 +17,32 @@ import { I32, I64, type Local, type ModuleBuilder } from './wasm/index.js';
 
 /**
  * Defines `search(lo, hi, off, size, write, pc)` — the `slow` import's signature — and returns
- * its function index.
+ * its function index, with the index of `find(lo, hi, off, size, write) -> 1 | 0`, the same
+ * search that answers instead of calling `slow` (for helpers emitted in Wasm, which fall back to
+ * their JavaScript implementation on 0 so that faults are reported exactly as before).
  */
 export function emitRegionSearch(
   m: ModuleBuilder,
   globals: Readonly<Record<GlobalName, number>>,
   slow: number,
-): number {
-  const { index, body: f } = m.defineFunction([I32, I32, I32, I32, I32, I32], []);
-  const [lo, hi, off, size, write, pc] = f.params as [Local, Local, Local, Local, Local, Local];
+): { search: number; find: number } {
+  const find = emitFind(m, globals);
+  const { index, body: s } = m.defineFunction([I32, I32, I32, I32, I32, I32], []);
+  const p = s.params as [Local, Local, Local, Local, Local, Local];
+  for (const x of p.slice(0, 5)) s.get(x);
+  s.call(find);
+  const found = s.if();
+  s.op('return');
+  s.end(found);
+  for (const x of p) s.get(x);
+  s.call(slow);
+  return { search: index, find };
+}
+
+/** find(lo, hi, off, size, write) -> i32: 1 with rStart/rEnd (wStart/wEnd) set, or 0. */
+function emitFind(m: ModuleBuilder, globals: Readonly<Record<GlobalName, number>>): number {
+  const { index, body: f } = m.defineFunction([I32, I32, I32, I32, I32], [I32]);
+  const [lo, hi, off, size, write] = f.params as [Local, Local, Local, Local, Local];
   const a64 = f.local(I64);
   const a = f.local(I32);
   const left = f.local(I32);
@@ -98,8 +115,8 @@ export function emitRegionSearch(
   f.get(start).globalSet(globals.wStart);
   f.get(end).globalSet(globals.wEnd);
   f.end(writable);
-  f.op('return');
+  f.i32(1).op('return');
   f.end(fallback);
-  f.get(lo).get(hi).get(off).get(size).get(write).get(pc).call(slow);
+  f.i32(0);
   return index;
 }

@@ -94,3 +94,51 @@ export const REGION_KIND = {
   global: 7,
   scratch: 8,
 } as const;
+
+/**
+ * Map lookups in compiled code (the JIT's native bpf_map_lookup_elem): the map registry's table
+ * of lookup descriptors, by map id, in a reservation that programs never access. Its header is in
+ * the null guard page after the region table's, 8 bytes:
+ *   +0 u32 address of the table (0: no table in this space)
+ *   +4 u32 entries (map ids below this have one)
+ * Entry `id` at table + 32 * id, u32 little-endian:
+ *   +0  the handle address of map `id` (0: none); a handle holds its map id in its first word, so
+ *       r1 is a genuine handle iff entry[load32(r1)].handle == r1
+ *   +4  LOOKUP_KIND
+ *   +8  key size
+ *   +12 array: max_entries          hash: index mask (capacity - 1)
+ *   +16 array: address of value 0   hash: address of the index
+ *   +20 array: distance of values   hash: bytes of an index entry
+ * A hash index entry is a u32 value address (0: empty) and the key, zero-padded to 4 bytes;
+ * linear probing from lookupHash(key) & mask (maps/hash-index.ts).
+ */
+export const MAP_HANDLES = 0x110;
+export const MAP_ENTRY_BYTES = 32;
+export const LOOKUP_KIND = { none: 0, array: 1, hash: 2 } as const;
+
+/** A map's lookup layout as its descriptor holds it (kind none: looked up in JavaScript). */
+export interface LookupLayout {
+  readonly kind: (typeof LOOKUP_KIND)[keyof typeof LOOKUP_KIND];
+  readonly keySize: number;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+
+/** Keys longer than this are looked up in JavaScript only. */
+export const MAX_INDEXED_KEY = 64;
+
+/**
+ * The hash of a key for the index: its little-endian 32-bit words (the last one zero-padded),
+ * each mixed in by xor, a multiply by 0x9e3779b1 and an xorshift; compiled code computes the same.
+ */
+export function lookupHash(key: Uint8Array, keySize: number): number {
+  const byte = (i: number) => (i < keySize ? key[i]! : 0);
+  let h = 0;
+  for (let i = 0; i < keySize; i += 4) {
+    const w = byte(i) | (byte(i + 1) << 8) | (byte(i + 2) << 16) | (byte(i + 3) << 24);
+    h = Math.imul(h ^ w, 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  return (h ^ (h >>> 16)) >>> 0;
+}

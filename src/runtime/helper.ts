@@ -146,3 +146,21 @@ export type HelperFn = (env: HelperEnv, r1: bigint, r2: bigint, r3: bigint, r4: 
 
 /** Helpers by id (the kernel's `enum bpf_func_id` numbers, e.g. 1 = map_lookup_elem). */
 export type HelperTable = ReadonlyMap<number, HelperFn>;
+
+/**
+ * The runtime's own helper implementations as bound for one collection (vm/env.ts bindHelpers),
+ * by the helper id they implement. An engine may replace a call to one of these by code of its
+ * own with the same semantics (the JIT emits the hot ones in Wasm); a helper an embedder put in
+ * the table is never in it, so its calls always reach it.
+ */
+const runtimeHelperIds = new WeakMap<HelperFn, number>();
+
+/** Records that `fn` is the runtime's implementation of helper `id`. */
+export function markRuntimeHelper(fn: HelperFn, id: number): void {
+  runtimeHelperIds.set(fn, id);
+}
+
+/** The helper id `fn` is the runtime's implementation of, or undefined for any other function. */
+export function runtimeHelperId(fn: HelperFn): number | undefined {
+  return runtimeHelperIds.get(fn);
+}

@@ -7,6 +7,7 @@
 import { MemoryFault } from '../errors.js';
 import {
   GUARD_GAP,
+  MAP_HANDLES,
   MIN_ELEM_GAP,
   NULL_GUARD,
   REGION_ENTRIES,
@@ -180,6 +181,9 @@ export class AddressSpace {
     if (options.memory !== undefined) this.#highWater = options.memory.buffer.byteLength;
     this.#ensure(NULL_GUARD);
     this.#writeTable(0);
+    // No map lookup table yet (abi.ts MAP_HANDLES): a memory handed in may hold anything there.
+    this.view.setUint32(MAP_HANDLES, 0, true);
+    this.view.setUint32(MAP_HANDLES + 4, 0, true);
   }
 
   /** A byte view of the whole space; fetch it again after anything that may allocate. */

@@ -4,7 +4,17 @@
 // callers never count nesting by hand. The body is checked to be balanced when finished.
 
 import { ByteWriter } from './bytes.js';
-import { I32, I64, MEMORY_FILL, MEMORY_OPS, OP, type OpName, type ValType, VOID } from './opcodes.js';
+import {
+  I32,
+  I64,
+  MEMORY_FILL,
+  MEMORY_OPS,
+  MEMORY_SIZE,
+  OP,
+  type OpName,
+  type ValType,
+  VOID,
+} from './opcodes.js';
 
 /** A local variable (or parameter) of one function. */
 export interface Local {
@@ -121,6 +131,12 @@ export class FunctionBuilder {
   /** memory.fill: (dest, value, length) on the stack. */
   memoryFill(): this {
     this.#code.bytes(MEMORY_FILL);
+    return this;
+  }
+
+  /** memory.size: the memory's size in 64 KiB pages (i32). */
+  memorySize(): this {
+    this.#code.bytes(MEMORY_SIZE);
     return this;
   }
 

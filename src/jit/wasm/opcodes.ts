@@ -154,3 +154,5 @@ export const MEMORY_OPS: Partial<Record<OpName, number>> = {
 
 /** Prefixed instructions (0xfc, bulk memory). */
 export const MEMORY_FILL = [0xfc, 0x0b, 0x00] as const;
+/** memory.size of memory 0 (§5.4.6): pages, as i32. */
+export const MEMORY_SIZE = [0x3f, 0x00] as const;

@@ -25,6 +25,7 @@ import {
   PCPU_MIN_UNIT_SIZE,
   round8,
 } from '../../uapi/map-flags.js';
+import { LOOKUP_KIND, type LookupLayout } from '../abi.js';
 import { type AddressSpace, elementStride, type Region } from '../memory.js';
 import { type BatchSupport, BpfMap, indexNextKey, keyIndex, u32Bytes } from './base.js';
 import { MapBatch } from './batch.js';
@@ -122,6 +123,14 @@ export class ArrayMap extends BpfMap {
   /** Whether entry `index` lies in a chunk never mapped (it reads as zeros). */
   protected untouched(index: number): boolean {
     return this.#chunks[Math.floor(index / this.chunkEntries)] === undefined;
+  }
+
+  /** A plain array mapped whole: value i at start + i * entryStride (a bounds check and a multiply). */
+  override lookupLayout(): LookupLayout {
+    const values = this.#chunks[0];
+    if (this.type !== 'ARRAY' || this.#chunks.length !== 1 || values === undefined)
+      return super.lookupLayout();
+    return { kind: LOOKUP_KIND.array, keySize: 4, a: this.maxEntries, b: values.start, c: this.entryStride };
   }
 
   override lookupAddress(key: Uint8Array, cpu = 0): number {

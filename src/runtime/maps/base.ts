@@ -8,10 +8,13 @@ import { Errno } from '../../uapi/errno.js';
 import { type MapDescriptor, mapDescriptor } from '../../uapi/map-descriptors.js';
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, round8 } from '../../uapi/map-flags.js';
 import type { MapTypeName } from '../../uapi/map-types.js';
+import { LOOKUP_KIND, type LookupLayout } from '../abi.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { MapBatch } from './batch.js';
 import type { MapRegistry } from './registry.js';
 import { type CreateMapOptions, DEFAULT_CPUS, type MapReferences, type MapSpecLike } from './types.js';
+
+const NO_LAYOUT: LookupLayout = { kind: LOOKUP_KIND.none, keySize: 0, a: 0, b: 0, c: 0 };
 
 /** Which batch commands a type supports (the kernel answers ENOTSUPP for the others). */
 export interface BatchSupport {
@@ -309,6 +312,19 @@ export abstract class BpfMap {
     const next = k === undefined || last === undefined ? undefined : last;
     return MapBatch.of(this.keySize, this.valueBufferSize, keys, values, next);
   }
+
+  // ---- compiled lookups (runtime/abi.ts MAP_HANDLES) -------------------------------------------
+
+  /**
+   * @internal How compiled code may look a key up without calling the helper (abi.ts): kind
+   * none unless a type lays its values out for it. The registry publishes it.
+   */
+  lookupLayout(): LookupLayout {
+    return NO_LAYOUT;
+  }
+
+  /** @internal Called by the map when lookupLayout() changed (the registry republishes it). */
+  onLayoutChange: (() => void) | undefined;
 
   // ---- lifetime -------------------------------------------------------------------------------
 

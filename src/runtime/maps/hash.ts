@@ -19,8 +19,10 @@ import {
   PCPU_MIN_UNIT_SIZE,
   round8,
 } from '../../uapi/map-flags.js';
+import { LOOKUP_KIND, type LookupLayout } from '../abi.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { type BatchSupport, BpfMap } from './base.js';
+import { HashIndex } from './hash-index.js';
 import { keyString, SlotPool } from './slots.js';
 import type { CreateMapOptions, MapSpecLike } from './types.js';
 
@@ -74,6 +76,19 @@ export class HashMap extends BpfMap {
       this.maxEntries,
     );
     this.stride = this.pool.stride;
+    // Plain hash maps only: the other types' lookups do more than find a slot (LRU touches it,
+    // per-CPU picks a copy, devmap hash and hash of maps return something else).
+    if (this.type === 'HASH' && HashIndex.fits(this.keySize))
+      this.#mirror = new HashIndex(space, this.keySize);
+  }
+
+  /** The index compiled code probes (hash-index.ts), mirroring #index. */
+  readonly #mirror: HashIndex | undefined;
+
+  override lookupLayout(): LookupLayout {
+    const m = this.#mirror;
+    if (m === undefined || this.closed) return super.lookupLayout();
+    return { kind: LOOKUP_KIND.hash, keySize: this.keySize, a: m.mask, b: m.address, c: m.entryBytes };
   }
 
   /** Whether programs may write the values they look up (false for devmap hash). */
@@ -166,6 +181,7 @@ export class HashMap extends BpfMap {
   }
 
   protected override released(): void {
+    this.#mirror?.release();
     this.#index.clear();
     this.#keys.length = 0;
   }
@@ -194,6 +210,7 @@ export class HashMap extends BpfMap {
     write(base, true);
     this.#index.set(k, slot);
     this.#keys[slot] = key.slice();
+    if (this.#mirror?.insert(key, base)) this.onLayoutChange?.();
     this.#prev[slot] = this.#tail;
     this.#next[slot] = -1;
     if (this.#tail >= 0) this.#next[this.#tail] = slot;
@@ -212,6 +229,8 @@ export class HashMap extends BpfMap {
   #remove(k: string, slot: number): void {
     this.removed(slot);
     this.#index.delete(k);
+    const key = this.#keys[slot];
+    if (key !== undefined) this.#mirror?.remove(key);
     this.#keys[slot] = undefined;
     const p = this.#prev[slot]!;
     const n = this.#next[slot]!;

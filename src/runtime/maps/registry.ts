@@ -5,8 +5,13 @@
 //
 //   handle region (8 bytes, read-only): u32 map id | u32 map type — not struct bpf_map; programs
 //   must not rely on its contents.
+//
+// The registry also publishes each map's lookup layout in the table of abi.ts MAP_HANDLES, by
+// map id, for compiled code (the JIT's native bpf_map_lookup_elem): the first registry of a
+// space owns that table.
 
 import { MapType } from '../../uapi/map-types.js';
+import { MAP_ENTRY_BYTES, MAP_HANDLES } from '../abi.js';
 import type { AddressSpace, Region } from '../memory.js';
 import type { BpfMap } from './base.js';
 
@@ -20,9 +25,41 @@ export class MapRegistry {
   /** Region -> owning map, rebuilt lazily when a lookup misses. */
   #owners = new Map<Region, BpfMap>();
   #nextId = 1;
+  /** The lookup table (abi.ts MAP_HANDLES) if this registry owns the space's; its capacity in entries. */
+  #table: Region | undefined;
+  #tableCap = 0;
 
   constructor(space: AddressSpace) {
     this.space = space;
+    // One table per space: a second registry in the same space leaves lookups to JavaScript.
+    if (space.view.getUint32(MAP_HANDLES, true) === 0) this.#growTable(16);
+  }
+
+  /** Writes map `id`'s table entry: its handle and lookup layout (all zero: none). */
+  #publish(id: number, handle: number, map: BpfMap | undefined): void {
+    const t = this.#table;
+    if (t === undefined) return;
+    if (id >= this.#tableCap) this.#growTable(Math.max(id + 1, this.#tableCap * 2));
+    const l = map?.lookupLayout();
+    const v = this.space.view;
+    const e = this.#table!.start + id * MAP_ENTRY_BYTES;
+    for (const [k, x] of [handle, l?.kind ?? 0, l?.keySize ?? 0, l?.a ?? 0, l?.b ?? 0, l?.c ?? 0].entries())
+      v.setUint32(e + 4 * k, x, true);
+  }
+
+  /** Moves the table to a reservation of `cap` entries (zeroed), copying what it held. */
+  #growTable(cap: number): void {
+    const old = this.#table;
+    const t = this.space.reserve('map lookup table', cap * MAP_ENTRY_BYTES, { kind: 'scratch' });
+    if (old !== undefined) {
+      this.space.u8.copyWithin(t.start, old.start, old.start + this.#tableCap * MAP_ENTRY_BYTES);
+      this.space.release(old);
+    }
+    this.#table = t;
+    this.#tableCap = cap;
+    const v = this.space.view;
+    v.setUint32(MAP_HANDLES, t.start, true);
+    v.setUint32(MAP_HANDLES + 4, cap, true);
   }
 
   /** Registers `map` (idempotent) and returns its handle address; closing the map unregisters it. */
@@ -41,6 +78,8 @@ export class MapRegistry {
     this.#info.set(map, { id, handle });
     this.#byId.set(id, map);
     this.#byHandle.set(handle.start, map);
+    this.#publish(id, handle.start, map);
+    map.onLayoutChange = () => this.#publish(id, handle.start, map);
     map.onClose(() => this.unregister(map));
     return handle.start;
   }
@@ -52,6 +91,8 @@ export class MapRegistry {
     this.#info.delete(map);
     this.#byId.delete(info.id);
     this.#byHandle.delete(info.handle.start);
+    this.#publish(info.id, 0, undefined);
+    map.onLayoutChange = undefined;
     this.space.release(info.handle);
     this.#owners = new Map();
   }

@@ -3,7 +3,13 @@
 // The default random source lives here too (injectable through load options; clocks: ../clock.ts).
 
 import type { Mutable } from '../../isa/index.js';
-import type { HelperEnv, HelperFn, HelperTable, RuntimeEnv } from '../helper.js';
+import {
+  type HelperEnv,
+  type HelperFn,
+  type HelperTable,
+  markRuntimeHelper,
+  type RuntimeEnv,
+} from '../helper.js';
 import type { RuntimeHelperFn } from '../helpers/index.js';
 
 export type VmEnv = Mutable<RuntimeEnv>;
@@ -12,7 +18,7 @@ export type VmEnv = Mutable<RuntimeEnv>;
 export function bindHelpers(helpers: ReadonlyMap<number, RuntimeHelperFn>, env: VmEnv): HelperTable {
   const table = new Map<number, HelperFn>();
   for (const [id, fn] of helpers) {
-    table.set(id, (e: HelperEnv, r1, r2, r3, r4, r5) => {
+    const bound: HelperFn = (e: HelperEnv, r1, r2, r3, r4, r5) => {
       env.pc = e.pc;
       env.memory = e.memory;
       env.exit = false;
@@ -20,7 +26,9 @@ export function bindHelpers(helpers: ReadonlyMap<number, RuntimeHelperFn>, env: 
       const r = fn(env, r1, r2, r3, r4, r5);
       if (env.exit) e.exit = true;
       return r;
-    });
+    };
+    markRuntimeHelper(bound, id);
+    table.set(id, bound);
   }
   return table;
 }
