@@ -108,6 +108,8 @@ export class Datapath {
   readonly #devBulks = new Map<NetDevice, Map<VmProgram | undefined, DevBulk>>();
   readonly #cpuBulks = new Map<string, { frames: CpuFrame[]; queue: CpuQueue }>();
   readonly #xskFlush = new Set<XskPort>();
+  /** The frames of the poll in progress (polls do not nest): reused, so a poll allocates no array. */
+  readonly #pollFrames: Frame[] = [];
   /** XDP_TX bulk of the queue being polled. */
   readonly #txBulk: Frame[] = [];
   /** cpumap queues by (map id, cpu): one kthread each. */
@@ -144,9 +146,8 @@ export class Datapath {
 
   /** One NAPI poll of `dev`'s RX queue `queue`: up to 64 frames, then the flush. Returns frames done. */
   poll(dev: NetDevice, queue: number): number {
-    const q = dev.rx[queue]!;
-    const batch = q.take(NAPI_BUDGET);
-    const n = batch.length;
+    const batch = this.#pollFrames;
+    const n = dev.rx[queue]!.takeInto(batch, NAPI_BUDGET);
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
     if (
@@ -156,9 +157,10 @@ export class Datapath {
       prog.engine.runBatch !== undefined &&
       prog.batchable
     )
-      this.#runXdpBatch(prog, dev, queue, cpu, batch);
+      this.#runXdpBatch(prog, dev, queue, cpu, batch, n);
     else
-      for (const frame of batch) {
+      for (let k = 0; k < n; k++) {
+        const frame = batch[k]!;
         dev.stats.rxPackets++;
         dev.stats.rxBytes += frame.data.length;
         if (prog === undefined) this.stackReceive(dev, frame.data, frame.timestamp, undefined);
@@ -212,9 +214,15 @@ export class Datapath {
    * frame's run; the difference shows only to programs that share a map with a program run in
    * acting (a devmap entry's, TC ingress after XDP_PASS): those see this poll's XDP runs done.
    */
-  #runXdpBatch(prog: VmProgram, dev: NetDevice, queue: number, cpu: number, frames: readonly Frame[]): void {
+  #runXdpBatch(
+    prog: VmProgram,
+    dev: NetDevice,
+    queue: number,
+    cpu: number,
+    frames: readonly Frame[],
+    n: number,
+  ): void {
     const batch = this.#host.contexts.xdpBatch(prog, `rx ${dev.ifindex}/${queue}`, NAPI_BUDGET);
-    const n = frames.length;
     const stats = dev.stats;
     for (let k = 0; k < n; k++) {
       const data = frames[k]!.data;
