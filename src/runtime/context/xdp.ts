@@ -36,6 +36,9 @@ const F = {
   egress_ifindex: XdpMd.egress_ifindex!,
 } as const;
 
+/** What metadata() returns when there is none: empty, so nothing can be written into it. */
+const NO_METADATA = new Uint8Array(0);
+
 /** A scratch copy of ctx_in, made once rather than per run. */
 const IN_CTX = new Uint8Array(XDP_MD_SIZE);
 const IN_VIEW = new DataView(IN_CTX.buffer);
@@ -282,9 +285,9 @@ export class XdpContext implements ProgramContext {
     return this.linearFrom(this.data);
   }
 
-  /** The metadata [data_meta, data) (a copy; empty when none). */
+  /** The metadata [data_meta, data) (a copy; when there is none, one shared empty array). */
   metadata(): Uint8Array {
-    return this.space.u8.slice(this.dataMeta, this.data);
+    return this.data === this.dataMeta ? NO_METADATA : this.space.u8.slice(this.dataMeta, this.data);
   }
 
   /** data_out: from data_meta to data_end, then the fragments. */

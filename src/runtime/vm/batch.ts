@@ -53,7 +53,8 @@ export class ContextBatch {
   readResults(n: number): Uint32Array {
     const v = this.space.view;
     const out = this.#actions;
-    for (let k = 0; k < n; k++) out[k] = v.getUint32(this.resultAt(k), true);
+    const first = this.resultAt(0);
+    for (let k = 0; k < n; k++) out[k] = v.getUint32(first + 4 * k, true);
     return out;
   }
 
