@@ -23,7 +23,7 @@ import type { RedirectOutcome } from '../runtime/vm/batch.js';
 import type { VmProgram } from '../runtime/vm/program.js';
 import { ETH_HLEN, VLAN_HLEN } from '../uapi/ethernet.js';
 import { tcOutcome, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from './actions.js';
-import type { ContextPool } from './contexts.js';
+import { type ContextPool, cpumapSlot, DEVMAP_SLOT, rxSlot } from './contexts.js';
 import type { Frame, NetDevice } from './device.js';
 import { XdpDispatcher } from './dispatcher.js';
 import { rssQueue } from './rss.js';
@@ -176,7 +176,7 @@ export class Datapath {
   #runXdp(hooked: VmProgram | XdpDispatcher, dev: NetDevice, queue: number, cpu: number, frame: Frame): void {
     const chain = hooked instanceof XdpDispatcher ? hooked : undefined;
     let prog = chain === undefined ? (hooked as VmProgram) : chain.first;
-    const ctx = this.#host.contexts.xdp(prog, `rx ${dev.ifindex}/${queue}`);
+    const ctx = this.#host.contexts.xdp(prog, rxSlot(dev.ifindex, queue));
     ctx.refill(frame.data, dev.ifindex, queue);
     const dump = this.#host.dump;
     if (dump !== undefined)
@@ -207,7 +207,7 @@ export class Datapath {
         program: hooked.name,
         timestamp: frame.timestamp,
       });
-    this.#act(action, prog, prog.redirect, dev, queue, cpu, frame, ctx);
+    this.#act(action, prog, undefined, dev, queue, cpu, frame, ctx);
   }
 
   /**
@@ -224,14 +224,18 @@ export class Datapath {
     frames: readonly Frame[],
     n: number,
   ): void {
-    const batch = this.#host.contexts.xdpBatch(prog, `rx ${dev.ifindex}/${queue}`, NAPI_BUDGET);
+    const batch = this.#host.contexts.xdpBatch(prog, rxSlot(dev.ifindex, queue), NAPI_BUDGET);
     const stats = dev.stats;
+    const ctxs = batch.contexts;
+    const ifindex = dev.ifindex;
+    let bytes = 0;
     for (let k = 0; k < n; k++) {
       const data = frames[k]!.data;
-      stats.rxPackets++;
-      stats.rxBytes += data.length;
-      batch.contexts[k]!.refill(data, dev.ifindex, queue);
+      bytes += data.length;
+      ctxs[k]!.refill(data, ifindex, queue);
     }
+    stats.rxPackets += n;
+    stats.rxBytes += bytes;
     try {
       prog.runBatch(batch, n, cpu);
     } catch (e) {
@@ -241,15 +245,24 @@ export class Datapath {
     }
     // Read before acting: acting may grow the memory (an skb), which detaches the views.
     const actions = batch.readResults(n);
-    for (let k = 0; k < n; k++)
-      this.#act(actions[k]!, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, batch.contexts[k]!);
+    // Drops need nothing but their count: added once for the poll (no program reads it meanwhile).
+    let drops = 0;
+    for (let k = 0; k < n; k++) {
+      const action = actions[k]!;
+      if (action === XDP_DROP) drops++;
+      else this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
+    }
+    stats.xdp.DROP += drops;
   }
 
-  /** What the kernel does with an XDP verdict (`redirect`: where the run pointed). */
+  /**
+   * What the kernel does with an XDP verdict (`redirect`: where the run pointed; undefined:
+   * where `prog`'s last run did, read only for a redirect since reading it makes an object).
+   */
   #act(
     action: number,
     prog: VmProgram,
-    redirect: RedirectOutcome,
+    redirect: RedirectOutcome | undefined,
     dev: NetDevice,
     queue: number,
     cpu: number,
@@ -273,7 +286,14 @@ export class Datapath {
       case XDP_REDIRECT:
         s.xdp.REDIRECT++;
         if (
-          !this.#redirect(prog, redirect, dev, { data: ctx.packet(), timestamp: frame.timestamp }, cpu, queue)
+          !this.#redirect(
+            prog,
+            redirect ?? prog.redirect,
+            dev,
+            { data: ctx.packet(), timestamp: frame.timestamp },
+            cpu,
+            queue,
+          )
         ) {
           s.redirectErrors++;
         }
@@ -410,7 +430,7 @@ export class Datapath {
     const prog = bq.program;
     if (prog !== undefined) {
       out = [];
-      const ctx = this.#host.contexts.xdp(prog, 'devmap');
+      const ctx = this.#host.contexts.xdp(prog, DEVMAP_SLOT);
       for (const f of frames) {
         ctx.refill(f.data, bq.rx.ifindex, 0);
         ctx.egressIfindex = bq.target.ifindex;
@@ -525,7 +545,7 @@ export class Datapath {
       this.stackReceive(f.rx, f.data, f.timestamp, undefined);
       return;
     }
-    const ctx = this.#host.contexts.xdp(prog, `cpumap ${q.cpu}`);
+    const ctx = this.#host.contexts.xdp(prog, cpumapSlot(q.cpu));
     ctx.refill(f.data, f.rx.ifindex, 0);
     const act = prog.runOn(ctx, q.cpu);
     switch (act) {
