@@ -27,13 +27,22 @@ function freshXdp(host: ProgramHost): XdpContext {
   return made;
 }
 
+/**
+ * A slot's key (numbers: a poll looks its slot up without building a string): an RX queue
+ * (queues are fewer than 256), the devmap flush, a cpumap CPU.
+ */
+export type Slot = number;
+export const rxSlot = (ifindex: number, queue: number): Slot => ifindex * 256 + queue;
+export const DEVMAP_SLOT: Slot = -1;
+export const cpumapSlot = (cpu: number): Slot => -2 - cpu;
+
 export class ContextPool {
-  readonly #xdp = new Map<ProgramHost, Map<string, XdpContext>>();
+  readonly #xdp = new Map<ProgramHost, Map<Slot, XdpContext>>();
   readonly #skb = new Map<ProgramHost, SkbContext>();
-  readonly #batches = new Map<ProgramHost, Map<string, ContextBatch>>();
+  readonly #batches = new Map<ProgramHost, Map<Slot, ContextBatch>>();
 
   /** The XDP context of `slot` for `program`'s collection, made on first use. */
-  xdp(program: VmProgram, slot: string): XdpContext {
+  xdp(program: VmProgram, slot: Slot): XdpContext {
     const host = program.host;
     let slots = this.#xdp.get(host);
     if (slots === undefined) {
@@ -49,7 +58,7 @@ export class ContextPool {
   }
 
   /** The batch of NAPI_BUDGET XDP contexts of `slot` for `program`'s collection, made on first use. */
-  xdpBatch(program: VmProgram, slot: string, size: number): ContextBatch {
+  xdpBatch(program: VmProgram, slot: Slot, size: number): ContextBatch {
     const host = program.host;
     let slots = this.#batches.get(host);
     if (slots === undefined) {

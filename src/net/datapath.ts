@@ -23,7 +23,7 @@ import type { RedirectOutcome } from '../runtime/vm/batch.js';
 import type { VmProgram } from '../runtime/vm/program.js';
 import { ETH_HLEN, VLAN_HLEN } from '../uapi/ethernet.js';
 import { tcOutcome, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX } from './actions.js';
-import type { ContextPool } from './contexts.js';
+import { type ContextPool, cpumapSlot, DEVMAP_SLOT, rxSlot } from './contexts.js';
 import type { Frame, NetDevice } from './device.js';
 import { XdpDispatcher } from './dispatcher.js';
 import { rssQueue } from './rss.js';
@@ -94,6 +94,8 @@ export interface CpumapStats {
 }
 
 const headerRoom = ETH_HLEN + VLAN_HLEN;
+/** The bytes of a frame the stack only counts (see #passToStack). */
+const NOTHING = new Uint8Array(0);
 
 /** PACKET_HOST / BROADCAST / MULTICAST / OTHERHOST as eth_type_trans() sets them for `dev`. */
 function pktType(dev: NetDevice, data: Uint8Array): number {
@@ -108,6 +110,8 @@ export class Datapath {
   readonly #devBulks = new Map<NetDevice, Map<VmProgram | undefined, DevBulk>>();
   readonly #cpuBulks = new Map<string, { frames: CpuFrame[]; queue: CpuQueue }>();
   readonly #xskFlush = new Set<XskPort>();
+  /** The frames of the poll in progress (polls do not nest): reused, so a poll allocates no array. */
+  readonly #pollFrames: Frame[] = [];
   /** XDP_TX bulk of the queue being polled. */
   readonly #txBulk: Frame[] = [];
   /** cpumap queues by (map id, cpu): one kthread each. */
@@ -144,9 +148,8 @@ export class Datapath {
 
   /** One NAPI poll of `dev`'s RX queue `queue`: up to 64 frames, then the flush. Returns frames done. */
   poll(dev: NetDevice, queue: number): number {
-    const q = dev.rx[queue]!;
-    const batch = q.take(NAPI_BUDGET);
-    const n = batch.length;
+    const batch = this.#pollFrames;
+    const n = dev.rx[queue]!.takeInto(batch, NAPI_BUDGET);
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
     if (
@@ -156,9 +159,10 @@ export class Datapath {
       prog.engine.runBatch !== undefined &&
       prog.batchable
     )
-      this.#runXdpBatch(prog, dev, queue, cpu, batch);
+      this.#runXdpBatch(prog, dev, queue, cpu, batch, n);
     else
-      for (const frame of batch) {
+      for (let k = 0; k < n; k++) {
+        const frame = batch[k]!;
         dev.stats.rxPackets++;
         dev.stats.rxBytes += frame.data.length;
         if (prog === undefined) this.stackReceive(dev, frame.data, frame.timestamp, undefined);
@@ -172,7 +176,7 @@ export class Datapath {
   #runXdp(hooked: VmProgram | XdpDispatcher, dev: NetDevice, queue: number, cpu: number, frame: Frame): void {
     const chain = hooked instanceof XdpDispatcher ? hooked : undefined;
     let prog = chain === undefined ? (hooked as VmProgram) : chain.first;
-    const ctx = this.#host.contexts.xdp(prog, `rx ${dev.ifindex}/${queue}`);
+    const ctx = this.#host.contexts.xdp(prog, rxSlot(dev.ifindex, queue));
     ctx.refill(frame.data, dev.ifindex, queue);
     const dump = this.#host.dump;
     if (dump !== undefined)
@@ -203,7 +207,7 @@ export class Datapath {
         program: hooked.name,
         timestamp: frame.timestamp,
       });
-    this.#act(action, prog, prog.redirect, dev, queue, cpu, frame, ctx);
+    this.#act(action, prog, undefined, dev, queue, cpu, frame, ctx);
   }
 
   /**
@@ -212,16 +216,26 @@ export class Datapath {
    * frame's run; the difference shows only to programs that share a map with a program run in
    * acting (a devmap entry's, TC ingress after XDP_PASS): those see this poll's XDP runs done.
    */
-  #runXdpBatch(prog: VmProgram, dev: NetDevice, queue: number, cpu: number, frames: readonly Frame[]): void {
-    const batch = this.#host.contexts.xdpBatch(prog, `rx ${dev.ifindex}/${queue}`, NAPI_BUDGET);
-    const n = frames.length;
+  #runXdpBatch(
+    prog: VmProgram,
+    dev: NetDevice,
+    queue: number,
+    cpu: number,
+    frames: readonly Frame[],
+    n: number,
+  ): void {
+    const batch = this.#host.contexts.xdpBatch(prog, rxSlot(dev.ifindex, queue), NAPI_BUDGET);
     const stats = dev.stats;
+    const ctxs = batch.contexts;
+    const ifindex = dev.ifindex;
+    let bytes = 0;
     for (let k = 0; k < n; k++) {
       const data = frames[k]!.data;
-      stats.rxPackets++;
-      stats.rxBytes += data.length;
-      batch.contexts[k]!.refill(data, dev.ifindex, queue);
+      bytes += data.length;
+      ctxs[k]!.refill(data, ifindex, queue);
     }
+    stats.rxPackets += n;
+    stats.rxBytes += bytes;
     try {
       prog.runBatch(batch, n, cpu);
     } catch (e) {
@@ -231,15 +245,24 @@ export class Datapath {
     }
     // Read before acting: acting may grow the memory (an skb), which detaches the views.
     const actions = batch.readResults(n);
-    for (let k = 0; k < n; k++)
-      this.#act(actions[k]!, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, batch.contexts[k]!);
+    // Drops need nothing but their count: added once for the poll (no program reads it meanwhile).
+    let drops = 0;
+    for (let k = 0; k < n; k++) {
+      const action = actions[k]!;
+      if (action === XDP_DROP) drops++;
+      else this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
+    }
+    stats.xdp.DROP += drops;
   }
 
-  /** What the kernel does with an XDP verdict (`redirect`: where the run pointed). */
+  /**
+   * What the kernel does with an XDP verdict (`redirect`: where the run pointed; undefined:
+   * where `prog`'s last run did, read only for a redirect since reading it makes an object).
+   */
   #act(
     action: number,
     prog: VmProgram,
-    redirect: RedirectOutcome,
+    redirect: RedirectOutcome | undefined,
     dev: NetDevice,
     queue: number,
     cpu: number,
@@ -253,7 +276,7 @@ export class Datapath {
         return;
       case XDP_PASS:
         s.xdp.PASS++;
-        this.stackReceive(dev, ctx.packet(), frame.timestamp, ctx.metadata());
+        this.#passToStack(dev, ctx, frame.timestamp);
         return;
       case XDP_TX:
         s.xdp.TX++;
@@ -263,7 +286,14 @@ export class Datapath {
       case XDP_REDIRECT:
         s.xdp.REDIRECT++;
         if (
-          !this.#redirect(prog, redirect, dev, { data: ctx.packet(), timestamp: frame.timestamp }, cpu, queue)
+          !this.#redirect(
+            prog,
+            redirect ?? prog.redirect,
+            dev,
+            { data: ctx.packet(), timestamp: frame.timestamp },
+            cpu,
+            queue,
+          )
         ) {
           s.redirectErrors++;
         }
@@ -400,7 +430,7 @@ export class Datapath {
     const prog = bq.program;
     if (prog !== undefined) {
       out = [];
-      const ctx = this.#host.contexts.xdp(prog, 'devmap');
+      const ctx = this.#host.contexts.xdp(prog, DEVMAP_SLOT);
       for (const f of frames) {
         ctx.refill(f.data, bq.rx.ifindex, 0);
         ctx.egressIfindex = bq.target.ifindex;
@@ -515,12 +545,12 @@ export class Datapath {
       this.stackReceive(f.rx, f.data, f.timestamp, undefined);
       return;
     }
-    const ctx = this.#host.contexts.xdp(prog, `cpumap ${q.cpu}`);
+    const ctx = this.#host.contexts.xdp(prog, cpumapSlot(q.cpu));
     ctx.refill(f.data, f.rx.ifindex, 0);
     const act = prog.runOn(ctx, q.cpu);
     switch (act) {
       case XDP_PASS:
-        this.stackReceive(f.rx, ctx.packet(), f.timestamp, ctx.metadata());
+        this.#passToStack(f.rx, ctx, f.timestamp);
         return;
       case XDP_REDIRECT:
         if (
@@ -546,6 +576,17 @@ export class Datapath {
     if (r === undefined) return;
     if (r.outcome === 'pass') this.#deliver(dev, r.data, timestamp, metadata);
     else if (r.outcome === 'redirect') this.#tcRedirect(dev, r.data, timestamp, r.ifindex, r.ingress);
+  }
+
+  /**
+   * XDP_PASS: the frame an XDP program passed (with its metadata) into `dev`'s stack. Its bytes
+   * are copied out of the context only when something will look at them: a TC ingress program
+   * or the capture. Otherwise the stack just counts it (two copies a frame were most of a
+   * passing poll's time).
+   */
+  #passToStack(dev: NetDevice, ctx: XdpContext, timestamp: bigint): void {
+    if (dev.tcIngress === undefined && !this.#host.capture) this.#deliver(dev, NOTHING, timestamp, undefined);
+    else this.stackReceive(dev, ctx.packet(), timestamp, ctx.metadata());
   }
 
   #deliver(dev: NetDevice, data: Uint8Array, timestamp: bigint, metadata: Uint8Array | undefined): void {

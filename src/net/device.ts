@@ -18,32 +18,57 @@ export interface Frame {
   readonly metadata?: Uint8Array;
 }
 
-/** A FIFO of frames: taking from the front is O(1) (an array's shift or splice is O(n)). */
+/** Frames per chunk of a FrameQueue: small arrays (a copy or a slice of a 100k-entry array cost more than the frames). */
+const CHUNK = 1024;
+
+/**
+ * A FIFO of frames in chunks of 1024: pushing and taking are O(1) and never copy or grow a
+ * large array (a million injected frames made the old single array's growth and compaction
+ * the costliest part of a run).
+ */
 export class FrameQueue {
-  #items: Frame[] = [];
+  /** Full chunks and the last one being filled; the first is taken from at `#head`. */
+  #chunks: Frame[][] = [];
   #head = 0;
+  #length = 0;
 
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#length;
   }
 
   push(frame: Frame): void {
-    this.#items.push(frame);
+    const chunks = this.#chunks;
+    let last = chunks[chunks.length - 1];
+    if (last === undefined || last.length === CHUNK) {
+      last = [];
+      chunks.push(last);
+    }
+    last.push(frame);
+    this.#length++;
   }
 
-  /** Takes up to `n` frames from the front. */
-  take(n: number): Frame[] {
-    const end = Math.min(this.#items.length, this.#head + n);
-    const out = this.#items.slice(this.#head, end);
-    this.#head = end;
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
+  /**
+   * Moves up to `n` frames from the front into `out` (from index 0; a NAPI poll's reused array,
+   * so a poll allocates nothing) and returns how many. Entries of `out` past that are stale.
+   */
+  takeInto(out: Frame[], n: number): number {
+    const chunks = this.#chunks;
+    let done = 0;
+    while (done < n) {
+      const first = chunks[0];
+      if (first === undefined) break;
+      let head = this.#head;
+      const end = Math.min(first.length, head + n - done);
+      while (head < end) out[done++] = first[head++]!;
+      if (head === CHUNK || (head === first.length && chunks.length === 1)) {
+        // Spent: dropped, so its frames are not kept alive (the chunk list is short: shift is cheap).
+        chunks.shift();
+        head = 0;
+      }
+      this.#head = head;
     }
-    return out;
+    this.#length -= done;
+    return done;
   }
 }
 

@@ -36,6 +36,9 @@ const F = {
   egress_ifindex: XdpMd.egress_ifindex!,
 } as const;
 
+/** What metadata() returns when there is none: empty, so nothing can be written into it. */
+const NO_METADATA = new Uint8Array(0);
+
 /** A scratch copy of ctx_in, made once rather than per run. */
 const IN_CTX = new Uint8Array(XDP_MD_SIZE);
 const IN_VIEW = new DataView(IN_CTX.buffer);
@@ -72,6 +75,17 @@ export class XdpContext implements ProgramContext {
    * bytes below it were never accessible, so they are still zero (the first refill zeroes all).
    */
   #low: number;
+  /**
+   * What struct xdp_md holds now (sync() wrote it; -1: not yet), so that a refill writes only
+   * the fields that changed: a data path's slot keeps its device and queue, and a frame of the
+   * same length leaves every field as it was. Only sync() writes the struct (programs cannot).
+   */
+  #mdData = -1;
+  #mdDataEnd = -1;
+  #mdDataMeta = -1;
+  #mdIngress = -1;
+  #mdQueue = -1;
+  #mdEgress = -1;
 
   private constructor(
     type: ProgTypeName,
@@ -203,14 +217,30 @@ export class XdpContext implements ProgramContext {
 
   /** Writes the packet pointers into struct xdp_md and moves the packet window (after a helper moved them). */
   sync(): void {
-    if (this.window.start !== this.dataMeta || this.window.end !== this.dataEnd)
-      this.space.moveWindow(this.window, this.dataMeta, this.dataEnd - this.dataMeta);
-    if (this.dataMeta < this.#low) this.#low = this.dataMeta;
+    const { window, dataMeta, data, dataEnd } = this;
+    if (window.start !== dataMeta || window.end !== dataEnd)
+      this.space.moveWindow(window, dataMeta, dataEnd - dataMeta);
+    if (dataMeta < this.#low) this.#low = dataMeta;
+    if (
+      data === this.#mdData &&
+      dataEnd === this.#mdDataEnd &&
+      dataMeta === this.#mdDataMeta &&
+      this.ingressIfindex === this.#mdIngress &&
+      this.rxQueueIndex === this.#mdQueue &&
+      this.egressIfindex === this.#mdEgress
+    )
+      return;
     const v = this.space.view;
     const s = this.struct.start;
-    v.setUint32(s + F.data, this.data, true);
-    v.setUint32(s + F.data_end, this.dataEnd, true);
-    v.setUint32(s + F.data_meta, this.dataMeta, true);
+    this.#mdData = data;
+    this.#mdDataEnd = dataEnd;
+    this.#mdDataMeta = dataMeta;
+    this.#mdIngress = this.ingressIfindex;
+    this.#mdQueue = this.rxQueueIndex;
+    this.#mdEgress = this.egressIfindex;
+    v.setUint32(s + F.data, data, true);
+    v.setUint32(s + F.data_end, dataEnd, true);
+    v.setUint32(s + F.data_meta, dataMeta, true);
     v.setUint32(s + F.ingress_ifindex, this.ingressIfindex, true);
     v.setUint32(s + F.rx_queue_index, this.rxQueueIndex, true);
     v.setUint32(s + F.egress_ifindex, this.egressIfindex, true);
@@ -221,27 +251,29 @@ export class XdpContext implements ProgramContext {
    * reuses its page: `data` at XDP_PACKET_HEADROOM less `metadata` (placed before it), bytes past
    * the linear limit in fragments. Only the headroom is zeroed (the rest of the page is never
    * readable before it is written), so nothing of the previous frame shows; and of it only what
-   * the windows since the last refill reached (below that it is still zero).
+   * the windows since the last refill reached (below that it is still zero). Per frame this is
+   * the copy of the bytes and, usually, nothing else: struct xdp_md is written only where it
+   * changed (sync()).
    */
   refill(data: Uint8Array, ingress: number, queue: number, metadata?: Uint8Array): void {
-    const meta = metadata?.length ?? 0;
-    const { frame, space } = this;
-    const headroom = XDP_PACKET_HEADROOM - meta;
-    const maxLinear = PAGE_SIZE - headroom - SKB_SHARED_INFO_SIZE;
-    const linear = Math.min(data.length, maxLinear);
-    const top = frame.start + headroom;
-    const low = Math.min(this.#low, this.dataMeta);
-    const u8 = space.u8;
+    const meta = metadata === undefined ? 0 : metadata.length;
+    const size = data.length;
+    const top = this.frame.start + XDP_PACKET_HEADROOM - meta;
+    const maxLinear = PAGE_SIZE - XDP_PACKET_HEADROOM + meta - SKB_SHARED_INFO_SIZE;
+    const linear = size < maxLinear ? size : maxLinear;
+    const u8 = this.space.u8;
+    const low = this.#low < this.dataMeta ? this.#low : this.dataMeta;
     if (low < top) u8.fill(0, low, top);
     this.#low = top;
     this.dataMeta = top;
-    this.data = this.dataMeta + meta;
-    this.dataEnd = this.data + linear;
-    if (meta > 0) u8.set(metadata!, this.dataMeta);
-    u8.set(linear === data.length ? data : data.subarray(0, linear), this.data);
-    if (this.frags.length !== 0) this.frags.length = 0; // setting length is a builtin call
-    for (let at = linear; at < data.length; at += PAGE_SIZE)
-      this.frags.push(data.slice(at, Math.min(data.length, at + PAGE_SIZE)));
+    this.data = top + meta;
+    this.dataEnd = top + meta + linear;
+    if (meta > 0) u8.set(metadata!, top);
+    u8.set(linear === size ? data : data.subarray(0, linear), top + meta);
+    const frags = this.frags;
+    if (frags.length !== 0) frags.length = 0; // setting length is a builtin call
+    for (let at = linear; at < size; at += PAGE_SIZE)
+      frags.push(data.slice(at, Math.min(size, at + PAGE_SIZE)));
     this.ingressIfindex = ingress;
     this.rxQueueIndex = queue;
     this.egressIfindex = 0;
@@ -253,9 +285,9 @@ export class XdpContext implements ProgramContext {
     return this.linearFrom(this.data);
   }
 
-  /** The metadata [data_meta, data) (a copy; empty when none). */
+  /** The metadata [data_meta, data) (a copy; when there is none, one shared empty array). */
   metadata(): Uint8Array {
-    return this.space.u8.slice(this.dataMeta, this.data);
+    return this.data === this.dataMeta ? NO_METADATA : this.space.u8.slice(this.dataMeta, this.data);
   }
 
   /** data_out: from data_meta to data_end, then the fragments. */

@@ -17,6 +17,11 @@ export class ContextBatch {
   readonly space: AddressSpace;
   readonly contexts: readonly XdpContext[];
   readonly redirects: readonly RedirectOutcome[];
+  /**
+   * Outcomes 0..touched-1 may hold a redirect from the last batch (the runs that kept one); the
+   * rest are clear. The next batch clears only those.
+   */
+  touched = 0;
   /** u32 context addresses at `table.start`, then u32 results. */
   readonly table: Region;
 
@@ -53,7 +58,8 @@ export class ContextBatch {
   readResults(n: number): Uint32Array {
     const v = this.space.view;
     const out = this.#actions;
-    for (let k = 0; k < n; k++) out[k] = v.getUint32(this.resultAt(k), true);
+    const first = this.resultAt(0);
+    for (let k = 0; k < n; k++) out[k] = v.getUint32(first + 4 * k, true);
     return out;
   }
 

@@ -322,18 +322,21 @@ export class VmCollection implements Collection, ProgramHost {
     const out = batch.redirects;
     const ctxs = batch.contexts;
     const view = this.space.view;
-    for (let k = 0; k < count; k++) {
+    // Only outcomes a run kept can be set: a batch of runs that call no helper clears nothing.
+    for (let k = 0; k < batch.touched; k++) {
       const r = out[k]!;
       r.ifindex = 0;
       r.map = undefined;
       r.flags = 0n;
     }
+    batch.touched = 0;
     const engine = program.engine;
     if (engine.runBatch === undefined || !program.batchable) {
       for (let k = 0; k < count; k++) {
         view.setUint32(batch.resultAt(k), this.runOn(program, ctxs[k]!, cpu), true);
         keepRedirect(redirect, out[k]!);
       }
+      batch.touched = count;
       return;
     }
     for (let start = 0; start < count; ) {
@@ -344,6 +347,7 @@ export class VmCollection implements Collection, ProgramHost {
         const i = start + k;
         if (i === current) return;
         keepRedirect(redirect, out[current]!);
+        batch.touched = current + 1;
         clearRedirect(redirect);
         this.#begin(ctxs[i]!, cpu);
         current = i;
@@ -361,6 +365,7 @@ export class VmCollection implements Collection, ProgramHost {
         this.space.view.setUint32(batch.resultAt(last), r0, true);
       }
       keepRedirect(redirect, out[current]!);
+      batch.touched = current + 1;
       start += done;
     }
   }
