@@ -58,7 +58,12 @@ export {
 export { RingBufferReader } from './ringbuf.js';
 export { RtnetlinkMonitor, type TableChange } from './rtnetlink-monitor.js';
 export type { MapOverride } from './spec-map.js';
-export { NetlinkTcAttachment, type NetlinkTcInfo, type TcFilterOptions } from './tc-netlink-attachment.js';
+export {
+  NetlinkTcAttachment,
+  type NetlinkTcInfo,
+  openTcNetlink,
+  type TcFilterOptions,
+} from './tc-netlink-attachment.js';
 export {
   NetlinkXdpAttachment,
   type NetlinkXdpInfo,

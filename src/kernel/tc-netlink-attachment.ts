@@ -7,7 +7,7 @@
 // another priority, or one that replaced ours, is left alone). The clsact qdisc is added only if
 // the device has none, and removed on close only if this handle added it and no filter is left.
 
-import { BpfError, ClosedError, Errno } from '../errors.js';
+import { BpfError, ClosedError, Errno, TsbpfError } from '../errors.js';
 import type { ProgramFd } from './link.js';
 import {
   addClsact,
@@ -123,14 +123,18 @@ export class NetlinkTcAttachment implements Disposable {
    */
   close(): void {
     if (this.closed) return;
+    const gone = (e: unknown) =>
+      e instanceof BpfError &&
+      (e.errno === Errno.EEXIST || e.errno === Errno.ENOENT || e.errno === Errno.ENODEV);
     try {
-      this.detach();
+      try {
+        this.detach();
+      } catch (e) {
+        if (!gone(e)) throw e;
+      }
       if (this.ownsQdisc) this.#removeQdiscIfEmpty();
     } catch (e) {
-      const gone =
-        e instanceof BpfError &&
-        (e.errno === Errno.EEXIST || e.errno === Errno.ENOENT || e.errno === Errno.ENODEV);
-      if (!gone) {
+      if (!gone(e)) {
         this.release();
         throw e;
       }
@@ -199,6 +203,45 @@ export function attachTcNetlink(
     } finally {
       closeFd(socket);
     }
+    throw e;
+  }
+}
+
+/**
+ * A handle on the cls_bpf filter at `options`' priority and handle (default 1 and 1) on
+ * `direction` of `ifindex` (calling thread's namespace), e.g. the one a previous controller
+ * attached: update() and detach() then act only while it runs the program found now. The
+ * clsact qdisc is not ours to remove (ownsQdisc false).
+ */
+export function openTcNetlink(
+  ifindex: number,
+  direction: TcDirection,
+  options: TcFilterOptions = {},
+): NetlinkTcAttachment {
+  const place: TcFilterPlace = {
+    ifindex,
+    direction,
+    priority: options.priority ?? 1,
+    handle: options.handle ?? 1,
+  };
+  const socket = requestSocket();
+  try {
+    let found: number | undefined;
+    try {
+      found = tcFilters(ifindex, direction, socket).find(
+        (f) => f.priority === place.priority && f.handle === place.handle && f.kind === 'bpf',
+      )?.programId;
+    } catch (e) {
+      if (!(e instanceof BpfError && e.errno === Errno.EINVAL)) throw e; // EINVAL: no clsact
+    }
+    if (found === undefined || found === 0)
+      throw new TsbpfError(
+        'INVALID_ARGUMENT',
+        `no bpf TC filter at ifindex ${ifindex} ${direction} prio ${place.priority} handle ${place.handle}`,
+      );
+    return new NetlinkTcAttachment(socket, place, found, false);
+  } catch (e) {
+    closeFd(socket);
     throw e;
   }
 }

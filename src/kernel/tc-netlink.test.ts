@@ -19,7 +19,7 @@ import { setBpfFilter, tcFilters } from './netlink-tc.js';
 import { Netns } from './netns.js';
 import { PacketSocket } from './packet-socket.js';
 import { type KernelProgram, loadProgram } from './program.js';
-import { NetlinkTcAttachment } from './tc-netlink-attachment.js';
+import { NetlinkTcAttachment, openTcNetlink } from './tc-netlink-attachment.js';
 
 const PREFIX = 'ktc';
 const skip = controlSkip(PREFIX);
@@ -163,7 +163,7 @@ test('netlink TC: ingress and egress filters count frames, tc sees them, update 
   });
 });
 
-test('netlink TC: a filter replaced by someone else is left alone; a clsact we found is kept; release leaves the filter', {
+test('netlink TC: a filter replaced by someone else is left alone; a clsact we found is kept; release leaves the filter, found again by openTcNetlink', {
   skip,
 }, () => {
   using ns = Netns.create(PREFIX);
@@ -197,4 +197,14 @@ test('netlink TC: a filter replaced by someone else is left alone; a clsact we f
     `the released filter counts (${counters(map)})`,
   );
   assert.match(tc(ns, 'filter', 'show', 'dev', b.name, 'ingress'), /ktc_ours direct-action/);
+  // Found again (from outside the namespace afterwards: the handle's socket is inside), closed.
+  const again = ns.run(() => openTcNetlink(b.ifindex, 'ingress'));
+  assert.equal(again.ownsQdisc, false, 'a found filter does not make the qdisc ours');
+  assert.equal(again.info().progId, ours.id);
+  again.close();
+  assert.equal(tc(ns, 'filter', 'show', 'dev', b.name, 'ingress'), '', 'close() deleted it');
+  assert.throws(() => ns.run(() => openTcNetlink(b.ifindex, 'ingress')), /no bpf TC filter/);
+  assert.throws(() => ns.run(() => openTcNetlink(b.ifindex, 'egress', { priority: 3 })), /no bpf TC filter/);
+  tc(ns, 'qdisc', 'del', 'dev', b.name, 'clsact');
+  assert.throws(() => ns.run(() => openTcNetlink(b.ifindex, 'ingress')), /no bpf TC filter/, 'no clsact');
 });
