@@ -200,6 +200,8 @@ export function attachTcNetlink(
   } catch (e) {
     try {
       if (added) deleteClsact(ifindex, socket);
+    } catch {
+      // The attach error is the one to report; the qdisc we made stays (empty).
     } finally {
       closeFd(socket);
     }

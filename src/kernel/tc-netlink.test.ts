@@ -186,6 +186,15 @@ test('netlink TC: a filter replaced by someone else is left alone; a clsact we f
       { priority: 2, handle: 5, kind: 'bpf', programId: other.id },
     ]);
 
+    // On a clsact someone else made, our close() leaves the qdisc even when it is empty.
+    tc(ns, 'qdisc', 'add', 'dev', b.name, 'clsact');
+    const onTheirs = attachTcx(ours, b.ifindex, 'egress', { via: 'netlink' }) as NetlinkTcAttachment;
+    assert.equal(onTheirs.ownsQdisc, false);
+    onTheirs.close();
+    assert.equal(tc(ns, 'filter', 'show', 'dev', b.name, 'egress'), '');
+    assert.match(tc(ns, 'qdisc', 'show', 'dev', b.name), /clsact/, 'not ours to remove');
+    tc(ns, 'qdisc', 'del', 'dev', b.name, 'clsact');
+
     // A released attachment stays on the device and counts without any fd of ours.
     const kept = attachTcx(ours, b.ifindex, 'ingress', { via: 'netlink' }) as NetlinkTcAttachment;
     assert.equal(kept.ownsQdisc, true);
