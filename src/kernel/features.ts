@@ -27,6 +27,7 @@ import { bpfAvailability } from './available.js';
 import { loadBtf } from './btf.js';
 import { type CreateMapOptions, createMap } from './map.js';
 import { type LoadProgramOptions, loadProgram } from './program.js';
+import { closeFd } from './syscall.js';
 
 const cache = new Map<string, Availability>();
 
@@ -264,7 +265,7 @@ export function haveTcxLinks(): Availability {
     if (!prog.ok) return prog;
     using p = loadProgram(programOptions('SCHED_CLS', RETURN_0));
     try {
-      new Attr().u32(0, p.fd).u32(4, 0).u32(8, AttachType.TCX_INGRESS).call(BpfCmd.LINK_CREATE);
+      closeFd(new Attr().u32(0, p.fd).u32(4, 0).u32(8, AttachType.TCX_INGRESS).call(BpfCmd.LINK_CREATE));
     } catch (e) {
       if (e instanceof BpfError && e.errno === Errno.ENODEV) return { ok: true };
       if (e instanceof BpfError && e.errno === Errno.EINVAL)

@@ -272,7 +272,7 @@ export function attachTcx(
 ): TcxAttachment {
   checkIfindex(ifindex);
   tcxAttachType(direction);
-  const via = 'via' in how ? how.via : 'bpf-link';
+  const via = ('via' in how ? how.via : undefined) ?? 'bpf-link';
   switch (via) {
     case 'bpf-link':
       return attachTcxLink(program, ifindex, direction, how);
