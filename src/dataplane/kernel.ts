@@ -9,7 +9,10 @@
 // Where XDP attaches through netlink (kernels without XDP links, or `xdpAttach: 'netlink'`) there
 // is no link to pin: the attached program is pinned as `netlink-<ifindex>-xdp` instead, which
 // marks it ours; a new controller finds it running on the device (IFLA_XDP) and adopts it, and
-// an upgrade swaps it with XDP_FLAGS_REPLACE, expecting that very program.
+// an upgrade swaps it with XDP_FLAGS_REPLACE, expecting that very program. TC programs likewise
+// where TCX links are missing (before 6.6, or `tcAttach: 'netlink'`): a cls_bpf filter at
+// priority 1, handle 1 on the clsact hook, its program pinned as `netlink-<ifindex>-<hook>`,
+// adopted from the filter dump (TCA_BPF_ID) and upgraded with NLM_F_REPLACE.
 
 import { BpfError, type Collection, type CollectionSpec, Errno, TsbpfError } from '../index.js';
 import {
@@ -20,14 +23,17 @@ import {
   type KernelProgram,
   KernelXskSocket,
   loadKernel,
+  type NetlinkTcAttachment,
   type NetlinkXdpAttachment,
   type Netns,
   netDevice,
   openLink,
   openProgram,
+  openTcNetlink,
   openXdpNetlink,
   RingBufferReader,
   RtnetlinkMonitor,
+  type TcxAttachVia,
   type XdpAttachVia,
   type XdpModeName,
 } from '../kernel/index.js';
@@ -47,6 +53,11 @@ export interface KernelPlatformOptions {
    * netlink). A netlink attachment cannot be pinned; it stays on the device by itself.
    */
   readonly xdpAttach?: XdpAttachVia;
+  /**
+   * How TC programs attach (default 'auto': a TCX link where the kernel makes them, else a
+   * cls_bpf filter through netlink, which cannot be pinned and stays on the device by itself).
+   */
+  readonly tcAttach?: TcxAttachVia;
   /** Load the programs afresh and replace the ones the pinned links run (default: adopt them). */
   readonly upgrade?: boolean;
   /** Report the kernel's routes, neighbours and addresses to the data plane (rtnetlink; default false). */
@@ -60,15 +71,19 @@ const FRAMES = 512;
 const linkPinPath = (pinPath: string, ifindex: number, hook: Hook): string =>
   `${pinPath}/link-${ifindex}-${hook}`;
 
-/** The pin of the program this data plane attached to `ifindex` through netlink. */
-const netlinkPinPath = (pinPath: string, ifindex: number): string => `${pinPath}/netlink-${ifindex}-xdp`;
+/** The pin of the program this data plane attached to `hook` of `ifindex` through netlink. */
+const netlinkPinPath = (pinPath: string, ifindex: number, hook: Hook): string =>
+  `${pinPath}/netlink-${ifindex}-${hook}`;
+
+/** The clsact direction of a TC hook. */
+const tcDirection = (hook: Hook) => (hook === 'tc-ingress' ? 'ingress' : 'egress');
 
 /** The mode to open a netlink attachment in: the one asked for, or whichever runs. */
 const modeOf = (mode: XdpModeName | undefined) =>
   mode === 'native' || mode === 'generic' ? mode : undefined;
 
 /** What the platform holds on a device: a link, or a netlink attachment (released, never closed). */
-type Held = KernelLink | NetlinkXdpAttachment;
+type Held = KernelLink | NetlinkXdpAttachment | NetlinkTcAttachment;
 
 export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatform {
   const { pinPath, netns } = options;
@@ -98,8 +113,12 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
    * and still running there), running `prog` from now on; undefined when there is none. A stale
    * mark (the device runs something else, or nothing) is unpinned.
    */
-  function netlinkAttachment(prog: KernelProgram, ifindex: number): NetlinkXdpAttachment | undefined {
-    const mark = netlinkPinPath(pinPath, ifindex);
+  function netlinkAttachment(
+    prog: KernelProgram,
+    ifindex: number,
+    hook: Hook,
+  ): NetlinkXdpAttachment | NetlinkTcAttachment | undefined {
+    const mark = netlinkPinPath(pinPath, ifindex, hook);
     let ours: KernelProgram;
     try {
       ours = openProgram({ pinned: mark });
@@ -108,9 +127,13 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
       throw e;
     }
     try {
-      let att: NetlinkXdpAttachment | undefined;
+      let att: NetlinkXdpAttachment | NetlinkTcAttachment | undefined;
       try {
-        att = inNs(() => openXdpNetlink(ifindex, modeOf(options.xdpMode)));
+        att = inNs(() =>
+          hook === 'xdp'
+            ? openXdpNetlink(ifindex, modeOf(options.xdpMode))
+            : openTcNetlink(ifindex, tcDirection(hook)),
+        );
       } catch (e) {
         if (!(e instanceof TsbpfError && e.code === 'INVALID_ARGUMENT')) throw e; // nothing attached
       }
@@ -140,7 +163,9 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
         const mark = openProgram({ pinned: pin }); // the mark goes; the program is off the device
         mark.unpin(pin);
         mark.close();
-        h.release();
+        // A TC handle's close() also removes the clsact qdisc if it made it and it is now empty.
+        if ('place' in h) h.close();
+        else h.release();
       } else {
         h.unpin(pin);
         h.close();
@@ -187,9 +212,10 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
       const prog = kc(c).program(program).kernel;
       const path = linkPinPath(pinPath, device.ifindex, hook);
       let link = pinnedLink(path, device.ifindex);
-      if (link === undefined && hook === 'xdp') {
-        const att = netlinkAttachment(prog, device.ifindex);
-        if (att !== undefined) return hold(att, netlinkPinPath(pinPath, device.ifindex));
+      const mark = netlinkPinPath(pinPath, device.ifindex, hook);
+      if (link === undefined) {
+        const att = netlinkAttachment(prog, device.ifindex, hook);
+        if (att !== undefined) return hold(att, mark);
       }
       if (link !== undefined) {
         // Adopted: it runs on; an upgrade (or programs loaded again) swaps the program in place.
@@ -202,13 +228,20 @@ export function kernelPlatform(options: KernelPlatformOptions): DataplanePlatfor
           }),
         );
         if (made.kind === 'netlink') {
-          prog.pin(netlinkPinPath(pinPath, device.ifindex));
-          return hold(made, netlinkPinPath(pinPath, device.ifindex));
+          prog.pin(mark);
+          return hold(made, mark);
         }
         link = made;
         link.pin(path);
       } else {
-        link = inNs(() => attachTcx(prog, device.ifindex, hook === 'tc-ingress' ? 'ingress' : 'egress'));
+        const made = inNs(() =>
+          attachTcx(prog, device.ifindex, tcDirection(hook), { via: options.tcAttach ?? 'auto' }),
+        );
+        if (made.kind === 'netlink') {
+          prog.pin(mark);
+          return hold(made, mark);
+        }
+        link = made;
         link.pin(path);
       }
       return hold(link, path);

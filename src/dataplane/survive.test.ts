@@ -4,8 +4,9 @@
 // controller in this process adopts the pinned maps, programs and links through the same API —
 // nothing loaded or attached again — and a third, started with `upgrade`, loads the programs
 // afresh and swaps them into the running links. Every datagram sent is received at B: none lost.
-// The same again with XDP attached through netlink (no link: the program stays on the device by
-// itself, adopted by what IFLA_XDP reports and swapped with XDP_FLAGS_REPLACE).
+// The same again with XDP and TC attached through netlink (no link: the programs stay on the
+// devices by themselves, adopted by what IFLA_XDP and the cls_bpf filter dump report, swapped
+// with XDP_FLAGS_REPLACE and NLM_F_REPLACE).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,7 +16,7 @@ import { privateBpffs } from '../../test/control/bpffs.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { capture, PREFIX, threeHosts, udpFromA } from '../../test/control/three-hosts.js';
 import { loadCollectionSpec } from '../index.js';
-import { type KernelCollection, openLink, openProgram, xdpAttached } from '../kernel/index.js';
+import { type KernelCollection, openLink, openProgram, tcFilters, xdpAttached } from '../kernel/index.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
@@ -61,6 +62,10 @@ const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
     const { progId } = await firstLine(controller);
     const linkPin = `${fs.path}/link-${h.a0.ifindex}-xdp`;
     const netlinkPin = `${fs.path}/netlink-${h.a0.ifindex}-xdp`;
+    const tcPin = `${fs.path}/netlink-${h.b0.ifindex}-tc-egress`;
+    /** The program of our cls_bpf filter on b0's egress (netlink only). */
+    const tcEgress = () =>
+      h.r.run(() => tcFilters(h.b0.ifindex, 'egress').find((f) => f.priority === 1)?.programId);
     /** What a0 runs, as the device says, and the link holding it (none through netlink). */
     const running = () => h.r.run(() => xdpAttached(h.a0.ifindex)?.native);
     const linkId = (): number | undefined => {
@@ -73,6 +78,8 @@ const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
       assert.throws(() => openLink({ pinned: linkPin }), /ENOENT/, 'no link through netlink');
       using mark = openProgram({ pinned: netlinkPin });
       assert.equal(mark.id, progId, 'the attached program is pinned as ours');
+      using tcMark = openProgram({ pinned: tcPin });
+      assert.equal(tcEgress(), tcMark.id, 'the TC egress filter runs the program pinned as ours');
     }
     assert.equal(running(), progId);
     const sender = spawn(process.execPath, [
@@ -91,7 +98,7 @@ const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
     await until(() => received > atKill + 300, 'forwarding to go on without a controller');
 
     // A new controller adopts: same programs (not loaded again), same links (not attached again).
-    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, xdpAttach: via }));
+    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, xdpAttach: via, tcAttach: via }));
     const kc = () => dp!.collection as KernelCollection;
     assert.ok(
       kc().notes.some((n) => n.includes('programs: adopted')),
@@ -108,7 +115,10 @@ const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
 
     // Upgrade: programs loaded afresh and swapped into the same links under traffic.
     dp.release();
-    dp = new Dataplane(spec, kernelPlatform({ pinPath: fs.path, netns: h.r, upgrade: true, xdpAttach: via }));
+    dp = new Dataplane(
+      spec,
+      kernelPlatform({ pinPath: fs.path, netns: h.r, upgrade: true, xdpAttach: via, tcAttach: via }),
+    );
     const newId = kc().program('xdp_router').kernel.id;
     assert.notEqual(newId, progId);
     dp.bind(h.a0.name);
@@ -118,6 +128,9 @@ const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
     if (via === 'netlink') {
       using mark = openProgram({ pinned: netlinkPin });
       assert.equal(mark.id, newId, 'now marked ours');
+      using tcMark = openProgram({ pinned: tcPin });
+      assert.equal(tcMark.id, kc().program('tc_router_egress').kernel.id, 'the new TC program marked ours');
+      assert.equal(tcEgress(), tcMark.id, 'and running on b0 egress');
     }
     const upgraded = received;
     await until(() => received > upgraded + 300, 'forwarding by the upgraded program');
@@ -131,6 +144,7 @@ const scenario = (via: 'auto' | 'netlink') => async (t: TestContext) => {
     assert.equal(udp?.packets, BigInt(sent!), 'the flow counted every one, over three controllers');
     dp.close();
     assert.equal(running(), undefined, 'close() unbinds: the program left a0');
+    if (via === 'netlink') assert.equal(tcEgress(), undefined, 'and our TC filter left b0');
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     dp?.close();
@@ -144,7 +158,7 @@ test(
 );
 
 test(
-  'the same with XDP attached through netlink: adopted from the device, upgraded with XDP_FLAGS_REPLACE',
+  'the same with XDP and TC attached through netlink: adopted from the devices, upgraded with XDP_FLAGS_REPLACE and NLM_F_REPLACE',
   { skip, timeout: 90_000 },
   scenario('netlink'),
 );

@@ -27,6 +27,7 @@ import { bpfAvailability } from './available.js';
 import { loadBtf } from './btf.js';
 import { type CreateMapOptions, createMap } from './map.js';
 import { type LoadProgramOptions, loadProgram } from './program.js';
+import { closeFd } from './syscall.js';
 
 const cache = new Map<string, Availability>();
 
@@ -247,6 +248,35 @@ export function haveXdpLinks(): Availability {
     throw new TsbpfError(
       'BPF_ERROR',
       'BPF_LINK_CREATE from fd -1 succeeded: cannot tell whether XDP links exist',
+    );
+  });
+}
+
+/**
+ * Whether the kernel makes TCX links (BPF_LINK_CREATE with BPF_TCX_INGRESS, Linux 6.6+);
+ * without them TC programs attach the legacy way, as cls_bpf filters through netlink. Unlike
+ * the XDP probe this needs a real program: kernels since 5.10 look the program fd up before the
+ * attach type. The probe names no device (ifindex 0): a kernel with TCX goes on to look the
+ * device up and answers ENODEV; one without refuses SCHED_CLS links with EINVAL.
+ */
+export function haveTcxLinks(): Availability {
+  return cached('link TCX', () => {
+    const prog = haveProgramType('SCHED_CLS');
+    if (!prog.ok) return prog;
+    using p = loadProgram(programOptions('SCHED_CLS', RETURN_0));
+    try {
+      closeFd(new Attr().u32(0, p.fd).u32(4, 0).u32(8, AttachType.TCX_INGRESS).call(BpfCmd.LINK_CREATE));
+    } catch (e) {
+      if (e instanceof BpfError && e.errno === Errno.ENODEV) return { ok: true };
+      if (e instanceof BpfError && e.errno === Errno.EINVAL)
+        return { ok: false, reason: `TCX links are not supported by this kernel (6.6+; ${e.message})` };
+      if (e instanceof BpfError && e.errno === Errno.EPERM)
+        return { ok: false, reason: `TCX links are not available to this process (${e.message})` };
+      throw e;
+    }
+    throw new TsbpfError(
+      'BPF_ERROR',
+      'a TCX link on ifindex 0 was made: cannot tell whether TCX links exist',
     );
   });
 }

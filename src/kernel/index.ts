@@ -9,7 +9,7 @@ export { kernelBtf, VMLINUX_BTF } from './co-re.js';
 export { KernelCollection, type LoadKernelOptions, loadKernel } from './collection.js';
 export { CollectionMap, type CollectionProgram } from './collection-handles.js';
 export { deviceStatistics } from './ethtool.js';
-export { haveHelper, haveMapType, haveProgramType, haveXdpLinks } from './features.js';
+export { haveHelper, haveMapType, haveProgramType, haveTcxLinks, haveXdpLinks } from './features.js';
 // The data path on the kernel: network namespaces and veths, XDP/TCX links, AF_PACKET and
 // AF_XDP sockets (AfXdpSocket and the ring types are tsbpf/net's).
 export {
@@ -19,6 +19,9 @@ export {
   type LinkInfoView,
   type ProgramFd,
   type TcxAnchor,
+  type TcxAttachment,
+  type TcxAttachOptions,
+  type TcxAttachVia,
   type TcxEntry,
   type TcxOrder,
   tcxChain,
@@ -29,6 +32,7 @@ export {
 } from './link.js';
 export { type CreateMapOptions, createMap, KernelMap, possibleCpuCount } from './map.js';
 export { type NetDevice, netDevice } from './net-device.js';
+export { type TcDirection, type TcFilter, type TcFilterPlace, tcFilters } from './netlink-tc.js';
 export { type XdpAttached, xdpAttached } from './netlink-xdp.js';
 export { type NetDev, Netns, type VethPair } from './netns.js';
 export {
@@ -54,6 +58,12 @@ export {
 export { RingBufferReader } from './ringbuf.js';
 export { RtnetlinkMonitor, type TableChange } from './rtnetlink-monitor.js';
 export type { MapOverride } from './spec-map.js';
+export {
+  NetlinkTcAttachment,
+  type NetlinkTcInfo,
+  openTcNetlink,
+  type TcFilterOptions,
+} from './tc-netlink-attachment.js';
 export {
   NetlinkXdpAttachment,
   type NetlinkXdpInfo,

@@ -6,9 +6,10 @@
 // update() swaps the program of a live link atomically (BPF_LINK_UPDATE); TCX links take an
 // order (before/after another link or program) and tcxChain() lists a hook's programs in order.
 // attachXdp refuses to replace a libxdp multi-program dispatcher found on the device. XDP also
-// attaches the legacy netlink way (xdp-netlink-attachment.ts), chosen by attachXdp's `via`.
+// attaches the legacy netlink way (xdp-netlink-attachment.ts), chosen by attachXdp's `via`, and
+// TC as a cls_bpf filter (tc-netlink-attachment.ts), chosen by attachTcx's `via`.
 
-import { assertNever, BpfError, TsbpfError } from '../errors.js';
+import { assertNever, BpfError, NotSupportedError, TsbpfError } from '../errors.js';
 import {
   AttachType,
   type AttachTypeName,
@@ -19,10 +20,11 @@ import {
 } from '../uapi/index.js';
 import { Attr } from './attr.js';
 import { BpfObjectHandle } from './bpf-object.js';
-import { haveXdpLinks } from './features.js';
+import { haveTcxLinks, haveXdpLinks } from './features.js';
 import { XdpFlags } from './netlink-xdp.js';
 import { objectInfo } from './object-info.js';
 import { pinned } from './syscall.js';
+import { attachTcNetlink, type NetlinkTcAttachment, type TcFilterOptions } from './tc-netlink-attachment.js';
 import { refuseDispatcher } from './xdp-dispatcher.js';
 import { attachXdpNetlink, type NetlinkXdpAttachment } from './xdp-netlink-attachment.js';
 
@@ -230,16 +232,84 @@ function anchorBits(anchor: TcxAnchor | 'all'): { flags: number; relative: numbe
 }
 
 /**
+ * How a TC program attaches: a TCX link (a kernel object, pinnable, ordered; Linux 6.6+), the
+ * legacy netlink way (a cls_bpf filter on the clsact qdisc, ordered by priority; outlives the
+ * process), or 'auto': a link where the kernel makes TCX links (haveTcxLinks), else netlink.
+ */
+export type TcxAttachVia = 'auto' | 'bpf-link' | 'netlink';
+
+export interface TcxAttachOptions extends TcxOrder, TcFilterOptions {
+  /** Default 'bpf-link' when no options name it. */
+  readonly via: TcxAttachVia;
+}
+
+/** A TC attachment of either kind; both update, detach, close and tell their info(). */
+export type TcxAttachment = KernelLink | NetlinkTcAttachment;
+
+/**
  * Attaches a SCHED_CLS program to the device's TCX ingress or egress hook: last by default,
  * or at the place `order` names. An anchor that is not on the hook is ENOENT from the kernel.
+ * With `via` in the options, as they say, returning either kind: the netlink kind is placed by
+ * `priority` and `handle` (default 1 and 1) and takes no before/after order.
  */
 export function attachTcx(
   program: ProgramFd,
   ifindex: number,
   direction: 'ingress' | 'egress',
-  order: TcxOrder = {},
-): KernelLink {
+  order?: TcxOrder,
+): KernelLink;
+export function attachTcx(
+  program: ProgramFd,
+  ifindex: number,
+  direction: 'ingress' | 'egress',
+  options: TcxAttachOptions,
+): TcxAttachment;
+export function attachTcx(
+  program: ProgramFd,
+  ifindex: number,
+  direction: 'ingress' | 'egress',
+  how: TcxOrder | TcxAttachOptions = {},
+): TcxAttachment {
   checkIfindex(ifindex);
+  tcxAttachType(direction);
+  const via = ('via' in how ? how.via : undefined) ?? 'bpf-link';
+  switch (via) {
+    case 'bpf-link':
+      return attachTcxLink(program, ifindex, direction, how);
+    case 'netlink':
+      return attachTcxNetlink(program, ifindex, direction, how);
+    case 'auto':
+      return haveTcxLinks().ok
+        ? attachTcxLink(program, ifindex, direction, how)
+        : attachTcxNetlink(program, ifindex, direction, how);
+    default:
+      return assertNever(via, 'TC attach way (auto, bpf-link or netlink)');
+  }
+}
+
+function attachTcxNetlink(
+  program: ProgramFd,
+  ifindex: number,
+  direction: 'ingress' | 'egress',
+  how: TcxOrder & TcFilterOptions,
+): NetlinkTcAttachment {
+  if (how.before !== undefined || how.after !== undefined || how.expectedRevision !== undefined)
+    throw new NotSupportedError(
+      'TCX ordering (before, after, expectedRevision) on a netlink TC attachment',
+      'cls_bpf filters run in priority order: pass priority instead',
+    );
+  return attachTcNetlink(program, ifindex, direction, {
+    ...(how.priority === undefined ? {} : { priority: how.priority }),
+    ...(how.handle === undefined ? {} : { handle: how.handle }),
+  });
+}
+
+function attachTcxLink(
+  program: ProgramFd,
+  ifindex: number,
+  direction: 'ingress' | 'egress',
+  order: TcxOrder,
+): KernelLink {
   const attachType = tcxAttachType(direction);
   if (order.before !== undefined && order.after !== undefined)
     throw new TsbpfError('INVALID_ARGUMENT', 'a TCX order names before or after, not both');

@@ -163,3 +163,35 @@ export function attributes(v: DataView, from: number, to: number = v.byteLength)
 }
 
 export const bytesOf = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
+/**
+ * A dump request (NLM_F_DUMP) answered by any number of messages until NLMSG_DONE: returns the
+ * messages (copied out of the receive buffer), on `socket` or on one made for it.
+ */
+export function dump(req: Uint8Array, what: string, socket?: number): NetlinkMessage[] {
+  const libc = netLibc();
+  const fd = socket ?? requestSocket();
+  const want = new DataView(req.buffer, req.byteOffset).getUint32(8, true);
+  const out: NetlinkMessage[] = [];
+  try {
+    check('sendto(netlink)', libc.sendto(fd, req, req.length, 0, null, 0), what);
+    const reply = pinned(64 * 1024);
+    for (;;) {
+      const addr = new Uint8Array(12);
+      const n = check('recvfrom(netlink)', libc.recvfrom(fd, reply, reply.length, 0, addr, [12]), what);
+      for (const m of messages(new DataView(reply.buffer, 0, n))) {
+        if (m.view.getUint32(8, true) !== want) continue;
+        if (m.type === NLMSG_DONE) return out;
+        if (m.type === NLMSG_ERROR) {
+          const err = errorCode(m.view, 0);
+          if (err < 0) throw new BpfError('netlink', -err, { subject: what });
+          continue;
+        }
+        const copy = reply.slice(m.view.byteOffset, m.view.byteOffset + m.view.byteLength);
+        out.push({ type: m.type, view: new DataView(copy.buffer) });
+      }
+    }
+  } finally {
+    if (socket === undefined) closeFd(fd);
+  }
+}

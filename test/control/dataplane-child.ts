@@ -2,7 +2,8 @@
 // reference router on kernelPlatform with pins under argv[3], binds devices argv[4] and argv[5],
 // runs the controller of router-controller.ts (host A's MAC argv[6], host B's argv[7]),
 // reports the XDP program's id as one JSON line, and polls until it is killed. argv[8], when
-// given, is how XDP attaches (kernelPlatform's xdpAttach: auto, bpf-link or netlink).
+// given, is how XDP and TC attach (kernelPlatform's xdpAttach and tcAttach: auto, bpf-link or
+// netlink).
 
 import { readFileSync } from 'node:fs';
 import { Dataplane } from '../../src/dataplane/index.js';
@@ -21,7 +22,7 @@ joinNetns(netns!);
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
-const dp = new Dataplane(spec, kernelPlatform({ pinPath: pinPath!, xdpAttach: via }));
+const dp = new Dataplane(spec, kernelPlatform({ pinPath: pinPath!, xdpAttach: via, tcAttach: via }));
 startRouter(dp, { a0: a0!, b0: b0!, macA: macA!, macB: macB! });
 const progId = (dp.collection as KernelCollection).program('xdp_router').kernel.id;
 process.stdout.write(`${JSON.stringify({ progId })}\n`);
