@@ -108,6 +108,8 @@ export function pointer(type: RegType, extra: Partial<Omit<Reg, 'type'>> = {}): 
     target: extra.target ?? 0,
   };
   if (extra.map !== undefined) reg.map = extra.map;
+  if (extra.dynptr !== undefined) reg.dynptr = extra.dynptr;
+  if (extra.pktSlice !== undefined) reg.pktSlice = extra.pktSlice;
   return reg;
 }
 
