@@ -173,6 +173,11 @@ export class NetlinkTcAttachment implements Disposable {
   }
 }
 
+/** Where a filter of ours sits: `options`' priority and handle, 1 and 1 by default. */
+function filterPlace(ifindex: number, direction: TcDirection, options: TcFilterOptions): TcFilterPlace {
+  return { ifindex, direction, priority: options.priority ?? 1, handle: options.handle ?? 1 };
+}
+
 /**
  * Attaches `program` (SCHED_CLS) to `direction` of `ifindex` (calling thread's namespace) as a
  * direct-action cls_bpf filter at `options`' priority and handle, only where no filter is
@@ -184,12 +189,7 @@ export function attachTcNetlink(
   direction: TcDirection,
   options: TcFilterOptions = {},
 ): NetlinkTcAttachment {
-  const place: TcFilterPlace = {
-    ifindex,
-    direction,
-    priority: options.priority ?? 1,
-    handle: options.handle ?? 1,
-  };
+  const place = filterPlace(ifindex, direction, options);
   const info = programInfo(program.fd);
   const socket = requestSocket();
   let added = false;
@@ -220,12 +220,7 @@ export function openTcNetlink(
   direction: TcDirection,
   options: TcFilterOptions = {},
 ): NetlinkTcAttachment {
-  const place: TcFilterPlace = {
-    ifindex,
-    direction,
-    priority: options.priority ?? 1,
-    handle: options.handle ?? 1,
-  };
+  const place = filterPlace(ifindex, direction, options);
   const socket = requestSocket();
   try {
     let found: number | undefined;
