@@ -44,7 +44,7 @@ export interface Code {
   readonly live: Int32Array;
   /** Registers whose scalar values later checks may read, by slot (precision.ts). */
   readonly precise: Int32Array;
-  /** Live stack slots by slot (stack-liveness.ts), when the program only uses r10 directly. */
+  /** Live stack slots by slot (stack-liveness.ts), when its stack pointers can be followed statically. */
   readonly stack: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
 }
 
