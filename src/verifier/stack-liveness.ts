@@ -16,7 +16,7 @@ import type { Instruction, Kind } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
 import { solveBackward } from './liveness.js';
-import { isStack, type StackValue, stackPointers } from './stack-pointers.js';
+import { forEachStackState, isStack, type StackValue } from './stack-pointers.js';
 import { SLOTS } from './state.js';
 
 /** Bytes of a dynptr on the stack (struct bpf_dynptr). */
@@ -153,17 +153,14 @@ export function liveStackSlots(
   maps: ReadonlyMap<string, MapSpec> = new Map(),
 ): { readonly lo: Int32Array; readonly hi: Int32Array } | undefined {
   if (cfg.calls.length > 0 || cfg.callbacks.length > 0 || cfg.subprograms.length > 1) return undefined;
-  const pointers = stackPointers(cfg, at, kinds);
   const access: (Access | undefined)[] = new Array(cfg.slots);
-  for (let pc = 0; pc < cfg.slots; pc++) {
-    const i = at[pc];
-    const k = kinds[pc];
-    const regs = pointers[pc];
-    if (i === undefined || k === undefined || regs === undefined) continue;
+  const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
-    if (a === OPAQUE) return undefined;
+    if (a === OPAQUE) return false;
     access[pc] = a;
-  }
+    return true;
+  });
+  if (!followed) return undefined;
   const solve = (base: number) =>
     solveBackward(cfg, (pc, out) => {
       const a = access[pc];

@@ -17,8 +17,8 @@ export type StackValue =
   | { readonly t: 'const'; readonly n: number } // a non-negative constant
   | { readonly t: 'other' }; // anything else: no stack pointer on any path
 
-export const OTHER: StackValue = { t: 'other' };
-export const SOME_FP: StackValue = { t: 'some-fp' };
+const OTHER: StackValue = { t: 'other' };
+const SOME_FP: StackValue = { t: 'some-fp' };
 const FP0: StackValue = { t: 'fp', off: 0 };
 const FP = 10;
 
@@ -61,83 +61,99 @@ function alu(regs: readonly StackValue[], i: Instruction, k: Kind & { kind: 'alu
   return isStack(dst) || (src !== undefined && isStack(src)) ? SOME_FP : OTHER;
 }
 
-/** The registers after the instruction, from those before it (a new array when anything changes). */
-function transfer(regs: StackValue[], i: Instruction, k: Kind): StackValue[] {
-  const set = (r: number, v: StackValue) => {
-    if (regs[r] === v) return regs;
-    const out = regs.slice();
-    out[r] = v;
-    return out;
-  };
+/** Steps `regs` (in place) over the instruction. */
+function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
   switch (k.kind) {
     case 'alu':
-      return set(i.dst, alu(regs, i, k));
+      regs[i.dst] = alu(regs, i, k);
+      return;
     case 'endian':
-      return set(i.dst, isStack(regs[i.dst]!) ? SOME_FP : OTHER);
+      regs[i.dst] = isStack(regs[i.dst]!) ? SOME_FP : OTHER;
+      return;
     case 'lddw':
-      return set(
-        i.dst,
+      regs[i.dst] =
         (k.pseudo === 1 || k.pseudo === 5) && i.reference !== undefined
           ? { t: 'map', name: i.reference }
-          : OTHER,
-      );
+          : OTHER;
+      return;
     case 'load':
-      return set(i.dst, OTHER);
+      regs[i.dst] = OTHER;
+      return;
     case 'atomic':
-      return k.fetch ? set(k.op === 'cmpxchg' ? 0 : i.src, OTHER) : regs;
+      if (k.fetch) regs[k.op === 'cmpxchg' ? 0 : i.src] = OTHER;
+      return;
     case 'call':
     case 'callx':
-    case 'ldpkt': {
-      const out = regs.slice();
-      for (let r = 0; r <= 5; r++) out[r] = OTHER;
-      return out;
-    }
+    case 'ldpkt':
+      for (let r = 0; r <= 5; r++) regs[r] = OTHER;
+      return;
     case 'store':
     case 'jmp':
     case 'ja':
     case 'exit':
-      return regs;
+      return;
     default:
       return assertNever(k, 'instruction kind');
   }
 }
 
 /**
- * The registers before every reachable instruction (undefined for the others and for an lddw's
- * second slot). The entry holds r10 = fp+0 and no stack pointer elsewhere.
+ * Calls `visit` with the registers before every reachable instruction (the array is reused:
+ * read it during the call only), once the values have reached their fixpoint; stops early when
+ * `visit` returns false (and then returns false). The entry holds r10 = fp+0 and no stack
+ * pointer elsewhere.
  */
-export function stackPointers(
+export function forEachStackState(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
-): (readonly StackValue[] | undefined)[] {
+  visit: (pc: number, i: Instruction, k: Kind, regs: readonly StackValue[]) => boolean,
+): boolean {
   const blockIn: (StackValue[] | undefined)[] = new Array(cfg.blocks.length);
   const entry = new Array<StackValue>(11).fill(OTHER);
   entry[FP] = FP0;
   blockIn[cfg.subprograms[0]?.entry ?? 0] = entry;
-  const before: (StackValue[] | undefined)[] = new Array(cfg.slots);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const block of cfg.blocks) {
-      let regs = blockIn[block.id];
-      if (regs === undefined) continue;
-      for (let pc = block.start; pc <= block.last; pc++) {
-        const i = at[pc];
-        const k = kinds[pc];
-        if (i === undefined || k === undefined) continue;
-        before[pc] = regs;
-        regs = transfer(regs, i, k);
-      }
-      for (const s of block.successors) {
+  const dirty = new Uint8Array(cfg.blocks.length);
+  dirty[cfg.subprograms[0]?.entry ?? 0] = 1;
+  const regs: StackValue[] = new Array(11);
+  const run = (b: number, each: boolean): boolean => {
+    const block = cfg.blocks[b]!;
+    const inn = blockIn[b]!;
+    for (let r = 0; r < 11; r++) regs[r] = inn[r]!;
+    for (let pc = block.start; pc <= block.last; pc++) {
+      const i = at[pc];
+      const k = kinds[pc];
+      if (i === undefined || k === undefined) continue;
+      if (each && !visit(pc, i, k, regs)) return false;
+      transfer(regs, i, k);
+    }
+    return true;
+  };
+  for (let again = true; again; ) {
+    again = false;
+    for (let b = 0; b < cfg.blocks.length; b++) {
+      if (dirty[b] === 0) continue;
+      dirty[b] = 0;
+      run(b, false);
+      for (const s of cfg.blocks[b]!.successors) {
         const old = blockIn[s];
-        const merged = old === undefined ? regs : old.map((v, r) => join(v, regs[r]!));
-        if (old === undefined || merged.some((v, r) => v !== old[r])) {
-          blockIn[s] = merged;
-          changed = true;
+        if (old === undefined) blockIn[s] = regs.slice();
+        else {
+          let changed = false;
+          for (let r = 0; r < 11; r++) {
+            const v = join(old[r]!, regs[r]!);
+            if (v !== old[r]) {
+              old[r] = v;
+              changed = true;
+            }
+          }
+          if (!changed) continue;
         }
+        dirty[s] = 1;
+        if (s <= b) again = true;
       }
     }
   }
-  return before;
+  for (let b = 0; b < cfg.blocks.length; b++) if (blockIn[b] !== undefined && !run(b, true)) return false;
+  return true;
 }
