@@ -16,7 +16,7 @@ import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { kfuncCall } from './kfuncs.js';
 import { checkAccess } from './memory.js';
-import { endian, fork, loaded, scalarConst } from './num.js';
+import { endian, fork, immediate, loaded, scalarConst } from './num.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import {
@@ -214,8 +214,9 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           }
           let pruned = false;
           const looping = inProgress.size > 0;
-          const fp = fingerprint(st);
-          for (const old of inProgress.get(fp) ?? NONE)
+          // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
+          let fp = looping ? fingerprint(st) : undefined;
+          for (const old of fp === undefined ? NONE : (inProgress.get(fp) ?? NONE))
             if (statesEqual(old.state, st, live[pc]!, true))
               refuse('termination', `infinite loop detected at insn ${pc}`, {
                 hint: 'the loop comes back to the same state: its exit condition never changes',
@@ -259,7 +260,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               hit: 0,
               miss: 0,
               pc,
-              fingerprint: fp,
+              fingerprint: (fp ??= fingerprint(st)),
             };
             const bucket = inProgress.get(fp);
             if (bucket === undefined) inProgress.set(fp, [e]);
@@ -361,7 +362,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       const d = f.regs[i.dst]!;
       const split =
         (k.op === 'and' || k.op === 'or') && k.alu64 && d.type === 'scalar'
-          ? fork(k.op, d.value, k.reg ? f.regs[i.src]!.value : scalarConst(BigInt(i.imm)))
+          ? fork(k.op, d.value, k.reg ? f.regs[i.src]!.value : immediate(i.imm))
           : null;
       if (split !== null && (!k.reg || f.regs[i.src]!.type === 'scalar')) {
         const other = copyState(st);
@@ -399,7 +400,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       return { next: pc + 1 };
     }
     case 'store': {
-      const value = k.reg ? readReg(f, i.src) : scalarReg(scalarConst(BigInt(i.imm)));
+      const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
       checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, write: true, value, imm: !k.reg });
       return { next: pc + 1 };
