@@ -153,22 +153,29 @@ export function liveStackSlots(
   maps: ReadonlyMap<string, MapSpec> = new Map(),
 ): { readonly lo: Int32Array; readonly hi: Int32Array } | undefined {
   if (cfg.calls.length > 0 || cfg.callbacks.length > 0 || cfg.subprograms.length > 1) return undefined;
-  const access: (Access | undefined)[] = new Array(cfg.slots);
+  // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
+  const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  let readsHigh = false;
   const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
     if (a === OPAQUE) return false;
-    access[pc] = a;
+    for (const h of [0, 1] as const) {
+      kill[h][pc] = maskOf(a.kill, h * 32);
+      let m = 0;
+      for (const r of a.reads) m |= maskOf(r, h * 32);
+      read[h][pc] = m;
+      if (h === 1 && m !== 0) readsHigh = true;
+    }
     return true;
   });
   if (!followed) return undefined;
-  const solve = (base: number) =>
+  const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {
-      const a = access[pc];
-      if (a === undefined) return at[pc] === undefined ? undefined : out;
-      if (kinds[pc]?.kind === 'exit') return 0;
-      let m = out & ~maskOf(a.kill, base);
-      for (const r of a.reads) m |= maskOf(r, base);
-      return m;
+      const k = kinds[pc];
+      if (at[pc] === undefined || k === undefined) return undefined;
+      return k.kind === 'exit' ? 0 : (out & ~kill[h][pc]!) | read[h][pc]!;
     });
-  return { lo: solve(0), hi: solve(32) };
+  // Nothing reads the lower half of the frame (slots 32-63, below fp-256): none of it is live.
+  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots) };
 }
