@@ -93,7 +93,7 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
     case 'exit':
       return;
     default:
-      return assertNever(k, 'instruction kind');
+      assertNever(k, 'instruction kind');
   }
 }
 

@@ -253,6 +253,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             ? jumps - lastJumps >= 20 || stats.processed - lastInsns >= 100
             : jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
           if (enough) {
+            fp ??= fingerprint(st);
             const e: Explored = {
               state: copyState(st),
               branches: 1,
@@ -260,7 +261,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               hit: 0,
               miss: 0,
               pc,
-              fingerprint: (fp ??= fingerprint(st)),
+              fingerprint: fp,
             };
             const bucket = inProgress.get(fp);
             if (bucket === undefined) inProgress.set(fp, [e]);
