@@ -55,9 +55,9 @@ export function joinNetns(name: string): void {
   }
 }
 
-/** The 8 counters of `map`. */
-export function counters(map: KernelMap): number[] {
-  return Array.from({ length: 8 }, (_, k) => {
+/** The first `n` u64 counters of array `map` (0 for a slot it does not have). */
+export function counters(map: KernelMap, n = 8): number[] {
+  return Array.from({ length: n }, (_, k) => {
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, k, true);
     const v = map.lookup(key);
