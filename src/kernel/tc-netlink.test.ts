@@ -10,7 +10,7 @@ import { release } from 'node:os';
 import { test } from 'node:test';
 import { sendTestFrames as send, TEST_ETHERTYPE, waitFor } from '../../test/afxdp/kernel-env.js';
 import { controlSkip } from '../../test/control/harness.js';
-import { counters as slots } from '../../test/control/survive-env.js';
+import { counters } from '../../test/control/survive-env.js';
 import { assemble } from '../asm/index.js';
 import { BpfError } from '../errors.js';
 import { haveTcxLinks } from './features.js';
@@ -93,8 +93,8 @@ test('netlink TC: ingress and egress filters count frames, tc sees them, update 
     // Frames sent out of b leave by b's egress and arrive on a's ingress: both count each.
     send(ns, b.ifindex, 5);
     assert.ok(
-      waitFor(() => slots(map, 4)[0] === 5 && slots(map, 4)[1] === 5),
-      `${slots(map, 4)}`,
+      waitFor(() => counters(map, 4)[0] === 5 && counters(map, 4)[1] === 5),
+      `${counters(map, 4)}`,
     );
 
     // Our place is taken: a second attach there is refused, nothing replaced.
@@ -125,10 +125,10 @@ test('netlink TC: ingress and egress filters count frames, tc sees them, update 
     assert.equal(ing.info().progId, next.id);
     send(ns, b.ifindex, 3);
     assert.ok(
-      waitFor(() => slots(map, 4)[2] === 3),
-      `the new program counts (${slots(map, 4)})`,
+      waitFor(() => counters(map, 4)[2] === 3),
+      `the new program counts (${counters(map, 4)})`,
     );
-    assert.equal(slots(map, 4)[0], 5, 'the old one no longer runs');
+    assert.equal(counters(map, 4)[0], 5, 'the old one no longer runs');
     assert.throws(() => ing.update(inA, inA), errno('EEXIST'), 'not the expected program');
     const theirs = () => tcFilters(a.ifindex, 'ingress').filter((f) => f.priority === 9);
     assert.equal(theirs().length, 1, 'their filter is still there after our update');
@@ -186,8 +186,8 @@ test('netlink TC: a filter replaced by someone else is left alone; a clsact we f
   });
   send(ns, a.ifindex, 4);
   assert.ok(
-    waitFor(() => slots(map, 4)[0] === 4),
-    `the released filter counts (${slots(map, 4)})`,
+    waitFor(() => counters(map, 4)[0] === 4),
+    `the released filter counts (${counters(map, 4)})`,
   );
   assert.match(tc(ns, 'filter', 'show', 'dev', b.name, 'ingress'), /ktc_ours direct-action/);
   // Found again (from outside the namespace afterwards: the handle's socket is inside), closed.
