@@ -161,6 +161,7 @@ export {
   type MapTypeName,
   ProgType,
   type ProgTypeName,
+  type TableChange,
   TcAction,
   verdictName,
   XdpAction,
