@@ -2,9 +2,11 @@
 // of FN_PARAMS -> FN_RESULTS with r0-r10 as i64 locals; control flow is structured by
 // structure.ts; instructions are lowered with RFC 9669 semantics where Wasm differs (division
 // by zero and INT_MIN / -1 do not trap, 32-bit results zero-extend, byte swaps, sign extension).
-// Every load and store is checked against the regions (lower-memory.ts). Steps are counted per
-// block exactly as the interpreter counts them, and the budget is checked where the interpreter
-// checks it (taken jumps, local calls, exits), so runs end with the same steps or the same error.
+// Every load and store is checked against the regions (lower-memory.ts) unless the verifier
+// proved it (CompileOptions.proved). Steps are counted per block exactly as the interpreter
+// counts them, and the budget is checked where the interpreter checks it (taken jumps, local
+// calls, exits), so runs end with the same steps or the same error; a loop-free program also
+// gets a copy without the budget compares, for runs whose budget covers every slot.
 
 import { type Block, buildCfg, type Cfg, type Layout, layout } from '../cfg/index.js';
 import { assertNever, NotSupportedError } from '../errors.js';
