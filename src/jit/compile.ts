@@ -184,7 +184,7 @@ function writesRegister(kind: Kind, i: Instruction, r: number): boolean {
 }
 
 /** Above this many slots a loop-free program keeps one copy (compile time over the budget compares). */
-const MAX_UNCHECKED_COPY = 4096;
+const MAX_UNCHECKED_COPY = 1024;
 
 /**
  * True if every jump goes forward and nothing calls (no local call, callx, or function address for
