@@ -66,6 +66,30 @@ exit`).instructions;
   assert.deepEqual(proved(stackOnly, 'SCHED_CLS'), [0, 0, 1, 1, 0, 0]);
 });
 
+test('a program with a callback gets no proofs (the walk follows one invocation of it)', () => {
+  const insns = assembleCase(`
+r1 = 2
+ld_pseudo r2, 4, 7
+r3 = 0
+r4 = 0
+call 181
+*(u64 *)(r10 - 8) = r0
+r0 = *(u64 *)(r10 - 8)
+exit
+r0 = 0
+exit`).instructions;
+  const r = verifyProgram({ instructions: insns, type: 'XDP', logLevel: 0 });
+  assert.equal(r.verdict, 'accepted', r.log);
+  assert.deepEqual([...r.proved!], new Array(11).fill(0));
+  // Without the callback the same stack accesses are proved.
+  const plain = assembleCase(`
+r0 = 2
+*(u64 *)(r10 - 8) = r0
+r0 = *(u64 *)(r10 - 8)
+exit`).instructions;
+  assert.deepEqual(proved(plain), [0, 1, 1, 0]);
+});
+
 test('verified: the JIT runs the proved accesses unchecked, as the interpreter runs them', () => {
   for (const size of [14, 20, 60]) {
     const data = Uint8Array.from({ length: size }, (_, k) => k + 1);

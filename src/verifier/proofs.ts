@@ -15,6 +15,7 @@
 // kernel's preallocated maps). Not: values of other map types (some are read-only to programs
 // in the runtime), dynptr slices, ring-buffer records, map keys.
 
+import { type Kind, op } from '../isa/index.js';
 import type { MapTypeName } from '../uapi/map-types.js';
 import type { Reg } from './state.js';
 
@@ -42,7 +43,13 @@ export function noteAccess(proofs: Uint8Array, pc: number, reg: Reg, write: bool
   proofs[pc]! |= proved ? PROVED : UNPROVED;
 }
 
-/** The slots whose every visit was proved: PROVED there, 0 elsewhere. */
-export function provedAccesses(proofs: Uint8Array): Uint8Array {
+/**
+ * The slots whose every visit was proved: PROVED there, 0 elsewhere. None for a program that
+ * takes a function's address (a callback): the walk follows one invocation of a callback, not
+ * repeated ones (docs/architecture.md), so a later invocation may meet states it never saw.
+ */
+export function provedAccesses(proofs: Uint8Array, kinds: readonly (Kind | undefined)[]): Uint8Array {
+  if (kinds.some((k) => k?.kind === 'lddw' && k.pseudo === op.BPF_PSEUDO_FUNC))
+    return new Uint8Array(proofs.length);
   return proofs.map((v) => (v === PROVED ? PROVED : 0));
 }

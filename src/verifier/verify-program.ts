@@ -200,7 +200,10 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
         hint: 'the frames of a call chain share 512 bytes: inline functions or move buffers to a per-CPU map',
       });
     }
-    return { ...finish('accepted', result.log, result.stats, depths), proved: provedAccesses(env.proofs) };
+    return {
+      ...finish('accepted', result.log, result.stats, depths),
+      proved: provedAccesses(env.proofs, kinds),
+    };
   } catch (e) {
     if (e instanceof WalkRefusal) return rejected(e, logLevel);
     if (e instanceof Refusal) throw e;
