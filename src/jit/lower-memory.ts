@@ -1,4 +1,6 @@
-// Checked loads, stores and atomics. The program is never trusted: an access at r10 + constant
+// Loads, stores and atomics. An access the verifier proved in bounds on every path of an accepted
+// load (verifier/proofs.ts, EngineOptions.proved) is a plain Wasm access. Otherwise the program
+// is never trusted: an access at r10 + constant
 // inside the current frame needs no check when nothing writes r10 (it cannot leave the frame);
 // every other access is tested inline against the range this access site last hit (its own
 // cache: a parser's ctx and packet loads do not evict each other), then the current frame; the
@@ -24,6 +26,8 @@ export interface SiteCache {
 
 export interface MemoryContext extends LowerContext {
   readonly pc: number;
+  /** The verifier proved the access at `pc` in bounds on every path (EngineOptions.proved). */
+  readonly proved: boolean;
   readonly r10Fixed: boolean;
   readonly frame32: import('./wasm/index.js').Local;
   readonly frame64: import('./wasm/index.js').Local;
@@ -50,6 +54,14 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
   if (reg === 10 && c.r10Fixed && off >= -FRAME_BYTES && off + n <= 0) {
     f.get(c.frame32);
     return off + FRAME_BYTES;
+  }
+  if (c.proved) {
+    // reg + off lies in a packet, context or live frame (< 2^32): a non-negative off can be the
+    // memarg offset, which Wasm adds without wrapping.
+    f.get(R[reg]!);
+    if (off < 0) f.i64(off).op('i64.add');
+    f.op('i32.wrap_i64');
+    return Math.max(off, 0);
   }
   const a = f.temp(I64);
   const { start, room, gen } = c.siteCache();

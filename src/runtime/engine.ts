@@ -46,6 +46,12 @@ export interface EngineOptions {
   /** The address space to run in; a fresh one by default. */
   readonly memory?: AddressSpace;
   readonly resolveLddw?: LddwResolver;
+  /**
+   * The verifier's proofs for exactly this program (VerifyProgramResult.proved, which `load`
+   * passes on): the JIT drops the checks of the accesses proved there. Never pass it for a
+   * program the verifier did not accept: those accesses would then go unchecked.
+   */
+  readonly proved?: Uint8Array;
 }
 
 export interface RunOptions {

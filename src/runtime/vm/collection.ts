@@ -48,13 +48,15 @@ export type EngineFactory = (program: readonly Instruction[], options: EngineOpt
 /**
  * The verify stage (verifier/'s `verify`, wired in by src/index.ts's load): refuses a program by
  * throwing. `helpers` holds the ids of the helpers this runtime implements; `maps` are the
- * collection's map specs (the maps the program's lddw instructions name).
+ * collection's map specs (the maps the program's lddw instructions name). It may return what it
+ * proved of each load and store (VerifyProgramResult.proved), which the engine gets as
+ * EngineOptions.proved.
  */
 export type VerifyStage = (
   program: ProgramSpec,
   helpers: { has(id: number): boolean },
   maps: readonly MapSpec[],
-) => void;
+) => Uint8Array | undefined;
 
 /**
  * Options of the VM's loadCollection: those both backends share (SpecLoadOptions: `programs`,
@@ -556,7 +558,13 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
   // What the verifier may take as implemented: the runtime's helpers and the embedder's.
   const implemented = new Set([...RUNTIME_HELPERS.keys(), ...(options.helpers?.keys() ?? [])]);
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
-  if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, implemented, spec.maps);
+  const proved = new Map<ProgramSpec, Uint8Array>();
+  const verifyStage = options.verify;
+  if (verifyStage !== undefined)
+    for (const p of spec.programs) {
+      const facts = verifyStage(p, implemented, spec.maps);
+      if (facts !== undefined) proved.set(p, facts);
+    }
   // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
   const code = new Map(spec.programs.map((p) => [p, bindKfuncs(p).instructions]));
   const c = new VmCollection(spec, options);
@@ -604,6 +612,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         memory: c.space,
         resolveLddw: resolver(p, c, byName, ordered),
         ...(options.budget === undefined ? {} : { budget: options.budget }),
+        ...(proved.has(p) ? { proved: proved.get(p)! } : {}),
       };
       c.addProgram(p, () => options.engine(code.get(p)!, engineOptions));
     }
