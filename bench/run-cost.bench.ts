@@ -5,8 +5,10 @@
 // the repeat rows: the duration the run reports) and the ratio to the kernel.
 // Run: npm run bench (root on Linux; without bpf() the kernel column is skipped with the reason).
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 import {
   assemble,
   type CollectionSpec,
@@ -143,22 +145,47 @@ function kernel(spec: CollectionSpec, name: string, data: Uint8Array): number {
   return bestReported((repeat) => program.run({ data, repeat }).duration);
 }
 
+const cases = [
+  ['XDP_DROP (r0 = 1; exit)', drop, 'xdp_drop', new Uint8Array(64)],
+  ['xdp_parse on a 54-byte TCP SYN', parse, 'xdp_parse', syn],
+] as const;
+
+/**
+ * The JIT's rows of case `k` measured in a fresh process that runs nothing else: there the
+ * call sites of the run path have seen one engine and one compiled program. In this process they
+ * have seen both engines and both programs, and V8 cannot inline a call into Wasm whose target
+ * varies (~4-7 ns per single call).
+ */
+function alone(k: number): Map<string, number> {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--alone', String(k)], {
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`--alone ${k} failed: ${child.stderr}`);
+  return new Map(JSON.parse(child.stdout) as [string, number][]);
+}
+
+const only = process.argv.indexOf('--alone');
+if (only >= 0) {
+  const [, spec, name, data] = cases[Number(process.argv[only + 1])]!;
+  console.log(JSON.stringify([...measure(spec, name, data, 'jit')]));
+  process.exit(0);
+}
+
 const availability = bpfAvailability();
 console.log(`fixed cost of one run: ns of CPU time per run (best of ${ROUNDS} rounds of ${RUNS} runs)`);
 if (!availability.ok) console.log(`  (kernel column skipped: ${availability.reason})`);
-for (const [label, spec, name, data] of [
-  ['XDP_DROP (r0 = 1; exit)', drop, 'xdp_drop', new Uint8Array(64)],
-  ['xdp_parse on a 54-byte TCP SYN', parse, 'xdp_parse', syn],
-] as const) {
+for (const [k, [label, spec, name, data]] of cases.entries()) {
   const rows = new Map<string, number>();
   for (const engine of ['interp', 'jit'] as const)
     for (const [path, ns] of measure(spec, name, data, engine)) rows.set(`[${engine}] ${path}`, ns);
-  const k = availability.ok ? kernel(spec, name, data) : undefined;
+  for (const [path, ns] of alone(k))
+    if (path.startsWith('engine.') || path.startsWith('program.runOn')) rows.set(`[jit, alone] ${path}`, ns);
+  const kns = availability.ok ? kernel(spec, name, data) : undefined;
   console.log(`  ${label}`);
   for (const [path, ns] of rows) {
-    const ratio = k === undefined ? '' : `   ${(ns / k).toFixed(1).padStart(6)}x kernel`;
+    const ratio = kns === undefined ? '' : `   ${(ns / kns).toFixed(1).padStart(6)}x kernel`;
     console.log(`    ${path.padEnd(44)} ${ns.toFixed(1).padStart(8)} ns${ratio}`);
   }
-  if (k !== undefined)
-    console.log(`    ${'kernel BPF_PROG_TEST_RUN (repeat)'.padEnd(44)} ${k.toFixed(1).padStart(8)} ns`);
+  if (kns !== undefined)
+    console.log(`    ${'kernel BPF_PROG_TEST_RUN (repeat)'.padEnd(44)} ${kns.toFixed(1).padStart(8)} ns`);
 }
