@@ -33,12 +33,12 @@ import { Wasm, type WasmGlobal } from './wasm/index.js';
 
 declare const performance: { now(): number };
 
-/** Thrown through the compiled code to end a run early with r0 (a helper's `exit`, LD_ABS out of bounds). */
 /** The error for a context argument that is not a u32 address. */
 function notAddress(ctx: number): RangeError {
   return new RangeError(`ctx ${ctx} is not an address (0..2^32-1)`);
 }
 
+/** Thrown through the compiled code to end a run early with r0 (a helper's `exit`, LD_ABS out of bounds). */
 class RunExit {
   readonly r0: bigint;
   constructor(r0: bigint) {
