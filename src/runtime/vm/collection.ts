@@ -21,7 +21,7 @@ import type { Collection } from '../backend.js';
 import { hostClock } from '../clock.js';
 import { ConntrackTable } from '../conntrack.js';
 import type { SkbContext } from '../context/skb.js';
-import { type Interfaces, LOOPBACK_ONLY, XdpContext } from '../context/xdp.js';
+import { type Interfaces, LOOPBACK_ONLY, type XdpContext } from '../context/xdp.js';
 import type { Engine, EngineOptions } from '../engine.js';
 import type { Clock, FibTable, HelperTable, RedirectState } from '../helper.js';
 import { RUNTIME_HELPERS } from '../helpers/index.js';
@@ -183,7 +183,7 @@ export class VmCollection implements Collection, ProgramHost {
       ctx: undefined as never, // set by execute() before every run
       cpu: this.#cpu,
       tailCall: { count: 0, target: undefined },
-      redirect: { ifindex: 0, map: undefined, flags: 0n },
+      redirect: { ifindex: 0, map: undefined, flags: 0n, nexthop: undefined },
       trace: (line) => this.trace.push(line),
       clock: options.clock ?? hostClock(),
       random: options.random ?? seededRandom(options.seed ?? 1),
@@ -281,6 +281,9 @@ export class VmCollection implements Collection, ProgramHost {
     } catch (e) {
       throw withSourceLine(e, program.spec);
     }
+    // Most runs end with no tail call pending and no lock held: nothing to follow.
+    const env = this.#env;
+    if (env.tailCall.target === undefined && env.spinLock.held === undefined) return r0;
     return this.#follow(program, ctx, packet, r0, fresh);
   }
 
@@ -380,17 +383,8 @@ export class VmCollection implements Collection, ProgramHost {
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
-    // Legacy LD_ABS/LD_IND read skb->data..+len (socket filters: from the network header).
-    return ctx instanceof XdpContext
-      ? undefined
-      : {
-          name: 'skb data',
-          kind: 'packet',
-          start: ctx.data,
-          size: ctx.len,
-          end: ctx.data + ctx.len,
-          writable: false,
-        };
+    // The skb region is built out of line: with it inline, an XDP runOn measured ~5 ns slower.
+    return ctx.kind === 'xdp_md' ? undefined : skbPacket(ctx);
   }
 
   /** After `program`'s run ended with r0: the lock check, then its tail calls followed. */
@@ -494,6 +488,18 @@ function keepRedirect(from: RedirectState, to: RedirectOutcome): void {
   to.ifindex = from.ifindex;
   to.map = from.map;
   to.flags = from.flags;
+}
+
+/** The packet legacy LD_ABS/LD_IND read: skb->data..+len (socket filters: from the network header). */
+function skbPacket(ctx: SkbContext): Region {
+  return {
+    name: 'skb data',
+    kind: 'packet',
+    start: ctx.data,
+    size: ctx.len,
+    end: ctx.data + ctx.len,
+    writable: false,
+  };
 }
 
 function clearRedirect(r: RedirectState): void {
