@@ -32,6 +32,8 @@ import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './was
 export interface CompileOptions {
   readonly helpers?: HelperTable | undefined;
   readonly resolveLddw?: LddwResolver | undefined;
+  /** The program's CFG when the caller already built it (it must be `buildCfg(program)`). */
+  readonly cfg?: Cfg | undefined;
 }
 
 export interface Compiled {
@@ -52,7 +54,10 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // for the whole program before it looks at control flow (a bad fd fails the load with
   // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
   const lddwValues = resolveLddws(l, options.resolveLddw);
-  const cfg = buildCfg(program, { allowUnreachable: true, layout: l });
+  // A verified program's CFG (the loader's, EngineOptions.cfg) is this one: nothing is unreachable.
+  const cfg = options.cfg ?? buildCfg(program, { allowUnreachable: true, layout: l });
+  if (cfg.slots !== l.slots)
+    throw new RangeError(`compile: the CFG given has ${cfg.slots} slots, the program ${l.slots}`);
   const m = new ModuleBuilder();
   const imports = {} as Record<ImportName, number>;
   for (const [name, t] of Object.entries(IMPORTS))

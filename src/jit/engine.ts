@@ -86,7 +86,11 @@ export class JitEngine implements Engine {
       throw new NotSupportedError('JIT on a shared memory', 'the module imports a plain memory');
     this.#helpers = options.helpers;
     this.#budget = options.budget ?? DEFAULT_BUDGET;
-    this.#compiled = compile(program, { helpers: options.helpers, resolveLddw: options.resolveLddw });
+    this.#compiled = compile(program, {
+      helpers: options.helpers,
+      resolveLddw: options.resolveLddw,
+      cfg: options.cfg,
+    });
     const instance = new Wasm.Instance(new Wasm.Module(this.#compiled.bytes), {
       env: {
         memory: this.memory.memory,

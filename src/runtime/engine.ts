@@ -2,6 +2,7 @@
 // results and step-hook types they share, and `runWithMemory`, the uBPF-style way to run a
 // program over one block of bytes. No execution logic lives here.
 
+import type { Cfg } from '../cfg/index.js';
 import type { HelperTable } from './helper.js';
 import type { AddressSpace, Region } from './memory.js';
 
@@ -46,6 +47,11 @@ export interface EngineOptions {
   /** The address space to run in; a fresh one by default. */
   readonly memory?: AddressSpace;
   readonly resolveLddw?: LddwResolver;
+  /**
+   * The program's CFG when the loader already built it (the verify stage did): it must be
+   * `buildCfg(program)`; an engine that needs one reuses it instead of building its own.
+   */
+  readonly cfg?: Cfg;
 }
 
 export interface RunOptions {

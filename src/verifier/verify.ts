@@ -53,6 +53,7 @@ export function verify(
       lineInfo: program.lineInfo ?? [],
       privileged: options.privileged ?? true,
       logLevel: 0,
+      cfg,
     });
     if (result.verdict === 'rejected') {
       const e = result.explanation!;

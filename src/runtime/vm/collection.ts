@@ -5,6 +5,7 @@
 // resolve to map handles.
 
 import type { Btf } from '../../btf/types.js';
+import type { Cfg } from '../../cfg/index.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
 import {
@@ -48,13 +49,14 @@ export type EngineFactory = (program: readonly Instruction[], options: EngineOpt
 /**
  * The verify stage (verifier/'s `verify`, wired in by src/index.ts's load): refuses a program by
  * throwing. `helpers` holds the ids of the helpers this runtime implements; `maps` are the
- * collection's map specs (the maps the program's lddw instructions name).
+ * collection's map specs (the maps the program's lddw instructions name). It may return the
+ * program's CFG, which the engine then reuses (EngineOptions.cfg) instead of building it again.
  */
 export type VerifyStage = (
   program: ProgramSpec,
   helpers: { has(id: number): boolean },
   maps: readonly MapSpec[],
-) => void;
+) => Cfg | undefined;
 
 /**
  * Options of the VM's loadCollection: those both backends share (SpecLoadOptions: `programs`,
@@ -556,7 +558,13 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
   // What the verifier may take as implemented: the runtime's helpers and the embedder's.
   const implemented = new Set([...RUNTIME_HELPERS.keys(), ...(options.helpers?.keys() ?? [])]);
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
-  if (options.verify !== undefined) for (const p of spec.programs) options.verify(p, implemented, spec.maps);
+  // The CFG a stage built goes to the engine (kfunc binding below changes no control flow).
+  const cfgs = new Map<ProgramSpec, Cfg>();
+  if (options.verify !== undefined)
+    for (const p of spec.programs) {
+      const cfg = options.verify(p, implemented, spec.maps);
+      if (cfg !== undefined) cfgs.set(p, cfg);
+    }
   // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
   const code = new Map(spec.programs.map((p) => [p, bindKfuncs(p).instructions]));
   const c = new VmCollection(spec, options);
@@ -604,6 +612,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         memory: c.space,
         resolveLddw: resolver(p, c, byName, ordered),
         ...(options.budget === undefined ? {} : { budget: options.budget }),
+        ...(cfgs.has(p) ? { cfg: cfgs.get(p)! } : {}),
       };
       c.addProgram(p, () => options.engine(code.get(p)!, engineOptions));
     }
