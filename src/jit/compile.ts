@@ -26,6 +26,7 @@ import {
 } from './module-abi.js';
 import { NativeHelpers } from './native-helpers.js';
 import { emitRegionSearch } from './region-search.js';
+import { emitSiteMiss, type SiteMiss } from './site-miss.js';
 import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
 
@@ -71,7 +72,8 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
   const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
   const helperAt: ReturnType<HelperTable['get']>[] = [];
-  const { search: regionSearch, find } = emitRegionSearch(m, globals, imports.slow);
+  const { search, find } = emitRegionSearch(m, globals, imports.slow);
+  const siteMiss = emitSiteMiss(m, globals, search);
   const native = new NativeHelpers({ m, globals, find, helper: imports.helper });
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
@@ -85,7 +87,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     fnType,
     funcs: funcs.map((f) => f.index),
     r10Fixed,
-    regionSearch,
+    siteMiss,
     native,
     options,
     helperAt,
@@ -122,7 +124,8 @@ interface ProgramEnv {
   readonly fnType: number;
   readonly funcs: readonly number[];
   readonly r10Fixed: boolean;
-  readonly regionSearch: number;
+  /** What access sites call when their inline check misses (site-miss.ts). */
+  readonly siteMiss: SiteMiss;
   /** Helpers emitted in Wasm, called instead of the `helper` import (native-helpers.ts). */
   readonly native: NativeHelpers;
   readonly options: CompileOptions;
@@ -267,8 +270,8 @@ class FunctionCompiler implements MemoryContext {
   get r10Fixed(): boolean {
     return this.env.r10Fixed;
   }
-  get regionSearch(): number {
-    return this.env.regionSearch;
+  get siteMiss(): SiteMiss {
+    return this.env.siteMiss;
   }
   global(name: GlobalName): number {
     return this.env.globals[name];
