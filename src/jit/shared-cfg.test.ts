@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { asmProgram } from '../../test/gen/oob-cases.js';
 import { assemble } from '../asm/index.js';
 import { buildCfg, type Cfg } from '../cfg/index.js';
 import { load } from '../index.js';
@@ -24,18 +25,7 @@ const spec: CollectionSpec = {
   license: 'GPL',
   variables: [],
   maps: [],
-  programs: [
-    {
-      name: 'p',
-      sectionName: 'xdp',
-      type: 'XDP',
-      flags: 0,
-      instructions: PROGRAM,
-      license: 'GPL',
-      funcInfo: [],
-      lineInfo: [],
-    },
-  ],
+  programs: [asmProgram('p', 'XDP', PROGRAM)],
 };
 
 test('the JIT compiles the same module from a CFG it is given as from its own', () => {
