@@ -77,7 +77,10 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const native = new NativeHelpers({ m, globals, find, helper: imports.helper });
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
-  const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
+  // Plain loops over the instructions here (not callbacks): see cfg/layout.ts.
+  let r10Fixed = true;
+  for (let k = 0; k < l.insns.length && r10Fixed; k++)
+    r10Fixed = !writesRegister(l.kinds[k]!, l.insns[k]!, 10);
   const env: ProgramEnv = {
     m,
     l,
@@ -103,9 +106,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   emitRunCtx(m, env, funcs[0]!.index);
   emitInvalidate(m, env);
   const lddwTails = new Set<number>();
-  l.insnAt.forEach((k, pc) => {
-    if (k === -1) lddwTails.add(pc);
-  });
+  for (let pc = 0; pc < l.slots; pc++) if (l.insnAt[pc] === -1) lddwTails.add(pc);
   return {
     bytes: m.encode(),
     slots: l.slots,
@@ -144,12 +145,13 @@ interface ProgramEnv {
 /** The value of every lddw of the program by slot (throws what lddwValue throws, first slot first). */
 function resolveLddws(l: Layout, resolve: LddwResolver | undefined): Map<number, bigint> {
   const values = new Map<number, bigint>();
-  l.kinds.forEach((kind, k) => {
-    if (kind.kind !== 'lddw') return;
+  for (let k = 0; k < l.kinds.length; k++) {
+    const kind = l.kinds[k]!;
+    if (kind.kind !== 'lddw') continue;
     const pc = l.slotOf[k]!;
     const [lo, hi] = lddwValue(l.insns[k]!, kind.pseudo, pc, l.targets[k] ?? 0, resolve);
     values.set(pc, (BigInt(hi) << 32n) | BigInt(lo >>> 0));
-  });
+  }
   return values;
 }
 
