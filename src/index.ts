@@ -236,6 +236,6 @@ export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollect
     ...rest,
     ...(verifying === false
       ? {}
-      : { verify: (p, helpers, maps) => verify(p, { helpers, maps, full: true }).result?.proved }),
+      : { verify: (p, helpers, maps) => verify(p, { helpers, maps, full: true }) }),
   });
 }

@@ -28,6 +28,7 @@ import {
 } from './module-abi.js';
 import { NativeHelpers } from './native-helpers.js';
 import { emitRegionSearch } from './region-search.js';
+import { emitSiteMiss, type SiteMiss } from './site-miss.js';
 import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
 
@@ -36,6 +37,8 @@ export interface CompileOptions {
   readonly resolveLddw?: LddwResolver | undefined;
   /** The verifier's proofs for this program (EngineOptions.proved): 1 at a slot drops its check. */
   readonly proved?: Uint8Array | undefined;
+  /** The program's CFG when the caller already built it (it must be `buildCfg(program)`). */
+  readonly cfg?: Cfg | undefined;
 }
 
 export interface Compiled {
@@ -56,7 +59,10 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // for the whole program before it looks at control flow (a bad fd fails the load with
   // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
   const lddwValues = resolveLddws(l, options.resolveLddw);
-  const cfg = buildCfg(program, { allowUnreachable: true, layout: l });
+  // A verified program's CFG (the loader's, EngineOptions.cfg) is this one: nothing is unreachable.
+  const cfg = options.cfg ?? buildCfg(program, { allowUnreachable: true, layout: l });
+  if (cfg.slots !== l.slots)
+    throw new RangeError(`compile: the CFG given has ${cfg.slots} slots, the program ${l.slots}`);
   const m = new ModuleBuilder();
   const imports = {} as Record<ImportName, number>;
   for (const [name, t] of Object.entries(IMPORTS))
@@ -70,11 +76,15 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
   const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
   const helperAt: ReturnType<HelperTable['get']>[] = [];
-  const { search: regionSearch, find } = emitRegionSearch(m, globals, imports.slow);
+  const { search, find } = emitRegionSearch(m, globals, imports.slow);
+  const siteMiss = emitSiteMiss(m, globals, search);
   const native = new NativeHelpers({ m, globals, find, helper: imports.helper });
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
-  const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
+  // Plain loops over the instructions here (not callbacks): see cfg/layout.ts.
+  let r10Fixed = true;
+  for (let k = 0; k < l.insns.length && r10Fixed; k++)
+    r10Fixed = !writesRegister(l.kinds[k]!, l.insns[k]!, 10);
   const env: ProgramEnv = {
     m,
     l,
@@ -86,7 +96,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     r10Fixed,
     // Proofs of another program (another slot count) prove nothing here.
     proved: options.proved?.length === l.slots ? options.proved : undefined,
-    regionSearch,
+    siteMiss,
     native,
     options,
     helperAt,
@@ -110,9 +120,7 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   emitRunCtx(m, env, funcs[0]!.index, unchecked);
   emitInvalidate(m, env);
   const lddwTails = new Set<number>();
-  l.insnAt.forEach((k, pc) => {
-    if (k === -1) lddwTails.add(pc);
-  });
+  for (let pc = 0; pc < l.slots; pc++) if (l.insnAt[pc] === -1) lddwTails.add(pc);
   return {
     bytes: m.encode(),
     slots: l.slots,
@@ -132,7 +140,8 @@ interface ProgramEnv {
   readonly funcs: readonly number[];
   readonly r10Fixed: boolean;
   readonly proved: Uint8Array | undefined;
-  readonly regionSearch: number;
+  /** What access sites call when their inline check misses (site-miss.ts). */
+  readonly siteMiss: SiteMiss;
   /** Helpers emitted in Wasm, called instead of the `helper` import (native-helpers.ts). */
   readonly native: NativeHelpers;
   readonly options: CompileOptions;
@@ -151,12 +160,13 @@ interface ProgramEnv {
 /** The value of every lddw of the program by slot (throws what lddwValue throws, first slot first). */
 function resolveLddws(l: Layout, resolve: LddwResolver | undefined): Map<number, bigint> {
   const values = new Map<number, bigint>();
-  l.kinds.forEach((kind, k) => {
-    if (kind.kind !== 'lddw') return;
+  for (let k = 0; k < l.kinds.length; k++) {
+    const kind = l.kinds[k]!;
+    if (kind.kind !== 'lddw') continue;
     const pc = l.slotOf[k]!;
     const [lo, hi] = lddwValue(l.insns[k]!, kind.pseudo, pc, l.targets[k] ?? 0, resolve);
     values.set(pc, (BigInt(hi) << 32n) | BigInt(lo >>> 0));
-  });
+  }
   return values;
 }
 
@@ -327,8 +337,8 @@ class FunctionCompiler implements MemoryContext {
   get proved(): boolean {
     return this.env.proved?.[this.#pc] === 1;
   }
-  get regionSearch(): number {
-    return this.env.regionSearch;
+  get siteMiss(): SiteMiss {
+    return this.env.siteMiss;
   }
   global(name: GlobalName): number {
     return this.env.globals[name];

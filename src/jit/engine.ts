@@ -95,6 +95,7 @@ export class JitEngine implements Engine {
       helpers: options.helpers,
       resolveLddw: options.resolveLddw,
       proved: options.proved,
+      cfg: options.cfg,
     });
     const instance = new Wasm.Instance(new Wasm.Module(this.#compiled.bytes), {
       env: {

@@ -2,6 +2,7 @@
 // results and step-hook types they share, and `runWithMemory`, the uBPF-style way to run a
 // program over one block of bytes. No execution logic lives here.
 
+import type { Cfg } from '../cfg/index.js';
 import type { HelperTable } from './helper.js';
 import type { AddressSpace, Region } from './memory.js';
 
@@ -52,6 +53,11 @@ export interface EngineOptions {
    * program the verifier did not accept: those accesses would then go unchecked.
    */
   readonly proved?: Uint8Array;
+  /**
+   * The program's CFG when the loader already built it (the verify stage did): it must be
+   * `buildCfg(program)`; an engine that needs one reuses it instead of building its own.
+   */
+  readonly cfg?: Cfg;
 }
 
 export interface RunOptions {

@@ -42,6 +42,8 @@ export interface VerifyProgramInput {
    * to 32 bytes and at least 32, as the kernel's interpreter needs. Default true.
    */
   readonly jit?: boolean;
+  /** The program's CFG when the caller already built it (it must be `buildCfg(instructions)`). */
+  readonly cfg?: Cfg;
 }
 
 export interface VerifierStats extends WalkStats {
@@ -119,7 +121,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   const at: (Instruction | undefined)[] = [];
   const kinds: (Kind | undefined)[] = [];
   try {
-    cfg = buildCfg(input.instructions);
+    cfg = input.cfg ?? buildCfg(input.instructions);
     let pc = 0;
     for (const i of input.instructions) {
       at[pc] = i;

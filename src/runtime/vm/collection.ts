@@ -5,6 +5,7 @@
 // resolve to map handles.
 
 import type { Btf } from '../../btf/types.js';
+import type { Cfg } from '../../cfg/index.js';
 import { ClosedError, LoadError, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { classify, type Instruction, op as O, slots } from '../../isa/index.js';
 import {
@@ -49,14 +50,20 @@ export type EngineFactory = (program: readonly Instruction[], options: EngineOpt
  * The verify stage (verifier/'s `verify`, wired in by src/index.ts's load): refuses a program by
  * throwing. `helpers` holds the ids of the helpers this runtime implements; `maps` are the
  * collection's map specs (the maps the program's lddw instructions name). It may return what it
- * proved of each load and store (VerifyProgramResult.proved), which the engine gets as
- * EngineOptions.proved.
+ * learned (VerifiedFacts): the program's CFG, which the engine reuses (EngineOptions.cfg) instead
+ * of building it again, and what it proved of each load and store (EngineOptions.proved).
  */
 export type VerifyStage = (
   program: ProgramSpec,
   helpers: { has(id: number): boolean },
   maps: readonly MapSpec[],
-) => Uint8Array | undefined;
+) => VerifiedFacts | undefined;
+
+/** What a verify stage hands the engine of a program it accepted. */
+export interface VerifiedFacts {
+  readonly cfg?: Cfg | undefined;
+  readonly proved?: Uint8Array | undefined;
+}
 
 /**
  * Options of the VM's loadCollection: those both backends share (SpecLoadOptions: `programs`,
@@ -564,12 +571,12 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
   // What the verifier may take as implemented: the runtime's helpers and the embedder's.
   const implemented = new Set([...RUNTIME_HELPERS.keys(), ...(options.helpers?.keys() ?? [])]);
   // The verify stage, after CO-RE (the kernel verifies relocated code) and before any engine.
-  const proved = new Map<ProgramSpec, Uint8Array>();
-  const verifyStage = options.verify;
-  if (verifyStage !== undefined)
+  // What the stage learned goes to the engine (kfunc binding below changes no control flow).
+  const facts = new Map<ProgramSpec, VerifiedFacts>();
+  if (options.verify !== undefined)
     for (const p of spec.programs) {
-      const facts = verifyStage(p, implemented, spec.maps);
-      if (facts !== undefined) proved.set(p, facts);
+      const f = options.verify(p, implemented, spec.maps);
+      if (f !== undefined) facts.set(p, f);
     }
   // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
   const code = new Map(spec.programs.map((p) => [p, bindKfuncs(p).instructions]));
@@ -618,7 +625,8 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         memory: c.space,
         resolveLddw: resolver(p, c, byName, ordered),
         ...(options.budget === undefined ? {} : { budget: options.budget }),
-        ...(proved.has(p) ? { proved: proved.get(p)! } : {}),
+        ...(facts.get(p)?.cfg === undefined ? {} : { cfg: facts.get(p)!.cfg! }),
+        ...(facts.get(p)?.proved === undefined ? {} : { proved: facts.get(p)!.proved! }),
       };
       c.addProgram(p, () => options.engine(code.get(p)!, engineOptions));
     }
