@@ -42,6 +42,8 @@ export interface SoundnessTally {
   runs: number;
   /** Programs whose outcomes were compared with the interpreter's, by backend. */
   readonly compared: Map<string, number>;
+  /** Programs a backend could not load for a known failure of its own (Backend.knownFailure), by backend. */
+  readonly knownFailures: Map<string, number>;
   readonly failures: SoundnessFailure[];
   /** Accepted programs whose backend gave another retval, packet, context or map than the interpreter. */
   readonly engineDisagreements: Disagreement[];
@@ -54,8 +56,10 @@ export interface Backend {
   open(spec: CollectionSpec, verify: boolean): Collection;
   /** Added to every run's input (e.g. the CPU). */
   readonly input?: TestRunInput;
-  /** True when a run's error is an outcome to compare rather than a soundness failure (the kernel). */
+  /** True when an error (at load or run) is an outcome to compare rather than a soundness failure (the kernel). */
   readonly errorsCompared?: boolean;
+  /** True for a load error that is the backend's own known failure: counted apart, not compared. */
+  readonly knownFailure?: (spec: CollectionSpec, error: unknown) => boolean;
 }
 
 /** The VM on `engine`; a JIT that falls back to the interpreter is a failure, not a JIT run. */
@@ -175,8 +179,20 @@ export function checkSeed(
     try {
       c = backend.open(g.spec, !refused);
     } catch (e) {
-      tally.failures.push({ seed, engine: backend.name, run: -1, error: `load: ${String(e)}`, text: g.text });
-      outcomes.push(undefined);
+      if (backend.knownFailure?.(g.spec, e)) {
+        tally.knownFailures.set(backend.name, (tally.knownFailures.get(backend.name) ?? 0) + 1);
+        outcomes.push(undefined);
+      } else if (backend.errorsCompared) outcomes.push([`load: ${String(e)}`]);
+      else {
+        tally.failures.push({
+          seed,
+          engine: backend.name,
+          run: -1,
+          error: `load: ${String(e)}`,
+          text: g.text,
+        });
+        outcomes.push(undefined);
+      }
       continue;
     }
     const seen: string[] = [];
@@ -232,6 +248,7 @@ export function soundness(
     accepted: 0,
     runs: 0,
     compared: new Map(),
+    knownFailures: new Map(),
     failures: [],
     engineDisagreements: [],
   };
