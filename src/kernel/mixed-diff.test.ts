@@ -3,7 +3,9 @@
 // JIT and the kernel (BPF_PROG_TEST_RUN); the JIT and the kernel must give the interpreter's return
 // value, packet and context after every run and its maps after the last (ring buffers aside). The
 // thread is pinned to one CPU and the VM told which, so per-CPU values compare exactly.
-// The kernel's own load failures (EFAULT with bpf_loop, docs/kernel-notes.md) are counted apart.
+// On the kernel only clean programs (every choice one it should accept) are compared: a wrong
+// choice may read uninitialised stack, whose bytes differ by backend. The kernel's own load
+// failures (EFAULT with bpf_loop, docs/kernel-notes.md) are counted apart.
 // TSBPF_SOUNDNESS_PROGRAMS sets the number of seeds (default 40).
 import assert from 'node:assert/strict';
 import process from 'node:process';
@@ -29,7 +31,13 @@ test("composed programs: the JIT and the kernel give the interpreter's results",
     name: 'kernel',
     open: (spec) => loadKernel(spec),
     errorsCompared: true,
-    knownFailure: (spec, e) => e instanceof VerifierError && kernelFailure(spec, e),
+    knownFailure: (spec, e) =>
+      e instanceof VerifierError && kernelFailure(spec, e)
+        ? 'its own load failure (EFAULT with bpf_loop)'
+        : undefined,
+    // A program with a wrong choice may read stack it never wrote (a lookup key, a bpf_loop
+    // context), which privileged loading allows: the kernel's bytes there are its own.
+    skips: (g) => (g.clean ? undefined : 'a wrong choice may read uninitialised stack'),
   };
   const r = soundness(1, PROGRAMS, 6, false, [
     vmBackend('interp', { cpus, cpu: pin.cpu }),
@@ -38,8 +46,11 @@ test("composed programs: the JIT and the kernel give the interpreter's results",
   ]);
   t.diagnostic(`${r.accepted} of ${r.programs} accepted, ${r.runs} runs`);
   for (const [backend, n] of r.compared) t.diagnostic(`${n} programs compared on ${backend}`);
-  const failed = r.knownFailures.get('kernel') ?? 0;
-  t.diagnostic(`${failed} the kernel failed to load (its EFAULT with bpf_loop, docs/kernel-notes.md)`);
+  let apart = 0;
+  for (const [why, n] of r.apart) {
+    t.diagnostic(`${n} not compared on ${why}`);
+    if (why.startsWith('kernel:')) apart += n;
+  }
   assert.deepEqual(
     r.failures.map((f) => `seed ${f.seed} on ${f.engine}, input ${f.run}: ${f.error}\n${f.text}`),
     [],
@@ -48,5 +59,6 @@ test("composed programs: the JIT and the kernel give the interpreter's results",
     r.engineDisagreements.map((d) => `seed ${d.seed} on ${d.backend}: ${d.first}`),
     [],
   );
-  assert.equal((r.compared.get('kernel') ?? 0) + failed, r.accepted);
+  assert.equal((r.compared.get('kernel') ?? 0) + apart, r.accepted);
+  assert.ok((r.compared.get('kernel') ?? 0) > r.accepted / 4, 'too few programs compared on the kernel');
 });

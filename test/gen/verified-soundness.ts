@@ -19,7 +19,7 @@ import type { CollectionSpec } from '../../src/program/index.js';
 import type { ProgTypeName } from '../../src/uapi/index.js';
 import { verifyProgram } from '../../src/verifier/index.js';
 import { ctxInputs } from '../parity/inputs.js';
-import { generateMixed } from './verifier-mixed.js';
+import { generateMixed, type MixedProgram } from './verifier-mixed.js';
 
 export interface SoundnessFailure {
   readonly seed: number;
@@ -42,8 +42,8 @@ export interface SoundnessTally {
   runs: number;
   /** Programs whose outcomes were compared with the interpreter's, by backend. */
   readonly compared: Map<string, number>;
-  /** Programs a backend could not load for a known failure of its own (Backend.knownFailure), by backend. */
-  readonly knownFailures: Map<string, number>;
+  /** Programs not compared on a backend, by `backend: reason` (Backend.skips, Backend.knownFailure). */
+  readonly apart: Map<string, number>;
   readonly failures: SoundnessFailure[];
   /** Accepted programs whose backend gave another retval, packet, context or map than the interpreter. */
   readonly engineDisagreements: Disagreement[];
@@ -58,8 +58,10 @@ export interface Backend {
   readonly input?: TestRunInput;
   /** True when an error (at load or run) is an outcome to compare rather than a soundness failure (the kernel). */
   readonly errorsCompared?: boolean;
-  /** True for a load error that is the backend's own known failure: counted apart, not compared. */
-  readonly knownFailure?: (spec: CollectionSpec, error: unknown) => boolean;
+  /** A reason for a load error that is the backend's own known failure: counted apart, not compared. */
+  readonly knownFailure?: (spec: CollectionSpec, error: unknown) => string | undefined;
+  /** A reason not to run a program on this backend at all (counted apart). */
+  readonly skips?: (program: MixedProgram) => string | undefined;
 }
 
 /** The VM on `engine`; a JIT that falls back to the interpreter is a failure, not a JIT run. */
@@ -173,16 +175,25 @@ export function checkSeed(
   if ((verdict.verdict === 'accepted') === refused) return;
   tally.accepted++;
   const outcomes: (string[] | undefined)[] = [];
+  const apart = (backend: Backend, reason: string) => {
+    const key = `${backend.name}: ${reason}`;
+    tally.apart.set(key, (tally.apart.get(key) ?? 0) + 1);
+    outcomes.push(undefined);
+  };
   for (const backend of backends) {
     const next = rng(seed);
+    const skip = backend.skips?.(g);
+    if (skip !== undefined) {
+      apart(backend, skip);
+      continue;
+    }
     let c: Collection;
     try {
       c = backend.open(g.spec, !refused);
     } catch (e) {
-      if (backend.knownFailure?.(g.spec, e)) {
-        tally.knownFailures.set(backend.name, (tally.knownFailures.get(backend.name) ?? 0) + 1);
-        outcomes.push(undefined);
-      } else if (backend.errorsCompared) outcomes.push([`load: ${String(e)}`]);
+      const known = backend.knownFailure?.(g.spec, e);
+      if (known !== undefined) apart(backend, known);
+      else if (backend.errorsCompared) outcomes.push([`load: ${String(e)}`]);
       else {
         tally.failures.push({
           seed,
@@ -248,7 +259,7 @@ export function soundness(
     accepted: 0,
     runs: 0,
     compared: new Map(),
-    knownFailures: new Map(),
+    apart: new Map(),
     failures: [],
     engineDisagreements: [],
   };
