@@ -41,13 +41,20 @@ const files = collect(process.env.TSBPF_DIST ?? 'dist', []).filter(
   (f) => filter.length === 0 || filter.some((s) => f.includes(s)),
 );
 files.sort();
-const run = (list, env) =>
-  list.length === 0
-    ? 0
-    : (spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...list], {
-        stdio: 'inherit',
-        env: { ...process.env, ...env },
-      }).status ?? 1);
+function run(list, env) {
+  if (list.length === 0) return 0;
+  const start = Date.now();
+  const status =
+    spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...list], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    }).status ?? 1;
+  // The time of each pass, to keep the cost of the second engine in view.
+  console.error(
+    `scripts/test.mjs: ${list.length} files, ${JSON.stringify(env)}: ${Math.round((Date.now() - start) / 1000)} s`,
+  );
+  return status;
+}
 // Tests that run programs run on both engines: every file using test/engines.js runs once with
 // TSBPF_ENGINE=interp (with the rest, which does not read it) and again with TSBPF_ENGINE=jit.
 // TSBPF_ENGINE set by the caller runs everything once, on that engine.
