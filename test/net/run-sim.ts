@@ -1,7 +1,8 @@
 // Runs a Scenario (scenarios.ts) in the simulation and reports its ScenarioOutcome.
 import { readFileSync } from 'node:fs';
-import { type LoadedMap, load, loadCollectionSpec } from '../../src/index.js';
+import { type LoadedMap, loadCollectionSpec } from '../../src/index.js';
 import { generateTraffic, Network } from '../../src/net/index.js';
+import { loadUnderTest as load } from '../engines.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
 
 const root = new URL('../../../', import.meta.url);
