@@ -18,6 +18,7 @@ import { bpfAvailability, loadKernel } from './kernel/index.js';
 
 const root = new URL('../../', import.meta.url);
 
+// The README's example as written: it names the interpreter, so this test pins it.
 test('README: a raw program in the interpreter', () => {
   const program = assemble('r0 = *(u32 *)(r1 + 0)\nr0 += 1\nexit');
   assert.equal(runWithMemory(new Interpreter(program), Uint8Array.of(41, 0, 0, 0)).r0, 42n);

@@ -161,6 +161,7 @@ export {
   type MapTypeName,
   ProgType,
   type ProgTypeName,
+  type TableChange,
   TcAction,
   verdictName,
   XdpAction,
@@ -235,6 +236,6 @@ export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollect
     ...rest,
     ...(verifying === false
       ? {}
-      : { verify: (p, helpers, maps) => void verify(p, { helpers, maps, full: true }) }),
+      : { verify: (p, helpers, maps) => verify(p, { helpers, maps, full: true }) }),
   });
 }

@@ -7,25 +7,15 @@
 import process from 'node:process';
 import type { Engine, EngineOptions, Instruction } from '../src/index.js';
 import { type EngineName, Interpreter, JitEngine, load } from '../src/index.js';
+import { JIT_REFUSALS } from './jit-refusals.js';
 
 const chosen = process.env.TSBPF_ENGINE as EngineName | undefined;
 
 /** The engine the interpreter-level tests run on. */
 export const ENGINE_UNDER_TEST: EngineName = chosen ?? 'interp';
 
-/**
- * The JIT refusals a test may meet on the JIT pass, each with its reason; the program then runs
- * on the interpreter (engineReason says why). Any other refusal of a program the interpreter runs
- * fails the test: the JIT never falls back silently.
- */
-export const JIT_REFUSALS: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
-  {
-    pattern:
-      /^insn \d+: (last insn is not an exit or jmp|jump out of range|jump into the middle of ldimm64|call to invalid destination)/,
-    reason:
-      'a malformed control-flow graph: the JIT structures the whole graph when it compiles (the kernel refuses it at load too); the interpreter tests run such unverified programs until control reaches the bad instruction',
-  },
-];
+/** The engine load() users run on (default: the JIT, as load's own default). */
+export const LOAD_ENGINE: EngineName = chosen ?? 'jit';
 
 /** An engine of the kind under test, with the members tests use. */
 export type TestEngine = Engine & {
@@ -62,7 +52,7 @@ export const EngineUnderTest = function EngineUnderTest(
 
 /** load() on the engine under test (default: the JIT, as load's own default). */
 export function loadUnderTest(...[spec, options]: Parameters<typeof load>): ReturnType<typeof load> {
-  const engine = options?.engine ?? chosen ?? 'jit';
+  const engine = options?.engine ?? LOAD_ENGINE;
   const collection = load(spec, { ...options, engine });
   if (engine !== 'jit') return collection;
   // load() runs what the JIT refuses on the interpreter and says why; a test wants the JIT.

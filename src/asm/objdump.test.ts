@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { arbProgram } from '../../test/gen/instructions.js';
+import { toolSkip } from '../../test/tools.js';
 import { classify, decode, encode, type Instruction, readSlot } from '../isa/index.js';
 import { assemble, type DisassembleOptions, disassemble, type SymbolAt } from './index.js';
 
@@ -119,19 +120,10 @@ for (const base of sections) {
   });
 }
 
-function toolsPresent(): boolean {
-  try {
-    execFileSync('llvm-objdump-19', ['--version'], { stdio: 'ignore' });
-    execFileSync('clang-19', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('live: random programs print as llvm-objdump-19 prints them', (t) => {
-  if (!toolsPresent()) {
-    t.skip('llvm-objdump-19 or clang-19 not installed');
+  const missing = toolSkip('apt-get install clang-19 llvm-19', 'llvm-objdump-19', 'clang-19');
+  if (missing !== undefined) {
+    t.skip(missing);
     return;
   }
   const programs = fc.sample(arbProgram(60), { numRuns: 200, seed: 7 });

@@ -6,7 +6,7 @@
 // objects of their members, arrays as arrays. Little-endian only (what this machine runs).
 
 import { assertNever, NotSupportedError } from '../errors.js';
-import { resolveId, sizeOf, typeById } from './query.js';
+import { memberBits, resolveId, sizeOf, typeById } from './query.js';
 import type { Btf, BtfType } from './types.js';
 
 export type Formatted = number | bigint | string | boolean | Formatted[] | { [name: string]: Formatted };
@@ -45,8 +45,9 @@ export function formatBtf(btf: Btf, id: number, bytes: Uint8Array, bitOffset = 0
   const t = typeById(btf, resolveId(btf, id));
   switch (t.kind) {
     case 'int': {
+      // A bitfield's position already counts the int's own offset (memberBits).
       const bits = bitfield > 0 ? bitfield : t.bits;
-      const raw = readBits(bytes, bitOffset + t.bitOffset, bits);
+      const raw = readBits(bytes, bitfield > 0 ? bitOffset : bitOffset + t.bitOffset, bits);
       if (t.bool) return raw !== 0n;
       if (t.char && bitfield === 0) {
         // bpftool writes "\u00XX" for an unprintable one: the same one-character JSON string.
@@ -83,7 +84,10 @@ export function formatBtf(btf: Btf, id: number, bytes: Uint8Array, bitOffset = 0
       const start = bitOffset >> 3;
       const own = bytes.subarray(start, start + t.size);
       const out: Record<string, Formatted> = {};
-      for (const m of t.members) out[m.name] = formatBtf(btf, m.type, own, m.bitOffset, m.bitfieldSize);
+      for (const m of t.members) {
+        const bits = memberBits(btf, m);
+        out[m.name] = formatBtf(btf, m.type, own, bits?.pos ?? m.bitOffset, bits?.width ?? 0);
+      }
       return out;
     }
     case 'float': {

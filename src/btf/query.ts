@@ -31,6 +31,27 @@ export function resolveType(btf: Btf, id: number): BtfType {
   return typeById(btf, resolveId(btf, id));
 }
 
+/** A bitfield member's bits in its struct or union, and its resolved (int or enum) type. */
+export interface MemberBits {
+  /** Bit position from the start of the record. */
+  readonly pos: number;
+  readonly width: number;
+  readonly type: BtfType;
+}
+
+/**
+ * Where member `m`'s bits are when it is a bitfield, under either BTF encoding (btf.rst, "BTF_KIND_STRUCT"):
+ * kind_flag set, the width in the member (bitfieldSize); or kind_flag clear, an int type whose own
+ * offset and bit count are not its whole size. undefined for an ordinary member.
+ */
+export function memberBits(btf: Btf, m: BtfMember): MemberBits | undefined {
+  const type = resolveType(btf, m.type);
+  if (m.bitfieldSize > 0) return { pos: m.bitOffset, width: m.bitfieldSize, type };
+  if (type.kind === 'int' && (type.bitOffset !== 0 || type.bits !== type.size * 8))
+    return { pos: m.bitOffset + type.bitOffset, width: type.bits, type };
+  return undefined;
+}
+
 /** Size in bytes of a type, as the compiler laid it out. */
 export function sizeOf(btf: Btf, id: number): number {
   let cur = id;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { LOAD_ENGINE as ENGINE } from '../../test/engines.js';
 import { parseConformanceCase } from './conformance-data.js';
 import { toHex } from './hex.js';
 
@@ -16,9 +17,6 @@ const plugin = fileURLToPath(new URL('bin/tsbpf-conformance-plugin.js', root));
 /** Hex as the upstream runner writes it: each byte followed by two spaces. */
 const runnerHex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => `${b.toString(16).padStart(2, '0')}  `).join('');
-
-/** The plugin's engine in this pass (scripts/test.mjs runs the file on both). */
-const ENGINE = process.env.TSBPF_ENGINE === 'interp' ? 'interp' : 'jit';
 
 test(`the conformance plugin passes every case in test/conformance (--engine ${ENGINE})`, async (t) => {
   const files = readdirSync(casesDir).filter((f) => f.endsWith('.data'));

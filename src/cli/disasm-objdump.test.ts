@@ -8,20 +8,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { toolSkip } from '../../test/tools.js';
 
 const cli = runCli;
 
-function haveObjdump(): boolean {
-  try {
-    execFileSync('llvm-objdump-19', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('disasm matches llvm-objdump-19 -d on every example object', {
-  skip: haveObjdump() ? false : 'llvm-objdump-19 is not installed (apt-get install llvm-19)',
+  skip: toolSkip('apt-get install llvm-19', 'llvm-objdump-19') ?? false,
 }, async () => {
   let total = 0;
   const diffs: string[] = [];

@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { netnsSkip } from '../../test/netns.js';
 import { assemble } from '../asm/index.js';
-import { bpfAvailability, loadProgram, Netns, xdpAttached } from '../kernel/index.js';
+import { loadProgram, Netns, xdpAttached } from '../kernel/index.js';
 
 const PREFIX = 'kcn';
 const bin = fileURLToPath(new URL('../../../bin/tsbpf.js', import.meta.url));
 
-function netSkip(): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create(PREFIX).close();
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-const skip = netSkip();
+const skip = netnsSkip(PREFIX);
 
 /** The CLI in namespace `ns`: exit status, stdout, stderr. */
 function tsbpf(ns: Netns, ...args: string[]) {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { toolSkip } from '../../test/tools.js';
 import { bpfAvailability } from '../kernel/index.js';
 import { readPcap, writePcap, writePcapng } from '../net/index.js';
 import { makeOutput } from './output.js';
@@ -24,17 +25,7 @@ const avail = bpfAvailability();
 
 const cli = runCli;
 
-function haveTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const noTshark = haveTshark()
-  ? false
-  : 'tshark is not installed (apt-get install tshark; .ci/run installs it)';
+const noTshark = toolSkip('apt-get install tshark; .ci/run installs it', 'tshark') ?? false;
 
 /** tshark's view of a capture: per frame its epoch time, length and comment. */
 function tshark(file: string): { time: string; len: number; comment: string }[] {

@@ -4,7 +4,28 @@
 // made again at the level asked (1, or 2 with -d/--log-level 2), since load() verifies silently;
 // the kernel backend's log comes from the kernel itself.
 
-import { type CollectionSpec, load, VerifierError, verifyProgram } from '../index.js';
+import { type CollectionSpec, load, type ProgramSpec, VerifierError, verifyProgram } from '../index.js';
+
+/**
+ * tsbpf's verifier on program `p` of `spec` (a spec the VM's loader has CO-RE-relocated: the
+ * programs as the kernel sees them), with the spec's maps and the program's line info.
+ */
+export function verifySpecProgram(
+  spec: CollectionSpec,
+  p: ProgramSpec,
+  privileged: boolean,
+  logLevel: 1 | 2,
+) {
+  return verifyProgram({
+    instructions: p.instructions,
+    type: p.type,
+    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
+    maps: spec.maps,
+    lineInfo: p.lineInfo,
+    privileged,
+    logLevel,
+  });
+}
 
 /** The VM's verifier log of one program at a level, with the explanation tsbpf adds. */
 export function vmVerifierLog(
@@ -18,15 +39,7 @@ export function vmVerifierLog(
   try {
     const p = coll.spec.programs.find((q) => q.name === program);
     if (p === undefined) return undefined;
-    const r = verifyProgram({
-      instructions: p.instructions,
-      type: p.type,
-      ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-      maps: coll.spec.maps,
-      lineInfo: p.lineInfo,
-      privileged,
-      logLevel: level,
-    });
+    const r = verifySpecProgram(coll.spec, p, privileged, level);
     return { log: r.log, ...(r.explanationText === undefined ? {} : { explanation: r.explanationText }) };
   } finally {
     coll.close();

@@ -6,20 +6,33 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { startRouter } from '../../test/control/router-controller.js';
+import { loadUnderTest } from '../../test/engines.js';
 import { loadCollectionSpec, TsbpfError } from '../index.js';
 import { formatMac, generateTraffic, Network, type TrafficTemplate } from '../net/index.js';
-import { Dataplane, type FlowEvent, type PuntedPacket, simulatedPlatform } from './index.js';
+import {
+  Dataplane,
+  type DataplanePlatform,
+  type FlowEvent,
+  type PuntedPacket,
+  simulatedPlatform,
+} from './index.js';
 
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
+
+/** The simulated platform, its programs loaded on the engine under test (test/engines.ts). */
+const platform = (net: Network): DataplanePlatform => ({
+  ...simulatedPlatform(net),
+  load: (s) => loadUnderTest(s, { ...net.loadOptions(), cpus: net.cpus }),
+});
 
 /** hostA (a1) — (a0) router (b0) — hostB (b1); GRO on the hosts' ends takes redirected frames. */
 function topology() {
   const net = new Network({ cpus: 2 });
   net.addVethPair({ name: 'r-a0' }, { name: 'host-a', gro: true });
   net.addVethPair({ name: 'r-b0' }, { name: 'host-b', gro: true });
-  const dp = new Dataplane(spec, simulatedPlatform(net));
+  const dp = new Dataplane(spec, platform(net));
   dp.bind('r-a0');
   dp.bind('r-b0');
   dp.setNeighbour('10.1.0.2', '02:00:00:00:0a:02'); // host A
@@ -127,10 +140,7 @@ test('bad controller input is refused by name; unbinding detaches; close release
     () => dp.setNeighbour('10.0.0.3', '02:00:00:00:00:01'),
     (e: unknown) => e instanceof TsbpfError && e.code === 'CLOSED',
   );
-  assert.throws(
-    () => new Dataplane({ ...spec, programs: [] }, simulatedPlatform(net)),
-    /no program 'xdp_router'/,
-  );
+  assert.throws(() => new Dataplane({ ...spec, programs: [] }, platform(net)), /no program 'xdp_router'/);
 });
 
 test('the controller of the kernel tests (test/control/router-controller) runs unchanged in the simulation', () => {
@@ -140,7 +150,7 @@ test('the controller of the kernel tests (test/control/router-controller) runs u
   net.addVethPair({ name: 'a0' }, { name: 'a1', gro: true });
   net.addVethPair({ name: 'b0' }, { name: 'b1', gro: true });
   const mac = (d: string) => formatMac(net.device(d).mac);
-  using dp = new Dataplane(spec, simulatedPlatform(net));
+  using dp = new Dataplane(spec, platform(net));
   const { misses, punted } = startRouter(dp, { a0: 'a0', b0: 'b0', macA: mac('a1'), macB: mac('b1') });
   const fromA = (t: TrafficTemplate) => {
     for (const p of generateTraffic({ ...t, srcMac: mac('a1'), dstMac: mac('a0') }))

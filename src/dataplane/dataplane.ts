@@ -9,9 +9,10 @@ import {
   type CollectionSpec,
   Errno,
   type LoadedMap,
+  type TableChange,
   TsbpfError,
 } from '../index.js';
-import type { DataplanePlatform, PlatformDevice, PuntSocket, TableChange } from './platform.js';
+import type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
 import {
   decodeFlow,
   decodeFlowEvent,

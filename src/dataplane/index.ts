@@ -1,5 +1,7 @@
 // tsbpf/dataplane: a controller's library for the reference router (examples/router). This entry
 // is browser-safe (the simulated platform); the kernel's is `tsbpf/dataplane/kernel`.
+
+export type { TableChange } from '../index.js';
 export {
   type BindOptions,
   Dataplane,
@@ -7,6 +9,6 @@ export {
   type Route,
   type RouteTarget,
 } from './dataplane.js';
-export type { DataplanePlatform, PlatformDevice, PuntSocket, TableChange } from './platform.js';
+export type { DataplanePlatform, PlatformDevice, PuntSocket } from './platform.js';
 export type { FlowEntry, FlowEvent, FlowKey, Reason } from './router-abi.js';
 export { simulatedPlatform } from './simulated.js';

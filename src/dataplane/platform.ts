@@ -1,7 +1,7 @@
 // What the data-plane library needs from where it runs: the simulated network (simulated.ts) or
 // the running kernel. The controller code (dataplane.ts) is written once against this.
 
-import type { Collection, CollectionSpec } from '../index.js';
+import type { Collection, CollectionSpec, TableChange } from '../index.js';
 import type { AfXdpSocket, Hook } from '../net/index.js';
 
 export interface PlatformDevice {
@@ -16,32 +16,6 @@ export interface PuntSocket {
   readonly socket: AfXdpSocket;
   readonly mapValue: Uint8Array;
 }
-
-/**
- * A change of the kernel's route, neighbour or address table: the shape of tsbpf/kernel's
- * RtnetlinkMonitor.read(), restated here so that this entry needs nothing of the kernel's.
- */
-export type TableChange =
-  | {
-      readonly kind: 'route';
-      readonly action: 'add' | 'delete';
-      readonly prefix: string;
-      readonly ifindex: number;
-      readonly via?: string;
-    }
-  | {
-      readonly kind: 'neighbour';
-      readonly action: 'add' | 'delete';
-      readonly address: string;
-      readonly ifindex: number;
-      readonly mac?: string;
-    }
-  | {
-      readonly kind: 'address';
-      readonly action: 'add' | 'delete';
-      readonly address: string;
-      readonly ifindex: number;
-    };
 
 export interface DataplanePlatform {
   readonly name: 'simulation' | 'kernel';

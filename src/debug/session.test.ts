@@ -23,7 +23,10 @@ function fnv(b: Uint8Array): number {
   return h >>> 0;
 }
 
-/** What an independent run's step hook sees at each step: registers and a hash of the memory. */
+/**
+ * What an independent run's step hook sees at each step: registers and a hash of the memory. On
+ * the interpreter only: the debugger is the interpreter's by design (the JIT has no step hook).
+ */
 function oracle(name: string, options: { program?: string; packet: Uint8Array }) {
   const seen: { pc: number; regs: bigint[]; memory: number; size: number }[] = [];
   using coll = load(object(name), {

@@ -134,7 +134,7 @@ export class DebugSession {
       clock: options.clock ?? virtualClock(),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.budget === undefined ? {} : { budget: options.budget }),
-      ...(verifying ? { verify: (p, helpers, maps) => void verify(p, { helpers, maps, full: true }) } : {}),
+      ...(verifying ? { verify: (p, helpers, maps) => verify(p, { helpers, maps, full: true }) } : {}),
     });
     try {
       const names = collection.spec.programs.map((p) => p.name);

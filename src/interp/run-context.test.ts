@@ -53,6 +53,13 @@ test('runContext refuses a ctx that is no 32-bit address, and a closed engine', 
   for (const bad of [-1, 2 ** 32, 1.5, Number.NaN]) assert.throws(() => vm.runContext(bad), RangeError);
   vm.close();
   assert.throws(() => vm.runContext(0), ClosedError);
+  // The same after a run, when the engine's set-up for the next run is already done (its fast path).
+  const warm = new Interpreter([mov('r0', 0), exit()]);
+  assert.equal(warm.runContext(0), 0);
+  for (const bad of [-1, 2 ** 32, 1.5, Number.NaN]) assert.throws(() => warm.runContext(bad), RangeError);
+  assert.equal(warm.runContext(8), 0);
+  warm.close();
+  assert.throws(() => warm.runContext(0), ClosedError);
 });
 
 test('a helper that grows the memory mid-run: the run goes on with a fresh view', () => {

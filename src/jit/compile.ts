@@ -2,13 +2,15 @@
 // of FN_PARAMS -> FN_RESULTS with r0-r10 as i64 locals; control flow is structured by
 // structure.ts; instructions are lowered with RFC 9669 semantics where Wasm differs (division
 // by zero and INT_MIN / -1 do not trap, 32-bit results zero-extend, byte swaps, sign extension).
-// Every load and store is checked against the regions (lower-memory.ts). Steps are counted per
-// block exactly as the interpreter counts them, and the budget is checked where the interpreter
-// checks it (taken jumps, local calls, exits), so runs end with the same steps or the same error.
+// Every load and store is checked against the regions (lower-memory.ts) unless the verifier
+// proved it (CompileOptions.proved). Steps are counted per block exactly as the interpreter
+// counts them, and the budget is checked where the interpreter checks it (taken jumps, local
+// calls, exits), so runs end with the same steps or the same error; a loop-free program also
+// gets a copy without the budget compares, for runs whose budget covers every slot.
 
 import { type Block, buildCfg, type Cfg, type Layout, layout } from '../cfg/index.js';
 import { assertNever, NotSupportedError } from '../errors.js';
-import type { Instruction, Kind } from '../isa/index.js';
+import { type Instruction, type Kind, op } from '../isa/index.js';
 import type { HelperTable, LddwResolver } from '../runtime/index.js';
 import { FRAME_BYTES, FRAME_STRIDE, lddwValue, MAX_CALL_FRAMES } from '../runtime/index.js';
 import { dispatch } from './dispatch.js';
@@ -26,12 +28,17 @@ import {
 } from './module-abi.js';
 import { NativeHelpers } from './native-helpers.js';
 import { emitRegionSearch } from './region-search.js';
+import { emitSiteMiss, type SiteMiss } from './site-miss.js';
 import { type BlockEmitter, irreducibleEdge, structure } from './structure.js';
 import { type FunctionBuilder, I32, I64, type Local, ModuleBuilder } from './wasm/index.js';
 
 export interface CompileOptions {
   readonly helpers?: HelperTable | undefined;
   readonly resolveLddw?: LddwResolver | undefined;
+  /** The verifier's proofs for this program (EngineOptions.proved): 1 at a slot drops its check. */
+  readonly proved?: Uint8Array | undefined;
+  /** The program's CFG when the caller already built it (it must be `buildCfg(program)`). */
+  readonly cfg?: Cfg | undefined;
 }
 
 export interface Compiled {
@@ -52,7 +59,10 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // for the whole program before it looks at control flow (a bad fd fails the load with
   // "fd N is not pointing to valid bpf_map", 0 insns processed), and so does the interpreter.
   const lddwValues = resolveLddws(l, options.resolveLddw);
-  const cfg = buildCfg(program, { allowUnreachable: true, layout: l });
+  // A verified program's CFG (the loader's, EngineOptions.cfg) is this one: nothing is unreachable.
+  const cfg = options.cfg ?? buildCfg(program, { allowUnreachable: true, layout: l });
+  if (cfg.slots !== l.slots)
+    throw new RangeError(`compile: the CFG given has ${cfg.slots} slots, the program ${l.slots}`);
   const m = new ModuleBuilder();
   const imports = {} as Record<ImportName, number>;
   for (const [name, t] of Object.entries(IMPORTS))
@@ -66,11 +76,15 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
   const funcs = cfg.subprograms.map(() => m.defineFunction(FN_PARAMS, FN_RESULTS));
   const helperAt: ReturnType<HelperTable['get']>[] = [];
-  const { search: regionSearch, find } = emitRegionSearch(m, globals, imports.slow);
+  const { search, find } = emitRegionSearch(m, globals, imports.slow);
+  const siteMiss = emitSiteMiss(m, globals, search);
   const native = new NativeHelpers({ m, globals, find, helper: imports.helper });
   // r10 is read-only in verified code; when nothing writes it, stack accesses at constant
   // offsets from it are inside the current frame by construction and need no check.
-  const r10Fixed = !l.insns.some((i, k) => writesRegister(l.kinds[k]!, i, 10));
+  // Plain loops over the instructions here (not callbacks): see cfg/layout.ts.
+  let r10Fixed = true;
+  for (let k = 0; k < l.insns.length && r10Fixed; k++)
+    r10Fixed = !writesRegister(l.kinds[k]!, l.insns[k]!, 10);
   const env: ProgramEnv = {
     m,
     l,
@@ -80,7 +94,9 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     fnType,
     funcs: funcs.map((f) => f.index),
     r10Fixed,
-    regionSearch,
+    // Proofs of another program (another slot count) prove nothing here.
+    proved: options.proved?.length === l.slots ? options.proved : undefined,
+    siteMiss,
     native,
     options,
     helperAt,
@@ -90,15 +106,21 @@ export function compile(program: readonly Instruction[], options: CompileOptions
       cfg.subprograms.length > 1 || l.kinds.some((k) => k.kind === 'callx') || l.insns.length > MANY_SITES,
   };
   for (const [k, sub] of cfg.subprograms.entries())
-    new FunctionCompiler(env, funcs[k]!.body, sub.index).compile();
+    new FunctionCompiler(env, funcs[k]!.body, sub.index, true).compile();
+  // A loop-free program runs each instruction at most once, so a run with a budget of at least
+  // its slot count cannot exceed it: runCtx then calls a copy without the budget checks.
+  let unchecked: number | undefined;
+  if (loopFree(l) && l.slots <= MAX_UNCHECKED_COPY) {
+    const copy = m.defineFunction(FN_PARAMS, FN_RESULTS);
+    new FunctionCompiler(env, copy.body, 0, false).compile();
+    unchecked = copy.index;
+  }
   for (const [k, f] of funcs.entries()) m.exportFunction(EXPORT.fn(k), f.index);
   m.table(funcs.map((f) => f.index));
-  emitRunCtx(m, env, funcs[0]!.index);
+  emitRunCtx(m, env, funcs[0]!.index, unchecked);
   emitInvalidate(m, env);
   const lddwTails = new Set<number>();
-  l.insnAt.forEach((k, pc) => {
-    if (k === -1) lddwTails.add(pc);
-  });
+  for (let pc = 0; pc < l.slots; pc++) if (l.insnAt[pc] === -1) lddwTails.add(pc);
   return {
     bytes: m.encode(),
     slots: l.slots,
@@ -117,7 +139,9 @@ interface ProgramEnv {
   readonly fnType: number;
   readonly funcs: readonly number[];
   readonly r10Fixed: boolean;
-  readonly regionSearch: number;
+  readonly proved: Uint8Array | undefined;
+  /** What access sites call when their inline check misses (site-miss.ts). */
+  readonly siteMiss: SiteMiss;
   /** Helpers emitted in Wasm, called instead of the `helper` import (native-helpers.ts). */
   readonly native: NativeHelpers;
   readonly options: CompileOptions;
@@ -136,12 +160,13 @@ interface ProgramEnv {
 /** The value of every lddw of the program by slot (throws what lddwValue throws, first slot first). */
 function resolveLddws(l: Layout, resolve: LddwResolver | undefined): Map<number, bigint> {
   const values = new Map<number, bigint>();
-  l.kinds.forEach((kind, k) => {
-    if (kind.kind !== 'lddw') return;
+  for (let k = 0; k < l.kinds.length; k++) {
+    const kind = l.kinds[k]!;
+    if (kind.kind !== 'lddw') continue;
     const pc = l.slotOf[k]!;
     const [lo, hi] = lddwValue(l.insns[k]!, kind.pseudo, pc, l.targets[k] ?? 0, resolve);
     values.set(pc, (BigInt(hi) << 32n) | BigInt(lo >>> 0));
-  });
+  }
   return values;
 }
 
@@ -168,6 +193,39 @@ function writesRegister(kind: Kind, i: Instruction, r: number): boolean {
   }
 }
 
+/** Above this many slots a loop-free program keeps one copy (compile time over the budget compares). */
+const MAX_UNCHECKED_COPY = 1024;
+
+/**
+ * True if every jump goes forward and nothing calls (no local call, callx, or function address for
+ * a callback): no instruction can run twice in one run of the main function.
+ */
+function loopFree(l: Layout): boolean {
+  return l.kinds.every((kind, k) => {
+    switch (kind.kind) {
+      case 'ja':
+      case 'jmp':
+        return (l.targets[k] ?? -1) > l.slotOf[k]!;
+      case 'call':
+        return kind.target === 'helper';
+      case 'callx':
+        return false;
+      case 'lddw':
+        return kind.pseudo !== op.BPF_PSEUDO_FUNC;
+      case 'alu':
+      case 'endian':
+      case 'load':
+      case 'store':
+      case 'atomic':
+      case 'ldpkt':
+      case 'exit':
+        return true;
+      default:
+        return assertNever(kind, 'instruction kind');
+    }
+  });
+}
+
 /** Above this many instructions, sites compare a generation instead of being reset one by one. */
 const MANY_SITES = 1024;
 
@@ -180,7 +238,7 @@ function emitInvalidate(m: ModuleBuilder, env: ProgramEnv): void {
 }
 
 /** runCtx(ctx) and runBatch(ctxs, count, results): a whole run's set-up without leaving Wasm. */
-function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
+function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number, unchecked: number | undefined): void {
   const g = env.globals;
   const reset = (f: FunctionBuilder) => {
     // The engine bumps `gen` before a run when the space's regions changed (AddressSpace.epoch).
@@ -189,11 +247,21 @@ function emitRunCtx(m: ModuleBuilder, env: ProgramEnv, entry: number): void {
   const run = m.defineFunction([I32], [I32]);
   const f = run.body;
   reset(f);
-  f.i64(0).get(f.params[0]!).op('i64.extend_i32_u');
-  for (let k = 2; k < 10; k++) f.i64(0);
-  f.call(entry);
-  for (let k = 0; k < 5; k++) f.op('drop');
-  f.op('i32.wrap_i64');
+  const call = (fn: number) => {
+    f.i64(0).get(f.params[0]!).op('i64.extend_i32_u');
+    for (let k = 2; k < 10; k++) f.i64(0);
+    f.call(fn);
+    for (let k = 0; k < 5; k++) f.op('drop');
+    f.op('i32.wrap_i64');
+  };
+  if (unchecked !== undefined) {
+    f.globalGet(g.budget).i32(env.l.slots).op('i32.ge_u');
+    const roomy = f.if();
+    call(unchecked);
+    f.op('return');
+    f.end(roomy);
+  }
+  call(entry);
   m.exportFunction(EXPORT.runCtx, run.index);
 
   const batch = m.defineFunction([I32, I32, I32], []);
@@ -245,7 +313,11 @@ class FunctionCompiler implements MemoryContext {
   #pending = 0;
   #pc = 0;
 
-  constructor(env: ProgramEnv, f: FunctionBuilder, sub: number) {
+  /** Whether taken jumps, calls and exits compare steps with the budget (see loopFree). */
+  readonly #budgetChecks: boolean;
+
+  constructor(env: ProgramEnv, f: FunctionBuilder, sub: number, budgetChecks: boolean) {
+    this.#budgetChecks = budgetChecks;
     this.env = env;
     this.f = f;
     this.sub = sub;
@@ -262,8 +334,11 @@ class FunctionCompiler implements MemoryContext {
   get r10Fixed(): boolean {
     return this.env.r10Fixed;
   }
-  get regionSearch(): number {
-    return this.env.regionSearch;
+  get proved(): boolean {
+    return this.env.proved?.[this.#pc] === 1;
+  }
+  get siteMiss(): SiteMiss {
+    return this.env.siteMiss;
   }
   global(name: GlobalName): number {
     return this.env.globals[name];
@@ -299,6 +374,7 @@ class FunctionCompiler implements MemoryContext {
 
   /** Throws BudgetExceededError at `pc` if steps > budget (after flush()). */
   #budgetCheck(): void {
+    if (!this.#budgetChecks) return;
     const f = this.f;
     f.get(this.steps).get(this.budget).op('i32.gt_u');
     const l = f.if();

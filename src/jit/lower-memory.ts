@@ -1,4 +1,6 @@
-// Checked loads, stores and atomics. The program is never trusted: an access at r10 + constant
+// Loads, stores and atomics. An access the verifier proved in bounds on every path of an accepted
+// load (verifier/proofs.ts, EngineOptions.proved) is a plain Wasm access. Otherwise the program
+// is never trusted: an access at r10 + constant
 // inside the current frame needs no check when nothing writes r10 (it cannot leave the frame);
 // every other access is tested inline against the range this access site last hit (its own
 // cache: a parser's ctx and packet loads do not evict each other), then the current frame; the
@@ -13,6 +15,7 @@ import type { Instruction, Kind } from '../isa/index.js';
 import { FRAME_BYTES } from '../runtime/index.js';
 import type { LowerContext } from './lower-alu.js';
 import type { GlobalName, ImportName } from './module-abi.js';
+import type { SiteMiss } from './site-miss.js';
 import { I32, I64, type OpName } from './wasm/index.js';
 
 /** One access site's cache: i64 globals start and room, and an i32 generation where the program needs it. */
@@ -24,13 +27,15 @@ export interface SiteCache {
 
 export interface MemoryContext extends LowerContext {
   readonly pc: number;
+  /** The verifier proved the access at `pc` in bounds on every path (EngineOptions.proved). */
+  readonly proved: boolean;
   readonly r10Fixed: boolean;
   readonly frame32: import('./wasm/index.js').Local;
   readonly frame64: import('./wasm/index.js').Local;
   global(name: GlobalName): number;
   importIndex(name: ImportName): number;
-  /** The function an access site calls on a miss: the region search (region-search.ts). */
-  readonly regionSearch: number;
+  /** The functions an access site calls on a miss (site-miss.ts). */
+  readonly siteMiss: SiteMiss;
   /** Globals caching the range one access site last hit (lower-memory.ts address()). */
   siteCache(): SiteCache;
 }
@@ -51,36 +56,31 @@ function address(c: MemoryContext, reg: number, off: number, n: number, write: b
     f.get(c.frame32);
     return off + FRAME_BYTES;
   }
+  if (c.proved) {
+    // reg + off lies in a packet, context or live frame (< 2^32): a non-negative off can be the
+    // memarg offset, which Wasm adds without wrapping.
+    f.get(R[reg]!);
+    if (off < 0) f.i64(off).op('i64.add');
+    f.op('i32.wrap_i64');
+    return Math.max(off, 0);
+  }
   const a = f.temp(I64);
   const { start, room, gen } = c.siteCache();
   f.get(R[reg]!).i64(off).op('i64.add').tee(a).globalGet(start).op('i64.sub').globalGet(room).op('i64.ge_u');
   if (gen !== undefined) f.globalGet(gen).globalGet(c.global('gen')).op('i32.ne').op('i32.or');
   const miss = f.if();
-  // The current frame is checked here, not cached (the region search leaves the stack to `slow`).
-  f.get(a)
-    .get(c.frame64)
-    .op('i64.sub')
-    .i64(FRAME_BYTES - n)
-    .op('i64.gt_u');
-  const notFrame = f.if();
-  f.get(R[reg]!).op('i32.wrap_i64').get(R[reg]!).i64(32).op('i64.shr_u').op('i32.wrap_i64');
-  f.i32(off)
+  // The miss path is a call (site-miss.ts): it returns the site's new cache.
+  f.get(R[reg]!)
+    .i32(off)
     .i32(n)
     .i32(write ? 1 : 0)
     .i32(c.pc)
-    .call(c.regionSearch);
-  // The slow check passed: this site remembers the range it found until it is reset.
-  f.globalGet(c.global(write ? 'wStart' : 'rStart'))
-    .op('i64.extend_i32_u')
-    .globalSet(start);
-  f.globalGet(c.global(write ? 'wEnd' : 'rEnd')).op('i64.extend_i32_u');
-  f.globalGet(start)
-    .op('i64.sub')
-    .i64(n - 1)
-    .op('i64.sub')
-    .globalSet(room);
-  if (gen !== undefined) f.globalGet(c.global('gen')).globalSet(gen);
-  f.end(notFrame);
+    .get(c.frame64)
+    .globalGet(start)
+    .globalGet(room);
+  if (gen !== undefined) f.globalGet(gen).call(c.siteMiss.withGen).globalSet(gen);
+  else f.call(c.siteMiss.plain);
+  f.globalSet(room).globalSet(start);
   f.end(miss);
   f.get(a).op('i32.wrap_i64');
   f.release(a);

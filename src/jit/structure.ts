@@ -20,10 +20,12 @@ export interface BlockEmitter {
 /** The first retreating edge whose target does not dominate its source, if any. */
 export function irreducibleEdge(cfg: Cfg, sub: Subprogram): { from: number; to: number } | undefined {
   const rpo = reversePostorder(cfg.blocks, sub.entry);
-  const index = new Map(rpo.map((b, k) => [b, k]));
+  // Indexed by block id, as in structure(): every successor of a block in rpo is in rpo.
+  const order = new Int32Array(cfg.blocks.length);
+  for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
   for (const b of rpo)
     for (const s of cfg.blocks[b]!.successors)
-      if (index.get(s)! <= index.get(b)! && !dominates(cfg.idom, s, b)) return { from: b, to: s };
+      if (order[s]! <= order[b]! && !dominates(cfg.idom, s, b)) return { from: b, to: s };
   return undefined;
 }
 

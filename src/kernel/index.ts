@@ -2,6 +2,7 @@
 // programs, maps, BTF and test runs, with the kernel's own verifier and JIT. Not browser-safe;
 // the root entry never imports it. Every name is listed on purpose (test/api/snapshot.txt).
 
+export type { TableChange } from '../uapi/table-change.js';
 export { type Availability, bpfAvailability } from './available.js';
 export { BtfLoadError, KernelBtf, type LoadBtfOptions, loadBtf } from './btf.js';
 export { kernelClock } from './clock.js';
@@ -56,7 +57,7 @@ export {
   type ProgramBtfInfo,
 } from './program.js';
 export { RingBufferReader } from './ringbuf.js';
-export { RtnetlinkMonitor, type TableChange } from './rtnetlink-monitor.js';
+export { RtnetlinkMonitor } from './rtnetlink-monitor.js';
 export type { MapOverride } from './spec-map.js';
 export {
   NetlinkTcAttachment,

@@ -5,32 +5,22 @@
 import assert from 'node:assert/strict';
 import { unlinkSync } from 'node:fs';
 import { test } from 'node:test';
-import { testFrame, waitFor } from '../../test/afxdp/kernel-env.js';
+import { sendTestFrames as send, waitFor } from '../../test/afxdp/kernel-env.js';
 import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
+import { counters as slots } from '../../test/control/survive-env.js';
+import { netnsSkip } from '../../test/netns.js';
 import { assemble } from '../asm/index.js';
 import { BpfError, TsbpfError } from '../errors.js';
-import { bpfAvailability } from './available.js';
 import { attachTcx, attachXdp, tcxChain } from './link.js';
 import { createMap, type KernelMap } from './map.js';
 import { setXdpLegacy } from './netlink-xdp.js';
 import { Netns } from './netns.js';
 import { openLink, openMap, openProgram } from './open.js';
-import { PacketSocket } from './packet-socket.js';
 import { loadProgram } from './program.js';
 
 const PREFIX = 'k12';
 
-function netSkip(): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create(PREFIX).close();
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-const skip = netSkip();
+const skip = netnsSkip(PREFIX);
 const pinSkip = skip ?? bpffsSkip();
 
 /** XDP: adds 1 to slot `slot` of `map` (an 8-slot u64 array) for every frame, returns XDP_DROP. */
@@ -50,20 +40,6 @@ out:
 mov r0, 1
 exit`),
   });
-
-const slots = (map: KernelMap): number[] =>
-  Array.from({ length: 8 }, (_, k) => {
-    const key = new Uint8Array(4);
-    new DataView(key.buffer).setUint32(0, k, true);
-    return Number(new DataView(map.lookup(key)!.buffer).getBigUint64(0, true));
-  });
-
-function send(ns: Netns, ifindex: number, n: number): void {
-  ns.run(() => {
-    using tx = PacketSocket.open(ifindex);
-    for (let k = 0; k < n; k++) tx.send(testFrame(k));
-  });
-}
 
 test('an XDP link gets a new program in place (BPF_LINK_UPDATE); BPF_F_REPLACE checks the old one', {
   skip,

@@ -41,6 +41,19 @@ function ip(args: readonly string[]): string {
   }
 }
 
+/**
+ * Moves the calling thread into namespace `name` (setns(2) on /run/netns/NAME), for good: what a
+ * child process does first to live in a namespace of its parent's test; Netns.run returns after.
+ */
+export function joinNetns(name: string): void {
+  const target = openSync(`/run/netns/${name}`, 'r');
+  try {
+    check('setns', netLibc().setns(target, CLONE_NEWNET), name);
+  } finally {
+    closeSync(target);
+  }
+}
+
 export class Netns implements Disposable {
   readonly name: string;
   readonly #prefix: string;
@@ -160,19 +173,13 @@ export class Netns implements Disposable {
    */
   run<T>(fn: () => T): T {
     this.#live();
-    const libc = netLibc();
     const home = openSync('/proc/thread-self/ns/net', 'r');
     try {
-      const target = openSync(`/run/netns/${this.name}`, 'r');
-      try {
-        check('setns', libc.setns(target, CLONE_NEWNET), this.name);
-      } finally {
-        closeSync(target);
-      }
+      joinNetns(this.name);
       try {
         return fn();
       } finally {
-        check('setns', libc.setns(home, CLONE_NEWNET), 'the original namespace');
+        check('setns', netLibc().setns(home, CLONE_NEWNET), 'the original namespace');
       }
     } finally {
       closeSync(home);

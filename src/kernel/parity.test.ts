@@ -6,9 +6,9 @@
 // are masked per map (test/parity/masks.ts) or taken out by configuration (test/parity/config.ts).
 // Objects the VM refuses at load are skipped by name and covered as soon as they load.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { loadUnderTest as load } from '../../test/engines.js';
-import { allowedCpus, currentCpu, pinThread } from '../../test/parity/affinity.js';
+import { currentCpu, pinForFile } from '../../test/parity/affinity.js';
 import { configure } from '../../test/parity/config.js';
 import { ipv4Addresses } from '../../test/parity/inputs.js';
 import { MASKS } from '../../test/parity/masks.js';
@@ -31,17 +31,7 @@ const pkts = packets();
 const probeValues = ipv4Addresses(pkts.map((p) => p.bytes));
 const objectName = (file: string) => file.replace(/\.v\d\.o$/, '');
 const cpus = avail.ok ? possibleCpuCount() : 2;
-// The highest CPU this thread may use: not 0, where a backend that ignored the CPU would land.
-let cpu = 0;
-let unpin: (() => void) | undefined;
-
-before(() => {
-  if (!avail.ok) return;
-  const allowed = allowedCpus().filter((c) => c < cpus);
-  cpu = allowed[allowed.length - 1] ?? currentCpu();
-  unpin = pinThread([cpu]);
-});
-after(() => unpin?.());
+const pin = pinForFile(cpus, avail.ok);
 
 const emptyCounts = (): ObjectCounts => ({
   entryPoints: 0,
@@ -54,7 +44,7 @@ const emptyCounts = (): ObjectCounts => ({
 });
 
 test('VM and kernel agree on every example, entry point, crafted packet and map', { skip }, async (t) => {
-  assert.equal(currentCpu(), cpu, `thread pinned to CPU ${cpu}`);
+  assert.equal(currentCpu(), pin.cpu, `thread pinned to CPU ${pin.cpu}`);
   const total = emptyCounts();
   const skipped = new Map<string, string[]>();
   let compared = 0;
@@ -64,7 +54,7 @@ test('VM and kernel agree on every example, entry point, crafted packet and map'
       const spec = configure(exampleSpec(file), object);
       let vm: ReturnType<typeof load>;
       try {
-        vm = load(spec, { cpus, cpu });
+        vm = load(spec, { cpus, cpu: pin.cpu });
       } catch (e) {
         if (!(e instanceof NotSupportedError)) throw e;
         const why = /helper (bpf_\w+)/.exec(e.message)?.[1] ?? e.message;
@@ -93,7 +83,7 @@ test('VM and kernel agree on every example, entry point, crafted packet and map'
       ] as const)
         total[k] += r.counts[k];
       total.mapsUnwalkable.push(...r.counts.mapsUnwalkable.map((m) => `${file}:${m}`));
-      assert.equal(currentCpu(), cpu, 'still on the pinned CPU');
+      assert.equal(currentCpu(), pin.cpu, 'still on the pinned CPU');
       assert.deepEqual(r.mismatches, [], `${r.mismatches.length} difference(s):\n${r.mismatches.join('\n')}`);
     });
   }
@@ -103,7 +93,7 @@ test('VM and kernel agree on every example, entry point, crafted packet and map'
     `parity: ${compared} of ${objects.length} objects, ${total.entryPoints} entry points, ${pkts.length} packets, ` +
       `${total.runs} runs compared (${total.refusedAlike} refused alike, ${total.ctxCompared} with ctx_out), ` +
       `${total.mapSnapshots} map snapshots (${total.mapsWalked} maps walked, ${total.mapsUnwalkable.length} ` +
-      `compared by errno/head/probes only), CPU ${cpu} of ${cpus}; skipped ${nSkipped}: ${skips === '' ? 'none' : skips}`,
+      `compared by errno/head/probes only), CPU ${pin.cpu} of ${cpus}; skipped ${nSkipped}: ${skips === '' ? 'none' : skips}`,
   );
   assert.equal(compared + nSkipped, objects.length);
 });

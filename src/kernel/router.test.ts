@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { type Collection, encodeCtx, load, loadCollectionSpec } from '../index.js';
+import { loadUnderTest as load } from '../../test/engines.js';
+import { type Collection, encodeCtx, loadCollectionSpec } from '../index.js';
 import { generateTraffic, type TrafficTemplate } from '../net/index.js';
 import { bpfAvailability, loadKernel } from './index.js';
 

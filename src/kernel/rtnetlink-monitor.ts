@@ -11,6 +11,7 @@
 
 import { Errno } from '../errors.js';
 import { macToText } from '../uapi/addresses.js';
+import type { TableChange } from '../uapi/table-change.js';
 import { FdHandle } from './fd.js';
 import { check, lastErrno, netLibc } from './libc-net.js';
 import {
@@ -60,34 +61,6 @@ const NUD_UNUSABLE = 0x01 | 0x20;
 const MSG_DONTWAIT = 0x40;
 const RTMSG = 12;
 const NDMSG = 12;
-
-/** A change of the kernel's tables (the dump at start reports every entry as 'add'). */
-export type TableChange =
-  | {
-      readonly kind: 'route';
-      readonly action: 'add' | 'delete';
-      /** 'a.b.c.d/len'. */
-      readonly prefix: string;
-      /** The output device (0 when the route names none). */
-      readonly ifindex: number;
-      /** The gateway; absent for an on-link route. */
-      readonly via?: string;
-    }
-  | {
-      readonly kind: 'neighbour';
-      readonly action: 'add' | 'delete';
-      readonly address: string;
-      readonly ifindex: number;
-      /** Present for 'add'. */
-      readonly mac?: string;
-    }
-  | {
-      /** An IPv4 address of an interface of this host. */
-      readonly kind: 'address';
-      readonly action: 'add' | 'delete';
-      readonly address: string;
-      readonly ifindex: number;
-    };
 
 const ipv4 = (v: DataView | undefined): string | undefined =>
   v === undefined || v.byteLength !== 4 ? undefined : Array.from(bytesOf(v)).join('.');

@@ -106,26 +106,39 @@ function extackText(v: DataView): string | undefined {
  * made for it. Replies to other requests (a late answer on a kept socket) are skipped.
  */
 export function exchange(req: Uint8Array, what: string, socket?: number): DataView {
+  const want = sequence(req);
+  for (const v of datagrams(req, what, socket)) {
+    if (v.byteLength < HDR)
+      throw new TsbpfError('BPF_ERROR', `${what}: short netlink reply (${v.byteLength} bytes)`);
+    if (v.getUint32(8, true) !== want) continue;
+    if (v.getUint16(4, true) === NLMSG_ERROR) {
+      const err = errorCode(v, 0);
+      if (err < 0) {
+        const reason = extackText(v);
+        throw new BpfError('netlink', -err, { subject: what, ...(reason === undefined ? {} : { reason }) });
+      }
+    }
+    return v;
+  }
+  throw new TsbpfError('BPF_ERROR', `${what}: no netlink reply`); // datagrams() never ends
+}
+
+const sequence = (req: Uint8Array): number => new DataView(req.buffer, req.byteOffset).getUint32(8, true);
+
+/**
+ * Sends `req` on `socket` (or on a socket of the calling thread's namespace made for it, closed
+ * when the caller stops) and yields each datagram received after, in the one receive buffer.
+ */
+function* datagrams(req: Uint8Array, what: string, socket?: number): Generator<DataView, never> {
   const libc = netLibc();
   const fd = socket ?? requestSocket();
-  const want = new DataView(req.buffer, req.byteOffset).getUint32(8, true);
   try {
     check('sendto(netlink)', libc.sendto(fd, req, req.length, 0, null, 0), what);
     const reply = pinned(64 * 1024);
     for (;;) {
       const addr = new Uint8Array(12);
       const n = check('recvfrom(netlink)', libc.recvfrom(fd, reply, reply.length, 0, addr, [12]), what);
-      const v = new DataView(reply.buffer, 0, n);
-      if (n < HDR) throw new TsbpfError('BPF_ERROR', `${what}: short netlink reply (${n} bytes)`);
-      if (v.getUint32(8, true) !== want) continue;
-      if (v.getUint16(4, true) === NLMSG_ERROR) {
-        const err = errorCode(v, 0);
-        if (err < 0) {
-          const reason = extackText(v);
-          throw new BpfError('netlink', -err, { subject: what, ...(reason === undefined ? {} : { reason }) });
-        }
-      }
-      return v;
+      yield new DataView(reply.buffer, 0, n);
     }
   } finally {
     if (socket === undefined) closeFd(fd);
@@ -169,29 +182,20 @@ export const bytesOf = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.b
  * messages (copied out of the receive buffer), on `socket` or on one made for it.
  */
 export function dump(req: Uint8Array, what: string, socket?: number): NetlinkMessage[] {
-  const libc = netLibc();
-  const fd = socket ?? requestSocket();
-  const want = new DataView(req.buffer, req.byteOffset).getUint32(8, true);
+  const want = sequence(req);
   const out: NetlinkMessage[] = [];
-  try {
-    check('sendto(netlink)', libc.sendto(fd, req, req.length, 0, null, 0), what);
-    const reply = pinned(64 * 1024);
-    for (;;) {
-      const addr = new Uint8Array(12);
-      const n = check('recvfrom(netlink)', libc.recvfrom(fd, reply, reply.length, 0, addr, [12]), what);
-      for (const m of messages(new DataView(reply.buffer, 0, n))) {
-        if (m.view.getUint32(8, true) !== want) continue;
-        if (m.type === NLMSG_DONE) return out;
-        if (m.type === NLMSG_ERROR) {
-          const err = errorCode(m.view, 0);
-          if (err < 0) throw new BpfError('netlink', -err, { subject: what });
-          continue;
-        }
-        const copy = reply.slice(m.view.byteOffset, m.view.byteOffset + m.view.byteLength);
-        out.push({ type: m.type, view: new DataView(copy.buffer) });
+  for (const v of datagrams(req, what, socket)) {
+    for (const m of messages(v)) {
+      if (m.view.getUint32(8, true) !== want) continue;
+      if (m.type === NLMSG_DONE) return out;
+      if (m.type === NLMSG_ERROR) {
+        const err = errorCode(m.view, 0);
+        if (err < 0) throw new BpfError('netlink', -err, { subject: what });
+        continue;
       }
+      const copy = bytesOf(m.view).slice();
+      out.push({ type: m.type, view: new DataView(copy.buffer) });
     }
-  } finally {
-    if (socket === undefined) closeFd(fd);
   }
+  throw new TsbpfError('BPF_ERROR', `${what}: no end of the netlink dump`); // datagrams() never ends
 }

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { release } from 'node:os';
 import { test } from 'node:test';
-import { TEST_ETHERTYPE, testFrame, waitFor } from '../../test/afxdp/kernel-env.js';
+import { sendTestFrames as send, TEST_ETHERTYPE, waitFor } from '../../test/afxdp/kernel-env.js';
 import { controlSkip } from '../../test/control/harness.js';
+import { counters } from '../../test/control/survive-env.js';
 import { assemble } from '../asm/index.js';
 import { BpfError } from '../errors.js';
 import { haveTcxLinks } from './features.js';
@@ -17,7 +18,6 @@ import { attachTcx } from './link.js';
 import { createMap, type KernelMap } from './map.js';
 import { setBpfFilter, tcFilters } from './netlink-tc.js';
 import { Netns } from './netns.js';
-import { PacketSocket } from './packet-socket.js';
 import { type KernelProgram, loadProgram } from './program.js';
 import { NetlinkTcAttachment, openTcNetlink } from './tc-netlink-attachment.js';
 
@@ -48,22 +48,6 @@ lock add [r0+0], r1
 out:
 mov r0, 0
 exit`),
-  });
-}
-
-function counters(map: KernelMap): number[] {
-  return Array.from({ length: 4 }, (_, k) => {
-    const key = new Uint8Array(4);
-    new DataView(key.buffer).setUint32(0, k, true);
-    const v = map.lookup(key);
-    return v === undefined ? 0 : Number(new DataView(v.buffer).getBigUint64(0, true));
-  });
-}
-
-function send(ns: Netns, ifindex: number, n: number): void {
-  ns.run(() => {
-    using tx = PacketSocket.open(ifindex);
-    for (let k = 0; k < n; k++) tx.send(testFrame(k));
   });
 }
 
@@ -109,8 +93,8 @@ test('netlink TC: ingress and egress filters count frames, tc sees them, update 
     // Frames sent out of b leave by b's egress and arrive on a's ingress: both count each.
     send(ns, b.ifindex, 5);
     assert.ok(
-      waitFor(() => counters(map)[0] === 5 && counters(map)[1] === 5),
-      `${counters(map)}`,
+      waitFor(() => counters(map, 4)[0] === 5 && counters(map, 4)[1] === 5),
+      `${counters(map, 4)}`,
     );
 
     // Our place is taken: a second attach there is refused, nothing replaced.
@@ -141,10 +125,10 @@ test('netlink TC: ingress and egress filters count frames, tc sees them, update 
     assert.equal(ing.info().progId, next.id);
     send(ns, b.ifindex, 3);
     assert.ok(
-      waitFor(() => counters(map)[2] === 3),
-      `the new program counts (${counters(map)})`,
+      waitFor(() => counters(map, 4)[2] === 3),
+      `the new program counts (${counters(map, 4)})`,
     );
-    assert.equal(counters(map)[0], 5, 'the old one no longer runs');
+    assert.equal(counters(map, 4)[0], 5, 'the old one no longer runs');
     assert.throws(() => ing.update(inA, inA), errno('EEXIST'), 'not the expected program');
     const theirs = () => tcFilters(a.ifindex, 'ingress').filter((f) => f.priority === 9);
     assert.equal(theirs().length, 1, 'their filter is still there after our update');
@@ -202,8 +186,8 @@ test('netlink TC: a filter replaced by someone else is left alone; a clsact we f
   });
   send(ns, a.ifindex, 4);
   assert.ok(
-    waitFor(() => counters(map)[0] === 4),
-    `the released filter counts (${counters(map)})`,
+    waitFor(() => counters(map, 4)[0] === 4),
+    `the released filter counts (${counters(map, 4)})`,
   );
   assert.match(tc(ns, 'filter', 'show', 'dev', b.name, 'ingress'), /ktc_ours direct-action/);
   // Found again (from outside the namespace afterwards: the handle's socket is inside), closed.

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { load, loadCollectionSpec, TsbpfError } from '../index.js';
+import { loadUnderTest as load } from '../../test/engines.js';
+import { loadCollectionSpec, TsbpfError } from '../index.js';
 import { bpfAvailability } from './available.js';
 import { loadKernel } from './index.js';
 

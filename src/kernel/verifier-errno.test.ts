@@ -3,9 +3,9 @@
 // the kernel's (loadKernel): the same errno, EACCES / EINVAL / E2BIG as the kernel chose it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../test/engines.js';
 import { verifierCases } from '../../test/gen/verifier-cases.js';
 import { BpfError, Errno, VerifierError } from '../errors.js';
-import { load } from '../index.js';
 import { bpfAvailability } from './available.js';
 import { loadKernel } from './collection.js';
 

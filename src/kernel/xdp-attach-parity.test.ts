@@ -4,9 +4,9 @@
 // (bpf_prog_test_run_xdp's EINVAL). The VM side loads verified.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../test/engines.js';
 import { assemble } from '../asm/index.js';
 import { BpfError, VerifierError } from '../errors.js';
-import { load } from '../index.js';
 import type { CollectionSpec, ProgramSpec } from '../program/index.js';
 import { Errno } from '../uapi/index.js';
 import { findSectionDef } from '../uapi/sections.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { release } from 'node:os';
 import { test } from 'node:test';
-import { testFrame, waitFor } from '../../test/afxdp/kernel-env.js';
+import { sendTestFrames as send, waitFor } from '../../test/afxdp/kernel-env.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { counters, countingProgram } from '../../test/control/survive-env.js';
 import { assemble } from '../asm/index.js';
@@ -18,7 +18,6 @@ import { attachXdp, type KernelLink } from './link.js';
 import { createMap } from './map.js';
 import { setXdpLegacy, xdpAttached } from './netlink-xdp.js';
 import { Netns } from './netns.js';
-import { PacketSocket } from './packet-socket.js';
 import { loadProgram } from './program.js';
 import { NetlinkXdpAttachment, openXdpNetlink } from './xdp-netlink-attachment.js';
 
@@ -28,13 +27,6 @@ const child = (name: string) => new URL(`../../test/control/${name}.js`, import.
 
 const errno = (name: string, text?: RegExp) => (e: unknown) =>
   e instanceof BpfError && e.errnoName === name && (text === undefined || text.test(e.message));
-
-function send(ns: Netns, ifindex: number, n: number): void {
-  ns.run(() => {
-    using tx = PacketSocket.open(ifindex);
-    for (let k = 0; k < n; k++) tx.send(testFrame(k));
-  });
-}
 
 test('haveXdpLinks: this kernel makes XDP links (5.9+)', { skip }, () => {
   const [major = 0, minor = 0] = release().split('.').map(Number);

@@ -3,8 +3,8 @@
 // cpumap queue drops, xskmap delivery through XskPort, TC redirects.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../test/engines.js';
 import { assemble } from '../asm/index.js';
-import { load } from '../index.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../program/index.js';
 import { Network } from './network.js';
 import { rssHash, toeplitz } from './rss.js';

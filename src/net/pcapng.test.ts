@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { toolSkip } from '../../test/tools.js';
 import { LoadError, NotSupportedError } from '../errors.js';
 import { readPcapng, writePcapng } from './pcapng.js';
 import { generateTraffic } from './traffic.js';
@@ -69,17 +70,8 @@ test('pcapng: non-Ethernet packets are refused by link-type name; corrupt files 
   assert.throws(() => readPcapng(new Uint8Array(0)), LoadError);
 });
 
-function haveTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('pcapng: tshark reads the file (frames, interfaces, comments)', {
-  skip: haveTshark() ? false : 'tshark is not installed (apt-get install tshark)',
+  skip: toolSkip('apt-get install tshark', 'tshark') ?? false,
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-pcapng-'));
   try {

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { load, loadCollectionSpec } from '../index.js';
+import { loadUnderTest as load } from '../../test/engines.js';
+import { loadCollectionSpec } from '../index.js';
 import { generateTraffic, Network } from './index.js';
 
 const spec = loadCollectionSpec(

@@ -2,6 +2,7 @@
 // results and step-hook types they share, and `runWithMemory`, the uBPF-style way to run a
 // program over one block of bytes. No execution logic lives here.
 
+import type { Cfg } from '../cfg/index.js';
 import type { HelperTable } from './helper.js';
 import type { AddressSpace, Region } from './memory.js';
 
@@ -46,6 +47,17 @@ export interface EngineOptions {
   /** The address space to run in; a fresh one by default. */
   readonly memory?: AddressSpace;
   readonly resolveLddw?: LddwResolver;
+  /**
+   * The verifier's proofs for exactly this program (VerifyProgramResult.proved, which `load`
+   * passes on): the JIT drops the checks of the accesses proved there. Never pass it for a
+   * program the verifier did not accept: those accesses would then go unchecked.
+   */
+  readonly proved?: Uint8Array;
+  /**
+   * The program's CFG when the loader already built it (the verify stage did): it must be
+   * `buildCfg(program)`; an engine that needs one reuses it instead of building its own.
+   */
+  readonly cfg?: Cfg;
 }
 
 export interface RunOptions {

@@ -8,8 +8,8 @@
 // bitfields → number (bigint when the declared type is 64-bit). Anything else is refused with
 // a NotSupportedError that the generator turns into a raw-bytes handle.
 
-import type { Btf, BtfMember, BtfType } from '../btf/index.js';
-import { resolveId, sizeOf, typeById } from '../btf/index.js';
+import type { Btf, BtfMember, BtfType, MemberBits } from '../btf/index.js';
+import { memberBits, resolveId, sizeOf, typeById } from '../btf/index.js';
 import { assertNever, NotSupportedError } from '../errors.js';
 import { HELPERS, type HelperName } from './helpers.js';
 import { commentText, type Namer, pascalCase, propertyAccess, propertyKey, quote } from './names.js';
@@ -328,18 +328,15 @@ export class CodecEmitter {
   }
 
   /** Bit position and width of a bitfield member (either BTF encoding), or undefined. */
-  #bitfield(m: BtfMember): { pos: number; width: number; int: BtfType } | undefined {
-    const int = typeById(this.#types(), resolveId(this.#types(), m.type));
-    if (m.bitfieldSize > 0) return { pos: m.bitOffset, width: m.bitfieldSize, int };
-    if (int.kind === 'int' && (int.bitOffset !== 0 || int.bits !== int.size * 8)) {
-      return { pos: m.bitOffset + int.bitOffset, width: int.bits, int };
-    }
-    if (m.bitOffset % 8 !== 0) throw new NotSupportedError(`member '${m.name}' at bit offset ${m.bitOffset}`);
-    return undefined;
+  #bitfield(m: BtfMember): MemberBits | undefined {
+    const bits = memberBits(this.#types(), m);
+    if (bits === undefined && m.bitOffset % 8 !== 0)
+      throw new NotSupportedError(`member '${m.name}' at bit offset ${m.bitOffset}`);
+    return bits;
   }
 
-  #bits(m: BtfMember, b: { pos: number; width: number; int: BtfType }): Coded {
-    const { pos, width, int } = b;
+  #bits(m: BtfMember, b: MemberBits): Coded {
+    const { pos, width, type: int } = b;
     const signed = (int.kind === 'int' || int.kind === 'enum' || int.kind === 'enum64') && int.signed;
     const size = 'size' in int ? int.size : 0;
     const rd = this.use('rdBits');

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as countArray from '../../examples/skeletons/xdp_count_array.bpf.js';
 import * as globalData from '../../examples/skeletons/xdp_global_data.bpf.js';
+import { loadUnderTest as load } from '../../test/engines.js';
 import * as layout from '../../test/skeleton/layout.bpf.js';
-import { type Collection, load, TsbpfError, VmCollection, type VmProgram, XdpAction } from '../index.js';
+import { type Collection, TsbpfError, VmCollection, type VmProgram, XdpAction } from '../index.js';
 import { bpfAvailability, type CollectionMap, type CollectionProgram, loadKernel } from '../kernel/index.js';
 import { packet } from '../kernel/test-fixtures.js';
 

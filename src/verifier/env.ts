@@ -15,6 +15,8 @@ export interface Env {
   readonly privileged: boolean;
   /** Slots that start a subprogram. */
   readonly subprogramStarts: ReadonlySet<number>;
+  /** Per slot: what the walk proved about the load or store there (proofs.ts). */
+  readonly proofs: Uint8Array;
   /** The last id handed out (pointers from one lookup share an id; references too). */
   idGen: number;
 }

@@ -17,6 +17,7 @@ import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { liveRegisters } from './liveness.js';
 import { preciseRegisters } from './precision.js';
+import { provedAccesses } from './proofs.js';
 import { Refusal } from './refuse.js';
 import { liveStackSlots } from './stack-liveness.js';
 import { STACK_SIZE } from './state.js';
@@ -41,6 +42,8 @@ export interface VerifyProgramInput {
    * to 32 bytes and at least 32, as the kernel's interpreter needs. Default true.
    */
   readonly jit?: boolean;
+  /** The program's CFG when the caller already built it (it must be `buildCfg(instructions)`). */
+  readonly cfg?: Cfg;
 }
 
 export interface VerifierStats extends WalkStats {
@@ -59,6 +62,11 @@ export interface VerifyProgramResult {
   readonly explanation?: Explanation;
   /** The explanation as text (source line, path, hint). */
   readonly explanationText?: string;
+  /**
+   * Accepted only: per slot, PROVED (1) where every path the walk took proved the load or store
+   * there in bounds of packet, context or stack (verifier/proofs.ts); the JIT drops those checks.
+   */
+  readonly proved?: Uint8Array;
 }
 
 const EMPTY_STATS: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
@@ -113,7 +121,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   const at: (Instruction | undefined)[] = [];
   const kinds: (Kind | undefined)[] = [];
   try {
-    cfg = buildCfg(input.instructions);
+    cfg = input.cfg ?? buildCfg(input.instructions);
     let pc = 0;
     for (const i of input.instructions) {
       at[pc] = i;
@@ -150,6 +158,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     maps: new Map((input.maps ?? []).map((m) => [m.name, m])),
     privileged,
     subprogramStarts: new Set(cfg.subprograms.map((s) => s.start)),
+    proofs: new Uint8Array(cfg.slots),
     idGen: 0,
   };
   const code: Code = {
@@ -193,7 +202,10 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
         hint: 'the frames of a call chain share 512 bytes: inline functions or move buffers to a per-CPU map',
       });
     }
-    return finish('accepted', result.log, result.stats, depths);
+    return {
+      ...finish('accepted', result.log, result.stats, depths),
+      proved: provedAccesses(env.proofs, kinds),
+    };
   } catch (e) {
     if (e instanceof WalkRefusal) return rejected(e, logLevel);
     if (e instanceof Refusal) throw e;

@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../test/engines.js';
 import { assemble } from '../asm/index.js';
 import { NotSupportedError, VerifierError } from '../errors.js';
-import { load } from '../index.js';
 import { bpfAvailability } from '../kernel/available.js';
 import { loadProgram } from '../kernel/program.js';
 import type { ProgramSpec } from '../program/index.js';

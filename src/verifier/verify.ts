@@ -28,6 +28,8 @@ export interface VerifyOptions {
 export interface Verified {
   readonly cfg: Cfg;
   readonly result?: VerifyProgramResult;
+  /** What the full verifier proved of each load and store (result.proved), for the engine. */
+  readonly proved?: Uint8Array | undefined;
 }
 
 /** Runs every pass over `program`; throws at the first refusal. */
@@ -53,12 +55,13 @@ export function verify(
       lineInfo: program.lineInfo ?? [],
       privileged: options.privileged ?? true,
       logLevel: 0,
+      cfg,
     });
     if (result.verdict === 'rejected') {
       const e = result.explanation!;
       throw new VerifierError(named(result.explanationText ?? e.message), result.log, e.pc);
     }
-    return { cfg, result };
+    return { cfg, result, proved: result.proved };
   } catch (e) {
     // An object holds many programs: a refusal must say which one (the log stays the kernel's).
     if (e instanceof VerifierError && program.name !== '' && !e.message.startsWith(`program '`))

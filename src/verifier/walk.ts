@@ -17,6 +17,7 @@ import { formatReg, formatState } from './format.js';
 import { kfuncCall } from './kfuncs.js';
 import { checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, scalarConst } from './num.js';
+import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import {
@@ -391,6 +392,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
     case 'load': {
       const src = readReg(f, i.src);
       writableDst(i.dst);
+      noteAccess(env.proofs, pc, src, false);
       f.regs[i.dst] = checkAccess(env, st, src, {
         regno: i.src,
         off: i.off,
@@ -403,6 +405,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
     case 'store': {
       const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
+      noteAccess(env.proofs, pc, dst, true);
       checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, write: true, value, imm: !k.reg });
       return { next: pc + 1 };
     }
@@ -412,6 +415,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       const dst = readReg(f, i.dst);
       if (isPointer(src) && !env.privileged) refuse('memory-type', `R${i.src} leaks addr into mem`);
       const access = { regno: i.dst, off: i.off, size: k.bytes, atomic: true };
+      noteAccess(env.proofs, pc, dst, true);
       checkAccess(env, st, dst, { ...access, write: false });
       checkAccess(env, st, dst, { ...access, write: true, value: src });
       if (k.fetch) {

@@ -4,9 +4,10 @@
 // their RX queue, come back out of the device with the MACs swapped and reach the peer; other
 // frames pass to the device's stack.
 import { readFileSync } from 'node:fs';
-import { load, loadCollectionSpec } from '../../src/index.js';
+import { loadCollectionSpec } from '../../src/index.js';
 import { attachXdp, KernelXskSocket, loadKernel, Netns, PacketSocket } from '../../src/kernel/index.js';
 import { type AfXdpSocket, generateTraffic, Network, Umem, XskSocket } from '../../src/net/index.js';
+import { loadUnderTest as load } from '../engines.js';
 import { echoOnce, fillFrames, recycleCompletions, swapMacs } from './echo.js';
 import { PREFIX, sleepMs, waitFor } from './kernel-env.js';
 

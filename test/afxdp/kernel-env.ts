@@ -1,10 +1,10 @@
 // Set-up shared by the kernel data-path tests: why a test must skip (bpf() refused, no network
-// namespaces), a namespace with one veth pair under the `tsbpfx` prefix, test frames, and a
-// synchronous wait for what the kernel does in softirq after a send returns.
+// namespaces), the `tsbpfx` prefix of their namespaces, test frames and sending them into a
+// namespace's device, and a synchronous wait for what the kernel does in softirq after a send.
 
-import { NotSupportedError } from '../../src/errors.js';
-import { bpfAvailability } from '../../src/kernel/available.js';
-import { Netns } from '../../src/kernel/netns.js';
+import type { Netns } from '../../src/kernel/netns.js';
+import { PacketSocket } from '../../src/kernel/packet-socket.js';
+import { netnsSkip } from '../netns.js';
 
 /** The prefix every namespace and interface of these tests carries. */
 export const PREFIX = 'tsbpfx';
@@ -13,15 +13,7 @@ export const TEST_ETHERTYPE = 0x88b5;
 
 /** A reason to skip kernel data-path tests, or undefined when they can run. */
 export function kernelNetSkip(): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create(PREFIX).close();
-    return undefined;
-  } catch (e) {
-    if (e instanceof NotSupportedError) return e.message;
-    throw e;
-  }
+  return netnsSkip(PREFIX);
 }
 
 /** A test frame: broadcast-free unicast MACs, our ethertype, `n` in the first payload byte. */
@@ -31,6 +23,14 @@ export function testFrame(n: number, len = 64, ethertype = TEST_ETHERTYPE): Uint
   f[14] = n;
   for (let i = 15; i < len; i++) f[i] = (i * 7 + n) & 0xff;
   return f;
+}
+
+/** Sends test frames 0..n-1 out of device `ifindex` of namespace `ns` (they arrive at its peer). */
+export function sendTestFrames(ns: Netns, ifindex: number, n: number): void {
+  ns.run(() => {
+    using tx = PacketSocket.open(ifindex);
+    for (let k = 0; k < n; k++) tx.send(testFrame(k));
+  });
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

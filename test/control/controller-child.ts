@@ -4,7 +4,8 @@
 // is killed.
 
 import { attachXdp, createMap } from '../../src/kernel/index.js';
-import { countingProgram, joinNetns } from './survive-env.js';
+import { joinNetns } from '../../src/kernel/netns.js';
+import { countingProgram } from './survive-env.js';
 
 const [netns, ifindex, dir] = process.argv.slice(2);
 if (netns === undefined || ifindex === undefined || dir === undefined)

@@ -10,8 +10,8 @@ import { Dataplane } from '../../src/dataplane/index.js';
 import { kernelPlatform } from '../../src/dataplane/kernel.js';
 import { loadCollectionSpec } from '../../src/index.js';
 import type { KernelCollection } from '../../src/kernel/index.js';
+import { joinNetns } from '../../src/kernel/netns.js';
 import { startRouter } from './router-controller.js';
-import { joinNetns } from './survive-env.js';
 
 const [netns, pinPath, a0, b0, macA, macB, via = 'auto'] = process.argv.slice(2);
 if ([netns, pinPath, a0, b0, macA, macB].includes(undefined))

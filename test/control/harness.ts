@@ -1,19 +1,12 @@
 // What the control-plane tests share: why they must skip, and reading a child controller's
 // report (the first JSON line it prints).
 import type { ChildProcess } from 'node:child_process';
-import { bpfAvailability, Netns } from '../../src/kernel/index.js';
+import { netnsSkip } from '../netns.js';
 import { bpffsSkip } from './bpffs.js';
 
 /** Why a test needing bpf(), network namespaces (named `prefix`…) and a bpffs must skip. */
 export function controlSkip(prefix: string): string | undefined {
-  const bpf = bpfAvailability();
-  if (!bpf.ok) return bpf.reason;
-  try {
-    Netns.create(prefix).close();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return bpffsSkip();
+  return netnsSkip(prefix) ?? bpffsSkip();
 }
 
 /** The first JSON line a child prints; its stderr in the error when it ends without one. */

@@ -3,8 +3,8 @@
 // its stdin ends, then prints how many it sent as one JSON line. The pace keeps the peer's receive ring from overflowing.
 
 import { PacketSocket } from '../../src/kernel/index.js';
+import { joinNetns } from '../../src/kernel/netns.js';
 import { testFrame } from '../afxdp/kernel-env.js';
-import { joinNetns } from './survive-env.js';
 
 const [netns, ifindex, frameHex] = process.argv.slice(2);
 if (netns === undefined || ifindex === undefined) throw new Error('usage: sender-child NETNS IFINDEX');

@@ -1,14 +1,11 @@
 // Shared by the "surviving the controller" test and its child processes: the counting XDP
-// program (every test frame adds 1 to each listed slot of an 8-slot u64 array, then XDP_DROP),
-// joining a named network namespace for a whole child process, and reading the counters.
+// program (every test frame adds 1 to each listed slot of an 8-slot u64 array, then XDP_DROP)
+// and reading the counters. (A child joins the test's namespace with kernel/netns.ts's joinNetns.)
 
-import { closeSync, openSync } from 'node:fs';
 import { assemble } from '../../src/asm/index.js';
 import { type KernelMap, type KernelProgram, loadProgram } from '../../src/kernel/index.js';
-import { check, netLibc } from '../../src/kernel/libc-net.js';
 import { TEST_ETHERTYPE } from '../afxdp/kernel-env.js';
 
-const CLONE_NEWNET = 0x40000000;
 const BE = ((TEST_ETHERTYPE & 0xff) << 8) | (TEST_ETHERTYPE >> 8); // as a u16 load sees it
 
 /** XDP program `name` that counts test frames into `slots` of `map` (atomically) and drops them. */
@@ -45,19 +42,9 @@ exit`),
   });
 }
 
-/** Moves the calling thread (a child process's only JS thread) into namespace `name` for good. */
-export function joinNetns(name: string): void {
-  const fd = openSync(`/run/netns/${name}`, 'r');
-  try {
-    check('setns', netLibc().setns(fd, CLONE_NEWNET), name);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The 8 counters of `map`. */
-export function counters(map: KernelMap): number[] {
-  return Array.from({ length: 8 }, (_, k) => {
+/** The first `n` u64 counters of array `map` (0 for a slot it does not have). */
+export function counters(map: KernelMap, n = 8): number[] {
+  return Array.from({ length: n }, (_, k) => {
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, k, true);
     const v = map.lookup(key);

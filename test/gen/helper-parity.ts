@@ -4,12 +4,13 @@
 
 import { assemble } from '../../src/asm/index.js';
 import { BpfError } from '../../src/errors.js';
-import { type LoadOptions, load } from '../../src/index.js';
+import type { LoadOptions } from '../../src/index.js';
 import type { Instruction } from '../../src/isa/index.js';
 import { loadProgram } from '../../src/kernel/index.js';
 import type { CollectionSpec, ProgramSpec } from '../../src/program/index.js';
 import type { TestRunInput } from '../../src/runtime/index.js';
 import type { ProgTypeName } from '../../src/uapi/index.js';
+import { loadUnderTest as load } from '../engines.js';
 
 export type Outcome = { retval: number; data: string; ctx?: string } | { errno: number };
 

@@ -20,13 +20,14 @@
 // address of its value at OFF (BPF_PSEUDO_MAP_VALUE), and the line marked `; FAULT` is where the
 // VM must stop. In C the faulting line carries a `FAULT` comment; line info finds it.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { assemble } from '../../src/asm/index.js';
 import { loadCollectionSpec } from '../../src/elf/index.js';
 import { type Instruction, op as O } from '../../src/isa/index.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../../src/program/index.js';
 import type { MapTypeName } from '../../src/uapi/map-types.js';
 import type { ProgTypeName } from '../../src/uapi/prog-types.js';
+import { type CaseFields, readCases } from './case-file.js';
 
 export const OOB_DIR = new URL('../../../test/oob/', import.meta.url);
 
@@ -141,6 +142,21 @@ export function asmProgram(
   };
 }
 
+/** The `map: NAME TYPE KEY VALUE MAX [rdonly]` lines of a case (rdonly: BPF_F_RDONLY_PROG). */
+export function caseMaps(c: CaseFields): MapSpec[] {
+  return c.all('map').map((m) => {
+    const [n, t, key, value, max, flag] = m.split(/\s+/);
+    return mapSpec(
+      n!,
+      t as MapTypeName,
+      Number(key),
+      Number(value),
+      Number(max),
+      flag === 'rdonly' ? BPF_F_RDONLY_PROG : 0,
+    );
+  });
+}
+
 const objects = new Map<string, CollectionSpec>();
 function objectSpec(file: string): CollectionSpec {
   let s = objects.get(file);
@@ -161,46 +177,19 @@ function faultLine(source: string, fn: string): number {
   throw new Error(`${source}: no FAULT line in ${fn}`);
 }
 
-function parseCase(file: string, name: string, body: string[]): OobCase {
-  const where = `${file} case ${name}`;
-  const fields = new Map<string, string[]>();
-  let asm: string | undefined;
-  for (let k = 0; k < body.length; k++) {
-    const line = body[k]!;
-    if (line.trim() === '-- asm') {
-      asm = body.slice(k + 1).join('\n');
-      break;
-    }
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const m = /^(\w+):\s*(.*)$/.exec(line);
-    if (m === null) throw new Error(`${where}: cannot read '${line}'`);
-    fields.set(m[1]!, [...(fields.get(m[1]!) ?? []), m[2]!.trim()]);
-  }
+function parseCase(file: string, name: string, c: CaseFields): OobCase {
+  const { where, asm } = c;
   const one = (key: string, fallback?: string): string => {
-    const v = fields.get(key);
-    if (v === undefined) {
-      if (fallback !== undefined) return fallback;
-      throw new Error(`${where}: '${key}:' is missing`);
-    }
-    if (v.length > 1) throw new Error(`${where}: '${key}:' given twice`);
-    return v[0]!;
+    const v = c.one(key) ?? fallback;
+    if (v === undefined) throw new Error(`${where}: '${key}:' is missing`);
+    return v;
   };
   const type = one('type', 'XDP') as ProgTypeName;
-  const maps = (fields.get('map') ?? []).map((m) => {
-    const [n, t, key, value, max, flag] = m.split(/\s+/);
-    return mapSpec(
-      n!,
-      t as MapTypeName,
-      Number(key),
-      Number(value),
-      Number(max),
-      flag === 'rdonly' ? BPF_F_RDONLY_PROG : 0,
-    );
-  });
+  const maps = caseMaps(c);
   const [region, access] = one('fault').split(/\s+/);
   if (!REGIONS.includes(region as FaultRegion) || (access !== 'read' && access !== 'write'))
     throw new Error(`${where}: fault must be '<${REGIONS.join('|')}> <read|write>'`);
-  const entries = (fields.get('entry') ?? []).map((e) => {
+  const entries = c.all('entry').map((e) => {
     const [map, key] = e.split(/\s+/);
     return { map: map!, key: Number(key) };
   });
@@ -215,7 +204,7 @@ function parseCase(file: string, name: string, body: string[]): OobCase {
     kernel: one('kernel'),
   };
   if (asm !== undefined) {
-    if (fields.has('object')) throw new Error(`${where}: both 'object:' and '-- asm'`);
+    if (c.has('object')) throw new Error(`${where}: both 'object:' and '-- asm'`);
     const { instructions, faultPc } = assembleCase(asm);
     if (faultPc === undefined) throw new Error(`${where}: no '; FAULT' line`);
     const spec: CollectionSpec = {
@@ -244,34 +233,7 @@ function parseCase(file: string, name: string, body: string[]): OobCase {
 
 /** Every case of every test/oob/*.oob file, in file then case order. */
 export function oobCases(): OobCase[] {
-  const out: OobCase[] = [];
-  for (const file of readdirSync(OOB_DIR)
-    .filter((f) => f.endsWith('.oob'))
-    .sort()) {
-    const text = readFileSync(new URL(file, OOB_DIR), 'utf8');
-    let name: string | undefined;
-    let body: string[] = [];
-    const flush = () => {
-      if (name !== undefined) out.push(parseCase(file, name, body));
-    };
-    for (const line of text.split('\n')) {
-      const m = /^===\s*(\S+)\s*$/.exec(line);
-      if (m === null) {
-        body.push(line);
-        continue;
-      }
-      flush();
-      name = m[1]!;
-      body = [];
-    }
-    flush();
-  }
-  const names = new Set<string>();
-  for (const c of out) {
-    if (names.has(c.name)) throw new Error(`oob case ${c.name} defined twice`);
-    names.add(c.name);
-  }
-  return out;
+  return readCases(OOB_DIR, '.oob', 'oob', parseCase);
 }
 
 /** The test-run input of a case: `packet` bytes (a counting pattern), `meta` bytes of metadata. */

@@ -4,12 +4,13 @@
 // in the tests (src/runtime/vm/oob.test.ts, src/runtime/vm/oob-boundary.test.ts), not here.
 
 import { MemoryFault } from '../../src/errors.js';
-import { type LoadOptions, load } from '../../src/index.js';
+import type { LoadOptions } from '../../src/index.js';
 import { Interpreter } from '../../src/interp/index.js';
 import { classify, type Instruction, slots } from '../../src/isa/index.js';
 import type { CollectionSpec } from '../../src/program/index.js';
 import { NULL_GUARD } from '../../src/runtime/abi.js';
 import type { AddressSpace, Region, VmCollection } from '../../src/runtime/index.js';
+import { loadUnderTest as load } from '../engines.js';
 import { runInput } from './oob-cases.js';
 
 /** No verification: the VM alone must stop every bad access. */

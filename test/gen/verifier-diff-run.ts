@@ -29,6 +29,17 @@ export function kernelMessage(log: string): string {
   return lines.at(-1) ?? '';
 }
 
+/**
+ * True when the kernel's refusal is its own failure, not a verdict (docs/kernel-notes.md): EFAULT
+ * with "verifier bug", or a load that lost its BTF — the generated BTF is good (func-btf.ts), so a
+ * retry without it (the loader's fallback, whose log says "missing btf func_info") means the load
+ * with it failed otherwise, in 6.18 with EFAULT and no log (bpf_loop calls with variable counts).
+ */
+export function kernelFailure(spec: CollectionSpec, e: VerifierError): boolean {
+  const lostBtf = spec.btf !== undefined && /missing btf func_info/.test(e.log);
+  return (e.errno === EFAULT && /verifier bug/.test(e.log)) || lostBtf;
+}
+
 export function diffOne(spec: CollectionSpec): DiffOutcome {
   const p = spec.programs[0]!;
   const r = verifyProgram({
@@ -45,12 +56,7 @@ export function diffOne(spec: CollectionSpec): DiffOutcome {
     return { ours, theirs: 'accepted', ...(ourMessage === undefined ? {} : { ourMessage }) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
-    // The generated BTF is good (func-btf.ts): a retry without it (the loader's fallback, whose
-    // log says "missing btf func_info") means the load with it failed otherwise — in 6.18 with
-    // EFAULT and no log, after the verifier ran (bpf_loop calls with variable counts).
-    const lostBtf = spec.btf !== undefined && /missing btf func_info/.test(e.log);
-    const theirs: KernelVerdict =
-      (e.errno === EFAULT && /verifier bug/.test(e.log)) || lostBtf ? 'kernel-bug' : 'rejected';
+    const theirs: KernelVerdict = kernelFailure(spec, e) ? 'kernel-bug' : 'rejected';
     return {
       ours,
       theirs,

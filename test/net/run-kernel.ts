@@ -22,7 +22,7 @@ import {
 } from '../../src/kernel/index.js';
 import { generateTraffic } from '../../src/net/index.js';
 import { PREFIX, sleepMs } from '../afxdp/kernel-env.js';
-import { valueNumber } from './run-sim.js';
+import { mapNumbers } from './run-sim.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -84,19 +84,7 @@ export function runScenarioKernel(s: Scenario): ScenarioOutcome {
         .map(hex)
         .sort();
     const cpus = possibleCpuCount();
-    const maps: Record<string, Record<string, number>> = {};
-    for (const [name, m] of c.maps) {
-      if (
-        ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP', 'RINGBUF'].includes(m.spec.type) ||
-        name.startsWith('.')
-      )
-        continue;
-      const perCpu = m.spec.type.startsWith('PERCPU') ? cpus : 1;
-      const entries: Record<string, number> = {};
-      for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k))
-        entries[hex(k)] = valueNumber(m.lookup(k)!, perCpu);
-      maps[name] = entries;
-    }
+    const maps = mapNumbers(c.maps, cpus);
     return { received, maps };
   } finally {
     for (const l of links) l.close();

@@ -1,14 +1,15 @@
 // Runs a Scenario (scenarios.ts) in the simulation and reports its ScenarioOutcome.
 import { readFileSync } from 'node:fs';
-import { load, loadCollectionSpec } from '../../src/index.js';
+import { type LoadedMap, loadCollectionSpec } from '../../src/index.js';
 import { generateTraffic, Network } from '../../src/net/index.js';
+import { loadUnderTest as load } from '../engines.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
 
 const root = new URL('../../../', import.meta.url);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** A map value as a number: u64/u32 little-endian, summed over the CPUs of a per-CPU value. */
-export function valueNumber(value: Uint8Array, perCpu: number): number {
+function valueNumber(value: Uint8Array, perCpu: number): number {
   const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
   const stride = value.length / perCpu;
   let n = 0;
@@ -17,6 +18,31 @@ export function valueNumber(value: Uint8Array, perCpu: number): number {
     n += stride >= 8 ? Number(v.getBigUint64(at, true)) : v.getUint32(at, true);
   }
   return n;
+}
+
+/**
+ * What a scenario's outcome compares of a collection's maps, on either backend: each counting
+ * map's entries (key in hex → value as a number); device, CPU, socket and ring-buffer maps and
+ * data sections are left out.
+ */
+export function mapNumbers(
+  maps: ReadonlyMap<string, LoadedMap>,
+  cpus: number,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [name, m] of maps) {
+    if (
+      ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP', 'RINGBUF'].includes(m.spec.type) ||
+      name.startsWith('.')
+    )
+      continue;
+    const perCpu = m.spec.type.startsWith('PERCPU') ? cpus : 1;
+    const entries: Record<string, number> = {};
+    for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k))
+      entries[hex(k)] = valueNumber(m.lookup(k)!, perCpu);
+    out[name] = entries;
+  }
+  return out;
 }
 
 export function runScenarioSim(s: Scenario, options: { cpus?: number } = {}): ScenarioOutcome {
@@ -40,19 +66,7 @@ export function runScenarioSim(s: Scenario, options: { cpus?: number } = {}): Sc
     received[d.name] = d.received.map((f) => hex(f.data)).sort();
     xdp[d.name] = { ...d.stats.xdp };
   }
-  const maps: Record<string, Record<string, number>> = {};
-  for (const [name, m] of c.maps) {
-    if (
-      ['DEVMAP', 'DEVMAP_HASH', 'CPUMAP', 'XSKMAP', 'RINGBUF'].includes(m.spec.type) ||
-      name.startsWith('.')
-    )
-      continue;
-    const perCpu = m.spec.type.startsWith('PERCPU') ? cpus : 1;
-    const entries: Record<string, number> = {};
-    for (let k = m.nextKey(); k !== undefined; k = m.nextKey(k))
-      entries[hex(k)] = valueNumber(m.lookup(k)!, perCpu);
-    maps[name] = entries;
-  }
+  const maps = mapNumbers(c.maps, cpus);
   net.close();
   return { received, maps, xdp };
 }

@@ -2,6 +2,7 @@
 // BPF_PROG_TEST_RUN, which runs XDP and skb programs on whatever CPU the caller is on (it
 // accepts no BPF_F_TEST_RUN_ON_CPU for them), touches a known per-CPU slot. Test support only.
 
+import { after, before } from 'node:test';
 import koffi from 'koffi';
 
 /** Bytes of a cpu_set_t (glibc: 1024 bits). */
@@ -61,4 +62,22 @@ export function pinThread(cpus: readonly number[]): () => void {
   };
   set(cpus);
   return () => set(before);
+}
+
+/**
+ * For a test file: pins the thread before its tests to the highest CPU below `cpus` it may use (not
+ * 0, where a backend that ignored the CPU would land) and restores its mask after them. `cpu` is
+ * that CPU once the tests run (0 when `active` is false).
+ */
+export function pinForFile(cpus: number, active: boolean): { readonly cpu: number } {
+  const pin = { cpu: 0 };
+  let unpin: (() => void) | undefined;
+  before(() => {
+    if (!active) return;
+    const allowed = allowedCpus().filter((c) => c < cpus);
+    pin.cpu = allowed[allowed.length - 1] ?? currentCpu();
+    unpin = pinThread([pin.cpu]);
+  });
+  after(() => unpin?.());
+  return pin;
 }

@@ -3,11 +3,12 @@
 // form log at the level asked, and for a refusal the explanation (source line, path, hint).
 // Exit status 255 when any program is refused.
 
-import { load, loadCollectionSpec, verifyProgram } from '../../index.js';
+import { load, loadCollectionSpec } from '../../index.js';
 import { parse, UsageError, usageLine } from '../args.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit.js';
 import { readBytes } from '../files.js';
 import type { Output } from '../output.js';
+import { verifySpecProgram } from '../rejection.js';
 import { logLevelOption } from './prog-run.js';
 
 export const progVerifyUsage = `       tsbpf prog verify OBJ [--prog NAME] [--log-level 1|2] [--unprivileged] [--json]
@@ -33,15 +34,7 @@ export function progVerify(argv: string[], out: Output): number {
       `--prog: ${file} has no program '${wanted}' (programs: ${coll.spec.programs.map((p) => p.name).join(', ')})`,
     );
   const results = programs.map((p) => {
-    const r = verifyProgram({
-      instructions: p.instructions,
-      type: p.type,
-      ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-      maps: coll.spec.maps,
-      lineInfo: p.lineInfo,
-      privileged: values.unprivileged !== true,
-      logLevel: level as 1 | 2,
-    });
+    const r = verifySpecProgram(coll.spec, p, values.unprivileged !== true, level as 1 | 2);
     out.text(
       `${p.name} (${p.type}): ${r.verdict}, ${r.stats.processed} insns processed in ${r.stats.timeUs} us`,
     );

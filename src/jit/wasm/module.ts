@@ -99,12 +99,14 @@ export class ModuleBuilder {
     this.#globals.push({
       type,
       mutable,
+      // A number in i32 range stays a number for either type (its signed LEB128 is the same at
+      // 64 bits): a large program has a thousand i64 globals, and BigInt is slow before V8 optimizes.
       init:
-        type !== I32
-          ? BigInt(init)
-          : typeof init === 'number' && (init | 0) === init
-            ? init
-            : Number(BigInt.asIntN(32, BigInt(init))),
+        typeof init === 'number' && (init | 0) === init
+          ? init
+          : type === I32
+            ? Number(BigInt.asIntN(32, BigInt(init)))
+            : BigInt(init),
     });
     return this.#importedGlobals + this.#globals.length - 1;
   }
@@ -163,8 +165,9 @@ export class ModuleBuilder {
     section(SECTION.global, this.#globals.length, (s) => {
       for (const g of this.#globals) {
         s.byte(g.type).byte(g.mutable ? 1 : 0);
-        if (typeof g.init === 'number') s.byte(OP['i32.const']).s32(g.init);
-        else s.byte(OP['i64.const']).s64(g.init);
+        s.byte(g.type === I32 ? OP['i32.const'] : OP['i64.const']);
+        if (typeof g.init === 'number') s.s32(g.init);
+        else s.s64(g.init);
         s.byte(OP.end);
       }
     });

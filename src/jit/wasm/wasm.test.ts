@@ -27,6 +27,23 @@ test('sized() back-patches the length of what it wraps', () => {
   assert.equal(b.length, 202);
 });
 
+test('globals keep their initial values, numbers and bigints, at 32 and 64 bits', () => {
+  const m = new ModuleBuilder();
+  const inits: [typeof I32 | typeof I64, number | bigint, number | bigint][] = [
+    [I64, 0, 0n],
+    [I64, -3, -3n],
+    [I64, 2 ** 40, 2n ** 40n],
+    [I64, 2n ** 63n, -(2n ** 63n)],
+    [I32, -1, -1],
+    [I32, 0xffffffff, -1],
+    [I32, 2n ** 31n, -(2 ** 31)],
+  ];
+  for (const [k, [type, init]] of inits.entries()) m.exportGlobal(`g${k}`, m.global(type, false, init));
+  const { exports } = new Wasm.Instance(new Wasm.Module(m.encode()), {});
+  for (const [k, [, , want]] of inits.entries())
+    assert.equal((exports[`g${k}`] as { value: unknown }).value, want);
+});
+
 test('a module with imports, globals, a table and nested labels validates and runs', () => {
   const m = new ModuleBuilder();
   const log = m.importFunction('env', 'log', [I64], []);

@@ -6,9 +6,10 @@
 // loads verified: tsbpf's verifier checks the kfunc calls as the kernel's does.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
 import { MemoryFault } from '../../errors.js';
-import { ConntrackTable, load } from '../../index.js';
+import { ConntrackTable } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { kernelFuncId } from '../../kernel/kfunc-ids.js';

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { loadCollectionSpec } from '../../elf/index.js';
 import { NotSupportedError } from '../../errors.js';
-import { load } from '../../index.js';
 import { op as O } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/index.js';

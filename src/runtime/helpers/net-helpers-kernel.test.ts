@@ -4,8 +4,8 @@
 // on both backends and compares retval, data_out and ctx_out (or the errno).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, ipv4Frame, ipv6Frame, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
-import { load } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';

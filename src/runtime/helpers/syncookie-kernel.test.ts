@@ -7,8 +7,9 @@
 // collections sharing `syncookieSecret` accept each other's cookies, and age them by the clock.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
-import { load, virtualClock } from '../../index.js';
+import { virtualClock } from '../../index.js';
 import type { Instruction } from '../../isa/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/index.js';

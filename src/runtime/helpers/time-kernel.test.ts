@@ -5,8 +5,9 @@
 // within their documented approximation) and with a virtualClock (the same values on every run).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram } from '../../../test/gen/helper-parity.js';
-import { load, virtualClock } from '../../index.js';
+import { virtualClock } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { kernelClock, loadProgram } from '../../kernel/index.js';
 import type { Clock, ClockId } from '../helper.js';

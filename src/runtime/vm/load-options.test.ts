@@ -4,9 +4,9 @@
 // maps (mapReplacements), the embedder's helpers (stub or new id), memoryLimit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram } from '../../../test/gen/helper-parity.js';
 import { BpfError, LoadError, TsbpfError } from '../../errors.js';
-import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/collection.js';
 import { exampleSpec, packet } from '../../kernel/test-fixtures.js';

@@ -2,9 +2,9 @@
 // backends, naming the section; with the type set on its ProgramSpec it loads and runs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram } from '../../../test/gen/helper-parity.js';
 import { NotSupportedError } from '../../errors.js';
-import { load } from '../../index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/index.js';
 

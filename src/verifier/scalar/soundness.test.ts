@@ -27,7 +27,10 @@ import {
 
 const RUNS = Number(process.env.TSBPF_SCALAR_RUNS ?? 300);
 
-/** One interpreter per program shape, run with r1, r2 = the concrete operands. */
+/**
+ * One interpreter per program shape, run with r1, r2 = the concrete operands. The interpreter is
+ * the concrete semantics here (the JIT is held to it by src/jit/differential.test.ts).
+ */
 const engines = new Map<string, Interpreter>();
 function runWith(key: string, program: () => Instruction[], ...args: bigint[]): bigint {
   let e = engines.get(key);
