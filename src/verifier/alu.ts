@@ -10,7 +10,7 @@ import type { AluOp, Instruction, Kind } from '../isa/index.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { MAX_VAR_OFF } from './memory.js';
-import { alu, constOf, type Scalar, scalarConst, smin } from './num.js';
+import { alu, constOf, immediate, type Scalar, smin } from './num.js';
 import { refuse } from './refuse.js';
 import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOWN } from './state.js';
 
@@ -42,7 +42,7 @@ export function writableDst(dst: number): void {
 
 export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
   writableDst(i.dst);
-  const imm = (): Reg => scalarReg(scalarConst(BigInt(k.alu64 ? i.imm : i.imm >>> 0)));
+  const imm = (): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
   if (k.op === 'mov' || k.op === 'movsx') {
     const src = k.reg ? readReg(f, i.src) : imm();
     f.regs[i.dst] = move(env, src, k, i);

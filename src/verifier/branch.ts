@@ -6,7 +6,7 @@
 import type { Instruction, JmpCond, Kind } from '../isa/index.js';
 import { readReg } from './alu.js';
 import type { Env } from './env.js';
-import { constOf, refine, scalarConst, taken, umax } from './num.js';
+import { constOf, immediate, refine, taken, umax } from './num.js';
 import { refuse } from './refuse.js';
 import {
   copyState,
@@ -34,7 +34,7 @@ export interface Edges {
 export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
   const f = current(st);
   const a = readReg(f, i.dst);
-  const b = k.reg ? readReg(f, i.src) : scalarReg(scalarConst(BigInt(i.imm)));
+  const b = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
   if (!isPointer(a) && !isPointer(b)) return scalarBranch(st, i, k, a, b);
   if (k.jmp32) {
     if (!env.privileged) refuse('pointer-arithmetic', `R${i.dst} pointer comparison prohibited`);
@@ -76,7 +76,7 @@ function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
   const isNull = copyState(st);
   const notNull = st;
   const id = p.id;
-  mapRegs(isNull, (r) => (maybeNull(r.type) && r.id === id ? scalarReg(scalarConst(0n)) : r));
+  mapRegs(isNull, (r) => (maybeNull(r.type) && r.id === id ? scalarReg(immediate(0)) : r));
   if (p.ref !== 0) isNull.refs = isNull.refs.filter((x) => x.id !== p.ref);
   mapRegs(notNull, (r) => {
     if (!maybeNull(r.type) || r.id !== id) return r;

@@ -10,6 +10,18 @@ export type Scalar = S.Scalar;
 export const scalarConst = (v: bigint): Scalar => S.scalarConst(BigInt.asUintN(64, v));
 export const scalarUnknown = (): Scalar => S.scalarUnknown();
 
+/** An instruction's immediate as a scalar (a 32-bit integer, sign- or zero-extended by the caller). */
+export function immediate(n: number): Scalar {
+  let s = immediates.get(n);
+  if (s === undefined) {
+    s = scalarConst(BigInt(n));
+    // Scalars are immutable: each immediate is built once (a constant costs nine bigints).
+    if (immediates.size < 4096) immediates.set(n, s);
+  }
+  return s;
+}
+const immediates = new Map<number, Scalar>();
+
 /** The value when known (unsigned 64-bit), else undefined. */
 export function constOf(s: Scalar): bigint | undefined {
   return S.isConstScalar(s) ? s.var.value : undefined;

@@ -5,11 +5,15 @@ import { test } from 'node:test';
 import { assemble } from '../asm/index.js';
 import { buildCfg } from '../cfg/index.js';
 import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
+import type { MapSpec } from '../program/types.js';
 import { preciseRegisters } from './precision.js';
 import { liveStackSlots } from './stack-liveness.js';
 
 function code(text: string) {
-  const insns = assemble(text);
+  // A map reference as the loader leaves it: lddw src_reg 1 (BPF_PSEUDO_MAP_FD).
+  const insns = assemble(text).map((i) =>
+    i.reference === undefined || i.op !== 0x18 ? i : { ...i, src: 1 },
+  );
   const at: (Instruction | undefined)[] = [];
   const kinds: (Kind | undefined)[] = [];
   let pc = 0;
@@ -50,13 +54,39 @@ test('a register compared or stored later is wanted; a subprogram r0 is wanted a
   assert.equal((p[5]! >> 1) & 1, 1);
 });
 
-test('stack slots: live until overwritten whole; none when r10 is copied', () => {
+test('stack slots: live until overwritten whole; no answer when a stack pointer is stored', () => {
   const c = code(
     ['*(u64 *)(r10 - 8) = 1', '*(u64 *)(r10 - 16) = 2', 'r0 = *(u32 *)(r10 - 8)', 'exit'].join('\n'),
   );
   const s = liveStackSlots(c.cfg, c.at, c.kinds)!;
   assert.equal(s.lo[1]! & 0b11, 0b01); // after the first store: slot 0 read later, slot 1 never
   assert.equal(s.lo[0]! & 1, 0); // slot 0 is overwritten before it is read
-  const copied = code(['r2 = r10', 'r2 += -8', 'r0 = 0', 'exit'].join('\n'));
-  assert.equal(liveStackSlots(copied.cfg, copied.at, copied.kinds), undefined);
+  const spilled = code(['r2 = r10', 'r2 += -8', '*(u64 *)(r10 - 16) = r2', 'r0 = 0', 'exit'].join('\n'));
+  assert.equal(liveStackSlots(spilled.cfg, spilled.at, spilled.kinds), undefined);
+  const compared = code(['r2 = r10', 'if r2 == r1 goto l', 'l:', 'r0 = 0', 'exit'].join('\n'));
+  assert.equal(liveStackSlots(compared.cfg, compared.at, compared.kinds), undefined);
+});
+
+test('stack slots: a helper reads through a copy of r10 what its argument types say', () => {
+  const maps = new Map([['m', { keySize: 4, valueSize: 24 } as MapSpec]]);
+  const lookup = code(
+    [
+      '*(u64 *)(r10 - 8) = 0', // 0
+      '*(u64 *)(r10 - 16) = 0', // 1
+      'r2 = r10', // 2
+      'r2 += -16', // 3
+      'r1 = m ll', // 4
+      'call 1', // 6: bpf_map_lookup_elem(m, fp-16) reads the 4-byte key: slot 1
+      'r0 = 0', // 7
+      'exit',
+    ].join('\n'),
+  );
+  const s = liveStackSlots(lookup.cfg, lookup.at, lookup.kinds, maps)!;
+  assert.equal(s.lo[6]! & 0b11, 0b10);
+  assert.equal(s.lo[2]! & 0b11, 0b10);
+  assert.equal(s.lo[1]! & 0b11, 0b00); // slot 1 is overwritten whole at 1
+  assert.equal(s.lo[7]!, 0);
+  // Without a prototype (or a size), every byte from the pointer to the frame's top.
+  const unknown = code(['r1 = r10', 'r1 += -16', 'call 999999', 'r0 = 0', 'exit'].join('\n'));
+  assert.equal(liveStackSlots(unknown.cfg, unknown.at, unknown.kinds)!.lo[2]! & 0b111, 0b011);
 });

@@ -1,42 +1,33 @@
-// Static stack-slot liveness, for programs that only reach their stack through r10 itself
-// (`*(u64 *)(r10 - 8) = r1`, `r1 = *(u32 *)(r10 - 4)`): a slot is live at a slot of the program
-// when some path from there reads one of its bytes before an 8-byte store overwrites it whole.
-// Pruning then ignores dead slots, as the kernel's stack liveness does (6.18: compute_live_registers
-// and the stack read marks of kernel/bpf/liveness.c; before it REG_LIVE_READ on spilled slots).
-// A program that copies r10 (a stack pointer passed to a helper, kept in a register, compared) or
-// has bpf-to-bpf calls or callbacks may read any slot through that pointer: for it there is no
-// answer here and every slot is compared, as before.
+// Static stack-slot liveness: a slot is live at a slot of the program when some path from there
+// reads one of its bytes before an 8-byte store overwrites it whole. Pruning then ignores dead
+// slots, as the kernel's does (6.18: kernel/bpf/liveness.c, "live stack slots analysis", whose
+// read marks come from check_stack_read and check_stack_range_initialized; stacksafe skips the
+// slots bpf_stack_slot_alive says no path reads). The reads are those through r10 and through
+// copies of it at an offset known on every path (stack-pointers.ts): loads, atomics, and the
+// memory arguments of helper calls, with the size the helper reads (a map's key or value, a
+// constant size argument, a fixed size; else every byte from the pointer to the frame's top, all
+// a helper may reach). A program that uses a stack pointer any other way (stored to memory,
+// compared, at an offset that differs by path) or has bpf-to-bpf calls or callbacks may read any
+// slot: for it there is no answer here and every slot is compared.
 
 import type { Cfg } from '../cfg/index.js';
+import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
+import type { MapSpec } from '../program/types.js';
+import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
 import { solveBackward } from './liveness.js';
+import { forEachStackState, isStack, type StackValue } from './stack-pointers.js';
 import { SLOTS } from './state.js';
 
-const FP = 10;
-
-/** The instruction reads r10 as a value (not as the base of an access with a constant offset). */
-function copiesFp(i: Instruction, k: Kind): boolean {
-  switch (k.kind) {
-    case 'alu':
-    case 'store':
-      return k.reg && i.src === FP;
-    case 'atomic':
-      return i.src === FP;
-    case 'jmp':
-      return i.dst === FP || (k.reg && i.src === FP);
-    case 'callx':
-    case 'endian':
-      return i.dst === FP;
-    default:
-      return false;
-  }
-}
+/** Bytes of a dynptr on the stack (struct bpf_dynptr). */
+const DYNPTR_BYTES = 16;
 
 /** Slots k (bytes [-(k+1)·8, -k·8)) that an access of `size` bytes at r10 + off touches, as a range. */
 function slotsOf(off: number, size: number): [number, number] | undefined {
-  const first = Math.floor((-(off + size - 1) - 1) / 8);
-  const last = Math.floor((-off - 1) / 8);
-  if (first < 0 || last >= SLOTS) return undefined;
+  const end = Math.min(off + size, 0); // a helper's access stops at the frame's top
+  const first = Math.floor((-(end - 1) - 1) / 8);
+  const last = Math.min(Math.floor((-off - 1) / 8), SLOTS - 1);
+  if (first < 0 || first > last) return undefined;
   return [first, last];
 }
 
@@ -47,32 +38,144 @@ function maskOf(range: [number, number] | undefined, base: number): number {
   return m;
 }
 
+/** Reads and whole-slot writes of one instruction, as slot ranges; `opaque`: no static answer. */
+interface Access {
+  readonly reads: [number, number][];
+  readonly kill?: [number, number];
+}
+const OPAQUE = 'opaque';
+const NO_ACCESS: Access = { reads: [] };
+
+/** Bytes a helper reads through its argument `arg` (1-5), or undefined: up to the frame's top. */
+function argBytes(
+  proto: HelperProto,
+  arg: number,
+  regs: readonly StackValue[],
+  maps: ReadonlyMap<string, MapSpec>,
+): number | undefined {
+  const kind: HelperArgKind | undefined = proto.args[arg - 1];
+  if (kind === undefined) return undefined;
+  if (typeof kind === 'object') return kind.fixed;
+  switch (kind) {
+    case 'key':
+    case 'value':
+    case 'uninit-value': {
+      const m = proto.args.indexOf('map');
+      const map = m < 0 ? undefined : regs[m + 1];
+      const spec = map?.t === 'map' ? maps.get(map.name) : undefined;
+      if (spec === undefined) return undefined;
+      return kind === 'key' ? spec.keySize : spec.valueSize;
+    }
+    case 'mem':
+    case 'mem-or-null':
+    case 'uninit-mem': {
+      const size = regs[arg + 1];
+      return size?.t === 'const' ? size.n : undefined;
+    }
+    case 'dynptr':
+    case 'uninit-dynptr-local':
+    case 'uninit-dynptr-ringbuf':
+    case 'release-dynptr-ringbuf':
+      return DYNPTR_BYTES;
+    default:
+      return undefined;
+  }
+}
+
+function accessOf(
+  i: Instruction,
+  k: Kind,
+  regs: readonly StackValue[],
+  maps: ReadonlyMap<string, MapSpec>,
+): Access | typeof OPAQUE {
+  const at = (base: StackValue, off: number, size: number): [number, number] | typeof OPAQUE | undefined => {
+    if (base.t === 'fp') return slotsOf(base.off + off, size);
+    return base.t === 'some-fp' ? OPAQUE : undefined;
+  };
+  switch (k.kind) {
+    case 'alu':
+      // A stack pointer as an operand of arithmetic (r1 += r10) makes a pointer not followed here.
+      return k.reg && k.op !== 'mov' && isStack(regs[i.src]!) ? OPAQUE : NO_ACCESS;
+    case 'jmp':
+      return isStack(regs[i.dst]!) || (k.reg && isStack(regs[i.src]!)) ? OPAQUE : NO_ACCESS;
+    case 'load': {
+      const r = at(regs[i.src]!, i.off, k.bytes);
+      return r === OPAQUE ? OPAQUE : { reads: r === undefined ? [] : [r] };
+    }
+    case 'store': {
+      if (k.reg && isStack(regs[i.src]!)) return OPAQUE; // a spilled stack pointer
+      const base = regs[i.dst]!;
+      const r = at(base, i.off, k.bytes);
+      if (r === OPAQUE) return OPAQUE;
+      // An aligned 8-byte store overwrites its slot whole; a narrower one leaves bytes that matter.
+      const whole = r !== undefined && base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0;
+      return whole ? { reads: [], kill: r } : NO_ACCESS;
+    }
+    case 'atomic': {
+      if (isStack(regs[i.src]!)) return OPAQUE;
+      const r = at(regs[i.dst]!, i.off, k.bytes);
+      return r === OPAQUE ? OPAQUE : { reads: r === undefined ? [] : [r] };
+    }
+    case 'call': {
+      const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+      const reads: [number, number][] = [];
+      for (let a = 1; a <= 5; a++) {
+        const v = regs[a]!;
+        if (v.t === 'some-fp') return OPAQUE;
+        if (v.t !== 'fp') continue;
+        const bytes = proto === undefined ? undefined : argBytes(proto, a, regs, maps);
+        const r = slotsOf(v.off, bytes ?? -v.off);
+        if (r !== undefined) reads.push(r);
+      }
+      return { reads };
+    }
+    case 'callx':
+    case 'endian':
+      return isStack(regs[i.dst]!) ? OPAQUE : NO_ACCESS;
+    case 'lddw':
+    case 'ldpkt':
+    case 'ja':
+    case 'exit':
+      return NO_ACCESS;
+    default:
+      return assertNever(k, 'instruction kind');
+  }
+}
+
 /**
  * Live slots by program slot, as two masks (slots 0-31 and 32-63), or undefined when the program
- * reaches its stack other than through r10 with constant offsets.
+ * reaches its stack in a way not followed here.
  */
 export function liveStackSlots(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
+  maps: ReadonlyMap<string, MapSpec> = new Map(),
 ): { readonly lo: Int32Array; readonly hi: Int32Array } | undefined {
   if (cfg.calls.length > 0 || cfg.callbacks.length > 0 || cfg.subprograms.length > 1) return undefined;
-  for (let pc = 0; pc < cfg.slots; pc++) {
-    const i = at[pc];
-    const k = kinds[pc];
-    if (i !== undefined && k !== undefined && copiesFp(i, k)) return undefined;
-  }
-  const solve = (base: number) =>
+  // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
+  const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  let readsHigh = false;
+  const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
+    const a = accessOf(i, k, regs, maps);
+    if (a === OPAQUE) return false;
+    for (const h of [0, 1] as const) {
+      kill[h][pc] = maskOf(a.kill, h * 32);
+      let m = 0;
+      for (const r of a.reads) m |= maskOf(r, h * 32);
+      read[h][pc] = m;
+      if (h === 1 && m !== 0) readsHigh = true;
+    }
+    return true;
+  });
+  if (!followed) return undefined;
+  const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {
-      const i = at[pc];
       const k = kinds[pc];
-      if (i === undefined || k === undefined) return undefined;
-      if (k.kind === 'load' && i.src === FP) return out | maskOf(slotsOf(i.off, k.bytes), base);
-      if (k.kind === 'atomic' && i.dst === FP) return out | maskOf(slotsOf(i.off, k.bytes), base);
-      if (k.kind === 'store' && i.dst === FP && k.bytes === 8 && i.off % 8 === 0)
-        return out & ~maskOf(slotsOf(i.off, 8), base);
-      if (k.kind === 'exit') return 0;
-      return out;
+      if (at[pc] === undefined || k === undefined) return undefined;
+      return k.kind === 'exit' ? 0 : (out & ~kill[h][pc]!) | read[h][pc]!;
     });
-  return { lo: solve(0), hi: solve(32) };
+  // Nothing reads the lower half of the frame (slots 32-63, below fp-256): none of it is live.
+  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots) };
 }

@@ -167,7 +167,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     cfg,
     live: liveRegisters(cfg, at, kinds),
     precise: preciseRegisters(cfg, at, kinds),
-    stack: liveStackSlots(cfg, at, kinds),
+    stack: liveStackSlots(cfg, at, kinds, env.maps),
   };
   const describe = (pc: number) => (at[pc] === undefined ? '?' : formatInstruction(at[pc]!, pc, insnFormat));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {

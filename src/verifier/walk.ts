@@ -16,7 +16,7 @@ import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { kfuncCall } from './kfuncs.js';
 import { checkAccess } from './memory.js';
-import { endian, fork, loaded, scalarConst } from './num.js';
+import { endian, fork, immediate, loaded, scalarConst } from './num.js';
 import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
@@ -45,7 +45,7 @@ export interface Code {
   readonly live: Int32Array;
   /** Registers whose scalar values later checks may read, by slot (precision.ts). */
   readonly precise: Int32Array;
-  /** Live stack slots by slot (stack-liveness.ts), when the program only uses r10 directly. */
+  /** Live stack slots by slot (stack-liveness.ts), when its stack pointers can be followed statically. */
   readonly stack: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
 }
 
@@ -215,8 +215,9 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           }
           let pruned = false;
           const looping = inProgress.size > 0;
-          const fp = fingerprint(st);
-          for (const old of inProgress.get(fp) ?? NONE)
+          // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
+          let fp = looping ? fingerprint(st) : undefined;
+          for (const old of fp === undefined ? NONE : (inProgress.get(fp) ?? NONE))
             if (statesEqual(old.state, st, live[pc]!, true))
               refuse('termination', `infinite loop detected at insn ${pc}`, {
                 hint: 'the loop comes back to the same state: its exit condition never changes',
@@ -253,6 +254,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             ? jumps - lastJumps >= 20 || stats.processed - lastInsns >= 100
             : jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
           if (enough) {
+            fp ??= fingerprint(st);
             const e: Explored = {
               state: copyState(st),
               branches: 1,
@@ -362,7 +364,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       const d = f.regs[i.dst]!;
       const split =
         (k.op === 'and' || k.op === 'or') && k.alu64 && d.type === 'scalar'
-          ? fork(k.op, d.value, k.reg ? f.regs[i.src]!.value : scalarConst(BigInt(i.imm)))
+          ? fork(k.op, d.value, k.reg ? f.regs[i.src]!.value : immediate(i.imm))
           : null;
       if (split !== null && (!k.reg || f.regs[i.src]!.type === 'scalar')) {
         const other = copyState(st);
@@ -401,7 +403,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       return { next: pc + 1 };
     }
     case 'store': {
-      const value = k.reg ? readReg(f, i.src) : scalarReg(scalarConst(BigInt(i.imm)));
+      const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
       noteAccess(env.proofs, pc, dst, true);
       checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, write: true, value, imm: !k.reg });

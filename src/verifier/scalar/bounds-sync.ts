@@ -28,24 +28,52 @@ const w = new Float64Array(FIELDS);
 const loadedFrom = new Float64Array(FIELDS);
 const beforeRound = new Float64Array(FIELDS);
 
-const LOW32 = 0xffffffffn;
+const TWO32 = 2 ** 32;
+const U64_ALL = (1n << 64n) - 1n;
+const S64_LOW = -(1n << 63n);
+const S64_HIGH = (1n << 63n) - 1n;
 const lo32 = (v: bigint): number => Number(BigInt.asUintN(32, v));
 const hi32 = (v: bigint): number => Number(BigInt.asUintN(32, v >> 32n));
 const join = (lo: number, hi: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
+/** Puts the 64-bit field `v` (signed or unsigned) at f as lo and hi uint32 halves. */
+function put(f: number, v: bigint): void {
+  // Most bounds are small or an extreme: Number() and comparisons allocate nothing, bigint
+  // masks and shifts do.
+  const n = Number(v);
+  if (Number.isSafeInteger(n)) {
+    const hi = Math.floor(n / TWO32);
+    w[f] = n - hi * TWO32;
+    w[f + 1] = hi >>> 0;
+  } else if (v === U64_ALL) {
+    w[f] = 0xffffffff;
+    w[f + 1] = 0xffffffff;
+  } else if (v === S64_LOW) {
+    w[f] = 0;
+    w[f + 1] = 0x80000000;
+  } else if (v === S64_HIGH) {
+    w[f] = 0xffffffff;
+    w[f + 1] = 0x7fffffff;
+  } else {
+    w[f] = lo32(v);
+    w[f + 1] = hi32(v);
+  }
+}
+
+/** The unsigned value of halves (lo, hi); `signed`: as a two's-complement s64. */
+function take(lo: number, hi: number, signed: boolean): bigint {
+  if (hi < 0x200000) return BigInt(hi * TWO32 + lo);
+  if (signed && hi >= 0xffe00000) return BigInt((hi - TWO32) * TWO32 + lo);
+  return signed ? BigInt.asIntN(64, join(lo, hi)) : join(lo, hi);
+}
+
 function load(r: MutableScalar): void {
-  w[VAR_VALUE] = Number(r.var.value & LOW32);
-  w[VAR_VALUE + 1] = Number(r.var.value >> 32n);
-  w[VAR_MASK] = Number(r.var.mask & LOW32);
-  w[VAR_MASK + 1] = Number(r.var.mask >> 32n);
-  w[SMIN] = lo32(r.smin);
-  w[SMIN + 1] = hi32(r.smin);
-  w[SMAX] = lo32(r.smax);
-  w[SMAX + 1] = hi32(r.smax);
-  w[UMIN] = lo32(r.umin);
-  w[UMIN + 1] = hi32(r.umin);
-  w[UMAX] = lo32(r.umax);
-  w[UMAX + 1] = hi32(r.umax);
+  put(VAR_VALUE, r.var.value);
+  put(VAR_MASK, r.var.mask);
+  put(SMIN, r.smin);
+  put(SMAX, r.smax);
+  put(UMIN, r.umin);
+  put(UMAX, r.umax);
   w[S32MIN] = Number(r.s32min);
   w[S32MAX] = Number(r.s32max);
   w[U32MIN] = Number(r.u32min);
@@ -58,11 +86,14 @@ const changed = (f: number, pair: boolean): boolean =>
 
 function store(r: MutableScalar): void {
   if (changed(VAR_VALUE, true) || changed(VAR_MASK, true))
-    r.var = { value: join(w[VAR_VALUE]!, w[VAR_VALUE + 1]!), mask: join(w[VAR_MASK]!, w[VAR_MASK + 1]!) };
-  if (changed(SMIN, true)) r.smin = BigInt.asIntN(64, join(w[SMIN]!, w[SMIN + 1]!));
-  if (changed(SMAX, true)) r.smax = BigInt.asIntN(64, join(w[SMAX]!, w[SMAX + 1]!));
-  if (changed(UMIN, true)) r.umin = join(w[UMIN]!, w[UMIN + 1]!);
-  if (changed(UMAX, true)) r.umax = join(w[UMAX]!, w[UMAX + 1]!);
+    r.var = {
+      value: take(w[VAR_VALUE]!, w[VAR_VALUE + 1]!, false),
+      mask: take(w[VAR_MASK]!, w[VAR_MASK + 1]!, false),
+    };
+  if (changed(SMIN, true)) r.smin = take(w[SMIN]!, w[SMIN + 1]!, true);
+  if (changed(SMAX, true)) r.smax = take(w[SMAX]!, w[SMAX + 1]!, true);
+  if (changed(UMIN, true)) r.umin = take(w[UMIN]!, w[UMIN + 1]!, false);
+  if (changed(UMAX, true)) r.umax = take(w[UMAX]!, w[UMAX + 1]!, false);
   if (changed(S32MIN, false)) r.s32min = BigInt(w[S32MIN]!);
   if (changed(S32MAX, false)) r.s32max = BigInt(w[S32MAX]!);
   if (changed(U32MIN, false)) r.u32min = BigInt(w[U32MIN]!);

@@ -1,0 +1,159 @@
+// Which registers hold a pointer to the stack at a constant offset from r10, by slot: a forward
+// constant propagation over the CFG, for the static stack liveness (stack-liveness.ts) to see
+// the accesses through a copy of r10 (`r2 = r10; r2 += -16; call bpf_map_lookup_elem`). It also
+// keeps the map an lddw loaded and small constants, so a helper's memory argument gets its size
+// (the map's key or value size, a constant size argument). Every path of the CFG counts, feasible
+// or not, so a register is an exact stack pointer only when it is one on all paths.
+
+import type { Cfg } from '../cfg/index.js';
+import { assertNever } from '../errors.js';
+import type { Instruction, Kind } from '../isa/index.js';
+
+/** What a register holds, as far as the stack is concerned. */
+export type StackValue =
+  | { readonly t: 'fp'; readonly off: number } // r10 + off
+  | { readonly t: 'some-fp' } // a stack pointer at an offset not known here
+  | { readonly t: 'map'; readonly name: string } // lddw of a map
+  | { readonly t: 'const'; readonly n: number } // a non-negative constant
+  | { readonly t: 'other' }; // anything else: no stack pointer on any path
+
+const OTHER: StackValue = { t: 'other' };
+const SOME_FP: StackValue = { t: 'some-fp' };
+const FP0: StackValue = { t: 'fp', off: 0 };
+const FP = 10;
+
+/** The register may point into the stack. */
+export const isStack = (v: StackValue): boolean => v.t === 'fp' || v.t === 'some-fp';
+
+function same(a: StackValue, b: StackValue): boolean {
+  if (a === b) return true;
+  switch (a.t) {
+    case 'fp':
+      return b.t === 'fp' && a.off === b.off;
+    case 'map':
+      return b.t === 'map' && a.name === b.name;
+    case 'const':
+      return b.t === 'const' && a.n === b.n;
+    case 'some-fp':
+    case 'other':
+      return a.t === b.t;
+  }
+}
+
+function join(a: StackValue, b: StackValue): StackValue {
+  if (same(a, b)) return a;
+  return isStack(a) || isStack(b) ? SOME_FP : OTHER;
+}
+
+/** The register's value after an ALU instruction. */
+function alu(regs: readonly StackValue[], i: Instruction, k: Kind & { kind: 'alu' }): StackValue {
+  const dst = regs[i.dst]!;
+  const src = k.reg ? regs[i.src]! : undefined;
+  if (k.op === 'mov' || k.op === 'movsx') {
+    if (src === undefined) return i.imm >= 0 ? { t: 'const', n: i.imm } : OTHER;
+    if (k.alu64 && k.op === 'mov') return src;
+    return isStack(src) ? SOME_FP : OTHER;
+  }
+  if (dst.t === 'fp' && k.alu64 && (k.op === 'add' || k.op === 'sub')) {
+    const by = src === undefined ? i.imm : src.t === 'const' ? src.n : undefined;
+    if (by !== undefined) return { t: 'fp', off: k.op === 'add' ? dst.off + by : dst.off - by };
+  }
+  return isStack(dst) || (src !== undefined && isStack(src)) ? SOME_FP : OTHER;
+}
+
+/** Steps `regs` (in place) over the instruction. */
+function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
+  switch (k.kind) {
+    case 'alu':
+      regs[i.dst] = alu(regs, i, k);
+      return;
+    case 'endian':
+      regs[i.dst] = isStack(regs[i.dst]!) ? SOME_FP : OTHER;
+      return;
+    case 'lddw':
+      regs[i.dst] =
+        (k.pseudo === 1 || k.pseudo === 5) && i.reference !== undefined
+          ? { t: 'map', name: i.reference }
+          : OTHER;
+      return;
+    case 'load':
+      regs[i.dst] = OTHER;
+      return;
+    case 'atomic':
+      if (k.fetch) regs[k.op === 'cmpxchg' ? 0 : i.src] = OTHER;
+      return;
+    case 'call':
+    case 'callx':
+    case 'ldpkt':
+      for (let r = 0; r <= 5; r++) regs[r] = OTHER;
+      return;
+    case 'store':
+    case 'jmp':
+    case 'ja':
+    case 'exit':
+      return;
+    default:
+      assertNever(k, 'instruction kind');
+  }
+}
+
+/**
+ * Calls `visit` with the registers before every reachable instruction (the array is reused:
+ * read it during the call only), once the values have reached their fixpoint; stops early when
+ * `visit` returns false (and then returns false). The entry holds r10 = fp+0 and no stack
+ * pointer elsewhere.
+ */
+export function forEachStackState(
+  cfg: Cfg,
+  at: readonly (Instruction | undefined)[],
+  kinds: readonly (Kind | undefined)[],
+  visit: (pc: number, i: Instruction, k: Kind, regs: readonly StackValue[]) => boolean,
+): boolean {
+  const blockIn: (StackValue[] | undefined)[] = new Array(cfg.blocks.length);
+  const entry = new Array<StackValue>(11).fill(OTHER);
+  entry[FP] = FP0;
+  blockIn[cfg.subprograms[0]?.entry ?? 0] = entry;
+  const dirty = new Uint8Array(cfg.blocks.length);
+  dirty[cfg.subprograms[0]?.entry ?? 0] = 1;
+  const regs: StackValue[] = new Array(11);
+  const run = (b: number, each: boolean): boolean => {
+    const block = cfg.blocks[b]!;
+    const inn = blockIn[b]!;
+    for (let r = 0; r < 11; r++) regs[r] = inn[r]!;
+    for (let pc = block.start; pc <= block.last; pc++) {
+      const i = at[pc];
+      const k = kinds[pc];
+      if (i === undefined || k === undefined) continue;
+      if (each && !visit(pc, i, k, regs)) return false;
+      transfer(regs, i, k);
+    }
+    return true;
+  };
+  for (let again = true; again; ) {
+    again = false;
+    for (let b = 0; b < cfg.blocks.length; b++) {
+      if (dirty[b] === 0) continue;
+      dirty[b] = 0;
+      run(b, false);
+      for (const s of cfg.blocks[b]!.successors) {
+        const old = blockIn[s];
+        if (old === undefined) blockIn[s] = regs.slice();
+        else {
+          let changed = false;
+          for (let r = 0; r < 11; r++) {
+            const v = join(old[r]!, regs[r]!);
+            if (v !== old[r]) {
+              old[r] = v;
+              changed = true;
+            }
+          }
+          if (!changed) continue;
+        }
+        dirty[s] = 1;
+        if (s <= b) again = true;
+      }
+    }
+  }
+  for (let b = 0; b < cfg.blocks.length; b++) if (blockIn[b] !== undefined && !run(b, true)) return false;
+  return true;
+}
