@@ -181,31 +181,25 @@ export class NativeHelpers {
     f.get(r2).get(e).mem('i32.load', 8).tee(size).call(readable).op('i32.eqz').brIf(fallback);
     f.get(r2).op('i32.wrap_i64').set(key);
     f.get(kind).i32(LOOKUP_KIND.array).op('i32.eq');
+    f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq').op('i32.or');
     const array = f.if();
-    // Key k below max_entries: value k at start + k * stride; else NULL.
+    // A per-CPU array's copy is the run's CPU's (one it has no copy for goes to the helper,
+    // which answers NULL); a plain array's copy distance is 0 and `cpu` stays 0.
+    f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq');
+    const percpu = f.if();
+    f.i32(RUN_CPU).mem('i32.load').tee(cpu).get(e).mem('i32.load', 28).op('i32.ge_u').brIf(fallback);
+    f.end(percpu);
+    // Key k below max_entries: value k at start + k * stride + cpu * copy distance; else NULL.
     f.get(key).mem('i32.load').tee(i).get(e).mem('i32.load', 12).op('i32.ge_u');
     const outside = f.if();
     f.i64(0).op('return');
     f.end(outside);
     f.get(e).mem('i32.load', 16).op('i64.extend_i32_u');
     f.get(i).op('i64.extend_i32_u').get(e).mem('i32.load', 20).op('i64.extend_i32_u').op('i64.mul');
-    f.op('i64.add').op('return');
-    f.end(array);
-    f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq');
-    const percpu = f.if();
-    // The run's CPU copy of value k: start + k * stride + cpu * cpuStride; a CPU the map has
-    // no copy for goes to the helper (which answers NULL).
-    f.i32(RUN_CPU).mem('i32.load').tee(cpu).get(e).mem('i32.load', 28).op('i32.ge_u').brIf(fallback);
-    f.get(key).mem('i32.load').tee(i).get(e).mem('i32.load', 12).op('i32.ge_u');
-    const beyond = f.if();
-    f.i64(0).op('return');
-    f.end(beyond);
-    f.get(e).mem('i32.load', 16).op('i64.extend_i32_u');
-    f.get(i).op('i64.extend_i32_u').get(e).mem('i32.load', 20).op('i64.extend_i32_u').op('i64.mul');
     f.op('i64.add');
     f.get(cpu).op('i64.extend_i32_u').get(e).mem('i32.load', 24).op('i64.extend_i32_u').op('i64.mul');
     f.op('i64.add').op('return');
-    f.end(percpu);
+    f.end(array);
     f.get(kind).i32(LOOKUP_KIND.hash).op('i32.ne').brIf(fallback);
     // Linear probing from the key's hash; the index is never more than half full.
     f.get(e).mem('i32.load', 12).set(mask);
