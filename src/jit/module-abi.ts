@@ -24,6 +24,7 @@ export const GLOBALS = [
   'pktStart', // the packet LD_ABS / LD_IND read, when pktSize >= 0
   'pktSize',
   'iter', // index of the run in progress inside runBatch / runRepeat (which run a helper's exit ended)
+  'hint', // region table entry the last search in Wasm found (tried first: only a hint, fully checked)
 ] as const;
 export type GlobalName = (typeof GLOBALS)[number];
 

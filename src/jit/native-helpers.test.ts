@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { assemble } from '../asm/index.js';
-import { type EngineName, load } from '../index.js';
+import { type EngineName, load, type VmCollection, XdpContext } from '../index.js';
 import type { CollectionSpec, MapSpec } from '../program/index.js';
 
 function spec(lines: string[], maps: MapSpec[] = []): CollectionSpec {
@@ -181,5 +181,46 @@ test('map lookups in Wasm: a forged handle, a NULL key and a key past the packet
     const jit = outcome('jit', s, data);
     assert.match(jit, /Fault/);
     assert.equal(jit, outcome('interp', s, data));
+  }
+});
+
+test('per-CPU array lookups in Wasm pick the copy of the CPU each run is on (as in JavaScript)', () => {
+  const percpu: MapSpec = { ...mapSpec('p', 'ARRAY', 4, 5), type: 'PERCPU_ARRAY' };
+  const s = spec(lookupProgram('p'), [percpu]);
+  const cpus = 3;
+  // Value of entry k on CPU c: 100 * k + c + 1 (each CPU's copy padded to 8 bytes).
+  const fill = (c: VmCollection) => {
+    for (let k = 0; k < 5; k++) {
+      const v = new Uint8Array(8 * cpus);
+      for (let cpu = 0; cpu < cpus; cpu++) v.set(le(100 * k + cpu + 1, 8), 8 * cpu);
+      c.maps.get('p')!.update(le(k, 4), v);
+    }
+  };
+  using jit = load(s, { engine: 'jit', verify: false, cpus });
+  using interp = load(s, { engine: 'interp', verify: false, cpus });
+  fill(jit);
+  fill(interp);
+  // One context, runs on alternating CPUs: each run must see its own CPU (a CPU past the map's: NULL).
+  for (const cpu of [0, 2, 1, 3, 0, 7, 2]) {
+    for (const k of [0, 4, 5, 0xffffffff]) {
+      const data = le(k, 14);
+      const on = (c: VmCollection) => {
+        const ctx = XdpContext.create('XDP', c.space, {
+          data,
+          ctx: undefined,
+          flags: 0,
+          interfaces: c.interfaces,
+        });
+        if (!(ctx instanceof XdpContext)) throw new Error('context');
+        try {
+          return c.program('p').runOn(ctx, cpu);
+        } finally {
+          ctx.release();
+        }
+      };
+      const want = k < 5 && cpu < cpus ? 100 * k + cpu + 1 : 7777;
+      assert.equal(on(jit), want, `jit: key ${k} on CPU ${cpu}`);
+      assert.equal(on(interp), want, `interp: key ${k} on CPU ${cpu}`);
+    }
   }
 });

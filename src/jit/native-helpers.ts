@@ -7,7 +7,7 @@
 // exactly as it always did. Only the runtime's own implementations are replaced
 // (runtimeHelperId): a helper an embedder supplied is always called.
 
-import { LOOKUP_KIND, MAP_ENTRY_BYTES, MAP_HANDLES, NULL_GUARD } from '../runtime/abi.js';
+import { LOOKUP_KIND, MAP_ENTRY_BYTES, MAP_HANDLES, NULL_GUARD, RUN_CPU } from '../runtime/abi.js';
 import type { HelperTable } from '../runtime/index.js';
 import { FRAME_BYTES, FRAME_STRIDE, runtimeHelperId } from '../runtime/index.js';
 import type { GlobalName } from './module-abi.js';
@@ -136,7 +136,8 @@ export class NativeHelpers {
 
   /**
    * bpf_map_lookup_elem(map, key) from the map registry's table (runtime/abi.ts MAP_HANDLES): an
-   * array's value is a bounds check and a multiply, a hash map's a probe of its index. A map
+   * array's value is a bounds check and a multiply (a per-CPU array's plus the run's CPU copy,
+   * abi.ts RUN_CPU), a hash map's a probe of its index. A map
    * whose layout is not published (other types), a forged handle or an unreadable key go to the
    * helper import.
    */
@@ -148,7 +149,8 @@ export class NativeHelpers {
     const { index, body: f } = m.defineFunction([I32, I64, I64, I64, I64, I64], [I64]);
     const [pc, r1, r2, r3, r4, r5] = f.params as [Local, Local, Local, Local, Local, Local];
     const local = () => f.local(I32);
-    const [h, e, kind, size, key, i, mask, at, bytes, entry] = [
+    const [h, e, kind, size, key, i, mask, at, bytes, entry, cpu] = [
+      local(),
       local(),
       local(),
       local(),
@@ -179,14 +181,23 @@ export class NativeHelpers {
     f.get(r2).get(e).mem('i32.load', 8).tee(size).call(readable).op('i32.eqz').brIf(fallback);
     f.get(r2).op('i32.wrap_i64').set(key);
     f.get(kind).i32(LOOKUP_KIND.array).op('i32.eq');
+    f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq').op('i32.or');
     const array = f.if();
-    // Key k below max_entries: value k at start + k * stride; else NULL.
+    // A per-CPU array's copy is the run's CPU's (one it has no copy for goes to the helper,
+    // which answers NULL); a plain array's copy distance is 0 and `cpu` stays 0.
+    f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq');
+    const percpu = f.if();
+    f.i32(RUN_CPU).mem('i32.load').tee(cpu).get(e).mem('i32.load', 28).op('i32.ge_u').brIf(fallback);
+    f.end(percpu);
+    // Key k below max_entries: value k at start + k * stride + cpu * copy distance; else NULL.
     f.get(key).mem('i32.load').tee(i).get(e).mem('i32.load', 12).op('i32.ge_u');
     const outside = f.if();
     f.i64(0).op('return');
     f.end(outside);
     f.get(e).mem('i32.load', 16).op('i64.extend_i32_u');
     f.get(i).op('i64.extend_i32_u').get(e).mem('i32.load', 20).op('i64.extend_i32_u').op('i64.mul');
+    f.op('i64.add');
+    f.get(cpu).op('i64.extend_i32_u').get(e).mem('i32.load', 24).op('i64.extend_i32_u').op('i64.mul');
     f.op('i64.add').op('return');
     f.end(array);
     f.get(kind).i32(LOOKUP_KIND.hash).op('i32.ne').brIf(fallback);

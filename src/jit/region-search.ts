@@ -60,6 +60,28 @@ function emitFind(m: ModuleBuilder, globals: Readonly<Record<GlobalName, number>
   f.get(lo).op('i64.extend_i32_u').get(off).op('i64.extend_i32_s').op('i64.add').tee(a64);
   f.i64(32).op('i64.shr_u').op('i64.eqz').op('i32.eqz').brIf(fallback);
   f.get(a64).op('i32.wrap_i64').set(a);
+  // The entry the last search found first: a run's misses mostly fall in the region the one
+  // before fell in (the sites of one packet, one context, one map value). Any table entry is a
+  // live region, so a stale hint costs only the search; whatever it finds is checked in full.
+  const found = f.block();
+  const search0 = f.block();
+  f.globalGet(globals.hint)
+    .tee(mid)
+    .i32(REGION_TABLE + 4)
+    .mem('i32.load')
+    .op('i32.ge_u')
+    .brIf(search0);
+  f.get(mid)
+    .i32(REGION_ENTRY_BYTES)
+    .op('i32.mul')
+    .i32(REGION_TABLE + 8)
+    .mem('i32.load')
+    .op('i32.add')
+    .tee(e);
+  f.mem('i32.load').tee(start).get(a).op('i32.gt_u').brIf(search0);
+  f.get(a).get(e).mem('i32.load', 4).tee(end).op('i32.ge_u').brIf(search0);
+  f.br(found);
+  f.end(search0);
   f.i32(0).set(left);
   f.i32(REGION_TABLE + 4)
     .mem('i32.load')
@@ -93,6 +115,8 @@ function emitFind(m: ModuleBuilder, globals: Readonly<Record<GlobalName, number>
   f.br(search);
   f.end(above);
   f.end(search);
+  f.get(mid).globalSet(globals.hint);
+  f.end(found);
 
   // The entry at e holds a. The access must end inside it (64-bit: a + size cannot wrap).
   f.get(a).op('i64.extend_i32_u').get(size).op('i64.extend_i32_u').op('i64.add');

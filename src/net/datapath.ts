@@ -245,14 +245,21 @@ export class Datapath {
     }
     // Read before acting: acting may grow the memory (an skb), which detaches the views.
     const actions = batch.readResults(n);
-    // Drops need nothing but their count: added once for the poll (no program reads it meanwhile).
+    // Drops need nothing but their count: added once for the poll (no program reads it
+    // meanwhile); so do passes when the stack only counts them (#passToStack: no TC ingress
+    // program, no capture).
+    const countPasses = this.#stackCounts(dev);
     let drops = 0;
+    let passes = 0;
     for (let k = 0; k < n; k++) {
       const action = actions[k]!;
       if (action === XDP_DROP) drops++;
+      else if (action === XDP_PASS && countPasses) passes++;
       else this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
     }
     stats.xdp.DROP += drops;
+    stats.xdp.PASS += passes;
+    stats.stack += passes;
   }
 
   /**
@@ -585,8 +592,13 @@ export class Datapath {
    * passing poll's time).
    */
   #passToStack(dev: NetDevice, ctx: XdpContext, timestamp: bigint): void {
-    if (dev.tcIngress === undefined && !this.#host.capture) this.#deliver(dev, NOTHING, timestamp, undefined);
+    if (this.#stackCounts(dev)) this.#deliver(dev, NOTHING, timestamp, undefined);
     else this.stackReceive(dev, ctx.packet(), timestamp, ctx.metadata());
+  }
+
+  /** Whether `dev`'s stack only counts what XDP passes (no TC ingress program, no capture). */
+  #stackCounts(dev: NetDevice): boolean {
+    return dev.tcIngress === undefined && !this.#host.capture;
   }
 
   #deliver(dev: NetDevice, data: Uint8Array, timestamp: bigint, metadata: Uint8Array | undefined): void {

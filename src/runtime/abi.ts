@@ -109,12 +109,20 @@ export const REGION_KIND = {
  *   +12 array: max_entries          hash: index mask (capacity - 1)
  *   +16 array: address of value 0   hash: address of the index
  *   +20 array: distance of values   hash: bytes of an index entry
+ *   +24 per-CPU array: distance of one value's CPU copies
+ *   +28 per-CPU array: CPUs (copies of a value)
  * A hash index entry is a u32 value address (0: empty) and the key, zero-padded to 4 bytes;
  * linear probing from lookupHash(key) & mask (maps/hash-index.ts).
  */
 export const MAP_HANDLES = 0x110;
 export const MAP_ENTRY_BYTES = 32;
-export const LOOKUP_KIND = { none: 0, array: 1, hash: 2 } as const;
+export const LOOKUP_KIND = { none: 0, array: 1, hash: 2, percpuArray: 3 } as const;
+/**
+ * u32: the CPU of the run in progress (the helpers' env.cpu), in the null guard page after the
+ * map table's header: the host writes it before each run, so compiled code can pick a per-CPU
+ * value without calling out.
+ */
+export const RUN_CPU = 0x118;
 
 /** A map's lookup layout as its descriptor holds it (kind none: looked up in JavaScript). */
 export interface LookupLayout {
@@ -123,6 +131,9 @@ export interface LookupLayout {
   readonly a: number;
   readonly b: number;
   readonly c: number;
+  /** Per-CPU array: distance of a value's CPU copies, and the CPUs. */
+  readonly d?: number;
+  readonly e?: number;
 }
 
 /** Keys longer than this are looked up in JavaScript only. */

@@ -16,6 +16,7 @@ import {
   REGION_TABLE,
   REGION_TABLE_MAGIC,
   REGION_WRITABLE,
+  RUN_CPU,
   STRIDED_SPAN,
 } from './abi.js';
 
@@ -184,6 +185,7 @@ export class AddressSpace {
     // No map lookup table yet (abi.ts MAP_HANDLES): a memory handed in may hold anything there.
     this.view.setUint32(MAP_HANDLES, 0, true);
     this.view.setUint32(MAP_HANDLES + 4, 0, true);
+    this.view.setUint32(RUN_CPU, 0, true); // CPU 0 until a collection's run says otherwise
   }
 
   /** A byte view of the whole space; fetch it again after anything that may allocate. */

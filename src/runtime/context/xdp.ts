@@ -39,6 +39,9 @@ const F = {
 /** What metadata() returns when there is none: empty, so nothing can be written into it. */
 const NO_METADATA = new Uint8Array(0);
 
+/** Room of a refilled frame from data (at XDP_PACKET_HEADROOM) to the tailroom; the rest goes to fragments. */
+const MAX_LINEAR = PAGE_SIZE - XDP_PACKET_HEADROOM - SKB_SHARED_INFO_SIZE;
+
 /** A scratch copy of ctx_in, made once rather than per run. */
 const IN_CTX = new Uint8Array(XDP_MD_SIZE);
 const IN_VIEW = new DataView(IN_CTX.buffer);
@@ -256,11 +259,29 @@ export class XdpContext implements ProgramContext {
    * changed (sync()).
    */
   refill(data: Uint8Array, ingress: number, queue: number, metadata?: Uint8Array): void {
-    const meta = metadata === undefined ? 0 : metadata.length;
     const size = data.length;
-    const top = this.frame.start + XDP_PACKET_HEADROOM - meta;
-    const maxLinear = PAGE_SIZE - XDP_PACKET_HEADROOM + meta - SKB_SHARED_INFO_SIZE;
-    const linear = size < maxLinear ? size : maxLinear;
+    // The usual frame of a slot: no metadata, linear, as long as the last one, which the
+    // program moved nothing of (so no headroom byte was reachable), from the same device and
+    // queue: only the bytes change (struct xdp_md, the window and the table already hold it).
+    const plain = this.frame.start + XDP_PACKET_HEADROOM;
+    if (
+      metadata === undefined &&
+      this.dataEnd - size === plain &&
+      this.data === plain &&
+      this.#low === plain && // so data_meta too: #low <= data_meta <= data
+      this.frags.length === 0 &&
+      this.ingressIfindex === ingress &&
+      this.rxQueueIndex === queue &&
+      this.egressIfindex === 0
+    ) {
+      this.space.u8.set(data, plain);
+      return;
+    }
+    const meta = metadata === undefined ? 0 : metadata.length;
+    const top = plain - meta;
+    // data stays at XDP_PACKET_HEADROOM (the metadata is in the headroom): the linear room is
+    // the same with or without it.
+    const linear = size < MAX_LINEAR ? size : MAX_LINEAR;
     const u8 = this.space.u8;
     const low = this.#low < this.dataMeta ? this.#low : this.dataMeta;
     if (low < top) u8.fill(0, low, top);

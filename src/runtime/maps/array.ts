@@ -125,12 +125,19 @@ export class ArrayMap extends BpfMap {
     return this.#chunks[Math.floor(index / this.chunkEntries)] === undefined;
   }
 
-  /** A plain array mapped whole: value i at start + i * entryStride (a bounds check and a multiply). */
+  /**
+   * An array mapped whole: value i at start + i * entryStride (a bounds check and a multiply),
+   * plus cpu * stride for a per-CPU array (the CPU of the run: abi.ts RUN_CPU).
+   */
   override lookupLayout(): LookupLayout {
     const values = this.#chunks[0];
-    if (this.type !== 'ARRAY' || this.#chunks.length !== 1 || values === undefined)
+    const percpu = this.type === 'PERCPU_ARRAY';
+    if ((this.type !== 'ARRAY' && !percpu) || this.#chunks.length !== 1 || values === undefined)
       return super.lookupLayout();
-    return { kind: LOOKUP_KIND.array, keySize: 4, a: this.maxEntries, b: values.start, c: this.entryStride };
+    const layout = { keySize: 4, a: this.maxEntries, b: values.start, c: this.entryStride };
+    return percpu
+      ? { kind: LOOKUP_KIND.percpuArray, ...layout, d: this.stride, e: this.cpus }
+      : { kind: LOOKUP_KIND.array, ...layout };
   }
 
   override lookupAddress(key: Uint8Array, cpu = 0): number {

@@ -43,7 +43,16 @@ export class MapRegistry {
     const l = map?.lookupLayout();
     const v = this.space.view;
     const e = this.#table!.start + id * MAP_ENTRY_BYTES;
-    for (const [k, x] of [handle, l?.kind ?? 0, l?.keySize ?? 0, l?.a ?? 0, l?.b ?? 0, l?.c ?? 0].entries())
+    for (const [k, x] of [
+      handle,
+      l?.kind ?? 0,
+      l?.keySize ?? 0,
+      l?.a ?? 0,
+      l?.b ?? 0,
+      l?.c ?? 0,
+      l?.d ?? 0,
+      l?.e ?? 0,
+    ].entries())
       v.setUint32(e + 4 * k, x, true);
   }
 

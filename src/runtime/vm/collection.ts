@@ -18,6 +18,7 @@ import {
   type SpecLoadOptions,
   unknownTypeFeature,
 } from '../../program/index.js';
+import { RUN_CPU } from '../abi.js';
 import type { Collection } from '../backend.js';
 import { hostClock } from '../clock.js';
 import { ConntrackTable } from '../conntrack.js';
@@ -387,6 +388,7 @@ export class VmCollection implements Collection, ProgramHost {
     const env = this.#env;
     env.ctx = ctx;
     env.cpu = cpu;
+    this.space.view.setUint32(RUN_CPU, cpu, true); // for compiled per-CPU lookups
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
