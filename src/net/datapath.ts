@@ -14,7 +14,7 @@
 // net/xdp/xsk.c, drivers/net/veth.c.
 
 import { TsbpfError } from '../errors.js';
-import type { XdpContext } from '../runtime/context/xdp.js';
+import { XdpContext } from '../runtime/context/xdp.js';
 import { CpuMap } from '../runtime/maps/cpumap.js';
 import { DevMap } from '../runtime/maps/devmap.js';
 import { DevMapHash } from '../runtime/maps/devmap-hash.js';
@@ -227,15 +227,8 @@ export class Datapath {
     const batch = this.#host.contexts.xdpBatch(prog, rxSlot(dev.ifindex, queue), NAPI_BUDGET);
     const stats = dev.stats;
     const ctxs = batch.contexts;
-    const ifindex = dev.ifindex;
-    let bytes = 0;
-    for (let k = 0; k < n; k++) {
-      const data = frames[k]!.data;
-      bytes += data.length;
-      ctxs[k]!.refill(data, ifindex, queue);
-    }
     stats.rxPackets += n;
-    stats.rxBytes += bytes;
+    stats.rxBytes += XdpContext.refillAll(ctxs, frames, n, dev.ifindex, queue);
     try {
       prog.runBatch(batch, n, cpu);
     } catch (e) {
@@ -243,8 +236,7 @@ export class Datapath {
         e.message = `${e.message} (XDP program '${prog.name}' on ${dev.name} queue ${queue})`;
       throw e;
     }
-    // Read before acting: acting may grow the memory (an skb), which detaches the views.
-    const actions = batch.readResults(n);
+    let actions = batch.results();
     // Drops need nothing but their count: added once for the poll (no program reads it
     // meanwhile); so do passes when the stack only counts them (#passToStack: no TC ingress
     // program, no capture).
@@ -255,7 +247,10 @@ export class Datapath {
       const action = actions[k]!;
       if (action === XDP_DROP) drops++;
       else if (action === XDP_PASS && countPasses) passes++;
-      else this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
+      else {
+        this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
+        actions = batch.results(); // acting may grow the memory (an skb), which detaches the view
+      }
     }
     stats.xdp.DROP += drops;
     stats.xdp.PASS += passes;
