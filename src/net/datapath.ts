@@ -127,6 +127,7 @@ export class Datapath {
 
   /** Whether a cpumap CPU has frames waiting. */
   get cpuPending(): boolean {
+    if (this.#cpuQueues.size === 0) return false;
     for (const q of this.#cpuQueues.values()) if (q.frames.length > 0) return true;
     return false;
   }
