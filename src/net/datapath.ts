@@ -110,7 +110,7 @@ export class Datapath {
   readonly #devBulks = new Map<NetDevice, Map<VmProgram | undefined, DevBulk>>();
   readonly #cpuBulks = new Map<string, { frames: CpuFrame[]; queue: CpuQueue }>();
   readonly #xskFlush = new Set<XskPort>();
-  /** The frames of the poll in progress (polls do not nest): reused, so a poll allocates no array. */
+  /** The frames of the poll in progress when they are not in one chunk of the queue (polls do not nest): reused, so a poll allocates no array. */
   readonly #pollFrames: Frame[] = [];
   /** XDP_TX bulk of the queue being polled. */
   readonly #txBulk: Frame[] = [];
@@ -149,8 +149,10 @@ export class Datapath {
 
   /** One NAPI poll of `dev`'s RX queue `queue`: up to 64 frames, then the flush. Returns frames done. */
   poll(dev: NetDevice, queue: number): number {
-    const batch = this.#pollFrames;
-    const n = dev.rx[queue]!.takeInto(batch, NAPI_BUDGET);
+    const rx = dev.rx[queue]!;
+    const n = rx.take(NAPI_BUDGET, this.#pollFrames);
+    const frames = rx.taken;
+    const at = rx.takenAt;
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
     if (
@@ -160,10 +162,10 @@ export class Datapath {
       prog.engine.runBatch !== undefined &&
       prog.batchable
     )
-      this.#runXdpBatch(prog, dev, queue, cpu, batch, n);
+      this.#runXdpBatch(prog, dev, queue, cpu, frames, at, n);
     else
       for (let k = 0; k < n; k++) {
-        const frame = batch[k]!;
+        const frame = frames[at + k]!;
         dev.stats.rxPackets++;
         dev.stats.rxBytes += frame.data.length;
         if (prog === undefined) this.stackReceive(dev, frame.data, frame.timestamp, undefined);
@@ -223,13 +225,14 @@ export class Datapath {
     queue: number,
     cpu: number,
     frames: readonly Frame[],
+    at: number,
     n: number,
   ): void {
     const batch = this.#host.contexts.xdpBatch(prog, rxSlot(dev.ifindex, queue), NAPI_BUDGET);
     const stats = dev.stats;
     const ctxs = batch.contexts;
     stats.rxPackets += n;
-    stats.rxBytes += XdpContext.refillAll(ctxs, frames, n, dev.ifindex, queue);
+    stats.rxBytes += XdpContext.refillAll(ctxs, frames, at, n, dev.ifindex, queue);
     try {
       prog.runBatch(batch, n, cpu);
     } catch (e) {
@@ -249,7 +252,7 @@ export class Datapath {
       if (action === XDP_DROP) drops++;
       else if (action === XDP_PASS && countPasses) passes++;
       else {
-        this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
+        this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[at + k]!, ctxs[k]!);
         actions = batch.results(); // acting may grow the memory (an skb), which detaches the view
       }
     }

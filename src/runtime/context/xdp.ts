@@ -272,13 +272,14 @@ export class XdpContext implements ProgramContext {
   }
 
   /**
-   * refill() of `contexts[k]` (all in one space) with `frames[k]` for k < n, as a NAPI poll
-   * fills its batch: the space's byte view fetched once, usual frames copied without a call.
-   * Returns the bytes of the frames.
+   * refill() of `contexts[k]` (all in one space) with `frames[at + k]` for k < n, as a NAPI
+   * poll fills its batch: the space's byte view fetched once, usual frames copied without a
+   * call. Returns the bytes of the frames.
    */
   static refillAll(
     contexts: readonly XdpContext[],
     frames: readonly { readonly data: Uint8Array }[],
+    at: number,
     n: number,
     ingress: number,
     queue: number,
@@ -288,7 +289,7 @@ export class XdpContext implements ProgramContext {
     let bytes = 0;
     for (let k = 0; k < n; k++) {
       const c = contexts[k]!;
-      const data = frames[k]!.data;
+      const data = frames[at + k]!.data;
       bytes += data.length;
       if (c.#plain(data.length, ingress, queue)) u8.set(data, c.#plainAt);
       else {
