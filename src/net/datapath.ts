@@ -14,7 +14,7 @@
 // net/xdp/xsk.c, drivers/net/veth.c.
 
 import { TsbpfError } from '../errors.js';
-import type { XdpContext } from '../runtime/context/xdp.js';
+import { XdpContext } from '../runtime/context/xdp.js';
 import { CpuMap } from '../runtime/maps/cpumap.js';
 import { DevMap } from '../runtime/maps/devmap.js';
 import { DevMapHash } from '../runtime/maps/devmap-hash.js';
@@ -110,7 +110,7 @@ export class Datapath {
   readonly #devBulks = new Map<NetDevice, Map<VmProgram | undefined, DevBulk>>();
   readonly #cpuBulks = new Map<string, { frames: CpuFrame[]; queue: CpuQueue }>();
   readonly #xskFlush = new Set<XskPort>();
-  /** The frames of the poll in progress (polls do not nest): reused, so a poll allocates no array. */
+  /** The frames of the poll in progress when they are not in one chunk of the queue (polls do not nest): reused, so a poll allocates no array. */
   readonly #pollFrames: Frame[] = [];
   /** XDP_TX bulk of the queue being polled. */
   readonly #txBulk: Frame[] = [];
@@ -127,6 +127,7 @@ export class Datapath {
 
   /** Whether a cpumap CPU has frames waiting. */
   get cpuPending(): boolean {
+    if (this.#cpuQueues.size === 0) return false;
     for (const q of this.#cpuQueues.values()) if (q.frames.length > 0) return true;
     return false;
   }
@@ -148,8 +149,10 @@ export class Datapath {
 
   /** One NAPI poll of `dev`'s RX queue `queue`: up to 64 frames, then the flush. Returns frames done. */
   poll(dev: NetDevice, queue: number): number {
-    const batch = this.#pollFrames;
-    const n = dev.rx[queue]!.takeInto(batch, NAPI_BUDGET);
+    const rx = dev.rx[queue]!;
+    const n = rx.take(NAPI_BUDGET, this.#pollFrames);
+    const frames = rx.taken;
+    const at = rx.takenAt;
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
     if (
@@ -159,10 +162,10 @@ export class Datapath {
       prog.engine.runBatch !== undefined &&
       prog.batchable
     )
-      this.#runXdpBatch(prog, dev, queue, cpu, batch, n);
+      this.#runXdpBatch(prog, dev, queue, cpu, frames, at, n);
     else
       for (let k = 0; k < n; k++) {
-        const frame = batch[k]!;
+        const frame = frames[at + k]!;
         dev.stats.rxPackets++;
         dev.stats.rxBytes += frame.data.length;
         if (prog === undefined) this.stackReceive(dev, frame.data, frame.timestamp, undefined);
@@ -222,20 +225,14 @@ export class Datapath {
     queue: number,
     cpu: number,
     frames: readonly Frame[],
+    at: number,
     n: number,
   ): void {
     const batch = this.#host.contexts.xdpBatch(prog, rxSlot(dev.ifindex, queue), NAPI_BUDGET);
     const stats = dev.stats;
     const ctxs = batch.contexts;
-    const ifindex = dev.ifindex;
-    let bytes = 0;
-    for (let k = 0; k < n; k++) {
-      const data = frames[k]!.data;
-      bytes += data.length;
-      ctxs[k]!.refill(data, ifindex, queue);
-    }
     stats.rxPackets += n;
-    stats.rxBytes += bytes;
+    stats.rxBytes += XdpContext.refillAll(ctxs, frames, at, n, dev.ifindex, queue);
     try {
       prog.runBatch(batch, n, cpu);
     } catch (e) {
@@ -243,8 +240,7 @@ export class Datapath {
         e.message = `${e.message} (XDP program '${prog.name}' on ${dev.name} queue ${queue})`;
       throw e;
     }
-    // Read before acting: acting may grow the memory (an skb), which detaches the views.
-    const actions = batch.readResults(n);
+    let actions = batch.results();
     // Drops need nothing but their count: added once for the poll (no program reads it
     // meanwhile); so do passes when the stack only counts them (#passToStack: no TC ingress
     // program, no capture).
@@ -255,7 +251,10 @@ export class Datapath {
       const action = actions[k]!;
       if (action === XDP_DROP) drops++;
       else if (action === XDP_PASS && countPasses) passes++;
-      else this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[k]!, ctxs[k]!);
+      else {
+        this.#act(action, prog, batch.redirects[k]!, dev, queue, cpu, frames[at + k]!, ctxs[k]!);
+        actions = batch.results(); // acting may grow the memory (an skb), which detaches the view
+      }
     }
     stats.xdp.DROP += drops;
     stats.xdp.PASS += passes;

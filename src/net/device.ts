@@ -48,27 +48,51 @@ export class FrameQueue {
   }
 
   /**
-   * Moves up to `n` frames from the front into `out` (from index 0; a NAPI poll's reused array,
-   * so a poll allocates nothing) and returns how many. Entries of `out` past that are stale.
+   * The array holding the frames the last take() took, from `takenAt` on: the front chunk
+   * itself when they all lay in it (pushes only append, so its entries stay as they are), else
+   * the spare array take() was given.
    */
-  takeInto(out: Frame[], n: number): number {
+  taken: readonly Frame[] = [];
+  takenAt = 0;
+
+  /**
+   * Takes up to `n` frames from the front and returns how many; they are `taken[takenAt..]`.
+   * Usually (the frames in one chunk) nothing is copied; else they are moved into `spare` (a
+   * NAPI poll's reused array: a poll allocates nothing) from index 0.
+   */
+  take(n: number, spare: Frame[]): number {
+    const first = this.#chunks[0];
+    const head = this.#head;
+    if (first !== undefined && head + n <= first.length) {
+      this.taken = first;
+      this.takenAt = head;
+      this.#advance(first, head + n);
+      this.#length -= n;
+      return n;
+    }
+    this.taken = spare;
+    this.takenAt = 0;
     const chunks = this.#chunks;
     let done = 0;
     while (done < n) {
-      const first = chunks[0];
-      if (first === undefined) break;
-      let head = this.#head;
-      const end = Math.min(first.length, head + n - done);
-      while (head < end) out[done++] = first[head++]!;
-      if (head === CHUNK || (head === first.length && chunks.length === 1)) {
-        // Spent: dropped, so its frames are not kept alive (the chunk list is short: shift is cheap).
-        chunks.shift();
-        head = 0;
-      }
-      this.#head = head;
+      const front = chunks[0];
+      if (front === undefined) break;
+      let at = this.#head;
+      const end = Math.min(front.length, at + n - done);
+      while (at < end) spare[done++] = front[at++]!;
+      this.#advance(front, at);
     }
     this.#length -= done;
     return done;
+  }
+
+  /** Moves the head of the front chunk to `head`, dropping the chunk when it is spent. */
+  #advance(front: Frame[], head: number): void {
+    if (head === CHUNK || (head === front.length && this.#chunks.length === 1)) {
+      // Spent: dropped, so its frames are not kept alive (the chunk list is short: shift is cheap).
+      this.#chunks.shift();
+      this.#head = 0;
+    } else this.#head = head;
   }
 }
 

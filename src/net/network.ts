@@ -64,6 +64,8 @@ export class Network {
   readonly sockets = new XskRegistry();
   readonly dump: ((e: DumpEvent) => void) | undefined;
   readonly #devices = new Map<number, NetDevice>();
+  /** The devices in ifindex order, for run()'s rounds (an array: a Map iterator per round showed per poll). */
+  readonly #order: NetDevice[] = [];
   readonly #byName = new Map<string, NetDevice>();
   /** @internal */
   readonly contexts = new ContextPool();
@@ -87,6 +89,7 @@ export class Network {
       this.#path.wireOut(d, { data: frame, timestamp: 0n }),
     );
     this.#devices.set(ifindex, dev);
+    this.#order.push(dev);
     this.#byName.set(dev.name, dev);
     this.interfaces.set(ifindex, dev.queues);
     this.sockets.addDevice(dev);
@@ -205,7 +208,8 @@ export class Network {
     let frames = 0;
     for (;;) {
       let progress = false;
-      for (const dev of this.#devices.values()) {
+      for (let d = 0; d < this.#order.length; d++) {
+        const dev = this.#order[d]!;
         for (let q = 0; q < dev.queues; q++) {
           if (dev.rx[q]!.length === 0) continue;
           if (polls >= maxPolls) return { polls, frames, idle: false };

@@ -1,4 +1,4 @@
-// XdpContext.refill (a data path's slot reused per frame) against create() (a fresh frame):
+// XdpContext.refill and refillAll (a data path's slot reused per frame) against create() (a fresh frame):
 // whatever the previous frames were (other lengths, devices, queues, metadata, fragments) and
 // whatever the program did to the pointers (bpf_xdp_adjust_head / adjust_meta: the window
 // moved, headroom bytes written), a refilled context must show what a fresh one shows: struct
@@ -10,6 +10,7 @@ import { XdpMd } from '../../uapi/context.js';
 import { AddressSpace } from '../memory.js';
 import { XDP_PACKET_HEADROOM, XdpContext } from './xdp.js';
 
+const MIN = new Uint8Array(14);
 const interfaces = new Map([
   [1, 1],
   [2, 2],
@@ -72,7 +73,13 @@ test('a refilled XDP context shows what a fresh one shows, after any frames and 
         const queue = f.ingress === 1 ? 0 : f.queue;
         const data = Uint8Array.from({ length: f.size }, (_, k) => (f.fill + k) & 0xff);
         const meta = f.meta === 0 ? undefined : new Uint8Array(f.meta).fill(0xee);
-        slot.refill(data, f.ingress, queue, meta);
+        // Half the frames without metadata through refillAll (a poll's batch: frames from an offset).
+        if (meta === undefined && f.fill % 2 === 0)
+          assert.equal(
+            XdpContext.refillAll([slot], [{ data: MIN }, { data }], 1, 1, f.ingress, queue),
+            f.size,
+          );
+        else slot.refill(data, f.ingress, queue, meta);
         // The reference: a fresh context of the same frame (metadata as ctx_in's data offset).
         const ctx = new Uint8Array(24);
         const cv = new DataView(ctx.buffer);

@@ -89,6 +89,8 @@ export class XdpContext implements ProgramContext {
   #mdIngress = -1;
   #mdQueue = -1;
   #mdEgress = -1;
+  /** Where data starts in a refilled frame without metadata (XDP_PACKET_HEADROOM into it). */
+  readonly #plainAt: number;
 
   private constructor(
     type: ProgTypeName,
@@ -104,6 +106,7 @@ export class XdpContext implements ProgramContext {
     this.window = window;
     this.dataMeta = this.data = this.dataEnd = frame.start;
     this.#low = frame.start;
+    this.#plainAt = frame.start + XDP_PACKET_HEADROOM;
     this.frags = [];
     this.ingressIfindex = 1;
     this.rxQueueIndex = 0;
@@ -250,6 +253,54 @@ export class XdpContext implements ProgramContext {
   }
 
   /**
+   * Whether a frame of `size` bytes from `ingress`/`queue` is the usual frame of a slot: no
+   * metadata, linear, as long as the last one, which the program moved nothing of (so no
+   * headroom byte was reachable), from the same device and queue: then only the bytes change
+   * (struct xdp_md, the window and the table already hold it).
+   */
+  #plain(size: number, ingress: number, queue: number): boolean {
+    const plain = this.#plainAt;
+    return (
+      this.dataEnd - size === plain &&
+      this.data === plain &&
+      this.#low === plain && // so data_meta too: #low <= data_meta <= data
+      this.frags.length === 0 &&
+      this.ingressIfindex === ingress &&
+      this.rxQueueIndex === queue &&
+      this.egressIfindex === 0
+    );
+  }
+
+  /**
+   * refill() of `contexts[k]` (all in one space) with `frames[at + k]` for k < n, as a NAPI
+   * poll fills its batch: the space's byte view fetched once, usual frames copied without a
+   * call. Returns the bytes of the frames.
+   */
+  static refillAll(
+    contexts: readonly XdpContext[],
+    frames: readonly { readonly data: Uint8Array }[],
+    at: number,
+    n: number,
+    ingress: number,
+    queue: number,
+  ): number {
+    if (n === 0) return 0;
+    let u8 = contexts[0]!.space.u8;
+    let bytes = 0;
+    for (let k = 0; k < n; k++) {
+      const c = contexts[k]!;
+      const data = frames[at + k]!.data;
+      bytes += data.length;
+      if (c.#plain(data.length, ingress, queue)) u8.set(data, c.#plainAt);
+      else {
+        c.refill(data, ingress, queue);
+        u8 = c.space.u8;
+      }
+    }
+    return bytes;
+  }
+
+  /**
    * Reuses the context for the next frame of a data path (a device's RX slot), as a driver
    * reuses its page: `data` at XDP_PACKET_HEADROOM less `metadata` (placed before it), bytes past
    * the linear limit in fragments. Only the headroom is zeroed (the rest of the page is never
@@ -259,26 +310,13 @@ export class XdpContext implements ProgramContext {
    * changed (sync()).
    */
   refill(data: Uint8Array, ingress: number, queue: number, metadata?: Uint8Array): void {
-    const size = data.length;
-    // The usual frame of a slot: no metadata, linear, as long as the last one, which the
-    // program moved nothing of (so no headroom byte was reachable), from the same device and
-    // queue: only the bytes change (struct xdp_md, the window and the table already hold it).
-    const plain = this.frame.start + XDP_PACKET_HEADROOM;
-    if (
-      metadata === undefined &&
-      this.dataEnd - size === plain &&
-      this.data === plain &&
-      this.#low === plain && // so data_meta too: #low <= data_meta <= data
-      this.frags.length === 0 &&
-      this.ingressIfindex === ingress &&
-      this.rxQueueIndex === queue &&
-      this.egressIfindex === 0
-    ) {
-      this.space.u8.set(data, plain);
+    if (metadata === undefined && this.#plain(data.length, ingress, queue)) {
+      this.space.u8.set(data, this.#plainAt);
       return;
     }
+    const size = data.length;
     const meta = metadata === undefined ? 0 : metadata.length;
-    const top = plain - meta;
+    const top = this.#plainAt - meta;
     // data stays at XDP_PACKET_HEADROOM (the metadata is in the headroom): the linear room is
     // the same with or without it.
     const linear = size < MAX_LINEAR ? size : MAX_LINEAR;

@@ -13,6 +13,9 @@ export interface RedirectOutcome {
   flags: bigint;
 }
 
+/** Whether typed arrays read little-endian here (as Wasm memory is). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 export class ContextBatch {
   readonly space: AddressSpace;
   readonly contexts: readonly XdpContext[];
@@ -29,7 +32,7 @@ export class ContextBatch {
     this.space = space;
     this.contexts = contexts;
     this.redirects = contexts.map(() => ({ ifindex: 0, map: undefined, flags: 0n }));
-    this.#actions = new Uint32Array(contexts.length);
+    this.#results = LITTLE_ENDIAN ? new Uint32Array(0) : new Uint32Array(contexts.length);
     this.table = space.reserve('batch table', 8 * contexts.length, { kind: 'scratch', align: 8 });
     const v = space.view;
     for (const [k, c] of contexts.entries()) v.setUint32(this.table.start + 4 * k, c.struct.start, true);
@@ -54,16 +57,29 @@ export class ContextBatch {
     return this.space.view.getUint32(this.resultAt(k), true);
   }
 
-  /** Copies the r0 of runs 0..n-1 into `actions` (reused; a copy outlives a memory growth). */
-  readResults(n: number): Uint32Array {
-    const v = this.space.view;
-    const out = this.#actions;
-    const first = this.resultAt(0);
-    for (let k = 0; k < n; k++) out[k] = v.getUint32(first + 4 * k, true);
-    return out;
+  /**
+   * The r0 (u32) of runs 0..capacity-1: a view of the table in the space, so reading a poll's
+   * verdicts copies nothing. Fetch it again after anything that may grow the memory (growth
+   * detaches the view; the table stays where it is). On a big-endian host, a copy instead
+   * (the table is little-endian, as all of the space).
+   */
+  results(): Uint32Array {
+    let r = this.#results;
+    if (r.length === 0 || !LITTLE_ENDIAN) {
+      const first = this.resultAt(0);
+      const n = this.contexts.length;
+      if (LITTLE_ENDIAN) r = new Uint32Array(this.space.memory.buffer, first, n);
+      else {
+        const v = this.space.view;
+        for (let k = 0; k < n; k++) r[k] = v.getUint32(first + 4 * k, true);
+      }
+      this.#results = r;
+    }
+    return r;
   }
 
-  readonly #actions: Uint32Array;
+  /** The view results() hands out (empty until first asked; detached after a growth). */
+  #results: Uint32Array;
 
   release(): void {
     for (const c of this.contexts) c.release();
