@@ -79,7 +79,10 @@ export function solveBackward(
   transfer: (pc: number, out: number) => number | undefined,
 ): Int32Array {
   const before = new Int32Array(cfg.slots);
+  // With no edge to the same or an earlier block, one pass in reverse block order reads every
+  // successor's final mask: the pass that would only confirm the fixpoint is skipped.
   let changed = true;
+  const once = forwardOnly(cfg);
   while (changed) {
     changed = false;
     for (let b = cfg.blocks.length - 1; b >= 0; b--) {
@@ -96,6 +99,13 @@ export function solveBackward(
         out = inn;
       }
     }
+    if (once) break;
   }
   return before;
+}
+
+/** Every edge of the CFG goes to a later block (blocks are numbered in slot order): no loop. */
+export function forwardOnly(cfg: Cfg): boolean {
+  for (const b of cfg.blocks) for (const s of b.successors) if (s <= b.id) return false;
+  return true;
 }
