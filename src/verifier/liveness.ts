@@ -57,15 +57,20 @@ export function liveRegisters(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
 ): Int32Array {
-  const ud: ({ use: number; def: number } | undefined)[] = new Array(cfg.slots);
+  // Per slot, as masks (-1 in `use`: no instruction there, an lddw's second slot).
+  const use = new Int32Array(cfg.slots).fill(-1);
+  const def = new Int32Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const i = at[pc];
     const k = kinds[pc];
-    if (i !== undefined && k !== undefined) ud[pc] = useDef(i, k);
+    if (i === undefined || k === undefined) continue;
+    const u = useDef(i, k);
+    use[pc] = u.use;
+    def[pc] = u.def;
   }
   return solveBackward(cfg, (pc, out) => {
-    const u = ud[pc];
-    return u === undefined ? undefined : (out & ~u.def) | u.use;
+    const u = use[pc]!;
+    return u === -1 ? undefined : (out & ~def[pc]!) | u;
   });
 }
 

@@ -85,16 +85,18 @@ function argBytes(
   }
 }
 
+/** The slots an access through `base` + off touches; OPAQUE: a stack pointer not followed here. */
+function at(base: StackValue, off: number, size: number): [number, number] | typeof OPAQUE | undefined {
+  if (base.t === 'fp') return slotsOf(base.off + off, size);
+  return base.t === 'some-fp' ? OPAQUE : undefined;
+}
+
 function accessOf(
   i: Instruction,
   k: Kind,
   regs: readonly StackValue[],
   maps: ReadonlyMap<string, MapSpec>,
 ): Access | typeof OPAQUE {
-  const at = (base: StackValue, off: number, size: number): [number, number] | typeof OPAQUE | undefined => {
-    if (base.t === 'fp') return slotsOf(base.off + off, size);
-    return base.t === 'some-fp' ? OPAQUE : undefined;
-  };
   switch (k.kind) {
     case 'alu':
       // A stack pointer as an operand of arithmetic (r1 += r10) makes a pointer not followed here.
