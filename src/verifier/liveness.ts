@@ -57,15 +57,20 @@ export function liveRegisters(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
 ): Int32Array {
-  const ud: ({ use: number; def: number } | undefined)[] = new Array(cfg.slots);
+  // Per slot, as masks (-1 in `use`: no instruction there, an lddw's second slot).
+  const use = new Int32Array(cfg.slots).fill(-1);
+  const def = new Int32Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const i = at[pc];
     const k = kinds[pc];
-    if (i !== undefined && k !== undefined) ud[pc] = useDef(i, k);
+    if (i === undefined || k === undefined) continue;
+    const u = useDef(i, k);
+    use[pc] = u.use;
+    def[pc] = u.def;
   }
   return solveBackward(cfg, (pc, out) => {
-    const u = ud[pc];
-    return u === undefined ? undefined : (out & ~u.def) | u.use;
+    const u = use[pc]!;
+    return u === -1 ? undefined : (out & ~def[pc]!) | u;
   });
 }
 
@@ -79,7 +84,10 @@ export function solveBackward(
   transfer: (pc: number, out: number) => number | undefined,
 ): Int32Array {
   const before = new Int32Array(cfg.slots);
+  // With no edge to the same or an earlier block, one pass in reverse block order reads every
+  // successor's final mask: the pass that would only confirm the fixpoint is skipped.
   let changed = true;
+  const once = forwardOnly(cfg);
   while (changed) {
     changed = false;
     for (let b = cfg.blocks.length - 1; b >= 0; b--) {
@@ -96,6 +104,13 @@ export function solveBackward(
         out = inn;
       }
     }
+    if (once) break;
   }
   return before;
+}
+
+/** Every edge of the CFG goes to a later block (blocks are numbered in slot order): no loop. */
+export function forwardOnly(cfg: Cfg): boolean {
+  for (const b of cfg.blocks) for (const s of b.successors) if (s <= b.id) return false;
+  return true;
 }

@@ -31,11 +31,14 @@ function slotsOf(off: number, size: number): [number, number] | undefined {
   return [first, last];
 }
 
+/** The bits of slots base..base+31 that `range` covers. */
 function maskOf(range: [number, number] | undefined, base: number): number {
   if (range === undefined) return 0;
-  let m = 0;
-  for (let k = range[0]; k <= range[1]; k++) if (k >= base && k < base + 32) m |= 1 << (k - base);
-  return m;
+  const first = Math.max(range[0], base) - base;
+  const last = Math.min(range[1], base + 31) - base;
+  if (first > last) return 0;
+  // Bits first..last: all ones from `first` up, with those above `last` cleared.
+  return (last === 31 ? -1 : (1 << (last + 1)) - 1) & ~((1 << first) - 1);
 }
 
 /** Reads and whole-slot writes of one instruction, as slot ranges; `opaque`: no static answer. */
@@ -82,16 +85,18 @@ function argBytes(
   }
 }
 
+/** The slots an access through `base` + off touches; OPAQUE: a stack pointer not followed here. */
+function at(base: StackValue, off: number, size: number): [number, number] | typeof OPAQUE | undefined {
+  if (base.t === 'fp') return slotsOf(base.off + off, size);
+  return base.t === 'some-fp' ? OPAQUE : undefined;
+}
+
 function accessOf(
   i: Instruction,
   k: Kind,
   regs: readonly StackValue[],
   maps: ReadonlyMap<string, MapSpec>,
 ): Access | typeof OPAQUE {
-  const at = (base: StackValue, off: number, size: number): [number, number] | typeof OPAQUE | undefined => {
-    if (base.t === 'fp') return slotsOf(base.off + off, size);
-    return base.t === 'some-fp' ? OPAQUE : undefined;
-  };
   switch (k.kind) {
     case 'alu':
       // A stack pointer as an operand of arithmetic (r1 += r10) makes a pointer not followed here.
@@ -160,13 +165,18 @@ export function liveStackSlots(
   const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
     if (a === OPAQUE) return false;
-    for (const h of [0, 1] as const) {
-      kill[h][pc] = maskOf(a.kill, h * 32);
-      let m = 0;
-      for (const r of a.reads) m |= maskOf(r, h * 32);
-      read[h][pc] = m;
-      if (h === 1 && m !== 0) readsHigh = true;
+    if (a === NO_ACCESS) return true; // the masks stay 0
+    kill[0][pc] = maskOf(a.kill, 0);
+    kill[1][pc] = maskOf(a.kill, 32);
+    let lo = 0;
+    let hi = 0;
+    for (const r of a.reads) {
+      lo |= maskOf(r, 0);
+      hi |= maskOf(r, 32);
     }
+    read[0][pc] = lo;
+    read[1][pc] = hi;
+    if (hi !== 0) readsHigh = true;
     return true;
   });
   if (!followed) return undefined;

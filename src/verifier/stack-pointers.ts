@@ -8,6 +8,7 @@
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
+import { forwardOnly } from './liveness.js';
 
 /** What a register holds, as far as the stack is concerned. */
 export type StackValue =
@@ -129,12 +130,15 @@ export function forEachStackState(
     }
     return true;
   };
+  // With no edge to the same or an earlier block, a block's input is final once the blocks
+  // before it ran: the values are visited in the one pass.
+  const once = forwardOnly(cfg);
   for (let again = true; again; ) {
     again = false;
     for (let b = 0; b < cfg.blocks.length; b++) {
       if (dirty[b] === 0) continue;
       dirty[b] = 0;
-      run(b, false);
+      if (!run(b, once)) return false;
       for (const s of cfg.blocks[b]!.successors) {
         const old = blockIn[s];
         if (old === undefined) blockIn[s] = regs.slice();
@@ -154,6 +158,7 @@ export function forEachStackState(
       }
     }
   }
+  if (once) return true;
   for (let b = 0; b < cfg.blocks.length; b++) if (blockIn[b] !== undefined && !run(b, true)) return false;
   return true;
 }

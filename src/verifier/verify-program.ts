@@ -5,9 +5,9 @@
 // stack depth of call chains (check_max_stack_depth).
 
 import { formatInstruction } from '../asm/index.js';
-import { buildCfg, type Cfg } from '../cfg/index.js';
+import { buildCfg, type Cfg, layout } from '../cfg/index.js';
 import { InvalidInstructionError, NotSupportedError, VerifierError } from '../errors.js';
-import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
+import type { Instruction, Kind } from '../isa/index.js';
 import type { LineInfo, MapSpec } from '../program/types.js';
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
@@ -121,12 +121,13 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   const at: (Instruction | undefined)[] = [];
   const kinds: (Kind | undefined)[] = [];
   try {
-    cfg = input.cfg ?? buildCfg(input.instructions);
-    let pc = 0;
-    for (const i of input.instructions) {
-      at[pc] = i;
-      kinds[pc] = classify(i, { pc });
-      pc += slots(i);
+    // One decoding of the program for the CFG and the walk (classify builds a Kind per call).
+    const l = layout(input.instructions);
+    cfg = input.cfg ?? buildCfg(input.instructions, { layout: l });
+    for (let k = 0; k < l.kinds.length; k++) {
+      const pc = l.slotOf[k]!;
+      at[pc] = l.insns[k];
+      kinds[pc] = l.kinds[k];
     }
   } catch (e) {
     if (e instanceof VerifierError) return structural(e.log.trim(), e.pc);
