@@ -49,6 +49,32 @@ test('runOn: cpu per run, the redirect outcome of this run only, a context reuse
   ctx.release();
 });
 
+test("runOn: a run that calls no helper has no redirect outcome, nor an earlier run's tail call or lock", () => {
+  const spec: CollectionSpec = {
+    programs: [prog('redirect', 'r1 = 3\nr2 = 0\ncall 23\nexit'), prog('pass', 'r0 = 2\nexit')],
+    maps: [],
+    variables: [],
+    license: 'GPL',
+  };
+  using c = load(spec);
+  const ctx = XdpContext.create('XDP', c.space, {
+    data: new Uint8Array(64),
+    ctx: undefined,
+    flags: 0,
+    interfaces: c.interfaces,
+  });
+  assert.ok(ctx instanceof XdpContext);
+  const [redirect, pass] = [c.program('redirect'), c.program('pass')];
+  for (let k = 0; k < 3; k++) {
+    assert.equal(redirect.runOn(ctx), 4, 'XDP_REDIRECT');
+    assert.equal(redirect.redirect.ifindex, 3);
+    assert.equal(pass.runOn(ctx), 2);
+    assert.deepEqual({ ...pass.redirect }, { ifindex: 0, map: undefined, flags: 0n, nexthop: undefined });
+    assert.equal(redirect.redirect.ifindex, 0, "one outcome per collection: the last run's");
+  }
+  ctx.release();
+});
+
 test('program.run starts each call on a zeroed stack; runOn and repeats keep it', () => {
   // Unverified on purpose: returns the u64 at r10 - 8, then stores 7 there.
   const text = `
