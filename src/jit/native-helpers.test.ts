@@ -198,13 +198,21 @@ test('per-CPU array lookups in Wasm pick the copy of the CPU each run is on (as 
   };
   using jit = load(s, { engine: 'jit', verify: false, cpus });
   using interp = load(s, { engine: 'interp', verify: false, cpus });
+  // A second collection on the same space and map: its runs on other CPUs come in between.
+  using other = load(s, {
+    engine: 'jit',
+    verify: false,
+    cpus,
+    memory: jit.space,
+    mapReplacements: { p: jit.map('p') },
+  });
   fill(jit);
   fill(interp);
   // One context, runs on alternating CPUs: each run must see its own CPU (a CPU past the map's: NULL).
   for (const cpu of [0, 2, 1, 3, 0, 7, 2]) {
     for (const k of [0, 4, 5, 0xffffffff]) {
       const data = le(k, 14);
-      const on = (c: VmCollection) => {
+      const on = (c: VmCollection, at = cpu) => {
         const ctx = XdpContext.create('XDP', c.space, {
           data,
           ctx: undefined,
@@ -213,13 +221,16 @@ test('per-CPU array lookups in Wasm pick the copy of the CPU each run is on (as 
         });
         if (!(ctx instanceof XdpContext)) throw new Error('context');
         try {
-          return c.program('p').runOn(ctx, cpu);
+          return c.program('p').runOn(ctx, at);
         } finally {
           ctx.release();
         }
       };
       const want = k < 5 && cpu < cpus ? 100 * k + cpu + 1 : 7777;
       assert.equal(on(jit), want, `jit: key ${k} on CPU ${cpu}`);
+      const next = (cpu + 1) % cpus;
+      assert.equal(on(other, next), k < 5 ? 100 * k + next + 1 : 7777, `same space: key ${k} on CPU ${next}`);
+      assert.equal(on(jit), want, `jit after the other collection: key ${k} on CPU ${cpu}`);
       assert.equal(on(interp), want, `interp: key ${k} on CPU ${cpu}`);
     }
   }

@@ -119,8 +119,8 @@ export const MAP_ENTRY_BYTES = 32;
 export const LOOKUP_KIND = { none: 0, array: 1, hash: 2, percpuArray: 3 } as const;
 /**
  * u32: the CPU of the run in progress (the helpers' env.cpu), in the null guard page after the
- * map table's header: the host writes it before each run, so compiled code can pick a per-CPU
- * value without calling out.
+ * map table's header: the host sets it before each run (AddressSpace.setRunCpu: a store only
+ * when it changes), so compiled code can pick a per-CPU value without calling out.
  */
 export const RUN_CPU = 0x118;
 

@@ -156,6 +156,8 @@ export class AddressSpace {
   #view: DataView;
   /** Memory above this has never been handed out and is still zero from growth. */
   #highWater = NULL_GUARD;
+  /** The CPU last stored at RUN_CPU (-1: none yet, or a shared memory, where it is not cached). */
+  #runCpu = -1;
   /** Where the region table's entries live and how many fit there. */
   #tableAt = REGION_ENTRIES;
   #tableCap = (NULL_GUARD - REGION_ENTRIES) / REGION_ENTRY_BYTES;
@@ -185,7 +187,21 @@ export class AddressSpace {
     // No map lookup table yet (abi.ts MAP_HANDLES): a memory handed in may hold anything there.
     this.view.setUint32(MAP_HANDLES, 0, true);
     this.view.setUint32(MAP_HANDLES + 4, 0, true);
-    this.view.setUint32(RUN_CPU, 0, true); // CPU 0 until a collection's run says otherwise
+    this.setRunCpu(0); // CPU 0 until a collection's run says otherwise
+  }
+
+  /**
+   * Sets the CPU of the run about to start at abi.ts RUN_CPU (compiled per-CPU lookups read it).
+   * Stored only when it changes: the view's freshness check and the store cost ~6 ns, a third of
+   * a single JIT run. Over a shared memory another thread's space writes it too: stored always.
+   */
+  setRunCpu(cpu: number): void {
+    if (cpu !== this.#runCpu) this.#storeRunCpu(cpu);
+  }
+
+  #storeRunCpu(cpu: number): void {
+    this.view.setUint32(RUN_CPU, cpu, true);
+    if (!this.shared) this.#runCpu = cpu;
   }
 
   /** A byte view of the whole space; fetch it again after anything that may allocate. */

@@ -18,7 +18,6 @@ import {
   type SpecLoadOptions,
   unknownTypeFeature,
 } from '../../program/index.js';
-import { RUN_CPU } from '../abi.js';
 import type { Collection } from '../backend.js';
 import { hostClock } from '../clock.js';
 import { ConntrackTable } from '../conntrack.js';
@@ -38,7 +37,7 @@ import type { MapReferences } from '../maps/types.js';
 import { AddressSpace, type Region } from '../memory.js';
 import type { ContextBatch, RedirectOutcome } from './batch.js';
 import { relocateForVm } from './co-re.js';
-import { bindHelpers, seededRandom, type VmEnv } from './env.js';
+import { bindHelpers, type RunStart, seededRandom, type VmEnv } from './env.js';
 import { withSourceLine } from './fault-source.js';
 import { bindKfuncs, kfuncHelpers } from './kfuncs.js';
 import { VmMap } from './map.js';
@@ -171,6 +170,8 @@ export class VmCollection implements Collection, ProgramHost {
   readonly #maps = new Map<string, VmMap>();
   readonly #env: VmEnv;
   readonly #cpu: number;
+  /** The run in progress, until its first helper call resets the helpers' per-run state. */
+  readonly #run: RunStart = { pending: false, start: () => this.#start() };
   #closed = false;
   /** @internal ProgramHost: the parked context of the last completed test run. */
   spare: XdpContext | SkbContext | undefined = undefined;
@@ -245,7 +246,10 @@ export class VmCollection implements Collection, ProgramHost {
     readonly flags: bigint;
     readonly nexthop?: Uint8Array | undefined;
   } {
-    return { ...this.#env.redirect };
+    // A run that called no helper set no redirect: the state is that of an earlier run.
+    return this.#run.pending
+      ? { ifindex: 0, map: undefined, flags: 0n, nexthop: undefined }
+      : { ...this.#env.redirect };
   }
 
   /**
@@ -281,15 +285,24 @@ export class VmCollection implements Collection, ProgramHost {
    * outcome is left as the run set it.
    */
   execute(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number = this.#cpu, fresh = false): number {
-    const packet = this.#begin(ctx, cpu);
     if (fresh) program.engine.clearStack();
+    return this.#once(program, ctx, cpu, fresh);
+  }
+
+  /**
+   * execute's run. runOn calls it directly: V8 inlines a call chain only up to a budget of
+   * bytecode, and what did not fit (a few bytes of runOn's path more) cost 3-5 ns per run.
+   */
+  #once(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number, fresh: boolean): number {
+    const packet = this.#begin(ctx, cpu);
     let r0: number;
     try {
       r0 = program.engine.runContext(ctx.struct.start, packet);
     } catch (e) {
       throw withSourceLine(e, program.spec);
     }
-    // Most runs end with no tail call pending and no lock held: nothing to follow.
+    // Most runs call no helper, so ask for no tail call and hold no lock: nothing to follow.
+    if (this.#run.pending) return r0;
     const env = this.#env;
     if (env.tailCall.target === undefined && env.spinLock.held === undefined) return r0;
     return this.#follow(program, ctx, packet, r0, fresh);
@@ -331,7 +344,6 @@ export class VmCollection implements Collection, ProgramHost {
     this.#check();
     if (count > batch.capacity) throw new RangeError(`batch of ${count} in ${batch.capacity} contexts`);
     const env = this.#env;
-    const redirect = env.redirect;
     const out = batch.redirects;
     const ctxs = batch.contexts;
     const view = this.space.view;
@@ -347,21 +359,19 @@ export class VmCollection implements Collection, ProgramHost {
     if (engine.runBatch === undefined || !program.batchable) {
       for (let k = 0; k < count; k++) {
         view.setUint32(batch.resultAt(k), this.runOn(program, ctxs[k]!, cpu), true);
-        keepRedirect(redirect, out[k]!);
+        this.#keepRedirect(out[k]!);
       }
       batch.touched = count;
       return;
     }
     for (let start = 0; start < count; ) {
-      clearRedirect(redirect);
       this.#begin(ctxs[start]!, cpu);
       let current = start;
       const enter = (k: number) => {
         const i = start + k;
         if (i === current) return;
-        keepRedirect(redirect, out[current]!);
+        this.#keepRedirect(out[current]!);
         batch.touched = current + 1;
-        clearRedirect(redirect);
         this.#begin(ctxs[i]!, cpu);
         current = i;
       };
@@ -373,27 +383,47 @@ export class VmCollection implements Collection, ProgramHost {
       }
       const last = start + done - 1;
       // Only a run that called a helper can have asked for a tail call, and it ended the batch.
-      if (env.tailCall.target !== undefined) {
+      if (!this.#run.pending && env.tailCall.target !== undefined) {
         const r0 = this.#follow(program, ctxs[last]!, undefined, batch.result(last), false);
         this.space.view.setUint32(batch.resultAt(last), r0, true);
       }
-      keepRedirect(redirect, out[current]!);
+      this.#keepRedirect(out[current]!);
       batch.touched = current + 1;
       start += done;
     }
   }
 
-  /** Sets the helpers' per-run state for a run on `ctx`; returns the packet LD_ABS/LD_IND read. */
+  /**
+   * Starts a run on `ctx` (its per-run helper state is reset by its first helper call, #start);
+   * returns the packet LD_ABS/LD_IND read.
+   */
   #begin(ctx: XdpContext | SkbContext, cpu: number): Region | undefined {
     const env = this.#env;
     env.ctx = ctx;
     env.cpu = cpu;
-    this.space.view.setUint32(RUN_CPU, cpu, true); // for compiled per-CPU lookups
+    this.space.setRunCpu(cpu); // for compiled per-CPU lookups
+    this.#run.pending = true;
+    // The skb region is built out of line: with it inline, an XDP runOn measured ~5 ns slower.
+    return ctx.kind === 'xdp_md' ? undefined : skbPacket(ctx);
+  }
+
+  /** The first helper call of a run: no tail calls yet, no lock held, no redirect. */
+  #start(): void {
+    const env = this.#env;
+    this.#run.pending = false;
     env.tailCall.count = 0;
     env.tailCall.target = undefined;
     env.spinLock.held = undefined;
-    // The skb region is built out of line: with it inline, an XDP runOn measured ~5 ns slower.
-    return ctx.kind === 'xdp_md' ? undefined : skbPacket(ctx);
+    clearRedirect(env.redirect);
+  }
+
+  /** The redirect outcome of the run that just ended, kept for the data path. */
+  #keepRedirect(to: RedirectOutcome): void {
+    const from = this.#env.redirect;
+    const none = this.#run.pending;
+    to.ifindex = none ? 0 : from.ifindex;
+    to.map = none ? undefined : from.map;
+    to.flags = none ? 0n : from.flags;
   }
 
   /** After `program`'s run ended with r0: the lock check, then its tail calls followed. */
@@ -405,6 +435,7 @@ export class VmCollection implements Collection, ProgramHost {
     fresh: boolean,
   ): number {
     const env = this.#env;
+    if (this.#run.pending) return r0; // no helper call: no tail call, no lock
     let current = program;
     for (;;) {
       // The verifier refuses a program that can exit holding a lock ("bpf_spin_unlock is missing").
@@ -429,8 +460,7 @@ export class VmCollection implements Collection, ProgramHost {
   /** @internal ProgramHost: VmProgram.runOn, a data path's run (the redirect outcome cleared first). */
   runOn(program: VmProgram, ctx: XdpContext | SkbContext, cpu: number | undefined): number {
     this.#check();
-    clearRedirect(this.#env.redirect);
-    return this.execute(program, ctx, cpu ?? this.#cpu);
+    return this.#once(program, ctx, cpu ?? this.#cpu, false);
   }
 
   /** @internal */
@@ -454,6 +484,11 @@ export class VmCollection implements Collection, ProgramHost {
   /** @internal ProgramHost: a devmap/cpumap entry's program. */
   programById(id: number): VmProgram | undefined {
     return this.#byId.get(id);
+  }
+
+  /** @internal The run start the collection's bound helpers call (bindHelpers). */
+  get runStart(): RunStart {
+    return this.#run;
   }
 
   /** @internal */
@@ -490,13 +525,6 @@ function reusable(spec: MapSpec, given: VmMap, c: VmCollection): BpfMap {
   if (why !== undefined) throw new LoadError('LOAD_ERROR', `mapReplacements.${spec.name}: ${why}`);
   c.registry.register(map);
   return map;
-}
-
-/** A run's redirect outcome, kept for the data path (bpf_redirect_neigh's next hop is TC only). */
-function keepRedirect(from: RedirectState, to: RedirectOutcome): void {
-  to.ifindex = from.ifindex;
-  to.map = from.map;
-  to.flags = from.flags;
 }
 
 /** The packet legacy LD_ABS/LD_IND read: skb->data..+len (socket filters: from the network header). */
@@ -619,7 +647,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
         map.update(u32Bytes(0), value);
       }
     }
-    const helpers = new Map(bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env));
+    const helpers = new Map(bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env, c.runStart));
     for (const [id, fn] of options.helpers ?? []) helpers.set(id, fn);
     for (const p of spec.programs) {
       const engineOptions = {

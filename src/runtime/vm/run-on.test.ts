@@ -7,6 +7,7 @@ import { assemble } from '../../asm/index.js';
 import { MemoryFault } from '../../errors.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
 import { XdpContext } from '../context/xdp.js';
+import type { VmCollection } from './collection.js';
 
 const prog = (name: string, text: string): ProgramSpec => ({
   name,
@@ -18,6 +19,18 @@ const prog = (name: string, text: string): ProgramSpec => ({
   funcInfo: [],
   lineInfo: [],
 });
+
+/** A context over 64 zero bytes in `c`'s space. */
+function xdpContext(c: VmCollection): XdpContext {
+  const ctx = XdpContext.create('XDP', c.space, {
+    data: new Uint8Array(64),
+    ctx: undefined,
+    flags: 0,
+    interfaces: c.interfaces,
+  });
+  assert.ok(ctx instanceof XdpContext);
+  return ctx;
+}
 
 test('runOn: cpu per run, the redirect outcome of this run only, a context reused', () => {
   // Redirects to ifindex 3 on CPU 1; otherwise returns XDP_PASS + 10 * cpu.
@@ -34,18 +47,32 @@ test('runOn: cpu per run, the redirect outcome of this run only, a context reuse
   const spec: CollectionSpec = { programs: [prog('p', text)], maps: [], variables: [], license: 'GPL' };
   using c = load(spec);
   const p = c.program('p');
-  const ctx = XdpContext.create('XDP', c.space, {
-    data: new Uint8Array(64),
-    ctx: undefined,
-    flags: 0,
-    interfaces: c.interfaces,
-  });
-  assert.ok(ctx instanceof XdpContext);
+  const ctx = xdpContext(c);
   assert.equal(p.runOn(ctx, 1), 4, 'XDP_REDIRECT');
   assert.equal(p.redirect.ifindex, 3);
   assert.equal(p.runOn(ctx, 2), 22);
   assert.equal(p.redirect.ifindex, 0, 'cleared before the run');
   assert.equal(p.runOn(ctx), 2, 'the collection CPU (0) by default');
+  ctx.release();
+});
+
+test("runOn: a run that calls no helper has no redirect outcome, nor an earlier run's tail call or lock", () => {
+  const spec: CollectionSpec = {
+    programs: [prog('redirect', 'r1 = 3\nr2 = 0\ncall 23\nexit'), prog('pass', 'r0 = 2\nexit')],
+    maps: [],
+    variables: [],
+    license: 'GPL',
+  };
+  using c = load(spec);
+  const ctx = xdpContext(c);
+  const [redirect, pass] = [c.program('redirect'), c.program('pass')];
+  for (let k = 0; k < 3; k++) {
+    assert.equal(redirect.runOn(ctx), 4, 'XDP_REDIRECT');
+    assert.equal(redirect.redirect.ifindex, 3);
+    assert.equal(pass.runOn(ctx), 2);
+    assert.deepEqual({ ...pass.redirect }, { ifindex: 0, map: undefined, flags: 0n, nexthop: undefined });
+    assert.equal(redirect.redirect.ifindex, 0, "one outcome per collection: the last run's");
+  }
   ctx.release();
 });
 
@@ -82,13 +109,7 @@ test('runOn and runContext fault where the kernel refuses: a read at data_end, a
     license: 'GPL',
   };
   using c = load(spec, { verify: false });
-  const ctx = XdpContext.create('XDP', c.space, {
-    data: new Uint8Array(64),
-    ctx: undefined,
-    flags: 0,
-    interfaces: c.interfaces,
-  });
-  assert.ok(ctx instanceof XdpContext);
+  const ctx = xdpContext(c);
   const faults = (pc: number, access: 'read' | 'write') => (e: unknown) =>
     e instanceof MemoryFault && e.pc === pc && e.access === access;
   assert.throws(() => c.program('past_end').runOn(ctx), faults(1, 'read'));
