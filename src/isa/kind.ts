@@ -164,22 +164,33 @@ export interface ClassifyOptions {
 
 const hex = (n: number) => `0x${(n & 0xff).toString(16).padStart(2, '0')}`;
 
+// The checks below are module functions, not closures made per call: classify runs once per
+// instruction of every load, mostly before V8 optimizes it, and three closures per instruction
+// showed in a cold compile's profile.
+function bad(i: Instruction, pc: number | undefined, message: string, field?: string): never {
+  throw new InvalidInstructionError(`${message} (opcode ${hex(i.op)})`, {
+    ...(pc === undefined ? {} : { pc }),
+    ...(field === undefined ? {} : { field }),
+  });
+}
+
+function reserved(
+  i: Instruction,
+  strict: boolean,
+  pc: number | undefined,
+  field: 'dst' | 'src' | 'off' | 'imm',
+): void {
+  if (strict && i[field] !== 0) bad(i, pc, `reserved field ${field} must be 0, is ${i[field]}`, field);
+}
+
+function reg(i: Instruction, pc: number | undefined, field: 'dst' | 'src'): void {
+  if (i[field] < 0 || i[field] > 10) bad(i, pc, `invalid register r${i[field]} in ${field}`, field);
+}
+
 /** Decodes `i` into its Kind, or throws InvalidInstructionError. */
 export function classify(i: Instruction, options: ClassifyOptions = {}): Kind {
   const strict = options.strict ?? true;
   const pc = options.pc;
-  const bad = (message: string, field?: string): never => {
-    throw new InvalidInstructionError(`${message} (opcode ${hex(i.op)})`, {
-      ...(pc === undefined ? {} : { pc }),
-      ...(field === undefined ? {} : { field }),
-    });
-  };
-  const reserved = (field: 'dst' | 'src' | 'off' | 'imm') => {
-    if (strict && i[field] !== 0) bad(`reserved field ${field} must be 0, is ${i[field]}`, field);
-  };
-  const reg = (field: 'dst' | 'src') => {
-    if (i[field] < 0 || i[field] > 10) bad(`invalid register r${i[field]} in ${field}`, field);
-  };
   const op = i.op;
   switch (O.cls(op)) {
     case O.BPF_ALU:
@@ -187,29 +198,29 @@ export function classify(i: Instruction, options: ClassifyOptions = {}): Kind {
       const alu64 = O.cls(op) === O.BPF_ALU64;
       const byReg = O.src(op) === O.BPF_X;
       const c = O.code(op);
-      reg('dst');
+      reg(i, pc, 'dst');
       if (c === O.BPF_END) {
-        if (alu64 && byReg) bad('unknown opcode');
-        reserved('src');
-        reserved('off');
+        if (alu64 && byReg) bad(i, pc, 'unknown opcode');
+        reserved(i, strict, pc, 'src');
+        reserved(i, strict, pc, 'off');
         if (i.imm !== 16 && i.imm !== 32 && i.imm !== 64)
-          bad(`byte swap width must be 16, 32 or 64, is ${i.imm}`, 'imm');
+          bad(i, pc, `byte swap width must be 16, 32 or 64, is ${i.imm}`, 'imm');
         return { kind: 'endian', order: alu64 ? 'bswap' : byReg ? 'be' : 'le', bits: i.imm as 16 | 32 | 64 };
       }
       const name = ALU_OPS[c];
-      if (name === undefined) return bad('unknown opcode');
+      if (name === undefined) return bad(i, pc, 'unknown opcode');
       if (c === O.BPF_NEG) {
-        if (byReg) bad('unknown opcode');
-        reserved('src');
-        reserved('off');
-        reserved('imm');
+        if (byReg) bad(i, pc, 'unknown opcode');
+        reserved(i, strict, pc, 'src');
+        reserved(i, strict, pc, 'off');
+        reserved(i, strict, pc, 'imm');
         return { kind: 'alu', alu64, op: 'neg', reg: false };
       }
       if (byReg) {
-        reg('src');
-        reserved('imm');
+        reg(i, pc, 'src');
+        reserved(i, strict, pc, 'imm');
       } else {
-        reserved('src');
+        reserved(i, strict, pc, 'src');
       }
       if ((c === O.BPF_DIV || c === O.BPF_MOD) && i.off === 1) {
         return { kind: 'alu', alu64, op: c === O.BPF_DIV ? 'sdiv' : 'smod', reg: byReg };
@@ -219,7 +230,7 @@ export function classify(i: Instruction, options: ClassifyOptions = {}): Kind {
       }
       if (i.off !== 0) {
         if (strict || c === O.BPF_DIV || c === O.BPF_MOD || c === O.BPF_MOV)
-          bad(`invalid offset ${i.off}`, 'off');
+          bad(i, pc, `invalid offset ${i.off}`, 'off');
       }
       return { kind: 'alu', alu64, op: name, reg: byReg };
     }
@@ -229,47 +240,47 @@ export function classify(i: Instruction, options: ClassifyOptions = {}): Kind {
       const byReg = O.src(op) === O.BPF_X;
       const c = O.code(op);
       if (c === O.BPF_JA) {
-        if (byReg) bad('unknown opcode');
-        reserved('dst');
-        reserved('src');
-        if (jmp32) reserved('off');
-        else reserved('imm');
+        if (byReg) bad(i, pc, 'unknown opcode');
+        reserved(i, strict, pc, 'dst');
+        reserved(i, strict, pc, 'src');
+        if (jmp32) reserved(i, strict, pc, 'off');
+        else reserved(i, strict, pc, 'imm');
         return { kind: 'ja', long: jmp32 };
       }
       if (c === O.BPF_CALL) {
-        if (jmp32) bad('unknown opcode');
+        if (jmp32) bad(i, pc, 'unknown opcode');
         if (byReg) {
-          reg('dst');
-          reserved('src');
-          reserved('off');
-          reserved('imm');
+          reg(i, pc, 'dst');
+          reserved(i, strict, pc, 'src');
+          reserved(i, strict, pc, 'off');
+          reserved(i, strict, pc, 'imm');
           return { kind: 'callx' };
         }
-        reserved('dst');
+        reserved(i, strict, pc, 'dst');
         if (i.src === O.BPF_CALL_HELPER || i.src === O.BPF_PSEUDO_CALL) {
-          reserved('off');
+          reserved(i, strict, pc, 'off');
           return { kind: 'call', target: i.src === O.BPF_CALL_HELPER ? 'helper' : 'local' };
         }
         // kfunc calls keep the BTF fd index in off.
         if (i.src === O.BPF_PSEUDO_KFUNC_CALL) return { kind: 'call', target: 'kfunc' };
-        return bad(`invalid call source ${i.src}`, 'src');
+        return bad(i, pc, `invalid call source ${i.src}`, 'src');
       }
       if (c === O.BPF_EXIT) {
-        if (jmp32 || byReg) bad('unknown opcode');
-        reserved('dst');
-        reserved('src');
-        reserved('off');
-        reserved('imm');
+        if (jmp32 || byReg) bad(i, pc, 'unknown opcode');
+        reserved(i, strict, pc, 'dst');
+        reserved(i, strict, pc, 'src');
+        reserved(i, strict, pc, 'off');
+        reserved(i, strict, pc, 'imm');
         return { kind: 'exit' };
       }
       const cond = JMP_CONDS[c];
-      if (cond === undefined) return bad('unknown opcode');
-      reg('dst');
+      if (cond === undefined) return bad(i, pc, 'unknown opcode');
+      reg(i, pc, 'dst');
       if (byReg) {
-        reg('src');
-        reserved('imm');
+        reg(i, pc, 'src');
+        reserved(i, strict, pc, 'imm');
       } else {
-        reserved('src');
+        reserved(i, strict, pc, 'src');
       }
       return { kind: 'jmp', jmp32, cond, reg: byReg };
     }
@@ -277,59 +288,60 @@ export function classify(i: Instruction, options: ClassifyOptions = {}): Kind {
       const m = O.mode(op);
       const s = O.size(op);
       if (m === O.BPF_IMM && s === O.BPF_DW) {
-        reg('dst');
-        reserved('off');
-        if (i.src < 0 || i.src > O.BPF_PSEUDO_MAP_IDX_VALUE) bad(`invalid lddw source ${i.src}`, 'src');
-        if (i.hi === undefined) bad('lddw without its second slot');
+        reg(i, pc, 'dst');
+        reserved(i, strict, pc, 'off');
+        if (i.src < 0 || i.src > O.BPF_PSEUDO_MAP_IDX_VALUE)
+          bad(i, pc, `invalid lddw source ${i.src}`, 'src');
+        if (i.hi === undefined) bad(i, pc, 'lddw without its second slot');
         if (strict && i.hi !== 0 && [1, 3, 4, 5].includes(i.src))
-          bad('reserved field imm of the second lddw slot must be 0', 'imm');
+          bad(i, pc, 'reserved field imm of the second lddw slot must be 0', 'imm');
         return { kind: 'lddw', pseudo: i.src };
       }
       if ((m === O.BPF_ABS || m === O.BPF_IND) && s !== O.BPF_DW) {
-        reserved('dst');
-        reserved('off');
-        if (m === O.BPF_ABS) reserved('src');
-        else reg('src');
+        reserved(i, strict, pc, 'dst');
+        reserved(i, strict, pc, 'off');
+        if (m === O.BPF_ABS) reserved(i, strict, pc, 'src');
+        else reg(i, pc, 'src');
         return { kind: 'ldpkt', indirect: m === O.BPF_IND, bytes: SIZE_BYTES[s] as 1 | 2 | 4 };
       }
-      return bad('unknown opcode');
+      return bad(i, pc, 'unknown opcode');
     }
     case O.BPF_LDX: {
       const m = O.mode(op);
       const bytes = SIZE_BYTES[O.size(op)]!;
-      if (m !== O.BPF_MEM && !(m === O.BPF_MEMSX && bytes !== 8)) return bad('unknown opcode');
-      reg('dst');
-      reg('src');
-      reserved('imm');
+      if (m !== O.BPF_MEM && !(m === O.BPF_MEMSX && bytes !== 8)) return bad(i, pc, 'unknown opcode');
+      reg(i, pc, 'dst');
+      reg(i, pc, 'src');
+      reserved(i, strict, pc, 'imm');
       return { kind: 'load', bytes, signed: m === O.BPF_MEMSX };
     }
     case O.BPF_ST: {
-      if (O.mode(op) !== O.BPF_MEM) return bad('unknown opcode');
-      reg('dst');
-      reserved('src');
+      if (O.mode(op) !== O.BPF_MEM) return bad(i, pc, 'unknown opcode');
+      reg(i, pc, 'dst');
+      reserved(i, strict, pc, 'src');
       return { kind: 'store', bytes: SIZE_BYTES[O.size(op)]!, reg: false };
     }
     case O.BPF_STX: {
       const m = O.mode(op);
       const bytes = SIZE_BYTES[O.size(op)]!;
-      reg('dst');
-      reg('src');
+      reg(i, pc, 'dst');
+      reg(i, pc, 'src');
       if (m === O.BPF_MEM) {
-        reserved('imm');
+        reserved(i, strict, pc, 'imm');
         return { kind: 'store', bytes, reg: true };
       }
       if (m === O.BPF_ATOMIC && (bytes === 4 || bytes === 8)) {
         const fetch = (i.imm & O.BPF_FETCH) !== 0;
         const name = (i.imm & ~0xf1) === 0 ? ATOMIC_OPS[i.imm & 0xf0] : undefined;
         if (name === undefined || ((name === 'xchg' || name === 'cmpxchg') && !fetch)) {
-          return bad(`unknown atomic operation 0x${(i.imm >>> 0).toString(16)}`, 'imm');
+          return bad(i, pc, `unknown atomic operation 0x${(i.imm >>> 0).toString(16)}`, 'imm');
         }
         return { kind: 'atomic', op: name, fetch, bytes };
       }
-      return bad('unknown opcode');
+      return bad(i, pc, 'unknown opcode');
     }
   }
-  return bad('unknown opcode');
+  return bad(i, pc, 'unknown opcode');
 }
 
 /** The opcode byte of a kind (the inverse of classify, for builders and the assembler). */

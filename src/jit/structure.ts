@@ -17,9 +17,15 @@ export interface BlockEmitter {
   terminator(block: Block, branch: (to: number) => void): void;
 }
 
-/** The first retreating edge whose target does not dominate its source, if any. */
-export function irreducibleEdge(cfg: Cfg, sub: Subprogram): { from: number; to: number } | undefined {
-  const rpo = reversePostorder(cfg.blocks, sub.entry);
+/**
+ * The first retreating edge whose target does not dominate its source, if any. `rpo` is the
+ * subprogram's reverse postorder when the caller has it (structure() takes the same).
+ */
+export function irreducibleEdge(
+  cfg: Cfg,
+  sub: Subprogram,
+  rpo: readonly number[] = reversePostorder(cfg.blocks, sub.entry),
+): { from: number; to: number } | undefined {
   // Indexed by block id, as in structure(): every successor of a block in rpo is in rpo.
   const order = new Int32Array(cfg.blocks.length);
   for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
@@ -32,8 +38,13 @@ export function irreducibleEdge(cfg: Cfg, sub: Subprogram): { from: number; to: 
 type Context = { readonly kind: 'loop' | 'follow'; readonly block: number; readonly label: Label };
 
 /** Emits a reducible subprogram's blocks into `f` as nested blocks and loops. */
-export function structure(cfg: Cfg, sub: Subprogram, f: FunctionBuilder, emit: BlockEmitter): void {
-  const rpo = reversePostorder(cfg.blocks, sub.entry);
+export function structure(
+  cfg: Cfg,
+  sub: Subprogram,
+  f: FunctionBuilder,
+  emit: BlockEmitter,
+  rpo: readonly number[] = reversePostorder(cfg.blocks, sub.entry),
+): void {
   // Indexed by block id (arrays, not maps: this runs once per load, mostly unoptimized).
   const order = new Int32Array(cfg.blocks.length).fill(-1);
   for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
