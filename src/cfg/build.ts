@@ -49,7 +49,7 @@ export function buildCfg(insns: readonly Instruction[], options: CfgOptions = {}
       callbacks.push({ pc, block: blockOf[pc]!, callee: subprogramOf(starts, t!) });
     else if (kind.kind === 'callx') indirectCalls.push(pc);
     else if (kind.kind === 'exit') exits.push(pc);
-    if (isTailCall(l.insns[k]!, kind)) tailCalls.push(pc);
+    if (kind.kind === 'call' && isTailCall(l.insns[k]!, kind)) tailCalls.push(pc);
   }
 
   const subprograms: Subprogram[] = starts.map((start, index) => {
