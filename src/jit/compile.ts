@@ -83,8 +83,11 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // offsets from it are inside the current frame by construction and need no check.
   // Plain loops over the instructions here (not callbacks): see cfg/layout.ts.
   let r10Fixed = true;
-  for (let k = 0; k < l.insns.length && r10Fixed; k++)
-    r10Fixed = !writesRegister(l.kinds[k]!, l.insns[k]!, 10);
+  for (let k = 0; k < l.insns.length && r10Fixed; k++) {
+    const i = l.insns[k]!;
+    // Only an instruction naming r10 can write it: most need no call.
+    if (i.dst === 10 || i.src === 10) r10Fixed = !writesRegister(l.kinds[k]!, i, 10);
+  }
   const env: ProgramEnv = {
     m,
     l,

@@ -81,26 +81,30 @@ export function structure(
   };
   const doTree = (x: number): void => {
     // Merge children, the one latest in reverse postorder outermost (its code comes last).
-    const merges = children[x]!.filter(isMerge).sort((a, b) => order[b]! - order[a]!);
+    // A loop and a sort only where needed: most blocks have no merge child.
+    const merges: number[] = [];
+    for (const c of children[x]!) if (isMerge(c)) merges.push(c);
+    if (merges.length > 1) merges.sort((a, b) => order[b]! - order[a]!);
     if (isLoopHeader(x)) {
       const label = f.loop();
       ctx.push({ kind: 'loop', block: x, label });
-      nodeWithin(x, merges);
+      nodeWithin(x, merges, 0);
       ctx.pop();
       f.end(label);
-    } else nodeWithin(x, merges);
+    } else nodeWithin(x, merges, 0);
   };
-  const nodeWithin = (x: number, merges: readonly number[]): void => {
-    if (merges.length === 0) {
+  /** Emits x within a block for each of merges[from..] (by index: no rest copy per level). */
+  const nodeWithin = (x: number, merges: readonly number[], from: number): void => {
+    if (from === merges.length) {
       const block = cfg.blocks[x]!;
       emit.body(block);
       emit.terminator(block, (to) => branch(x, to));
       return;
     }
-    const [y, ...rest] = merges as [number, ...number[]];
+    const y = merges[from]!;
     const label = f.block();
     ctx.push({ kind: 'follow', block: y, label });
-    nodeWithin(x, rest);
+    nodeWithin(x, merges, from + 1);
     ctx.pop();
     f.end(label);
     doTree(y);
