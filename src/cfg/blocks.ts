@@ -18,9 +18,15 @@ export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Arr
   const leader = new Uint8Array(l.slots);
   for (const s of starts) leader[s] = 1;
   // Plain loops here and below: they run on every load, mostly before V8 has optimized them.
+  // Tail-call slots, marked here to save another pass over the instructions.
+  const tailAt = new Uint8Array(l.slots);
   for (let k = 0; k < l.kinds.length; k++) {
-    const transfer = transferOf(l.kinds[k]!);
-    if (transfer === 'next') continue;
+    const kind = l.kinds[k]!;
+    const transfer = transferOf(kind);
+    if (transfer === 'next') {
+      if (isTailCall(l.insns[k]!, kind)) tailAt[l.slotOf[k]!] = 1;
+      continue;
+    }
     const after = l.slotOf[k + 1] ?? l.slots;
     if (after < l.slots) leader[after] = 1;
     const t = l.targets[k];
@@ -60,8 +66,7 @@ export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Arr
   }
 
   const tail = new Uint8Array(firsts.length);
-  for (let k = 0; k < l.kinds.length; k++)
-    if (isTailCall(l.insns[k]!, l.kinds[k]!)) tail[blockOf[l.slotOf[k]!]!] = 1;
+  for (let pc = 0; pc < l.slots; pc++) if (tailAt[pc] === 1) tail[blockOf[pc]!] = 1;
   const blocks: Block[] = [];
   for (let id = 0; id < firsts.length; id++) {
     const start = firsts[id]!;

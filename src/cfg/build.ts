@@ -49,7 +49,7 @@ export function buildCfg(insns: readonly Instruction[], options: CfgOptions = {}
       callbacks.push({ pc, block: blockOf[pc]!, callee: subprogramOf(starts, t!) });
     else if (kind.kind === 'callx') indirectCalls.push(pc);
     else if (kind.kind === 'exit') exits.push(pc);
-    if (isTailCall(l.insns[k]!, kind)) tailCalls.push(pc);
+    if (kind.kind === 'call' && isTailCall(l.insns[k]!, kind)) tailCalls.push(pc);
   }
 
   const subprograms: Subprogram[] = starts.map((start, index) => {
@@ -74,7 +74,7 @@ export function buildCfg(insns: readonly Instruction[], options: CfgOptions = {}
   for (const sub of subprograms) dominators(blocks, sub, idom);
   const back = backEdges(blocks, idom);
   const unreachable: number[] = [];
-  for (const pc of l.slotOf) if (seen[pc] !== 1) unreachable.push(pc);
+  for (let k = 0; k < l.slotOf.length; k++) if (seen[l.slotOf[k]!] !== 1) unreachable.push(l.slotOf[k]!);
 
   return {
     slots: l.slots,

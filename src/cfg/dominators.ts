@@ -6,21 +6,31 @@ import type { Block, Subprogram } from './types.js';
 
 /** Reverse postorder of the blocks reachable from `entry` along successors. */
 export function reversePostorder(blocks: readonly Block[], entry: number): number[] {
+  // Typed arrays for the visited set and the stack (block, next successor): no Set and no
+  // tuple per block, as this runs on every load, mostly before V8 optimizes it.
   const post: number[] = [];
-  const visited = new Set<number>([entry]);
-  const stack: [number, number][] = [[entry, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const succ = blocks[top[0]]!.successors;
-    if (top[1] < succ.length) {
-      const s = succ[top[1]++]!;
-      if (!visited.has(s)) {
-        visited.add(s);
-        stack.push([s, 0]);
+  const visited = new Uint8Array(blocks.length);
+  const stackBlock = new Int32Array(blocks.length);
+  const stackNext = new Int32Array(blocks.length);
+  let depth = 1;
+  stackBlock[0] = entry;
+  visited[entry] = 1;
+  while (depth > 0) {
+    const top = stackBlock[depth - 1]!;
+    const succ = blocks[top]!.successors;
+    const k = stackNext[depth - 1]!;
+    if (k < succ.length) {
+      stackNext[depth - 1] = k + 1;
+      const s = succ[k]!;
+      if (visited[s] !== 1) {
+        visited[s] = 1;
+        stackBlock[depth] = s;
+        stackNext[depth] = 0;
+        depth++;
       }
     } else {
-      post.push(top[0]);
-      stack.pop();
+      post.push(top);
+      depth--;
     }
   }
   return post.reverse();
@@ -29,13 +39,15 @@ export function reversePostorder(blocks: readonly Block[], entry: number): numbe
 /** Fills `idom` (indexed by block id) for the blocks of `sub`. */
 export function dominators(blocks: readonly Block[], sub: Subprogram, idom: number[]): void {
   const rpo = reversePostorder(blocks, sub.entry);
-  const order = new Map<number, number>(rpo.map((b, k) => [b, k]));
+  // Position in rpo by block id, -1 for blocks the entry does not reach.
+  const order = new Int32Array(blocks.length).fill(-1);
+  for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
   for (const b of sub.blocks) idom[b] = -1;
   idom[sub.entry] = sub.entry;
   const intersect = (a: number, b: number): number => {
     while (a !== b) {
-      while (order.get(a)! > order.get(b)!) a = idom[a]!;
-      while (order.get(b)! > order.get(a)!) b = idom[b]!;
+      while (order[a]! > order[b]!) a = idom[a]!;
+      while (order[b]! > order[a]!) b = idom[b]!;
     }
     return a;
   };
@@ -45,7 +57,7 @@ export function dominators(blocks: readonly Block[], sub: Subprogram, idom: numb
       if (b === sub.entry) continue;
       let next = -1;
       for (const p of blocks[b]!.predecessors) {
-        if (idom[p] === -1 || !order.has(p)) continue;
+        if (idom[p] === -1 || order[p]! < 0) continue;
         next = next === -1 ? p : intersect(p, next);
       }
       if (idom[b] !== next) {

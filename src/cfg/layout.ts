@@ -21,23 +21,28 @@ export interface Layout {
 
 export function layout(insns: readonly Instruction[]): Layout {
   if (insns.length === 0) throw rejected(undefined, 'empty program');
-  const kinds: Kind[] = [];
-  const slotOf: number[] = [];
+  const n = insns.length;
+  const kinds = new Array<Kind>(n);
+  const slotOf = new Array<number>(n);
   const insnAt: number[] = [];
-  const targets: (number | undefined)[] = [];
+  const targets = new Array<number | undefined>(n);
+  // One options object for every classify call (only its pc changes), not one per instruction.
+  const at = { pc: 0 };
   let pc = 0;
   // Plain loops, not callbacks, in the passes every load runs: V8 compiles a hot loop while it
   // runs (on-stack replacement); a callback stays interpreted until it has been called enough.
-  for (let k = 0; k < insns.length; k++) {
+  for (let k = 0; k < n; k++) {
     const i = insns[k]!;
-    const kind = classify(i, { pc });
-    kinds.push(kind);
-    slotOf.push(pc);
-    targets.push(targetOf(i, kind, pc));
+    at.pc = pc;
+    const kind = classify(i, at);
+    kinds[k] = kind;
+    slotOf[k] = pc;
+    targets[k] = targetOf(i, kind, pc);
     insnAt.push(k);
-    const n = slotsOf(i);
-    if (n === 2) insnAt.push(-1);
-    pc += n;
+    if (slotsOf(i) === 2) {
+      insnAt.push(-1);
+      pc += 2;
+    } else pc++;
   }
   return { insns, kinds, slotOf, insnAt, targets, slots: pc };
 }

@@ -20,7 +20,14 @@ export function reachable(l: Layout, options: { readonly allowUnreachable: boole
   };
   while (stack.length > 0) {
     const pc = stack.pop()!;
-    const k = l.insnAt[pc]!;
+    let k = l.insnAt[pc]!;
+    // Straight-line runs are walked in place, not pushed and popped one instruction at a time.
+    while (k + 1 < l.insns.length && l.targets[k] === undefined && transferOf(l.kinds[k]!) === 'next') {
+      const next = l.slotOf[k + 1]!;
+      if (seen[next] === 1) break;
+      seen[next] = 1;
+      k++;
+    }
     const kind = l.kinds[k]!;
     const next = k + 1 < l.insns.length ? l.slotOf[k + 1]! : l.slots;
     const t = l.targets[k];

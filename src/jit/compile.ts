@@ -8,7 +8,7 @@
 // calls, exits), so runs end with the same steps or the same error; a loop-free program also
 // gets a copy without the budget compares, for runs whose budget covers every slot.
 
-import { type Block, buildCfg, type Cfg, type Layout, layout } from '../cfg/index.js';
+import { type Block, buildCfg, type Cfg, type Layout, layout, reversePostorder } from '../cfg/index.js';
 import { assertNever, NotSupportedError } from '../errors.js';
 import { type Instruction, type Kind, op } from '../isa/index.js';
 import type { HelperTable, LddwResolver } from '../runtime/index.js';
@@ -83,8 +83,11 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   // offsets from it are inside the current frame by construction and need no check.
   // Plain loops over the instructions here (not callbacks): see cfg/layout.ts.
   let r10Fixed = true;
-  for (let k = 0; k < l.insns.length && r10Fixed; k++)
-    r10Fixed = !writesRegister(l.kinds[k]!, l.insns[k]!, 10);
+  for (let k = 0; k < l.insns.length && r10Fixed; k++) {
+    const i = l.insns[k]!;
+    // Only an instruction naming r10 can write it: most need no call.
+    if (i.dst === 10 || i.src === 10) r10Fixed = !writesRegister(l.kinds[k]!, i, 10);
+  }
   const env: ProgramEnv = {
     m,
     l,
@@ -103,14 +106,14 @@ export function compile(program: readonly Instruction[], options: CompileOptions
     lddwValues,
     sites: [],
     generations:
-      cfg.subprograms.length > 1 || l.kinds.some((k) => k.kind === 'callx') || l.insns.length > MANY_SITES,
+      cfg.subprograms.length > 1 || l.insns.length > MANY_SITES || l.kinds.some((k) => k.kind === 'callx'),
   };
   for (const [k, sub] of cfg.subprograms.entries())
     new FunctionCompiler(env, funcs[k]!.body, sub.index, true).compile();
   // A loop-free program runs each instruction at most once, so a run with a budget of at least
   // its slot count cannot exceed it: runCtx then calls a copy without the budget checks.
   let unchecked: number | undefined;
-  if (loopFree(l) && l.slots <= MAX_UNCHECKED_COPY) {
+  if (l.slots <= MAX_UNCHECKED_COPY && loopFree(l)) {
     const copy = m.defineFunction(FN_PARAMS, FN_RESULTS);
     new FunctionCompiler(env, copy.body, 0, false).compile();
     unchecked = copy.index;
@@ -119,8 +122,9 @@ export function compile(program: readonly Instruction[], options: CompileOptions
   m.table(funcs.map((f) => f.index));
   emitRunCtx(m, env, funcs[0]!.index, unchecked);
   emitInvalidate(m, env);
+  // The second slot of each lddw (lddwValues has every lddw's first slot).
   const lddwTails = new Set<number>();
-  for (let pc = 0; pc < l.slots; pc++) if (l.insnAt[pc] === -1) lddwTails.add(pc);
+  for (const pc of lddwValues.keys()) lddwTails.add(pc + 1);
   return {
     bytes: m.encode(),
     slots: l.slots,
@@ -360,7 +364,8 @@ class FunctionCompiler implements MemoryContext {
       terminator: (block, branch) => this.#terminator(block, branch),
     };
     // Nested blocks and loops where the flow is reducible, else a dispatcher loop (dispatch.ts).
-    if (irreducibleEdge(env.cfg, sub) === undefined) structure(env.cfg, sub, f, emit);
+    const rpo = reversePostorder(env.cfg.blocks, sub.entry);
+    if (irreducibleEdge(env.cfg, sub, rpo) === undefined) structure(env.cfg, sub, f, emit, rpo);
     else dispatch(env.cfg, sub, f, emit);
     f.op('unreachable');
   }
@@ -389,11 +394,6 @@ class FunctionCompiler implements MemoryContext {
     f.i32(code).i32(this.#pc).i32(arg).call(this.env.imports.raise).op('unreachable');
   }
 
-  #insnAt(pc: number): [Instruction, Kind] {
-    const k = this.env.l.insnAt[pc]!;
-    return [this.env.l.insns[k]!, this.env.l.kinds[k]!];
-  }
-
   #body(block: Block): void {
     this.#pending = 0;
     for (let pc = block.start; pc <= block.last; pc++) {
@@ -401,8 +401,8 @@ class FunctionCompiler implements MemoryContext {
       this.#pc = pc;
       this.#pending++;
       if (pc === block.last) break; // the terminator is emitted by #terminator
-      const [i, kind] = this.#insnAt(pc);
-      this.#instruction(i, kind);
+      const k = this.env.l.insnAt[pc]!;
+      this.#instruction(this.env.l.insns[k]!, this.env.l.kinds[k]!);
     }
   }
 
@@ -410,7 +410,9 @@ class FunctionCompiler implements MemoryContext {
     const f = this.f;
     const pc = block.last;
     this.#pc = pc;
-    const [i, kind] = this.#insnAt(pc);
+    const k = this.env.l.insnAt[pc]!;
+    const i = this.env.l.insns[k]!;
+    const kind = this.env.l.kinds[k]!;
     const next = this.env.cfg.blockOf[block.end];
     switch (kind.kind) {
       case 'exit':

@@ -40,26 +40,32 @@ const OPS32: Partial<Record<AluOp, OpName>> = {
   arsh: 'i32.shr_s',
 };
 
+// The operand helpers are module functions, not closures made per instruction: emitAlu runs
+// for most instructions of every compile, mostly before V8 optimizes it.
+/** The source operand: a register, or the immediate sign-extended to 64 bits (ALU64). */
+function source(f: FunctionBuilder, R: readonly Local[], i: Instruction, k: Alu): void {
+  if (k.reg) {
+    f.get(R[i.src]!);
+    if (!k.alu64) f.op('i32.wrap_i64');
+  } else if (k.alu64) f.i64(i.imm);
+  else f.i32(i.imm);
+}
+
+/** The destination's value at the operation's width. */
+function operand(f: FunctionBuilder, dst: Local, k: Alu): void {
+  f.get(dst);
+  if (!k.alu64) f.op('i32.wrap_i64');
+}
+
+/** Stores the result, zero-extending a 32-bit one. */
+function result(f: FunctionBuilder, dst: Local, k: Alu): void {
+  if (!k.alu64) f.op('i64.extend_i32_u');
+  f.set(dst);
+}
+
 export function emitAlu(c: LowerContext, i: Instruction, k: Alu): void {
   const { f, R } = c;
   const dst = R[i.dst]!;
-  const w = k.alu64 ? 'i64' : 'i32';
-  // The source operand: a register, or the immediate sign-extended to 64 bits (ALU64).
-  const src = () => {
-    if (k.reg) {
-      f.get(R[i.src]!);
-      if (!k.alu64) f.op('i32.wrap_i64');
-    } else if (k.alu64) f.i64(i.imm);
-    else f.i32(i.imm);
-  };
-  const x = () => {
-    f.get(dst);
-    if (!k.alu64) f.op('i32.wrap_i64');
-  };
-  const done = () => {
-    if (!k.alu64) f.op('i64.extend_i32_u');
-    f.set(dst);
-  };
   switch (k.op) {
     case 'mov':
       if (k.reg && k.alu64) f.get(R[i.src]!).set(dst);
@@ -74,16 +80,16 @@ export function emitAlu(c: LowerContext, i: Instruction, k: Alu): void {
         f.set(dst);
       } else {
         f.op('i32.wrap_i64').op(k.ext === 8 ? 'i32.extend8_s' : 'i32.extend16_s');
-        done();
+        result(f, dst, k);
       }
       return;
     }
     case 'neg':
       if (k.alu64) f.i64(0);
       else f.i32(0);
-      x();
-      f.op(`${w}.sub`);
-      done();
+      operand(f, dst, k);
+      f.op(k.alu64 ? 'i64.sub' : 'i32.sub');
+      result(f, dst, k);
       return;
     case 'add':
     case 'sub':
@@ -94,10 +100,10 @@ export function emitAlu(c: LowerContext, i: Instruction, k: Alu): void {
     case 'lsh':
     case 'rsh':
     case 'arsh':
-      x();
-      src();
+      operand(f, dst, k);
+      source(f, R, i, k);
       f.op((k.alu64 ? OPS64 : OPS32)[k.op]!);
-      done();
+      result(f, dst, k);
       return;
     case 'div':
     case 'mod':
@@ -110,23 +116,38 @@ export function emitAlu(c: LowerContext, i: Instruction, k: Alu): void {
   }
 }
 
+/** div_u, div_s, rem_u, rem_s, sub, eqz, eq at each width (division's operations). */
+const DIVISION64: readonly OpName[] = [
+  'i64.div_u',
+  'i64.div_s',
+  'i64.rem_u',
+  'i64.rem_s',
+  'i64.sub',
+  'i64.eqz',
+  'i64.eq',
+];
+const DIVISION32: readonly OpName[] = [
+  'i32.div_u',
+  'i32.div_s',
+  'i32.rem_u',
+  'i32.rem_s',
+  'i32.sub',
+  'i32.eqz',
+  'i32.eq',
+];
+
 /** Division and modulo without Wasm's traps (RFC 9669 §4.1). */
 function division(c: LowerContext, i: Instruction, k: Alu): void {
   const { f, R } = c;
   const dst = R[i.dst]!;
   const T = k.alu64 ? I64 : I32;
-  const w = k.alu64 ? 'i64' : 'i32';
   const signed = k.op === 'sdiv' || k.op === 'smod';
   const isDiv = k.op === 'div' || k.op === 'sdiv';
-  const op: OpName = `${w}.${isDiv ? 'div' : 'rem'}_${signed ? 's' : 'u'}` as OpName;
-  const x = () => {
-    f.get(dst);
-    if (!k.alu64) f.op('i32.wrap_i64');
-  };
-  const finish = () => {
-    if (!k.alu64) f.op('i64.extend_i32_u');
-    f.set(dst);
-  };
+  // Names from a table, not built per instruction: a built string costs a lookup by content.
+  const ops = k.alu64 ? DIVISION64 : DIVISION32;
+  const op = ops[(isDiv ? 0 : 2) + (signed ? 1 : 0)]!;
+  const x = () => operand(f, dst, k);
+  const finish = () => result(f, dst, k);
   const zero = () => (k.alu64 ? f.i64(0) : f.i32(0));
   if (!k.reg) {
     // A constant divisor: the edge cases are known now.
@@ -138,7 +159,7 @@ function division(c: LowerContext, i: Instruction, k: Alu): void {
       if (isDiv) {
         zero();
         x();
-        f.op(`${w}.sub`);
+        f.op(ops[4]!);
       } else zero();
     } else {
       x();
@@ -153,7 +174,7 @@ function division(c: LowerContext, i: Instruction, k: Alu): void {
   f.get(R[i.src]!);
   if (!k.alu64) f.op('i32.wrap_i64');
   f.set(y);
-  f.get(y).op(`${w}.eqz`);
+  f.get(y).op(ops[5]!);
   const byZero = f.if(T);
   if (isDiv) zero();
   else x();
@@ -162,12 +183,12 @@ function division(c: LowerContext, i: Instruction, k: Alu): void {
     f.get(y);
     if (k.alu64) f.i64(-1);
     else f.i32(-1);
-    f.op(`${w}.eq`);
+    f.op(ops[6]!);
     const minusOne = f.if(T);
     if (isDiv) {
       zero();
       x();
-      f.op(`${w}.sub`);
+      f.op(ops[4]!);
     } else zero();
     f.else(minusOne);
     x();
@@ -231,23 +252,36 @@ export function emitEndian(c: LowerContext, i: Instruction, k: Extract<Kind, { k
   f.release(t);
 }
 
-const CONDITIONS: Record<Exclude<Extract<Kind, { kind: 'jmp' }>['cond'], 'jset'>, string> = {
-  jeq: 'eq',
-  jne: 'ne',
-  jgt: 'gt_u',
-  jge: 'ge_u',
-  jlt: 'lt_u',
-  jle: 'le_u',
-  jsgt: 'gt_s',
-  jsge: 'ge_s',
-  jslt: 'lt_s',
-  jsle: 'le_s',
+type Comparison = Exclude<Extract<Kind, { kind: 'jmp' }>['cond'], 'jset'>;
+// One table per width, not names built per jump: a built string costs a lookup by content.
+const CONDITIONS64: Record<Comparison, OpName> = {
+  jeq: 'i64.eq',
+  jne: 'i64.ne',
+  jgt: 'i64.gt_u',
+  jge: 'i64.ge_u',
+  jlt: 'i64.lt_u',
+  jle: 'i64.le_u',
+  jsgt: 'i64.gt_s',
+  jsge: 'i64.ge_s',
+  jslt: 'i64.lt_s',
+  jsle: 'i64.le_s',
+};
+const CONDITIONS32: Record<Comparison, OpName> = {
+  jeq: 'i32.eq',
+  jne: 'i32.ne',
+  jgt: 'i32.gt_u',
+  jge: 'i32.ge_u',
+  jlt: 'i32.lt_u',
+  jle: 'i32.le_u',
+  jsgt: 'i32.gt_s',
+  jsge: 'i32.ge_s',
+  jslt: 'i32.lt_s',
+  jsle: 'i32.le_s',
 };
 
 /** Pushes the i32 truth of a conditional jump's condition. */
 export function emitJumpCondition(c: LowerContext, i: Instruction, k: Extract<Kind, { kind: 'jmp' }>): void {
   const { f, R } = c;
-  const w = k.jmp32 ? 'i32' : 'i64';
   f.get(R[i.dst]!);
   if (k.jmp32) f.op('i32.wrap_i64');
   if (k.reg) {
@@ -255,6 +289,9 @@ export function emitJumpCondition(c: LowerContext, i: Instruction, k: Extract<Ki
     if (k.jmp32) f.op('i32.wrap_i64');
   } else if (k.jmp32) f.i32(i.imm);
   else f.i64(i.imm);
-  if (k.cond === 'jset') f.op(`${w}.and`).op(`${w}.eqz`).op('i32.eqz');
-  else f.op(`${w}.${CONDITIONS[k.cond]}` as OpName);
+  if (k.cond === 'jset')
+    f.op(k.jmp32 ? 'i32.and' : 'i64.and')
+      .op(k.jmp32 ? 'i32.eqz' : 'i64.eqz')
+      .op('i32.eqz');
+  else f.op((k.jmp32 ? CONDITIONS32 : CONDITIONS64)[k.cond]);
 }

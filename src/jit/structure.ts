@@ -17,9 +17,15 @@ export interface BlockEmitter {
   terminator(block: Block, branch: (to: number) => void): void;
 }
 
-/** The first retreating edge whose target does not dominate its source, if any. */
-export function irreducibleEdge(cfg: Cfg, sub: Subprogram): { from: number; to: number } | undefined {
-  const rpo = reversePostorder(cfg.blocks, sub.entry);
+/**
+ * The first retreating edge whose target does not dominate its source, if any. `rpo` is the
+ * subprogram's reverse postorder when the caller has it (structure() takes the same).
+ */
+export function irreducibleEdge(
+  cfg: Cfg,
+  sub: Subprogram,
+  rpo: readonly number[] = reversePostorder(cfg.blocks, sub.entry),
+): { from: number; to: number } | undefined {
   // Indexed by block id, as in structure(): every successor of a block in rpo is in rpo.
   const order = new Int32Array(cfg.blocks.length);
   for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
@@ -32,8 +38,13 @@ export function irreducibleEdge(cfg: Cfg, sub: Subprogram): { from: number; to: 
 type Context = { readonly kind: 'loop' | 'follow'; readonly block: number; readonly label: Label };
 
 /** Emits a reducible subprogram's blocks into `f` as nested blocks and loops. */
-export function structure(cfg: Cfg, sub: Subprogram, f: FunctionBuilder, emit: BlockEmitter): void {
-  const rpo = reversePostorder(cfg.blocks, sub.entry);
+export function structure(
+  cfg: Cfg,
+  sub: Subprogram,
+  f: FunctionBuilder,
+  emit: BlockEmitter,
+  rpo: readonly number[] = reversePostorder(cfg.blocks, sub.entry),
+): void {
   // Indexed by block id (arrays, not maps: this runs once per load, mostly unoptimized).
   const order = new Int32Array(cfg.blocks.length).fill(-1);
   for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
@@ -70,26 +81,30 @@ export function structure(cfg: Cfg, sub: Subprogram, f: FunctionBuilder, emit: B
   };
   const doTree = (x: number): void => {
     // Merge children, the one latest in reverse postorder outermost (its code comes last).
-    const merges = children[x]!.filter(isMerge).sort((a, b) => order[b]! - order[a]!);
+    // A loop and a sort only where needed: most blocks have no merge child.
+    const merges: number[] = [];
+    for (const c of children[x]!) if (isMerge(c)) merges.push(c);
+    if (merges.length > 1) merges.sort((a, b) => order[b]! - order[a]!);
     if (isLoopHeader(x)) {
       const label = f.loop();
       ctx.push({ kind: 'loop', block: x, label });
-      nodeWithin(x, merges);
+      nodeWithin(x, merges, 0);
       ctx.pop();
       f.end(label);
-    } else nodeWithin(x, merges);
+    } else nodeWithin(x, merges, 0);
   };
-  const nodeWithin = (x: number, merges: readonly number[]): void => {
-    if (merges.length === 0) {
+  /** Emits x within a block for each of merges[from..] (by index: no rest copy per level). */
+  const nodeWithin = (x: number, merges: readonly number[], from: number): void => {
+    if (from === merges.length) {
       const block = cfg.blocks[x]!;
       emit.body(block);
       emit.terminator(block, (to) => branch(x, to));
       return;
     }
-    const [y, ...rest] = merges as [number, ...number[]];
+    const y = merges[from]!;
     const label = f.block();
     ctx.push({ kind: 'follow', block: y, label });
-    nodeWithin(x, rest);
+    nodeWithin(x, merges, from + 1);
     ctx.pop();
     f.end(label);
     doTree(y);

@@ -53,6 +53,13 @@ export class ByteWriter {
     return this;
   }
 
+  /** An opcode and its signed LEB128 immediate (i32.const, and i64.const of an i32-range value). */
+  byteS32(op: number, value: number): this {
+    if (this.#len + 6 > this.#buf.length) this.#grow(6);
+    this.#buf[this.#len++] = op;
+    return this.s32(value);
+  }
+
   /** Unsigned LEB128 of a u32 (indices, sizes, alignments). */
   u32(value: number): this {
     if (value >>> 0 !== value) throw new RangeError(`u32 LEB128: ${value} out of range`);

@@ -34,6 +34,8 @@ const LOCAL_SET = OP['local.set'];
 const LOCAL_TEE = OP['local.tee'];
 const GLOBAL_GET = OP['global.get'];
 const GLOBAL_SET = OP['global.set'];
+const I32_CONST = OP['i32.const'];
+const I64_CONST = OP['i64.const'];
 
 export class FunctionBuilder {
   readonly params: readonly Local[];
@@ -77,25 +79,30 @@ export class FunctionBuilder {
     return this;
   }
 
+  // The most frequent emitters write through one ByteWriter call each (no #indexed hop): a
+  // compile makes tens of thousands of them, mostly before V8 optimizes this code.
   i32(value: number): this {
-    this.#code.byte(OP['i32.const']).s32(value);
+    this.#code.byteS32(I32_CONST, value);
     return this;
   }
 
   i64(value: bigint | number): this {
-    this.#code.byte(OP['i64.const']);
     // Most constants are numbers in i32 range: their signed LEB128 is the same at 64 bits.
-    if (typeof value === 'number' && (value | 0) === value) this.#code.s32(value);
-    else this.#code.s64(BigInt(value));
+    if (typeof value === 'number' && (value | 0) === value) this.#code.byteS32(I64_CONST, value);
+    else this.#code.byte(I64_CONST).s64(BigInt(value));
     return this;
   }
 
   get(l: Local): this {
-    return this.#indexed(LOCAL_GET, l.index);
+    if (l.index < 0x80) this.#code.byte2(LOCAL_GET, l.index);
+    else this.#code.byte(LOCAL_GET).u32(l.index);
+    return this;
   }
 
   set(l: Local): this {
-    return this.#indexed(LOCAL_SET, l.index);
+    if (l.index < 0x80) this.#code.byte2(LOCAL_SET, l.index);
+    else this.#code.byte(LOCAL_SET).u32(l.index);
+    return this;
   }
 
   tee(l: Local): this {
