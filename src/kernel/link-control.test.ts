@@ -7,7 +7,7 @@ import { unlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { sendTestFrames as send, waitFor } from '../../test/afxdp/kernel-env.js';
 import { bpffsSkip, privateBpffs } from '../../test/control/bpffs.js';
-import { counters as slots } from '../../test/control/survive-env.js';
+import { bumpSlot, counters as slots } from '../../test/control/survive-env.js';
 import { netnsSkip } from '../../test/netns.js';
 import { assemble } from '../asm/index.js';
 import { BpfError, TsbpfError } from '../errors.js';
@@ -28,14 +28,7 @@ const countInto = (map: KernelMap, slot: number, name = 'k12_count') =>
   loadProgram({
     type: 'XDP',
     name,
-    insns: assemble(`stw [r10-4], ${slot}
-mov r2, r10
-add r2, -4
-lddw r1, map_by_fd(${map.fd})
-call 1
-jeq r0, 0, out
-mov r1, 1
-lock add [r0+0], r1
+    insns: assemble(`${bumpSlot(map, slot)}
 out:
 mov r0, 1
 exit`),

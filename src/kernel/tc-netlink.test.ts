@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { release } from 'node:os';
 import { test } from 'node:test';
-import { sendTestFrames as send, TEST_ETHERTYPE, waitFor } from '../../test/afxdp/kernel-env.js';
+import { sendTestFrames as send, waitFor } from '../../test/afxdp/kernel-env.js';
 import { controlSkip } from '../../test/control/harness.js';
-import { counters } from '../../test/control/survive-env.js';
+import { bumpSlot, counters, TEST_ETHERTYPE_LOADED } from '../../test/control/survive-env.js';
 import { assemble } from '../asm/index.js';
 import { BpfError } from '../errors.js';
 import { haveTcxLinks } from './features.js';
@@ -23,7 +23,6 @@ import { NetlinkTcAttachment, openTcNetlink } from './tc-netlink-attachment.js';
 
 const PREFIX = 'ktc';
 const skip = controlSkip(PREFIX);
-const BE = ((TEST_ETHERTYPE & 0xff) << 8) | (TEST_ETHERTYPE >> 8); // as a u16 load sees it
 
 /** SCHED_CLS program counting test frames in `slot` of `map`, returning TC_ACT_OK (0). */
 function tcCounter(map: KernelMap, slot: number, name: string): KernelProgram {
@@ -36,15 +35,8 @@ mov r4, r2
 add r4, 14
 jgt r4, r3, out
 ldxh r5, [r2+12]
-jne r5, ${BE}, out
-stw [r10-4], ${slot}
-mov r2, r10
-add r2, -4
-lddw r1, map_by_fd(${map.fd})
-call 1
-jeq r0, 0, out
-mov r1, 1
-lock add [r0+0], r1
+jne r5, ${TEST_ETHERTYPE_LOADED}, out
+${bumpSlot(map, slot)}
 out:
 mov r0, 0
 exit`),

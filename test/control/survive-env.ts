@@ -6,22 +6,24 @@ import { assemble } from '../../src/asm/index.js';
 import { type KernelMap, type KernelProgram, loadProgram } from '../../src/kernel/index.js';
 import { TEST_ETHERTYPE } from '../afxdp/kernel-env.js';
 
-const BE = ((TEST_ETHERTYPE & 0xff) << 8) | (TEST_ETHERTYPE >> 8); // as a u16 load sees it
+/** TEST_ETHERTYPE as a u16 load from the frame sees it (network order on a little-endian host). */
+export const TEST_ETHERTYPE_LOADED = ((TEST_ETHERTYPE & 0xff) << 8) | (TEST_ETHERTYPE >> 8);
 
-/** XDP program `name` that counts test frames into `slots` of `map` (atomically) and drops them. */
-export function countingProgram(map: KernelMap, slots: readonly number[], name: string): KernelProgram {
-  const bump = slots
-    .map(
-      (s) => `stw [r10-4], ${s}
+/** Assembly that adds 1 (atomically) to u64 slot `slot` of array `map`; jumps to `out` on a miss. */
+export function bumpSlot(map: KernelMap, slot: number): string {
+  return `stw [r10-4], ${slot}
 mov r2, r10
 add r2, -4
 lddw r1, map_by_fd(${map.fd})
 call 1
 jeq r0, 0, out
 mov r1, 1
-lock add [r0+0], r1`,
-    )
-    .join('\n');
+lock add [r0+0], r1`;
+}
+
+/** XDP program `name` that counts test frames into `slots` of `map` (atomically) and drops them. */
+export function countingProgram(map: KernelMap, slots: readonly number[], name: string): KernelProgram {
+  const bump = slots.map((s) => bumpSlot(map, s)).join('\n');
   return loadProgram({
     type: 'XDP',
     name,
@@ -31,7 +33,7 @@ mov r4, r2
 add r4, 14
 jgt r4, r3, pass
 ldxh r5, [r2+12]
-jne r5, ${BE}, pass
+jne r5, ${TEST_ETHERTYPE_LOADED}, pass
 ${bump}
 out:
 mov r0, 1

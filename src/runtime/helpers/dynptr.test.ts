@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../../test/engines.js';
+import { asmProgram } from '../../../test/gen/oob-cases.js';
 import { assemble } from '../../asm/index.js';
 import { MemoryFault, RuntimeFault } from '../../errors.js';
 import type { CollectionSpec } from '../../program/index.js';
@@ -31,18 +32,7 @@ function forged(data: bigint | 'stack', sizeWord: number, offset = 0): Collectio
     call 201
     exit`;
   return {
-    programs: [
-      {
-        name: 'p',
-        sectionName: 'xdp',
-        type: 'XDP',
-        flags: 0,
-        instructions: assemble(text),
-        license: 'GPL',
-        funcInfo: [],
-        lineInfo: [],
-      },
-    ],
+    programs: [asmProgram('p', 'XDP', assemble(text))],
     maps: [],
     variables: [],
     license: 'GPL',

@@ -650,13 +650,14 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
     const helpers = new Map(bindHelpers(new Map([...RUNTIME_HELPERS, ...kfuncHelpers()]), c.env, c.runStart));
     for (const [id, fn] of options.helpers ?? []) helpers.set(id, fn);
     for (const p of spec.programs) {
+      const { cfg, proved } = facts.get(p) ?? {};
       const engineOptions = {
         helpers,
         memory: c.space,
         resolveLddw: resolver(p, c, byName, ordered),
         ...(options.budget === undefined ? {} : { budget: options.budget }),
-        ...(facts.get(p)?.cfg === undefined ? {} : { cfg: facts.get(p)!.cfg! }),
-        ...(facts.get(p)?.proved === undefined ? {} : { proved: facts.get(p)!.proved! }),
+        ...(cfg === undefined ? {} : { cfg }),
+        ...(proved === undefined ? {} : { proved }),
       };
       c.addProgram(p, () => options.engine(code.get(p)!, engineOptions));
     }

@@ -3,22 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../../test/engines.js';
+import { asmProgram } from '../../../test/gen/oob-cases.js';
 import { assemble } from '../../asm/index.js';
 import { MemoryFault } from '../../errors.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
 import { XdpContext } from '../context/xdp.js';
 import type { VmCollection } from './collection.js';
 
-const prog = (name: string, text: string): ProgramSpec => ({
-  name,
-  sectionName: 'xdp',
-  type: 'XDP',
-  flags: 0,
-  instructions: assemble(text),
-  license: 'GPL',
-  funcInfo: [],
-  lineInfo: [],
-});
+const prog = (name: string, text: string): ProgramSpec => asmProgram(name, 'XDP', assemble(text));
 
 /** A context over 64 zero bytes in `c`'s space. */
 function xdpContext(c: VmCollection): XdpContext {
