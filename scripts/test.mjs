@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.test.js) on Node's own test runner.
 // Node 20's runner takes no globs, so the file list is gathered here.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -41,28 +41,72 @@ const files = collect(process.env.TSBPF_DIST ?? 'dist', []).filter(
   (f) => filter.length === 0 || filter.some((s) => f.includes(s)),
 );
 files.sort();
+// Limits for a loaded CI machine (2 cores shared; a whole `npm test` takes 6-12 min), so that a
+// hung test fails with its file named instead of running into CI's 90-minute limit. Each is in
+// minutes and can be raised through the environment.
+const minutes = (name, fallback) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!(v > 0)) throw new Error(`${name}: a positive number of minutes, not '${process.env[name]}'`);
+  return v;
+};
+// A file's run: Node 20's runner starts the clock when it spawns the file, kills the file's process
+// when it runs out (also when the process is blocked in a synchronous call) and reports that file
+// as `test timed out after N ms`. The slowest files take under 3 min on the loaded machine.
+const FILE_MINUTES = minutes('TSBPF_TEST_FILE_MINUTES', 10);
+// A pass: a process a killed file started may still hold the runner's output open, and the runner
+// waits for it. The pass runs in a process group of its own, which is killed whole at this limit.
+const PASS_MINUTES = minutes('TSBPF_TEST_PASS_MINUTES', 40);
+
+/** Runs node's test runner on `list` with `env` added; resolves to its exit status. */
 function run(list, env) {
-  if (list.length === 0) return 0;
+  if (list.length === 0) return Promise.resolve(0);
   const start = Date.now();
-  const status =
-    spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...list], {
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    }).status ?? 1;
-  // The time of each pass, to keep the cost of the second engine in view.
-  console.error(
-    `scripts/test.mjs: ${list.length} files, ${JSON.stringify(env)}: ${Math.round((Date.now() - start) / 1000)} s`,
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-concurrency=2', `--test-timeout=${FILE_MINUTES * 60_000}`, ...list],
+    { stdio: 'inherit', env: { ...process.env, ...env }, detached: true },
   );
-  return status;
+  const group = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  // Ctrl-C and CI's cancel reach the group too, which a new process group no longer gets itself.
+  const forward = (signal) => group(signal);
+  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, forward);
+  let timedOut = false;
+  const limit = setTimeout(() => {
+    timedOut = true;
+    console.error(
+      `scripts/test.mjs: the pass ${JSON.stringify(env)} did not end within ${PASS_MINUTES} min ` +
+        '(TSBPF_TEST_PASS_MINUTES); killing its processes. Look above for a file that timed out.',
+    );
+    group('SIGKILL');
+  }, PASS_MINUTES * 60_000);
+  return new Promise((resolveStatus) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(limit);
+      for (const s of ['SIGINT', 'SIGTERM']) process.off(s, forward);
+      // What a file left running in the group (it outlived its file's timeout) goes too.
+      group('SIGKILL');
+      // The time of each pass, to keep the cost of the second engine in view.
+      console.error(
+        `scripts/test.mjs: ${list.length} files, ${JSON.stringify(env)}: ${Math.round((Date.now() - start) / 1000)} s`,
+      );
+      resolveStatus(timedOut || signal !== null ? 1 : (code ?? 1));
+    });
+  });
 }
 // Tests that run programs run on both engines: every file using test/engines.js runs once with
 // TSBPF_ENGINE=interp (with the rest, which does not read it) and again with TSBPF_ENGINE=jit.
 // TSBPF_ENGINE set by the caller runs everything once, on that engine.
 let status;
-if (process.env.TSBPF_ENGINE !== undefined) status = run(files, {});
+if (process.env.TSBPF_ENGINE !== undefined) status = await run(files, {});
 else {
-  status = run(files, { TSBPF_ENGINE: 'interp' });
-  status ||= run(
+  status = await run(files, { TSBPF_ENGINE: 'interp' });
+  status ||= await run(
     files.filter((f) => usesEngines(resolve(f))),
     { TSBPF_ENGINE: 'jit' },
   );
