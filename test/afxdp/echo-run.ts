@@ -113,7 +113,7 @@ export function runEchoKernel(): EchoOutcome {
     const frames = generateTraffic(ECHO_TRAFFIC);
     for (const p of frames) tx.send(p.data);
     const udp = ECHO_TRAFFIC[0]!.count;
-    waitFor(() => sock.rx.nbAvail(RING) >= udp, 2000);
+    waitFor(() => sock.rx.nbAvail(RING) >= udp);
     serve(sock, udp, (s) => s.poll(50));
     sleepMs(50);
     return {

@@ -5,6 +5,7 @@
 import type { Netns } from '../../src/kernel/netns.js';
 import { PacketSocket } from '../../src/kernel/packet-socket.js';
 import { netnsSkip } from '../netns.js';
+import { UNTIL_MS } from '../wait.js';
 
 /** The prefix every namespace and interface of these tests carries. */
 export const PREFIX = 'tsbpfx';
@@ -39,8 +40,11 @@ export function sleepMs(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** Polls `probe` every 5 ms until it returns true or `timeoutMs` passes; returns the last answer. */
-export function waitFor(probe: () => boolean, timeoutMs = 2000): boolean {
+/**
+ * Polls `probe` every 5 ms until it returns true or `timeoutMs` passes (test/wait's generous bound:
+ * frames handed to ksoftirqd on a loaded machine can take seconds); returns the last answer.
+ */
+export function waitFor(probe: () => boolean, timeoutMs = UNTIL_MS): boolean {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (probe()) return true;
