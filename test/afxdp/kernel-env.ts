@@ -52,3 +52,17 @@ export function waitFor(probe: () => boolean, timeoutMs = UNTIL_MS): boolean {
     sleepMs(5);
   }
 }
+
+/**
+ * The frames `sock` received: waits (up to UNTIL_MS) until `expected` have come — frames the
+ * kernel forwards in softirq reach a capture late when ksoftirqd runs them on a loaded machine —
+ * then takes whatever else comes within `quietMs` of silence, so that extra frames still show.
+ */
+export function captureAll(sock: PacketSocket, expected: number, quietMs = 100): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const start = Date.now();
+  while (out.length < expected && Date.now() - start < UNTIL_MS)
+    out.push(...sock.receive(expected - out.length, quietMs));
+  out.push(...sock.receive(Number.MAX_SAFE_INTEGER, quietMs));
+  return out;
+}
