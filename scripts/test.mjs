@@ -66,7 +66,8 @@ function run(list, env) {
   const child = spawn(
     process.execPath,
     ['--test', '--test-concurrency=2', `--test-timeout=${FILE_MINUTES * 60_000}`, ...list],
-    { stdio: 'inherit', env: { ...process.env, ...env }, detached: true },
+    // No stdin: a process group of its own is not the terminal's foreground group.
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env }, detached: true },
   );
   const group = (signal) => {
     try {
