@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.test.js) on Node's own test runner.
 // Node 20's runner takes no globs, so the file list is gathered here.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -41,28 +41,79 @@ const files = collect(process.env.TSBPF_DIST ?? 'dist', []).filter(
   (f) => filter.length === 0 || filter.some((s) => f.includes(s)),
 );
 files.sort();
+// Limits for a loaded CI machine (2 cores shared; a whole `npm test` takes 6-12 min, 26 min at load
+// average 20-28), so that a hung test fails with its file named instead of running into CI's
+// 90-minute limit. Each is in minutes and can be raised through the environment.
+const minutes = (name, fallback) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!(v > 0)) throw new Error(`${name}: a positive number of minutes, not '${process.env[name]}'`);
+  return v;
+};
+// A file's run: Node 20's runner starts the clock when it spawns the file, kills the file's process
+// when it runs out (also when the process is blocked in a synchronous call) and reports that file
+// as `test timed out after N ms`. The slowest files (src/kernel/oracle.test.ts on the JIT,
+// src/interp/alu.test.ts) took about 5 min with the machine at load average 20.
+const FILE_MINUTES = minutes('TSBPF_TEST_FILE_MINUTES', 15);
+// All passes: a process a killed file started may still hold the runner's output open, and the
+// runner waits for it. Each pass runs in a process group of its own, killed whole once this much
+// time has gone since the start: before CI's limit, with room for its set-up, and never earlier
+// than a run CI would have let finish.
+const DEADLINE = Date.now() + minutes('TSBPF_TEST_MINUTES', 70) * 60_000;
+
+/** Runs node's test runner on `list` with `env` added; resolves to its exit status. */
 function run(list, env) {
-  if (list.length === 0) return 0;
+  if (list.length === 0) return Promise.resolve(0);
   const start = Date.now();
-  const status =
-    spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...list], {
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    }).status ?? 1;
-  // The time of each pass, to keep the cost of the second engine in view.
-  console.error(
-    `scripts/test.mjs: ${list.length} files, ${JSON.stringify(env)}: ${Math.round((Date.now() - start) / 1000)} s`,
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-concurrency=2', `--test-timeout=${FILE_MINUTES * 60_000}`, ...list],
+    // No stdin: a process group of its own is not the terminal's foreground group.
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env }, detached: true },
   );
-  return status;
+  const group = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  // Ctrl-C and CI's cancel reach the group too, which a new process group no longer gets itself.
+  const forward = (signal) => group(signal);
+  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, forward);
+  let timedOut = false;
+  const limit = setTimeout(
+    () => {
+      timedOut = true;
+      console.error(
+        `scripts/test.mjs: the tests did not end within ${process.env.TSBPF_TEST_MINUTES ?? 70} min ` +
+          `(TSBPF_TEST_MINUTES); killing the pass ${JSON.stringify(env)}. Look above for a file that timed out.`,
+      );
+      group('SIGKILL');
+    },
+    Math.max(0, DEADLINE - Date.now()),
+  );
+  return new Promise((resolveStatus) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(limit);
+      for (const s of ['SIGINT', 'SIGTERM']) process.off(s, forward);
+      // What a file left running in the group (it outlived its file's timeout) goes too.
+      group('SIGKILL');
+      // The time of each pass, to keep the cost of the second engine in view.
+      console.error(
+        `scripts/test.mjs: ${list.length} files, ${JSON.stringify(env)}: ${Math.round((Date.now() - start) / 1000)} s`,
+      );
+      resolveStatus(timedOut || signal !== null ? 1 : (code ?? 1));
+    });
+  });
 }
 // Tests that run programs run on both engines: every file using test/engines.js runs once with
 // TSBPF_ENGINE=interp (with the rest, which does not read it) and again with TSBPF_ENGINE=jit.
 // TSBPF_ENGINE set by the caller runs everything once, on that engine.
 let status;
-if (process.env.TSBPF_ENGINE !== undefined) status = run(files, {});
+if (process.env.TSBPF_ENGINE !== undefined) status = await run(files, {});
 else {
-  status = run(files, { TSBPF_ENGINE: 'interp' });
-  status ||= run(
+  status = await run(files, { TSBPF_ENGINE: 'interp' });
+  status ||= await run(
     files.filter((f) => usesEngines(resolve(f))),
     { TSBPF_ENGINE: 'jit' },
   );

@@ -71,7 +71,7 @@ test('xdp run: errors are one line and exit 255', () => {
     [['xdp', 'run', 'examples/xdp_ddos.v3.o', '--dev', 'a/b=examples/ddos.pcap'], /device name/],
   ] as const) {
     const r = tsbpf(...args);
-    assert.equal(r.code, 255, `${args.join(' ')}: ${r.out}`);
+    assert.equal(r.code, 255, `${args.join(' ')}: ${r.out}${r.err}`);
     assert.match(r.err, message);
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   }
@@ -162,7 +162,7 @@ test('xdp run --topology: mistakes in the file are one line naming the place', (
   ];
   for (const [args, message] of cases) {
     const r = tsbpf('xdp', 'run', 'examples/xdp_redirect.v3.o', ...args);
-    assert.equal(r.code, 255, `${args.join(' ')}: ${r.out}`);
+    assert.equal(r.code, 255, `${args.join(' ')}: ${r.out}${r.err}`);
     assert.match(r.err, message);
     assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
   }

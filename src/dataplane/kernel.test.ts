@@ -21,6 +21,7 @@ import {
   threeHosts,
   udpFromA,
 } from '../../test/control/three-hosts.js';
+import { UNTIL_MS } from '../../test/wait.js';
 import { BpfError, Errno, loadCollectionSpec } from '../index.js';
 import { openLink } from '../kernel/index.js';
 import { xdpAttached } from '../kernel/netlink-xdp.js';
@@ -33,19 +34,19 @@ const spec = loadCollectionSpec(
 );
 
 /** Polls `dp` until `probe` holds (or throws after `ms`). */
-function until(dp: Dataplane, probe: () => boolean, what: string, ms = 3000): void {
-  const end = Date.now() + ms;
+function until(dp: Dataplane, probe: () => boolean, what: string, ms = UNTIL_MS): void {
+  const start = Date.now();
   for (;;) {
     dp.poll();
     if (probe()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     sleepMs(10);
   }
 }
 
 test('kernel: the router forwards ping and UDP by XDP, follows `ip route`, reports flow misses and punts', {
   skip,
-  timeout: 60_000,
+  timeout: 180_000,
 }, () => {
   using h = threeHosts();
   using fs = privateBpffs(PREFIX);

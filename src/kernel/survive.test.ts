@@ -12,24 +12,16 @@ import { test } from 'node:test';
 import { privateBpffs } from '../../test/control/bpffs.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { counters, countingProgram } from '../../test/control/survive-env.js';
+import { until } from '../../test/wait.js';
 import { Netns } from './netns.js';
 import { objectIds, openLink, openMap, openProgram } from './open.js';
 
 const skip = controlSkip('k12');
 const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(probe: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 test('the data path outlives its controller; a new one adopts the pins and upgrades without loss', {
   skip,
-  timeout: 60_000,
+  timeout: 180_000,
 }, async (t) => {
   using fs = privateBpffs('k12');
   using ns = Netns.create('k12');
@@ -76,11 +68,8 @@ test('the data path outlives its controller; a new one adopts the pins and upgra
 
     sender.stdin!.end();
     const { sent } = await sentLine;
-    await until(
-      () => counters(map)[0] === sent,
-      `all ${sent} frames counted (${counters(map)[0]})`,
-      3000,
-    ).catch(() => {});
+    // The assertion below says what is missing if they never all arrive.
+    await until(() => counters(map)[0] === sent, `all ${sent} frames counted`).catch(() => {});
     const [total, byV2] = counters(map);
     t.diagnostic(
       `${sent} frames sent, ${total} counted, ${byV2} by the upgraded program; ${atKill} before the kill`,

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { sendTestFrames as send, waitFor } from '../../test/afxdp/kernel-env.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { counters, countingProgram } from '../../test/control/survive-env.js';
+import { until } from '../../test/wait.js';
 import { assemble } from '../asm/index.js';
 import { BpfError } from '../errors.js';
 import { haveXdpLinks } from './features.js';
@@ -146,7 +147,7 @@ test('netlink XDP: the attachment outlives its handle, is found again on the dev
   assert.throws(() => ns.run(() => openXdpNetlink(a.ifindex)), /no XDP program is attached/);
 });
 
-test('netlink XDP: update under continuous traffic loses no frame', { skip, timeout: 60_000 }, async (t) => {
+test('netlink XDP: update under continuous traffic loses no frame', { skip, timeout: 120_000 }, async (t) => {
   using ns = Netns.create(PREFIX);
   const { a, b } = ns.addVeth();
   using map = createMap({ type: 'ARRAY', keySize: 4, valueSize: 8, maxEntries: 8 });
@@ -159,14 +160,11 @@ test('netlink XDP: update under continuous traffic loses no frame', { skip, time
     children.push(sender);
     const sentLine = firstLine(sender);
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const until = async (probe: () => boolean, what: string, ms = 5000) => {
-      const end = Date.now() + ms;
-      while (!probe()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${counters(map)})`);
-        await sleep(10);
-      }
-    };
-    await until(() => counters(map)[0]! > 200, 'traffic to be counted');
+    const now = () => `(counters ${counters(map)})`;
+    await until(
+      () => counters(map)[0]! > 200,
+      () => `traffic to be counted ${now()}`,
+    );
     // Swap back and forth under traffic: each swap is one RTM_SETLINK with REPLACE.
     for (let k = 0; k < 20; k++) {
       att.update(k % 2 === 0 ? v2 : v1);
@@ -174,10 +172,14 @@ test('netlink XDP: update under continuous traffic loses no frame', { skip, time
     }
     assert.equal(att.info().progId, v1.id);
     att.update(v2);
-    await until(() => counters(map)[1]! > 200, 'the new program to count');
+    await until(
+      () => counters(map)[1]! > 200,
+      () => `the new program to count ${now()}`,
+    );
     sender.stdin!.end();
     const { sent } = await sentLine;
-    await until(() => counters(map)[0] === sent, `all ${sent} frames counted`, 3000).catch(() => {});
+    // The assertion below says what is missing if they never all arrive.
+    await until(() => counters(map)[0] === sent, `all ${sent} frames counted`).catch(() => {});
     const [total, byV2] = counters(map);
     t.diagnostic(`${sent} frames sent, ${total} counted, ${byV2} by v2 over 21 swaps`);
     assert.equal(total, sent, 'every frame was counted by one program or the other');

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { echoOnce, fillFrames, recycleCompletions, swapMacs } from '../../test/afxdp/echo.js';
 import { ECHO_TRAFFIC, runEchoKernel, runEchoSim } from '../../test/afxdp/echo-run.js';
 import {
+  captureAll,
   kernelNetSkip,
   PREFIX,
   sleepMs,
@@ -63,8 +64,8 @@ interface KernelRun {
   readonly sock: KernelXskSocket;
   /** Sends frames into the peer (they reach the socket through XDP) and waits for the program. */
   send(frames: readonly Uint8Array[]): void;
-  /** Frames that came out of the socket's device, read at the peer. */
-  capture(count: number, timeoutMs?: number): Uint8Array[];
+  /** Frames that came out of the socket's device, read at the peer: `count` waited for, and extras. */
+  capture(count: number): Uint8Array[];
   close(): void;
 }
 
@@ -113,7 +114,7 @@ function kernelRun(g: Geometry): KernelRun {
         for (const f of frames) tx.send(f);
         sleepMs(30);
       },
-      capture: (count, timeoutMs = 1000) => rx.receive(count, timeoutMs),
+      capture: (count) => captureAll(rx, count),
       close,
     };
   } catch (e) {
@@ -290,7 +291,7 @@ test('invalid TX descriptors end a pass, are counted and completed, as the kerne
         kicks[n]!.push({ ...s.statistics(), err } as unknown as XdpStatistics);
       }
     }
-    const out = run.capture(7, 300);
+    const out = run.capture(sim.wire.sent.length);
     const completed = (sock: AfXdpSocket) => {
       const c = sock.completion.peek(8);
       return Array.from({ length: c.count }, (_, q) => sock.completion.addr(c.idx + q));

@@ -5,6 +5,7 @@
 import type { Netns } from '../../src/kernel/netns.js';
 import { PacketSocket } from '../../src/kernel/packet-socket.js';
 import { netnsSkip } from '../netns.js';
+import { UNTIL_MS } from '../wait.js';
 
 /** The prefix every namespace and interface of these tests carries. */
 export const PREFIX = 'tsbpfx';
@@ -39,12 +40,29 @@ export function sleepMs(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** Polls `probe` every 5 ms until it returns true or `timeoutMs` passes; returns the last answer. */
-export function waitFor(probe: () => boolean, timeoutMs = 2000): boolean {
+/**
+ * Polls `probe` every 5 ms until it returns true or `timeoutMs` passes (test/wait's generous bound:
+ * frames handed to ksoftirqd on a loaded machine can take seconds); returns the last answer.
+ */
+export function waitFor(probe: () => boolean, timeoutMs = UNTIL_MS): boolean {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (probe()) return true;
     if (Date.now() > end) return false;
     sleepMs(5);
   }
+}
+
+/**
+ * The frames `sock` received: waits (up to UNTIL_MS) until `expected` have come — frames the
+ * kernel forwards in softirq reach a capture late when ksoftirqd runs them on a loaded machine —
+ * then takes whatever else comes within `quietMs` of silence, so that extra frames still show.
+ */
+export function captureAll(sock: PacketSocket, expected: number, quietMs = 100): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const start = Date.now();
+  while (out.length < expected && Date.now() - start < UNTIL_MS)
+    out.push(...sock.receive(expected - out.length, quietMs));
+  out.push(...sock.receive(Number.MAX_SAFE_INTEGER, quietMs));
+  return out;
 }

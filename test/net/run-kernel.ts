@@ -21,14 +21,18 @@ import {
   possibleCpuCount,
 } from '../../src/kernel/index.js';
 import { generateTraffic } from '../../src/net/index.js';
-import { PREFIX, sleepMs } from '../afxdp/kernel-env.js';
+import { captureAll, PREFIX, sleepMs } from '../afxdp/kernel-env.js';
 import { mapNumbers } from './run-sim.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
 
 const root = new URL('../../../', import.meta.url);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-export function runScenarioKernel(s: Scenario): ScenarioOutcome {
+/**
+ * `expected`: how many frames a device should receive (the simulation's count), waited for before
+ * the captures are read; a device not named is read after a quiet 100 ms.
+ */
+export function runScenarioKernel(s: Scenario, expected?: Readonly<Record<string, number>>): ScenarioOutcome {
   using ns = Netns.create(PREFIX);
   const devs = new Map<string, NetDev>();
   const peerOf = new Map<string, string>();
@@ -79,8 +83,7 @@ export function runScenarioKernel(s: Scenario): ScenarioOutcome {
     sleepMs(200);
     const received: Record<string, string[]> = {};
     for (const [name, sock] of captures)
-      received[name] = sock
-        .receive(1 << 20, 100)
+      received[name] = captureAll(sock, expected?.[name] ?? 0)
         .map(hex)
         .sort();
     const cpus = possibleCpuCount();

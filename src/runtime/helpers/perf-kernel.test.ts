@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import koffi from 'koffi';
 import { loadUnderTest as load } from '../../../test/engines.js';
+import { pinThread } from '../../../test/parity/affinity.js';
 import { loadCollectionSpec } from '../../elf/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/collection.js';
@@ -31,14 +32,13 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const frame = Uint8Array.from({ length: 60 }, (_, k) => 0xa0 + k);
 const PAGES = 2;
 
-/** Linux x86-64 pieces used only here: perf_event_open(2), mmap(2), sched_setaffinity(2). */
+/** Linux x86-64 pieces used only here: perf_event_open(2), mmap(2). */
 const libc = skip ? undefined : koffi.load('libc.so.6');
 const sys = libc && {
   syscall: libc.func('long syscall(long nr, ...)') as (...a: unknown[]) => number | bigint,
   mmap: libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   close: libc.func('int close(int fd)'),
-  setaffinity: libc.func('int sched_setaffinity(int pid, size_t size, uint8_t *mask)'),
 };
 
 interface Ring {
@@ -152,9 +152,7 @@ const CASES: [bigint, number][] = [
 test('bpf_perf_event_output: return values and samples as the kernel (XDP, tc, socket filter)', {
   skip,
 }, () => {
-  const all = new Uint8Array(8).fill(0xff);
-  const cpu0 = Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0);
-  assert.equal(sys!.setaffinity(0, 8, cpu0), 0);
+  const unpin = pinThread([0]);
   const rings = Array.from({ length: cpus }, (_, cpu) => openRing(cpu));
   try {
     const results: Record<string, string[]> = { kernel: [], vm: [] };
@@ -197,15 +195,14 @@ test('bpf_perf_event_output: return values and samples as the kernel (XDP, tc, s
     assert.ok(got.vm!.flat().length >= 8, 'samples were written');
   } finally {
     for (const r of rings) closeRing(r);
-    sys!.setaffinity(0, 8, all);
+    unpin();
   }
 });
 
 test('a full ring: -ENOSPC, lost samples, then a PERF_RECORD_LOST before the next sample, as the kernel', {
   skip,
 }, () => {
-  const all = new Uint8Array(8).fill(0xff);
-  assert.equal(sys!.setaffinity(0, 8, Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0)), 0);
+  const unpin = pinThread([0]);
   const ring = openRing(0);
   try {
     const results: Record<string, string[]> = { kernel: [], vm: [] };
@@ -241,6 +238,6 @@ test('a full ring: -ENOSPC, lost samples, then a PERF_RECORD_LOST before the nex
     assert.deepEqual(results.vm!.slice(3), ['lost 8', '12 bytes: 01a0a1a2a3']);
   } finally {
     closeRing(ring);
-    sys!.setaffinity(0, 8, all);
+    unpin();
   }
 });
