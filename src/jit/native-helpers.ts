@@ -27,8 +27,10 @@ export interface NativeHelperEnv {
 }
 
 /**
- * The native functions a program's helper calls use, defined on first need: `nativeFor(fn)` is
- * the function index to call instead of the `helper` import, or undefined.
+ * The native functions a program's helper calls use, defined on first need: `nativeFor(fn,
+ * proved)` is the function index to call instead of the `helper` import, or undefined. A call
+ * whose memory arguments the verifier proved (verifier/proofs.ts: in bounds of memory the runtime
+ * lays out as it reasons, on every path) gets a variant that reads them without readable().
  */
 export class NativeHelpers {
   readonly #env: NativeHelperEnv;
@@ -39,14 +41,16 @@ export class NativeHelpers {
     this.#env = env;
   }
 
-  nativeFor(fn: ReturnType<HelperTable['get']>): number | undefined {
+  nativeFor(fn: ReturnType<HelperTable['get']>, proved = false): number | undefined {
     if (fn === undefined) return undefined;
     const id = runtimeHelperId(fn);
     if (id !== CSUM_DIFF && id !== MAP_LOOKUP_ELEM) return undefined;
-    let index = this.#defined.get(id);
+    // Only the map lookup has a proved variant so far: csum_diff's two ranges keep their check.
+    const variant = id === MAP_LOOKUP_ELEM && proved ? -id : id;
+    let index = this.#defined.get(variant);
     if (index === undefined) {
-      index = id === CSUM_DIFF ? this.#csumDiff() : this.#mapLookup();
-      this.#defined.set(id, index);
+      index = id === CSUM_DIFF ? this.#csumDiff() : this.#mapLookup(proved);
+      this.#defined.set(variant, index);
     }
     return index;
   }
@@ -139,11 +143,11 @@ export class NativeHelpers {
    * array's value is a bounds check and a multiply (a per-CPU array's plus the run's CPU copy,
    * abi.ts RUN_CPU), a hash map's a probe of its index. A map
    * whose layout is not published (other types), a forged handle or an unreadable key go to the
-   * helper import.
+   * helper import. A `provedKey` is read unchecked: the verifier proved it readable for key_size
+   * bytes (the size the table entry holds for the map the verifier knew the call to pass).
    */
-  #mapLookup(): number {
+  #mapLookup(provedKey: boolean): number {
     const { m, helper } = this.#env;
-    const readable = this.#readableFn();
     const keyHash = this.#keyHashFn();
     const keyEqual = this.#keyEqualFn();
     const { index, body: f } = m.defineFunction([I32, I64, I64, I64, I64, I64], [I64]);
@@ -178,7 +182,8 @@ export class NativeHelpers {
     f.i32(MAP_HANDLES).mem('i32.load').get(e).i32(MAP_ENTRY_BYTES).op('i32.mul').op('i32.add').tee(e);
     f.mem('i32.load').get(h).op('i32.ne').brIf(fallback);
     f.get(e).mem('i32.load', 4).tee(kind).op('i32.eqz').brIf(fallback);
-    f.get(r2).get(e).mem('i32.load', 8).tee(size).call(readable).op('i32.eqz').brIf(fallback);
+    f.get(e).mem('i32.load', 8).set(size);
+    if (!provedKey) f.get(r2).get(size).call(this.#readableFn()).op('i32.eqz').brIf(fallback);
     f.get(r2).op('i32.wrap_i64').set(key);
     f.get(kind).i32(LOOKUP_KIND.array).op('i32.eq');
     f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq').op('i32.or');
