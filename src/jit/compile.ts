@@ -513,7 +513,8 @@ class FunctionCompiler implements MemoryContext {
     for (let r = 1; r <= 5; r++) f.get(R[r]!);
     // The access sites' caches survive the call unless a region shrank or moved in it: the
     // engine compares AddressSpace.epoch around every helper and bumps `gen` itself.
-    f.call(this.env.native.nativeFor(fn) ?? this.env.imports.helper).set(R[0]!);
+    // A proved slot's memory arguments need no readable() check in a Wasm helper (verifier/proofs.ts).
+    f.call(this.env.native.nativeFor(fn, this.proved) ?? this.env.imports.helper).set(R[0]!);
   }
 
   /** Invalidates every access site's cache (regions may have changed). */

@@ -27,8 +27,10 @@ export interface NativeHelperEnv {
 }
 
 /**
- * The native functions a program's helper calls use, defined on first need: `nativeFor(fn)` is
- * the function index to call instead of the `helper` import, or undefined.
+ * The native functions a program's helper calls use, defined on first need: `nativeFor(fn,
+ * proved)` is the function index to call instead of the `helper` import, or undefined. A call
+ * whose memory arguments the verifier proved (verifier/proofs.ts: in bounds of memory the runtime
+ * lays out as it reasons, on every path) gets a variant that reads them without readable().
  */
 export class NativeHelpers {
   readonly #env: NativeHelperEnv;
@@ -39,14 +41,16 @@ export class NativeHelpers {
     this.#env = env;
   }
 
-  nativeFor(fn: ReturnType<HelperTable['get']>): number | undefined {
+  nativeFor(fn: ReturnType<HelperTable['get']>, proved = false): number | undefined {
     if (fn === undefined) return undefined;
     const id = runtimeHelperId(fn);
     if (id !== CSUM_DIFF && id !== MAP_LOOKUP_ELEM) return undefined;
-    let index = this.#defined.get(id);
+    // Only the map lookup has a proved variant so far: csum_diff's two ranges keep their check.
+    const variant = id === MAP_LOOKUP_ELEM && proved ? -id : id;
+    let index = this.#defined.get(variant);
     if (index === undefined) {
-      index = id === CSUM_DIFF ? this.#csumDiff() : this.#mapLookup();
-      this.#defined.set(id, index);
+      index = id === CSUM_DIFF ? this.#csumDiff() : this.#mapLookup(proved);
+      this.#defined.set(variant, index);
     }
     return index;
   }
@@ -139,17 +143,18 @@ export class NativeHelpers {
    * array's value is a bounds check and a multiply (a per-CPU array's plus the run's CPU copy,
    * abi.ts RUN_CPU), a hash map's a probe of its index. A map
    * whose layout is not published (other types), a forged handle or an unreadable key go to the
-   * helper import.
+   * helper import. A `provedKey` is read unchecked: the verifier proved it readable for key_size
+   * bytes (the size the table entry holds for the map the verifier knew the call to pass).
    */
-  #mapLookup(): number {
+  #mapLookup(provedKey: boolean): number {
     const { m, helper } = this.#env;
-    const readable = this.#readableFn();
     const keyHash = this.#keyHashFn();
     const keyEqual = this.#keyEqualFn();
     const { index, body: f } = m.defineFunction([I32, I64, I64, I64, I64, I64], [I64]);
     const [pc, r1, r2, r3, r4, r5] = f.params as [Local, Local, Local, Local, Local, Local];
     const local = () => f.local(I32);
-    const [h, e, kind, size, key, i, mask, at, bytes, entry, cpu] = [
+    const [h, e, kind, size, key, i, mask, at, bytes, entry, cpu, word] = [
+      local(),
       local(),
       local(),
       local(),
@@ -178,7 +183,8 @@ export class NativeHelpers {
     f.i32(MAP_HANDLES).mem('i32.load').get(e).i32(MAP_ENTRY_BYTES).op('i32.mul').op('i32.add').tee(e);
     f.mem('i32.load').get(h).op('i32.ne').brIf(fallback);
     f.get(e).mem('i32.load', 4).tee(kind).op('i32.eqz').brIf(fallback);
-    f.get(r2).get(e).mem('i32.load', 8).tee(size).call(readable).op('i32.eqz').brIf(fallback);
+    f.get(e).mem('i32.load', 8).set(size);
+    if (!provedKey) f.get(r2).get(size).call(this.#readableFn()).op('i32.eqz').brIf(fallback);
     f.get(r2).op('i32.wrap_i64').set(key);
     f.get(kind).i32(LOOKUP_KIND.array).op('i32.eq');
     f.get(kind).i32(LOOKUP_KIND.percpuArray).op('i32.eq').op('i32.or');
@@ -201,33 +207,59 @@ export class NativeHelpers {
     f.op('i64.add').op('return');
     f.end(array);
     f.get(kind).i32(LOOKUP_KIND.hash).op('i32.ne').brIf(fallback);
-    // Linear probing from the key's hash; the index is never more than half full.
+    // Linear probing from the key's hash (`i`), each entry's key compared by `equal`; the index
+    // is never more than half full.
     f.get(e).mem('i32.load', 12).set(mask);
     f.get(e).mem('i32.load', 16).set(at);
     f.get(e).mem('i32.load', 20).set(bytes);
+    const probe = (equal: () => void) => {
+      const next = f.loop();
+      f.get(at).get(i).get(bytes).op('i32.mul').op('i32.add').tee(entry).mem('i32.load').op('i32.eqz');
+      const empty = f.if();
+      f.i64(0).op('return');
+      f.end(empty);
+      equal();
+      const hit = f.if();
+      f.get(entry).mem('i32.load').op('i64.extend_i32_u').op('return');
+      f.end(hit);
+      f.get(i).i32(1).op('i32.add').get(mask).op('i32.and').set(i);
+      f.br(next);
+      f.end(next);
+    };
+    // A key of one word (an IPv4 address, a port, an index) hashed and compared inline, without
+    // keyHash's and keyEqual's calls and loops: lookupHash of one word.
+    f.get(size).i32(4).op('i32.le_u');
+    const oneWord = f.if();
+    NativeHelpers.#keyWord(f, key, undefined, size);
+    f.tee(word)
+      .i32(0x9e3779b1 | 0)
+      .op('i32.mul')
+      .tee(i);
+    f.get(i).i32(15).op('i32.shr_u').op('i32.xor').tee(i);
+    f.get(i).i32(16).op('i32.shr_u').op('i32.xor').get(mask).op('i32.and').set(i);
+    probe(() => f.get(entry).mem('i32.load', 4).get(word).op('i32.eq'));
+    f.else(oneWord);
     f.get(key).get(size).call(keyHash).get(mask).op('i32.and').set(i);
-    const probe = f.loop();
-    f.get(at).get(i).get(bytes).op('i32.mul').op('i32.add').tee(entry).mem('i32.load').op('i32.eqz');
-    const empty = f.if();
-    f.i64(0).op('return');
-    f.end(empty);
-    f.get(entry).i32(4).op('i32.add').get(key).get(size).call(keyEqual);
-    const hit = f.if();
-    f.get(entry).mem('i32.load').op('i64.extend_i32_u').op('return');
-    f.end(hit);
-    f.get(i).i32(1).op('i32.add').get(mask).op('i32.and').set(i);
-    f.br(probe);
-    f.end(probe);
+    probe(() => f.get(entry).i32(4).op('i32.add').get(key).get(size).call(keyEqual));
+    f.end(oneWord);
     f.end(fallback);
     f.get(pc).get(r1).get(r2).get(r3).get(r4).get(r5).call(helper);
     return index;
   }
 
-  /** Pushes the little-endian word of `key` at `off`, its bytes from `size` on zeroed (as the index stores keys). */
-  static #keyWord(f: FunctionBuilder, key: Local, off: Local, size: Local): void {
+  /**
+   * Pushes the little-endian word of `key` at `off` (undefined: 0), its bytes from `size` on
+   * zeroed (as the index stores keys).
+   */
+  static #keyWord(f: FunctionBuilder, key: Local, off: Local | undefined, size: Local): void {
     const rest = f.temp(I32);
-    f.get(key).get(off).op('i32.add').mem('i32.load');
-    f.get(size).get(off).op('i32.sub').set(rest);
+    if (off === undefined) {
+      f.get(key).mem('i32.load');
+      f.get(size).set(rest);
+    } else {
+      f.get(key).get(off).op('i32.add').mem('i32.load');
+      f.get(size).get(off).op('i32.sub').set(rest);
+    }
     f.i32(1).get(rest).i32(3).op('i32.shl').op('i32.shl').i32(1).op('i32.sub');
     f.i32(-1);
     f.get(rest).i32(4).op('i32.lt_u').op('select');

@@ -6,12 +6,12 @@
 // proofs reads past data_end without a fault — which is why only the verifier may make them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asmProgram, assembleCase } from '../../test/gen/oob-cases.js';
+import { asmProgram, assembleCase, mapSpec } from '../../test/gen/oob-cases.js';
 import { soundness } from '../../test/gen/verified-soundness.js';
 import { MemoryFault } from '../errors.js';
 import { type EngineOptions, load } from '../index.js';
 import type { Instruction } from '../isa/index.js';
-import type { CollectionSpec } from '../program/index.js';
+import type { CollectionSpec, MapSpec } from '../program/index.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 import { verifyProgram } from '../verifier/index.js';
 import { JitEngine } from './index.js';
@@ -28,15 +28,19 @@ r0 = *(u8 *)(r2 + ${at})
 r0 = 2
 exit`).instructions;
 
-const spec = (insns: readonly Instruction[], type: ProgTypeName = 'XDP'): CollectionSpec => ({
-  maps: [],
+const spec = (
+  insns: readonly Instruction[],
+  type: ProgTypeName = 'XDP',
+  maps: MapSpec[] = [],
+): CollectionSpec => ({
+  maps,
   variables: [],
   license: 'GPL',
   programs: [asmProgram('p', type, insns)],
 });
 
-function proved(insns: readonly Instruction[], type: ProgTypeName = 'XDP'): number[] {
-  const r = verifyProgram({ instructions: insns, type, logLevel: 0 });
+function proved(insns: readonly Instruction[], type: ProgTypeName = 'XDP', maps: MapSpec[] = []): number[] {
+  const r = verifyProgram({ instructions: insns, type, maps, logLevel: 0 });
   assert.equal(r.verdict, 'accepted', r.log);
   return [...r.proved!];
 }
@@ -173,4 +177,111 @@ test('a loop-free program runs without budget compares only when the budget cove
   });
   assert.match(out[1]!, /^BudgetExceededError/);
   assert.equal(out[1], out[0]);
+});
+
+/** Looks the 4 bytes after the Ethernet header up in `map` (key size 4 proved; 8 is one word past the proof). */
+const packetKeyLookup = (map: string) =>
+  assembleCase(`
+r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r2 += 14
+r4 = r2
+r4 += 4
+if r4 > r3 goto +6
+r1 = map(${map}) ll
+call 1
+if r0 == 0 goto +4
+r0 = *(u64 *)(r0 + 0)
+exit
+r0 = 2
+exit
+r0 = 7777
+exit`).instructions;
+const keyMaps = [mapSpec('h4', 'HASH', 4, 8, 8), mapSpec('h8', 'HASH', 8, 8, 8)];
+
+test('the slot of a map lookup is proved where its key was a proved kind of memory on every path', () => {
+  // Slots 0, 1: ctx reads; 8: the call, its packet key proved for key_size 4; 10: the value read.
+  assert.deepEqual(
+    proved(packetKeyLookup('h4'), 'XDP', keyMaps),
+    [1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+  );
+  assert.equal(
+    verifyProgram({ instructions: packetKeyLookup('h8'), type: 'XDP', maps: keyMaps }).verdict,
+    'rejected',
+  );
+  // A ring-buffer record as the key: checked, but not a kind the runtime lays out as reasoned.
+  const ringbufKey = assembleCase(`
+r1 = map(rb) ll
+r2 = 8
+r3 = 0
+call 131
+if r0 == 0 goto +10
+r6 = r0
+r1 = 0
+*(u64 *)(r6 + 0) = r1
+r1 = map(h8) ll
+r2 = r6
+call 1
+r1 = r6
+r2 = 0
+call 132
+r0 = 0
+exit`).instructions;
+  const p = proved(ringbufKey, 'XDP', [...keyMaps, mapSpec('rb', 'RINGBUF', 0, 0, 4096)]);
+  // Slots: 4 reserve (no memory argument), 8 the store, 12 the lookup, 15 submit (a record, not memory).
+  assert.deepEqual([p[4], p[8], p[12], p[15]], [0, 0, 0, 0]);
+});
+
+test('an unproved key keeps its readable() check: past the packet, the JIT faults as the interpreter', () => {
+  const s = spec(packetKeyLookup('h8'), 'XDP', keyMaps);
+  const out = (['interp', 'jit'] as const).map((engine) => {
+    const c = load(s, { engine, verify: false });
+    try {
+      return String(c.program('p').run({ data: new Uint8Array(18) }).retval);
+    } catch (e) {
+      return e instanceof MemoryFault ? `${e.access} fault: ${e.message}` : String(e);
+    } finally {
+      c.close();
+    }
+  });
+  // The helper's own fault (no instruction pc: the helper read the key).
+  assert.match(out[0]!, /^read fault/);
+  assert.equal(out[1], out[0]);
+});
+
+test('a proved key skips the check: forged proofs let the key past the packet through', () => {
+  // The proofs of the 4-byte-key twin (same slots) handed to the engine of the 8-byte one.
+  const forged = Uint8Array.from(proved(packetKeyLookup('h4'), 'XDP', keyMaps));
+  const engine = (insns: readonly Instruction[], o: EngineOptions) =>
+    new JitEngine(insns, { ...o, proved: forged });
+  const c = load(spec(packetKeyLookup('h8'), 'XDP', keyMaps), { engine, verify: false });
+  try {
+    // The lookup reads 4 bytes past the packet in Wasm memory and finds nothing.
+    assert.equal(c.program('p').run({ data: new Uint8Array(18) }).retval, 7777);
+  } finally {
+    c.close();
+  }
+});
+
+test('verified: a proved map lookup finds what the interpreter finds', () => {
+  const s = spec(packetKeyLookup('h4'), 'XDP', keyMaps);
+  const out = (['interp', 'jit'] as const).map((engine) => {
+    const c = load(s, { engine });
+    try {
+      for (let k = 0; k < 6; k++)
+        c.maps.get('h4')!.update(Uint8Array.of(k, 15, 16, 17), Uint8Array.of(k + 10, 0, 0, 0, 0, 0, 0, 0));
+      return [17, 18, 30].flatMap((len) =>
+        [0, 5, 6].map(
+          (k) =>
+            c.program('p').run({ data: Uint8Array.from({ length: len }, (_, j) => (j === 14 ? k : j)) })
+              .retval,
+        ),
+      );
+    } finally {
+      c.close();
+    }
+  });
+  assert.deepEqual(out[1], out[0]);
+  // 17 bytes: no key (2); a key 0 or 5 found (10, 15), 6 not (7777).
+  assert.deepEqual(out[0], [2, 2, 2, 10, 15, 7777, 10, 15, 7777]);
 });

@@ -15,6 +15,7 @@ import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
 import { constOf, smax, smin, umax, umin } from './num.js';
+import { noteAccess } from './proofs.js';
 import { refuse } from './refuse.js';
 import { constantKey } from './stack-slots.js';
 import {
@@ -127,6 +128,11 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     const regno = k + 1;
     const kind = args[k]!;
     const r = readReg(f, regno);
+    // A memory argument: its slot's proof (proofs.ts) covers every one of them, then its bounds.
+    const memory = (size: number, write: boolean) => {
+      noteAccess(env.proofs, pc, r, write);
+      helperMemAccess(env, st, r, regno, size, write);
+    };
     const expect = (ok: boolean, expected: string) => {
       if (!ok)
         refuse('helper-arguments', `R${regno} type=${typeName(r.type)} expected=${expected}`, {
@@ -141,7 +147,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       // MEM_ALIGNED: a stack pointer must be aligned to the size (check_ptr_alignment, strict).
       if (kind.aligned && r.type === 'fp' && constOf(r.value) === 0n && r.off % kind.fixed !== 0)
         refuse('stack-bounds', `misaligned stack access off 0+${r.off}+0 size ${kind.fixed}`, { reg: regno });
-      helperMemAccess(env, st, r, regno, kind.fixed, kind.write === true);
+      memory(kind.fixed, kind.write === true);
       continue;
     }
     switch (kind) {
@@ -167,14 +173,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         if (mapArg === undefined)
           throw new NotSupportedError(`helper ${name}: a ${kind} argument without a map`);
         const spec = mapArg.map!.spec;
-        helperMemAccess(
-          env,
-          st,
-          r,
-          regno,
-          kind === 'key' ? spec.keySize : spec.valueSize,
-          kind === 'uninit-value',
-        );
+        memory(kind === 'key' ? spec.keySize : spec.valueSize, kind === 'uninit-value');
         if (kind === 'key' && NEVER_NULL_WITH_KNOWN_KEY.includes(spec.type))
           knownKey = constantKey(env, st, r, spec.keySize);
         break;
@@ -194,7 +193,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         // Read-only memory (a bpf_dynptr_slice) only where the helper just reads (MEM_RDONLY).
         expect(isMemory(r) || (r.type === 'rdonly_mem' && kind !== 'uninit-mem'), MEM_TYPES);
         packetAllowed(proto, r);
-        helperMemAccess(env, st, r, regno, sizeArg(size, regno + 1, orZero), kind === 'uninit-mem');
+        memory(sizeArg(size, regno + 1, orZero), kind === 'uninit-mem');
         k++; // the length was checked with its memory
         break;
       }

@@ -14,6 +14,12 @@
 // lives, runtime/maps/array.ts and slots.ts, a deleted hash element's slot included, as in the
 // kernel's preallocated maps). Not: values of other map types (some are read-only to programs
 // in the runtime), dynptr slices, ring-buffer records, map keys.
+//
+// A helper call's slot holds the proof of its memory arguments (a map key or value, a fixed-size
+// buffer, a memory + size pair; calls.ts), each noted as a load or store of that kind: PROVED
+// where every one of them, on every visit, lay in such memory for the whole size the verifier
+// checked (helperMemAccess) — so the JIT's Wasm helpers may read them without their
+// readable() check (jit/native-helpers.ts). A call without memory arguments proves nothing.
 
 import { type Kind, op } from '../isa/index.js';
 import type { MapTypeName } from '../uapi/map-types.js';
@@ -32,7 +38,10 @@ const STABLE_VALUES: ReadonlySet<MapTypeName> = new Set([
 export const PROVED = 1;
 const UNPROVED = 2;
 
-/** Notes one visit of the access at `pc` through `reg` (before its check: a refusal ends the walk). */
+/**
+ * Notes one visit of the access at `pc` through `reg`, or of one memory argument of the helper
+ * called there (before its check: a refusal ends the walk).
+ */
 export function noteAccess(proofs: Uint8Array, pc: number, reg: Reg, write: boolean): void {
   const proved =
     reg.type === 'pkt' ||

@@ -64,7 +64,8 @@ export interface VerifyProgramResult {
   readonly explanationText?: string;
   /**
    * Accepted only: per slot, PROVED (1) where every path the walk took proved the load or store
-   * there in bounds of packet, context or stack (verifier/proofs.ts); the JIT drops those checks.
+   * there, or the memory arguments of the helper called there, in bounds of packet, context,
+   * stack or a stable map value (verifier/proofs.ts); the JIT drops those checks.
    */
   readonly proved?: Uint8Array;
 }
