@@ -153,3 +153,28 @@ test('without a capture, a batch counts what it drops and passes as runs one by 
   const s = JSON.parse(jit.stats[0]!);
   assert.ok(s.xdp.PASS > 0 && s.stack === s.xdp.PASS && s.xdp.DROP > 3, jit.stats[0]);
 });
+
+test('attaching makes the RX contexts: the first poll of each queue maps nothing', () => {
+  // As a driver allocates its RX ring at attach: a device's first frames pay no context set-up.
+  for (const engine of ['jit', 'interp'] as const) {
+    const net = new Network({ capture: false, cpus: 2 });
+    const eth0 = net.addDevice({ name: 'eth0', queues: 2 });
+    const c = load(
+      { programs: [prog('drop', 'r0 = 1\nexit')], maps: [], variables: [], license: 'GPL' },
+      { ...net.loadOptions(), engine },
+    );
+    // Contexts' regions: struct xdp_md and the packet window (the engine maps its stack at its first run).
+    const contexts = () => c.space.regions.filter((r) => r.kind === 'ctx' || r.kind === 'packet').length;
+    const before = contexts();
+    net.attach(eth0, 'xdp', c.program('drop'));
+    const attached = contexts();
+    assert.ok(attached > before, `${engine}: attach mapped no context`);
+    net.inject(eth0, generateTraffic({ count: 64, src: '10.0.0.0/24', size: 64 }));
+    const run = net.run();
+    assert.ok(eth0.rx.every((q) => q.length === 0) && run.frames === 64);
+    assert.ok(eth0.stats.xdp.DROP === 64, JSON.stringify(eth0.stats.xdp));
+    assert.equal(contexts(), attached, `${engine}: the run mapped contexts`);
+    net.close();
+    c.close();
+  }
+});

@@ -41,6 +41,11 @@ export const VETH_XDP_TX_BULK_SIZE = 16;
 export const VETH_RING_SIZE = 256;
 /** XMIT_RECURSION_LIMIT: nested TC redirects before the kernel drops the skb. */
 const XMIT_RECURSION_LIMIT = 8;
+/**
+ * RX queues whose contexts attach makes: a batch takes ~4.6 MiB of the collection's 4 GiB address
+ * space (64 pages and their guard gaps), so a 256-queue device's would take 1.2 GiB up front.
+ */
+const PREPARED_QUEUES = 16;
 const BPF_F_BROADCAST = 8n;
 const BPF_F_EXCLUDE_INGRESS = 16n;
 
@@ -155,14 +160,7 @@ export class Datapath {
     const at = rx.takenAt;
     const cpu = queue % this.#host.cpus;
     const prog = dev.xdp;
-    if (
-      prog !== undefined &&
-      !(prog instanceof XdpDispatcher) &&
-      this.#host.dump === undefined &&
-      prog.engine.runBatch !== undefined &&
-      prog.batchable
-    )
-      this.#runXdpBatch(prog, dev, queue, cpu, frames, at, n);
+    if (this.#batched(prog)) this.#runXdpBatch(prog, dev, queue, cpu, frames, at, n);
     else
       for (let k = 0; k < n; k++) {
         const frame = frames[at + k]!;
@@ -174,6 +172,37 @@ export class Datapath {
     this.#flushTx(dev, cpu);
     this.flush(cpu);
     return n;
+  }
+
+  /** Whether polls run `prog` over their frames in one call into its engine (#runXdpBatch). */
+  #batched(prog: VmProgram | XdpDispatcher | undefined): prog is VmProgram {
+    return (
+      prog !== undefined &&
+      !(prog instanceof XdpDispatcher) &&
+      this.#host.dump === undefined &&
+      prog.engine.runBatch !== undefined &&
+      prog.batchable
+    );
+  }
+
+  /**
+   * Makes the contexts `dev`'s XDP program runs on in its first PREPARED_QUEUES RX queues (a
+   * poll's batch, or the one context of the frame-by-frame path), as a driver allocates its RX
+   * ring pages when a program is attached rather than at the first packet: 64 fresh contexts
+   * touch ~130 fresh pages, which cost more than a thousand frames' runs. Further queues get
+   * theirs at their first poll, as before.
+   */
+  prepare(dev: NetDevice): void {
+    const prog = dev.xdp;
+    if (prog === undefined) return;
+    const batched = this.#batched(prog);
+    const first = prog instanceof XdpDispatcher ? prog.first : prog;
+    if (first.host.closed) return; // its runs fail; nothing to allocate in a freed space
+    for (let q = 0; q < Math.min(dev.queues, PREPARED_QUEUES); q++) {
+      const slot = rxSlot(dev.ifindex, q);
+      if (batched) this.#host.contexts.xdpBatch(first, slot, NAPI_BUDGET);
+      else this.#host.contexts.xdp(first, slot);
+    }
   }
 
   #runXdp(hooked: VmProgram | XdpDispatcher, dev: NetDevice, queue: number, cpu: number, frame: Frame): void {

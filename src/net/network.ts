@@ -145,12 +145,15 @@ export class Network {
       const d = new XdpDispatcher(program);
       for (const c of d.chain) this.#check(device, hook, c.program);
       device.xdp = d;
+      this.#path.prepare(device);
       return;
     }
     const p = program as VmProgram | undefined;
     if (p !== undefined) this.#check(device, hook, p);
-    if (hook === 'xdp') device.xdp = p;
-    else if (hook === 'tc-ingress') device.tcIngress = p;
+    if (hook === 'xdp') {
+      device.xdp = p;
+      this.#path.prepare(device);
+    } else if (hook === 'tc-ingress') device.tcIngress = p;
     else device.tcEgress = p;
   }
 

@@ -13,7 +13,12 @@ import {
   REGION_TABLE_MAGIC,
   REGION_WRITABLE,
 } from './abi.js';
-import { AddressSpace, elementStride, type Region } from './memory.js';
+import { AddressSpace, elementStride, type LinearMemory, type Region } from './memory.js';
+
+// The ES2022 lib has no WebAssembly types (as in memory.ts).
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number; maximum?: number }) => LinearMemory;
+};
 
 test('regions start above the null guard, aligned, separated by a gap, and zeroed', () => {
   const s = new AddressSpace();
@@ -100,6 +105,31 @@ test('the memory grows on demand and the views follow', () => {
   s.writeU32(big.end - 4, 0xdeadbeef);
   assert.equal(s.view.getUint32(big.end - 4, true), 0xdeadbeef);
   assert.throws(() => s.allocate('bad', -1, { kind: 'mem' }), RangeError);
+});
+
+test('growth is geometric: many small blocks grow the memory a few times, within a maximum', () => {
+  const real = new WebAssembly.Memory({ initial: 16 });
+  let grows = 0;
+  const counted = {
+    get buffer() {
+      return real.buffer;
+    },
+    grow(pages: number) {
+      grows++;
+      return real.grow(pages);
+    },
+  };
+  const s = new AddressSpace({ memory: counted });
+  // 64 blocks of a page and their guard gaps (a data path's RX contexts): ~2.6 MiB.
+  for (let k = 0; k < 64; k++) s.reserve(`frame ${k}`, 4096, { kind: 'packet' });
+  assert.ok(real.buffer.byteLength >= s.reservations.at(-1)!.end);
+  assert.ok(grows <= 8, `${grows} grows`);
+  // A maximum the larger step would pass: the memory grows by what is needed.
+  // (1 MiB past 16 pages needs 19 of at most 20; half the memory again would be 24.)
+  const capped = new AddressSpace({ memory: new WebAssembly.Memory({ initial: 16, maximum: 20 }) });
+  const r = capped.reserve('near the top', 0x100000, { kind: 'mem' });
+  assert.equal(capped.memory.buffer.byteLength, 19 * 0x10000);
+  assert.ok(r.end <= 19 * 0x10000);
 });
 
 /** The region table as compiled code would read it (abi.ts layout). */

@@ -91,6 +91,12 @@ export class XdpContext implements ProgramContext {
   #mdEgress = -1;
   /** Where data starts in a refilled frame without metadata (XDP_PACKET_HEADROOM into it). */
   readonly #plainAt: number;
+  /**
+   * The length of the frame when sync() last found it usual (see #plain; -1: not usual), so that
+   * a refill checks one field rather than the pointers, the headroom mark, frags and egress.
+   * Whatever moves the pointers, frags or ifindexes calls sync() (the struct must follow).
+   */
+  #plainLen = -1;
 
   private constructor(
     type: ProgTypeName,
@@ -227,6 +233,11 @@ export class XdpContext implements ProgramContext {
     if (window.start !== dataMeta || window.end !== dataEnd)
       this.space.moveWindow(window, dataMeta, dataEnd - dataMeta);
     if (dataMeta < this.#low) this.#low = dataMeta;
+    const plain = this.#plainAt;
+    this.#plainLen =
+      data === plain && this.#low === plain && this.frags.length === 0 && this.egressIfindex === 0
+        ? dataEnd - plain
+        : -1;
     if (
       data === this.#mdData &&
       dataEnd === this.#mdDataEnd &&
@@ -255,20 +266,12 @@ export class XdpContext implements ProgramContext {
   /**
    * Whether a frame of `size` bytes from `ingress`/`queue` is the usual frame of a slot: no
    * metadata, linear, as long as the last one, which the program moved nothing of (so no
-   * headroom byte was reachable), from the same device and queue: then only the bytes change
-   * (struct xdp_md, the window and the table already hold it).
+   * headroom byte was reachable: #low, hence data_meta too), no egress ifindex, from the same
+   * device and queue: then only the bytes change (struct xdp_md, the window and the table
+   * already hold it). sync() worked out all but the size and the device.
    */
   #plain(size: number, ingress: number, queue: number): boolean {
-    const plain = this.#plainAt;
-    return (
-      this.dataEnd - size === plain &&
-      this.data === plain &&
-      this.#low === plain && // so data_meta too: #low <= data_meta <= data
-      this.frags.length === 0 &&
-      this.ingressIfindex === ingress &&
-      this.rxQueueIndex === queue &&
-      this.egressIfindex === 0
-    );
+    return this.#plainLen === size && this.ingressIfindex === ingress && this.rxQueueIndex === queue;
   }
 
   /**
