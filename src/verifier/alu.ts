@@ -131,10 +131,9 @@ function pointerLost(env: Env, r: number, msg: string): Reg {
 
 /** ptr op off (or off op ptr when `scalarFirst`): the kernel's adjust_ptr_min_max_vals. */
 function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scalarFirst: boolean): Reg {
-  const R = `R${dst}`;
   const t = typeName(ptr.type);
   if (maybeNull(ptr.type))
-    refuse('null-check', `${R} pointer arithmetic on ${t} prohibited, null-check it first`, {
+    refuse('null-check', `R${dst} pointer arithmetic on ${t} prohibited, null-check it first`, {
       hint: 'test the pointer against NULL before computing with it',
     });
   const known = constOf(off.value);
@@ -155,17 +154,18 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
       break;
     case 'map_ptr':
       if (known === 0n && op === 'add') return ptr;
-      return refuse('pointer-arithmetic', `${R} pointer arithmetic on ${t} prohibited`);
+      return refuse('pointer-arithmetic', `R${dst} pointer arithmetic on ${t} prohibited`);
     default:
-      return refuse('pointer-arithmetic', `${R} pointer arithmetic on ${t} prohibited`, {
+      return refuse('pointer-arithmetic', `R${dst} pointer arithmetic on ${t} prohibited`, {
         hint: ptr.type === 'pkt_end' ? 'compute from data, and compare the result with data_end' : undefined,
       } as { hint?: string });
   }
-  if (op === 'sub' && scalarFirst) refuse('pointer-arithmetic', `${R} tried to subtract pointer from scalar`);
+  if (op === 'sub' && scalarFirst)
+    refuse('pointer-arithmetic', `R${dst} tried to subtract pointer from scalar`);
   if (op === 'and' || op === 'or' || op === 'xor')
-    refuse('pointer-arithmetic', `${R} bitwise operator ${OP_TEXT[op]} on pointer prohibited`);
+    refuse('pointer-arithmetic', `R${dst} bitwise operator ${OP_TEXT[op]} on pointer prohibited`);
   if (op !== 'add' && op !== 'sub')
-    refuse('pointer-arithmetic', `${R} pointer arithmetic with ${OP_TEXT[op]} operator prohibited`);
+    refuse('pointer-arithmetic', `R${dst} pointer arithmetic with ${OP_TEXT[op]} operator prohibited`);
   if (known !== undefined) {
     const v = BigInt.asIntN(64, known);
     if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF)

@@ -15,7 +15,7 @@ import { exitFrame, helperCall, localCall } from './calls.js';
 import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { kfuncCall } from './kfuncs.js';
-import { checkAccess } from './memory.js';
+import { access, checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, scalarConst } from './num.js';
 import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
@@ -406,20 +406,19 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       const src = readReg(f, i.src);
       writableDst(i.dst);
       noteAccess(env.proofs, pc, src, false);
-      f.regs[i.dst] = checkAccess(env, st, src, {
-        regno: i.src,
-        off: i.off,
-        size: k.bytes,
-        write: false,
-        signed: k.signed,
-      });
+      f.regs[i.dst] = checkAccess(
+        env,
+        st,
+        src,
+        access(i.src, i.off, k.bytes, false, undefined, false, k.signed, false),
+      );
       return pc + 1;
     }
     case 'store': {
       const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
       noteAccess(env.proofs, pc, dst, true);
-      checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, write: true, value, imm: !k.reg });
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, value, !k.reg, false, false));
       return pc + 1;
     }
     case 'atomic': {
@@ -428,16 +427,9 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       const dst = readReg(f, i.dst);
       if (isPointer(src) && !env.privileged) refuse('memory-type', `R${i.src} leaks addr into mem`);
       noteAccess(env.proofs, pc, dst, true);
-      // Read, then write, as the kernel's check_atomic (two literals: a spread is slow here).
-      checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, atomic: true, write: false });
-      checkAccess(env, st, dst, {
-        regno: i.dst,
-        off: i.off,
-        size: k.bytes,
-        atomic: true,
-        write: true,
-        value: src,
-      });
+      // Read, then write, as the kernel's check_atomic.
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, false, undefined, false, false, true));
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, src, false, false, true));
       if (k.fetch) {
         const r = k.op === 'cmpxchg' ? 0 : i.src;
         writableDst(r);
