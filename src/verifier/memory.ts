@@ -12,7 +12,17 @@ import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
 import { refuse } from './refuse.js';
 import { byteAt, setByte, stackRead, stackWrite } from './stack-slots.js';
-import { Byte, isPointer, pointer, type Reg, STACK_SIZE, type State, scalarReg, UNKNOWN } from './state.js';
+import {
+  Byte,
+  isPointer,
+  pointer,
+  type Reg,
+  STACK_SIZE,
+  type State,
+  scalarReg,
+  UNKNOWN,
+  writableStack,
+} from './state.js';
 
 /** Offsets larger than this are never in bounds (the kernel's BPF_MAX_VAR_OFF). */
 export const MAX_VAR_OFF = 1n << 29n;
@@ -350,7 +360,8 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     const span = Number(smax(reg.value) - smin(reg.value)) + a.size;
     if (a.write) {
       destroyDynptrsIn(st, reg.frame, at, at + span);
-      for (let b = at; b < at + span; b++) setByte(frame.stack, b, Byte.Misc);
+      const stack = writableStack(frame);
+      for (let b = at; b < at + span; b++) setByte(stack, b, Byte.Misc);
       return UNKNOWN;
     }
     for (let b = at; b < at + span; b++)
@@ -365,14 +376,15 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
   }
   if (a.write) destroyDynptrsIn(st, reg.frame, at, at + a.size);
-  return a.write ? stackWrite(env, frame.stack, at, a) : stackRead(env, frame.stack, at, a);
+  return a.write ? stackWrite(env, writableStack(frame), at, a) : stackRead(env, frame.stack, at, a);
 }
 
 /** Marks `size` bytes at `at` (from r10 of `frame`) written by a helper, as the kernel does for uninit-mem args. */
 export function stackWrittenByHelper(st: State, frame: number, at: number, size: number): void {
   destroyDynptrsIn(st, frame, at, at + size);
   const f = st.frames[frame]!;
-  for (let b = at; b < at + size; b++) setByte(f.stack, b, Byte.Misc);
+  const stack = writableStack(f);
+  for (let b = at; b < at + size; b++) setByte(stack, b, Byte.Misc);
   if (-at > f.depth) f.depth = -at;
 }
 
