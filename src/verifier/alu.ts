@@ -40,11 +40,13 @@ export function writableDst(dst: number): void {
   if (dst === 10) refuse('register-initialised', 'frame pointer is read only');
 }
 
+/** The immediate operand as a register (zero-extended for 32-bit ops). */
+const immReg = (i: Instruction, k: AluKind): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
+
 export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
   writableDst(i.dst);
-  const imm = (): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
   if (k.op === 'mov' || k.op === 'movsx') {
-    const src = k.reg ? readReg(f, i.src) : imm();
+    const src = k.reg ? readReg(f, i.src) : immReg(i, k);
     f.regs[i.dst] = move(env, src, k, i);
     return;
   }
@@ -55,7 +57,7 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
       : scalarReg(alu('neg', k.alu64, dst.value, dst.value));
     return;
   }
-  const src = k.reg ? readReg(f, i.src) : imm();
+  const src = k.reg ? readReg(f, i.src) : immReg(i, k);
   if (!k.reg) {
     if ((k.op === 'div' || k.op === 'sdiv' || k.op === 'mod' || k.op === 'smod') && i.imm === 0)
       refuse('division', 'div by zero', { hint: 'a constant divisor of 0: the division is always wrong' });

@@ -187,7 +187,10 @@ export interface Frame {
   readonly returnTo: number;
   /** A callback frame (bpf_loop, ...): its r0 is the callback's verdict, not a return value. */
   readonly callback: boolean;
-  /** Deepest stack byte used, positive (the subprogram's stack depth). */
+  /**
+   * Deepest stack byte used, positive (the subprogram's stack depth). Every write to the stack
+   * raises it first or with the write, so slots from ceil(depth / 8) on are still EMPTY_SLOT.
+   */
   depth: number;
 }
 
@@ -264,7 +267,9 @@ export function current(s: State): Frame {
 export function mapRegs(s: State, f: (r: Reg) => Reg): void {
   for (const fr of s.frames) {
     for (let k = 0; k < fr.regs.length; k++) fr.regs[k] = f(fr.regs[k]!);
-    for (let k = 0; k < fr.stack.length; k++) {
+    // Slots past the depth were never written (Frame.depth): nothing spilled there.
+    const used = Math.min(fr.stack.length, Math.ceil(fr.depth / 8));
+    for (let k = 0; k < used; k++) {
       const slot = fr.stack[k]!;
       if (slot.spilled !== undefined) {
         const r = f(slot.spilled);

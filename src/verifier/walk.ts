@@ -209,16 +209,13 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           });
         if (prunePoints[pc] === 1) {
           const list = explored[pc] ?? NONE;
+          // Made at the first checkpoint here (most prune points never get one).
           let inProgress = open[pc];
-          if (inProgress === undefined) {
-            inProgress = new Map<number, Explored[]>();
-            open[pc] = inProgress;
-          }
           let pruned = false;
-          const looping = inProgress.size > 0;
+          const looping = inProgress !== undefined && inProgress.size > 0;
           // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
           let fp = looping ? fingerprint(st) : undefined;
-          for (const old of fp === undefined ? NONE : (inProgress.get(fp) ?? NONE))
+          for (const old of fp === undefined ? NONE : (inProgress!.get(fp) ?? NONE))
             if (statesEqual(old.state, st, live[pc]!, true))
               refuse('termination', `infinite loop detected at insn ${pc}`, {
                 hint: 'the loop comes back to the same state: its exit condition never changes',
@@ -265,6 +262,10 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               pc,
               fingerprint: fp,
             };
+            if (inProgress === undefined) {
+              inProgress = new Map<number, Explored[]>();
+              open[pc] = inProgress;
+            }
             const bucket = inProgress.get(fp);
             if (bucket === undefined) inProgress.set(fp, [e]);
             else bucket.push(e);
