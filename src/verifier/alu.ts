@@ -40,11 +40,13 @@ export function writableDst(dst: number): void {
   if (dst === 10) refuse('register-initialised', 'frame pointer is read only');
 }
 
+/** The immediate operand as a register (zero-extended for 32-bit ops). */
+const immReg = (i: Instruction, k: AluKind): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
+
 export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
   writableDst(i.dst);
-  const imm = (): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
   if (k.op === 'mov' || k.op === 'movsx') {
-    const src = k.reg ? readReg(f, i.src) : imm();
+    const src = k.reg ? readReg(f, i.src) : immReg(i, k);
     f.regs[i.dst] = move(env, src, k, i);
     return;
   }
@@ -55,7 +57,7 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
       : scalarReg(alu('neg', k.alu64, dst.value, dst.value));
     return;
   }
-  const src = k.reg ? readReg(f, i.src) : imm();
+  const src = k.reg ? readReg(f, i.src) : immReg(i, k);
   if (!k.reg) {
     if ((k.op === 'div' || k.op === 'sdiv' || k.op === 'mod' || k.op === 'smod') && i.imm === 0)
       refuse('division', 'div by zero', { hint: 'a constant divisor of 0: the division is always wrong' });
@@ -131,10 +133,9 @@ function pointerLost(env: Env, r: number, msg: string): Reg {
 
 /** ptr op off (or off op ptr when `scalarFirst`): the kernel's adjust_ptr_min_max_vals. */
 function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scalarFirst: boolean): Reg {
-  const R = `R${dst}`;
   const t = typeName(ptr.type);
   if (maybeNull(ptr.type))
-    refuse('null-check', `${R} pointer arithmetic on ${t} prohibited, null-check it first`, {
+    refuse('null-check', `R${dst} pointer arithmetic on ${t} prohibited, null-check it first`, {
       hint: 'test the pointer against NULL before computing with it',
     });
   const known = constOf(off.value);
@@ -155,17 +156,18 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
       break;
     case 'map_ptr':
       if (known === 0n && op === 'add') return ptr;
-      return refuse('pointer-arithmetic', `${R} pointer arithmetic on ${t} prohibited`);
+      return refuse('pointer-arithmetic', `R${dst} pointer arithmetic on ${t} prohibited`);
     default:
-      return refuse('pointer-arithmetic', `${R} pointer arithmetic on ${t} prohibited`, {
+      return refuse('pointer-arithmetic', `R${dst} pointer arithmetic on ${t} prohibited`, {
         hint: ptr.type === 'pkt_end' ? 'compute from data, and compare the result with data_end' : undefined,
       } as { hint?: string });
   }
-  if (op === 'sub' && scalarFirst) refuse('pointer-arithmetic', `${R} tried to subtract pointer from scalar`);
+  if (op === 'sub' && scalarFirst)
+    refuse('pointer-arithmetic', `R${dst} tried to subtract pointer from scalar`);
   if (op === 'and' || op === 'or' || op === 'xor')
-    refuse('pointer-arithmetic', `${R} bitwise operator ${OP_TEXT[op]} on pointer prohibited`);
+    refuse('pointer-arithmetic', `R${dst} bitwise operator ${OP_TEXT[op]} on pointer prohibited`);
   if (op !== 'add' && op !== 'sub')
-    refuse('pointer-arithmetic', `${R} pointer arithmetic with ${OP_TEXT[op]} operator prohibited`);
+    refuse('pointer-arithmetic', `R${dst} pointer arithmetic with ${OP_TEXT[op]} operator prohibited`);
   if (known !== undefined) {
     const v = BigInt.asIntN(64, known);
     if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF)

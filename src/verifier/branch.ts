@@ -25,10 +25,13 @@ type JmpKind = Extract<Kind, { kind: 'jmp' }>;
 /** The kernel's MAX_PACKET_OFF: a packet pointer past this learns nothing. */
 const MAX_PACKET_OFF = 0xffffn;
 
-/** The states of the edges that can happen: `jump` (taken) and `fall` (not taken). */
+/**
+ * The states of the edges that can happen: `jump` (taken) and `fall` (not taken); undefined for
+ * an edge that cannot. Both fields always present (one object shape for the walk to read).
+ */
 export interface Edges {
-  readonly jump?: State;
-  readonly fall?: State;
+  readonly jump: State | undefined;
+  readonly fall: State | undefined;
 }
 
 export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
@@ -44,7 +47,7 @@ export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
   if ((k.cond === 'jeq' || k.cond === 'jne') && (zero(a) || zero(b))) {
     const p = zero(b) ? a : b;
     if (maybeNull(p.type)) return nullCheck(st, p, k.cond);
-    if (isPointer(p)) return k.cond === 'jne' ? { jump: st } : { fall: st };
+    if (isPointer(p)) return k.cond === 'jne' ? { jump: st, fall: undefined } : { jump: undefined, fall: st };
   }
   const learnt = packetRange(st, a, b, k.cond);
   if (learnt !== undefined) return learnt;
@@ -56,19 +59,28 @@ export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
 function scalarBranch(st: State, i: Instruction, k: JmpKind, a: Reg, b: Reg): Edges {
   const same = k.reg && i.src === i.dst;
   const t = taken(k.cond, k.jmp32, a.value, b.value, same);
-  const edge = (outcome: boolean, s: State): State | undefined => {
-    const r = refine(k.cond, k.jmp32, a.value, b.value, outcome, same);
-    if (r === null) return undefined;
-    const f = current(s);
-    f.regs[i.dst] = scalarReg(r[0]);
-    if (k.reg) f.regs[i.src] = scalarReg(r[1]);
-    return s;
-  };
-  if (t === true) return { jump: edge(true, st) ?? st };
-  if (t === false) return { fall: edge(false, st) ?? st };
-  const jump = edge(true, copyState(st));
-  const fall = edge(false, st);
-  return { ...(jump === undefined ? {} : { jump }), ...(fall === undefined ? {} : { fall }) };
+  if (t === true) return { jump: scalarEdge(st, i, k, a, b, true, same) ?? st, fall: undefined };
+  if (t === false) return { jump: undefined, fall: scalarEdge(st, i, k, a, b, false, same) ?? st };
+  const jump = scalarEdge(copyState(st), i, k, a, b, true, same);
+  return { jump, fall: scalarEdge(st, i, k, a, b, false, same) };
+}
+
+/** `s` with the operands narrowed by the comparison's `outcome`; undefined when it cannot happen. */
+function scalarEdge(
+  s: State,
+  i: Instruction,
+  k: JmpKind,
+  a: Reg,
+  b: Reg,
+  outcome: boolean,
+  same: boolean,
+): State | undefined {
+  const r = refine(k.cond, k.jmp32, a.value, b.value, outcome, same);
+  if (r === null) return undefined;
+  const f = current(s);
+  f.regs[i.dst] = scalarReg(r[0]);
+  if (k.reg) f.regs[i.src] = scalarReg(r[1]);
+  return s;
 }
 
 /** `p == 0` / `p != 0` for a nullable pointer: NULL on one edge, the pointer on the other. */
@@ -94,16 +106,15 @@ function packetRange(st: State, a: Reg, b: Reg, cond: JmpCond): Edges | undefine
     (p.type === 'pkt' && end.type === 'pkt_end') || (p.type === 'pkt_meta' && end.type === 'pkt');
   let p: Reg;
   // Which edge proves `p <= end` (strict: `p < end`), by the comparison and the operand order.
-  let proof: { edge: 'jump' | 'fall'; strict: boolean } | undefined;
+  let proof: Proof | undefined;
   if (family(a, b)) {
     p = a;
-    proof = { jgt: fall(false), jge: fall(true), jlt: jump(true), jle: jump(false) }[cond as string];
+    proof = PKT_FIRST[cond];
   } else if (family(b, a)) {
     p = b;
-    proof = { jgt: jump(true), jge: jump(false), jlt: fall(false), jle: fall(true) }[cond as string];
+    proof = END_FIRST[cond];
   } else return undefined;
-  const other = copyState(st);
-  const edges = { jump: other, fall: st };
+  const edges = { jump: copyState(st), fall: st };
   if (proof === undefined || p.off < 0 || umax(p.value) + BigInt(p.off) > MAX_PACKET_OFF) return edges;
   const range = p.off + (proof.strict ? 1 : 0);
   mapRegs(edges[proof.edge], (r) =>
@@ -112,5 +123,22 @@ function packetRange(st: State, a: Reg, b: Reg, cond: JmpCond): Edges | undefine
   return edges;
 }
 
-const fall = (strict: boolean) => ({ edge: 'fall' as const, strict });
-const jump = (strict: boolean) => ({ edge: 'jump' as const, strict });
+/** The edge on which a packet comparison proves the bytes, and whether strictly (`<`). */
+interface Proof {
+  readonly edge: 'jump' | 'fall';
+  readonly strict: boolean;
+}
+const proof = (edge: 'jump' | 'fall', strict: boolean): Proof => ({ edge, strict });
+// Built once (not per comparison), by the comparison: `pkt op end`, and `end op pkt`.
+const PKT_FIRST: Partial<Record<JmpCond, Proof>> = {
+  jgt: proof('fall', false),
+  jge: proof('fall', true),
+  jlt: proof('jump', true),
+  jle: proof('jump', false),
+};
+const END_FIRST: Partial<Record<JmpCond, Proof>> = {
+  jgt: proof('jump', true),
+  jge: proof('jump', false),
+  jlt: proof('fall', false),
+  jle: proof('fall', true),
+};

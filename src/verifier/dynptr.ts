@@ -24,6 +24,7 @@ import {
   type Reg,
   type State,
   UNKNOWN,
+  writableStack,
 } from './state.js';
 
 export const BPF_DYNPTR_SIZE = 16;
@@ -84,8 +85,9 @@ export function dynptrArg(
       st.refs.push({ id: ref, insn: pc });
     }
     const bytes: Byte[] = new Array(8).fill(Byte.Dynptr);
-    f.stack[k] = { bytes, dynptr: { kind, first: true, id, ref } };
-    f.stack[k - 1] = { bytes, dynptr: { kind, first: false, id, ref } };
+    const stack = writableStack(f);
+    stack[k] = { bytes, dynptr: { kind, first: true, id, ref } };
+    stack[k - 1] = { bytes, dynptr: { kind, first: false, id, ref } };
     if (8 * (k + 1) > f.depth) f.depth = 8 * (k + 1);
     return f.stack[k]!.dynptr!;
   }
@@ -112,7 +114,8 @@ export function dynptrArg(
 export function releaseDynptr(env: Env, st: State, d: DynptrSlot): void {
   st.refs = st.refs.filter((x) => x.id !== d.ref);
   for (const f of st.frames)
-    for (let k = 0; k < f.stack.length; k++) if (f.stack[k]!.dynptr?.ref === d.ref) f.stack[k] = EMPTY_SLOT;
+    for (let k = 0; k < f.stack.length; k++)
+      if (f.stack[k]!.dynptr?.ref === d.ref) writableStack(f)[k] = EMPTY_SLOT;
   mapRegs(st, (r) => (r.ref === d.ref ? dead(env) : r));
 }
 
@@ -134,8 +137,9 @@ export function destroyDynptr(st: State, frame: number, k: number): void {
       hint: 'submit or discard the ring-buffer dynptr before reusing its stack slots',
     });
   const other = d.first ? k - 1 : k + 1;
-  f.stack[k] = EMPTY_SLOT;
-  if (f.stack[other]?.dynptr?.id === d.id) f.stack[other] = EMPTY_SLOT;
+  const stack = writableStack(f);
+  stack[k] = EMPTY_SLOT;
+  if (stack[other]?.dynptr?.id === d.id) stack[other] = EMPTY_SLOT;
 }
 
 /** Every dynptr with a byte in [lo, hi) (offsets from r10 of `frame`) destroyed, as a store there does. */

@@ -12,7 +12,17 @@ import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
 import { refuse } from './refuse.js';
 import { byteAt, setByte, stackRead, stackWrite } from './stack-slots.js';
-import { Byte, isPointer, pointer, type Reg, STACK_SIZE, type State, scalarReg, UNKNOWN } from './state.js';
+import {
+  Byte,
+  isPointer,
+  pointer,
+  type Reg,
+  STACK_SIZE,
+  type State,
+  scalarReg,
+  UNKNOWN,
+  writableStack,
+} from './state.js';
 
 /** Offsets larger than this are never in bounds (the kernel's BPF_MAX_VAR_OFF). */
 export const MAX_VAR_OFF = 1n << 29n;
@@ -24,16 +34,33 @@ export interface Access {
   readonly size: number;
   readonly write: boolean;
   /** For a store: the value written (a register, or an immediate as a known scalar). */
-  readonly value?: Reg;
+  readonly value?: Reg | undefined;
   /** The value came from an immediate (BPF_ST), not a register. */
   readonly imm?: boolean;
   readonly signed?: boolean;
   readonly atomic?: boolean;
 }
 
+/**
+ * An Access with every field set: the walk makes one per load and store, and checkAccess and
+ * the functions it calls then read a single object shape (literals with different optional
+ * fields would make them polymorphic).
+ */
+export function access(
+  regno: number,
+  off: number,
+  size: number,
+  write: boolean,
+  value: Reg | undefined,
+  imm: boolean,
+  signed: boolean,
+  atomic: boolean,
+): Access {
+  return { regno, off, size, write, value, imm, signed, atomic };
+}
+
 /** Checks one access through `reg`; returns what a load yields (UNKNOWN for stores). */
 export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
-  const R = `R${a.regno}`;
   switch (reg.type) {
     case 'ctx':
       return ctxAccess(env, reg, a);
@@ -46,20 +73,14 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       // A callback's key (bpf_for_each_map_elem): read-only, key_size bytes.
       const ks = reg.map!.spec.keySize;
       if (a.write) refuse('memory-type', `write to change key R${a.regno} not allowed`);
-      regionAccess(
-        reg,
-        a,
-        ks,
-        (off) => `invalid access to map key, key_size=${ks} off=${off} size=${a.size}`,
-        `the key is ${ks} bytes`,
-      );
+      regionAccess(reg, a, ks, 'key');
       return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
     }
     case 'mem':
     case 'rdonly_mem':
       // A dynptr slice: memSize bytes (bpf_dynptr_data, bpf_dynptr_slice*).
       if (a.write && reg.type === 'rdonly_mem')
-        refuse('memory-type', `${R} cannot write into rdonly_mem`, {
+        refuse('memory-type', `R${a.regno} cannot write into rdonly_mem`, {
           reg: a.regno,
           hint: 'bpf_dynptr_slice gives read-only memory: use bpf_dynptr_slice_rdwr to write',
         });
@@ -80,9 +101,9 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
       // Privileged kernels let programs read struct bpf_map through its BTF (map->max_entries).
       if (env.privileged && !a.write)
         throw new NotSupportedError('reading struct bpf_map fields in the verifier');
-      return refuse('memory-type', `${R} invalid mem access 'map_ptr'`, { reg: a.regno });
+      return refuse('memory-type', `R${a.regno} invalid mem access 'map_ptr'`, { reg: a.regno });
     case 'not_init':
-      return refuse('register-initialised', `${R} !read_ok`, { reg: a.regno });
+      return refuse('register-initialised', `R${a.regno} !read_ok`, { reg: a.regno });
     case 'scalar':
     case 'pkt_end':
     case 'map_ptr_or_null':
@@ -95,7 +116,7 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'func':
       return refuse(
         reg.type.endsWith('_or_null') ? 'null-check' : 'memory-type',
-        `${R} invalid mem access '${typeName(reg.type)}'`,
+        `R${a.regno} invalid mem access '${typeName(reg.type)}'`,
         { reg: a.regno, hint: invalidMemHint(reg) },
       );
   }
@@ -185,23 +206,43 @@ function packetAccess(env: Env, reg: Reg, a: Access): Reg {
   return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
 }
 
+/** The kinds of region regionAccess checks: a map's key, a map's value, a memory record. */
+type Region = 'key' | 'value' | 'mem';
+
+/** The kernel's message for an access at `off` outside a region of `size` bytes. */
+function regionMessage(region: Region, size: number, off: number, a: Access): string {
+  if (region === 'key') return `invalid access to map key, key_size=${size} off=${off} size=${a.size}`;
+  if (region === 'value') return `invalid access to map value, value_size=${size} off=${off} size=${a.size}`;
+  return `invalid access to memory, mem_size=${size} off=${off} size=${a.size}`;
+}
+
+function regionHint(region: Region, size: number): string {
+  if (region === 'key') return `the key is ${size} bytes`;
+  if (region === 'value') return `the value is ${size} bytes: keep offset + size within it`;
+  return `the record is ${size} bytes: keep offset + size within it`;
+}
+
 /**
  * A region of `size` bytes reached with a variable offset: the kernel's check_mem_region_access
- * (smallest and largest offsets both in bounds). `msg(off)` is the type's own message.
+ * (smallest and largest offsets both in bounds). Messages are built only for a refusal (this
+ * runs for every map value and record access).
  */
-function regionAccess(reg: Reg, a: Access, size: number, msg: (off: number) => string, hint: string): void {
+function regionAccess(reg: Reg, a: Access, size: number, region: Region): void {
   const off = a.off + reg.off;
   const lo = smin(reg.value);
-  const R = `R${a.regno}`;
   if (constOf(reg.value) !== undefined) {
     const at = off + Number(BigInt.asIntN(64, constOf(reg.value)!));
-    if (at < 0 || at + a.size > size) refuse('memory-bounds', msg(at), { reg: a.regno, hint });
+    if (at < 0 || at + a.size > size)
+      refuse('memory-bounds', regionMessage(region, size, at, a), {
+        reg: a.regno,
+        hint: regionHint(region, size),
+      });
     return;
   }
   if (lo < 0n && (lo + BigInt(off) < 0n || lo < -MAX_VAR_OFF))
     refuse(
       'memory-bounds',
-      `${R} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+      `R${a.regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
       {
         reg: a.regno,
         hint: 'make the index unsigned, or test index >= 0',
@@ -210,25 +251,29 @@ function regionAccess(reg: Reg, a: Access, size: number, msg: (off: number) => s
   if (Number(lo) + off < 0 || Number(lo) + off + a.size > size)
     refuse(
       'memory-bounds',
-      `${msg(Number(lo) + off)}\n${R} min value is outside of the allowed memory range`,
+      `${regionMessage(region, size, Number(lo) + off, a)}\nR${a.regno} min value is outside of the allowed memory range`,
       {
         reg: a.regno,
-        hint,
+        hint: regionHint(region, size),
       },
     );
   const hi = umax(reg.value);
   if (hi >= MAX_VAR_OFF)
-    refuse('memory-bounds', `${R} unbounded memory access, make sure to bounds check any such access`, {
-      reg: a.regno,
-      hint: 'bound the index (if (i >= N) return ...;) before adding it to the pointer',
-    });
+    refuse(
+      'memory-bounds',
+      `R${a.regno} unbounded memory access, make sure to bounds check any such access`,
+      {
+        reg: a.regno,
+        hint: 'bound the index (if (i >= N) return ...;) before adding it to the pointer',
+      },
+    );
   if (Number(hi) + off + a.size > size)
     refuse(
       'memory-bounds',
-      `${msg(Number(hi) + off)}\n${R} max value is outside of the allowed memory range`,
+      `${regionMessage(region, size, Number(hi) + off, a)}\nR${a.regno} max value is outside of the allowed memory range`,
       {
         reg: a.regno,
-        hint,
+        hint: regionHint(region, size),
       },
     );
 }
@@ -244,13 +289,7 @@ function mapValueAccess(reg: Reg, a: Access): Reg {
         hint: 'the map is read-only for programs (BPF_F_RDONLY_PROG, a const global)',
       },
     );
-  regionAccess(
-    reg,
-    a,
-    vs,
-    (off) => `invalid access to map value, value_size=${vs} off=${off} size=${a.size}`,
-    `the value is ${vs} bytes: keep offset + size within it`,
-  );
+  regionAccess(reg, a, vs, 'value');
   if (a.write) return UNKNOWN;
   return scalarReg(frozenValue(reg, a) ?? loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
 }
@@ -271,13 +310,7 @@ function frozenValue(reg: Reg, a: Access): Scalar | undefined {
 }
 
 function memAccess(reg: Reg, a: Access, size: number): void {
-  regionAccess(
-    reg,
-    a,
-    size,
-    (off) => `invalid access to memory, mem_size=${size} off=${off} size=${a.size}`,
-    `the record is ${size} bytes: keep offset + size within it`,
-  );
+  regionAccess(reg, a, size, 'mem');
 }
 
 // --- the stack ---
@@ -327,7 +360,8 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     const span = Number(smax(reg.value) - smin(reg.value)) + a.size;
     if (a.write) {
       destroyDynptrsIn(st, reg.frame, at, at + span);
-      for (let b = at; b < at + span; b++) setByte(frame.stack, b, Byte.Misc);
+      const stack = writableStack(frame);
+      for (let b = at; b < at + span; b++) setByte(stack, b, Byte.Misc);
       return UNKNOWN;
     }
     for (let b = at; b < at + span; b++)
@@ -342,14 +376,15 @@ function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
   }
   if (a.write) destroyDynptrsIn(st, reg.frame, at, at + a.size);
-  return a.write ? stackWrite(env, frame.stack, at, a) : stackRead(env, frame.stack, at, a);
+  return a.write ? stackWrite(env, writableStack(frame), at, a) : stackRead(env, frame.stack, at, a);
 }
 
 /** Marks `size` bytes at `at` (from r10 of `frame`) written by a helper, as the kernel does for uninit-mem args. */
 export function stackWrittenByHelper(st: State, frame: number, at: number, size: number): void {
   destroyDynptrsIn(st, frame, at, at + size);
   const f = st.frames[frame]!;
-  for (let b = at; b < at + size; b++) setByte(f.stack, b, Byte.Misc);
+  const stack = writableStack(f);
+  for (let b = at; b < at + size; b++) setByte(stack, b, Byte.Misc);
   if (-at > f.depth) f.depth = -at;
 }
 
@@ -388,7 +423,7 @@ export function helperMemAccess(
 ): void {
   if (size === 0) return;
   if (reg.type !== 'fp') {
-    checkAccess(env, st, reg, { regno, off: 0, size, write });
+    checkAccess(env, st, reg, access(regno, 0, size, write, undefined, false, false, false));
     return;
   }
   const lo = Number(smin(reg.value)) + reg.off;

@@ -33,7 +33,7 @@ export interface SlotAccess {
   readonly regno: number;
   readonly size: number;
   /** For a store: the value written (a register, or an immediate as a known scalar). */
-  readonly value?: Reg;
+  readonly value?: Reg | undefined;
   /** The value came from an immediate (BPF_ST), not a register. */
   readonly imm?: boolean;
   readonly signed?: boolean;

@@ -174,15 +174,23 @@ export const EMPTY_SLOT: Slot = { bytes: [0, 0, 0, 0, 0, 0, 0, 0] };
 
 export interface Frame {
   readonly regs: Reg[];
-  /** Slot k covers bytes [-(k+1)·8, -k·8) of the frame. */
-  readonly stack: Slot[];
+  /**
+   * Slot k covers bytes [-(k+1)·8, -k·8) of the frame. Read-only here: copies of a state share
+   * it until one of them writes, through writableStack.
+   */
+  stack: readonly Slot[];
+  /** `stack` may be shared with a copy of this frame (copyFrame): the next write copies it. */
+  stackShared: boolean;
   /** The subprogram's first slot. */
   readonly subprogram: number;
   /** Where the caller resumes (the call's slot + 1); -1 in the main frame. */
   readonly returnTo: number;
   /** A callback frame (bpf_loop, ...): its r0 is the callback's verdict, not a return value. */
   readonly callback: boolean;
-  /** Deepest stack byte used, positive (the subprogram's stack depth). */
+  /**
+   * Deepest stack byte used, positive (the subprogram's stack depth). Every write to the stack
+   * raises it first or with the write, so slots from ceil(depth / 8) on are still EMPTY_SLOT.
+   */
   depth: number;
 }
 
@@ -199,7 +207,15 @@ export interface State {
 export function newFrame(subprogram: number, returnTo: number, callback: boolean, index: number): Frame {
   const regs: Reg[] = new Array(11).fill(NOT_INIT);
   regs[10] = pointer('fp', { frame: index });
-  return { regs, stack: new Array(SLOTS).fill(EMPTY_SLOT), subprogram, returnTo, callback, depth: 0 };
+  return {
+    regs,
+    stack: new Array(SLOTS).fill(EMPTY_SLOT),
+    stackShared: false,
+    subprogram,
+    returnTo,
+    callback,
+    depth: 0,
+  };
 }
 
 /** The entry state: r1 is the context, r10 the frame pointer. */
@@ -219,16 +235,28 @@ export function copyState(s: State): State {
 }
 
 /** Field by field (faster than a spread on the walk's branches): a field added to Frame is
- * added here too (the compiler asks for required ones). */
+ * added here too (the compiler asks for required ones). The stack is shared, copied on write:
+ * states are copied at every branch and checkpoint, and most copies never write their stack. */
 function copyFrame(f: Frame): Frame {
+  f.stackShared = true;
   return {
     regs: f.regs.slice(),
-    stack: f.stack.slice(),
+    stack: f.stack,
+    stackShared: true,
     subprogram: f.subprogram,
     returnTo: f.returnTo,
     callback: f.callback,
     depth: f.depth,
   };
+}
+
+/** The frame's stack to write to: its own copy first when it may share it (copyFrame). */
+export function writableStack(f: Frame): Slot[] {
+  if (f.stackShared) {
+    f.stack = f.stack.slice();
+    f.stackShared = false;
+  }
+  return f.stack as Slot[];
 }
 
 export function current(s: State): Frame {
@@ -239,11 +267,13 @@ export function current(s: State): Frame {
 export function mapRegs(s: State, f: (r: Reg) => Reg): void {
   for (const fr of s.frames) {
     for (let k = 0; k < fr.regs.length; k++) fr.regs[k] = f(fr.regs[k]!);
-    for (let k = 0; k < fr.stack.length; k++) {
+    // Slots past the depth were never written (Frame.depth): nothing spilled there.
+    const used = Math.min(fr.stack.length, Math.ceil(fr.depth / 8));
+    for (let k = 0; k < used; k++) {
       const slot = fr.stack[k]!;
       if (slot.spilled !== undefined) {
         const r = f(slot.spilled);
-        if (r !== slot.spilled) fr.stack[k] = { bytes: slot.bytes, spilled: r };
+        if (r !== slot.spilled) writableStack(fr)[k] = { bytes: slot.bytes, spilled: r };
       }
     }
   }

@@ -99,8 +99,16 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     explanation?: Explanation,
     describe?: (pc: number) => string,
   ): VerifyProgramResult => {
-    const out: VerifierStats = { ...stats, stackDepth: depths, timeUs: Math.round((now() - started) * 1000) };
-    const log = [...lines, statsLine(stats), ''].join('\n');
+    const out: VerifierStats = {
+      processed: stats.processed,
+      totalStates: stats.totalStates,
+      peakStates: stats.peakStates,
+      maxStatesPerInsn: stats.maxStatesPerInsn,
+      stackDepth: depths,
+      timeUs: Math.round((now() - started) * 1000),
+    };
+    // Below level 2 an accepted program logs the statistics line alone.
+    const log = lines.length === 0 ? `${statsLine(stats)}\n` : [...lines, statsLine(stats), ''].join('\n');
     return {
       verdict,
       log,

@@ -15,7 +15,7 @@ import { exitFrame, helperCall, localCall } from './calls.js';
 import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { kfuncCall } from './kfuncs.js';
-import { checkAccess } from './memory.js';
+import { access, checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, scalarConst } from './num.js';
 import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
@@ -137,8 +137,8 @@ interface Path {
   st: State;
   parent: Explored | undefined;
   trail: Trail | undefined;
-  /** The level-2 heading of a popped path (`from 4 to 7: ...`). */
-  from?: number;
+  /** The level-2 heading of a popped path (`from 4 to 7: ...`); undefined for the entry. */
+  readonly from: number | undefined;
 }
 
 /** An empty list to read where a slot has no checkpoints yet (never written to). */
@@ -163,8 +163,9 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const stats: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
   const depths = new Map<number, number>();
   const log: string[] = [];
+  const step: Step = { state: undefined, jumpPc: 0, jumpSt: undefined };
   const trace = logLevel >= 1;
-  const pending: Path[] = [{ pc: 0, st: entryState(), parent: undefined, trail: undefined }];
+  const pending: Path[] = [{ pc: 0, st: entryState(), parent: undefined, trail: undefined, from: undefined }];
   // A new checkpoint only after 2 jumps and 8 instructions since the last (the kernel's heuristic
   // in is_state_visited): loops then keep few states.
   let jumps = 0;
@@ -208,16 +209,13 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           });
         if (prunePoints[pc] === 1) {
           const list = explored[pc] ?? NONE;
+          // Made at the first checkpoint here (most prune points never get one).
           let inProgress = open[pc];
-          if (inProgress === undefined) {
-            inProgress = new Map<number, Explored[]>();
-            open[pc] = inProgress;
-          }
           let pruned = false;
-          const looping = inProgress.size > 0;
+          const looping = inProgress !== undefined && inProgress.size > 0;
           // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
           let fp = looping ? fingerprint(st) : undefined;
-          for (const old of fp === undefined ? NONE : (inProgress.get(fp) ?? NONE))
+          for (const old of fp === undefined ? NONE : (inProgress!.get(fp) ?? NONE))
             if (statesEqual(old.state, st, live[pc]!, true))
               refuse('termination', `infinite loop detected at insn ${pc}`, {
                 hint: 'the loop comes back to the same state: its exit condition never changes',
@@ -264,6 +262,10 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               pc,
               fingerprint: fp,
             };
+            if (inProgress === undefined) {
+              inProgress = new Map<number, Explored[]>();
+              open[pc] = inProgress;
+            }
             const bucket = inProgress.get(fp);
             if (bucket === undefined) inProgress.set(fp, [e]);
             else bucket.push(e);
@@ -281,30 +283,32 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
         const k = kinds[pc]!;
         const before = trace ? current(st).regs.slice() : undefined;
         if (k.kind === 'exit') noteDepths(st);
-        const step = execute(env, st, i, k, pc);
+        step.state = undefined;
+        step.jumpSt = undefined;
+        const next = execute(env, st, i, k, pc, step);
         if (k.kind === 'jmp' || k.kind === 'ja' || k.kind === 'exit' || k.kind === 'call') jumps += 1;
         if (trace) {
           path.trail = { pc, insn: i, changed: delta(before!, st), prev: path.trail };
           if (logLevel >= 2) log.push(trailLine(path.trail));
         }
-        if (step.jump !== undefined) {
+        if (step.jumpSt !== undefined) {
           if (pending.length >= JMP_SEQ_LIMIT)
             refuse('complexity', `The sequence of ${JMP_SEQ_LIMIT + 1} jumps is too complex.`);
           if (path.parent !== undefined) path.parent.branches += 1;
           pending.push({
-            pc: step.jump.pc,
-            st: step.jump.st,
+            pc: step.jumpPc,
+            st: step.jumpSt,
             parent: path.parent,
             trail: path.trail,
             from: pc,
           });
         }
-        if (step.next === undefined) {
+        if (next === END) {
           noteDepths(st);
           close(path.parent);
           break;
         }
-        path.pc = step.next;
+        path.pc = next;
         path.st = step.state ?? st;
       } catch (e) {
         if (e instanceof Refusal) {
@@ -347,16 +351,24 @@ function delta(before: readonly Reg[], st: State): (readonly [number, Reg])[] {
   return changed;
 }
 
+/**
+ * What an instruction leaves besides the next slot (execute's return value): one object for the
+ * whole walk, reset before each instruction, so that no result object is allocated per
+ * instruction and the walk reads one shape.
+ */
 interface Step {
-  /** The next slot on this path, or undefined when the path ends. */
-  readonly next: number | undefined;
-  /** A state replacing the current one (a branch's fall-through). */
-  readonly state?: State;
-  /** A second path to explore later (a branch's taken edge, a callback not called). */
-  readonly jump?: { readonly pc: number; readonly st: State };
+  /** A state replacing the current one (a branch's fall-through); undefined: the same state. */
+  state: State | undefined;
+  /** A second path to explore later (a branch's taken edge, a callback not called): its slot and state. */
+  jumpPc: number;
+  jumpSt: State | undefined;
 }
 
-function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step {
+/** execute's value when the path ends (exit from the main frame, or no possible edge). */
+const END = -1;
+
+/** Walks one instruction: returns the next slot on this path (END when it ends), and sets `out`. */
+function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: Step): number {
   const f = current(st);
   switch (k.kind) {
     case 'alu': {
@@ -371,10 +383,12 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
         current(other).regs[i.dst] = scalarReg(split[1]);
         f.regs[i.dst] = scalarReg(split[0]);
         aluStep(env, f, i, k);
-        return { next: pc + 1, jump: { pc, st: other } };
+        out.jumpPc = pc;
+        out.jumpSt = other;
+        return pc + 1;
       }
       aluStep(env, f, i, k);
-      return { next: pc + 1 };
+      return pc + 1;
     }
     case 'endian': {
       writableDst(i.dst);
@@ -383,76 +397,81 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
         if (!env.privileged) refuse('pointer-arithmetic', `R${i.dst} pointer arithmetic prohibited`);
         f.regs[i.dst] = UNKNOWN;
       } else f.regs[i.dst] = scalarReg(endian(k.order, k.bits, dst.value));
-      return { next: pc + 1 };
+      return pc + 1;
     }
     case 'lddw':
       writableDst(i.dst);
       f.regs[i.dst] = lddwReg(env, i, k.pseudo, pc);
-      return { next: pc + 2 };
+      return pc + 2;
     case 'load': {
       const src = readReg(f, i.src);
       writableDst(i.dst);
       noteAccess(env.proofs, pc, src, false);
-      f.regs[i.dst] = checkAccess(env, st, src, {
-        regno: i.src,
-        off: i.off,
-        size: k.bytes,
-        write: false,
-        signed: k.signed,
-      });
-      return { next: pc + 1 };
+      f.regs[i.dst] = checkAccess(
+        env,
+        st,
+        src,
+        access(i.src, i.off, k.bytes, false, undefined, false, k.signed, false),
+      );
+      return pc + 1;
     }
     case 'store': {
       const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
       noteAccess(env.proofs, pc, dst, true);
-      checkAccess(env, st, dst, { regno: i.dst, off: i.off, size: k.bytes, write: true, value, imm: !k.reg });
-      return { next: pc + 1 };
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, value, !k.reg, false, false));
+      return pc + 1;
     }
     case 'atomic': {
       const src = readReg(f, i.src);
       if (k.op === 'cmpxchg') readReg(f, 0);
       const dst = readReg(f, i.dst);
       if (isPointer(src) && !env.privileged) refuse('memory-type', `R${i.src} leaks addr into mem`);
-      const access = { regno: i.dst, off: i.off, size: k.bytes, atomic: true };
       noteAccess(env.proofs, pc, dst, true);
-      checkAccess(env, st, dst, { ...access, write: false });
-      checkAccess(env, st, dst, { ...access, write: true, value: src });
+      // Read, then write, as the kernel's check_atomic.
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, false, undefined, false, false, true));
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, src, false, false, true));
       if (k.fetch) {
         const r = k.op === 'cmpxchg' ? 0 : i.src;
         writableDst(r);
         f.regs[r] = scalarReg(k.bytes === 8 ? UNKNOWN.value : loadedU32());
       }
-      return { next: pc + 1 };
+      return pc + 1;
     }
     case 'jmp': {
       const edges = branch(env, st, i, k);
       const target = targetOf(i, k, pc)!;
-      if (edges.fall === undefined)
-        return { next: edges.jump === undefined ? undefined : target, state: edges.jump! };
-      return {
-        next: pc + 1,
-        state: edges.fall,
-        ...(edges.jump === undefined ? {} : { jump: { pc: target, st: edges.jump } }),
-      };
+      if (edges.fall === undefined) {
+        if (edges.jump === undefined) return END;
+        out.state = edges.jump;
+        return target;
+      }
+      out.state = edges.fall;
+      if (edges.jump !== undefined) {
+        out.jumpPc = target;
+        out.jumpSt = edges.jump;
+      }
+      return pc + 1;
     }
     case 'ja':
-      return { next: targetOf(i, k, pc)! };
+      return targetOf(i, k, pc)!;
     case 'call': {
-      if (k.target === 'kfunc') return kfuncCall(env, st, i, pc);
-      if (k.target === 'local') return localCall(st, pc, targetOf(i, k, pc)!);
+      if (k.target === 'kfunc') return kfuncCall(env, st, i, pc).next;
+      if (k.target === 'local') return localCall(st, pc, targetOf(i, k, pc)!).next;
       const before = st.frames.length;
-      const out = helperCall(env, st, i, pc);
-      if (st.frames.length === before) return out;
+      const next = helperCall(env, st, i, pc).next;
+      if (st.frames.length === before) return next;
       // A callback: walk its body now, and the path on which the helper never calls it.
       const skipped = copyState(st);
       skipped.frames.pop();
-      return { next: out.next, jump: { pc: pc + 1, st: skipped } };
+      out.jumpPc = pc + 1;
+      out.jumpSt = skipped;
+      return next;
     }
     case 'callx':
       return refuse('structure', `unknown opcode ${(i.op & 0xff).toString(16)}`);
     case 'exit':
-      return { next: exitFrame(env, st) };
+      return exitFrame(env, st) ?? END;
     case 'ldpkt': {
       // may_access_skb: socket filters and tc programs only.
       if (env.ctx !== '__sk_buff')
@@ -464,7 +483,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number): Step
       if (k.indirect) readReg(f, i.src);
       for (let r = 1; r <= 5; r++) f.regs[r] = NOT_INIT;
       f.regs[0] = scalarReg(loadedBytes(k.bytes));
-      return { next: pc + 1 };
+      return pc + 1;
     }
     default:
       return assertNever(k, 'instruction kind');
