@@ -229,7 +229,15 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           for (let n = 0; n < list.length; n++) {
             const old = list[n]!;
             if (
-              statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!, slots)
+              statesEqual(
+                old.state,
+                st,
+                live[pc]!,
+                false,
+                precise === undefined ? -1 : precise[pc]!,
+                slots,
+                env.privileged,
+              )
             ) {
               old.hit += 1;
               pruned = true;
