@@ -153,8 +153,16 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     const k = kinds[pc];
     const i = at[pc];
     if (k === undefined || i === undefined) continue;
-    if (k.kind === 'jmp') prunePoints[pc + 1] = 1;
+    // The kernel's prune points (visit_insn, push_insn, visit_func_call_insn): a conditional jump
+    // itself (one state there covers both edges), every jump's target, the instruction after a
+    // call, and a bpf-to-bpf call itself. (Not the kernel's points for callbacks, a callback's
+    // address and the helper that calls it: callbacks are walked differently here, see execute.)
+    if (k.kind === 'jmp') prunePoints[pc] = 1;
     if (k.kind === 'jmp' || k.kind === 'ja') prunePoints[targetOf(i, k, pc)!] = 1;
+    if (k.kind === 'call') {
+      prunePoints[pc + 1] = 1;
+      if (k.target === 'local') prunePoints[pc] = 1;
+    }
   }
   // Checkpoints by slot: those fully explored (they may prune) and those still being explored
   // (a path from them is open: only a loop may meet them again), by fingerprint.
