@@ -11,16 +11,54 @@
 // later), so the result marks at least what the kernel marks: pruning stays sound, and a scalar
 // that only flows into a return value or a counter is compared as "any scalar".
 // Stack slots and caller frames keep exact comparison (see prune.ts).
+//
+// A second, weaker demand: a register stored into the stack other than as a spill (a store
+// through r10 that does not start a slot) leaves bytes that are zero when it is a known zero and
+// misc otherwise (check_stack_write_fixed_off), so only whether it is zero matters. The kernel
+// marks it precise only when it is zero (mark_chain_precision on register_is_null), so an old
+// state with a non-zero (imprecise) value there covers any current value: misc bytes cover zero
+// ones. Such a register is "wanted if zero" (bits 16-26): compared only when the old one is 0.
+// The demand passes through a 64-bit register copy unchanged; any other instruction that writes
+// the register makes it a full demand on what the instruction reads.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { HELPER_PROTOS } from '../uapi/helper-protos.js';
-import { solveBackward } from './liveness.js';
+import { solveBackward, useDef } from './liveness.js';
 
 const bit = (r: number): number => 1 << r;
 const ARGS = 0b111110; // r1-r5
 const CLOBBERED = 0b111111; // r0-r5
+const REGS = 0x7ff;
+/** Where the wanted-if-zero registers sit in a mask. */
+export const ZERO_SHIFT = 16;
+
+/** A store of a register into the stack that is not a spill: bytes that are zero or misc. */
+function byteStore(i: Instruction, k: Kind): boolean {
+  // A privileged scalar store at a slot's start is a spill of any size (stack-slots.ts).
+  return k.kind === 'store' && k.reg && i.dst === 10 && i.off % 8 !== 0;
+}
+
+/** Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it. */
+function demandsBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
+  const full = out & REGS;
+  const zero = (out >>> ZERO_SHIFT) & REGS;
+  let fullIn: number;
+  let zeroIn: number;
+  if (k.kind === 'alu' && k.alu64 && k.op === 'mov' && k.reg && k.ext === undefined) {
+    fullIn = wantedBefore(i, k, full, inSubprogram);
+    zeroIn = (zero & ~bit(i.dst)) | ((zero >> i.dst) & 1 ? bit(i.src) : 0);
+  } else if (byteStore(i, k)) {
+    fullIn = full;
+    zeroIn = zero | bit(i.src);
+  } else {
+    const def = k.kind === 'exit' ? REGS : useDef(i, k).def;
+    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram);
+    zeroIn = zero & ~def;
+  }
+  return fullIn | ((zeroIn & ~fullIn) << ZERO_SHIFT);
+}
 
 /** The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main program. */
 function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
@@ -41,7 +79,7 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
     case 'load':
       return out & ~dst;
     case 'store':
-      // A stored register may be a spill that a later fill gives back.
+      // A stored register may be a spill that a later fill gives back (but see byteStore).
       return k.reg ? out | bit(i.src) : out;
     case 'atomic': {
       const cmp = k.op === 'cmpxchg';
@@ -71,7 +109,10 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
   }
 }
 
-/** Wanted-precise register masks by slot (bit r: r's value may decide a later safety check). */
+/**
+ * Wanted-precise register masks by slot: bit r, r's value may decide a later safety check; bit
+ * ZERO_SHIFT + r, only whether r is zero may (when bit r is clear).
+ */
 export function preciseRegisters(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
@@ -81,6 +122,6 @@ export function preciseRegisters(
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) return undefined;
-    return wantedBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
+    return demandsBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
   });
 }

@@ -5,6 +5,7 @@
 // equality instead: an in-progress state equal to the current one is an infinite loop.
 
 import { constOf, sameScalar, within } from './num.js';
+import { ZERO_SHIFT } from './precision.js';
 import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './state.js';
 
 /** The live stack slots of the current frame at a prune point (bit k of lo: slot k; of hi: slot 32 + k). */
@@ -32,13 +33,15 @@ class IdMap {
   }
 }
 
-function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true): boolean {
+/** `zero`: only whether the scalar is zero may matter (precision.ts), when not `precise`. */
+function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true, zero = false): boolean {
   // Registers are immutable: one object on both sides is equal (its ids map to themselves).
   if (old === cur && old.id === 0 && old.ref === 0) return true;
   if (old.type === 'not_init') return exact ? cur.type === 'not_init' : true;
   if (old.type !== cur.type) return false;
-  // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise).
-  if (old.type === 'scalar' && !precise && !exact) return true;
+  // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise);
+  // one that only a later stack store tests for zero: any, unless the old one is zero.
+  if (old.type === 'scalar' && !precise && !exact && !(zero && constOf(old.value) === 0n)) return true;
   const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
   if (!values) return false;
   if (old.type === 'scalar') return true;
@@ -112,7 +115,9 @@ function frameSafe(
   if (old.returnTo !== cur.returnTo || old.subprogram !== cur.subprogram) return false;
   for (let r = 0; r < 11; r++) {
     if (((live >> r) & 1) === 0 && !exact) continue;
-    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, ((precise >> r) & 1) !== 0)) return false;
+    const full = ((precise >> r) & 1) !== 0;
+    const zero = ((precise >> (ZERO_SHIFT + r)) & 1) !== 0;
+    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, full, zero)) return false;
   }
   for (let k = 0; k < old.stack.length; k++) {
     // A slot no path reads before overwriting it cannot matter (stack-liveness.ts).
@@ -125,7 +130,8 @@ function frameSafe(
 /**
  * Whether `cur` is covered by `old` (or equal to it, `exact`). `live` holds the registers the
  * current frame may still read (bit r), from the static liveness pass; `precise` those of its
- * scalars whose values a later check may read (precision.ts; -1: all); `slots` its stack slots
+ * scalars whose values a later check may read (precision.ts, with those whose zero-ness only may
+ * matter in bits ZERO_SHIFT+; -1: all); `slots` its stack slots
  * that may be read (stack-liveness.ts; undefined: all); `uninit` whether loads may read
  * uninitialised stack (privileged). Caller frames compare everything live.
  */
