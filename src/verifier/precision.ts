@@ -24,7 +24,7 @@
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
-import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
 import { solveBackward, useDef } from './liveness.js';
 
 const bit = (r: number): number => 1 << r;
@@ -38,6 +38,33 @@ export const ZERO_SHIFT = 16;
 function byteStore(i: Instruction, k: Kind): boolean {
   // A privileged scalar store at a slot's start is a spill of any size (stack-slots.ts).
   return k.kind === 'store' && k.reg && i.dst === 10 && i.off % 8 !== 0;
+}
+
+/**
+ * Helper argument kinds whose scalar value the call's checks read (calls.ts): a size, an
+ * allocation size, and a pointer that may be a NULL scalar. The kernel marks the first two
+ * precise (check_mem_size_reg, ARG_CONST_ALLOC_SIZE_OR_ZERO); an ARG_ANYTHING scalar it does not,
+ * and a pointer argument is compared whole whatever its precision (prune.ts).
+ */
+const VALUE_KINDS: ReadonlySet<HelperArgKind> = new Set<HelperArgKind>([
+  'size',
+  'size-or-zero',
+  'alloc-size-or-zero',
+  'mem-or-null',
+  'stack-or-null',
+]);
+/** bpf_loop: whether its count may be 0 decides whether the callback is walked (calls.ts). */
+const BPF_FUNC_LOOP = 181;
+
+/** The arguments of a helper call whose values the call's checks read. */
+function valueArgs(proto: HelperProto, id: number): number {
+  let m = id === BPF_FUNC_LOOP ? bit(1) : 0;
+  // bpf_ringbuf_reserve's size (ARG_ANYTHING in helper-protos) is the record's size: a constant.
+  if (proto.ret === 'ringbuf-mem-or-null') m |= bit(2);
+  proto.args.forEach((kind, k) => {
+    if (typeof kind === 'string' && VALUE_KINDS.has(kind)) m |= bit(k + 1);
+  });
+  return m;
 }
 
 /** Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it. */
@@ -97,8 +124,7 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
       return inSubprogram ? bit(0) : 0;
     case 'call': {
       const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
-      const args = proto === undefined ? ARGS : ((1 << (proto.args.length + 1)) - 1) & ARGS;
-      return (out & ~CLOBBERED) | args;
+      return (out & ~CLOBBERED) | (proto === undefined ? ARGS : valueArgs(proto, i.imm));
     }
     case 'callx':
       return (out & ~CLOBBERED) | ARGS | dst;
