@@ -174,10 +174,11 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const trace = logLevel >= 1;
   const pending: Path[] = [{ pc: 0, st: entryState(), parent: undefined, trail: undefined }];
   // A new checkpoint only after 2 jumps and 8 instructions since the last (the kernel's heuristic
-  // in is_state_visited): loops then keep few states.
+  // in is_state_visited): loops then keep few states. The first counts from the start, as the
+  // kernel's prev_jmps_processed and prev_insn_processed start at 0.
   let jumps = 0;
-  let lastJumps = -2;
-  let lastInsns = -8;
+  let lastJumps = 0;
+  let lastInsns = 0;
   let alive = 0;
 
   const close = (e: Explored | undefined) => {
