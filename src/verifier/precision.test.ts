@@ -126,3 +126,10 @@ test('a helper call wants its size argument exact, not an ARG_ANYTHING scalar', 
   const reserve = code(['call 131', 'r0 = 0', 'exit'].join('\n'));
   assert.equal((preciseRegisters(reserve.cfg, reserve.at, reserve.kinds)[0]! >> 2) & 1, 1);
 });
+
+test('a 32-bit add wants its source only for a wanted result; a 64-bit one may be pointer arithmetic', () => {
+  const c = code(['w8 += w4', 'r7 += r5', 'r0 = 0', 'exit'].join('\n'));
+  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  assert.equal((p[0]! >> 4) & 1, 0);
+  assert.equal((p[1]! >> 5) & 1, 1);
+});

@@ -98,7 +98,8 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
       }
       if (!k.reg) return out;
       // ptr ± scalar and scalar + ptr check the scalar (adjust_ptr_min_max_vals): either side.
-      if (k.op === 'add' || k.op === 'sub') return out | dst | bit(i.src);
+      // Not in 32 bits: there a pointer operand is refused, or (ptr - ptr) gives an unknown scalar.
+      if ((k.op === 'add' || k.op === 'sub') && k.alu64) return out | dst | bit(i.src);
       return (out & dst) !== 0 ? out | bit(i.src) : out;
     case 'endian':
       return out;
