@@ -11,7 +11,8 @@ const bit = (r: number): number => 1 << r;
 const ARGS = 0b111110; // r1-r5
 const CLOBBERED = 0b111111; // r0-r5
 
-function useDef(i: Instruction, k: Kind): { use: number; def: number } {
+/** The registers an instruction reads and those it writes (a call: r0-r5). */
+export function useDef(i: Instruction, k: Kind): { use: number; def: number } {
   switch (k.kind) {
     case 'alu':
       if (k.op === 'mov' || k.op === 'movsx') return { use: k.reg ? bit(i.src) : 0, def: bit(i.dst) };

@@ -6,7 +6,7 @@ import { assemble } from '../asm/index.js';
 import { buildCfg } from '../cfg/index.js';
 import { classify, type Instruction, type Kind, slots } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
-import { preciseRegisters } from './precision.js';
+import { preciseRegisters, ZERO_SHIFT } from './precision.js';
 import { liveStackSlots } from './stack-liveness.js';
 
 function code(text: string) {
@@ -89,4 +89,47 @@ test('stack slots: a helper reads through a copy of r10 what its argument types 
   // Without a prototype (or a size), every byte from the pointer to the frame's top.
   const unknown = code(['r1 = r10', 'r1 += -16', 'call 999999', 'r0 = 0', 'exit'].join('\n'));
   assert.equal(liveStackSlots(unknown.cfg, unknown.at, unknown.kinds)!.lo[2]! & 0b111, 0b011);
+});
+
+test('a byte store through r10 wants only whether the register is zero; a spill wants it whole', () => {
+  const c = code(
+    [
+      '*(u32 *)(r10 - 4) = r6', // 0: bytes of a slot, not its start: zero or misc
+      'r7 = r8', // 1: a 64-bit copy passes the zero-only demand on
+      '*(u32 *)(r10 - 12) = r7', // 2
+      '*(u32 *)(r10 - 16) = r9', // 3: a slot's start: a spill, filled whole later
+      'r0 = 0',
+      'exit',
+    ].join('\n'),
+  );
+  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  const full = (pc: number, r: number) => (p[pc]! >> r) & 1;
+  const zero = (pc: number, r: number) => (p[pc]! >> (ZERO_SHIFT + r)) & 1;
+  assert.deepEqual([full(0, 6), zero(0, 6)], [0, 1]);
+  assert.deepEqual([full(1, 8), zero(1, 8)], [0, 1]);
+  assert.deepEqual([full(3, 9), zero(3, 9)], [1, 0]);
+  // A 32-bit copy keeps the low half only: a zero result says nothing of the whole source.
+  const narrow = code(['w7 = w8', '*(u32 *)(r10 - 4) = r7', 'r0 = 0', 'exit'].join('\n'));
+  const q = preciseRegisters(narrow.cfg, narrow.at, narrow.kinds);
+  assert.equal((q[0]! >> 8) & 1, 1);
+});
+
+test('a helper call wants its size argument exact, not an ARG_ANYTHING scalar', () => {
+  const c = code(
+    // bpf_skb_load_bytes(ctx, offset, to, len): offset is ARG_ANYTHING, len ARG_CONST_SIZE.
+    ['r3 = r10', 'r3 += -8', 'call 26', 'r0 = 0', 'exit'].join('\n'),
+  );
+  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  assert.equal((p[2]! >> 2) & 1, 0);
+  assert.equal((p[2]! >> 4) & 1, 1);
+  // bpf_ringbuf_reserve's size decides the record's size: wanted, though ARG_ANYTHING here.
+  const reserve = code(['call 131', 'r0 = 0', 'exit'].join('\n'));
+  assert.equal((preciseRegisters(reserve.cfg, reserve.at, reserve.kinds)[0]! >> 2) & 1, 1);
+});
+
+test('a 32-bit add wants its source only for a wanted result; a 64-bit one may be pointer arithmetic', () => {
+  const c = code(['w8 += w4', 'r7 += r5', 'r0 = 0', 'exit'].join('\n'));
+  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  assert.equal((p[0]! >> 4) & 1, 0);
+  assert.equal((p[1]! >> 5) & 1, 1);
 });

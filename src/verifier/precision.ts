@@ -11,16 +11,81 @@
 // later), so the result marks at least what the kernel marks: pruning stays sound, and a scalar
 // that only flows into a return value or a counter is compared as "any scalar".
 // Stack slots and caller frames keep exact comparison (see prune.ts).
+//
+// A second, weaker demand: a register stored into the stack other than as a spill (a store
+// through r10 that does not start a slot) leaves bytes that are zero when it is a known zero and
+// misc otherwise (check_stack_write_fixed_off), so only whether it is zero matters. The kernel
+// marks it precise only when it is zero (mark_chain_precision on register_is_null), so an old
+// state with a non-zero (imprecise) value there covers any current value: misc bytes cover zero
+// ones. Such a register is "wanted if zero" (bits 16-26): compared only when the old one is 0.
+// The demand passes through a 64-bit register copy unchanged; any other instruction that writes
+// the register makes it a full demand on what the instruction reads.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
-import { HELPER_PROTOS } from '../uapi/helper-protos.js';
-import { solveBackward } from './liveness.js';
+import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
+import { solveBackward, useDef } from './liveness.js';
 
 const bit = (r: number): number => 1 << r;
 const ARGS = 0b111110; // r1-r5
 const CLOBBERED = 0b111111; // r0-r5
+const REGS = 0x7ff;
+/** Where the wanted-if-zero registers sit in a mask. */
+export const ZERO_SHIFT = 16;
+
+/** A store of a register into the stack that is not a spill: bytes that are zero or misc. */
+function byteStore(i: Instruction, k: Kind): boolean {
+  // A privileged scalar store at a slot's start is a spill of any size (stack-slots.ts).
+  return k.kind === 'store' && k.reg && i.dst === 10 && i.off % 8 !== 0;
+}
+
+/**
+ * Helper argument kinds whose scalar value the call's checks read (calls.ts): a size, an
+ * allocation size, and a pointer that may be a NULL scalar. The kernel marks the first two
+ * precise (check_mem_size_reg, ARG_CONST_ALLOC_SIZE_OR_ZERO); an ARG_ANYTHING scalar it does not,
+ * and a pointer argument is compared whole whatever its precision (prune.ts).
+ */
+const VALUE_KINDS: ReadonlySet<HelperArgKind> = new Set<HelperArgKind>([
+  'size',
+  'size-or-zero',
+  'alloc-size-or-zero',
+  'mem-or-null',
+  'stack-or-null',
+]);
+/** bpf_loop: whether its count may be 0 decides whether the callback is walked (calls.ts). */
+const BPF_FUNC_LOOP = 181;
+
+/** The arguments of a helper call whose values the call's checks read. */
+function valueArgs(proto: HelperProto, id: number): number {
+  let m = id === BPF_FUNC_LOOP ? bit(1) : 0;
+  // bpf_ringbuf_reserve's size (ARG_ANYTHING in helper-protos) is the record's size: a constant.
+  if (proto.ret === 'ringbuf-mem-or-null') m |= bit(2);
+  proto.args.forEach((kind, k) => {
+    if (typeof kind === 'string' && VALUE_KINDS.has(kind)) m |= bit(k + 1);
+  });
+  return m;
+}
+
+/** Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it. */
+function demandsBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
+  const full = out & REGS;
+  const zero = (out >>> ZERO_SHIFT) & REGS;
+  let fullIn: number;
+  let zeroIn: number;
+  if (k.kind === 'alu' && k.alu64 && k.op === 'mov' && k.reg && k.ext === undefined) {
+    fullIn = wantedBefore(i, k, full, inSubprogram);
+    zeroIn = (zero & ~bit(i.dst)) | ((zero >> i.dst) & 1 ? bit(i.src) : 0);
+  } else if (byteStore(i, k)) {
+    fullIn = full;
+    zeroIn = zero | bit(i.src);
+  } else {
+    const def = k.kind === 'exit' ? REGS : useDef(i, k).def;
+    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram);
+    zeroIn = zero & ~def;
+  }
+  return fullIn | ((zeroIn & ~fullIn) << ZERO_SHIFT);
+}
 
 /** The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main program. */
 function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
@@ -33,7 +98,8 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
       }
       if (!k.reg) return out;
       // ptr ± scalar and scalar + ptr check the scalar (adjust_ptr_min_max_vals): either side.
-      if (k.op === 'add' || k.op === 'sub') return out | dst | bit(i.src);
+      // Not in 32 bits: there a pointer operand is refused, or (ptr - ptr) gives an unknown scalar.
+      if ((k.op === 'add' || k.op === 'sub') && k.alu64) return out | dst | bit(i.src);
       return (out & dst) !== 0 ? out | bit(i.src) : out;
     case 'endian':
       return out;
@@ -41,7 +107,7 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
     case 'load':
       return out & ~dst;
     case 'store':
-      // A stored register may be a spill that a later fill gives back.
+      // A stored register may be a spill that a later fill gives back (but see byteStore).
       return k.reg ? out | bit(i.src) : out;
     case 'atomic': {
       const cmp = k.op === 'cmpxchg';
@@ -59,8 +125,7 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
       return inSubprogram ? bit(0) : 0;
     case 'call': {
       const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
-      const args = proto === undefined ? ARGS : ((1 << (proto.args.length + 1)) - 1) & ARGS;
-      return (out & ~CLOBBERED) | args;
+      return (out & ~CLOBBERED) | (proto === undefined ? ARGS : valueArgs(proto, i.imm));
     }
     case 'callx':
       return (out & ~CLOBBERED) | ARGS | dst;
@@ -71,7 +136,10 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
   }
 }
 
-/** Wanted-precise register masks by slot (bit r: r's value may decide a later safety check). */
+/**
+ * Wanted-precise register masks by slot: bit r, r's value may decide a later safety check; bit
+ * ZERO_SHIFT + r, only whether r is zero may (when bit r is clear).
+ */
 export function preciseRegisters(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
@@ -81,6 +149,6 @@ export function preciseRegisters(
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) return undefined;
-    return wantedBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
+    return demandsBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
   });
 }

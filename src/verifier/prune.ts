@@ -5,6 +5,7 @@
 // equality instead: an in-progress state equal to the current one is an infinite loop.
 
 import { constOf, sameScalar, within } from './num.js';
+import { ZERO_SHIFT } from './precision.js';
 import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './state.js';
 
 /** The live stack slots of the current frame at a prune point (bit k of lo: slot k; of hi: slot 32 + k). */
@@ -32,13 +33,15 @@ class IdMap {
   }
 }
 
-function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true): boolean {
+/** `zero`: only whether the scalar is zero may matter (precision.ts), when not `precise`. */
+function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true, zero = false): boolean {
   // Registers are immutable: one object on both sides is equal (its ids map to themselves).
   if (old === cur && old.id === 0 && old.ref === 0) return true;
   if (old.type === 'not_init') return exact ? cur.type === 'not_init' : true;
   if (old.type !== cur.type) return false;
-  // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise).
-  if (old.type === 'scalar' && !precise && !exact) return true;
+  // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise);
+  // one that only a later stack store tests for zero: any, unless the old one is zero.
+  if (old.type === 'scalar' && !precise && !exact && !(zero && constOf(old.value) === 0n)) return true;
   const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
   if (!values) return false;
   if (old.type === 'scalar') return true;
@@ -53,7 +56,7 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true)
   return ids.check(old.id, cur.id) && ids.check(old.ref, cur.ref);
 }
 
-function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
+function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean, uninit: boolean): boolean {
   // A dynptr half matches the same half of a dynptr of the same type (stacksafe's STACK_DYNPTR).
   if (old.dynptr !== undefined || cur.dynptr !== undefined) {
     const o = old.dynptr;
@@ -76,15 +79,26 @@ function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean): boolean {
   for (let b = 0; b < 8; b++) {
     const o = old.bytes[b]!;
     const c = cur.bytes[b]!;
-    if (exact ? o !== c : !byteSafe(o, c, cur)) return false;
+    if (exact ? o !== c : !byteSafe(o, c, cur, uninit)) return false;
   }
   return true;
 }
 
-function byteSafe(o: Byte, c: Byte, cur: Slot): boolean {
+/**
+ * An old byte covers the current one. `uninit`: a privileged load, which reads an uninitialised
+ * byte as misc (check_stack_read_fixed_off, check_stack_range_initialized with
+ * allow_uninit_stack): stacksafe then lets an old STACK_MISC byte cover anything; here only an
+ * uninitialised one besides those that read as a scalar.
+ */
+function byteSafe(o: Byte, c: Byte, cur: Slot, uninit: boolean): boolean {
   if (o === Byte.Invalid) return true;
   if (o === Byte.Misc)
-    return c === Byte.Misc || c === Byte.Zero || (c === Byte.Spill && cur.spilled?.type === 'scalar');
+    return (
+      c === Byte.Misc ||
+      c === Byte.Zero ||
+      (c === Byte.Invalid && uninit) ||
+      (c === Byte.Spill && cur.spilled?.type === 'scalar')
+    );
   return o === c;
 }
 
@@ -96,16 +110,19 @@ function frameSafe(
   slots: StackLive | undefined,
   ids: IdMap,
   exact: boolean,
+  uninit: boolean,
 ): boolean {
   if (old.returnTo !== cur.returnTo || old.subprogram !== cur.subprogram) return false;
   for (let r = 0; r < 11; r++) {
     if (((live >> r) & 1) === 0 && !exact) continue;
-    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, ((precise >> r) & 1) !== 0)) return false;
+    const full = ((precise >> r) & 1) !== 0;
+    const zero = ((precise >> (ZERO_SHIFT + r)) & 1) !== 0;
+    if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, full, zero)) return false;
   }
   for (let k = 0; k < old.stack.length; k++) {
     // A slot no path reads before overwriting it cannot matter (stack-liveness.ts).
     if (slots !== undefined && !exact && (((k < 32 ? slots.lo : slots.hi) >> (k & 31)) & 1) === 0) continue;
-    if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact)) return false;
+    if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact, uninit)) return false;
   }
   return true;
 }
@@ -113,8 +130,10 @@ function frameSafe(
 /**
  * Whether `cur` is covered by `old` (or equal to it, `exact`). `live` holds the registers the
  * current frame may still read (bit r), from the static liveness pass; `precise` those of its
- * scalars whose values a later check may read (precision.ts; -1: all); `slots` its stack slots
- * that may be read (stack-liveness.ts; undefined: all). Caller frames compare everything live.
+ * scalars whose values a later check may read (precision.ts, with those whose zero-ness only may
+ * matter in bits ZERO_SHIFT+; -1: all); `slots` its stack slots
+ * that may be read (stack-liveness.ts; undefined: all); `uninit` whether loads may read
+ * uninitialised stack (privileged). Caller frames compare everything live.
  */
 export function statesEqual(
   old: State,
@@ -123,6 +142,7 @@ export function statesEqual(
   exact: boolean,
   precise = -1,
   slots?: StackLive,
+  uninit = false,
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
@@ -132,8 +152,8 @@ export function statesEqual(
     const isTop = k === top;
     const regs = isTop ? live : CALLER_LIVE;
     const liveSlots = isTop ? slots : undefined;
-    if (!frameSafe(old.frames[k]!, cur.frames[k]!, regs, isTop ? precise : -1, liveSlots, ids, exact))
-      return false;
+    const p = isTop ? precise : -1;
+    if (!frameSafe(old.frames[k]!, cur.frames[k]!, regs, p, liveSlots, ids, exact, uninit)) return false;
   }
   for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;
   return true;

@@ -153,8 +153,16 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     const k = kinds[pc];
     const i = at[pc];
     if (k === undefined || i === undefined) continue;
-    if (k.kind === 'jmp') prunePoints[pc + 1] = 1;
+    // The kernel's prune points (visit_insn, push_insn, visit_func_call_insn): a conditional jump
+    // itself (one state there covers both edges), every jump's target, the instruction after a
+    // call, and a bpf-to-bpf call itself. (Not the kernel's points for callbacks, a callback's
+    // address and the helper that calls it: callbacks are walked differently here, see execute.)
+    if (k.kind === 'jmp') prunePoints[pc] = 1;
     if (k.kind === 'jmp' || k.kind === 'ja') prunePoints[targetOf(i, k, pc)!] = 1;
+    if (k.kind === 'call') {
+      prunePoints[pc + 1] = 1;
+      if (k.target === 'local') prunePoints[pc] = 1;
+    }
   }
   // Checkpoints by slot: those fully explored (they may prune) and those still being explored
   // (a path from them is open: only a loop may meet them again), by fingerprint.
@@ -167,10 +175,11 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const trace = logLevel >= 1;
   const pending: Path[] = [{ pc: 0, st: entryState(), parent: undefined, trail: undefined, from: undefined }];
   // A new checkpoint only after 2 jumps and 8 instructions since the last (the kernel's heuristic
-  // in is_state_visited): loops then keep few states.
+  // in is_state_visited): loops then keep few states. The first counts from the start, as the
+  // kernel's prev_jmps_processed and prev_insn_processed start at 0.
   let jumps = 0;
-  let lastJumps = -2;
-  let lastInsns = -8;
+  let lastJumps = 0;
+  let lastInsns = 0;
   let alive = 0;
 
   const close = (e: Explored | undefined) => {
@@ -227,7 +236,15 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           for (let n = 0; n < list.length; n++) {
             const old = list[n]!;
             if (
-              statesEqual(old.state, st, live[pc]!, false, precise === undefined ? -1 : precise[pc]!, slots)
+              statesEqual(
+                old.state,
+                st,
+                live[pc]!,
+                false,
+                precise === undefined ? -1 : precise[pc]!,
+                slots,
+                env.privileged,
+              )
             ) {
               old.hit += 1;
               pruned = true;

@@ -1,0 +1,69 @@
+// How much work tsbpf's verifier does against the kernel's: the instructions each processes on
+// every example program (the kernel's count is the `processed N insns` line of its log,
+// BPF_LOG_STATS; bench/verifier.bench.ts prints the same for the 6,000-instruction lb-program).
+// Pruning differs in known ways (global functions are walked at every call here, the kernel
+// verifies them once; stack slots compare spilled scalars exactly), so the counts differ too,
+// within the margins below: more than UPPER times the kernel's means a cause of lost pruning came
+// back, fewer than LOWER times means tsbpf prunes far more than the kernel, which deserves a look
+// at soundness.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { type CollectionSpec, load, loadCollectionSpec, verifyProgram } from '../index.js';
+import { bpfAvailability } from './available.js';
+import { loadKernel } from './collection.js';
+
+const avail = bpfAvailability();
+const skip = avail.ok ? false : avail.reason;
+
+/** Per program: at most UPPER times the kernel's count, plus SLACK for the smallest programs. */
+const UPPER = 1.75;
+const SLACK = 16;
+/** Per program: at least LOWER times the kernel's count. */
+const LOWER = 0.75;
+/** All programs together: at most TOTAL times the kernel's total. */
+const TOTAL = 1.1;
+
+const EXAMPLES = new URL('../../../examples/', import.meta.url);
+
+function objects(): { name: string; spec: CollectionSpec }[] {
+  return readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.v3.o'))
+    .map((f) => ({ name: f, spec: loadCollectionSpec(new Uint8Array(readFileSync(new URL(f, EXAMPLES)))) }));
+}
+
+/** Processed instructions by program name: tsbpf's verifier and the kernel's on the same object. */
+function counts(spec: CollectionSpec): Map<string, { ours: number; kernel: number }> {
+  const out = new Map<string, { ours: number; kernel: number }>();
+  using ours = load(spec, { verify: false }); // CO-RE relocated, as the kernel sees the programs
+  using kernel = loadKernel(spec, { logLevel: 4 });
+  for (const p of ours.spec.programs) {
+    const r = verifyProgram({
+      instructions: p.instructions,
+      type: p.type,
+      ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
+      maps: ours.spec.maps,
+    });
+    assert.equal(r.verdict, 'accepted', `${p.name}: tsbpf refused it`);
+    const n = /processed (\d+) insns/.exec(kernel.program(p.name).log ?? '');
+    assert.ok(n !== null, `${p.name}: no count in the kernel's log`);
+    out.set(p.name, { ours: r.stats.processed, kernel: Number(n[1]) });
+  }
+  return out;
+}
+
+test("tsbpf processes about as many instructions as the kernel's verifier", { skip }, () => {
+  let ours = 0;
+  let theirs = 0;
+  const off: string[] = [];
+  for (const o of objects()) {
+    for (const [name, c] of counts(o.spec)) {
+      ours += c.ours;
+      theirs += c.kernel;
+      if (c.ours > c.kernel * UPPER + SLACK || c.ours < c.kernel * LOWER)
+        off.push(`${o.name} ${name}: ${c.ours} processed, the kernel ${c.kernel}`);
+    }
+  }
+  assert.deepEqual(off, [], `outside ${LOWER}-${UPPER}x the kernel's count`);
+  assert.ok(ours <= theirs * TOTAL, `${ours} processed in all, the kernel ${theirs}`);
+});
