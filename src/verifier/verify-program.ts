@@ -4,14 +4,12 @@
 // explanation. Structure first (cfg/: the kernel's check_cfg), then the walk, then the combined
 // stack depth of call chains (check_max_stack_depth).
 
-import { formatInstruction } from '../asm/index.js';
 import { buildCfg, type Cfg, layout } from '../cfg/index.js';
 import { InvalidInstructionError, NotSupportedError, VerifierError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { LineInfo, MapSpec } from '../program/types.js';
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
-import { helperName } from '../uapi/helpers.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
@@ -21,7 +19,16 @@ import { provedAccesses } from './proofs.js';
 import { Refusal } from './refuse.js';
 import { liveStackSlots } from './stack-liveness.js';
 import { STACK_SIZE } from './state.js';
-import { type Code, INSN_LIMIT, type Trail, trailLine, WalkRefusal, type WalkStats, walk } from './walk.js';
+import {
+  type Code,
+  INSN_LIMIT,
+  insnText,
+  type Trail,
+  trailLine,
+  WalkRefusal,
+  type WalkStats,
+  walk,
+} from './walk.js';
 
 export interface VerifyProgramInput {
   readonly instructions: readonly Instruction[];
@@ -75,14 +82,6 @@ const EMPTY_STATS: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, ma
 export function statsLine(s: WalkStats): string {
   return `processed ${s.processed} insns (limit ${INSN_LIMIT}) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0`;
 }
-
-const insnFormat = {
-  numbers: 'kernel' as const,
-  helperName: (id: number): string | undefined => {
-    const n = helperName(id);
-    return n.startsWith('unknown') ? undefined : `bpf_${n}`;
-  },
-};
 
 export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   const started = now();
@@ -179,7 +178,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     precise: preciseRegisters(cfg, at, kinds),
     stack: liveStackSlots(cfg, at, kinds, env.maps),
   };
-  const describe = (pc: number) => (at[pc] === undefined ? '?' : formatInstruction(at[pc]!, pc, insnFormat));
+  const describe = (pc: number) => (at[pc] === undefined ? '?' : insnText(at[pc]!, pc));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {
     let refusal = r;
     // The path is kept only while logging: a quiet run that refuses walks again at level 1.

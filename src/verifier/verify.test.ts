@@ -146,3 +146,17 @@ test('unprivileged: a scalar stored to the stack is not spilled, so a fill loses
     assert.match(r.log, /invalid read from stack R10 off=8 size=8/);
   }
 });
+
+test('the log names a helper call as the kernel does (bpf_ktime_get_ns#5), beside the kernel log', () => {
+  const insns = assemble('call 5\nr0 = 2\nexit');
+  const line = '0: (85) call bpf_ktime_get_ns#5';
+  const ours = verifyProgram({ instructions: insns, type: 'XDP', logLevel: 2 }).log;
+  assert.ok(ours.includes(line), ours);
+  if (!avail.ok) return;
+  const p = loadProgram({ type: 'XDP', insns, logLevel: 2 });
+  try {
+    assert.ok(p.log.includes(line), p.log);
+  } finally {
+    p.close();
+  }
+});

@@ -345,15 +345,18 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   return { stats, depths, log };
 }
 
+// The kernel's log names a helper `bpf_map_lookup_elem#1`; helperName() already carries the
+// prefix, and gives `helper #N` for an id it does not know (printed then as the bare call).
 const insnFormat = {
   numbers: 'kernel' as const,
   helperName: (id: number): string | undefined => {
     const n = helperName(id);
-    return n.startsWith('unknown') ? undefined : `bpf_${n}`;
+    return n.startsWith('bpf_') ? n : undefined;
   },
 };
 
-function insnText(i: Instruction, pc: number): string {
+/** An instruction as the kernel's verifier log prints it. */
+export function insnText(i: Instruction, pc: number): string {
   return formatInstruction(i, pc, insnFormat);
 }
 
