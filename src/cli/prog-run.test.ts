@@ -259,6 +259,7 @@ test('Ctrl-C stops a long run cleanly: status 130, the runs done so far reported
     if (out.includes('engine:')) started(); // loaded; the runs begin
   });
   await running;
+  // Ctrl-C is caught from the header on; the wait lets the first slices of runs finish.
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.on('close', r));

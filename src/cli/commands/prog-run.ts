@@ -339,13 +339,14 @@ export async function progRun(argv: string[], out: Output): Promise<number> {
             ...(vmProg.engineReason === undefined ? {} : { reason: vmProg.engineReason }),
             ...(vmProg.compileMs === undefined ? {} : { compile_ms: Number(vmProg.compileMs.toFixed(3)) }),
           };
+    // Listening for Ctrl-C before the header: a SIGINT right after it must stop the runs, not kill the process.
+    const interrupt = new Interrupt();
     out.text(`${file}: ${prog.name} (${prog.type}) on the ${backend} backend, ${packets.length} packet(s)`);
     if (engineInfo !== undefined)
       out.text(
         `  engine: ${engineInfo.name}${engineInfo.compile_ms === undefined ? '' : ` (compiled in ${engineInfo.compile_ms} ms)`}${engineInfo.reason === undefined ? '' : ` — ${engineInfo.reason}`}`,
       );
     const progress = new Progress(out, packets.length * Math.max(1, repeat), 'runs');
-    const interrupt = new Interrupt();
     let failed = 0;
     try {
       for (const [k, packet] of packets.entries()) {

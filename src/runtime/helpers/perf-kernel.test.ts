@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import koffi from 'koffi';
 import { loadUnderTest as load } from '../../../test/engines.js';
-import { pinThread } from '../../../test/parity/affinity.js';
+import { allowedCpus, pinThread } from '../../../test/parity/affinity.js';
 import { loadCollectionSpec } from '../../elf/index.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadKernel } from '../../kernel/collection.js';
@@ -17,6 +17,8 @@ import { PerfEventArrayMap, type PerfRecord } from '../maps/perf-event-array.js'
 
 const avail = bpfAvailability();
 const cpus = avail.ok ? possibleCpuCount() : 2;
+/** The CPU both runs are pinned to: the first this process may use (not always CPU 0 in a cpuset). */
+const home = () => allowedCpus()[0] ?? 0;
 const skip = !avail.ok
   ? avail.reason
   : cpus < 2
@@ -152,7 +154,8 @@ const CASES: [bigint, number][] = [
 test('bpf_perf_event_output: return values and samples as the kernel (XDP, tc, socket filter)', {
   skip,
 }, () => {
-  const unpin = pinThread([0]);
+  const pinned = home();
+  const unpin = pinThread([pinned]);
   const rings = Array.from({ length: cpus }, (_, cpu) => openRing(cpu));
   try {
     const results: Record<string, string[]> = { kernel: [], vm: [] };
@@ -162,7 +165,7 @@ test('bpf_perf_event_output: return values and samples as the kernel (XDP, tc, s
       using c =
         which === 'kernel'
           ? loadKernel(spec(), { mapOverrides: { events: { maxEntries: cpus } } })
-          : load(spec(), { cpus, cpu: 0 });
+          : load(spec(), { cpus, cpu: pinned });
       for (const prog of ['xdp_perf', 'tc_perf', 'sk_perf']) {
         for (const [flags, size] of CASES) {
           setCfg(c, flags, size);
@@ -202,20 +205,21 @@ test('bpf_perf_event_output: return values and samples as the kernel (XDP, tc, s
 test('a full ring: -ENOSPC, lost samples, then a PERF_RECORD_LOST before the next sample, as the kernel', {
   skip,
 }, () => {
-  const unpin = pinThread([0]);
-  const ring = openRing(0);
+  const pinned = home();
+  const unpin = pinThread([pinned]);
+  const ring = openRing(pinned);
   try {
     const results: Record<string, string[]> = { kernel: [], vm: [] };
     for (const which of ['kernel', 'vm'] as const) {
       using c =
         which === 'kernel'
           ? loadKernel(spec(), { mapOverrides: { events: { maxEntries: cpus } } })
-          : load(spec(), { cpus, cpu: 0 });
+          : load(spec(), { cpus, cpu: pinned });
       let vm: PerfEventArrayMap | undefined;
-      if (which === 'kernel') c.map('events').update(u32(0), u32(ring.fd));
+      if (which === 'kernel') c.map('events').update(u32(pinned), u32(ring.fd));
       else {
         vm = (c.map('events') as unknown as { map: PerfEventArrayMap }).map;
-        vm.open(0, { pages: PAGES });
+        vm.open(pinned, { pages: PAGES });
       }
       const take = () => (vm === undefined ? consume(ring) : vmRecords(vm.consume()));
       const rets: bigint[] = [];
