@@ -9,7 +9,7 @@
 // Run: npm run build && node dist/bench/verifier.bench.js (root on Linux for the kernel column).
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { type CollectionSpec, load, loadCollectionSpec, verifyProgram } from '../src/index.js';
+import { type CollectionSpec, load, loadCollectionSpec, programInput, verifyProgram } from '../src/index.js';
 import { bpfAvailability, loadKernel } from '../src/kernel/index.js';
 import { lbSpec } from './lb-program.js';
 
@@ -52,7 +52,7 @@ function rows(): Row[] {
 function tsbpfTime(r: Row): { us: number; warmUs: number; processed: number } {
   using c = load(r.spec, { verify: false });
   const p = c.spec.programs.find((x) => x.name === r.program)!;
-  const input = { instructions: p.instructions, type: p.type, maps: c.spec.maps, logLevel: 0 as const };
+  const input = programInput(c.spec, p, { logLevel: 0 });
   verifyProgram(input); // warm-up
   let best = Number.POSITIVE_INFINITY;
   let processed = 0;

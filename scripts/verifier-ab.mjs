@@ -31,7 +31,16 @@ async function side(root) {
     const raw = m.loadCollectionSpec(new Uint8Array(readFileSync(`${root}/examples/${file}.v3.o`)));
     const spec = m.load(raw, { verify: false }).spec; // CO-RE relocated, as the bench does
     const p = spec.programs.find((x) => x.name === name);
-    return { name, input: { instructions: p.instructions, type: p.type, maps: spec.maps, logLevel: 0 } };
+    // Spelled out (an older build has no programInput); BTF and func_info as BPF_PROG_LOAD gets them.
+    const input = {
+      instructions: p.instructions,
+      type: p.type,
+      maps: spec.maps,
+      btf: spec.btf,
+      funcInfo: p.funcInfo,
+      logLevel: 0,
+    };
+    return { name, input };
   });
   return { verify: m.verifyProgram, list };
 }

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadCollectionSpec } from '../dist/src/elf/index.js';
 import { VerifierError } from '../dist/src/errors.js';
 import { loadKernel } from '../dist/src/kernel/index.js';
-import { verifyProgram } from '../dist/src/verifier/index.js';
+import { programInput, verifyProgram } from '../dist/src/verifier/index.js';
 
 const OBJECT = 'test/oob/oob.o';
 const PROGRAM = 'pkt_past_end';
@@ -18,13 +18,7 @@ const END = '<!-- verifier-doc:end -->';
 
 const spec = loadCollectionSpec(new Uint8Array(readFileSync(OBJECT)));
 const p = spec.programs.find((q) => q.name === PROGRAM);
-const ours = verifyProgram({
-  instructions: p.instructions,
-  type: p.type,
-  maps: spec.maps,
-  lineInfo: p.lineInfo,
-  logLevel: 1,
-});
+const ours = verifyProgram(programInput(spec, p, { logLevel: 1 }));
 if (ours.verdict !== 'rejected') throw new Error(`${PROGRAM}: tsbpf accepted it`);
 let kernelLog;
 try {

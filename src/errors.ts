@@ -138,6 +138,9 @@ const VERIFIER_EINVAL = [
   /^arg \d+ is an unacquired reference/,
   /^R\d+ must be a known constant/,
   /^arg#\d+ expected pointer to stack or const struct bpf_dynptr/,
+  // Global functions (check_func_call, check_return_code), asked of 6.18 through globals.vcase.
+  /^Caller passes invalid args into func#/,
+  /^At subprogram exit the register R\d+ is not a scalar value/,
 ];
 const VERIFIER_E2BIG = [
   /^BPF program is too large/,

@@ -170,6 +170,7 @@ export {
 // The verify stage run by load() (the passes, or the full verifier), and the low-level entry that
 // verifies one raw program as BPF_PROG_LOAD does.
 export {
+  programInput,
   type Verified,
   type VerifyOptions,
   type VerifyProgramInput,
@@ -236,6 +237,9 @@ export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollect
     ...rest,
     ...(verifying === false
       ? {}
-      : { verify: (p, helpers, maps) => verify(p, { helpers, maps, full: true }) }),
+      : {
+          verify: (p, helpers, maps, btf) =>
+            verify(p, { helpers, maps, full: true, ...(btf === undefined ? {} : { btf }) }),
+        }),
   });
 }

@@ -4,7 +4,14 @@
 // made again at the level asked (1, or 2 with -d/--log-level 2), since load() verifies silently;
 // the kernel backend's log comes from the kernel itself.
 
-import { type CollectionSpec, load, type ProgramSpec, VerifierError, verifyProgram } from '../index.js';
+import {
+  type CollectionSpec,
+  load,
+  type ProgramSpec,
+  programInput,
+  VerifierError,
+  verifyProgram,
+} from '../index.js';
 
 /**
  * tsbpf's verifier on program `p` of `spec` (a spec the VM's loader has CO-RE-relocated: the
@@ -16,15 +23,7 @@ export function verifySpecProgram(
   privileged: boolean,
   logLevel: 1 | 2,
 ) {
-  return verifyProgram({
-    instructions: p.instructions,
-    type: p.type,
-    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-    maps: spec.maps,
-    lineInfo: p.lineInfo,
-    privileged,
-    logLevel,
-  });
+  return verifyProgram(programInput(spec, p, { privileged, logLevel }));
 }
 
 /** The VM's verifier log of one program at a level, with the explanation tsbpf adds. */

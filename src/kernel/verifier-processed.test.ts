@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { type CollectionSpec, load, loadCollectionSpec, verifyProgram } from '../index.js';
+import { type CollectionSpec, load, loadCollectionSpec, programInput, verifyProgram } from '../index.js';
 import { bpfAvailability } from './available.js';
 import { loadKernel } from './collection.js';
 
@@ -38,12 +38,7 @@ function counts(spec: CollectionSpec): Map<string, { ours: number; kernel: numbe
   using ours = load(spec, { verify: false }); // CO-RE relocated, as the kernel sees the programs
   using kernel = loadKernel(spec, { logLevel: 4 });
   for (const p of ours.spec.programs) {
-    const r = verifyProgram({
-      instructions: p.instructions,
-      type: p.type,
-      ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-      maps: ours.spec.maps,
-    });
+    const r = verifyProgram(programInput(ours.spec, p));
     assert.equal(r.verdict, 'accepted', `${p.name}: tsbpf refused it`);
     const n = /processed (\d+) insns/.exec(kernel.program(p.name).log ?? '');
     assert.ok(n !== null, `${p.name}: no count in the kernel's log`);

@@ -425,6 +425,15 @@ export function exitFrame(env: Env, st: State): number | undefined {
       refuse('reference-release', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, {
         hint: 'every path must release what it acquired (ring-buffer record: submit or discard; conntrack entry: bpf_ct_release)',
       });
+    // A global function, verified on its own (globals.ts): its callers take r0 as a scalar.
+    if (f.subprogram !== 0 && r0.type !== 'scalar')
+      refuse(
+        'return-value',
+        `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`,
+        {
+          hint: 'a global function returns an integer; return pointers from static functions',
+        },
+      );
     if (isPointer(r0) && !env.privileged) refuse('return-value', 'R0 leaks addr as return value');
     return undefined;
   }

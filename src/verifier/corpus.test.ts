@@ -8,18 +8,11 @@ import { oobCases } from '../../test/gen/oob-cases.js';
 import { verifierCases } from '../../test/gen/verifier-cases.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import type { CollectionSpec } from '../program/index.js';
-import { verifyProgram } from './index.js';
+import { programInput, verifyProgram } from './index.js';
 
 const run = (spec: CollectionSpec, name: string) => {
   const p = spec.programs.find((x) => x.name === name)!;
-  return verifyProgram({
-    instructions: p.instructions,
-    type: p.type,
-    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-    maps: spec.maps,
-    lineInfo: p.lineInfo,
-    logLevel: 1,
-  });
+  return verifyProgram(programInput(spec, p, { logLevel: 1 }));
 };
 
 test('the corpus: the kernel verdict, and its message for refusals', async (t) => {

@@ -6,6 +6,8 @@ import type { AttachTypeName } from '../uapi/attach-types.js';
 import type { CtxKind } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 
+import type { GlobalFunc } from './globals.js';
+
 export interface Env {
   readonly type: ProgTypeName;
   readonly attachType: AttachTypeName | undefined;
@@ -15,6 +17,8 @@ export interface Env {
   readonly privileged: boolean;
   /** Slots that start a subprogram. */
   readonly subprogramStarts: ReadonlySet<number>;
+  /** The global functions (globals.ts), by starting slot: verified once, called on trust. */
+  readonly globals: ReadonlyMap<number, GlobalFunc>;
   /** Per slot: what the walk proved about the load or store there (proofs.ts). */
   readonly proofs: Uint8Array;
   /** The last id handed out (pointers from one lookup share an id; references too). */

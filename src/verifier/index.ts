@@ -7,6 +7,7 @@ export { checkHelpers, type HelperSet } from './helpers.js';
 export type { Property } from './refuse.js';
 export { type Verified, type VerifyOptions, verify } from './verify.js';
 export {
+  programInput,
   statsLine,
   type VerifierStats,
   type VerifyProgramInput,

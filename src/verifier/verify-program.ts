@@ -4,15 +4,17 @@
 // explanation. Structure first (cfg/: the kernel's check_cfg), then the walk, then the combined
 // stack depth of call chains (check_max_stack_depth).
 
+import type { Btf } from '../btf/types.js';
 import { buildCfg, type Cfg, layout } from '../cfg/index.js';
 import { InvalidInstructionError, NotSupportedError, VerifierError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
-import type { LineInfo, MapSpec } from '../program/types.js';
+import type { FuncInfo, LineInfo, MapSpec, ProgramSpec } from '../program/types.js';
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
+import { globalFunctions } from './globals.js';
 import { liveRegisters } from './liveness.js';
 import { preciseRegisters } from './precision.js';
 import { provedAccesses } from './proofs.js';
@@ -38,6 +40,13 @@ export interface VerifyProgramInput {
   readonly maps?: readonly MapSpec[];
   /** bpf_line_info: refusals name the C source line. */
   readonly lineInfo?: readonly LineInfo[];
+  /**
+   * The object's BTF and the program's bpf_func_info: with them, functions of global linkage
+   * are verified once from their prototypes and called on trust, as the kernel does
+   * (globals.ts); without them every function is walked at each call, as a static one.
+   */
+  readonly btf?: Btf;
+  readonly funcInfo?: readonly FuncInfo[];
   /** Privileged loading (root, CAP_BPF + CAP_PERFMON): the default, as tsbpf's kernel tests run. */
   readonly privileged?: boolean;
   /** 0: statistics only; 1: the refused path; 2: every instruction walked. Default 1. */
@@ -51,6 +60,32 @@ export interface VerifyProgramInput {
   readonly jit?: boolean;
   /** The program's CFG when the caller already built it (it must be `buildCfg(instructions)`). */
   readonly cfg?: Cfg;
+}
+
+/**
+ * What BPF_PROG_LOAD gives the verifier for program `p` of an object: its instructions, types,
+ * line and func info, the object's maps and BTF (`spec` as a loader has CO-RE-relocated it).
+ * `options` sets the rest of the input (mode, log level, ...).
+ */
+export function programInput(
+  spec: { readonly maps: readonly MapSpec[]; readonly btf?: Btf },
+  p: Pick<ProgramSpec, 'instructions' | 'type'> &
+    Partial<Pick<ProgramSpec, 'attachType' | 'lineInfo' | 'funcInfo'>>,
+  options: Omit<
+    VerifyProgramInput,
+    'instructions' | 'type' | 'attachType' | 'maps' | 'lineInfo' | 'btf' | 'funcInfo'
+  > = {},
+): VerifyProgramInput {
+  return {
+    instructions: p.instructions,
+    type: p.type,
+    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
+    maps: spec.maps,
+    lineInfo: p.lineInfo ?? [],
+    ...(spec.btf === undefined ? {} : { btf: spec.btf }),
+    funcInfo: p.funcInfo ?? [],
+    ...options,
+  };
 }
 
 export interface VerifierStats extends WalkStats {
@@ -167,6 +202,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     maps: new Map((input.maps ?? []).map((m) => [m.name, m])),
     privileged,
     subprogramStarts: new Set(cfg.subprograms.map((s) => s.start)),
+    globals: globalFunctions(cfg, input.btf, input.funcInfo ?? [], ctx),
     proofs: new Uint8Array(cfg.slots),
     idGen: 0,
   };

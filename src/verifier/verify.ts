@@ -6,12 +6,13 @@
 //   lacks. It is not the default until every existing test passes with it (docs/architecture.md).
 // Each refusal is a VerifierError with the kernel-style log and the pc (or NotSupportedError).
 
+import type { Btf } from '../btf/types.js';
 import { buildCfg, type Cfg } from '../cfg/index.js';
 import { VerifierError } from '../errors.js';
 import type { MapSpec, ProgramSpec } from '../program/types.js';
 import { checkContextAccess } from './context.js';
 import { checkHelpers, type HelperSet } from './helpers.js';
-import { type VerifyProgramResult, verifyProgram } from './verify-program.js';
+import { programInput, type VerifyProgramResult, verifyProgram } from './verify-program.js';
 
 export interface VerifyOptions {
   /** The helper ids the runtime implements; calls to others are NotSupportedError. */
@@ -22,6 +23,8 @@ export interface VerifyOptions {
   readonly maps?: readonly MapSpec[];
   /** Privileged loading (the default), for `full`. */
   readonly privileged?: boolean;
+  /** The object's BTF, for `full`: with the program's func_info it marks global functions. */
+  readonly btf?: Btf;
 }
 
 /** What verification found out about a program (its control-flow graph; the full verifier's result). */
@@ -35,7 +38,7 @@ export interface Verified {
 /** Runs every pass over `program`; throws at the first refusal. */
 export function verify(
   program: Pick<ProgramSpec, 'name' | 'type' | 'instructions'> &
-    Partial<Pick<ProgramSpec, 'attachType' | 'lineInfo'>>,
+    Partial<Pick<ProgramSpec, 'attachType' | 'lineInfo' | 'funcInfo'>>,
   options: VerifyOptions,
 ): Verified {
   const named = (message: string) =>
@@ -47,16 +50,17 @@ export function verify(
       checkContextAccess(program.type, program.instructions, cfg, program.attachType);
       return { cfg };
     }
-    const result = verifyProgram({
-      instructions: program.instructions,
-      type: program.type,
-      ...(program.attachType === undefined ? {} : { attachType: program.attachType }),
-      maps: options.maps ?? [],
-      lineInfo: program.lineInfo ?? [],
-      privileged: options.privileged ?? true,
-      logLevel: 0,
-      cfg,
-    });
+    const result = verifyProgram(
+      programInput(
+        { maps: options.maps ?? [], ...(options.btf === undefined ? {} : { btf: options.btf }) },
+        program,
+        {
+          privileged: options.privileged ?? true,
+          logLevel: 0,
+          cfg,
+        },
+      ),
+    );
     if (result.verdict === 'rejected') {
       const e = result.explanation!;
       throw new VerifierError(named(result.explanationText ?? e.message), result.log, e.pc);

@@ -12,16 +12,26 @@ import type { FuncInfo } from '../../src/program/types.js';
 const BTF_MAGIC = 0xeb9f;
 const HEADER = 24;
 const KIND_INT = 1;
+const KIND_PTR = 2;
+const KIND_STRUCT = 4;
 const KIND_FUNC = 12;
 const KIND_FUNC_PROTO = 13;
 const LINKAGE_STATIC = 0;
 const LINKAGE_GLOBAL = 1;
 
+/** A parameter of a global function: `int`, `ctx` (the program's context struct), `int*`, `void*`. */
+export type GlobalParamText = 'int' | 'ctx' | 'int*' | 'void*';
+
 /**
  * BTF and func_info for subprograms starting at `starts` (slot numbers, the first 0): the main
- * program global, the others static (as clang emits `static` callbacks).
+ * program global, the others static (as clang emits `static` callbacks), except those in
+ * `globals` (by subprogram index): global, `int f(params)`. `ctx` names the context struct.
  */
-export function funcBtf(starts: readonly number[]): { btf: Btf; funcInfo: FuncInfo[] } {
+export function funcBtf(
+  starts: readonly number[],
+  globals: ReadonlyMap<number, readonly GlobalParamText[]> = new Map(),
+  ctx = 'xdp_md',
+): { btf: Btf; funcInfo: FuncInfo[] } {
   const strings: number[] = [0];
   const str = (s: string): number => {
     const at = strings.length;
@@ -34,12 +44,29 @@ export function funcBtf(starts: readonly number[]): { btf: Btf; funcInfo: FuncIn
   words.push(str('int'), KIND_INT << 24, 4, (1 << 24) | 32);
   // [2] int (void): no parameters.
   words.push(0, KIND_FUNC_PROTO << 24, 1);
+  // [3] struct <ctx> (its members do not matter to the kernel: it matches the name), [4] int *,
+  // [5] struct <ctx> *, [6] void *.
+  words.push(str(ctx), KIND_STRUCT << 24, 0);
+  words.push(0, KIND_PTR << 24, 1);
+  words.push(0, KIND_PTR << 24, 3);
+  words.push(0, KIND_PTR << 24, 0);
+  const PARAM_TYPE: Record<GlobalParamText, number> = { int: 1, ctx: 5, 'int*': 4, 'void*': 6 };
+  let next = 7;
   const funcInfo: FuncInfo[] = [];
   starts.forEach((insnOff, k) => {
-    const id = 3 + k;
-    const linkage = k === 0 ? LINKAGE_GLOBAL : LINKAGE_STATIC;
+    const params = globals.get(k);
+    let proto = 2;
+    if (params !== undefined) {
+      proto = next++;
+      words.push(0, (KIND_FUNC_PROTO << 24) | params.length, 1);
+      params.forEach((p, n) => {
+        words.push(str(`a${n}`), PARAM_TYPE[p]);
+      });
+    }
+    const linkage = k === 0 || params !== undefined ? LINKAGE_GLOBAL : LINKAGE_STATIC;
     const name = k === 0 ? 'main' : `sub${k}`;
-    words.push(str(name), (KIND_FUNC << 24) | linkage, 2);
+    const id = next++;
+    words.push(str(name), (KIND_FUNC << 24) | linkage, proto);
     funcInfo.push({ insnOff, typeId: id, name });
   });
   const typeLen = words.length * 4;

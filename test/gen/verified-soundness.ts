@@ -17,7 +17,7 @@ import {
 } from '../../src/index.js';
 import type { CollectionSpec } from '../../src/program/index.js';
 import type { ProgTypeName } from '../../src/uapi/index.js';
-import { verifyProgram } from '../../src/verifier/index.js';
+import { programInput, verifyProgram } from '../../src/verifier/index.js';
 import { ctxInputs } from '../parity/inputs.js';
 import { generateMixed, type MixedProgram } from './verifier-mixed.js';
 
@@ -165,12 +165,7 @@ export function checkSeed(
 ): void {
   const g = generateMixed(seed);
   const p = g.spec.programs[0]!;
-  const verdict = verifyProgram({
-    instructions: p.instructions,
-    type: p.type,
-    maps: g.spec.maps,
-    logLevel: 0,
-  });
+  const verdict = verifyProgram(programInput(g.spec, p, { logLevel: 0 }));
   tally.programs++;
   if ((verdict.verdict === 'accepted') === refused) return;
   tally.accepted++;

@@ -12,6 +12,7 @@
 //   kernel: fragment               for reject: text the kernel's log (and tsbpf's) must contain
 //   btf: funcs                     BTF func_info naming every subprogram (func-btf.ts), which the
 //                                  kernel needs for a function address (bpf_loop's callback)
+//   global: N int,ctx,int*,void*   with btf: subprogram N is global, `int subN(params)` (repeatable)
 //   -- asm                         the program follows (`rN = map(NAME) ll` loads a map,
 //                                  `call kfunc NAME` calls a kfunc by name)
 
@@ -20,7 +21,7 @@ import type { CollectionSpec } from '../../src/program/index.js';
 import type { AttachTypeName } from '../../src/uapi/attach-types.js';
 import type { ProgTypeName } from '../../src/uapi/prog-types.js';
 import { type CaseFields, readCases } from './case-file.js';
-import { funcBtf } from './func-btf.js';
+import { funcBtf, type GlobalParamText } from './func-btf.js';
 import { asmProgram, assembleCase, caseMaps } from './oob-cases.js';
 
 export const VERIFIER_DIR = new URL('../../../test/verifier/', import.meta.url);
@@ -49,8 +50,23 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
   const attach = c.one('attach') as AttachTypeName | undefined;
   const btf = c.one('btf');
   if (btf !== undefined && btf !== 'funcs') throw new Error(`${where}: btf must be funcs`);
+  const globals = new Map<number, GlobalParamText[]>();
+  for (const g of c.all('global')) {
+    const [index, list = ''] = g.split(/\s+/, 2);
+    const params = list === '' ? [] : list.split(',');
+    if (!params.every((p): p is GlobalParamText => ['int', 'ctx', 'int*', 'void*'].includes(p)))
+      throw new Error(`${where}: global: N [int|ctx|int*|void*,...]`);
+    globals.set(Number(index), params);
+  }
+  if (globals.size > 0 && btf === undefined) throw new Error(`${where}: 'global:' needs 'btf: funcs'`);
   const info =
-    btf === undefined ? undefined : funcBtf(buildCfg(instructions).subprograms.map((s) => s.start));
+    btf === undefined
+      ? undefined
+      : funcBtf(
+          buildCfg(instructions).subprograms.map((s) => s.start),
+          globals,
+          type === 'XDP' ? 'xdp_md' : '__sk_buff',
+        );
   const asm0 = asmProgram(name, type, instructions);
   const program = info === undefined ? asm0 : { ...asm0, funcInfo: info.funcInfo };
   const spec: CollectionSpec = {

@@ -8,7 +8,7 @@
 import { VerifierError } from '../../src/errors.js';
 import { loadKernel } from '../../src/kernel/index.js';
 import type { CollectionSpec } from '../../src/program/index.js';
-import { verifyProgram } from '../../src/verifier/index.js';
+import { programInput, verifyProgram } from '../../src/verifier/index.js';
 
 export type KernelVerdict = 'accepted' | 'rejected' | 'kernel-bug';
 
@@ -42,13 +42,7 @@ export function kernelFailure(spec: CollectionSpec, e: VerifierError): boolean {
 
 export function diffOne(spec: CollectionSpec): DiffOutcome {
   const p = spec.programs[0]!;
-  const r = verifyProgram({
-    instructions: p.instructions,
-    type: p.type,
-    ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-    maps: spec.maps,
-    logLevel: 0,
-  });
+  const r = verifyProgram(programInput(spec, p, { logLevel: 0 }));
   const ours = r.verdict;
   const ourMessage = r.explanation?.message;
   try {

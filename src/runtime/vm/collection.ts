@@ -57,6 +57,8 @@ export type VerifyStage = (
   program: ProgramSpec,
   helpers: { has(id: number): boolean },
   maps: readonly MapSpec[],
+  /** The object's BTF (its FUNC records say which functions are global). */
+  btf?: Btf,
 ) => VerifiedFacts | undefined;
 
 /** What a verify stage hands the engine of a program it accepted. */
@@ -605,7 +607,7 @@ export function loadCollection(input: CollectionSpec, options: LoadCollectionOpt
   const facts = new Map<ProgramSpec, VerifiedFacts>();
   if (options.verify !== undefined)
     for (const p of spec.programs) {
-      const f = options.verify(p, implemented, spec.maps);
+      const f = options.verify(p, implemented, spec.maps, spec.btf);
       if (f !== undefined) facts.set(p, f);
     }
   // What engines run: kfunc calls bound to the VM's implementations (the spec keeps the names).
