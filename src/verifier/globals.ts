@@ -104,12 +104,13 @@ function prototype(btf: Btf, protoId: number, name: string, ctx: CtxKind): reado
  */
 export function globalCall(env: Env, st: State, g: GlobalFunc): void {
   const f = current(st);
-  const invalid = (detail: string, reg?: number): never =>
+  // Typed out so the compiler knows a call never returns (and narrows after it).
+  const invalid: (detail: string, reg?: number) => never = (detail, reg) =>
     refuse('helper-arguments', `${detail}\nCaller passes invalid args into func#${g.index} ('${g.name}')`, {
       ...(reg === undefined ? {} : { reg }),
       hint: `pass ${g.name}() what its C prototype declares: scalars, the context, pointers to memory of the pointed-to type's size (or NULL)`,
     });
-  if (typeof g.params === 'string') return invalid(g.params);
+  if (typeof g.params === 'string') invalid(g.params);
   for (const [k, p] of g.params.entries()) {
     const regno = k + 1;
     const r = readReg(f, regno);
