@@ -21,6 +21,7 @@ import {
   threeHosts,
   udpFromA,
 } from '../../test/control/three-hosts.js';
+import { missingHelper } from '../../test/kernel-helpers.js';
 import { UNTIL_MS } from '../../test/wait.js';
 import { BpfError, Errno, loadCollectionSpec } from '../index.js';
 import { openLink } from '../kernel/index.js';
@@ -28,10 +29,10 @@ import { xdpAttached } from '../kernel/netlink-xdp.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
-const skip = controlSkip(PREFIX);
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
+const skip = controlSkip(PREFIX) ?? missingHelper(spec);
 
 /** Polls `dp` until `probe` holds (or throws after `ms`). */
 function until(dp: Dataplane, probe: () => boolean, what: string, ms = UNTIL_MS): void {

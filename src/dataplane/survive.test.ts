@@ -15,16 +15,17 @@ import { type TestContext, test } from 'node:test';
 import { privateBpffs } from '../../test/control/bpffs.js';
 import { controlSkip, firstLine } from '../../test/control/harness.js';
 import { capture, PREFIX, threeHosts, udpFromA } from '../../test/control/three-hosts.js';
+import { missingHelper } from '../../test/kernel-helpers.js';
 import { until } from '../../test/wait.js';
 import { loadCollectionSpec } from '../index.js';
 import { type KernelCollection, openLink, openProgram, tcFilters, xdpAttached } from '../kernel/index.js';
 import { Dataplane } from './index.js';
 import { kernelPlatform } from './kernel.js';
 
-const skip = controlSkip(PREFIX);
 const spec = loadCollectionSpec(
   new Uint8Array(readFileSync(new URL('../../../examples/router/router.v3.o', import.meta.url))),
 );
+const skip = controlSkip(PREFIX) ?? missingHelper(spec);
 const child = (name: string) => new URL(`../../test/control/${name}.js`, import.meta.url).pathname;
 
 /** The scenario with XDP attached as `via` says ('auto' is a bpf link on this kernel). */

@@ -4,6 +4,7 @@
 // giving the recorded retval and data_out — or the recorded refusal (EINVAL).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { missingHelper } from '../../test/kernel-helpers.js';
 import { bpfAvailability } from './available.js';
 import { loadKernel } from './collection.js';
 import { exampleSpec, kernelRuns, recordedByObject, replayKernelRuns } from './test-fixtures.js';
@@ -21,8 +22,11 @@ test('kernel-runs.json covers 30 objects and 42 entry points', () => {
 
 for (const [object, progs] of byObject) {
   for (const cpu of ['v3', 'v4']) {
-    test(`${object}.${cpu}.o runs as kernel-runs.json recorded`, { skip }, () => {
-      using c = loadKernel(exampleSpec(`${object}.${cpu}.o`));
+    const spec = exampleSpec(`${object}.${cpu}.o`);
+    test(`${object}.${cpu}.o runs as kernel-runs.json recorded`, {
+      skip: skip || missingHelper(spec),
+    }, () => {
+      using c = loadKernel(spec);
       assert.equal(replayKernelRuns(c, progs), progs.length * 28);
     });
   }

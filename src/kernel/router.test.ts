@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../test/engines.js';
+import { missingHelper } from '../../test/kernel-helpers.js';
 import { type Collection, encodeCtx, loadCollectionSpec } from '../index.js';
 import { generateTraffic, type TrafficTemplate } from '../net/index.js';
 import { bpfAvailability, loadKernel } from './index.js';
@@ -85,7 +86,9 @@ function contents(c: Collection, name: string): Record<string, string> {
   return out;
 }
 
-test('the router gives the kernel’s verdicts, packets and tables under test runs', { skip }, () => {
+test('the router gives the kernel’s verdicts, packets and tables under test runs', {
+  skip: skip || missingHelper(spec),
+}, () => {
   using vm = load(spec);
   const kernel = loadKernel(spec);
   try {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kernelNetSkip } from '../../test/afxdp/kernel-env.js';
+import { exampleMissingHelper } from '../../test/kernel-helpers.js';
 import { runScenarioKernel } from '../../test/net/run-kernel.js';
 import { runScenarioSim } from '../../test/net/run-sim.js';
 import { SCENARIOS } from '../../test/net/scenarios.js';
@@ -11,7 +12,8 @@ import { SCENARIOS } from '../../test/net/scenarios.js';
 const skip = kernelNetSkip();
 
 for (const s of SCENARIOS) {
-  test(`scenario ${s.name} on the kernel agrees with the simulation`, { skip }, () => {
+  const lacking = skip === undefined ? exampleMissingHelper(s.object) : undefined;
+  test(`scenario ${s.name} on the kernel agrees with the simulation`, { skip: skip ?? lacking }, () => {
     const sim = runScenarioSim(s);
     // AF_PACKET captures before TC ingress: a device with a TC ingress program is compared by maps.
     const tcIngress = new Set(s.attach.filter((a) => a.hook === 'tc-ingress').map((a) => a.device));

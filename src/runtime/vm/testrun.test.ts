@@ -8,6 +8,7 @@ import { loadUnderTest as load } from '../../../test/engines.js';
 import { assemble } from '../../asm/index.js';
 import { BpfError, VerifierError } from '../../errors.js';
 import { bpfAvailability } from '../../kernel/available.js';
+import { haveHelper } from '../../kernel/features.js';
 import { loadProgram } from '../../kernel/program.js';
 import type { CollectionSpec, ProgramSpec } from '../../program/index.js';
 import { ctxAccessProblem, SK_BUFF } from '../../uapi/context.js';
@@ -148,7 +149,7 @@ test('xdp_md ctx_in: data/data_end/meta, ifindex and queue, tail bytes; ctx_out'
   same('XDP', 'r0 = *(u32 *)(r1 + 12)\nr2 = *(u32 *)(r1 + 16)\nr2 <<= 16\nr0 |= r2\nexit', inputs);
 });
 
-test('XDP adjust helpers: head, meta and tail limits, with and without metadata', { skip }, () => {
+test('XDP adjust helpers: head, meta and tail limits, with and without metadata', { skip }, (t) => {
   const inputs: TestRunInput[] = [
     { data: frame(0x806, 60), ctx: md(0, 60) },
     { data: frame(0x806, 68), ctx: md(8, 68) },
@@ -156,7 +157,11 @@ test('XDP adjust helpers: head, meta and tail limits, with and without metadata'
   ];
   for (const off of [-216, -217, -200, -4, 0, 4, 46, 47, 3000])
     same('XDP', `r2 = ${off}\ncall 44\nexit`, inputs);
-  for (const off of [-216, -212, -36, -32, -4, -2, 4, 8]) same('XDP', `r2 = ${off}\ncall 54\nexit`, inputs);
+  // bpf_xdp_adjust_meta: compared only where the running kernel offers it (some 6.18 builds do not).
+  const meta = haveHelper('XDP', 54);
+  if (meta.ok)
+    for (const off of [-216, -212, -36, -32, -4, -2, 4, 8]) same('XDP', `r2 = ${off}\ncall 54\nexit`, inputs);
+  else t.diagnostic(`bpf_xdp_adjust_meta not compared: ${meta.reason}`);
   for (const off of [-46, -47, -3506, 100, 3460, 3461, 3468, -3000])
     same('XDP', `r2 = ${off}\ncall 65\nexit`, inputs);
 });
