@@ -14,6 +14,7 @@ import {
   load,
   loadCollectionSpec,
   type ProgramSpec,
+  programInput,
   slotTable,
   VerifierError,
   verifyProgram,
@@ -216,13 +217,7 @@ function verdicts(
     let at: { file: string; line: number } | undefined;
     for (const p of coll.spec.programs) {
       try {
-        const r = verifyProgram({
-          instructions: p.instructions,
-          type: p.type,
-          ...(p.attachType === undefined ? {} : { attachType: p.attachType }),
-          maps: coll.spec.maps,
-          lineInfo: p.lineInfo,
-        });
+        const r = verifyProgram(programInput(coll.spec, p));
         if (r.verdict === 'accepted') out.push(`${p.name}: accepted (${r.stats.processed} insns processed)`);
         else {
           refused = true;
