@@ -18,7 +18,7 @@
 
 import type { CollectionSpec, MapSpec } from '../../src/program/index.js';
 import type { ProgTypeName } from '../../src/uapi/prog-types.js';
-import { funcBtf } from './func-btf.js';
+import { funcBtf, type GlobalParamText } from './func-btf.js';
 import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
 
 export interface MixedProgram {
@@ -82,6 +82,8 @@ const mem = (size: Size, reg: string, at: number): string => `*(${SIZE_NAMES[siz
 class Builder {
   readonly lines: string[] = [];
   readonly subs: string[][] = [];
+  /** Parameters of the subprograms made global (by label), for their BTF prototypes. */
+  readonly globals = new Map<string, GlobalParamText[]>();
   readonly maps = new Map<string, MapSpec>();
   readonly blocks: string[] = [];
   /** Bytes of the packet proven on the fall-through path (r7's range). */
@@ -114,10 +116,15 @@ class Builder {
   emit(...ls: string[]): void {
     this.lines.push(...ls);
   }
-  /** A subprogram (called or a callback); returns its label. */
-  sub(body: readonly string[]): string {
+  /**
+   * A subprogram (called or a callback); returns its label. With `params` it is a global function
+   * (`int f(params)` in its BTF): the kernel verifies it once from them and its callers get an
+   * unknown r0.
+   */
+  sub(body: readonly string[], params?: GlobalParamText[]): string {
     const name = this.label('fn');
     this.subs.push([`${name}:`, ...body]);
+    if (params !== undefined) this.globals.set(name, params);
     return name;
   }
   /** An unknown u32 from the context into `reg`. */
@@ -409,12 +416,20 @@ function bpfLoop(b: Builder): void {
 function subCall(b: Builder): void {
   const end = b.label('end');
   const kind = b.pick(['stack', 'stack-write', 'pkt-check', 'pkt-range', 'scalar']);
+  // One call in three is to a global function (globals.ts): `int f(int *)` reading its argument
+  // after a NULL check (a wrong choice skips it), or `int f(int)` whose r0 the caller cannot bound.
+  const global = b.chance(3);
   if (kind === 'stack' || kind === 'stack-write') {
     const c = 8 * b.int(1, 6);
     b.emit('r1 = 5', `*(u64 *)(r10 - ${c}) = r1`, 'r1 = r10', `r1 += -${c}`);
     const o = b.bad() ? b.pick([8, -8, 4]) : 0;
-    const f =
-      kind === 'stack'
+    const checked = !b.bad();
+    const f = global
+      ? b.sub(
+          ['r0 = 0', ...(checked ? ['if r1 == 0 goto +1'] : []), `r0 = *(u32 *)(r1 ${off(o)})`, 'exit'],
+          ['int*'],
+        )
+      : kind === 'stack'
         ? b.sub([`r0 = *(u64 *)(r1 ${off(o)})`, 'exit'])
         : b.sub(['r2 = 9', `*(u64 *)(r1 ${off(o)}) = r2`, 'r0 = 0', 'exit']);
     b.emit(`call ${f}`, `r0 = *(u64 *)(r10 - ${c})`);
@@ -436,7 +451,8 @@ function subCall(b: Builder): void {
     const f = b.sub([`r0 = ${mem(size, 'r1', at)}`, 'exit']);
     b.emit('r1 = r7', `call ${f}`);
   } else {
-    const f = b.sub(b.bad() ? ['r0 = r1', 'exit'] : ['r0 = r1', `r0 &= ${b.pick([7, 15, 255])}`, 'exit']);
+    const body = b.bad() ? ['r0 = r1', 'exit'] : ['r0 = r1', `r0 &= ${b.pick([7, 15, 255])}`, 'exit'];
+    const f = b.sub(body, global ? ['int'] : undefined);
     b.emit(
       b.ctxScalar('r1'),
       `call ${f}`,
@@ -533,14 +549,17 @@ export function generateMixed(seed: number): MixedProgram {
   const { instructions } = assembleCase(text);
   // Subprogram starts for func_info: the main program at 0, each subprogram's label.
   const starts = [0];
+  const globals = new Map<number, GlobalParamText[]>();
   let slot = 0;
   for (const l of all) {
+    const params = /^fn\d+:$/.test(l) ? b.globals.get(l.slice(0, -1)) : undefined;
+    if (params !== undefined) globals.set(starts.length, params);
     if (/^fn\d+:$/.test(l)) starts.push(slot);
     slot += slotsOf(l);
   }
   const program = asmProgram('mixed', ctx.type, instructions);
   const hasSubs = starts.length > 1;
-  const info = hasSubs ? funcBtf(starts) : undefined;
+  const info = hasSubs ? funcBtf(starts, globals, ctx.type === 'XDP' ? 'xdp_md' : '__sk_buff') : undefined;
   return {
     seed,
     clean: b.clean,
