@@ -204,180 +204,193 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       if ((depths.get(f.subprogram) ?? -1) < f.depth) depths.set(f.subprogram, f.depth);
   };
 
-  const drain = () => {
-    while (pending.length > 0) {
-      const path = pending.pop()!;
-      if (logLevel >= 2 && path.from !== undefined)
-        log.push('', `from ${path.from} to ${path.pc}: ${formatState(path.st)}`);
-      if (trace && path.trail === undefined) {
-        path.trail = { pc: path.pc, state: copyState(path.st), prev: undefined };
-        if (logLevel >= 2) log.push(trailLine(path.trail));
+  // do_check_subprogs: after the main program, each global function called on some path, once,
+  // from its prototype; the functions in order, then again while new ones got called.
+  const globals = [...env.globals.values()];
+  let scan = 0;
+  let more = false;
+  let validating: GlobalFunc | undefined;
+  const nextEntry = (): boolean => {
+    if (validating !== undefined && logLevel >= 2)
+      log.push(
+        `Func#${validating.index} ('${validating.name}') is safe for any args that match its prototype`,
+      );
+    validating = undefined;
+    for (;;) {
+      for (; scan < globals.length; scan++) {
+        const g = globals[scan]!;
+        if (!called.has(g) || verified.has(g)) continue;
+        verified.add(g);
+        scan++;
+        more = true;
+        validating = g;
+        if (logLevel >= 2) log.push(`Validating ${g.name}() func#${g.index}...`);
+        pending.push({
+          pc: g.slot,
+          st: globalEntry(env, g),
+          parent: undefined,
+          trail: undefined,
+          from: undefined,
+        });
+        return true;
       }
-      for (;;) {
-        const pc = path.pc;
-        const st = path.st;
-        try {
-          if (++stats.processed > INSN_LIMIT)
-            refuse('complexity', `BPF program is too large. Processed ${stats.processed} insn`, {
-              hint: 'fewer paths: bound loops tightly, split the program with tail calls, or use bpf_loop',
-            });
-          if (prunePoints[pc] === 1) {
-            const list = explored[pc] ?? NONE;
-            // Made at the first checkpoint here (most prune points never get one).
-            let inProgress = open[pc];
-            let pruned = false;
-            const looping = inProgress !== undefined && inProgress.size > 0;
-            // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
-            let fp = looping ? fingerprint(st) : undefined;
-            for (const old of fp === undefined ? NONE : (inProgress!.get(fp) ?? NONE))
-              if (statesEqual(old.state, st, live[pc]!, true))
-                refuse('termination', `infinite loop detected at insn ${pc}`, {
-                  hint: 'the loop comes back to the same state: its exit condition never changes',
-                });
-            const slots =
-              code.stack === undefined || list.length === 0
-                ? undefined
-                : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
-            for (let n = 0; n < list.length; n++) {
-              const old = list[n]!;
-              if (
-                statesEqual(
-                  old.state,
-                  st,
-                  live[pc]!,
-                  false,
-                  precise === undefined ? -1 : precise[pc]!,
-                  slots,
-                  env.privileged,
-                )
-              ) {
-                old.hit += 1;
-                pruned = true;
-                break;
-              }
-              old.miss += 1;
-              if (old.miss > old.hit * 3 + 3) {
-                list.splice(n, 1);
-                n -= 1;
-                alive -= 1;
-              }
-            }
-            if (pruned) {
-              if (logLevel >= 2) log.push(`${pc}: safe`);
-              noteDepths(st);
-              close(path.parent);
+      if (!more) return false;
+      more = false;
+      scan = 0;
+    }
+  };
+
+  for (;;) {
+    if (pending.length === 0 && !nextEntry()) break;
+    const path = pending.pop()!;
+    if (logLevel >= 2 && path.from !== undefined)
+      log.push('', `from ${path.from} to ${path.pc}: ${formatState(path.st)}`);
+    if (trace && path.trail === undefined) {
+      path.trail = { pc: path.pc, state: copyState(path.st), prev: undefined };
+      if (logLevel >= 2) log.push(trailLine(path.trail));
+    }
+    for (;;) {
+      const pc = path.pc;
+      const st = path.st;
+      try {
+        if (++stats.processed > INSN_LIMIT)
+          refuse('complexity', `BPF program is too large. Processed ${stats.processed} insn`, {
+            hint: 'fewer paths: bound loops tightly, split the program with tail calls, or use bpf_loop',
+          });
+        if (prunePoints[pc] === 1) {
+          const list = explored[pc] ?? NONE;
+          // Made at the first checkpoint here (most prune points never get one).
+          let inProgress = open[pc];
+          let pruned = false;
+          const looping = inProgress !== undefined && inProgress.size > 0;
+          // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
+          let fp = looping ? fingerprint(st) : undefined;
+          for (const old of fp === undefined ? NONE : (inProgress!.get(fp) ?? NONE))
+            if (statesEqual(old.state, st, live[pc]!, true))
+              refuse('termination', `infinite loop detected at insn ${pc}`, {
+                hint: 'the loop comes back to the same state: its exit condition never changes',
+              });
+          const slots =
+            code.stack === undefined || list.length === 0
+              ? undefined
+              : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
+          for (let n = 0; n < list.length; n++) {
+            const old = list[n]!;
+            if (
+              statesEqual(
+                old.state,
+                st,
+                live[pc]!,
+                false,
+                precise === undefined ? -1 : precise[pc]!,
+                slots,
+                env.privileged,
+              )
+            ) {
+              old.hit += 1;
+              pruned = true;
               break;
             }
-            // Inside a loop (a state here is still being explored) checkpoints are rarer: iterations
-            // differ and seldom prune each other (the kernel's 20 jumps / 100 instructions).
-            const enough = looping
-              ? jumps - lastJumps >= 20 || stats.processed - lastInsns >= 100
-              : jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
-            if (enough) {
-              fp ??= fingerprint(st);
-              const e: Explored = {
-                state: copyState(st),
-                branches: 1,
-                parent: path.parent,
-                hit: 0,
-                miss: 0,
-                pc,
-                fingerprint: fp,
-              };
-              if (inProgress === undefined) {
-                inProgress = new Map<number, Explored[]>();
-                open[pc] = inProgress;
-              }
-              const bucket = inProgress.get(fp);
-              if (bucket === undefined) inProgress.set(fp, [e]);
-              else bucket.push(e);
-              path.parent = e;
-              lastJumps = jumps;
-              lastInsns = stats.processed;
-              stats.totalStates += 1;
-              alive += 1;
-              if (alive > stats.peakStates) stats.peakStates = alive;
-              const here = list.length + inProgress.size;
-              if (here > stats.maxStatesPerInsn) stats.maxStatesPerInsn = here;
+            old.miss += 1;
+            if (old.miss > old.hit * 3 + 3) {
+              list.splice(n, 1);
+              n -= 1;
+              alive -= 1;
             }
           }
-          const i = at[pc]!;
-          const k = kinds[pc]!;
-          const before = trace ? current(st).regs.slice() : undefined;
-          if (k.kind === 'exit') noteDepths(st);
-          step.state = undefined;
-          step.jumpSt = undefined;
-          step.called = undefined;
-          const next = execute(env, st, i, k, pc, step);
-          if (k.kind === 'jmp' || k.kind === 'ja' || k.kind === 'exit' || k.kind === 'call') jumps += 1;
-          if (trace) {
-            path.trail = { pc, insn: i, changed: delta(before!, st), prev: path.trail };
-            if (logLevel >= 2) log.push(trailLine(path.trail));
-          }
-          // Set by execute (the compiler narrows the field to its reset value).
-          const callee = step.called as GlobalFunc | undefined;
-          if (callee !== undefined) {
-            called.add(callee);
-            if (logLevel >= 2)
-              log.push(`Func#${callee.index} ('${callee.name}') is global and assumed valid.`);
-          }
-          if (step.jumpSt !== undefined) {
-            if (pending.length >= JMP_SEQ_LIMIT)
-              refuse('complexity', `The sequence of ${JMP_SEQ_LIMIT + 1} jumps is too complex.`);
-            if (path.parent !== undefined) path.parent.branches += 1;
-            pending.push({
-              pc: step.jumpPc,
-              st: step.jumpSt,
-              parent: path.parent,
-              trail: path.trail,
-              from: pc,
-            });
-          }
-          if (next === END) {
+          if (pruned) {
+            if (logLevel >= 2) log.push(`${pc}: safe`);
             noteDepths(st);
             close(path.parent);
             break;
           }
-          path.pc = next;
-          path.st = step.state ?? st;
-        } catch (e) {
-          if (e instanceof Refusal) {
-            noteDepths(st);
-            const trail = trace ? { pc, insn: at[pc]!, prev: path.trail } : path.trail;
-            const w = new WalkRefusal(e, pc, trail, stats, st);
-            if (logLevel >= 2) {
-              if (trail !== undefined) log.push(trailLine(trail));
-              w.log = log;
+          // Inside a loop (a state here is still being explored) checkpoints are rarer: iterations
+          // differ and seldom prune each other (the kernel's 20 jumps / 100 instructions).
+          const enough = looping
+            ? jumps - lastJumps >= 20 || stats.processed - lastInsns >= 100
+            : jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
+          if (enough) {
+            fp ??= fingerprint(st);
+            const e: Explored = {
+              state: copyState(st),
+              branches: 1,
+              parent: path.parent,
+              hit: 0,
+              miss: 0,
+              pc,
+              fingerprint: fp,
+            };
+            if (inProgress === undefined) {
+              inProgress = new Map<number, Explored[]>();
+              open[pc] = inProgress;
             }
-            throw w;
+            const bucket = inProgress.get(fp);
+            if (bucket === undefined) inProgress.set(fp, [e]);
+            else bucket.push(e);
+            path.parent = e;
+            lastJumps = jumps;
+            lastInsns = stats.processed;
+            stats.totalStates += 1;
+            alive += 1;
+            if (alive > stats.peakStates) stats.peakStates = alive;
+            const here = list.length + inProgress.size;
+            if (here > stats.maxStatesPerInsn) stats.maxStatesPerInsn = here;
           }
-          throw e;
         }
+        const i = at[pc]!;
+        const k = kinds[pc]!;
+        const before = trace ? current(st).regs.slice() : undefined;
+        if (k.kind === 'exit') noteDepths(st);
+        step.state = undefined;
+        step.jumpSt = undefined;
+        step.called = undefined;
+        const next = execute(env, st, i, k, pc, step);
+        if (k.kind === 'jmp' || k.kind === 'ja' || k.kind === 'exit' || k.kind === 'call') jumps += 1;
+        if (trace) {
+          path.trail = { pc, insn: i, changed: delta(before!, st), prev: path.trail };
+          if (logLevel >= 2) log.push(trailLine(path.trail));
+        }
+        // Set by execute (the compiler narrows the field to its reset value).
+        const callee = step.called as GlobalFunc | undefined;
+        if (callee !== undefined) {
+          called.add(callee);
+          if (logLevel >= 2) log.push(`Func#${callee.index} ('${callee.name}') is global and assumed valid.`);
+        }
+        if (step.jumpSt !== undefined) {
+          if (pending.length >= JMP_SEQ_LIMIT)
+            refuse('complexity', `The sequence of ${JMP_SEQ_LIMIT + 1} jumps is too complex.`);
+          if (path.parent !== undefined) path.parent.branches += 1;
+          pending.push({
+            pc: step.jumpPc,
+            st: step.jumpSt,
+            parent: path.parent,
+            trail: path.trail,
+            from: pc,
+          });
+        }
+        if (next === END) {
+          noteDepths(st);
+          close(path.parent);
+          break;
+        }
+        path.pc = next;
+        path.st = step.state ?? st;
+      } catch (e) {
+        if (e instanceof Refusal) {
+          noteDepths(st);
+          const trail = trace ? { pc, insn: at[pc]!, prev: path.trail } : path.trail;
+          const w = new WalkRefusal(e, pc, trail, stats, st);
+          if (logLevel >= 2) {
+            if (trail !== undefined) log.push(trailLine(trail));
+            w.log = log;
+          }
+          throw w;
+        }
+        throw e;
       }
     }
-  };
-  drain();
-  // do_check_subprogs: each global function called on some path, once, from its prototype (in
-  // the order of the functions, again while new ones got called).
-  for (let more = true; more; ) {
-    more = false;
-    for (const g of env.globals.values()) {
-      if (!called.has(g) || verified.has(g)) continue;
-      verified.add(g);
-      more = true;
-      if (logLevel >= 2) log.push(`Validating ${g.name}() func#${g.index}...`);
-      pending.push({
-        pc: g.slot,
-        st: globalEntry(env, g),
-        parent: undefined,
-        trail: undefined,
-        from: undefined,
-      });
-      drain();
-      if (logLevel >= 2)
-        log.push(`Func#${g.index} ('${g.name}') is safe for any args that match its prototype`);
-    }
   }
+
   return { stats, depths, log };
 }
 
