@@ -65,6 +65,8 @@ function prototype(btf: Btf, protoId: number, name: string, ctx: CtxKind): reado
   const proto = typeById(btf, protoId);
   if (proto.kind !== 'func_proto') return `BTF of func ${name} is not a prototype`;
   const ret = resolveType(btf, proto.returnType);
+  // This wording has not been asked of the kernel yet (the corpus makes int functions only); the
+  // six-argument one has (globals.vcase).
   if (ret.kind !== 'int' && ret.kind !== 'enum' && ret.kind !== 'enum64')
     return `Global function ${name}() doesn't return scalar. Only those are supported.`;
   if (proto.params.length > 5)
