@@ -7,16 +7,16 @@
 
 import { readFileSync } from 'node:fs';
 import { loadCollectionSpec } from '../src/elf/index.js';
+import { classify } from '../src/isa/index.js';
 import { haveHelper } from '../src/kernel/index.js';
 import type { CollectionSpec } from '../src/program/index.js';
-
-const CALL = 0x85;
 
 /** The first helper a program of `spec` calls that the kernel refuses to its type (its reason), or undefined. */
 export function missingHelper(spec: Pick<CollectionSpec, 'programs'>): string | undefined {
   for (const p of spec.programs)
     for (const i of p.instructions) {
-      if (i.op !== CALL || i.src !== 0) continue;
+      const k = classify(i);
+      if (k.kind !== 'call' || k.target !== 'helper') continue;
       const a = haveHelper(p.type, i.imm);
       if (!a.ok) return `the running kernel lacks it: ${a.reason}`;
     }
