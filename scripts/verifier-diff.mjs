@@ -23,6 +23,8 @@ const tally = {
   stricter: [],
   clean: 0,
   cleanRejected: 0,
+  // Both accepted: processed-instruction counts equal, above and below the kernel's.
+  counts: { equal: 0, more: [], fewer: [], ours: 0, theirs: 0 },
 };
 const causes = { looser: new Map(), stricter: new Map() };
 const note = (m, key, seed) => {
@@ -40,6 +42,13 @@ for (let seed = first; seed < first + count; seed++) {
   }
   tally[o.theirs]++;
   if (g.clean && o.theirs === 'rejected') tally.cleanRejected++;
+  if (o.processed !== undefined) {
+    const c = tally.counts;
+    c.ours += o.processed.ours;
+    c.theirs += o.processed.theirs;
+    if (o.processed.ours === o.processed.theirs) c.equal++;
+    else (o.processed.ours > o.processed.theirs ? c.more : c.fewer).push(seed);
+  }
   if (o.ours === o.theirs) tally.agree++;
   else if (o.ours === 'accepted') {
     tally.looser.push(seed);
@@ -67,4 +76,8 @@ console.log(
 );
 for (const [k, v] of [...causes.stricter].sort((a, b) => b[1].length - a[1].length))
   console.log(`  ${v.length}  tsbpf: ${k}  (seeds ${v.slice(0, 5).join(' ')})`);
+const c = tally.counts;
+console.log(
+  `processed instructions, both accepting: equal on ${c.equal} of ${c.equal + c.more.length + c.fewer.length}; tsbpf more on ${c.more.length} (seeds ${c.more.slice(0, 8).join(' ')}), fewer on ${c.fewer.length} (seeds ${c.fewer.slice(0, 8).join(' ')}); total ${c.ours} against the kernel's ${c.theirs}`,
+);
 process.exit(tally.looser.length === 0 ? 0 : 1);

@@ -16,7 +16,11 @@ test('the kernel gives every corpus case its verdict and message', { skip }, asy
   for (const c of verifierCases()) {
     await t.test(`${c.file} ${c.name}`, () => {
       if (c.verdict === 'accept') {
-        loadKernel(c.spec).close();
+        using k = loadKernel(c.spec, { logLevel: c.processed === undefined ? 0 : 4 });
+        if (c.processed !== undefined) {
+          const log = k.program(c.spec.programs[0]!.name).log ?? '';
+          assert.equal(Number(/processed (\d+) insns/.exec(log)?.[1]), c.processed, log);
+        }
         return;
       }
       assert.throws(

@@ -24,6 +24,7 @@ test('the corpus: the kernel verdict, and its message for refusals', async (t) =
       assert.equal(r.verdict === 'accepted' ? 'accept' : 'reject', c.verdict, `${c.about}\n${r.log}`);
       if (c.kernel !== undefined)
         assert.ok(r.log.includes(c.kernel), `the log lacks '${c.kernel}':\n${r.log}`);
+      if (c.processed !== undefined) assert.equal(r.stats.processed, c.processed, `${c.about}\n${r.log}`);
       // The statistics line closes every log, in the kernel's words.
       assert.match(r.log, /processed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+/);
     });

@@ -27,7 +27,7 @@ function code(text: string) {
 
 test('a counter that only reaches the return value is not wanted; an offset is', () => {
   const c = code(['r6 = 0', 'r7 = 5', 'r2 = r1', 'r2 += r7', 'r0 = r6', 'r0 &= 1', 'exit'].join('\n'));
-  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  const p = preciseRegisters(c.cfg, c.at, c.kinds).precise;
   // Before slot 2: r7 (added to r2 later) is wanted, r6 (copied to r0 only) is not.
   assert.equal((p[2]! >> 7) & 1, 1);
   assert.equal((p[2]! >> 6) & 1, 0);
@@ -47,7 +47,7 @@ test('a register compared or stored later is wanted; a subprogram r0 is wanted a
       'exit',
     ].join('\n'),
   );
-  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  const p = preciseRegisters(c.cfg, c.at, c.kinds).precise;
   assert.equal((p[1]! >> 6) & 1, 1);
   assert.equal((p[2]! >> 7) & 1, 1);
   // In f, r1 flows into the returned r0.
@@ -102,7 +102,7 @@ test('a byte store through r10 wants only whether the register is zero; a spill 
       'exit',
     ].join('\n'),
   );
-  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  const p = preciseRegisters(c.cfg, c.at, c.kinds).precise;
   const full = (pc: number, r: number) => (p[pc]! >> r) & 1;
   const zero = (pc: number, r: number) => (p[pc]! >> (ZERO_SHIFT + r)) & 1;
   assert.deepEqual([full(0, 6), zero(0, 6)], [0, 1]);
@@ -110,7 +110,7 @@ test('a byte store through r10 wants only whether the register is zero; a spill 
   assert.deepEqual([full(3, 9), zero(3, 9)], [1, 0]);
   // A 32-bit copy keeps the low half only: a zero result says nothing of the whole source.
   const narrow = code(['w7 = w8', '*(u32 *)(r10 - 4) = r7', 'r0 = 0', 'exit'].join('\n'));
-  const q = preciseRegisters(narrow.cfg, narrow.at, narrow.kinds);
+  const q = preciseRegisters(narrow.cfg, narrow.at, narrow.kinds).precise;
   assert.equal((q[0]! >> 8) & 1, 1);
 });
 
@@ -119,17 +119,17 @@ test('a helper call wants its size argument exact, not an ARG_ANYTHING scalar', 
     // bpf_skb_load_bytes(ctx, offset, to, len): offset is ARG_ANYTHING, len ARG_CONST_SIZE.
     ['r3 = r10', 'r3 += -8', 'call 26', 'r0 = 0', 'exit'].join('\n'),
   );
-  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  const p = preciseRegisters(c.cfg, c.at, c.kinds).precise;
   assert.equal((p[2]! >> 2) & 1, 0);
   assert.equal((p[2]! >> 4) & 1, 1);
   // bpf_ringbuf_reserve's size decides the record's size: wanted, though ARG_ANYTHING here.
   const reserve = code(['call 131', 'r0 = 0', 'exit'].join('\n'));
-  assert.equal((preciseRegisters(reserve.cfg, reserve.at, reserve.kinds)[0]! >> 2) & 1, 1);
+  assert.equal((preciseRegisters(reserve.cfg, reserve.at, reserve.kinds).precise[0]! >> 2) & 1, 1);
 });
 
 test('a 32-bit add wants its source only for a wanted result; a 64-bit one may be pointer arithmetic', () => {
   const c = code(['w8 += w4', 'r7 += r5', 'r0 = 0', 'exit'].join('\n'));
-  const p = preciseRegisters(c.cfg, c.at, c.kinds);
+  const p = preciseRegisters(c.cfg, c.at, c.kinds).precise;
   assert.equal((p[0]! >> 4) & 1, 0);
   assert.equal((p[1]! >> 5) & 1, 1);
 });

@@ -136,19 +136,53 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
   }
 }
 
-/**
- * Wanted-precise register masks by slot: bit r, r's value may decide a later safety check; bit
- * ZERO_SHIFT + r, only whether r is zero may (when bit r is clear).
- */
+/** The demands before a conditional jump from those after it when its comparison decided nothing. */
+function undecidedBefore(i: Instruction, k: Kind, out: number): number {
+  const full = out & REGS;
+  const zero = (out >>> ZERO_SHIFT) & REGS;
+  // The comparison only narrows: against a register, each operand narrows the other, so both
+  // are wanted when either is after it (backtrack_insn); against a constant, nothing is added.
+  const both = bit(i.dst) | bit(i.src);
+  const fullIn = k.kind === 'jmp' && k.reg && (full & both) !== 0 ? full | both : full;
+  return fullIn | ((zero & ~fullIn) << ZERO_SHIFT);
+}
+
+/** Wanted-precise register masks by slot (see `preciseRegisters`). */
+export interface Precision {
+  /**
+   * Bit r: r's value may decide a later safety check; bit ZERO_SHIFT + r: only whether r is
+   * zero may (when bit r is clear).
+   */
+  readonly precise: Int32Array;
+  /**
+   * The same, except at a conditional jump: the demands when the comparison there decided
+   * nothing. The kernel marks a jump's operands precise only where the ranges decide it
+   * (check_cond_jmp_op): an old state that took both edges there covers a current one whatever
+   * the operands hold, as long as what is wanted after the jump is.
+   */
+  readonly undecided: Int32Array;
+}
+
 export function preciseRegisters(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
-): Int32Array {
-  return solveBackward(cfg, (pc, out) => {
+): Precision {
+  const precise = solveBackward(cfg, (pc, out) => {
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) return undefined;
     return demandsBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
   });
+  const undecided = precise.slice();
+  for (const block of cfg.blocks) {
+    const pc = block.last;
+    const i = at[pc];
+    const k = kinds[pc];
+    if (i === undefined || k?.kind !== 'jmp') continue;
+    let out = 0;
+    for (const s of block.successors) out |= precise[cfg.blocks[s]!.start]!;
+    undecided[pc] = undecidedBefore(i, k, out);
+  }
+  return { precise, undecided };
 }

@@ -18,6 +18,7 @@ import { type GlobalFunc, globalCall, globalEntry } from './globals.js';
 import { kfuncCall } from './kfuncs.js';
 import { access, checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, scalarConst } from './num.js';
+import type { Precision } from './precision.js';
 import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
@@ -45,7 +46,7 @@ export interface Code {
   readonly cfg: Cfg;
   readonly live: Int32Array;
   /** Registers whose scalar values later checks may read, by slot (precision.ts). */
-  readonly precise: Int32Array;
+  readonly precise: Precision;
   /** Live stack slots by slot (stack-liveness.ts), when its stack pointers can be followed statically. */
   readonly stack: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
 }
@@ -107,7 +108,10 @@ export class WalkRefusal extends Error {
   }
 }
 
-/** A checkpoint: a state met at a prune point, and how many paths from it are still open. */
+/**
+ * A checkpoint: a state met at a prune point, and how many paths from it are still open (while
+ * any is, it can only show a loop; once none is, it may prune).
+ */
 interface Explored {
   readonly state: State;
   branches: number;
@@ -115,9 +119,12 @@ interface Explored {
   /** Times it pruned a path / failed to: a state that keeps missing is dropped (as the kernel does). */
   hit: number;
   miss: number;
-  readonly pc: number;
+  /** Where the current frame returns to (the kernel keeps one list per call site and instruction). */
+  readonly site: number;
   /** Equal states have equal fingerprints (the exact check runs only within one). */
   readonly fingerprint: number;
+  /** At a conditional jump: the path from it took both edges (precision.ts, `undecided`). */
+  bothEdges: boolean;
 }
 
 /** A hash of what exact equality compares first: the frames, and the current frame's registers. */
@@ -148,7 +155,7 @@ const NONE: Explored[] = [];
 export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const { at, kinds, cfg, live } = code;
   // Unprivileged loads keep every scalar precise, as the kernel does (__mark_reg_unknown).
-  const precise = env.privileged ? code.precise : undefined;
+  const precision = env.privileged ? code.precise : undefined;
   const prunePoints = new Uint8Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const k = kinds[pc];
@@ -165,10 +172,9 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       if (k.target === 'local') prunePoints[pc] = 1;
     }
   }
-  // Checkpoints by slot: those fully explored (they may prune) and those still being explored
-  // (a path from them is open: only a loop may meet them again), by fingerprint.
+  // Checkpoints by slot in the order they were made (the kernel's explored_states lists, read
+  // newest first): fully explored ones may prune, open ones can only show a loop.
   const explored: (Explored[] | undefined)[] = new Array(cfg.slots);
-  const open: (Map<number, Explored[]> | undefined)[] = new Array(cfg.slots);
   const stats: WalkStats = { processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 };
   const depths = new Map<number, number>();
   const log: string[] = [];
@@ -186,17 +192,11 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   let lastInsns = 0;
   let alive = 0;
 
+  // A path ended: its checkpoints with no other open path are fully explored (they may prune).
   const close = (e: Explored | undefined) => {
     for (let s = e; s !== undefined; s = s.parent) {
       s.branches -= 1;
       if (s.branches > 0) break;
-      // Fully explored: it may now prune.
-      const bucket = open[s.pc]!.get(s.fingerprint)!;
-      bucket.splice(bucket.indexOf(s), 1);
-      if (bucket.length === 0) open[s.pc]!.delete(s.fingerprint);
-      const done = explored[s.pc] ?? [];
-      done.push(s);
-      explored[s.pc] = done;
     }
   };
   const noteDepths = (st: State) => {
@@ -257,32 +257,38 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           refuse('complexity', `BPF program is too large. Processed ${stats.processed} insn`, {
             hint: 'fewer paths: bound loops tightly, split the program with tail calls, or use bpf_loop',
           });
+        let made: Explored | undefined;
         if (prunePoints[pc] === 1) {
+          // The kernel's is_state_visited. A new checkpoint only after 2 jumps and 8 instructions
+          // since the last; inside a loop (a state here is still open) after 20 or 100: iterations
+          // differ and seldom prune each other.
+          let addNew = jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
           const list = explored[pc] ?? NONE;
-          // Made at the first checkpoint here (most prune points never get one).
-          let inProgress = open[pc];
-          let pruned = false;
-          const looping = inProgress !== undefined && inProgress.size > 0;
-          // Hashed only when needed: for the loop check (a state in progress here) or a new checkpoint.
-          let fp = looping ? fingerprint(st) : undefined;
-          for (const old of fp === undefined ? NONE : (inProgress!.get(fp) ?? NONE))
-            if (statesEqual(old.state, st, live[pc]!, true))
-              refuse('termination', `infinite loop detected at insn ${pc}`, {
-                hint: 'the loop comes back to the same state: its exit condition never changes',
-              });
+          const site = current(st).returnTo;
           const slots =
             code.stack === undefined || list.length === 0
               ? undefined
               : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
-          for (let n = 0; n < list.length; n++) {
+          let fp: number | undefined;
+          let pruned = false;
+          for (let n = list.length - 1; n >= 0; n--) {
             const old = list[n]!;
-            if (
+            if (old.site !== site) continue;
+            if (old.branches > 0) {
+              // Hashed only when needed: for the loop check or a new checkpoint.
+              fp ??= fingerprint(st);
+              if (old.fingerprint === fp && statesEqual(old.state, st, live[pc]!, true))
+                refuse('termination', `infinite loop detected at insn ${pc}`, {
+                  hint: 'the loop comes back to the same state: its exit condition never changes',
+                });
+              if (jumps - lastJumps < 20 && stats.processed - lastInsns < 100) addNew = false;
+            } else if (
               statesEqual(
                 old.state,
                 st,
                 live[pc]!,
                 false,
-                precise === undefined ? -1 : precise[pc]!,
+                precision === undefined ? -1 : (old.bothEdges ? precision.undecided : precision.precise)[pc]!,
                 slots,
                 env.privileged,
               )
@@ -291,10 +297,11 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               pruned = true;
               break;
             }
-            old.miss += 1;
+            // A miss counts only where a checkpoint would be made (else a loop's iterations would
+            // drop the states of its first ones); a state that keeps missing is dropped.
+            if (addNew) old.miss += 1;
             if (old.miss > old.hit * 3 + 3) {
               list.splice(n, 1);
-              n -= 1;
               alive -= 1;
             }
           }
@@ -304,36 +311,27 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             close(path.parent);
             break;
           }
-          // Inside a loop (a state here is still being explored) checkpoints are rarer: iterations
-          // differ and seldom prune each other (the kernel's 20 jumps / 100 instructions).
-          const enough = looping
-            ? jumps - lastJumps >= 20 || stats.processed - lastInsns >= 100
-            : jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
-          if (enough) {
-            fp ??= fingerprint(st);
+          if (addNew) {
             const e: Explored = {
               state: copyState(st),
               branches: 1,
               parent: path.parent,
               hit: 0,
               miss: 0,
-              pc,
-              fingerprint: fp,
+              site,
+              fingerprint: fp ?? fingerprint(st),
+              bothEdges: false,
             };
-            if (inProgress === undefined) {
-              inProgress = new Map<number, Explored[]>();
-              open[pc] = inProgress;
-            }
-            const bucket = inProgress.get(fp);
-            if (bucket === undefined) inProgress.set(fp, [e]);
-            else bucket.push(e);
+            made = e;
+            if (list === NONE) explored[pc] = [e];
+            else list.push(e);
             path.parent = e;
             lastJumps = jumps;
             lastInsns = stats.processed;
             stats.totalStates += 1;
             alive += 1;
             if (alive > stats.peakStates) stats.peakStates = alive;
-            const here = list.length + inProgress.size;
+            const here = list === NONE ? 1 : list.length;
             if (here > stats.maxStatesPerInsn) stats.maxStatesPerInsn = here;
           }
         }
@@ -345,6 +343,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
         step.jumpSt = undefined;
         step.called = undefined;
         const next = execute(env, st, i, k, pc, step);
+        if (made !== undefined && k.kind === 'jmp') made.bothEdges = step.jumpSt !== undefined;
         if (k.kind === 'jmp' || k.kind === 'ja' || k.kind === 'exit' || k.kind === 'call') jumps += 1;
         if (trace) {
           path.trail = { pc, insn: i, changed: delta(before!, st), prev: path.trail };

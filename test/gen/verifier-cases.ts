@@ -34,6 +34,8 @@ export interface VerifierCase {
   readonly verdict: 'accept' | 'reject';
   /** For reject: the fragment both logs contain. */
   readonly kernel: string | undefined;
+  /** For accept: the instructions both verifiers process (`processed N insns`), when the case says. */
+  readonly processed: number | undefined;
 }
 
 function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
@@ -44,6 +46,10 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
     throw new Error(`${where}: verdict must be accept or reject`);
   const kernel = c.one('kernel');
   if (verdict === 'reject' && kernel === undefined) throw new Error(`${where}: a reject needs 'kernel:'`);
+  const processedText = c.one('processed');
+  const processed = processedText === undefined ? undefined : Number(processedText);
+  if (processed !== undefined && (verdict !== 'accept' || !Number.isInteger(processed)))
+    throw new Error(`${where}: 'processed:' is a count, for an accept`);
   const type = (c.one('type') ?? 'XDP') as ProgTypeName;
   const maps = caseMaps(c);
   const { instructions } = assembleCase(asm);
@@ -76,7 +82,7 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
     license: 'GPL',
     ...(info === undefined ? {} : { btf: info.btf }),
   };
-  return { name, file, about: c.one('about') ?? '', spec, verdict, kernel };
+  return { name, file, about: c.one('about') ?? '', spec, verdict, kernel, processed };
 }
 
 /** Every case of every test/verifier/*.vcase file, in file then case order. */

@@ -19,6 +19,8 @@ export interface DiffOutcome {
   readonly ourMessage?: string;
   /** The kernel's message (the log line before the statistics) for a refusal. */
   readonly theirMessage?: string;
+  /** Instructions processed, when both accepted (`processed N insns`: how much each pruned). */
+  readonly processed?: { readonly ours: number; readonly theirs: number };
 }
 
 /** EFAULT (include/uapi/asm-generic/errno-base.h). */
@@ -46,8 +48,16 @@ export function diffOne(spec: CollectionSpec): DiffOutcome {
   const ours = r.verdict;
   const ourMessage = r.explanation?.message;
   try {
-    loadKernel(spec).close();
-    return { ours, theirs: 'accepted', ...(ourMessage === undefined ? {} : { ourMessage }) };
+    // BPF_LOG_STATS: the statistics line alone, for the count of processed instructions.
+    const k = loadKernel(spec, { logLevel: 4 });
+    const log = k.program(p.name).log ?? '';
+    k.close();
+    const theirCount = Number(/processed (\d+) insns/.exec(log)?.[1]);
+    const processed =
+      ours === 'accepted' && Number.isInteger(theirCount)
+        ? { processed: { ours: r.stats.processed, theirs: theirCount } }
+        : {};
+    return { ours, theirs: 'accepted', ...(ourMessage === undefined ? {} : { ourMessage }), ...processed };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     const theirs: KernelVerdict = kernelFailure(spec, e) ? 'kernel-bug' : 'rejected';
