@@ -1,13 +1,14 @@
 // How much work tsbpf's verifier does against the kernel's: the instructions each processes on
 // every example program (the kernel's count is the `processed N insns` line of its log,
 // BPF_LOG_STATS; bench/verifier.bench.ts prints the same for the 6,000-instruction lb-program).
-// Pruning differs in known ways (global functions are walked at every call here, the kernel
-// verifies them once; stack slots compare spilled scalars exactly), so the counts differ too,
-// within the margins below: more than UPPER times the kernel's means a cause of lost pruning came
-// back, fewer than LOWER times means tsbpf prunes far more than the kernel, which deserves a look
-// at soundness.
+// On the kernel the counts were taken from (6.18), every program processes exactly the kernel's
+// count but those of DIFFERENT, whose pruning differs in known ways. Elsewhere, and for those,
+// the counts must stay within the margins below: more than UPPER times the kernel's means a cause
+// of lost pruning came back, fewer than LOWER times means tsbpf prunes far more than the kernel,
+// which deserves a look at soundness.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { test } from 'node:test';
 import { missingHelper } from '../../test/kernel-helpers.js';
 import { type CollectionSpec, load, loadCollectionSpec, programInput, verifyProgram } from '../index.js';
@@ -26,6 +27,17 @@ const LOWER = 0.75;
 const TOTAL = 1.1;
 
 const EXAMPLES = new URL('../../../examples/', import.meta.url);
+
+/** The kernel series the exact counts hold on (its heuristics change between releases). */
+const EXACT_ON = /^6\.18\./;
+/** Programs whose counts differ from the kernel's, and why (docs/testing.md, "Instructions processed"). */
+const DIFFERENT = new Map([
+  ['xdp_bpf2bpf', "caller frames' stack slots are all compared: no stack liveness across bpf-to-bpf calls"],
+  ['xdp_for_each', 'a callback is walked at its call, not iterated from the call site to convergence'],
+  ['xdp_loop', 'a callback is walked at its call, not iterated from the call site to convergence'],
+  ['xdp_map_in_map', 'spilled scalars are compared exactly: no precision for stack slots'],
+  ['xdp_meta', 'a register stored through any pointer may be a spill: it stays precise'],
+]);
 
 function objects(): { name: string; spec: CollectionSpec }[] {
   return readdirSync(EXAMPLES)
@@ -52,6 +64,8 @@ test("tsbpf processes about as many instructions as the kernel's verifier", { sk
   let ours = 0;
   let theirs = 0;
   const off: string[] = [];
+  const exact = EXACT_ON.test(release());
+  if (!exact) t.diagnostic(`kernel ${release()}: counts compared within margins only (exact on 6.18)`);
   for (const o of objects()) {
     const lacking = missingHelper(o.spec);
     if (lacking !== undefined) {
@@ -63,6 +77,8 @@ test("tsbpf processes about as many instructions as the kernel's verifier", { sk
       theirs += c.kernel;
       if (c.ours > c.kernel * UPPER + SLACK || c.ours < c.kernel * LOWER)
         off.push(`${o.name} ${name}: ${c.ours} processed, the kernel ${c.kernel}`);
+      else if (exact && !DIFFERENT.has(name) && c.ours !== c.kernel)
+        off.push(`${o.name} ${name}: ${c.ours} processed, the kernel ${c.kernel} (equal until now)`);
     }
   }
   assert.deepEqual(off, [], `outside ${LOWER}-${UPPER}x the kernel's count`);
