@@ -36,7 +36,6 @@ const DIFFERENT = new Map([
   ['xdp_for_each', 'a callback is walked at its call, not iterated from the call site to convergence'],
   ['xdp_loop', 'a callback is walked at its call, not iterated from the call site to convergence'],
   ['xdp_map_in_map', 'spilled scalars are compared exactly: no precision for stack slots'],
-  ['xdp_meta', 'a register stored through any pointer may be a spill: it stays precise'],
 ]);
 
 function objects(): { name: string; spec: CollectionSpec }[] {

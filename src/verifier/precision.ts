@@ -67,28 +67,43 @@ function valueArgs(proto: HelperProto, id: number): number {
   return m;
 }
 
-/** Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it. */
-function demandsBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
+/**
+ * Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it.
+ * `offStack`: `i` is a store that cannot reach the stack.
+ */
+function demandsBefore(
+  i: Instruction,
+  k: Kind,
+  out: number,
+  inSubprogram: boolean,
+  offStack: boolean,
+): number {
   const full = out & REGS;
   const zero = (out >>> ZERO_SHIFT) & REGS;
   let fullIn: number;
   let zeroIn: number;
   if (k.kind === 'alu' && k.alu64 && k.op === 'mov' && k.reg && k.ext === undefined) {
-    fullIn = wantedBefore(i, k, full, inSubprogram);
+    fullIn = wantedBefore(i, k, full, inSubprogram, false);
     zeroIn = (zero & ~bit(i.dst)) | ((zero >> i.dst) & 1 ? bit(i.src) : 0);
   } else if (byteStore(i, k)) {
     fullIn = full;
     zeroIn = zero | bit(i.src);
   } else {
     const def = k.kind === 'exit' ? REGS : useDef(i, k).def;
-    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram);
+    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram, offStack);
     zeroIn = zero & ~def;
   }
   return fullIn | ((zeroIn & ~fullIn) << ZERO_SHIFT);
 }
 
 /** The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main program. */
-function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolean): number {
+function wantedBefore(
+  i: Instruction,
+  k: Kind,
+  out: number,
+  inSubprogram: boolean,
+  offStack: boolean,
+): number {
   const dst = bit(i.dst);
   switch (k.kind) {
     case 'alu':
@@ -107,8 +122,9 @@ function wantedBefore(i: Instruction, k: Kind, out: number, inSubprogram: boolea
     case 'load':
       return out & ~dst;
     case 'store':
-      // A stored register may be a spill that a later fill gives back (but see byteStore).
-      return k.reg ? out | bit(i.src) : out;
+      // A stored register may be a spill that a later fill gives back (but see byteStore); not
+      // where the stack pointers are followed and the base is none (packet, map value, context).
+      return k.reg && !offStack ? out | bit(i.src) : out;
     case 'atomic': {
       const cmp = k.op === 'cmpxchg';
       const fetched = k.fetch ? bit(cmp ? 0 : i.src) : 0;
@@ -167,12 +183,13 @@ export function preciseRegisters(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
+  offStack?: Uint8Array,
 ): Precision {
   const precise = solveBackward(cfg, (pc, out) => {
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) return undefined;
-    return demandsBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0);
+    return demandsBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0, offStack?.[pc] === 1);
   });
   const undecided = precise.slice();
   for (const block of cfg.blocks) {

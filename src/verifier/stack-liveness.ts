@@ -147,24 +147,35 @@ function accessOf(
   }
 }
 
-/**
- * Live slots by program slot, as two masks (slots 0-31 and 32-63), or undefined when the program
- * reaches its stack in a way not followed here.
- */
+/** The stack as followed here (see liveStackSlots). */
+export interface StackUse {
+  /** Live slots by program slot, as two masks: slots 0-31 and 32-63. */
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  /**
+   * 1 at a store whose base is no stack pointer on any path: what it stores is no spill, no
+   * later load gives it back (precision.ts).
+   */
+  readonly offStack: Uint8Array;
+}
+
+/** The program's stack use, or undefined when it reaches its stack in a way not followed here. */
 export function liveStackSlots(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
   maps: ReadonlyMap<string, MapSpec> = new Map(),
-): { readonly lo: Int32Array; readonly hi: Int32Array } | undefined {
+): StackUse | undefined {
   if (cfg.calls.length > 0 || cfg.callbacks.length > 0 || cfg.subprograms.length > 1) return undefined;
   // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
   const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  const offStack = new Uint8Array(cfg.slots);
   let readsHigh = false;
   const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
     if (a === OPAQUE) return false;
+    if (k.kind === 'store' && !isStack(regs[i.dst]!)) offStack[pc] = 1;
     if (a === NO_ACCESS) return true; // the masks stay 0
     kill[0][pc] = maskOf(a.kill, 0);
     kill[1][pc] = maskOf(a.kill, 32);
@@ -187,5 +198,5 @@ export function liveStackSlots(
       return k.kind === 'exit' ? 0 : (out & ~kill[h][pc]!) | read[h][pc]!;
     });
   // Nothing reads the lower half of the frame (slots 32-63, below fp-256): none of it is live.
-  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots) };
+  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots), offStack };
 }

@@ -206,13 +206,14 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     proofs: new Uint8Array(cfg.slots),
     idGen: 0,
   };
+  const stack = liveStackSlots(cfg, at, kinds, env.maps);
   const code: Code = {
     at,
     kinds,
     cfg,
     live: liveRegisters(cfg, at, kinds),
-    precise: preciseRegisters(cfg, at, kinds),
-    stack: liveStackSlots(cfg, at, kinds, env.maps),
+    precise: preciseRegisters(cfg, at, kinds, stack?.offStack),
+    stack,
   };
   const describe = (pc: number) => (at[pc] === undefined ? '?' : insnText(at[pc]!, pc));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {

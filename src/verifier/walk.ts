@@ -22,6 +22,7 @@ import type { Precision } from './precision.js';
 import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
+import type { StackUse } from './stack-liveness.js';
 import {
   copyState,
   current,
@@ -48,7 +49,7 @@ export interface Code {
   /** Registers whose scalar values later checks may read, by slot (precision.ts). */
   readonly precise: Precision;
   /** Live stack slots by slot (stack-liveness.ts), when its stack pointers can be followed statically. */
-  readonly stack: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
+  readonly stack: StackUse | undefined;
 }
 
 export interface WalkStats {
