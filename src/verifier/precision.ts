@@ -17,9 +17,11 @@
 // misc otherwise (check_stack_write_fixed_off), so only whether it is zero matters. The kernel
 // marks it precise only when it is zero (mark_chain_precision on register_is_null), so an old
 // state with a non-zero (imprecise) value there covers any current value: misc bytes cover zero
-// ones. Such a register is "wanted if zero" (bits 16-26): compared only when the old one is 0.
-// The demand passes through a 64-bit register copy unchanged; any other instruction that writes
-// the register makes it a full demand on what the instruction reads.
+// ones. Such a register is "wanted if zero" (bits 16-26): compared only when the old one's low
+// 32 bits are a known 0 (a 64-bit zero is one; the wider test only compares more often).
+// The demand passes through a register copy unchanged, 32-bit too: `w6 = w2` makes r6 zero
+// exactly where r2's low half is, and the kernel's backtracking marks r2 precise only then. Any
+// other instruction that writes the register makes it a full demand on what the instruction reads.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
@@ -82,7 +84,7 @@ function demandsBefore(
   const zero = (out >>> ZERO_SHIFT) & REGS;
   let fullIn: number;
   let zeroIn: number;
-  if (k.kind === 'alu' && k.alu64 && k.op === 'mov' && k.reg && k.ext === undefined) {
+  if (k.kind === 'alu' && k.op === 'mov' && k.reg && k.ext === undefined) {
     fullIn = wantedBefore(i, k, full, inSubprogram, false);
     zeroIn = (zero & ~bit(i.dst)) | ((zero >> i.dst) & 1 ? bit(i.src) : 0);
   } else if (byteStore(i, k)) {

@@ -4,7 +4,7 @@
 // are compared through a map (old id → current id), as the kernel's idmap does. `exact` asks for
 // equality instead: an in-progress state equal to the current one is an infinite loop.
 
-import { constOf, sameScalar, within } from './num.js';
+import { constOf, type Scalar, sameScalar, within } from './num.js';
 import { ZERO_SHIFT } from './precision.js';
 import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './state.js';
 
@@ -12,7 +12,20 @@ import { Byte, type Frame, isPacket, type Reg, type Slot, type State } from './s
 export interface StackLive {
   readonly lo: number;
   readonly hi: number;
+  /** Of those, the slots whose spilled scalar's value may matter (same bits); absent: all. */
+  readonly preciseLo?: number;
+  readonly preciseHi?: number;
 }
+
+/** A register spilled whole that is a scalar (the kernel's is_spilled_scalar_reg64). */
+const scalarSpill64 = (s: Slot): boolean =>
+  s.spilled?.type === 'scalar' && s.dynptr === undefined && s.bytes.every((b) => b === Byte.Spill);
+
+/** Every byte misc (an uninitialised one too where loads may read it): a load gives an unbound scalar. */
+const allMisc = (s: Slot, uninit: boolean): boolean =>
+  s.spilled === undefined &&
+  s.dynptr === undefined &&
+  s.bytes.every((b) => b === Byte.Misc || (uninit && b === Byte.Invalid));
 
 /** r6-r10 of a caller: a return sets its r0 and clears r1-r5, so only these survive a call. */
 const CALLER_LIVE = 0x7c0;
@@ -33,6 +46,10 @@ class IdMap {
   }
 }
 
+/** The scalar's low 32 bits are a known 0 (its tnum's value and mask both 0 there). */
+const low32Zero = (v: Scalar): boolean =>
+  (v.var.value & 0xffffffffn) === 0n && (v.var.mask & 0xffffffffn) === 0n;
+
 /** `zero`: only whether the scalar is zero may matter (precision.ts), when not `precise`. */
 function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true, zero = false): boolean {
   // Registers are immutable: one object on both sides is equal (its ids map to themselves).
@@ -41,7 +58,7 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true,
   if (old.type !== cur.type) return false;
   // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise);
   // one that only a later stack store tests for zero: any, unless the old one is zero.
-  if (old.type === 'scalar' && !precise && !exact && !(zero && constOf(old.value) === 0n)) return true;
+  if (old.type === 'scalar' && !precise && !exact && !(zero && low32Zero(old.value))) return true;
   const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
   if (!values) return false;
   if (old.type === 'scalar') return true;
@@ -56,7 +73,18 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true,
   return ids.check(old.id, cur.id) && ids.check(old.ref, cur.ref);
 }
 
-function slotSafe(old: Slot, cur: Slot, ids: IdMap, exact: boolean, uninit: boolean): boolean {
+/** `precise`: the value of a scalar spilled here may matter (else any scalar will do, as regsafe). */
+function slotSafe(
+  old: Slot,
+  cur: Slot,
+  ids: IdMap,
+  exact: boolean,
+  uninit: boolean,
+  precise = true,
+): boolean {
+  // An imprecise scalar spilled whole covers any scalar spilled whole and all-misc bytes
+  // (stacksafe's scalar_reg_for_stack, then regsafe on !rold->precise).
+  if (!precise && !exact && scalarSpill64(old)) return scalarSpill64(cur) || allMisc(cur, uninit);
   // A dynptr half matches the same half of a dynptr of the same type (stacksafe's STACK_DYNPTR).
   if (old.dynptr !== undefined || cur.dynptr !== undefined) {
     const o = old.dynptr;
@@ -122,7 +150,9 @@ function frameSafe(
   for (let k = 0; k < old.stack.length; k++) {
     // A slot no path reads before overwriting it cannot matter (stack-liveness.ts).
     if (slots !== undefined && !exact && (((k < 32 ? slots.lo : slots.hi) >> (k & 31)) & 1) === 0) continue;
-    if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact, uninit)) return false;
+    const mask = slots === undefined ? undefined : k < 32 ? slots.preciseLo : slots.preciseHi;
+    const precise = mask === undefined || ((mask >> (k & 31)) & 1) === 1;
+    if (!slotSafe(old.stack[k]!, cur.stack[k]!, ids, exact, uninit, precise)) return false;
   }
   return true;
 }

@@ -157,6 +157,11 @@ export interface StackUse {
    * later load gives it back (precision.ts).
    */
   readonly offStack: Uint8Array;
+  /** Per program slot and half: the stack slots read there (bits), and those overwritten whole. */
+  readonly read: readonly [Int32Array, Int32Array];
+  readonly kill: readonly [Int32Array, Int32Array];
+  /** 1 where the reads are a load into a register (a fill), not a helper's or an atomic's. */
+  readonly fill: Uint8Array;
 }
 
 /** The program's stack use, or undefined when it reaches its stack in a way not followed here. */
@@ -171,11 +176,13 @@ export function liveStackSlots(
   const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const offStack = new Uint8Array(cfg.slots);
+  const fill = new Uint8Array(cfg.slots);
   let readsHigh = false;
   const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
     if (a === OPAQUE) return false;
     if (k.kind === 'store' && !isStack(regs[i.dst]!)) offStack[pc] = 1;
+    if (k.kind === 'load') fill[pc] = 1;
     if (a === NO_ACCESS) return true; // the masks stay 0
     kill[0][pc] = maskOf(a.kill, 0);
     kill[1][pc] = maskOf(a.kill, 32);
@@ -198,5 +205,30 @@ export function liveStackSlots(
       return k.kind === 'exit' ? 0 : (out & ~kill[h][pc]!) | read[h][pc]!;
     });
   // Nothing reads the lower half of the frame (slots 32-63, below fp-256): none of it is live.
-  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots), offStack };
+  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots), offStack, read, kill, fill };
+}
+
+/**
+ * The stack slots whose spilled scalar's value may decide a later check, by program slot (two
+ * masks, as liveStackSlots'): the kernel marks a spilled register precise only when a fill gives
+ * it to a register whose value is wanted (backtrack_insn through the stack slot), or a helper
+ * reads the slot. `wanted(pc, r)`: register r's value (or its zero-ness) is wanted after `pc`.
+ */
+export function preciseStackSlots(
+  cfg: Cfg,
+  at: readonly (Instruction | undefined)[],
+  kinds: readonly (Kind | undefined)[],
+  use: StackUse,
+  wanted: (pc: number, r: number) => boolean,
+): { readonly lo: Int32Array; readonly hi: Int32Array } {
+  const solve = (h: 0 | 1) =>
+    solveBackward(cfg, (pc, out) => {
+      const i = at[pc];
+      const k = kinds[pc];
+      if (i === undefined || k === undefined) return undefined;
+      if (k.kind === 'exit') return 0;
+      const gen = use.fill[pc] === 1 && !wanted(pc, i.dst) ? 0 : use.read[h][pc]!;
+      return (out & ~use.kill[h][pc]!) | gen;
+    });
+  return { lo: solve(0), hi: solve(1) };
 }

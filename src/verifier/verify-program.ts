@@ -16,10 +16,10 @@ import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { globalFunctions } from './globals.js';
 import { liveRegisters } from './liveness.js';
-import { preciseRegisters } from './precision.js';
+import { preciseRegisters, ZERO_SHIFT } from './precision.js';
 import { provedAccesses } from './proofs.js';
 import { Refusal } from './refuse.js';
-import { liveStackSlots } from './stack-liveness.js';
+import { liveStackSlots, preciseStackSlots } from './stack-liveness.js';
 import { STACK_SIZE } from './state.js';
 import {
   type Code,
@@ -207,13 +207,19 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     idGen: 0,
   };
   const stack = liveStackSlots(cfg, at, kinds, env.maps);
+  const precise = preciseRegisters(cfg, at, kinds, stack?.offStack);
+  // A load's register is wanted after it when the slot after it wants it (a load has one successor).
+  const wantedAfter = (pc: number, r: number) =>
+    ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
+    ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
   const code: Code = {
     at,
     kinds,
     cfg,
     live: liveRegisters(cfg, at, kinds),
-    precise: preciseRegisters(cfg, at, kinds, stack?.offStack),
+    precise,
     stack,
+    stackPrecise: stack === undefined ? undefined : preciseStackSlots(cfg, at, kinds, stack, wantedAfter),
   };
   const describe = (pc: number) => (at[pc] === undefined ? '?' : insnText(at[pc]!, pc));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {

@@ -50,6 +50,8 @@ export interface Code {
   readonly precise: Precision;
   /** Live stack slots by slot (stack-liveness.ts), when its stack pointers can be followed statically. */
   readonly stack: StackUse | undefined;
+  /** Of the live slots, those whose spilled scalar may matter (privileged loads; stack-liveness.ts). */
+  readonly stackPrecise: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined;
 }
 
 export interface WalkStats {
@@ -269,7 +271,14 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           const slots =
             code.stack === undefined || list.length === 0
               ? undefined
-              : { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! };
+              : code.stackPrecise === undefined || precision === undefined
+                ? { lo: code.stack.lo[pc]!, hi: code.stack.hi[pc]! }
+                : {
+                    lo: code.stack.lo[pc]!,
+                    hi: code.stack.hi[pc]!,
+                    preciseLo: code.stackPrecise.lo[pc]!,
+                    preciseHi: code.stackPrecise.hi[pc]!,
+                  };
           let fp: number | undefined;
           let pruned = false;
           for (let n = list.length - 1; n >= 0; n--) {
