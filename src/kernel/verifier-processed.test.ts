@@ -33,8 +33,11 @@ const EXACT_ON = /^6\.18\./;
 /** Programs whose counts differ from the kernel's, and why (docs/testing.md, "Instructions processed"). */
 const DIFFERENT = new Map([
   ['xdp_bpf2bpf', "caller frames' stack slots are all compared: no stack liveness across bpf-to-bpf calls"],
-  ['xdp_for_each', 'a callback is walked at its call, not iterated from the call site to convergence'],
-  ['xdp_loop', 'a callback is walked at its call, not iterated from the call site to convergence'],
+  [
+    'xdp_for_each',
+    'callback invocations iterate as the kernel does; where the counts part is not looked at yet',
+  ],
+  ['xdp_loop', 'callback invocations iterate as the kernel does; where the counts part is not looked at yet'],
   ['xdp_map_in_map', 'the checkpoints at insn 79 are made at other visits than the kernel makes them'],
 ]);
 

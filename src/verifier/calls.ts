@@ -19,6 +19,7 @@ import { noteAccess } from './proofs.js';
 import { refuse } from './refuse.js';
 import { constantKey } from './stack-slots.js';
 import {
+  copyState,
   current,
   type DynptrSlot,
   isPacket,
@@ -96,6 +97,8 @@ function packetAllowed(proto: HelperProto, r: Reg): void {
 /** Where the walk continues after a call: the next slot, or a new frame's entry. */
 export interface CallOutcome {
   readonly next: number;
+  /** A callback invocation to walk later: its first slot and its entry state. */
+  readonly callback?: { readonly pc: number; readonly state: State };
 }
 
 export function helperCall(env: Env, st: State, i: Instruction, pc: number): CallOutcome {
@@ -268,9 +271,17 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
   if (CHANGES_PACKET.has(id))
     mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' || r.pktSlice === true ? UNKNOWN : r));
   const r2 = f.regs[2]!;
-  // bpf_loop walks its callback only while the count may exceed the walks so far (check_helper_call:
-  // callback_depth < R1's umax_value): a count of 0 never runs it, and 6.18 never walks it.
-  const neverCalled = id === LOOP && umax(f.regs[1]!.value) === 0n;
+  // A callback is walked as the kernel does (push_callback_call): its invocation is a path of its
+  // own from the call's state before the call clobbers r1-r5, and its exit comes back to the call,
+  // which then runs again: another invocation, until one meets a state of the call it repeats
+  // (pruned at the call) or, for bpf_loop, the count's largest value of them were walked
+  // (check_helper_call: callback_depth < R1's umax_value; a count of 0: none).
+  let invocation: CallOutcome['callback'];
+  if (callback !== undefined) {
+    if (id !== LOOP || BigInt(f.callbackDepth) < umax(f.regs[1]!.value))
+      invocation = { pc: callback.target, state: callbackEntry(st, pc, callback, id, callbackCtx, mapArg) };
+    f.callbackDepth = 0;
+  }
   for (let k = 1; k <= 5; k++) f.regs[k] = NOT_INIT;
   switch (proto.ret) {
     case 'integer':
@@ -304,8 +315,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       break;
     }
   }
-  if (callback !== undefined && !neverCalled) return enterCallback(st, pc, callback, id, callbackCtx, mapArg);
-  return { next: pc + 1 };
+  return invocation === undefined ? { next: pc + 1 } : { next: pc + 1, callback: invocation };
 }
 
 /** The kernel takes the key as a signed 64-bit value (meta.const_map_key >= 0 && < max_entries). */
@@ -351,23 +361,23 @@ export function sizeArg(r: Reg, regno: number, zeroAllowed: boolean): number {
 }
 
 /**
- * A callback (bpf_loop, bpf_for_each_map_elem): its body runs in a new frame with the arguments
- * the helper passes; its exit resumes after the helper call. One invocation is walked (the
- * kernel also walks repeated invocations; see docs/architecture.md).
+ * A callback invocation (bpf_loop, bpf_for_each_map_elem): a copy of `st` at the call, with a
+ * new frame holding the arguments the helper passes; its exit returns to the call (`pc`).
  */
-function enterCallback(
+function callbackEntry(
   st: State,
   pc: number,
   fn: Reg,
   id: number,
   ctx: Reg | undefined,
   map: Reg | undefined,
-): CallOutcome {
+): State {
   if (st.frames.length >= MAX_CALL_FRAMES)
     refuse('call-depth', `the call stack of ${st.frames.length + 1} frames is too deep !`);
-  const caller = current(st);
-  caller.regs[0] = UNKNOWN;
-  const callee = newFrame(fn.target, pc + 1, true, st.frames.length);
+  const entry = copyState(st);
+  current(entry).callbackDepth += 1;
+  entry.unroll += 1;
+  const callee = newFrame(fn.target, pc, true, entry.frames.length);
   const ctxArg = ctx ?? UNKNOWN;
   if (id === LOOP) {
     // bpf_loop(n, cb, ctx, flags): cb(index, ctx)
@@ -382,8 +392,8 @@ function enterCallback(
   } else {
     throw new NotSupportedError(`callbacks of helper ${helperName(id)} in the verifier`);
   }
-  st.frames.push(callee);
-  return { next: fn.target };
+  entry.frames.push(callee);
+  return entry;
 }
 
 /** A bpf-to-bpf call: the callee gets r1-r5 and its own frame. */

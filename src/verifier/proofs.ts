@@ -54,8 +54,9 @@ export function noteAccess(proofs: Uint8Array, pc: number, reg: Reg, write: bool
 
 /**
  * The slots whose every visit was proved: PROVED there, 0 elsewhere. None for a program that
- * takes a function's address (a callback): the walk follows one invocation of a callback, not
- * repeated ones (docs/architecture.md), so a later invocation may meet states it never saw.
+ * takes a function's address (a callback): the walk used to follow one invocation of a callback
+ * only, and though it now iterates them as the kernel does, proofs there stay off until a
+ * soundness run has checked them (docs/architecture.md).
  */
 export function provedAccesses(proofs: Uint8Array, kinds: readonly (Kind | undefined)[]): Uint8Array {
   if (kinds.some((k) => k?.kind === 'lddw' && k.pseudo === op.BPF_PSEUDO_FUNC))

@@ -192,6 +192,11 @@ export interface Frame {
    * raises it first or with the write, so slots from ceil(depth / 8) on are still EMPTY_SLOT.
    */
   depth: number;
+  /**
+   * Invocations of a bpf_loop callback walked so far from the call this frame is at (the kernel's
+   * callback_depth): the call walks another while this is below the count's largest value.
+   */
+  callbackDepth: number;
 }
 
 export interface State {
@@ -202,6 +207,11 @@ export interface State {
   locked: boolean;
   /** Inside bpf_rcu_read_lock/unlock (not nested: 6.18 refuses a second lock). */
   rcu: boolean;
+  /**
+   * Callback invocations this path entered (the kernel's callback_unroll_depth): two states are
+   * the same loop iteration only within one invocation.
+   */
+  unroll: number;
 }
 
 export function newFrame(subprogram: number, returnTo: number, callback: boolean, index: number): Frame {
@@ -215,6 +225,7 @@ export function newFrame(subprogram: number, returnTo: number, callback: boolean
     returnTo,
     callback,
     depth: 0,
+    callbackDepth: 0,
   };
 }
 
@@ -222,7 +233,7 @@ export function newFrame(subprogram: number, returnTo: number, callback: boolean
 export function entryState(): State {
   const f = newFrame(0, -1, false, 0);
   f.regs[1] = pointer('ctx');
-  return { frames: [f], refs: [], locked: false, rcu: false };
+  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0 };
 }
 
 export function copyState(s: State): State {
@@ -231,6 +242,7 @@ export function copyState(s: State): State {
     refs: s.refs.slice(),
     locked: s.locked,
     rcu: s.rcu,
+    unroll: s.unroll,
   };
 }
 
@@ -247,6 +259,7 @@ function copyFrame(f: Frame): Frame {
     returnTo: f.returnTo,
     callback: f.callback,
     depth: f.depth,
+    callbackDepth: f.callbackDepth,
   };
 }
 

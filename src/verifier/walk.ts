@@ -152,6 +152,9 @@ interface Path {
   readonly from: number | undefined;
 }
 
+/** Helpers that invoke a callback (is_sync_callback_calling_insn): bpf_for_each_map_elem, bpf_loop. */
+const CALLS_CALLBACK: ReadonlySet<number> = new Set([164, 181]);
+
 /** An empty list to read where a slot has no checkpoints yet (never written to). */
 const NONE: Explored[] = [];
 
@@ -160,19 +163,25 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   // Unprivileged loads keep every scalar precise, as the kernel does (__mark_reg_unknown).
   const precision = env.privileged ? code.precise : undefined;
   const prunePoints = new Uint8Array(cfg.slots);
+  const callsCallback = new Uint8Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const k = kinds[pc];
     const i = at[pc];
     if (k === undefined || i === undefined) continue;
     // The kernel's prune points (visit_insn, push_insn, visit_func_call_insn): a conditional jump
     // itself (one state there covers both edges), every jump's target, the instruction after a
-    // call, and a bpf-to-bpf call itself. (Not the kernel's points for callbacks, a callback's
-    // address and the helper that calls it: callbacks are walked differently here, see execute.)
+    // call, a bpf-to-bpf call itself, and a helper call that invokes a callback.
     if (k.kind === 'jmp') prunePoints[pc] = 1;
     if (k.kind === 'jmp' || k.kind === 'ja') prunePoints[targetOf(i, k, pc)!] = 1;
     if (k.kind === 'call') {
       prunePoints[pc + 1] = 1;
       if (k.target === 'local') prunePoints[pc] = 1;
+      // A call that invokes a callback is a checkpoint, made at every visit (mark_force_checkpoint):
+      // each invocation comes back to it, and stops where it meets a state it repeats.
+      if (k.target === 'helper' && CALLS_CALLBACK.has(i.imm)) {
+        prunePoints[pc] = 1;
+        callsCallback[pc] = 1;
+      }
     }
   }
   // Checkpoints by slot in the order they were made (the kernel's explored_states lists, read
@@ -265,7 +274,8 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           // The kernel's is_state_visited. A new checkpoint only after 2 jumps and 8 instructions
           // since the last; inside a loop (a state here is still open) after 20 or 100: iterations
           // differ and seldom prune each other.
-          let addNew = jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8;
+          const force = callsCallback[pc] === 1;
+          let addNew = force || (jumps - lastJumps >= 2 && stats.processed - lastInsns >= 8);
           const list = explored[pc] ?? NONE;
           const site = current(st).returnTo;
           const slots =
@@ -284,10 +294,14 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           for (let n = list.length - 1; n >= 0; n--) {
             const old = list[n]!;
             if (old.site !== site) continue;
-            if (old.branches > 0) {
+            if (old.branches > 0 && !force) {
               // Hashed only when needed: for the loop check or a new checkpoint.
               fp ??= fingerprint(st);
-              if (old.fingerprint === fp && statesEqual(old.state, st, live[pc]!, true))
+              if (
+                old.fingerprint === fp &&
+                old.state.unroll === st.unroll &&
+                statesEqual(old.state, st, live[pc]!, true)
+              )
                 refuse('termination', `infinite loop detected at insn ${pc}`, {
                   hint: 'the loop comes back to the same state: its exit condition never changes',
                 });
@@ -310,7 +324,9 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             // A miss counts only where a checkpoint would be made (else a loop's iterations would
             // drop the states of its first ones); a state that keeps missing is dropped.
             if (addNew) old.miss += 1;
-            if (old.miss > old.hit * 3 + 3) {
+            // An open checkpoint of a callback's call is kept longer (iterations converge on it).
+            const patience = force && old.branches > 0 ? 64 : 3;
+            if (old.miss > old.hit * patience + patience) {
               list.splice(n, 1);
               alive -= 1;
             }
@@ -545,15 +561,13 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
         out.called = g;
         return pc + 1;
       }
-      const before = st.frames.length;
-      const next = helperCall(env, st, i, pc).next;
-      if (st.frames.length === before) return next;
-      // A callback: walk its body now, and the path on which the helper never calls it.
-      const skipped = copyState(st);
-      skipped.frames.pop();
-      out.jumpPc = pc + 1;
-      out.jumpSt = skipped;
-      return next;
+      const called = helperCall(env, st, i, pc);
+      // A callback's invocation: a path to walk later, whose exit comes back to this call.
+      if (called.callback !== undefined) {
+        out.jumpPc = called.callback.pc;
+        out.jumpSt = called.callback.state;
+      }
+      return called.next;
     }
     case 'callx':
       return refuse('structure', `unknown opcode ${(i.op & 0xff).toString(16)}`);
