@@ -4,7 +4,8 @@
 // leave a different range on each path, lookups of several maps with and without null checks,
 // spills and fills of pointers and scalars, pointer arithmetic at the edges of packet, map value
 // and stack, scalars bounded by masks, unsigned, signed and 32-bit comparisons and 32-bit ALU,
-// bounded loops, bpf_loop callbacks, bpf-to-bpf calls passing stack and packet pointers, and
+// bounded loops, bpf_loop callbacks (one kind moves a counter in its caller's stack that later
+// invocations use as an offset), bpf-to-bpf calls passing stack and packet pointers, and
 // ring-buffer records reserved and submitted or discarded (or leaked) on every path.
 //
 // Half the programs are "clean": every choice is one the kernel should accept (a refusal by
@@ -395,9 +396,17 @@ function loop(b: Builder): void {
 function bpfLoop(b: Builder): void {
   const c = 8 * b.int(1, 8);
   if (!b.bad()) b.emit('r1 = 0', `*(u64 *)(r10 - ${c}) = r1`);
-  const kind = b.pick(['ret0', 'read', 'write', 'stop', 'ret-index', 'beyond']);
+  const kind = b.pick(['ret0', 'read', 'write', 'stop', 'ret-index', 'beyond', 'counter']);
   const body: string[] = [];
-  if (kind === 'read') body.push('r0 = *(u64 *)(r2 + 0)', 'r0 = 0');
+  if (kind === 'counter') {
+    // A counter in the caller's stack that each invocation moves and uses as an offset into its
+    // own stack: later invocations see what earlier ones left (bounded, or as a wrong choice not).
+    const skip = b.label('skip');
+    body.push('r6 = *(u64 *)(r2 + 0)', 'r7 = r6', 'r7 += 1', '*(u64 *)(r2 + 0) = r7', 'r1 = 0');
+    for (let k = 8; k <= 32; k += 8) body.push(`*(u64 *)(r10 - ${k}) = r1`);
+    if (!b.bad()) body.push(`if r6 > 3 goto ${skip}`);
+    body.push('r6 <<= 3', 'r8 = r10', 'r8 += -32', 'r8 += r6', 'r0 = *(u8 *)(r8 + 0)', `${skip}:`, 'r0 = 0');
+  } else if (kind === 'read') body.push('r0 = *(u64 *)(r2 + 0)', 'r0 = 0');
   else if (kind === 'write') body.push('*(u64 *)(r2 + 0) = r1', 'r0 = 0');
   else if (kind === 'stop') body.push('r0 = r1', 'r0 &= 1');
   else if (kind === 'ret-index') body.push(b.clean ? 'r0 = 0' : 'r0 = r1');
