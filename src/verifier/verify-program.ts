@@ -285,12 +285,17 @@ function trailLines(trail: Trail | undefined, lineInfo: readonly LineInfo[]): st
 const roundDepth = (d: number, jit: boolean): number =>
   jit ? Math.ceil(d / 16) * 16 : Math.ceil(Math.max(d, 1) / 32) * 32;
 
-/** The first call chain whose frames together exceed 512 bytes, as the kernel words it. */
+/**
+ * The first call chain whose frames together exceed 512 bytes, as the kernel words it. A
+ * callback's frame sits on its caller's, as a callee's does: the kernel's check_max_stack_depth
+ * follows a function's address (BPF_PSEUDO_FUNC) as it follows a call.
+ */
 function combinedStack(cfg: Cfg, depths: readonly number[]): string | undefined {
   const visit = (sub: number, total: number, frames: number, seen: Set<number>): string | undefined => {
     const sum = total + depths[sub]!;
     if (sum > STACK_SIZE) return `combined stack size of ${frames} calls is ${sum}. Too large`;
-    for (const c of cfg.subprograms[sub]!.callees) {
+    const s = cfg.subprograms[sub]!;
+    for (const c of [...new Set([...s.callees, ...s.callbacks])].sort((a, b) => a - b)) {
       if (seen.has(c)) continue;
       seen.add(c);
       const r = visit(c, sum, frames + 1, seen);
