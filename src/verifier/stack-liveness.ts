@@ -6,9 +6,11 @@
 // copies of it at an offset known on every path (stack-pointers.ts): loads, atomics, and the
 // memory arguments of helper calls, with the size the helper reads (a map's key or value, a
 // constant size argument, a fixed size; else every byte from the pointer to the frame's top, all
-// a helper may reach). A program that uses a stack pointer any other way (stored to memory,
-// compared, at an offset that differs by path) or has bpf-to-bpf calls or callbacks may read any
-// slot: for it there is no answer here and every slot is compared.
+// a helper may reach; for a helper that invokes a callback, the whole frame, which the callback
+// reaches through its argument). Each subprogram is its own frame: a callback's slots are its
+// own, its caller's are compared whole while the callback runs. A program that uses a stack
+// pointer any other way (stored to memory, compared, at an offset that differs by path) or has
+// bpf-to-bpf calls may read any slot: for it there is no answer here and every slot is compared.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
@@ -18,6 +20,9 @@ import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/hel
 import { solveBackward } from './liveness.js';
 import { forEachStackState, isStack, type StackValue } from './stack-pointers.js';
 import { SLOTS } from './state.js';
+
+/** Helpers that invoke a callback with an argument of the caller's (bpf_for_each_map_elem, bpf_loop). */
+const CALLS_CALLBACK: ReadonlySet<number> = new Set([164, 181]);
 
 /** Bytes of a dynptr on the stack (struct bpf_dynptr). */
 const DYNPTR_BYTES = 16;
@@ -128,6 +133,11 @@ function accessOf(
         const v = regs[a]!;
         if (v.t === 'some-fp') return OPAQUE;
         if (v.t !== 'fp') continue;
+        // A callback gets the pointer and may reach any byte of this frame through it.
+        if (k.target === 'helper' && CALLS_CALLBACK.has(i.imm)) {
+          reads.push([0, SLOTS - 1]);
+          continue;
+        }
         const bytes = proto === undefined ? undefined : argBytes(proto, a, regs, maps);
         const r = slotsOf(v.off, bytes ?? -v.off);
         if (r !== undefined) reads.push(r);
@@ -153,8 +163,8 @@ export interface StackUse {
   readonly lo: Int32Array;
   readonly hi: Int32Array;
   /**
-   * 1 at a store whose base is no stack pointer on any path: what it stores is no spill, no
-   * later load gives it back (precision.ts).
+   * 1 at a store of the main program whose base is no stack pointer on any path: what it stores
+   * is no spill, no later load gives it back (precision.ts).
    */
   readonly offStack: Uint8Array;
   /** Per program slot and half: the stack slots read there (bits), and those overwritten whole. */
@@ -171,7 +181,8 @@ export function liveStackSlots(
   kinds: readonly (Kind | undefined)[],
   maps: ReadonlyMap<string, MapSpec> = new Map(),
 ): StackUse | undefined {
-  if (cfg.calls.length > 0 || cfg.callbacks.length > 0 || cfg.subprograms.length > 1) return undefined;
+  // bpf-to-bpf calls pass stack pointers into frames this pass does not follow.
+  if (cfg.calls.length > 0) return undefined;
   // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
   const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
@@ -181,7 +192,10 @@ export function liveStackSlots(
   const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
     if (a === OPAQUE) return false;
-    if (k.kind === 'store' && !isStack(regs[i.dst]!)) offStack[pc] = 1;
+    // Only in the main program is a base that holds no stack pointer of the frame no stack at
+    // all: a callback's arguments may point into its caller's frame.
+    if (k.kind === 'store' && !isStack(regs[i.dst]!) && cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0)
+      offStack[pc] = 1;
     if (k.kind === 'load') fill[pc] = 1;
     if (a === NO_ACCESS) return true; // the masks stay 0
     kill[0][pc] = maskOf(a.kill, 0);

@@ -101,8 +101,8 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
 /**
  * Calls `visit` with the registers before every reachable instruction (the array is reused:
  * read it during the call only), once the values have reached their fixpoint; stops early when
- * `visit` returns false (and then returns false). The entry holds r10 = fp+0 and no stack
- * pointer elsewhere.
+ * `visit` returns false (and then returns false). Each subprogram's entry holds r10 = fp+0 and
+ * no stack pointer elsewhere.
  */
 export function forEachStackState(
   cfg: Cfg,
@@ -111,11 +111,16 @@ export function forEachStackState(
   visit: (pc: number, i: Instruction, k: Kind, regs: readonly StackValue[]) => boolean,
 ): boolean {
   const blockIn: (StackValue[] | undefined)[] = new Array(cfg.blocks.length);
-  const entry = new Array<StackValue>(11).fill(OTHER);
-  entry[FP] = FP0;
-  blockIn[cfg.subprograms[0]?.entry ?? 0] = entry;
   const dirty = new Uint8Array(cfg.blocks.length);
-  dirty[cfg.subprograms[0]?.entry ?? 0] = 1;
+  // Every subprogram from its own entry, r10 its own frame (a callback's arguments, pointers
+  // into its caller's frame among them, are no stack pointer of its frame).
+  const entries = cfg.subprograms.length === 0 ? [0] : cfg.subprograms.map((s) => s.entry);
+  for (const e of entries) {
+    const entry = new Array<StackValue>(11).fill(OTHER);
+    entry[FP] = FP0;
+    blockIn[e] = entry;
+    dirty[e] = 1;
+  }
   const regs: StackValue[] = new Array(11);
   const run = (b: number, each: boolean): boolean => {
     const block = cfg.blocks[b]!;
