@@ -76,19 +76,21 @@ export function liveRegisters(
 }
 
 /**
- * A backward dataflow over register masks to its fixpoint: `transfer(pc, out)` gives the mask
- * before the instruction at pc from the mask after it (undefined: no instruction, e.g. an lddw's
- * second slot). The result is the mask before every slot.
+ * A backward dataflow over register masks to its fixpoint: `transfer(pc, out, before)` gives the
+ * mask before the instruction at pc from the mask after it (undefined: no instruction, e.g. an
+ * lddw's second slot); it may read `before` at other slots (a callee's entry), which the passes
+ * repeat until they hold. The result is the mask before every slot.
  */
 export function solveBackward(
   cfg: Cfg,
-  transfer: (pc: number, out: number) => number | undefined,
+  transfer: (pc: number, out: number, before: Int32Array) => number | undefined,
 ): Int32Array {
   const before = new Int32Array(cfg.slots);
   // With no edge to the same or an earlier block, one pass in reverse block order reads every
-  // successor's final mask: the pass that would only confirm the fixpoint is skipped.
+  // successor's final mask: the pass that would only confirm the fixpoint is skipped. A call to
+  // a subprogram that starts before it would read its entry before that is final.
   let changed = true;
-  const once = forwardOnly(cfg);
+  const once = forwardOnly(cfg) && cfg.calls.every((c) => cfg.subprograms[c.callee]!.start > c.pc);
   while (changed) {
     changed = false;
     for (let b = cfg.blocks.length - 1; b >= 0; b--) {
@@ -96,7 +98,7 @@ export function solveBackward(
       let out = 0;
       for (const s of block.successors) out |= before[cfg.blocks[s]!.start]!;
       for (let pc = block.last; pc >= block.start; pc--) {
-        const inn = transfer(pc, out);
+        const inn = transfer(pc, out, before);
         if (inn === undefined) continue;
         if (before[pc] !== inn) {
           before[pc] = inn;

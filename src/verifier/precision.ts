@@ -71,7 +71,8 @@ function valueArgs(proto: HelperProto, id: number): number {
 
 /**
  * Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it.
- * `offStack`: `i` is a store that cannot reach the stack.
+ * `offStack`: `i` is a store that cannot reach the stack; `callee`: for a bpf-to-bpf call, the
+ * full demands at its callee's entry.
  */
 function demandsBefore(
   i: Instruction,
@@ -79,6 +80,7 @@ function demandsBefore(
   out: number,
   inSubprogram: boolean,
   offStack: boolean,
+  callee: number,
 ): number {
   const full = out & REGS;
   const zero = (out >>> ZERO_SHIFT) & REGS;
@@ -92,19 +94,23 @@ function demandsBefore(
     zeroIn = zero | bit(i.src);
   } else {
     const def = k.kind === 'exit' ? REGS : useDef(i, k).def;
-    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram, offStack);
+    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram, offStack, callee);
     zeroIn = zero & ~def;
   }
   return fullIn | ((zeroIn & ~fullIn) << ZERO_SHIFT);
 }
 
-/** The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main program. */
+/**
+ * The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main
+ * program; `callee`: for a bpf-to-bpf call, the full demands at its callee's entry.
+ */
 function wantedBefore(
   i: Instruction,
   k: Kind,
   out: number,
   inSubprogram: boolean,
   offStack: boolean,
+  callee = ARGS,
 ): number {
   const dst = bit(i.dst);
   switch (k.kind) {
@@ -142,6 +148,9 @@ function wantedBefore(
       // not range-checked for the types verified here.
       return inSubprogram ? bit(0) : 0;
     case 'call': {
+      // A bpf-to-bpf call wants the arguments its callee's entry wants (backtracking goes on
+      // into the callee's frame); a helper its value arguments; a kfunc all five.
+      if (k.target === 'local') return (out & ~CLOBBERED) | (callee & ARGS);
       const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
       return (out & ~CLOBBERED) | (proto === undefined ? ARGS : valueArgs(proto, i.imm));
     }
@@ -187,11 +196,22 @@ export function preciseRegisters(
   kinds: readonly (Kind | undefined)[],
   offStack?: Uint8Array,
 ): Precision {
-  const precise = solveBackward(cfg, (pc, out) => {
+  // A bpf-to-bpf call's callee entry, by the call's slot.
+  const entryOf = new Map(cfg.calls.map((c) => [c.pc, cfg.subprograms[c.callee]!.start]));
+  const precise = solveBackward(cfg, (pc, out, before) => {
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) return undefined;
-    return demandsBefore(i, k, out, cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0, offStack?.[pc] === 1);
+    const entry = k.kind === 'call' && k.target === 'local' ? entryOf.get(pc) : undefined;
+    const callee = entry === undefined ? ARGS : before[entry]! & REGS;
+    return demandsBefore(
+      i,
+      k,
+      out,
+      cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0,
+      offStack?.[pc] === 1,
+      callee,
+    );
   });
   const undecided = precise.slice();
   for (const block of cfg.blocks) {

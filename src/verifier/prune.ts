@@ -173,6 +173,7 @@ export function statesEqual(
   precise = -1,
   slots?: StackLive,
   uninit = false,
+  callerSlots?: (child: Frame) => StackLive | undefined,
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
@@ -181,7 +182,7 @@ export function statesEqual(
   for (let k = 0; k <= top; k++) {
     const isTop = k === top;
     const regs = isTop ? live : CALLER_LIVE;
-    const liveSlots = isTop ? slots : undefined;
+    const liveSlots = isTop ? slots : callerSlots?.(cur.frames[k + 1]!);
     const p = isTop ? precise : -1;
     if (!frameSafe(old.frames[k]!, cur.frames[k]!, regs, p, liveSlots, ids, exact, uninit)) return false;
   }

@@ -6,11 +6,12 @@
 // copies of it at an offset known on every path (stack-pointers.ts): loads, atomics, and the
 // memory arguments of helper calls, with the size the helper reads (a map's key or value, a
 // constant size argument, a fixed size; else every byte from the pointer to the frame's top, all
-// a helper may reach; for a helper that invokes a callback, the whole frame, which the callback
-// reaches through its argument). Each subprogram is its own frame: a callback's slots are its
-// own, its caller's are compared whole while the callback runs. A program that uses a stack
-// pointer any other way (stored to memory, compared, at an offset that differs by path) or has
-// bpf-to-bpf calls may read any slot: for it there is no answer here and every slot is compared.
+// a helper may reach; for a bpf-to-bpf call or a helper that invokes a callback, the whole
+// frame, which the callee reaches through its argument at any offset). Each subprogram is its own
+// frame; while a callee runs, its caller's frame is compared where it is live at the call
+// (walk.ts). A program that uses a stack pointer any other way (stored to memory, compared, at an
+// offset that differs by path) may read any slot: for it there is no answer here and every slot
+// is compared.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
@@ -133,8 +134,8 @@ function accessOf(
         const v = regs[a]!;
         if (v.t === 'some-fp') return OPAQUE;
         if (v.t !== 'fp') continue;
-        // A callback gets the pointer and may reach any byte of this frame through it.
-        if (k.target === 'helper' && CALLS_CALLBACK.has(i.imm)) {
+        // A callee or a callback gets the pointer and may reach any byte of this frame through it.
+        if (k.target === 'local' || (k.target === 'helper' && CALLS_CALLBACK.has(i.imm))) {
           reads.push([0, SLOTS - 1]);
           continue;
         }
@@ -181,8 +182,6 @@ export function liveStackSlots(
   kinds: readonly (Kind | undefined)[],
   maps: ReadonlyMap<string, MapSpec> = new Map(),
 ): StackUse | undefined {
-  // bpf-to-bpf calls pass stack pointers into frames this pass does not follow.
-  if (cfg.calls.length > 0) return undefined;
   // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
   const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;

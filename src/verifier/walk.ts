@@ -27,6 +27,7 @@ import {
   copyState,
   current,
   entryState,
+  type Frame,
   isPointer,
   NOT_INIT,
   pointer,
@@ -162,6 +163,17 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const { at, kinds, cfg, live } = code;
   // Unprivileged loads keep every scalar precise, as the kernel does (__mark_reg_unknown).
   const precision = env.privileged ? code.precise : undefined;
+  // A caller's live slots: those live at its call (a callback's frame returns to the call
+  // itself, a callee's to the slot after it), where the call reads all of a frame it passes a
+  // pointer into.
+  const stackUse = code.stack;
+  const callerSlots =
+    stackUse === undefined
+      ? undefined
+      : (child: Frame) => {
+          const call = child.callback ? child.returnTo : child.returnTo - 1;
+          return { lo: stackUse.lo[call]!, hi: stackUse.hi[call]! };
+        };
   const prunePoints = new Uint8Array(cfg.slots);
   const callsCallback = new Uint8Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
@@ -170,12 +182,18 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     if (k === undefined || i === undefined) continue;
     // The kernel's prune points (visit_insn, push_insn, visit_func_call_insn): a conditional jump
     // itself (one state there covers both edges), every jump's target, the instruction after a
-    // call, a bpf-to-bpf call itself, and a helper call that invokes a callback.
+    // call, a bpf-to-bpf call itself and its callee's entry, and a helper call that invokes a
+    // callback.
     if (k.kind === 'jmp') prunePoints[pc] = 1;
     if (k.kind === 'jmp' || k.kind === 'ja') prunePoints[targetOf(i, k, pc)!] = 1;
     if (k.kind === 'call') {
       prunePoints[pc + 1] = 1;
-      if (k.target === 'local') prunePoints[pc] = 1;
+      // A bpf-to-bpf call and its callee's first instruction (the kernel's push_insn marks the
+      // target of the call's edge as it marks a jump's).
+      if (k.target === 'local') {
+        prunePoints[pc] = 1;
+        prunePoints[targetOf(i, k, pc)!] = 1;
+      }
       // A call that invokes a callback is a checkpoint, made at every visit (mark_force_checkpoint):
       // each invocation comes back to it, and stops where it meets a state it repeats.
       if (k.target === 'helper' && CALLS_CALLBACK.has(i.imm)) {
@@ -315,6 +333,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
                 precision === undefined ? -1 : (old.bothEdges ? precision.undecided : precision.precise)[pc]!,
                 slots,
                 env.privileged,
+                callerSlots,
               )
             ) {
               old.hit += 1;
