@@ -9,9 +9,9 @@
 // a helper may reach; for a bpf-to-bpf call or a helper that invokes a callback, the whole
 // frame, which the callee reaches through its argument at any offset). Each subprogram is its own
 // frame; while a callee runs, its caller's frame is compared where it is live at the call
-// (walk.ts). A program that uses a stack pointer any other way (stored to memory, compared, at an
-// offset that differs by path) may read any slot: for it there is no answer here and every slot
-// is compared.
+// (walk.ts). An access through a stack pointer whose offset is not known here (it differs by
+// path, or arithmetic moved it) reads every slot and overwrites none. A program that stores a
+// stack pointer to memory or compares one gets no answer here: every slot is compared.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
@@ -91,10 +91,13 @@ function argBytes(
   }
 }
 
-/** The slots an access through `base` + off touches; OPAQUE: a stack pointer not followed here. */
-function at(base: StackValue, off: number, size: number): [number, number] | typeof OPAQUE | undefined {
+/** Every slot of the frame: what an access through a stack pointer of unknown offset may touch. */
+const ALL_SLOTS: [number, number] = [0, SLOTS - 1];
+
+/** The slots an access through `base` + off touches (none: no stack pointer). */
+function at(base: StackValue, off: number, size: number): [number, number] | undefined {
   if (base.t === 'fp') return slotsOf(base.off + off, size);
-  return base.t === 'some-fp' ? OPAQUE : undefined;
+  return base.t === 'some-fp' ? ALL_SLOTS : undefined;
 }
 
 function accessOf(
@@ -105,34 +108,37 @@ function accessOf(
 ): Access | typeof OPAQUE {
   switch (k.kind) {
     case 'alu':
-      // A stack pointer as an operand of arithmetic (r1 += r10) makes a pointer not followed here.
-      return k.reg && k.op !== 'mov' && isStack(regs[i.src]!) ? OPAQUE : NO_ACCESS;
+      // Arithmetic with a stack pointer gives one of unknown offset (stack-pointers.ts).
+      return NO_ACCESS;
     case 'jmp':
       return isStack(regs[i.dst]!) || (k.reg && isStack(regs[i.src]!)) ? OPAQUE : NO_ACCESS;
     case 'load': {
       const r = at(regs[i.src]!, i.off, k.bytes);
-      return r === OPAQUE ? OPAQUE : { reads: r === undefined ? [] : [r] };
+      return { reads: r === undefined ? [] : [r] };
     }
     case 'store': {
       if (k.reg && isStack(regs[i.src]!)) return OPAQUE; // a spilled stack pointer
       const base = regs[i.dst]!;
-      const r = at(base, i.off, k.bytes);
-      if (r === OPAQUE) return OPAQUE;
-      // An aligned 8-byte store overwrites its slot whole; a narrower one leaves bytes that matter.
-      const whole = r !== undefined && base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0;
-      return whole ? { reads: [], kill: r } : NO_ACCESS;
+      // An aligned 8-byte store at a known offset overwrites its slot whole; a narrower one, or
+      // one at an unknown offset, leaves bytes that matter.
+      const whole = base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0;
+      const r = whole ? at(base, i.off, k.bytes) : undefined;
+      return r === undefined ? NO_ACCESS : { reads: [], kill: r };
     }
     case 'atomic': {
       if (isStack(regs[i.src]!)) return OPAQUE;
       const r = at(regs[i.dst]!, i.off, k.bytes);
-      return r === OPAQUE ? OPAQUE : { reads: r === undefined ? [] : [r] };
+      return { reads: r === undefined ? [] : [r] };
     }
     case 'call': {
       const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
       const reads: [number, number][] = [];
       for (let a = 1; a <= 5; a++) {
         const v = regs[a]!;
-        if (v.t === 'some-fp') return OPAQUE;
+        if (v.t === 'some-fp') {
+          reads.push(ALL_SLOTS);
+          continue;
+        }
         if (v.t !== 'fp') continue;
         // A callee or a callback gets the pointer and may reach any byte of this frame through it.
         if (k.target === 'local' || (k.target === 'helper' && CALLS_CALLBACK.has(i.imm))) {
