@@ -179,6 +179,17 @@ export interface StackUse {
   readonly kill: readonly [Int32Array, Int32Array];
   /** 1 where the reads are a load into a register (a fill), not a helper's or an atomic's. */
   readonly fill: Uint8Array;
+  /**
+   * What callees may do with their callers' frames (precision through them, see
+   * callerFramesMatter): 1 at a call handing a callee or a callback a pointer into this frame
+   * (`frameCall`); at a store or load of a subprogram other than the main one through a base that
+   * is no stack pointer of its own frame, which may be a caller's (`otherStore`, `otherLoad`);
+   * `otherAccess`: such a subprogram has an atomic or a helper or kfunc call on such a pointer.
+   */
+  readonly frameCall: Uint8Array;
+  readonly otherStore: Uint8Array;
+  readonly otherLoad: Uint8Array;
+  readonly otherAccess: boolean;
 }
 
 /** The program's stack use, or undefined when it reaches its stack in a way not followed here. */
@@ -193,15 +204,32 @@ export function liveStackSlots(
   const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const offStack = new Uint8Array(cfg.slots);
   const fill = new Uint8Array(cfg.slots);
+  const frameCall = new Uint8Array(cfg.slots);
+  const otherStore = new Uint8Array(cfg.slots);
+  const otherLoad = new Uint8Array(cfg.slots);
+  let otherAccess = false;
   let readsHigh = false;
   const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
     const a = accessOf(i, k, regs, maps);
     if (a === OPAQUE) return false;
     // Only in the main program is a base that holds no stack pointer of the frame no stack at
-    // all: a callback's arguments may point into its caller's frame.
-    if (k.kind === 'store' && !isStack(regs[i.dst]!) && cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0)
-      offStack[pc] = 1;
-    if (k.kind === 'load') fill[pc] = 1;
+    // all: a callee's or a callback's arguments may point into its caller's frame.
+    const main = cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0;
+    if (k.kind === 'store' && !isStack(regs[i.dst]!)) (main ? offStack : otherStore)[pc] = 1;
+    if (k.kind === 'load') {
+      fill[pc] = 1;
+      if (!main && !isStack(regs[i.src]!)) otherLoad[pc] = 1;
+    }
+    if (!main && k.kind === 'atomic' && !isStack(regs[i.dst]!)) otherAccess = true;
+    if (k.kind === 'call') {
+      const args = [1, 2, 3, 4, 5].map((r) => regs[r]!);
+      if (
+        (k.target === 'local' || (k.target === 'helper' && CALLS_CALLBACK.has(i.imm))) &&
+        args.some(isStack)
+      )
+        frameCall[pc] = 1;
+      if (!main && k.target !== 'local' && args.some((v) => v.t === 'other')) otherAccess = true;
+    }
     if (a === NO_ACCESS) return true; // the masks stay 0
     kill[0][pc] = maskOf(a.kill, 0);
     kill[1][pc] = maskOf(a.kill, 32);
@@ -224,7 +252,18 @@ export function liveStackSlots(
       return k.kind === 'exit' ? 0 : (out & ~kill[h][pc]!) | read[h][pc]!;
     });
   // Nothing reads the lower half of the frame (slots 32-63, below fp-256): none of it is live.
-  return { lo: solve(0), hi: readsHigh ? solve(1) : new Int32Array(cfg.slots), offStack, read, kill, fill };
+  return {
+    lo: solve(0),
+    hi: readsHigh ? solve(1) : new Int32Array(cfg.slots),
+    offStack,
+    read,
+    kill,
+    fill,
+    frameCall,
+    otherStore,
+    otherLoad,
+    otherAccess,
+  };
 }
 
 /**
@@ -239,6 +278,7 @@ export function preciseStackSlots(
   kinds: readonly (Kind | undefined)[],
   use: StackUse,
   wanted: (pc: number, r: number) => boolean,
+  calleesMatter: boolean,
 ): { readonly lo: Int32Array; readonly hi: Int32Array } {
   const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {
@@ -246,8 +286,31 @@ export function preciseStackSlots(
       const k = kinds[pc];
       if (i === undefined || k === undefined) return undefined;
       if (k.kind === 'exit') return 0;
-      const gen = use.fill[pc] === 1 && !wanted(pc, i.dst) ? 0 : use.read[h][pc]!;
-      return (out & ~use.kill[h][pc]!) | gen;
+      const quiet = use.fill[pc] === 1 ? !wanted(pc, i.dst) : use.frameCall[pc] === 1 && !calleesMatter;
+      return (out & ~use.kill[h][pc]!) | (quiet ? 0 : use.read[h][pc]!);
     });
   return { lo: solve(0), hi: solve(1) };
+}
+
+/**
+ * Whether a value that a callee or a callback reads or writes in its caller's frame may decide a
+ * check: one of their loads through a pointer that may be a caller's feeds a wanted register, or
+ * they hand such a pointer to a helper, a kfunc or an atomic, or a caller's frame has a slot
+ * whose spilled value matters where it hands a pointer into it to a call. When none does, what
+ * they store there is no spill that matters, and the frame their call reads is read, not
+ * compared exactly (the kernel marks such slots precise only where backtracking reaches them);
+ * `precise` and `slots` are the analyses made on that assumption, which this checks.
+ */
+export function callerFramesMatter(
+  at: readonly (Instruction | undefined)[],
+  use: StackUse,
+  wanted: (pc: number, r: number) => boolean,
+  slots: { readonly lo: Int32Array; readonly hi: Int32Array },
+): boolean {
+  if (use.otherAccess) return true;
+  for (let pc = 0; pc < at.length; pc++) {
+    if (use.otherLoad[pc] === 1 && wanted(pc, at[pc]!.dst)) return true;
+    if (use.frameCall[pc] === 1 && (slots.lo[pc] !== 0 || slots.hi[pc] !== 0)) return true;
+  }
+  return false;
 }

@@ -16,10 +16,10 @@ import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { globalFunctions } from './globals.js';
 import { liveRegisters } from './liveness.js';
-import { preciseRegisters, ZERO_SHIFT } from './precision.js';
+import { type Precision, preciseRegisters, ZERO_SHIFT } from './precision.js';
 import { provedAccesses } from './proofs.js';
 import { Refusal } from './refuse.js';
-import { liveStackSlots, preciseStackSlots } from './stack-liveness.js';
+import { callerFramesMatter, liveStackSlots, preciseStackSlots, type StackUse } from './stack-liveness.js';
 import { STACK_SIZE } from './state.js';
 import {
   type Code,
@@ -207,11 +207,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     idGen: 0,
   };
   const stack = liveStackSlots(cfg, at, kinds, env.maps);
-  const precise = preciseRegisters(cfg, at, kinds, stack?.offStack);
-  // A load's register is wanted after it when the slot after it wants it (a load has one successor).
-  const wantedAfter = (pc: number, r: number) =>
-    ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
-    ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
+  const { precise, stackPrecise } = precisionOf(cfg, at, kinds, stack);
   const code: Code = {
     at,
     kinds,
@@ -219,7 +215,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     live: liveRegisters(cfg, at, kinds),
     precise,
     stack,
-    stackPrecise: stack === undefined ? undefined : preciseStackSlots(cfg, at, kinds, stack, wantedAfter),
+    stackPrecise,
   };
   const describe = (pc: number) => (at[pc] === undefined ? '?' : insnText(at[pc]!, pc));
   const rejected = (r: WalkRefusal, level: number): VerifyProgramResult => {
@@ -275,6 +271,34 @@ function trailLines(trail: Trail | undefined, lineInfo: readonly LineInfo[]): st
     if (l !== undefined) out.unshift(`; ${l.text.trim()} @ ${l.file.split('/').pop()}:${l.line}`);
   }
   return out;
+}
+
+/**
+ * Register and stack-slot precision (precision.ts, stack-liveness.ts). First on the assumption
+ * that nothing callees do in their callers' frames decides a check (their stores there are no
+ * spills that matter, the frames their calls read are not compared exactly); where that does not
+ * hold (callerFramesMatter), again with every such store a possible spill and every such read
+ * exact.
+ */
+function precisionOf(
+  cfg: Cfg,
+  at: readonly (Instruction | undefined)[],
+  kinds: readonly (Kind | undefined)[],
+  stack: StackUse | undefined,
+): { precise: Precision; stackPrecise: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined } {
+  if (stack === undefined) return { precise: preciseRegisters(cfg, at, kinds), stackPrecise: undefined };
+  const attempt = (calleesMatter: boolean) => {
+    const relaxed = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
+    const precise = preciseRegisters(cfg, at, kinds, relaxed);
+    // A load's register is wanted after it when the slot after it wants it (one successor).
+    const wanted = (pc: number, r: number) =>
+      ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
+      ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
+    const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter);
+    return { precise, stackPrecise: slots, wanted };
+  };
+  const quiet = attempt(false);
+  return callerFramesMatter(at, stack, quiet.wanted, quiet.stackPrecise) ? attempt(true) : quiet;
 }
 
 /**

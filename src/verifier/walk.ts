@@ -17,13 +17,14 @@ import { formatReg, formatState } from './format.js';
 import { type GlobalFunc, globalCall, globalEntry } from './globals.js';
 import { kfuncCall } from './kfuncs.js';
 import { access, checkAccess } from './memory.js';
-import { endian, fork, immediate, loaded, scalarConst } from './num.js';
+import { endian, fork, immediate, loaded, sameScalar, scalarConst } from './num.js';
 import type { Precision } from './precision.js';
 import { noteAccess } from './proofs.js';
 import { statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import type { StackUse } from './stack-liveness.js';
 import {
+  Byte,
   copyState,
   current,
   entryState,
@@ -32,9 +33,11 @@ import {
   NOT_INIT,
   pointer,
   type Reg,
+  type Slot,
   type State,
   scalarReg,
   UNKNOWN,
+  writableStack,
 } from './state.js';
 
 export const INSN_LIMIT = 1_000_000;
@@ -155,6 +158,39 @@ interface Path {
 
 /** Helpers that invoke a callback (is_sync_callback_calling_insn): bpf_for_each_map_elem, bpf_loop. */
 const CALLS_CALLBACK: ReadonlySet<number> = new Set([164, 181]);
+
+/**
+ * Invocations of a callback walked from one call before the scalars they keep changing are
+ * widened. The kernel needs none: its precision is found as it walks, so values no check reads
+ * stay imprecise and the invocations converge (a counter in the caller's stack). Here precision is
+ * static and wider than the kernel's, and such a value would be compared exactly at every
+ * invocation, up to the loop's count (BPF_MAX_LOOPS).
+ */
+const WIDEN_AFTER = 16;
+
+/**
+ * Makes every scalar of `cur` (registers, and registers spilled whole) that differs from the one
+ * at its place in `old` an unknown scalar: the state then covers both, and the next invocations
+ * from it meet a state they repeat. Sound: it only adds values.
+ */
+function widen(cur: State, old: State): void {
+  for (let k = 0; k < cur.frames.length && k < old.frames.length; k++) {
+    const c = cur.frames[k]!;
+    const o = old.frames[k]!;
+    for (let r = 0; r < 10; r++) {
+      const a = c.regs[r]!;
+      const b = o.regs[r]!;
+      if (a.type === 'scalar' && b.type === 'scalar' && !sameScalar(a.value, b.value)) c.regs[r] = UNKNOWN;
+    }
+    for (let n = 0; n < c.stack.length; n++) {
+      const a = c.stack[n]!;
+      const b = o.stack[n]!;
+      const whole = (x: Slot) => x.spilled?.type === 'scalar' && x.bytes.every((y) => y === Byte.Spill);
+      if (whole(a) && whole(b) && !sameScalar(a.spilled!.value, b.spilled!.value))
+        writableStack(c)[n] = { bytes: a.bytes, spilled: UNKNOWN };
+    }
+  }
+}
 
 /** An empty list to read where a slot has no checkpoints yet (never written to). */
 const NONE: Explored[] = [];
@@ -355,6 +391,20 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             noteDepths(st);
             close(path.parent);
             break;
+          }
+          if (force) {
+            // Invocations still open at this call: past WIDEN_AFTER, the changing scalars widen.
+            let open = 0;
+            let newest: Explored | undefined;
+            for (const old of list)
+              if (old.site === site && old.branches > 0) {
+                open += 1;
+                newest = old;
+              }
+            if (open >= WIDEN_AFTER && newest !== undefined) {
+              widen(st, newest.state);
+              if (logLevel >= 2) log.push(`${pc}: widened after ${open} invocations: ${formatState(st)}`);
+            }
           }
           if (addNew) {
             const e: Explored = {
