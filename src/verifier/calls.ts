@@ -5,7 +5,7 @@
 // its caller; the program's exit checks r0 and that every reference was released).
 
 import { NotSupportedError } from '../errors.js';
-import type { Instruction } from '../isa/index.js';
+import type { Instruction, Kind } from '../isa/index.js';
 import { HELPER_PROTOS, type HelperProto } from '../uapi/helper-protos.js';
 import { BPF_FUNC_MAX_ID, helperName } from '../uapi/helpers.js';
 import type { MapTypeName } from '../uapi/map-types.js';
@@ -43,6 +43,13 @@ const SPIN_UNLOCK = 94;
 const FOR_EACH_MAP_ELEM = 164;
 const LOOP = 181;
 const MAP_LOOKUP_ELEM = 1;
+
+/**
+ * A helper call that invokes a callback of the program (is_sync_callback_calling_insn; the ones
+ * the verifier walks: bpf_for_each_map_elem, bpf_loop).
+ */
+export const invokesCallback = (i: Instruction, k: Kind): boolean =>
+  k.kind === 'call' && k.target === 'helper' && (i.imm === LOOP || i.imm === FOR_EACH_MAP_ELEM);
 
 /** Map types whose lookup with a known in-range key cannot fail (can_elide_value_nullness, 6.14+). */
 const NEVER_NULL_WITH_KNOWN_KEY: readonly MapTypeName[] = ['ARRAY', 'PERCPU_ARRAY'];

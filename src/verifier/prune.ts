@@ -18,7 +18,7 @@ export interface StackLive {
 }
 
 /** A register spilled whole that is a scalar (the kernel's is_spilled_scalar_reg64). */
-const scalarSpill64 = (s: Slot): boolean =>
+export const scalarSpill64 = (s: Slot): boolean =>
   s.spilled?.type === 'scalar' && s.dynptr === undefined && s.bytes.every((b) => b === Byte.Spill);
 
 /** Every byte misc (an uninitialised one too where loads may read it): a load gives an unbound scalar. */

@@ -18,12 +18,10 @@ import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
+import { invokesCallback } from './calls.js';
 import { solveBackward } from './liveness.js';
 import { forEachStackState, isStack, type StackValue } from './stack-pointers.js';
 import { SLOTS } from './state.js';
-
-/** Helpers that invoke a callback with an argument of the caller's (bpf_for_each_map_elem, bpf_loop). */
-const CALLS_CALLBACK: ReadonlySet<number> = new Set([164, 181]);
 
 /** Bytes of a dynptr on the stack (struct bpf_dynptr). */
 const DYNPTR_BYTES = 16;
@@ -141,7 +139,7 @@ function accessOf(
         }
         if (v.t !== 'fp') continue;
         // A callee or a callback gets the pointer and may reach any byte of this frame through it.
-        if (k.target === 'local' || (k.target === 'helper' && CALLS_CALLBACK.has(i.imm))) {
+        if (k.target === 'local' || invokesCallback(i, k)) {
           reads.push([0, SLOTS - 1]);
           continue;
         }
@@ -223,11 +221,7 @@ export function liveStackSlots(
     if (!main && k.kind === 'atomic' && !isStack(regs[i.dst]!)) otherAccess = true;
     if (k.kind === 'call') {
       const args = [1, 2, 3, 4, 5].map((r) => regs[r]!);
-      if (
-        (k.target === 'local' || (k.target === 'helper' && CALLS_CALLBACK.has(i.imm))) &&
-        args.some(isStack)
-      )
-        frameCall[pc] = 1;
+      if ((k.target === 'local' || invokesCallback(i, k)) && args.some(isStack)) frameCall[pc] = 1;
       if (!main && k.target !== 'local' && args.some((v) => v.t === 'other')) otherAccess = true;
     }
     if (a === NO_ACCESS) return true; // the masks stay 0

@@ -11,7 +11,7 @@ import { type Instruction, type Kind, lddwValue, targetOf } from '../isa/index.j
 import { helperName } from '../uapi/helpers.js';
 import { aluStep, readReg, writableDst } from './alu.js';
 import { branch } from './branch.js';
-import { exitFrame, helperCall, localCall } from './calls.js';
+import { exitFrame, helperCall, invokesCallback, localCall } from './calls.js';
 import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { type GlobalFunc, globalCall, globalEntry } from './globals.js';
@@ -20,11 +20,10 @@ import { access, checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, sameScalar, scalarConst } from './num.js';
 import type { Precision } from './precision.js';
 import { noteAccess } from './proofs.js';
-import { statesEqual } from './prune.js';
+import { scalarSpill64, statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import type { StackUse } from './stack-liveness.js';
 import {
-  Byte,
   copyState,
   current,
   entryState,
@@ -33,7 +32,6 @@ import {
   NOT_INIT,
   pointer,
   type Reg,
-  type Slot,
   type State,
   scalarReg,
   UNKNOWN,
@@ -156,9 +154,6 @@ interface Path {
   readonly from: number | undefined;
 }
 
-/** Helpers that invoke a callback (is_sync_callback_calling_insn): bpf_for_each_map_elem, bpf_loop. */
-const CALLS_CALLBACK: ReadonlySet<number> = new Set([164, 181]);
-
 /**
  * Invocations of a callback walked from one call before the scalars they keep changing are
  * widened. The kernel needs none: its precision is found as it walks, so values no check reads
@@ -185,8 +180,7 @@ function widen(cur: State, old: State): void {
     for (let n = 0; n < c.stack.length; n++) {
       const a = c.stack[n]!;
       const b = o.stack[n]!;
-      const whole = (x: Slot) => x.spilled?.type === 'scalar' && x.bytes.every((y) => y === Byte.Spill);
-      if (whole(a) && whole(b) && !sameScalar(a.spilled!.value, b.spilled!.value))
+      if (scalarSpill64(a) && scalarSpill64(b) && !sameScalar(a.spilled!.value, b.spilled!.value))
         writableStack(c)[n] = { bytes: a.bytes, spilled: UNKNOWN };
     }
   }
@@ -232,7 +226,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       }
       // A call that invokes a callback is a checkpoint, made at every visit (mark_force_checkpoint):
       // each invocation comes back to it, and stops where it meets a state it repeats.
-      if (k.target === 'helper' && CALLS_CALLBACK.has(i.imm)) {
+      if (invokesCallback(i, k)) {
         prunePoints[pc] = 1;
         callsCallback[pc] = 1;
       }
