@@ -21,7 +21,6 @@
 // checked (helperMemAccess) — so the JIT's Wasm helpers may read them without their
 // readable() check (jit/native-helpers.ts). A call without memory arguments proves nothing.
 
-import { type Kind, op } from '../isa/index.js';
 import type { MapTypeName } from '../uapi/map-types.js';
 import type { Reg } from './state.js';
 
@@ -52,14 +51,7 @@ export function noteAccess(proofs: Uint8Array, pc: number, reg: Reg, write: bool
   proofs[pc]! |= proved ? PROVED : UNPROVED;
 }
 
-/**
- * The slots whose every visit was proved: PROVED there, 0 elsewhere. None for a program that
- * takes a function's address (a callback): the walk used to follow one invocation of a callback
- * only, and though it now iterates them as the kernel does, proofs there stay off until a
- * soundness run has checked them (docs/architecture.md).
- */
-export function provedAccesses(proofs: Uint8Array, kinds: readonly (Kind | undefined)[]): Uint8Array {
-  if (kinds.some((k) => k?.kind === 'lddw' && k.pseudo === op.BPF_PSEUDO_FUNC))
-    return new Uint8Array(proofs.length);
+/** The slots whose every visit was proved: PROVED there, 0 elsewhere. */
+export function provedAccesses(proofs: Uint8Array): Uint8Array {
   return proofs.map((v) => (v === PROVED ? PROVED : 0));
 }

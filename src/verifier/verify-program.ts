@@ -252,7 +252,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     }
     return {
       ...finish('accepted', result.log, result.stats, depths),
-      proved: provedAccesses(env.proofs, kinds),
+      proved: provedAccesses(env.proofs),
     };
   } catch (e) {
     if (e instanceof WalkRefusal) return rejected(e, logLevel);
