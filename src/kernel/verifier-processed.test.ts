@@ -40,7 +40,6 @@ const DIFFERENT = new Map([
     'xdp_for_each',
     'callback invocations iterate as the kernel does; where the counts part is not looked at yet',
   ],
-  ['xdp_loop', 'callback invocations iterate as the kernel does; where the counts part is not looked at yet'],
   ['xdp_map_in_map', 'the checkpoints at insn 79 are made at other visits than the kernel makes them'],
 ]);
 

@@ -141,6 +141,8 @@ function frameSafe(
   uninit: boolean,
 ): boolean {
   if (old.returnTo !== cur.returnTo || old.subprogram !== cur.subprogram) return false;
+  // An earlier bpf_loop invocation does not cover a later one's state (func_states_equal).
+  if (old.callbackDepth > cur.callbackDepth) return false;
   for (let r = 0; r < 11; r++) {
     if (((live >> r) & 1) === 0 && !exact) continue;
     const full = ((precise >> r) & 1) !== 0;

@@ -18,7 +18,7 @@ import { type GlobalFunc, globalCall, globalEntry } from './globals.js';
 import { kfuncCall } from './kfuncs.js';
 import { access, checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, sameScalar, scalarConst } from './num.js';
-import type { Precision } from './precision.js';
+import { type Precision, ZERO_SHIFT } from './precision.js';
 import { noteAccess } from './proofs.js';
 import { scalarSpill64, statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
@@ -155,29 +155,40 @@ interface Path {
 }
 
 /**
- * Invocations of a callback walked from one call before the scalars they keep changing are
- * widened. The kernel needs none: its precision is found as it walks, so values no check reads
- * stay imprecise and the invocations converge (a counter in the caller's stack). Here precision is
- * static and wider than the kernel's, and such a value would be compared exactly at every
- * invocation, up to the loop's count (BPF_MAX_LOOPS).
+ * Open invocations of a callback at one call after which every scalar they keep changing is
+ * widened, precise or not. Per return the kernel widens only imprecise scalars (below); its
+ * precision is found as it walks, tsbpf's is static and wider, and a value it keeps precise that
+ * the kernel does not would be compared exactly at every invocation, up to the loop's count.
  */
 const WIDEN_AFTER = 16;
+
+/** Registers and stack slots (bit k of lo: slot k; of hi: slot 32 + k) whose values may matter. */
+interface Kept {
+  readonly regs: number;
+  readonly lo: number;
+  readonly hi: number;
+}
 
 /**
  * Makes every scalar of `cur` (registers, and registers spilled whole) that differs from the one
  * at its place in `old` an unknown scalar: the state then covers both, and the next invocations
- * from it meet a state they repeat. Sound: it only adds values.
+ * from it meet a state they repeat. Sound: it only adds values. With `kept`, only the current
+ * frame's scalars outside it (the kernel's widen_imprecise_scalars at a callback's return, whose
+ * precise scalars stay); without, every frame's.
  */
-function widen(cur: State, old: State): void {
-  for (let k = 0; k < cur.frames.length && k < old.frames.length; k++) {
+function widen(cur: State, old: State, kept?: Kept): void {
+  const top = cur.frames.length - 1;
+  for (let k = kept === undefined ? 0 : top; k <= top && k < old.frames.length; k++) {
     const c = cur.frames[k]!;
     const o = old.frames[k]!;
     for (let r = 0; r < 10; r++) {
+      if (kept !== undefined && ((kept.regs >> r) & 1) !== 0) continue;
       const a = c.regs[r]!;
       const b = o.regs[r]!;
       if (a.type === 'scalar' && b.type === 'scalar' && !sameScalar(a.value, b.value)) c.regs[r] = UNKNOWN;
     }
-    for (let n = 0; n < c.stack.length; n++) {
+    for (let n = 0; n < c.stack.length && n < o.stack.length; n++) {
+      if (kept !== undefined && (((n < 32 ? kept.lo : kept.hi) >> (n & 31)) & 1) !== 0) continue;
       const a = c.stack[n]!;
       const b = o.stack[n]!;
       if (scalarSpill64(a) && scalarSpill64(b) && !sameScalar(a.spilled!.value, b.spilled!.value))
@@ -300,6 +311,28 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     }
   };
 
+  // prepare_func_exit's widen_imprecise_scalars: a callback's return to its call widens the
+  // scalars of the calling frame that no later check reads (precision.ts, stack-liveness.ts) and
+  // that differ from the newest invocation still open there, so a counter the callback moves
+  // converges instead of being walked once per value.
+  const widenAtReturn = (st: State, call: number) => {
+    const site = current(st).returnTo;
+    const list = explored[call] ?? NONE;
+    for (let n = list.length - 1; n >= 0; n--) {
+      const old = list[n]!;
+      if (old.site !== site || old.branches === 0) continue;
+      const regs = precision!.precise[call]!;
+      const slots = code.stackPrecise;
+      widen(st, old.state, {
+        regs: regs | (regs >>> ZERO_SHIFT),
+        lo: slots === undefined ? -1 : slots.lo[call]!,
+        hi: slots === undefined ? -1 : slots.hi[call]!,
+      });
+      if (logLevel >= 2) log.push(`${call}: widened at the callback's return: ${formatState(st)}`);
+      return;
+    }
+  };
+
   for (;;) {
     if (pending.length === 0 && !nextEntry()) break;
     const path = pending.pop()!;
@@ -355,16 +388,22 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
                 });
               if (jumps - lastJumps < 20 && stats.processed - lastInsns < 100) addNew = false;
             } else if (
-              statesEqual(
-                old.state,
-                st,
-                live[pc]!,
-                false,
-                precision === undefined ? -1 : (old.bothEdges ? precision.undecided : precision.precise)[pc]!,
-                slots,
-                env.privileged,
-                callerSlots,
-              )
+              force && old.branches > 0
+                ? // An invocation still open at the call: the kernel compares RANGE_WITHIN (no
+                  // precision; the open state is not cleaned, so every slot counts).
+                  statesEqual(old.state, st, live[pc]!, false, -1, undefined, env.privileged)
+                : statesEqual(
+                    old.state,
+                    st,
+                    live[pc]!,
+                    false,
+                    precision === undefined
+                      ? -1
+                      : (old.bothEdges ? precision.undecided : precision.precise)[pc]!,
+                    slots,
+                    env.privileged,
+                    callerSlots,
+                  )
             ) {
               old.hit += 1;
               pruned = true;
@@ -427,6 +466,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
         const i = at[pc]!;
         const k = kinds[pc]!;
         const before = trace ? current(st).regs.slice() : undefined;
+        const fromCallback = k.kind === 'exit' && current(st).callback;
         if (k.kind === 'exit') noteDepths(st);
         step.state = undefined;
         step.jumpSt = undefined;
@@ -463,6 +503,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
         }
         path.pc = next;
         path.st = step.state ?? st;
+        if (fromCallback && precision !== undefined) widenAtReturn(path.st, next);
       } catch (e) {
         if (e instanceof Refusal) {
           noteDepths(st);
