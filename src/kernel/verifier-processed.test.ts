@@ -33,10 +33,6 @@ const EXACT_ON = /^6\.18\./;
 /** Programs whose counts differ from the kernel's, and why (docs/testing.md, "Instructions processed"). */
 const DIFFERENT = new Map([
   [
-    'xdp_bpf2bpf',
-    'not looked at since stack liveness followed bpf-to-bpf calls (699 processed then, 585 now)',
-  ],
-  [
     'xdp_for_each',
     "the callback compares a slot of its caller's frame (fp-32): tsbpf's static precision keeps it, where the kernel widens it at the callback's return",
   ],

@@ -16,11 +16,28 @@ import {
   maybeNull,
   notNullType,
   type Reg,
+  type RegType,
   type State,
   scalarReg,
 } from './state.js';
 
 type JmpKind = Extract<Kind, { kind: 'jmp' }>;
+
+/**
+ * The pointers a comparison with 0 decides (the kernel's reg_not_null, for is_branch_taken): map
+ * values and keys, sockets, memory, trusted BTF objects and map pointers. Others — the context,
+ * packet and stack pointers, functions — are never 0 either, but the kernel walks both edges.
+ */
+const NEVER_NULL: ReadonlySet<RegType> = new Set<RegType>([
+  'map_value',
+  'map_key',
+  'map_ptr',
+  'sock_common',
+  'ptr_nf_conn',
+  'mem',
+  'rdonly_mem',
+  'ringbuf_mem',
+]);
 
 /** The kernel's MAX_PACKET_OFF: a packet pointer past this learns nothing. */
 const MAX_PACKET_OFF = 0xffffn;
@@ -47,7 +64,8 @@ export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
   if ((k.cond === 'jeq' || k.cond === 'jne') && (zero(a) || zero(b))) {
     const p = zero(b) ? a : b;
     if (maybeNull(p.type)) return nullCheck(st, p, k.cond);
-    if (isPointer(p)) return k.cond === 'jne' ? { jump: st, fall: undefined } : { jump: undefined, fall: st };
+    if (NEVER_NULL.has(p.type))
+      return k.cond === 'jne' ? { jump: st, fall: undefined } : { jump: undefined, fall: st };
   }
   const learnt = packetRange(st, a, b, k.cond);
   if (learnt !== undefined) return learnt;

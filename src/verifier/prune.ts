@@ -28,7 +28,7 @@ const allMisc = (s: Slot, uninit: boolean): boolean =>
   s.bytes.every((b) => b === Byte.Misc || (uninit && b === Byte.Invalid));
 
 /** r6-r10 of a caller: a return sets its r0 and clears r1-r5, so only these survive a call. */
-const CALLER_LIVE = 0x7c0;
+export const CALLER_LIVE = 0x7c0;
 
 class IdMap {
   private map: Map<number, number> | undefined;
@@ -159,13 +159,27 @@ function frameSafe(
   return true;
 }
 
+/** What of a caller's frame may still be read: its registers, their precision, its stack slots. */
+export interface CallerLive {
+  readonly regs: number;
+  /** As `precise` of statesEqual; -1: all. */
+  readonly precise: number;
+  /** Undefined: all. */
+  readonly slots: StackLive | undefined;
+}
+
+/** Without a liveness answer: the registers that survive a call, all precise, every slot. */
+const CALLER_ALL: CallerLive = { regs: CALLER_LIVE, precise: -1, slots: undefined };
+
 /**
  * Whether `cur` is covered by `old` (or equal to it, `exact`). `live` holds the registers the
  * current frame may still read (bit r), from the static liveness pass; `precise` those of its
  * scalars whose values a later check may read (precision.ts, with those whose zero-ness only may
  * matter in bits ZERO_SHIFT+; -1: all); `slots` its stack slots
  * that may be read (stack-liveness.ts; undefined: all); `uninit` whether loads may read
- * uninitialised stack (privileged). Caller frames compare everything live.
+ * uninitialised stack (privileged). `caller` gives the same of frame k below the current one (of
+ * the current state); without it, caller frames compare every register that survives a call and
+ * every slot.
  */
 export function statesEqual(
   old: State,
@@ -175,17 +189,17 @@ export function statesEqual(
   precise = -1,
   slots?: StackLive,
   uninit = false,
-  callerSlots?: (child: Frame) => StackLive | undefined,
+  caller?: (cur: State, frame: number, live: number) => CallerLive,
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
   const ids = new IdMap();
   const top = old.frames.length - 1;
   for (let k = 0; k <= top; k++) {
-    const isTop = k === top;
-    const regs = isTop ? live : CALLER_LIVE;
-    const liveSlots = isTop ? slots : callerSlots?.(cur.frames[k + 1]!);
-    const p = isTop ? precise : -1;
+    const c = k === top ? undefined : (caller?.(cur, k, live) ?? CALLER_ALL);
+    const regs = c === undefined ? live : c.regs;
+    const p = c === undefined ? precise : c.precise;
+    const liveSlots = c === undefined ? slots : c.slots;
     if (!frameSafe(old.frames[k]!, cur.frames[k]!, regs, p, liveSlots, ids, exact, uninit)) return false;
   }
   for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;

@@ -20,14 +20,13 @@ import { access, checkAccess } from './memory.js';
 import { endian, fork, immediate, loaded, sameScalar, scalarConst } from './num.js';
 import { type Precision, ZERO_SHIFT } from './precision.js';
 import { noteAccess } from './proofs.js';
-import { scalarSpill64, statesEqual } from './prune.js';
+import { CALLER_LIVE, type CallerLive, scalarSpill64, statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import type { StackUse } from './stack-liveness.js';
 import {
   copyState,
   current,
   entryState,
-  type Frame,
   isPointer,
   NOT_INIT,
   pointer,
@@ -197,6 +196,23 @@ function widen(cur: State, old: State, kept?: Kept): void {
   }
 }
 
+/**
+ * Whether some frame above `k` may still reach frame k's stack: a live register of the current
+ * frame, a register of a frame between that survives calls (r6-r9), or a spilled register of any
+ * frame above k holds a pointer into it.
+ */
+function pointsInto(st: State, k: number, live: number): boolean {
+  const top = st.frames.length - 1;
+  const into = (r: Reg | undefined) => r !== undefined && r.type === 'fp' && r.frame === k;
+  for (let j = k + 1; j <= top; j++) {
+    const f = st.frames[j]!;
+    for (let r = j === top ? 0 : 6; r < 10; r++)
+      if ((j !== top || ((live >> r) & 1) !== 0) && into(f.regs[r])) return true;
+    for (const slot of f.stack) if (into(slot.spilled)) return true;
+  }
+  return false;
+}
+
 /** An empty list to read where a slot has no checkpoints yet (never written to). */
 const NONE: Explored[] = [];
 
@@ -204,17 +220,25 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   const { at, kinds, cfg, live } = code;
   // Unprivileged loads keep every scalar precise, as the kernel does (__mark_reg_unknown).
   const precision = env.privileged ? code.precise : undefined;
-  // A caller's live slots: those live at its call (a callback's frame returns to the call
-  // itself, a callee's to the slot after it), where the call reads all of a frame it passes a
-  // pointer into.
+  // What a caller below the current frame may still read (func_states_equal on the frame at its
+  // call): the registers live at a callback's call, which runs again, or r6-r9 where live after a
+  // bpf-to-bpf call (the return clears r1-r5), and their precision at the call; its stack slots
+  // (bpf_stack_slot_alive) for a callback's caller those live at the call, to which each
+  // invocation returns, for a bpf-to-bpf callee's those live after the call, unless a pointer
+  // into the caller's frame is still held above it (the call reads the whole frame it passes a
+  // pointer into: stack-liveness.ts).
   const stackUse = code.stack;
-  const callerSlots =
-    stackUse === undefined
-      ? undefined
-      : (child: Frame) => {
-          const call = child.callback ? child.returnTo : child.returnTo - 1;
-          return { lo: stackUse.lo[call]!, hi: stackUse.hi[call]! };
-        };
+  const caller = (cur: State, k: number, topLive: number): CallerLive => {
+    const child = cur.frames[k + 1]!;
+    // A callback returns to its call; a callee to the slot after it.
+    const call = child.callback ? child.returnTo : child.returnTo - 1;
+    const at = child.callback || pointsInto(cur, k, topLive) ? call : child.returnTo;
+    return {
+      regs: child.callback ? live[call]! : live[child.returnTo]! & CALLER_LIVE,
+      precise: precision === undefined ? -1 : precision.precise[call]!,
+      slots: stackUse === undefined ? undefined : { lo: stackUse.lo[at]!, hi: stackUse.hi[at]! },
+    };
+  };
   const prunePoints = new Uint8Array(cfg.slots);
   const callsCallback = new Uint8Array(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
@@ -402,7 +426,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
                       : (old.bothEdges ? precision.undecided : precision.precise)[pc]!,
                     slots,
                     env.privileged,
-                    callerSlots,
+                    caller,
                   )
             ) {
               old.hit += 1;
