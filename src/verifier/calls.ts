@@ -52,7 +52,7 @@ export const invokesCallback = (i: Instruction, k: Kind): boolean =>
   k.kind === 'call' && k.target === 'helper' && (i.imm === LOOP || i.imm === FOR_EACH_MAP_ELEM);
 
 /** Map types whose lookup with a known in-range key cannot fail (can_elide_value_nullness, 6.14+). */
-const NEVER_NULL_WITH_KNOWN_KEY: readonly MapTypeName[] = ['ARRAY', 'PERCPU_ARRAY'];
+export const NEVER_NULL_WITH_KNOWN_KEY: readonly MapTypeName[] = ['ARRAY', 'PERCPU_ARRAY'];
 const DYNPTR_FROM_MEM = 197;
 
 /**

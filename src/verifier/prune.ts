@@ -101,7 +101,8 @@ function slotSafe(
   if (old === cur && (old.spilled === undefined || (old.spilled.id === 0 && old.spilled.ref === 0)))
     return true;
   if (old.spilled !== undefined) {
-    if (cur.spilled === undefined || !regSafe(old.spilled, cur.spilled, ids, exact)) return false;
+    // A narrow spill too: an imprecise scalar covers any (stacksafe's regsafe on STACK_SPILL).
+    if (cur.spilled === undefined || !regSafe(old.spilled, cur.spilled, ids, exact, precise)) return false;
     // A narrow spill (stack-slots.ts) leaves the slot's other bytes as they were: compared below.
   } else if (cur.spilled !== undefined && exact) return false;
   for (let b = 0; b < 8; b++) {

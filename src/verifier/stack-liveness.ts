@@ -263,8 +263,12 @@ export function liveStackSlots(
 /**
  * The stack slots whose spilled scalar's value may decide a later check, by program slot (two
  * masks, as liveStackSlots'): the kernel marks a spilled register precise only when a fill gives
- * it to a register whose value is wanted (backtrack_insn through the stack slot), or a helper
- * reads the slot. `wanted(pc, r)`: register r's value (or its zero-ness) is wanted after `pc`.
+ * it to a register whose value is wanted (backtrack_insn through the stack slot), or it is the
+ * constant key of an array map's lookup that then never returns NULL (get_constant_map_key); a
+ * helper's other reads of the stack (keys of other maps, memory arguments) decide nothing.
+ * `wanted(pc, r)`: register r's value (or its zero-ness) is wanted after `pc`; `arrayKeys`: the
+ * program has a map of a type whose constant key matters (its helper calls with a map key then
+ * keep all their reads).
  */
 export function preciseStackSlots(
   cfg: Cfg,
@@ -273,6 +277,7 @@ export function preciseStackSlots(
   use: StackUse,
   wanted: (pc: number, r: number) => boolean,
   calleesMatter: boolean,
+  arrayKeys: boolean,
 ): { readonly lo: Int32Array; readonly hi: Int32Array } {
   const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {
@@ -280,11 +285,19 @@ export function preciseStackSlots(
       const k = kinds[pc];
       if (i === undefined || k === undefined) return undefined;
       if (k.kind === 'exit') return 0;
-      const quiet = use.fill[pc] === 1 ? !wanted(pc, i.dst) : use.frameCall[pc] === 1 && !calleesMatter;
+      const quiet =
+        use.fill[pc] === 1
+          ? !wanted(pc, i.dst)
+          : use.frameCall[pc] === 1
+            ? !calleesMatter
+            : k.kind === 'call' && k.target === 'helper' && !(arrayKeys && takesKey(i.imm));
       return (out & ~use.kill[h][pc]!) | (quiet ? 0 : use.read[h][pc]!);
     });
   return { lo: solve(0), hi: solve(1) };
 }
+
+/** A helper with a map key argument. */
+const takesKey = (id: number): boolean => HELPER_PROTOS.get(id)?.args.includes('key') ?? true;
 
 /**
  * Whether a value that a callee or a callback reads or writes in its caller's frame may decide a

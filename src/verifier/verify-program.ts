@@ -12,6 +12,7 @@ import type { FuncInfo, LineInfo, MapSpec, ProgramSpec } from '../program/types.
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
+import { NEVER_NULL_WITH_KNOWN_KEY } from './calls.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { globalFunctions } from './globals.js';
@@ -207,7 +208,13 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     idGen: 0,
   };
   const stack = liveStackSlots(cfg, at, kinds, env.maps);
-  const { precise, stackPrecise } = precisionOf(cfg, at, kinds, stack);
+  // A map whose constant key makes its lookup never NULL, or that holds such maps.
+  const arrayKeys = [...env.maps.values()].some(
+    (m) =>
+      NEVER_NULL_WITH_KNOWN_KEY.includes(m.type) ||
+      (m.innerMap !== undefined && NEVER_NULL_WITH_KNOWN_KEY.includes(m.innerMap.type)),
+  );
+  const { precise, stackPrecise } = precisionOf(cfg, at, kinds, stack, arrayKeys);
   const code: Code = {
     at,
     kinds,
@@ -285,6 +292,7 @@ function precisionOf(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
   stack: StackUse | undefined,
+  arrayKeys: boolean,
 ): { precise: Precision; stackPrecise: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined } {
   if (stack === undefined) return { precise: preciseRegisters(cfg, at, kinds), stackPrecise: undefined };
   const attempt = (calleesMatter: boolean) => {
@@ -294,7 +302,7 @@ function precisionOf(
     const wanted = (pc: number, r: number) =>
       ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
       ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
-    const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter);
+    const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter, arrayKeys);
     return { precise, stackPrecise: slots, wanted };
   };
   const quiet = attempt(false);
