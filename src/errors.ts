@@ -159,6 +159,13 @@ export function verifierErrno(log: string): number {
   // A helper's memory argument the stack does not hold is EINVAL; the same read by a load is EACCES.
   if (/^invalid read from stack/.test(last) && /\(85\) call /.test(lines[lines.length - 2] ?? ''))
     return Errno.EINVAL;
+  // A packet pointer found at or past data_end (check_packet_access on a negative range) is
+  // EINVAL; an access past a proven range, logged with its bounds first, EACCES.
+  if (
+    /^R\d+ offset is outside of the packet/.test(last) &&
+    !/invalid access to packet/.test(lines[lines.length - 2] ?? '')
+  )
+    return Errno.EINVAL;
   if (VERIFIER_E2BIG.some((r) => r.test(last))) return Errno.E2BIG;
   if (VERIFIER_EINVAL.some((r) => r.test(last))) return Errno.EINVAL;
   return Errno.EACCES;

@@ -9,6 +9,8 @@ import type { Env } from './env.js';
 import { constOf, immediate, refine, taken, umax } from './num.js';
 import { refuse } from './refuse.js';
 import {
+  AT_PKT_END,
+  BEYOND_PKT_END,
   copyState,
   current,
   isPointer,
@@ -67,7 +69,7 @@ export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
     if (NEVER_NULL.has(p.type))
       return k.cond === 'jne' ? { jump: st, fall: undefined } : { jump: undefined, fall: st };
   }
-  const learnt = packetRange(st, a, b, k.cond);
+  const learnt = packetRange(st, a, b, i, k);
   if (learnt !== undefined) return learnt;
   if (!env.privileged)
     refuse('pointer-arithmetic', `R${isPointer(a) ? i.dst : i.src} pointer comparison prohibited`);
@@ -117,23 +119,39 @@ function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
 
 /**
  * `pkt + N` compared with data_end (or `meta + N` with data): on the edge where it is proven
- * not past the end, every pointer of its family may read N bytes (N + 1 for a strict comparison).
+ * not past the end, every pointer of its family may read N bytes (N + 1 for a strict comparison)
+ * (find_good_pkt_pointers); on the other, the compared register (a pkt pointer) is at or past
+ * the end (mark_pkt_end), and compared again the same way it takes one edge only
+ * (is_pkt_ptr_branch_taken). 32-bit comparisons of pointers learn nothing.
  */
-function packetRange(st: State, a: Reg, b: Reg, cond: JmpCond): Edges | undefined {
+function packetRange(st: State, a: Reg, b: Reg, i: Instruction, k: JmpKind): Edges | undefined {
+  if (!k.reg) return undefined;
   const family = (p: Reg, end: Reg) =>
     (p.type === 'pkt' && end.type === 'pkt_end') || (p.type === 'pkt_meta' && end.type === 'pkt');
   let p: Reg;
+  let regno: number;
   // Which edge proves `p <= end` (strict: `p < end`), by the comparison and the operand order.
   let proof: Proof | undefined;
   if (family(a, b)) {
     p = a;
-    proof = PKT_FIRST[cond];
+    regno = i.dst;
+    proof = PKT_FIRST[k.cond];
   } else if (family(b, a)) {
     p = b;
-    proof = END_FIRST[cond];
+    regno = i.src;
+    proof = END_FIRST[k.cond];
   } else return undefined;
+  if (proof === undefined) return { jump: copyState(st), fall: st };
+  const other = proof.edge === 'jump' ? 'fall' : 'jump';
+  // Already found at or past the end: `p <= end` cannot hold, nor `p < end` at the end.
+  if (p.type === 'pkt' && (p.range === BEYOND_PKT_END || (p.range === AT_PKT_END && proof.strict)))
+    return other === 'jump' ? { jump: st, fall: undefined } : { jump: undefined, fall: st };
   const edges = { jump: copyState(st), fall: st };
-  if (proof === undefined || p.off < 0 || umax(p.value) + BigInt(p.off) > MAX_PACKET_OFF) return edges;
+  if (p.type === 'pkt') {
+    const f = current(edges[other]);
+    f.regs[regno] = { ...f.regs[regno]!, range: proof.strict ? AT_PKT_END : BEYOND_PKT_END };
+  }
+  if (p.off < 0 || umax(p.value) + BigInt(p.off) > MAX_PACKET_OFF) return edges;
   const range = p.off + (proof.strict ? 1 : 0);
   mapRegs(edges[proof.edge], (r) =>
     r.type === p.type && r.id === p.id && r.range < range ? { ...r, range } : r,

@@ -83,6 +83,7 @@ test('level 2 logs every instruction walked; level 1 only the refused path', () 
   const bad = verifierCases().find((x) => x.name === 'pkt-wrong-edge')!.spec.programs[0]!;
   const refused = verifyProgram({ instructions: bad.instructions, type: bad.type, logLevel: 1 });
   assert.match(refused.log, /^0: R1=ctx\(\) R10=fp0$/m);
-  assert.match(refused.log, /^5: \(bd\) if r4 <= r3 goto pc\+1$/m);
+  // The fall-through knows r4 is past data_end (BEYOND_PKT_END, printed as the kernel does).
+  assert.match(refused.log, /^5: \(bd\) if r4 <= r3 goto pc\+1 +; R4=pkt\(off=14,r=0xfffffffffffffffe\)$/m);
   assert.match(refused.log, /^invalid access to packet, off=0 size=1, R2\(id=0,off=0,r=0\)$/m);
 });

@@ -31,7 +31,8 @@ export function formatReg(r: Reg): string {
       if (r.id !== 0) parts.push(`id=${r.id}`);
       if (r.ref !== 0) parts.push(`ref_obj_id=${r.ref}`);
       if (r.off !== 0) parts.push(`off=${r.off}`);
-      if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${r.range}`);
+      if (r.type === 'pkt' || r.type === 'pkt_meta')
+        parts.push(`r=${r.range < 0 ? `0x${BigInt.asUintN(64, BigInt(r.range)).toString(16)}` : r.range}`);
       parts.push(...mapFields(r));
       if (r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null' || r.dynptr !== undefined)
         parts.push(`sz=${r.memSize}`);

@@ -187,6 +187,11 @@ function packetAccess(env: Env, reg: Reg, a: Access): Reg {
       'memory-bounds',
       `R${a.regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
     );
+  if (reg.range < 0)
+    refuse('memory-bounds', `R${a.regno} offset is outside of the packet`, {
+      reg: a.regno,
+      hint: 'on this path a comparison found the pointer at or past data_end: access the packet on the other edge',
+    });
   const off = a.off + reg.off;
   if (off < 0 || off + a.size > reg.range) {
     const need = off + a.size;

@@ -66,7 +66,9 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true,
   if (old.target !== cur.target || old.memSize !== cur.memSize) return false;
   if (isPacket(old.type)) {
     // A larger proven range now is fine; a variable offset must come from the same family.
-    if (exact ? old.range !== cur.range : old.range > cur.range) return false;
+    // AT_PKT_END and BEYOND_PKT_END only match themselves (they decide later comparisons).
+    if (exact || old.range < 0 || cur.range < 0 ? old.range !== cur.range : old.range > cur.range)
+      return false;
     if (constOf(old.value) !== 0n && !ids.check(old.id, cur.id)) return false;
     return true;
   }

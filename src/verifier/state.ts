@@ -32,6 +32,14 @@ export type RegType =
   | 'rdonly_mem_or_null'
   | 'func';
 
+/**
+ * A packet pointer's range where a comparison with data_end found it there (`pkt >= end`) or past
+ * it (`pkt > end`): no access through it, and the same comparison again is decided (the kernel's
+ * AT_PKT_END and BEYOND_PKT_END, mark_pkt_end).
+ */
+export const AT_PKT_END = -1;
+export const BEYOND_PKT_END = -2;
+
 /** A map as the verifier sees it (the lddw's map, the object's MapSpec). */
 export interface MapRef {
   readonly name: string;
@@ -52,7 +60,10 @@ export interface Reg {
    * learning marks them all); *_or_null: the id a null check resolves; 0 when none.
    */
   readonly id: number;
-  /** pkt/pkt_meta: bytes past the pointer (without its own offset) proven below data_end. */
+  /**
+   * pkt/pkt_meta: bytes past the pointer (without its own offset) proven below data_end; for a
+   * pkt pointer a comparison found at or beyond data_end, AT_PKT_END or BEYOND_PKT_END.
+   */
   readonly range: number;
   /** map_ptr, map_value(_or_null). */
   readonly map?: MapRef;
