@@ -1,15 +1,19 @@
 // Plausible programs for the differential test of the two verifiers: packet parsing with and
 // without (or with the wrong) data_end checks, map lookups with and without null checks and
 // offsets at the edges of the value, stack stores and loads at the edges of the frame, bounded
-// loops, and variable packet offsets. Deterministic: a seed gives one program. Built as
+// loops, variable packet offsets, and pointers compared again or with 0 (a packet pointer found
+// past data_end, a context or stack pointer that is never NULL). Deterministic: a seed gives one program. Built as
 // assembly text (test/gen/oob-cases.ts macros), so a failing seed prints as readable code.
 
 import type { CollectionSpec } from '../../src/program/index.js';
 import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
 
-/** xorshift32: a small deterministic generator. */
+/**
+ * xorshift32: a small deterministic generator. The seed is mixed in by an odd multiplier (a
+ * bijection), so every seed starts elsewhere (`seed | 1` gave seeds 2k and 2k + 1 one program).
+ */
 function rng(seed: number): () => number {
-  let s = seed | 1;
+  let s = Math.imul(seed, 0x9e3779b1) >>> 0 || 0x2545f491;
   return () => {
     s ^= s << 13;
     s ^= s >>> 17;
@@ -33,7 +37,7 @@ export function generateProgram(seed: number): GeneratedProgram {
   const int = (lo: number, hi: number) => lo + (next() % (hi - lo + 1));
   const size = pick(SIZES);
   const lines: string[] = [];
-  const kind = int(0, 4);
+  const kind = int(0, 5);
   if (kind === 0) {
     // Packet: data + n checked (some comparison, either operand order) then an access at off.
     const n = int(0, 24);
@@ -78,6 +82,31 @@ export function generateProgram(seed: number): GeneratedProgram {
       'r0 = r5',
     );
     lines.push('exit');
+  } else if (kind === 5) {
+    if (next() % 2 === 0) {
+      // A packet pointer compared with data_end (maybe twice), then read through itself: on the
+      // edge where it is past the end it reaches nothing (AT_PKT_END, BEYOND_PKT_END).
+      const n = int(1, 16);
+      const back = int(0, n);
+      const twice = next() % 2 === 0;
+      const cond = () => pick(CONDS);
+      const test = (to: string) =>
+        next() % 2 === 0 ? `if r4 ${cond()} r3 goto ${to}` : `if r3 ${cond()} r4 goto ${to}`;
+      lines.push('r0 = 0', 'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', `r4 += ${n}`);
+      lines.push(test('first'), 'r0 = 0', 'exit', 'first:');
+      if (twice) lines.push(test('second'), 'r0 = 1', 'exit', 'second:');
+      lines.push(`r0 = *(${size} *)(r4 - ${back})`, 'exit');
+    } else {
+      // A pointer compared with 0, an uninitialised register read where it would be NULL: the
+      // kernel decides the comparison for map values only (reg_not_null), so the context and
+      // stack pointers' NULL edge is walked.
+      const ptr = pick(['r1', 'r10', 'r0']);
+      if (ptr === 'r0')
+        lines.push('r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map(m) ll', 'call 1');
+      lines.push(`r6 = ${ptr}`, 'if r6 == 0 goto +2');
+      if (ptr === 'r0') lines.push('if r6 != 0 goto +1');
+      lines.push('r0 = 2', 'exit', 'r0 = r9', 'exit');
+    }
   } else {
     // A variable packet offset: a masked byte added to data, then its own check (or not).
     const mask = pick([3, 7, 15, 31, 255, 0xffff]);
@@ -100,7 +129,7 @@ export function generateProgram(seed: number): GeneratedProgram {
     text,
     spec: {
       programs: [asmProgram('gen', 'XDP', instructions)],
-      maps: kind === 1 ? [mapSpec('m', 'HASH', 4, 16, 8)] : [],
+      maps: kind === 1 || kind === 5 ? [mapSpec('m', 'HASH', 4, 16, 8)] : [],
       variables: [],
       license: 'GPL',
     },
