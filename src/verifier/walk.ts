@@ -267,6 +267,13 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       }
     }
   }
+  // A function's address (lddw src 4) is visited as a call (visit_func_call_insn): the lddw, the
+  // instruction after it and the function's first instruction are prune points.
+  for (const c of cfg.callbacks) {
+    prunePoints[c.pc] = 1;
+    prunePoints[c.pc + 2] = 1;
+    prunePoints[cfg.subprograms[c.callee]!.start] = 1;
+  }
   // Checkpoints by slot in the order they were made (the kernel's explored_states lists, read
   // newest first): fully explored ones may prune, open ones can only show a loop.
   const explored: (Explored[] | undefined)[] = new Array(cfg.slots);
