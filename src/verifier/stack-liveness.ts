@@ -18,9 +18,10 @@ import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
+import { calleeReads, callTarget, pointerParams } from './callee-reads.js';
 import { invokesCallback } from './calls.js';
 import { solveBackward } from './liveness.js';
-import { forEachStackState, isStack, type StackValue } from './stack-pointers.js';
+import { forEachStackState, isArg, isStack, type StackValue } from './stack-pointers.js';
 import { SLOTS } from './state.js';
 
 /** Bytes of a dynptr on the stack (struct bpf_dynptr). */
@@ -95,14 +96,21 @@ const ALL_SLOTS: [number, number] = [0, SLOTS - 1];
 /** The slots an access through `base` + off touches (none: no stack pointer). */
 function at(base: StackValue, off: number, size: number): [number, number] | undefined {
   if (base.t === 'fp') return slotsOf(base.off + off, size);
-  return base.t === 'some-fp' ? ALL_SLOTS : undefined;
+  return isStack(base) ? ALL_SLOTS : undefined;
 }
+
+/**
+ * The slots a call reads through its argument `arg`, a pointer at `off` into this frame that it
+ * hands a callee or a callback (callee-reads.ts); every slot where that is not known.
+ */
+type Passed = (arg: number, off: number) => [number, number][];
 
 function accessOf(
   i: Instruction,
   k: Kind,
   regs: readonly StackValue[],
   maps: ReadonlyMap<string, MapSpec>,
+  passed: Passed,
 ): Access | typeof OPAQUE {
   switch (k.kind) {
     case 'alu':
@@ -115,7 +123,8 @@ function accessOf(
       return { reads: r === undefined ? [] : [r] };
     }
     case 'store': {
-      if (k.reg && isStack(regs[i.src]!)) return OPAQUE; // a spilled stack pointer
+      // A spilled stack pointer, this frame's or a caller's.
+      if (k.reg && (isStack(regs[i.src]!) || isArg(regs[i.src]!))) return OPAQUE;
       const base = regs[i.dst]!;
       // An aligned 8-byte store at a known offset overwrites its slot whole; a narrower one, or
       // one at an unknown offset, leaves bytes that matter.
@@ -133,14 +142,13 @@ function accessOf(
       const reads: [number, number][] = [];
       for (let a = 1; a <= 5; a++) {
         const v = regs[a]!;
-        if (v.t === 'some-fp') {
-          reads.push(ALL_SLOTS);
+        if (v.t !== 'fp') {
+          if (isStack(v)) reads.push(ALL_SLOTS);
           continue;
         }
-        if (v.t !== 'fp') continue;
-        // A callee or a callback gets the pointer and may reach any byte of this frame through it.
+        // A callee or a callback gets the pointer and reads through it what callee-reads.ts found.
         if (k.target === 'local' || invokesCallback(i, k)) {
-          reads.push([0, SLOTS - 1]);
+          reads.push(...passed(a, v.off));
           continue;
         }
         const bytes = proto === undefined ? undefined : argBytes(proto, a, regs, maps);
@@ -207,37 +215,60 @@ export function liveStackSlots(
   const otherLoad = new Uint8Array(cfg.slots);
   let otherAccess = false;
   let readsHigh = false;
-  const followed = forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
-    const a = accessOf(i, k, regs, maps);
-    if (a === OPAQUE) return false;
-    // Only in the main program is a base that holds no stack pointer of the frame no stack at
-    // all: a callee's or a callback's arguments may point into its caller's frame.
-    const main = cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0;
-    if (k.kind === 'store' && !isStack(regs[i.dst]!)) (main ? offStack : otherStore)[pc] = 1;
-    if (k.kind === 'load') {
-      fill[pc] = 1;
-      if (!main && !isStack(regs[i.src]!)) otherLoad[pc] = 1;
-    }
-    if (!main && k.kind === 'atomic' && !isStack(regs[i.dst]!)) otherAccess = true;
-    if (k.kind === 'call') {
-      const args = [1, 2, 3, 4, 5].map((r) => regs[r]!);
-      if ((k.target === 'local' || invokesCallback(i, k)) && args.some(isStack)) frameCall[pc] = 1;
-      if (!main && k.target !== 'local' && args.some((v) => v.t === 'other')) otherAccess = true;
-    }
-    if (a === NO_ACCESS) return true; // the masks stay 0
-    kill[0][pc] = maskOf(a.kill, 0);
-    kill[1][pc] = maskOf(a.kill, 32);
-    let lo = 0;
-    let hi = 0;
-    for (const r of a.reads) {
-      lo |= maskOf(r, 0);
-      hi |= maskOf(r, 32);
-    }
-    read[0][pc] = lo;
-    read[1][pc] = hi;
-    if (hi !== 0) readsHigh = true;
-    return true;
-  });
+  const bytesOf = (i: Instruction, k: Kind, arg: number, regs: readonly StackValue[]) => {
+    const proto = k.kind === 'call' && k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+    return proto === undefined ? undefined : argBytes(proto, arg, regs, maps);
+  };
+  const params = pointerParams(cfg, at, kinds);
+  const reach = calleeReads(cfg, at, kinds, bytesOf, params);
+  if (reach === undefined) return undefined;
+  const followed = forEachStackState(
+    cfg,
+    at,
+    kinds,
+    (pc, i, k, regs) => {
+      const passed: Passed = (arg, off) => {
+        const to = callTarget(cfg, pc, i, k, regs, arg);
+        const r = to === undefined ? undefined : reach[to.callee]![to.param]!;
+        if (r === undefined || r.all) return [ALL_SLOTS];
+        return r.ranges.flatMap(([lo, hi]) => {
+          const s = slotsOf(off + lo, hi - lo);
+          return s === undefined ? [] : [s];
+        });
+      };
+      const a = accessOf(i, k, regs, maps, passed);
+      if (a === OPAQUE) return false;
+      // Only in the main program is a base that holds no stack pointer of the frame no stack at
+      // all: a callee's or a callback's arguments may point into its caller's frame.
+      const main = cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0;
+      if (k.kind === 'store' && !isStack(regs[i.dst]!)) (main ? offStack : otherStore)[pc] = 1;
+      if (k.kind === 'load') {
+        fill[pc] = 1;
+        if (!main && !isStack(regs[i.src]!)) otherLoad[pc] = 1;
+      }
+      if (!main && k.kind === 'atomic' && !isStack(regs[i.dst]!)) otherAccess = true;
+      if (k.kind === 'call') {
+        const args = [1, 2, 3, 4, 5].map((r) => regs[r]!);
+        if ((k.target === 'local' || invokesCallback(i, k)) && args.some(isStack)) frameCall[pc] = 1;
+        if (!main && k.target !== 'local' && args.some((v) => v.t === 'other' || isArg(v)))
+          otherAccess = true;
+      }
+      if (a === NO_ACCESS) return true; // the masks stay 0
+      kill[0][pc] = maskOf(a.kill, 0);
+      kill[1][pc] = maskOf(a.kill, 32);
+      let lo = 0;
+      let hi = 0;
+      for (const r of a.reads) {
+        lo |= maskOf(r, 0);
+        hi |= maskOf(r, 32);
+      }
+      read[0][pc] = lo;
+      read[1][pc] = hi;
+      if (hi !== 0) readsHigh = true;
+      return true;
+    },
+    params,
+  );
   if (!followed) return undefined;
   const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {

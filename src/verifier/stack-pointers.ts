@@ -2,8 +2,11 @@
 // constant propagation over the CFG, for the static stack liveness (stack-liveness.ts) to see
 // the accesses through a copy of r10 (`r2 = r10; r2 += -16; call bpf_map_lookup_elem`). It also
 // keeps the map an lddw loaded and small constants, so a helper's memory argument gets its size
-// (the map's key or value size, a constant size argument). Every path of the CFG counts, feasible
-// or not, so a register is an exact stack pointer only when it is one on all paths.
+// (the map's key or value size, a constant size argument), the function whose address an lddw
+// loaded (a callback), and, in a subprogram, what derives from its arguments at a constant offset
+// (a pointer its caller passed into its own frame: callee-reads.ts). Every path of the CFG
+// counts, feasible or not, so a register is an exact stack pointer only when it is one on all
+// paths.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
@@ -16,15 +19,31 @@ export type StackValue =
   | { readonly t: 'some-fp' } // a stack pointer at an offset not known here
   | { readonly t: 'map'; readonly name: string } // lddw of a map
   | { readonly t: 'const'; readonly n: number } // a non-negative constant
+  | { readonly t: 'func'; readonly subprogram: number } // lddw of a function's address
+  | { readonly t: 'arg'; readonly reg: number; readonly off: number } // argument `reg` at entry + off
+  | { readonly t: 'some-arg' } // derived from an argument at an offset not known here
+  | { readonly t: 'any' } // a stack pointer of this frame or derived from an argument
   | { readonly t: 'other' }; // anything else: no stack pointer on any path
 
 const OTHER: StackValue = { t: 'other' };
 const SOME_FP: StackValue = { t: 'some-fp' };
+const SOME_ARG: StackValue = { t: 'some-arg' };
+const ANY: StackValue = { t: 'any' };
 const FP0: StackValue = { t: 'fp', off: 0 };
 const FP = 10;
+const ARGS: readonly StackValue[] = [1, 2, 3, 4, 5].map((reg) => ({ t: 'arg', reg, off: 0 }));
 
-/** The register may point into the stack. */
-export const isStack = (v: StackValue): boolean => v.t === 'fp' || v.t === 'some-fp';
+/** The register may point into this frame's stack. */
+export const isStack = (v: StackValue): boolean => v.t === 'fp' || v.t === 'some-fp' || v.t === 'any';
+
+/** The register may derive from an argument of the subprogram (a pointer into a caller's frame). */
+export const isArg = (v: StackValue): boolean => v.t === 'arg' || v.t === 'some-arg' || v.t === 'any';
+
+/** A value computed from `v` otherwise than at a constant offset. */
+function derived(v: StackValue): StackValue {
+  if (isStack(v)) return isArg(v) ? ANY : SOME_FP;
+  return isArg(v) ? SOME_ARG : OTHER;
+}
 
 function same(a: StackValue, b: StackValue): boolean {
   if (a === b) return true;
@@ -35,7 +54,13 @@ function same(a: StackValue, b: StackValue): boolean {
       return b.t === 'map' && a.name === b.name;
     case 'const':
       return b.t === 'const' && a.n === b.n;
+    case 'func':
+      return b.t === 'func' && a.subprogram === b.subprogram;
+    case 'arg':
+      return b.t === 'arg' && a.reg === b.reg && a.off === b.off;
     case 'some-fp':
+    case 'some-arg':
+    case 'any':
     case 'other':
       return a.t === b.t;
   }
@@ -43,7 +68,10 @@ function same(a: StackValue, b: StackValue): boolean {
 
 function join(a: StackValue, b: StackValue): StackValue {
   if (same(a, b)) return a;
-  return isStack(a) || isStack(b) ? SOME_FP : OTHER;
+  const stack = isStack(a) || isStack(b);
+  const arg = isArg(a) || isArg(b);
+  if (stack) return arg ? ANY : SOME_FP;
+  return arg ? SOME_ARG : OTHER;
 }
 
 /** The register's value after an ALU instruction. */
@@ -53,13 +81,14 @@ function alu(regs: readonly StackValue[], i: Instruction, k: Kind & { kind: 'alu
   if (k.op === 'mov' || k.op === 'movsx') {
     if (src === undefined) return i.imm >= 0 ? { t: 'const', n: i.imm } : OTHER;
     if (k.alu64 && k.op === 'mov') return src;
-    return isStack(src) ? SOME_FP : OTHER;
+    return derived(src);
   }
-  if (dst.t === 'fp' && k.alu64 && (k.op === 'add' || k.op === 'sub')) {
+  if ((dst.t === 'fp' || dst.t === 'arg') && k.alu64 && (k.op === 'add' || k.op === 'sub')) {
     const by = src === undefined ? i.imm : src.t === 'const' ? src.n : undefined;
-    if (by !== undefined) return { t: 'fp', off: k.op === 'add' ? dst.off + by : dst.off - by };
+    const off = by === undefined ? undefined : k.op === 'add' ? dst.off + by : dst.off - by;
+    if (off !== undefined) return dst.t === 'fp' ? { t: 'fp', off } : { t: 'arg', reg: dst.reg, off };
   }
-  return isStack(dst) || (src !== undefined && isStack(src)) ? SOME_FP : OTHER;
+  return src === undefined ? derived(dst) : join(derived(dst), derived(src));
 }
 
 /** Steps `regs` (in place) over the instruction. */
@@ -69,7 +98,7 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
       regs[i.dst] = alu(regs, i, k);
       return;
     case 'endian':
-      regs[i.dst] = isStack(regs[i.dst]!) ? SOME_FP : OTHER;
+      regs[i.dst] = derived(regs[i.dst]!);
       return;
     case 'lddw':
       regs[i.dst] =
@@ -109,18 +138,23 @@ export function forEachStackState(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
   visit: (pc: number, i: Instruction, k: Kind, regs: readonly StackValue[]) => boolean,
+  pointerParams?: Int32Array,
 ): boolean {
   const blockIn: (StackValue[] | undefined)[] = new Array(cfg.blocks.length);
   const dirty = new Uint8Array(cfg.blocks.length);
-  // Every subprogram from its own entry, r10 its own frame (a callback's arguments, pointers
-  // into its caller's frame among them, are no stack pointer of its frame).
+  // Every subprogram from its own entry, r10 its own frame; a callee's or a callback's r1-r5 are
+  // its arguments (pointers into a caller's frame among them, no stack pointer of its own): all
+  // of them, or those `pointerParams` (bits per subprogram) says a caller may point with.
   const entries = cfg.subprograms.length === 0 ? [0] : cfg.subprograms.map((s) => s.entry);
-  for (const e of entries) {
+  entries.forEach((e, n) => {
     const entry = new Array<StackValue>(11).fill(OTHER);
     entry[FP] = FP0;
+    const params = n === 0 ? 0 : (pointerParams?.[n] ?? 0b111110);
+    for (let r = 1; r <= 5; r++) if (((params >> r) & 1) !== 0) entry[r] = ARGS[r - 1]!;
     blockIn[e] = entry;
     dirty[e] = 1;
-  }
+  });
+  const funcs = new Map(cfg.callbacks.map((c) => [c.pc, c.callee]));
   const regs: StackValue[] = new Array(11);
   const run = (b: number, each: boolean): boolean => {
     const block = cfg.blocks[b]!;
@@ -132,6 +166,8 @@ export function forEachStackState(
       if (i === undefined || k === undefined) continue;
       if (each && !visit(pc, i, k, regs)) return false;
       transfer(regs, i, k);
+      const func = k.kind === 'lddw' ? funcs.get(pc) : undefined;
+      if (func !== undefined) regs[i.dst] = { t: 'func', subprogram: func };
     }
     return true;
   };
