@@ -128,7 +128,7 @@ export function calleeReads(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
   bytesOf: (i: Instruction, k: Kind, arg: number, regs: readonly StackValue[]) => number | undefined,
-  params: Int32Array,
+  params: Int32Array | undefined,
 ): CalleeReads | undefined {
   const reach: Reach[][] = cfg.subprograms.map(() =>
     [0, 1, 2, 3, 4, 5].map(() => ({ all: false, ranges: [] as [number, number][] })),

@@ -18,7 +18,7 @@ import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
-import { calleeReads, callTarget, pointerParams } from './callee-reads.js';
+import { type CalleeReads, calleeReads, callTarget, pointerParams } from './callee-reads.js';
 import { invokesCallback } from './calls.js';
 import { solveBackward } from './liveness.js';
 import { forEachStackState, isArg, isStack, type StackValue } from './stack-pointers.js';
@@ -219,8 +219,19 @@ export function liveStackSlots(
     const proto = k.kind === 'call' && k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
     return proto === undefined ? undefined : argBytes(proto, arg, regs, maps);
   };
-  const params = pointerParams(cfg, at, kinds);
-  const reach = calleeReads(cfg, at, kinds, bytesOf, params);
+  // A program of one function calls none: its calls read nothing through arguments. Otherwise
+  // every argument is first taken as maybe a pointer; only where one is stored (a scalar, most
+  // often) are the pointer parameters worked out, which costs two more passes.
+  let params: Int32Array | undefined = new Int32Array(1);
+  let reach: CalleeReads | undefined = [];
+  if (cfg.subprograms.length > 1) {
+    params = undefined;
+    reach = calleeReads(cfg, at, kinds, bytesOf, params);
+    if (reach === undefined) {
+      params = pointerParams(cfg, at, kinds);
+      reach = calleeReads(cfg, at, kinds, bytesOf, params);
+    }
+  }
   if (reach === undefined) return undefined;
   const followed = forEachStackState(
     cfg,
