@@ -173,8 +173,31 @@ export function scalarEquals(a: Scalar, b: Scalar): boolean {
 
 // --- Bounds sync (the rules run on numbers: bounds-sync.ts) ------------------------------------
 
+/** A synced scalar by the facts it was synced from (the same few recur along a program's paths). */
+interface Synced {
+  readonly from: Scalar;
+  readonly to: Scalar;
+}
+const synced = new Map<number, Synced[]>();
+let syncedCount = 0;
+/** Entries kept before the cache starts over. */
+const SYNCED_MAX = 4096;
+
+/** A hash of the facts (Number() of a bigint allocates nothing; equal facts hash equal). */
+const factsHash = (r: Scalar): number =>
+  Number(r.var.value) +
+  3 * Number(r.var.mask) +
+  5 * Number(r.smin) +
+  7 * Number(r.smax) +
+  11 * Number(r.umin) +
+  13 * Number(r.umax) +
+  17 * Number(r.s32min) +
+  19 * Number(r.s32max) +
+  23 * Number(r.u32min) +
+  29 * Number(r.u32max);
+
 /** The kernel's reg_bounds_sync: every fact refined by the others. Returns `r`, or a shared
- * immutable scalar with the same facts (a constant, nothing known). */
+ * immutable scalar with the same facts (a constant, nothing known, one synced before). */
 export function syncBounds(r: MutableScalar): Scalar {
   if (tnumIsConst(r.var)) {
     // One value: every range is that value (when they hold it; otherwise the state is dead and
@@ -185,7 +208,19 @@ export function syncBounds(r: MutableScalar): Scalar {
   // Nothing known: every rule below gives it back unchanged (a fixpoint), and it is common (the
   // result of div, mod, unknown shifts, sums of unknowns).
   if (isUnknownScalar(r)) return SCALAR_UNKNOWN;
+  // The rules are a function of the facts: a scalar synced before gives its result again.
+  const h = factsHash(r);
+  const seen = synced.get(h);
+  if (seen !== undefined) for (const e of seen) if (scalarEquals(e.from, r)) return e.to;
+  const from: Scalar = { ...r };
   syncBoundsInPlace(r);
+  if (++syncedCount > SYNCED_MAX) {
+    synced.clear();
+    syncedCount = 1;
+  }
+  const entry = { from, to: { ...r } };
+  if (seen !== undefined && synced.has(h)) seen.push(entry);
+  else synced.set(h, [entry]);
   return r;
 }
 
