@@ -12,7 +12,7 @@
 
 import type { Cfg } from '../cfg/index.js';
 import type { Instruction, Kind } from '../isa/index.js';
-import { invokesCallback } from './calls.js';
+import { CALLBACK_CTX_PARAM, invokesCallback } from './calls.js';
 import { forEachStackState, isArg, isStack, type StackValue } from './stack-pointers.js';
 
 /** Bytes reached relative to a pointer: [lo, hi) ranges, or everything. */
@@ -32,12 +32,6 @@ interface PassOn {
 
 /** More ranges than this are kept as everything. */
 const MAX_RANGES = 32;
-
-/** Where a helper that invokes a callback passes its context: the call's register, the callback's. */
-const CALLBACK_CTX: ReadonlyMap<number, { readonly reg: number; readonly param: number }> = new Map([
-  [181, { reg: 3, param: 2 }], // bpf_loop(nr, callback, ctx, flags): callback(index, ctx)
-  [164, { reg: 3, param: 4 }], // bpf_for_each_map_elem(map, callback, ctx, flags): callback(map, key, value, ctx)
-]);
 
 /** The callee a call at `pc` reaches and the argument `reg` becomes there, or undefined: unknown. */
 export interface CallTarget {
@@ -63,10 +57,11 @@ export function callTarget(
     return c === undefined ? undefined : { callee: c.callee, param: reg };
   }
   if (!invokesCallback(i, k)) return undefined;
-  const ctx = CALLBACK_CTX.get(i.imm);
+  // The helpers that invoke a callback take it in r2 and its context in r3.
+  const param = CALLBACK_CTX_PARAM.get(i.imm);
   const func = regs[2]!;
-  if (ctx === undefined || ctx.reg !== reg || func.t !== 'func') return undefined;
-  return { callee: func.subprogram, param: ctx.param };
+  if (param === undefined || reg !== 3 || func.t !== 'func') return undefined;
+  return { callee: func.subprogram, param };
 }
 
 /** Reach per subprogram and argument register (index 1-5). */

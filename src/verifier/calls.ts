@@ -42,6 +42,15 @@ const SPIN_LOCK = 93;
 const SPIN_UNLOCK = 94;
 const FOR_EACH_MAP_ELEM = 164;
 const LOOP = 181;
+/**
+ * The parameter of a callback that gets its helper's context argument (r3), by helper:
+ * bpf_loop(n, cb, ctx, flags) calls cb(index, ctx); bpf_for_each_map_elem(map, cb, ctx, flags)
+ * calls cb(map, key, value, ctx).
+ */
+export const CALLBACK_CTX_PARAM: ReadonlyMap<number, number> = new Map([
+  [LOOP, 2],
+  [FOR_EACH_MAP_ELEM, 4],
+]);
 const MAP_LOOKUP_ELEM = 1;
 
 /**
@@ -387,18 +396,15 @@ function callbackEntry(
   const callee = newFrame(fn.target, pc, true, entry.frames.length);
   const ctxArg = ctx ?? UNKNOWN;
   if (id === LOOP) {
-    // bpf_loop(n, cb, ctx, flags): cb(index, ctx)
     callee.regs[1] = UNKNOWN;
-    callee.regs[2] = ctxArg;
   } else if (id === FOR_EACH_MAP_ELEM && map?.map !== undefined) {
-    // bpf_for_each_map_elem(map, cb, ctx, flags): cb(map, key, value, ctx)
     callee.regs[1] = map;
     callee.regs[2] = pointer('map_key', { map: map.map });
     callee.regs[3] = pointer('map_value', { map: map.map });
-    callee.regs[4] = ctxArg;
   } else {
     throw new NotSupportedError(`callbacks of helper ${helperName(id)} in the verifier`);
   }
+  callee.regs[CALLBACK_CTX_PARAM.get(id)!] = ctxArg;
   entry.frames.push(callee);
   return entry;
 }

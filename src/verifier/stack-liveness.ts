@@ -110,7 +110,7 @@ function accessOf(
   k: Kind,
   regs: readonly StackValue[],
   maps: ReadonlyMap<string, MapSpec>,
-  passed: Passed,
+  passed: Passed | undefined,
 ): Access | typeof OPAQUE {
   switch (k.kind) {
     case 'alu':
@@ -148,7 +148,7 @@ function accessOf(
         }
         // A callee or a callback gets the pointer and reads through it what callee-reads.ts found.
         if (k.target === 'local' || invokesCallback(i, k)) {
-          reads.push(...passed(a, v.off));
+          reads.push(...(passed?.(a, v.off) ?? [ALL_SLOTS]));
           continue;
         }
         const bytes = proto === undefined ? undefined : argBytes(proto, a, regs, maps);
@@ -238,15 +238,19 @@ export function liveStackSlots(
     at,
     kinds,
     (pc, i, k, regs) => {
-      const passed: Passed = (arg, off) => {
-        const to = callTarget(cfg, pc, i, k, regs, arg);
-        const r = to === undefined ? undefined : reach[to.callee]![to.param]!;
-        if (r === undefined || r.all) return [ALL_SLOTS];
-        return r.ranges.flatMap(([lo, hi]) => {
-          const s = slotsOf(off + lo, hi - lo);
-          return s === undefined ? [] : [s];
-        });
-      };
+      // What a callee reads through the pointer it gets (made for calls only: a hot pass).
+      const passed: Passed | undefined =
+        k.kind !== 'call'
+          ? undefined
+          : (arg, off) => {
+              const to = callTarget(cfg, pc, i, k, regs, arg);
+              const r = to === undefined ? undefined : reach[to.callee]![to.param]!;
+              if (r === undefined || r.all) return [ALL_SLOTS];
+              return r.ranges.flatMap(([lo, hi]) => {
+                const s = slotsOf(off + lo, hi - lo);
+                return s === undefined ? [] : [s];
+              });
+            };
       const a = accessOf(i, k, regs, maps, passed);
       if (a === OPAQUE) return false;
       // Only in the main program is a base that holds no stack pointer of the frame no stack at
