@@ -54,15 +54,31 @@ test('a register compared or stored later is wanted; a subprogram r0 is wanted a
   assert.equal((p[5]! >> 1) & 1, 1);
 });
 
-test('stack slots: live until overwritten whole; no answer when a stack pointer is stored', () => {
+test('stack slots: live until overwritten whole; a spilled stack pointer followed through its fill; no answer when one is stored elsewhere', () => {
   const c = code(
     ['*(u64 *)(r10 - 8) = 1', '*(u64 *)(r10 - 16) = 2', 'r0 = *(u32 *)(r10 - 8)', 'exit'].join('\n'),
   );
   const s = liveStackSlots(c.cfg, c.at, c.kinds)!;
   assert.equal(s.lo[1]! & 0b11, 0b01); // after the first store: slot 0 read later, slot 1 never
   assert.equal(s.lo[0]! & 1, 0); // slot 0 is overwritten before it is read
-  const spilled = code(['r2 = r10', 'r2 += -8', '*(u64 *)(r10 - 16) = r2', 'r0 = 0', 'exit'].join('\n'));
-  assert.equal(liveStackSlots(spilled.cfg, spilled.at, spilled.kinds), undefined);
+  // Spilled whole into a slot of the frame, the pointer comes back at the fill (3), and the read
+  // through it (4) reads fp-8 (slot 0); the spill's own slot (1) is read at the fill.
+  const spilled = code(
+    [
+      'r2 = r10',
+      'r2 += -8',
+      '*(u64 *)(r10 - 16) = r2',
+      'r3 = *(u64 *)(r10 - 16)',
+      'r0 = *(u64 *)(r3 + 0)',
+      'exit',
+    ].join('\n'),
+  );
+  const sp = liveStackSlots(spilled.cfg, spilled.at, spilled.kinds)!;
+  assert.equal(sp.lo[4]! & 0b11, 0b01);
+  assert.equal(sp.lo[3]! & 0b11, 0b11);
+  // Stored narrow (or anywhere but a whole slot of the frame): no answer.
+  const narrow = code(['r2 = r10', 'r2 += -8', '*(u32 *)(r10 - 16) = r2', 'r0 = 0', 'exit'].join('\n'));
+  assert.equal(liveStackSlots(narrow.cfg, narrow.at, narrow.kinds), undefined);
   const compared = code(['r2 = r10', 'if r2 == r1 goto l', 'l:', 'r0 = 0', 'exit'].join('\n'));
   assert.equal(liveStackSlots(compared.cfg, compared.at, compared.kinds), undefined);
 });

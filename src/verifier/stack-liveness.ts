@@ -10,8 +10,9 @@
 // frame, which the callee reaches through its argument at any offset). Each subprogram is its own
 // frame; while a callee runs, its caller's frame is compared where it is live at the call
 // (walk.ts). An access through a stack pointer whose offset is not known here (it differs by
-// path, or arithmetic moved it) reads every slot and overwrites none. A program that stores a
-// stack pointer to memory or compares one gets no answer here: every slot is compared.
+// path, or arithmetic moved it) reads every slot and overwrites none. A stack pointer spilled
+// whole into a slot of its own frame is followed through the fill (stack-pointers.ts); a program
+// that stores one anywhere else, or compares one, gets no answer here: every slot is compared.
 
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
@@ -123,9 +124,18 @@ function accessOf(
       return { reads: r === undefined ? [] : [r] };
     }
     case 'store': {
-      // A spilled stack pointer, this frame's or a caller's.
-      if (k.reg && (isStack(regs[i.src]!) || isArg(regs[i.src]!))) return OPAQUE;
+      // A stack pointer stored: followed where it is one of this frame's, spilled whole into a
+      // slot of this frame at a known offset (stack-pointers.ts gives it back at the fill); any
+      // other store of one could come back unseen.
       const base = regs[i.dst]!;
+      const src = k.reg ? regs[i.src]! : undefined;
+      if (src !== undefined && isArg(src)) return OPAQUE;
+      if (
+        src !== undefined &&
+        isStack(src) &&
+        !(base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0)
+      )
+        return OPAQUE;
       // An aligned 8-byte store at a known offset overwrites its slot whole; a narrower one, or
       // one at an unknown offset, leaves bytes that matter.
       const whole = base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0;

@@ -11,6 +11,8 @@
 import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
+import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+import { invokesCallback } from './calls.js';
 import { forwardOnly } from './liveness.js';
 
 /** What a register holds, as far as the stack is concerned. */
@@ -31,6 +33,9 @@ const SOME_ARG: StackValue = { t: 'some-arg' };
 const ANY: StackValue = { t: 'any' };
 const FP0: StackValue = { t: 'fp', off: 0 };
 const FP = 10;
+/** The state: r0-r10, then the frame's 64 slots (slot k: bytes [-(k+1)·8, -k·8)) as spilled. */
+const SLOT0 = 11;
+const STATE = SLOT0 + 64;
 const ARGS: readonly StackValue[] = [1, 2, 3, 4, 5].map((reg) => ({ t: 'arg', reg, off: 0 }));
 
 /** The register may point into this frame's stack. */
@@ -91,6 +96,48 @@ function alu(regs: readonly StackValue[], i: Instruction, k: Kind & { kind: 'alu
   return src === undefined ? derived(dst) : join(derived(dst), derived(src));
 }
 
+/** The slot an 8-byte access at r10 + off is, when it is one whole slot of the frame. */
+const wholeSlot = (off: number): number | undefined =>
+  off % 8 === 0 && off < 0 && off >= -512 ? -off / 8 - 1 : undefined;
+
+/** Slots possibly overwritten with something else: a pointer there may be gone, or still there. */
+function clobber(state: StackValue[], first = 0, last = 63): void {
+  for (let k = first; k <= last; k++) state[SLOT0 + k] = derived(state[SLOT0 + k]!);
+}
+
+/** A write of `bytes` at `base` + off: a whole slot gets `v`, other bytes make theirs unsure. */
+function write(state: StackValue[], base: StackValue, off: number, bytes: number, v: StackValue): void {
+  if (base.t !== 'fp') {
+    if (isStack(base)) clobber(state);
+    return;
+  }
+  const at = base.off + off;
+  const slot = bytes === 8 ? wholeSlot(at) : undefined;
+  if (slot !== undefined) {
+    state[SLOT0 + slot] = isStack(v) || isArg(v) ? v : OTHER;
+    return;
+  }
+  const first = Math.max(0, Math.floor((-(at + bytes - 1) - 1) / 8));
+  const last = Math.min(63, Math.floor((-at - 1) / 8));
+  if (first <= last) clobber(state, first, last);
+}
+
+/** What an 8-byte load at `base` + off gives back: a spilled stack pointer, or other. */
+function fill(state: readonly StackValue[], base: StackValue, off: number, bytes: number): StackValue {
+  if (base.t === 'fp') {
+    const slot = bytes === 8 ? wholeSlot(base.off + off) : undefined;
+    return slot === undefined ? OTHER : state[SLOT0 + slot]!;
+  }
+  if (!isStack(base)) return OTHER;
+  // A slot not known: any pointer spilled in the frame, at an offset not known.
+  let v = OTHER;
+  for (let k = 0; k < 64; k++) v = join(v, derived(state[SLOT0 + k]!));
+  return v;
+}
+
+/** Helpers that write into memory they are given (so into the stack, where it is a stack pointer). */
+const WRITES = new Set(['uninit-mem', 'uninit-value', 'uninit-dynptr-local', 'uninit-dynptr-ringbuf']);
+
 /** Steps `regs` (in place) over the instruction. */
 function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
   switch (k.kind) {
@@ -107,17 +154,28 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
           : OTHER;
       return;
     case 'load':
-      regs[i.dst] = OTHER;
+      regs[i.dst] = fill(regs, regs[i.src]!, i.off, k.bytes);
       return;
     case 'atomic':
+      write(regs, regs[i.dst]!, i.off, 1, OTHER);
       if (k.fetch) regs[k.op === 'cmpxchg' ? 0 : i.src] = OTHER;
       return;
     case 'call':
     case 'callx':
-    case 'ldpkt':
+    case 'ldpkt': {
+      // A callee, a callback or a helper that writes may overwrite the frame it gets a pointer into.
+      const proto = k.kind === 'call' && k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+      const writes =
+        proto === undefined ||
+        invokesCallback(i, k) ||
+        proto.args.some((a) => (typeof a === 'object' ? a.write === true : WRITES.has(a)));
+      if (writes && [1, 2, 3, 4, 5].some((r) => isStack(regs[r]!))) clobber(regs);
       for (let r = 0; r <= 5; r++) regs[r] = OTHER;
       return;
+    }
     case 'store':
+      write(regs, regs[i.dst]!, i.off, k.bytes, k.reg ? regs[i.src]! : OTHER);
+      return;
     case 'jmp':
     case 'ja':
     case 'exit':
@@ -147,7 +205,7 @@ export function forEachStackState(
   // of them, or those `pointerParams` (bits per subprogram) says a caller may point with.
   const entries = cfg.subprograms.length === 0 ? [0] : cfg.subprograms.map((s) => s.entry);
   entries.forEach((e, n) => {
-    const entry = new Array<StackValue>(11).fill(OTHER);
+    const entry = new Array<StackValue>(STATE).fill(OTHER);
     entry[FP] = FP0;
     const params = n === 0 ? 0 : (pointerParams?.[n] ?? 0b111110);
     for (let r = 1; r <= 5; r++) if (((params >> r) & 1) !== 0) entry[r] = ARGS[r - 1]!;
@@ -155,11 +213,11 @@ export function forEachStackState(
     dirty[e] = 1;
   });
   const funcs = new Map(cfg.callbacks.map((c) => [c.pc, c.callee]));
-  const regs: StackValue[] = new Array(11);
+  const regs: StackValue[] = new Array(STATE);
   const run = (b: number, each: boolean): boolean => {
     const block = cfg.blocks[b]!;
     const inn = blockIn[b]!;
-    for (let r = 0; r < 11; r++) regs[r] = inn[r]!;
+    for (let r = 0; r < STATE; r++) regs[r] = inn[r]!;
     for (let pc = block.start; pc <= block.last; pc++) {
       const i = at[pc];
       const k = kinds[pc];
@@ -185,7 +243,7 @@ export function forEachStackState(
         if (old === undefined) blockIn[s] = regs.slice();
         else {
           let changed = false;
-          for (let r = 0; r < 11; r++) {
+          for (let r = 0; r < STATE; r++) {
             const v = join(old[r]!, regs[r]!);
             if (v !== old[r]) {
               old[r] = v;
