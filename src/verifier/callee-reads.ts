@@ -83,29 +83,37 @@ export function pointerParams(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
+  slots: boolean,
 ): Int32Array {
   const may = new Int32Array(cfg.subprograms.length);
   // (caller, its parameter) flows to (callee, parameter): bits of may pass along these.
   const flows: [number, number, number, number][] = [];
   const callbacks = new Set(cfg.callbacks.map((c) => c.callee));
-  forEachStackState(cfg, at, kinds, (pc, i, k, regs) => {
-    if (k.kind !== 'call' || !(k.target === 'local' || invokesCallback(i, k))) return true;
-    const s = cfg.blocks[cfg.blockOf[pc]!]!.subprogram;
-    for (let a = 1; a <= 5; a++) {
-      const v = regs[a]!;
-      if (!isStack(v) && !isArg(v)) continue;
-      const to = callTarget(cfg, pc, i, k, regs, a);
-      if (to === undefined) {
-        // A callback not known here: every parameter of every callback.
-        for (const c of callbacks) may[c]! |= 0b111110;
-        continue;
+  forEachStackState(
+    cfg,
+    at,
+    kinds,
+    (pc, i, k, regs) => {
+      if (k.kind !== 'call' || !(k.target === 'local' || invokesCallback(i, k))) return true;
+      const s = cfg.blocks[cfg.blockOf[pc]!]!.subprogram;
+      for (let a = 1; a <= 5; a++) {
+        const v = regs[a]!;
+        if (!isStack(v) && !isArg(v)) continue;
+        const to = callTarget(cfg, pc, i, k, regs, a);
+        if (to === undefined) {
+          // A callback not known here: every parameter of every callback.
+          for (const c of callbacks) may[c]! |= 0b111110;
+          continue;
+        }
+        if (isStack(v)) may[to.callee]! |= 1 << to.param;
+        if (v.t === 'arg') flows.push([s, v.reg, to.callee, to.param]);
+        else if (isArg(v)) for (let r = 1; r <= 5; r++) flows.push([s, r, to.callee, to.param]);
       }
-      if (isStack(v)) may[to.callee]! |= 1 << to.param;
-      if (v.t === 'arg') flows.push([s, v.reg, to.callee, to.param]);
-      else if (isArg(v)) for (let r = 1; r <= 5; r++) flows.push([s, r, to.callee, to.param]);
-    }
-    return true;
-  });
+      return true;
+    },
+    undefined,
+    slots,
+  );
   for (let changed = true; changed; ) {
     changed = false;
     for (const [s, r, c, p] of flows)
@@ -124,6 +132,7 @@ export function calleeReads(
   kinds: readonly (Kind | undefined)[],
   bytesOf: (i: Instruction, k: Kind, arg: number, regs: readonly StackValue[]) => number | undefined,
   params: Int32Array | undefined,
+  slots: boolean,
 ): CalleeReads | undefined {
   const reach: Reach[][] = cfg.subprograms.map(() =>
     [0, 1, 2, 3, 4, 5].map(() => ({ all: false, ranges: [] as [number, number][] })),
@@ -174,6 +183,7 @@ export function calleeReads(
       }
     },
     params,
+    slots,
   );
   if (!followed) return undefined;
   // What a callee reads through a parameter, its caller reads through the argument it passed.

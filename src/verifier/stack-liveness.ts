@@ -215,6 +215,22 @@ export function liveStackSlots(
   kinds: readonly (Kind | undefined)[],
   maps: ReadonlyMap<string, MapSpec> = new Map(),
 ): StackUse | undefined {
+  // Spilled stack pointers are followed only in a program that spills one (the passes' state is
+  // then six times larger).
+  const plain = followStack(cfg, at, kinds, maps, false);
+  return plain === SPILLS ? (followStack(cfg, at, kinds, maps, true) as StackUse | undefined) : plain;
+}
+
+/** A program that spills a stack pointer: follow the frame's slots too. */
+const SPILLS = 'spills';
+
+function followStack(
+  cfg: Cfg,
+  at: readonly (Instruction | undefined)[],
+  kinds: readonly (Kind | undefined)[],
+  maps: ReadonlyMap<string, MapSpec>,
+  slots: boolean,
+): StackUse | undefined | typeof SPILLS {
   // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
   const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
   const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
@@ -236,13 +252,14 @@ export function liveStackSlots(
   let reach: CalleeReads | undefined = [];
   if (cfg.subprograms.length > 1) {
     params = undefined;
-    reach = calleeReads(cfg, at, kinds, bytesOf, params);
+    reach = calleeReads(cfg, at, kinds, bytesOf, params, slots);
     if (reach === undefined) {
-      params = pointerParams(cfg, at, kinds);
-      reach = calleeReads(cfg, at, kinds, bytesOf, params);
+      params = pointerParams(cfg, at, kinds, slots);
+      reach = calleeReads(cfg, at, kinds, bytesOf, params, slots);
     }
   }
   if (reach === undefined) return undefined;
+  let spills = false;
   const followed = forEachStackState(
     cfg,
     at,
@@ -261,6 +278,10 @@ export function liveStackSlots(
                 return s === undefined ? [] : [s];
               });
             };
+      if (!slots && k.kind === 'store' && k.reg && isStack(regs[i.src]!)) {
+        spills = true;
+        return false;
+      }
       const a = accessOf(i, k, regs, maps, passed);
       if (a === OPAQUE) return false;
       // Only in the main program is a base that holds no stack pointer of the frame no stack at
@@ -293,8 +314,9 @@ export function liveStackSlots(
       return true;
     },
     params,
+    slots,
   );
-  if (!followed) return undefined;
+  if (!followed) return spills ? SPILLS : undefined;
   const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {
       const k = kinds[pc];

@@ -33,9 +33,11 @@ const SOME_ARG: StackValue = { t: 'some-arg' };
 const ANY: StackValue = { t: 'any' };
 const FP0: StackValue = { t: 'fp', off: 0 };
 const FP = 10;
-/** The state: r0-r10, then the frame's 64 slots (slot k: bytes [-(k+1)·8, -k·8)) as spilled. */
+/**
+ * The state: r0-r10, then (when followed) the frame's 64 slots as spilled (slot k: bytes
+ * [-(k+1)·8, -k·8)).
+ */
 const SLOT0 = 11;
-const STATE = SLOT0 + 64;
 const ARGS: readonly StackValue[] = [1, 2, 3, 4, 5].map((reg) => ({ t: 'arg', reg, off: 0 }));
 
 /** The register may point into this frame's stack. */
@@ -102,11 +104,13 @@ const wholeSlot = (off: number): number | undefined =>
 
 /** Slots possibly overwritten with something else: a pointer there may be gone, or still there. */
 function clobber(state: StackValue[], first = 0, last = 63): void {
+  if (state.length === SLOT0) return; // slots not followed
   for (let k = first; k <= last; k++) state[SLOT0 + k] = derived(state[SLOT0 + k]!);
 }
 
 /** A write of `bytes` at `base` + off: a whole slot gets `v`, other bytes make theirs unsure. */
 function write(state: StackValue[], base: StackValue, off: number, bytes: number, v: StackValue): void {
+  if (state.length === SLOT0) return;
   if (base.t !== 'fp') {
     if (isStack(base)) clobber(state);
     return;
@@ -124,6 +128,7 @@ function write(state: StackValue[], base: StackValue, off: number, bytes: number
 
 /** What an 8-byte load at `base` + off gives back: a spilled stack pointer, or other. */
 function fill(state: readonly StackValue[], base: StackValue, off: number, bytes: number): StackValue {
+  if (state.length === SLOT0) return OTHER;
   if (base.t === 'fp') {
     const slot = bytes === 8 ? wholeSlot(base.off + off) : undefined;
     return slot === undefined ? OTHER : state[SLOT0 + slot]!;
@@ -189,7 +194,9 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
  * Calls `visit` with the registers before every reachable instruction (the array is reused:
  * read it during the call only), once the values have reached their fixpoint; stops early when
  * `visit` returns false (and then returns false). Each subprogram's entry holds r10 = fp+0 and
- * no stack pointer elsewhere.
+ * no stack pointer elsewhere. `slots`: follow stack pointers spilled to the frame's slots (a
+ * fill gives them back); without, a fill gives no pointer, which holds for a program that spills
+ * none.
  */
 export function forEachStackState(
   cfg: Cfg,
@@ -197,7 +204,9 @@ export function forEachStackState(
   kinds: readonly (Kind | undefined)[],
   visit: (pc: number, i: Instruction, k: Kind, regs: readonly StackValue[]) => boolean,
   pointerParams?: Int32Array,
+  slots = false,
 ): boolean {
+  const STATE = slots ? SLOT0 + 64 : SLOT0;
   const blockIn: (StackValue[] | undefined)[] = new Array(cfg.blocks.length);
   const dirty = new Uint8Array(cfg.blocks.length);
   // Every subprogram from its own entry, r10 its own frame; a callee's or a callback's r1-r5 are
