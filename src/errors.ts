@@ -128,6 +128,7 @@ const VERIFIER_EINVAL = [
   /^nested rcu read lock/,
   // A callback's r0 out of its range (prepare_func_exit), asked through control.vcase.
   /^At callback return the register R0 has/,
+  /^At program exit the register R0 (has|is not a known value)/,
   // Dynptr arguments (process_dynptr_func, destroy_if_dynptr_stack_slot, the kfunc constant
   // size), asked of 6.18 through dynptr.vcase.
   /^Expected an initialized dynptr as arg/,

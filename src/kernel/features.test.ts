@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NotSupportedError, TsbpfError } from '../errors.js';
+import { HELPER_PROTOS } from '../uapi/helper-protos.js';
 import { MapType, type MapTypeName, ProgType, type ProgTypeName } from '../uapi/index.js';
 import { bpfAvailability } from './available.js';
 import { haveHelper, haveMapType, haveProgramType } from './features.js';
@@ -76,4 +77,18 @@ test('helpers: allowed ones are there, one outside its program type is not', { s
   assert.equal(haveHelper('XDP', 9999).ok, false, 'an id the kernel does not know');
   assert.throws(() => haveHelper('XDP', 'no_such_helper'), /unknown helper/);
   assert.equal(haveHelper('XDP', 'map_lookup_elem'), haveHelper('XDP', 1), 'cached: the same answer object');
+});
+
+test("the verifier's helper table offers each program type it verifies exactly the kernel's helpers", {
+  skip,
+}, () => {
+  // uapi/helper-protos.ts progTypes against haveHelper (a probe load per helper and type).
+  for (const type of ['SOCKET_FILTER', 'XDP', 'SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB'] as const) {
+    const differ: string[] = [];
+    for (const [id, proto] of HELPER_PROTOS) {
+      const ours = proto.progTypes === undefined || proto.progTypes.includes(type);
+      if (ours !== haveHelper(type, id).ok) differ.push(`${id} (tsbpf ${ours ? 'offers' : 'lacks'} it)`);
+    }
+    assert.deepEqual(differ, [], `${type}: ${differ.join(', ')}`);
+  }
 });

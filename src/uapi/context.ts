@@ -85,6 +85,7 @@ export function ctxKind(type: ProgTypeName): CtxKind | undefined {
     case 'SOCKET_FILTER':
     case 'SCHED_CLS':
     case 'SCHED_ACT':
+    case 'CGROUP_SKB':
       return '__sk_buff';
     default:
       return undefined;
@@ -118,6 +119,10 @@ const SOCKET_UNREADABLE = new Set([
   'wire_len',
   'hwtstamp',
 ]);
+const CGROUP_UNREADABLE = new Set(['tc_classid', 'data_meta', 'wire_len']);
+const CGROUP_WRITABLE = new Set(['mark', 'priority', 'cb', 'tstamp']);
+/** Addresses read whole (bpf_skb_is_valid_access: size_default). */
+const IP_FIELDS = new Set(['remote_ip4', 'local_ip4', 'remote_ip6', 'local_ip6']);
 const SK_ONLY = new Set([
   'family',
   'remote_ip4',
@@ -138,6 +143,7 @@ export function ctxAccessProblem(
   size: number,
   write: boolean,
   attachType?: AttachTypeName,
+  privileged = true,
 ): string | undefined {
   const kind = ctxKind(type);
   if (kind === undefined) return `program type ${type} has no context tsbpf knows`;
@@ -152,12 +158,24 @@ export function ctxAccessProblem(
       return 'egress_ifindex is for BPF_XDP_DEVMAP programs only';
     return undefined;
   }
-  if (SK_ONLY.has(f.name)) return `${f.name} is for sk_skb programs only`;
+  const cgroup = type === 'CGROUP_SKB';
+  if (SK_ONLY.has(f.name) && !cgroup) return `${f.name} is for sk_skb and cgroup skb programs only`;
   if (f.name === 'flow_keys') return 'flow_keys is for flow dissector programs only';
   if (f.name === '(padding)') return 'padding';
   const socket = type === 'SOCKET_FILTER';
   if (socket && SOCKET_UNREADABLE.has(f.name)) return `socket filters may not access ${f.name}`;
-  if (write && !(socket ? f.name === 'cb' : TC_WRITABLE.has(f.name))) return `${f.name} is read-only`;
+  if (cgroup) {
+    // cg_skb_is_valid_access: no tc_classid, data_meta, wire_len; the packet and writing
+    // tstamp need CAP_BPF; writes to mark, priority, cb[] (and tstamp) only.
+    if (CGROUP_UNREADABLE.has(f.name)) return `cgroup skb programs may not access ${f.name}`;
+    if (!privileged && (f.name === 'data' || f.name === 'data_end' || (write && f.name === 'tstamp')))
+      return `${f.name} needs CAP_BPF`;
+    if (write && !CGROUP_WRITABLE.has(f.name)) return `${f.name} is read-only`;
+    if (f.name === 'tstamp_type') return 'cgroup skb programs may not access tstamp_type';
+    if (IP_FIELDS.has(f.name)) return size === 4 ? undefined : `${f.name} is read as a whole u32`;
+  }
+  if (write && !(socket ? f.name === 'cb' : cgroup || TC_WRITABLE.has(f.name)))
+    return `${f.name} is read-only`;
   switch (f.name) {
     case 'cb':
       return off + size > 68 ? 'crosses the end of cb[]' : undefined;

@@ -85,7 +85,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [25, { args: ['ctx', 'map', 'anything', 'mem', 'size-or-zero'], ret: 'integer' }],
   [
     26, // skb_load_bytes
-    { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: ['SOCKET_FILTER', ...TC] },
+    {
+      args: ['ctx', 'anything', 'uninit-mem', 'size'],
+      ret: 'integer',
+      progTypes: ['SOCKET_FILTER', ...TC, 'CGROUP_SKB'],
+    },
   ],
   [
     28, // csum_diff
@@ -93,6 +97,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
       args: ['mem-or-null', 'size-or-zero', 'mem-or-null', 'size-or-zero', 'anything'],
       ret: 'integer',
       pktAccess: true,
+      progTypes: XDP_TC, // not socket filters nor cgroup skb (sk_filter_func_proto, cg_skb_func_proto)
     },
   ], // csum_diff
   [29, { args: ['ctx', 'uninit-mem', 'size'], ret: 'integer', progTypes: TC }], // skb_get_tunnel_opt
@@ -116,7 +121,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
   [93, { args: ['spin-lock'], ret: 'void' }], // spin_lock
   [94, { args: ['spin-lock'], ret: 'void' }], // spin_unlock
-  [97, { args: ['ctx'], ret: 'integer', progTypes: TC }], // skb_ecn_set_ce
+  [97, { args: ['ctx'], ret: 'integer', progTypes: [...TC, 'CGROUP_SKB'] }], // skb_ecn_set_ce
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
   [130, { args: ['map', 'mem', 'size-or-zero', 'anything'], ret: 'integer' }], // ringbuf_output
   [131, { args: ['map', 'anything', 'anything'], ret: 'ringbuf-mem-or-null' }], // ringbuf_reserve

@@ -423,6 +423,30 @@ export function localCall(st: State, pc: number, target: number): CallOutcome {
 }
 
 /** `exit`: returns to the caller's frame (its resume slot), or undefined when the program ends. */
+/**
+ * The values the main program may return, where the kernel checks them (check_return_code);
+ * undefined where it does not for the types verified here.
+ */
+export function returnRange(env: Pick<Env, 'type' | 'attachType'>): readonly [bigint, bigint] | undefined {
+  if (env.type !== 'CGROUP_SKB') return undefined;
+  return env.attachType === 'CGROUP_INET_EGRESS' ? [0n, 3n] : [0n, 1n];
+}
+
+/** r0 within [lo, hi] on its signed bounds (retval_range_within), worded as verbose_invalid_scalar. */
+function checkRange(r0: Reg, where: string, [min, max]: readonly [bigint, bigint], hint: string): void {
+  const lo = smin(r0.value);
+  const hi = smax(r0.value);
+  if (lo >= min && hi <= max) return;
+  const S64_MIN = -(1n << 63n);
+  const S64_MAX = (1n << 63n) - 1n;
+  const known = `${lo > S64_MIN ? ` smin=${lo}` : ''}${hi < S64_MAX ? ` smax=${hi}` : ''}`;
+  refuse(
+    'return-value',
+    `${where} the register R0 has${known === '' ? ' unknown scalar value' : known} should have been in [${min}, ${max}]`,
+    { hint },
+  );
+}
+
 export function exitFrame(env: Env, st: State): number | undefined {
   const f = current(st);
   if (st.locked && st.frames.length === 1)
@@ -458,6 +482,18 @@ export function exitFrame(env: Env, st: State): number | undefined {
         },
       );
     if (isPointer(r0) && !env.privileged) refuse('return-value', 'R0 leaks addr as return value');
+    const range = f.subprogram === 0 ? returnRange(env) : undefined;
+    if (range !== undefined) {
+      // check_return_code: cgroup skb programs return a verdict.
+      if (r0.type !== 'scalar')
+        refuse('return-value', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
+      checkRange(
+        r0,
+        'At program exit',
+        range,
+        'a cgroup skb program returns 1 (pass) or 0 (drop); egress may add 2 (congestion)',
+      );
+    }
     return undefined;
   }
   // Any stack pointer, the callee's or one it was given into a caller's frame: the kernel's
@@ -467,18 +503,7 @@ export function exitFrame(env: Env, st: State): number | undefined {
     // prepare_func_exit: a scalar within the callback's range [0, 1] (retval_range_within on the
     // signed bounds), worded as verbose_invalid_scalar.
     if (r0.type !== 'scalar') refuse('return-value', 'R0 not a scalar value');
-    const lo = smin(r0.value);
-    const hi = smax(r0.value);
-    if (lo < 0n || hi > 1n) {
-      const S64_MIN = -(1n << 63n);
-      const S64_MAX = (1n << 63n) - 1n;
-      const known = `${lo > S64_MIN ? ` smin=${lo}` : ''}${hi < S64_MAX ? ` smax=${hi}` : ''}`;
-      refuse(
-        'return-value',
-        `At callback return the register R0 has${known === '' ? ' unknown scalar value' : known} should have been in [0, 1]`,
-        { hint: 'a bpf_loop callback returns 0 (continue) or 1 (stop)' },
-      );
-    }
+    checkRange(r0, 'At callback return', [0n, 1n], 'a bpf_loop callback returns 0 (continue) or 1 (stop)');
   }
   st.frames.pop();
   const caller = current(st);

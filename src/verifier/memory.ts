@@ -154,7 +154,7 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
       hint: 'read context fields at their fixed offsets from the context pointer itself',
     });
   const off = a.off;
-  const why = ctxAccessProblem(env.type, off, a.size, a.write, env.attachType);
+  const why = ctxAccessProblem(env.type, off, a.size, a.write, env.attachType, env.privileged);
   if (why !== undefined)
     refuse('context-access', `invalid bpf_context access off=${off} size=${a.size}`, {
       hint: `${env.type} context: ${why}`,

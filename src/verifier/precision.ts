@@ -144,8 +144,8 @@ function wantedBefore(
     case 'ja':
       return out;
     case 'exit':
-      // A subprogram's or callback's r0 reaches its caller's checks; the main program's r0 is
-      // not range-checked for the types verified here.
+      // A subprogram's or callback's r0 reaches its caller's checks; the main program's r0 only
+      // where its type's return values are checked (cgroup skb: calls.ts returnRange).
       return inSubprogram ? bit(0) : 0;
     case 'call': {
       // A bpf-to-bpf call wants the arguments its callee's entry wants (backtracking goes on
@@ -195,6 +195,7 @@ export function preciseRegisters(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
   offStack?: Uint8Array,
+  returnChecked = false,
 ): Precision {
   // A bpf-to-bpf call's callee entry, by the call's slot.
   const entryOf = new Map(cfg.calls.map((c) => [c.pc, cfg.subprograms[c.callee]!.start]));
@@ -208,7 +209,7 @@ export function preciseRegisters(
       i,
       k,
       out,
-      cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0,
+      returnChecked || cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0,
       offStack?.[pc] === 1,
       callee,
     );

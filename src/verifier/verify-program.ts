@@ -12,7 +12,7 @@ import type { FuncInfo, LineInfo, MapSpec, ProgramSpec } from '../program/types.
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
-import { NEVER_NULL_WITH_KNOWN_KEY } from './calls.js';
+import { NEVER_NULL_WITH_KNOWN_KEY, returnRange } from './calls.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { globalFunctions } from './globals.js';
@@ -214,7 +214,14 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
       NEVER_NULL_WITH_KNOWN_KEY.includes(m.type) ||
       (m.innerMap !== undefined && NEVER_NULL_WITH_KNOWN_KEY.includes(m.innerMap.type)),
   );
-  const { precise, stackPrecise } = precisionOf(cfg, at, kinds, stack, arrayKeys);
+  const { precise, stackPrecise } = precisionOf(
+    cfg,
+    at,
+    kinds,
+    stack,
+    arrayKeys,
+    returnRange(env) !== undefined,
+  );
   const code: Code = {
     at,
     kinds,
@@ -293,11 +300,13 @@ function precisionOf(
   kinds: readonly (Kind | undefined)[],
   stack: StackUse | undefined,
   arrayKeys: boolean,
+  returnChecked: boolean,
 ): { precise: Precision; stackPrecise: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined } {
-  if (stack === undefined) return { precise: preciseRegisters(cfg, at, kinds), stackPrecise: undefined };
+  if (stack === undefined)
+    return { precise: preciseRegisters(cfg, at, kinds, undefined, returnChecked), stackPrecise: undefined };
   const attempt = (calleesMatter: boolean) => {
     const relaxed = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
-    const precise = preciseRegisters(cfg, at, kinds, relaxed);
+    const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
     // A load's register is wanted after it when the slot after it wants it (one successor).
     const wanted = (pc: number, r: number) =>
       ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../test/engines.js';
+import { asmProgram, assembleCase } from '../../test/gen/oob-cases.js';
 import { assemble } from '../asm/index.js';
 import { NotSupportedError, VerifierError } from '../errors.js';
 import { bpfAvailability } from '../kernel/available.js';
@@ -158,5 +159,35 @@ test('the log names a helper call as the kernel does (bpf_ktime_get_ns#5), besid
     assert.ok(p.log.includes(line), p.log);
   } finally {
     p.close();
+  }
+});
+
+test('cgroup skb: verified at load (its return values checked), its test run refused by name', () => {
+  const spec = (text: string) => ({
+    maps: [],
+    variables: [],
+    license: 'GPL',
+    programs: [
+      {
+        ...asmProgram('p', 'CGROUP_SKB', assembleCase(text).instructions),
+        attachType: 'CGROUP_INET_INGRESS' as const,
+      },
+    ],
+  });
+  const c = load(spec('r0 = 1\nexit'));
+  try {
+    assert.throws(() => c.program('p').run({ data: new Uint8Array(64) }), {
+      name: 'NotSupportedError',
+      message: /BPF_PROG_TEST_RUN for CGROUP_SKB programs/,
+    });
+  } finally {
+    c.close();
+  }
+  assert.throws(() => load(spec('r0 = 2\nexit')), /At program exit the register R0 has smin=2 smax=2/);
+  // Unprivileged, the packet needs CAP_BPF (cg_skb_is_valid_access).
+  const packet = assembleCase('r2 = *(u32 *)(r1 + 76)\nr0 = 1\nexit').instructions;
+  for (const privileged of [true, false]) {
+    const r = verifyProgram({ instructions: packet, type: 'CGROUP_SKB', privileged, logLevel: 0 });
+    assert.equal(r.verdict, privileged ? 'accepted' : 'rejected', r.log);
   }
 });
