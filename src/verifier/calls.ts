@@ -422,7 +422,6 @@ export function localCall(st: State, pc: number, target: number): CallOutcome {
   return { next: target };
 }
 
-/** `exit`: returns to the caller's frame (its resume slot), or undefined when the program ends. */
 /**
  * The values the main program may return, where the kernel checks them (check_return_code);
  * undefined where it does not for the types verified here.
@@ -447,6 +446,7 @@ function checkRange(r0: Reg, where: string, [min, max]: readonly [bigint, bigint
   );
 }
 
+/** `exit`: returns to the caller's frame (its resume slot), or undefined when the program ends. */
 export function exitFrame(env: Env, st: State): number | undefined {
   const f = current(st);
   if (st.locked && st.frames.length === 1)

@@ -213,6 +213,18 @@ function pointsInto(st: State, k: number, live: number): boolean {
   return false;
 }
 
+/** The checkpoints of `list` still open at call site `site`: how many, and the newest. */
+function openAt(list: readonly Explored[], site: number): { open: number; newest: Explored | undefined } {
+  let open = 0;
+  let newest: Explored | undefined;
+  for (const e of list)
+    if (e.site === site && e.branches > 0) {
+      open += 1;
+      newest = e;
+    }
+  return { open, newest };
+}
+
 /** An empty list to read where a slot has no checkpoints yet (never written to). */
 const NONE: Explored[] = [];
 
@@ -347,21 +359,16 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   // that differ from the newest invocation still open there, so a counter the callback moves
   // converges instead of being walked once per value.
   const widenAtReturn = (st: State, call: number) => {
-    const site = current(st).returnTo;
-    const list = explored[call] ?? NONE;
-    for (let n = list.length - 1; n >= 0; n--) {
-      const old = list[n]!;
-      if (old.site !== site || old.branches === 0) continue;
-      const regs = precision!.precise[call]!;
-      const slots = code.stackPrecise;
-      widen(st, old.state, {
-        regs: regs | (regs >>> ZERO_SHIFT),
-        lo: slots === undefined ? -1 : slots.lo[call]!,
-        hi: slots === undefined ? -1 : slots.hi[call]!,
-      });
-      if (logLevel >= 2) log.push(`${call}: widened at the callback's return: ${formatState(st)}`);
-      return;
-    }
+    const { newest } = openAt(explored[call] ?? NONE, current(st).returnTo);
+    if (newest === undefined) return;
+    const regs = precision!.precise[call]!;
+    const slots = code.stackPrecise;
+    widen(st, newest.state, {
+      regs: regs | (regs >>> ZERO_SHIFT),
+      lo: slots === undefined ? -1 : slots.lo[call]!,
+      hi: slots === undefined ? -1 : slots.hi[call]!,
+    });
+    if (logLevel >= 2) log.push(`${call}: widened at the callback's return: ${formatState(st)}`);
   };
 
   for (;;) {
@@ -458,13 +465,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
           }
           if (force) {
             // Invocations still open at this call: past WIDEN_AFTER, the changing scalars widen.
-            let open = 0;
-            let newest: Explored | undefined;
-            for (const old of list)
-              if (old.site === site && old.branches > 0) {
-                open += 1;
-                newest = old;
-              }
+            const { open, newest } = openAt(list, site);
             if (open >= WIDEN_AFTER && newest !== undefined) {
               widen(st, newest.state);
               if (logLevel >= 2) log.push(`${pc}: widened after ${open} invocations: ${formatState(st)}`);
