@@ -52,7 +52,10 @@ export interface HelperProto {
   readonly progTypes?: readonly ProgTypeName[];
   /** bpf_func_proto.pkt_access: its memory arguments may point into the packet. */
   readonly pktAccess?: boolean;
-  /** Offered by bpf_base_func_proto to CAP_BPF loads only. */
+  /**
+   * Offered by bpf_base_func_proto to CAP_BPF loads only (trace_printk and trace_vprintk: to
+   * CAP_PERFMON ones), so not to unprivileged socket filters and cgroup skb programs.
+   */
   readonly privileged?: boolean;
 }
 
@@ -68,7 +71,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [2, { args: ['map', 'key', 'value', 'anything'], ret: 'integer', pktAccess: true }], // map_update_elem
   [3, { args: ['map', 'key'], ret: 'integer', pktAccess: true }], // map_delete_elem
   [5, { args: [], ret: 'integer' }], // ktime_get_ns
-  [6, { args: ['mem', 'size', 'anything', 'anything', 'anything'], ret: 'integer' }], // trace_printk
+  [6, { args: ['mem', 'size', 'anything', 'anything', 'anything'], ret: 'integer', privileged: true }], // trace_printk
   [7, { args: [], ret: 'integer' }], // get_prandom_u32
   [8, { args: [], ret: 'integer' }], // get_smp_processor_id
   [9, { args: ['ctx', 'anything', 'mem', 'size', 'anything'], ret: 'integer', progTypes: TC }], // skb_store_bytes
@@ -119,8 +122,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [87, { args: ['map', 'value', 'anything'], ret: 'integer', pktAccess: true }], // map_push_elem
   [88, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_pop_elem
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
-  [93, { args: ['spin-lock'], ret: 'void' }], // spin_lock
-  [94, { args: ['spin-lock'], ret: 'void' }], // spin_unlock
+  [93, { args: ['spin-lock'], ret: 'void', privileged: true }], // spin_lock
+  [94, { args: ['spin-lock'], ret: 'void', privileged: true }], // spin_unlock
   [97, { args: ['ctx'], ret: 'integer', progTypes: [...TC, 'CGROUP_SKB'] }], // skb_ecn_set_ce
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
   [130, { args: ['map', 'mem', 'size-or-zero', 'anything'], ret: 'integer' }], // ringbuf_output
@@ -140,9 +143,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
       progTypes: XDP_TC,
     },
   ], // check_mtu
-  [164, { args: ['map', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // for_each_map_elem
-  [177, { args: ['mem', 'size', 'mem-or-null', 'size-or-zero'], ret: 'integer' }], // trace_vprintk
-  [181, { args: ['anything', 'func', 'stack-or-null', 'anything'], ret: 'integer' }], // loop
+  [164, { args: ['map', 'func', 'stack-or-null', 'anything'], ret: 'integer', privileged: true }], // for_each_map_elem
+  [177, { args: ['mem', 'size', 'mem-or-null', 'size-or-zero'], ret: 'integer', privileged: true }], // trace_vprintk
+  [181, { args: ['anything', 'func', 'stack-or-null', 'anything'], ret: 'integer', privileged: true }], // loop
   [188, { args: ['ctx'], ret: 'integer', progTypes: XDP }], // xdp_get_buff_len
   [189, { args: ['ctx', 'anything', 'uninit-mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_load_bytes
   [190, { args: ['ctx', 'anything', 'mem', 'size'], ret: 'integer', progTypes: XDP }], // xdp_store_bytes

@@ -12,6 +12,7 @@ import { typeName } from './format.js';
 import { MAX_VAR_OFF } from './memory.js';
 import { alu, constOf, immediate, type Scalar, smin } from './num.js';
 import { refuse } from './refuse.js';
+import { sanitizeAfter, sanitizeBefore, sanitizeBounds } from './sanitize.js';
 import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOWN } from './state.js';
 
 type AluKind = Extract<Kind, { kind: 'alu' }>;
@@ -43,7 +44,7 @@ export function writableDst(dst: number): void {
 /** The immediate operand as a register (zero-extended for 32-bit ops). */
 const immReg = (i: Instruction, k: AluKind): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
 
-export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
+export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind, pc: number): void {
   writableDst(i.dst);
   if (k.op === 'mov' || k.op === 'movsx') {
     const src = k.reg ? readReg(f, i.src) : immReg(i, k);
@@ -89,7 +90,8 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind): void {
   const ptrIsDst = isPointer(dst);
   const ptr = ptrIsDst ? dst : src;
   const off = ptrIsDst ? src : dst;
-  f.regs[i.dst] = pointerMath(env, i.dst, k.op, ptr, off, !ptrIsDst);
+  const regs = { dst: i.dst, ptr: ptrIsDst ? i.dst : i.src, off: ptrIsDst ? i.src : i.dst };
+  f.regs[i.dst] = pointerMath(env, pc, k.reg, k.op, ptr, off, regs);
 }
 
 /** The kernel's check_reg_sane_offset for a variable offset (and the pointer it makes). */
@@ -131,8 +133,20 @@ function pointerLost(env: Env, r: number, msg: string): Reg {
   return UNKNOWN;
 }
 
-/** ptr op off (or off op ptr when `scalarFirst`): the kernel's adjust_ptr_min_max_vals. */
-function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scalarFirst: boolean): Reg {
+/**
+ * ptr op off (off op ptr when the scalar is the destination): the kernel's adjust_ptr_min_max_vals,
+ * with the Spectre v1 rules of unprivileged loads (sanitize.ts) around the arithmetic.
+ */
+function pointerMath(
+  env: Env,
+  pc: number,
+  byReg: boolean,
+  op: AluOp,
+  ptr: Reg,
+  off: Reg,
+  regs: { dst: number; ptr: number; off: number },
+): Reg {
+  const dst = regs.dst;
   const t = typeName(ptr.type);
   if (maybeNull(ptr.type))
     refuse('null-check', `R${dst} pointer arithmetic on ${t} prohibited, null-check it first`, {
@@ -162,8 +176,6 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
         hint: ptr.type === 'pkt_end' ? 'compute from data, and compare the result with data_end' : undefined,
       } as { hint?: string });
   }
-  if (op === 'sub' && scalarFirst)
-    refuse('pointer-arithmetic', `R${dst} tried to subtract pointer from scalar`);
   if (op === 'and' || op === 'or' || op === 'xor')
     refuse('pointer-arithmetic', `R${dst} bitwise operator ${OP_TEXT[op]} on pointer prohibited`);
   if (op !== 'add' && op !== 'sub')
@@ -172,15 +184,33 @@ function pointerMath(env: Env, dst: number, op: AluOp, ptr: Reg, off: Reg, scala
     const v = BigInt.asIntN(64, known);
     if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF)
       refuse('pointer-arithmetic', `math between ${t} pointer and ${v} is not allowed`);
+  } else saneOffset(off.value, t);
+  // Unprivileged, an offset in a register is masked at run time (immediates need no mask).
+  const window = env.privileged || !byReg ? undefined : sanitizeBefore(op, ptr, off, regs);
+  if (window !== undefined && known === undefined) env.exploreAluLimits = true;
+  if (op === 'sub' && regs.off === dst)
+    refuse('pointer-arithmetic', `R${dst} tried to subtract pointer from scalar`);
+  // Privileged too (JITs may not handle it, the kernel's comment says): add a negative instead.
+  if (op === 'sub' && ptr.type === 'fp')
+    refuse('pointer-arithmetic', `R${dst} subtraction from stack pointer prohibited`, {
+      hint: 'write r -= N on a stack pointer as r += -N',
+    });
+  let result: Reg;
+  if (known !== undefined) {
+    const v = BigInt.asIntN(64, known);
     const next = ptr.off + Number(op === 'add' ? v : -v);
     if (next >= Number(MAX_VAR_OFF) || next <= -Number(MAX_VAR_OFF))
       refuse('pointer-arithmetic', `${t} pointer offset ${next} is not allowed`);
-    return { ...ptr, off: next };
+    result = { ...ptr, off: next };
+  } else {
+    const value = alu(op, true, ptr.value, off.value);
+    saneOffset(value, t);
+    // A variable offset starts a new packet pointer family: its proven range is learnt anew.
+    result = isPacket(ptr.type) ? { ...ptr, value, id: nextId(env), range: 0 } : { ...ptr, value };
   }
-  saneOffset(off.value, t);
-  const value = alu(op, true, ptr.value, off.value);
-  saneOffset(value, t);
-  // A variable offset starts a new packet pointer family: its proven range is learnt anew.
-  if (isPacket(ptr.type)) return { ...ptr, value, id: nextId(env), range: 0 };
-  return { ...ptr, value };
+  if (!env.privileged) {
+    sanitizeBounds(dst, result);
+    if (window !== undefined) sanitizeAfter(env, pc, op, result, window, regs);
+  }
+  return result;
 }

@@ -21,6 +21,16 @@ export interface Env {
   readonly globals: ReadonlyMap<number, GlobalFunc>;
   /** Per slot: what the walk proved about the load or store there (proofs.ts). */
   readonly proofs: Uint8Array;
+  /**
+   * Unprivileged pointer arithmetic by register, per slot: the mask the first path there needs
+   * (sanitize.ts; the kernel's insn_aux alu_state and alu_limit), which every path must share.
+   */
+  readonly aluSanitation: Map<number, { readonly state: number; readonly limit: number }>;
+  /**
+   * A variable offset was masked: states compare scalars exactly from then on, so that paths
+   * needing another mask are walked (the kernel's env->explore_alu_limits).
+   */
+  exploreAluLimits: boolean;
   /** The last id handed out (pointers from one lookup share an id; references too). */
   idGen: number;
 }

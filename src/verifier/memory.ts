@@ -10,7 +10,7 @@ import { destroyDynptrsIn } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
-import { refuse } from './refuse.js';
+import { Refusal, refuse } from './refuse.js';
 import { byteAt, setByte, stackRead, stackWrite } from './stack-slots.js';
 import {
   Byte,
@@ -238,10 +238,14 @@ function regionAccess(reg: Reg, a: Access, size: number, region: Region): void {
   if (constOf(reg.value) !== undefined) {
     const at = off + Number(BigInt.asIntN(64, constOf(reg.value)!));
     if (at < 0 || at + a.size > size)
-      refuse('memory-bounds', regionMessage(region, size, at, a), {
-        reg: a.regno,
-        hint: regionHint(region, size),
-      });
+      refuse(
+        'memory-bounds',
+        `${regionMessage(region, size, at, a)}\nR${a.regno} min value is outside of the allowed memory range`,
+        {
+          reg: a.regno,
+          hint: regionHint(region, size),
+        },
+      );
     return;
   }
   if (lo < 0n && (lo + BigInt(off) < 0n || lo < -MAX_VAR_OFF))
@@ -281,6 +285,25 @@ function regionAccess(reg: Reg, a: Access, size: number, region: Region): void {
         hint: regionHint(region, size),
       },
     );
+}
+
+/**
+ * Whether a map value pointer points inside the value (check_map_access of one byte, as
+ * sanitize_check_bounds asks after unprivileged pointer arithmetic): the kernel's message when not.
+ */
+export function mapValueBounds(reg: Reg, regno: number): string | undefined {
+  try {
+    regionAccess(
+      reg,
+      access(regno, 0, 1, false, undefined, false, false, false),
+      reg.map!.spec.valueSize,
+      'value',
+    );
+    return undefined;
+  } catch (e) {
+    if (e instanceof Refusal) return e.message;
+    throw e;
+  }
 }
 
 function mapValueAccess(reg: Reg, a: Access): Reg {

@@ -31,6 +31,11 @@ const allMisc = (s: Slot, uninit: boolean): boolean =>
 export const CALLER_LIVE = 0x7c0;
 
 class IdMap {
+  /**
+   * Scalars compare exactly (the kernel's explore_alu_limits: an unprivileged program masked a
+   * variable pointer offset, and another path may need another mask).
+   */
+  constructor(readonly scalarsExact = false) {}
   private map: Map<number, number> | undefined;
   private back: Map<number, number> | undefined;
   check(old: number, cur: number): boolean {
@@ -58,6 +63,8 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: boolean, precise = true,
   if (old.type !== cur.type) return false;
   // A scalar whose value no later check reads: any scalar will do (regsafe on !rold->precise);
   // one that only a later stack store tests for zero: any, unless the old one is zero.
+  if (old.type === 'scalar' && ids.scalarsExact)
+    return sameScalar(old.value, cur.value) && ids.check(old.id, cur.id);
   if (old.type === 'scalar' && !precise && !exact && !(zero && low32Zero(old.value))) return true;
   const values = exact ? sameScalar(old.value, cur.value) : within(old.value, cur.value);
   if (!values) return false;
@@ -193,10 +200,11 @@ export function statesEqual(
   slots?: StackLive,
   uninit = false,
   caller?: (cur: State, frame: number, live: number) => CallerLive,
+  scalarsExact = false,
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
-  const ids = new IdMap();
+  const ids = new IdMap(scalarsExact);
   const top = old.frames.length - 1;
   for (let k = 0; k <= top; k++) {
     const c = k === top ? undefined : (caller?.(cur, k, live) ?? CALLER_ALL);

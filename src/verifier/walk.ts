@@ -441,6 +441,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
                     slots,
                     env.privileged,
                     caller,
+                    env.exploreAluLimits,
                   )
             ) {
               old.hit += 1;
@@ -614,12 +615,12 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
         const other = copyState(st);
         current(other).regs[i.dst] = scalarReg(split[1]);
         f.regs[i.dst] = scalarReg(split[0]);
-        aluStep(env, f, i, k);
+        aluStep(env, f, i, k, pc);
         out.jumpPc = pc;
         out.jumpSt = other;
         return pc + 1;
       }
-      aluStep(env, f, i, k);
+      aluStep(env, f, i, k, pc);
       return pc + 1;
     }
     case 'endian': {
