@@ -1,19 +1,39 @@
 #!/usr/bin/env node
 // Runs the differential verdict test on any number of seeds (the test runs a few hundred):
-//   npm run build && node scripts/verifier-diff.mjs [COUNT] [FIRST_SEED] [--mixed]
+//   npm run build && node scripts/verifier-diff.mjs [COUNT] [FIRST_SEED] [--mixed | --unprivileged]
 // --mixed: the composed programs of test/gen/verifier-mixed.ts (default: the five narrow shapes
-// of test/gen/verifier-programs.ts). Prints the agreement, the seeds where the verdicts differ,
+// of test/gen/verifier-programs.ts). --unprivileged: the socket filters of
+// test/gen/verifier-unprivileged.ts loaded without capabilities (the kernel's side as nobody,
+// kernel.unprivileged_bpf_disabled turned from 2 to 0 for each batch of 5,000 and back:
+// test/gen/unprivileged-kernel.ts). Prints the agreement, the seeds where the verdicts differ,
 // and the differences counted by cause (root on Linux: bpf()). Exit status 1 when tsbpf accepted
 // a program the kernel refused.
+import { askUnprivilegedKernel, unprivilegedAvailability } from '../dist/test/gen/unprivileged-kernel.js';
 import { cause, diffOne } from '../dist/test/gen/verifier-diff-run.js';
 import { generateMixed } from '../dist/test/gen/verifier-mixed.js';
 import { generateProgram } from '../dist/test/gen/verifier-programs.js';
+import { generateUnprivileged } from '../dist/test/gen/verifier-unprivileged.js';
 
-const args = process.argv.slice(2).filter((a) => a !== '--mixed');
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const mixed = process.argv.includes('--mixed');
+const unprivileged = process.argv.includes('--unprivileged');
 const count = Number(args[0] ?? 10000);
 const first = Number(args[1] ?? 1);
-const generate = mixed ? generateMixed : generateProgram;
+const generate = unprivileged ? generateUnprivileged : mixed ? generateMixed : generateProgram;
+if (unprivileged && !unprivilegedAvailability().ok) {
+  console.error(`--unprivileged: ${unprivilegedAvailability().reason}`);
+  process.exit(2);
+}
+/** The unprivileged kernel's outcomes, asked 5,000 seeds at a time. */
+const BATCH = 5000;
+let asked = { from: 0, outcomes: [] };
+const kernelFor = (seed) => {
+  if (seed >= asked.from + asked.outcomes.length) {
+    const n = Math.min(BATCH, first + count - seed);
+    asked = { from: seed, outcomes: askUnprivilegedKernel({ seeds: { first: seed, count: n } }).seeds };
+  }
+  return asked.outcomes[seed - asked.from];
+};
 const tally = {
   agree: 0,
   accepted: 0,
@@ -34,7 +54,7 @@ const note = (m, key, seed) => {
 };
 for (let seed = first; seed < first + count; seed++) {
   const g = generate(seed);
-  const o = diffOne(g.spec);
+  const o = unprivileged ? diffOne(g.spec, { privileged: false, kernel: kernelFor(seed) }) : diffOne(g.spec);
   if (g.clean) tally.clean++;
   if (o.theirs === 'kernel-bug') {
     tally.kernelBug.push(seed);
@@ -60,7 +80,7 @@ for (let seed = first; seed < first + count; seed++) {
 }
 const compared = count - tally.kernelBug.length;
 console.log(
-  `${count} ${mixed ? 'mixed ' : ''}programs: ${tally.agree} of ${compared} agree (kernel: ${tally.accepted} accepted, ${tally.rejected} rejected)`,
+  `${count} ${mixed ? 'mixed ' : unprivileged ? 'unprivileged ' : ''}programs: ${tally.agree} of ${compared} agree (kernel: ${tally.accepted} accepted, ${tally.rejected} rejected)`,
 );
 if (mixed) console.log(`clean programs: ${tally.clean}, of which the kernel refused ${tally.cleanRejected}`);
 console.log(

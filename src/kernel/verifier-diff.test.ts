@@ -6,7 +6,7 @@
 // batches here are CI-sized; scripts/verifier-diff.mjs runs any number of seeds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cause, diffOne } from '../../test/gen/verifier-diff-run.js';
+import { diffBatch } from '../../test/gen/verifier-diff-run.js';
 import { generateMixed } from '../../test/gen/verifier-mixed.js';
 import { generateProgram } from '../../test/gen/verifier-programs.js';
 import type { CollectionSpec } from '../program/index.js';
@@ -20,22 +20,9 @@ function run(
   count: number,
   generate: (seed: number) => { text: string; spec: CollectionSpec },
 ): void {
-  let agree = 0;
-  const looser: string[] = [];
-  const stricter: string[] = [];
-  const kernelBugs: number[] = [];
-  for (let seed = 1; seed <= count; seed++) {
-    const g = generate(seed);
-    const o = diffOne(g.spec);
-    if (o.theirs === 'kernel-bug') kernelBugs.push(seed);
-    else if (o.ours === o.theirs) agree++;
-    else if (o.ours === 'accepted') looser.push(`seed ${seed} (kernel: ${o.theirMessage}):\n${g.text}`);
-    else stricter.push(`${seed} (${cause(o.ourMessage ?? '?')})`);
-  }
-  t.diagnostic(
-    `agreement ${agree}/${count - kernelBugs.length}; kernel EFAULT on seeds ${kernelBugs.join(',') || 'none'}; tsbpf stricter on ${stricter.join(', ') || 'none'}`,
-  );
-  assert.deepEqual(looser, [], `tsbpf accepts what the kernel refuses:\n${looser.join('\n--\n')}`);
+  const b = diffBatch(1, count, generate);
+  t.diagnostic(b.summary);
+  assert.deepEqual(b.looser, [], `tsbpf accepts what the kernel refuses:\n${b.looser.join('\n--\n')}`);
 }
 
 test('generated programs: tsbpf never accepts what the kernel refuses', { skip }, (t) => {

@@ -13,6 +13,7 @@ import {
   BEYOND_PKT_END,
   copyState,
   current,
+  isPacket,
   isPointer,
   mapRegs,
   maybeNull,
@@ -53,11 +54,17 @@ export interface Edges {
   readonly fall: State | undefined;
 }
 
+/** A packet, packet meta or packet end pointer (reg_is_pkt_pointer_any). */
+const packetAny = (r: Reg): boolean => isPacket(r.type) || r.type === 'pkt_end';
+
 export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
   const f = current(st);
   const a = readReg(f, i.dst);
   const b = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
   if (!isPointer(a) && !isPointer(b)) return scalarBranch(st, i, k, a, b);
+  // Unprivileged, a pointer source is refused first (two packet pointers may be compared).
+  if (!env.privileged && isPointer(b) && !(packetAny(a) && packetAny(b)))
+    refuse('pointer-arithmetic', `R${i.src} pointer comparison prohibited`);
   if (k.jmp32) {
     if (!env.privileged) refuse('pointer-arithmetic', `R${i.dst} pointer comparison prohibited`);
     return { jump: copyState(st), fall: st };
@@ -71,8 +78,7 @@ export function branch(env: Env, st: State, i: Instruction, k: JmpKind): Edges {
   }
   const learnt = packetRange(st, a, b, i, k);
   if (learnt !== undefined) return learnt;
-  if (!env.privileged)
-    refuse('pointer-arithmetic', `R${isPointer(a) ? i.dst : i.src} pointer comparison prohibited`);
+  if (!env.privileged) refuse('pointer-arithmetic', `R${i.dst} pointer comparison prohibited`);
   return { jump: copyState(st), fall: st };
 }
 

@@ -10,9 +10,9 @@ import { loadCollectionSpec } from '../elf/index.js';
 import type { CollectionSpec } from '../program/index.js';
 import { programInput, verifyProgram } from './index.js';
 
-const run = (spec: CollectionSpec, name: string) => {
+const run = (spec: CollectionSpec, name: string, privileged = true) => {
   const p = spec.programs.find((x) => x.name === name)!;
-  return verifyProgram(programInput(spec, p, { logLevel: 1 }));
+  return verifyProgram(programInput(spec, p, { logLevel: 1, privileged }));
 };
 
 test('the corpus: the kernel verdict, and its message for refusals', async (t) => {
@@ -20,7 +20,7 @@ test('the corpus: the kernel verdict, and its message for refusals', async (t) =
   assert.ok(cases.length >= 60, `${cases.length} cases`);
   for (const c of cases) {
     await t.test(`${c.file} ${c.name}`, () => {
-      const r = run(c.spec, c.name);
+      const r = run(c.spec, c.name, c.privileged);
       assert.equal(r.verdict === 'accepted' ? 'accept' : 'reject', c.verdict, `${c.about}\n${r.log}`);
       if (c.kernel !== undefined)
         assert.ok(r.log.includes(c.kernel), `the log lacks '${c.kernel}':\n${r.log}`);

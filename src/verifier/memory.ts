@@ -37,6 +37,8 @@ export interface Access {
   readonly value?: Reg | undefined;
   /** The value came from an immediate (BPF_ST), not a register. */
   readonly imm?: boolean;
+  /** The register a stored value came from (-1: none, an immediate). */
+  readonly valueRegno?: number;
   readonly signed?: boolean;
   readonly atomic?: boolean;
 }
@@ -55,8 +57,9 @@ export function access(
   imm: boolean,
   signed: boolean,
   atomic: boolean,
+  valueRegno = -1,
 ): Access {
-  return { regno, off, size, write, value, imm, signed, atomic };
+  return { regno, off, size, write, value, imm, valueRegno, signed, atomic };
 }
 
 /** Checks one access through `reg`; returns what a load yields (UNKNOWN for stores). */
@@ -68,6 +71,7 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'pkt_meta':
       return packetAccess(env, reg, a);
     case 'map_value':
+      leakCheck(env, a, 'map');
       return mapValueAccess(reg, a);
     case 'map_key': {
       // A callback's key (bpf_for_each_map_elem): read-only, key_size bytes.
@@ -84,9 +88,11 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
           reg: a.regno,
           hint: 'bpf_dynptr_slice gives read-only memory: use bpf_dynptr_slice_rdwr to write',
         });
+      leakCheck(env, a, 'mem');
       memAccess(reg, a, reg.memSize);
       return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
     case 'ringbuf_mem':
+      leakCheck(env, a, 'mem');
       memAccess(reg, a, reg.memSize);
       return a.write ? UNKNOWN : scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
     case 'fp':
@@ -139,7 +145,7 @@ function invalidMemHint(reg: Reg): string {
 /** Storing a pointer where a number belongs: refused for unprivileged loads only (is_pointer_value). */
 function leakCheck(env: Env, a: Access, into: string): void {
   if (!env.privileged && a.write && a.value !== undefined && isPointer(a.value) && !a.imm)
-    refuse('memory-type', `R${a.regno === undefined ? '?' : a.regno} leaks addr into ${into}`);
+    refuse('memory-type', `R${a.valueRegno} leaks addr into ${into}`, { reg: a.valueRegno ?? -1 });
 }
 
 function ctxAccess(env: Env, reg: Reg, a: Access): Reg {

@@ -652,7 +652,12 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
       noteAccess(env.proofs, pc, dst, true);
-      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, value, !k.reg, false, false));
+      checkAccess(
+        env,
+        st,
+        dst,
+        access(i.dst, i.off, k.bytes, true, value, !k.reg, false, false, k.reg ? i.src : -1),
+      );
       return pc + 1;
     }
     case 'atomic': {
@@ -663,7 +668,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       noteAccess(env.proofs, pc, dst, true);
       // Read, then write, as the kernel's check_atomic.
       checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, false, undefined, false, false, true));
-      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, src, false, false, true));
+      checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, src, false, false, true, i.src));
       if (k.fetch) {
         const r = k.op === 'cmpxchg' ? 0 : i.src;
         writableDst(r);

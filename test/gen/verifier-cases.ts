@@ -8,7 +8,9 @@
 //   type: XDP                      program type (default XDP)
 //   attach: XDP_DEVMAP             expected attach type (default none)
 //   map: NAME TYPE KEY VALUE MAX [rdonly]   a map (repeatable), as in test/oob/*.oob
-//   verdict: accept|reject         the kernel's verdict (privileged: root)
+//   mode: unprivileged             loaded without capabilities (the kernel's side as nobody:
+//                                  test/gen/unprivileged-kernel.ts); default privileged (root)
+//   verdict: accept|reject         the kernel's verdict in that mode
 //   kernel: fragment               for reject: text the kernel's log (and tsbpf's) must contain
 //   btf: funcs                     BTF func_info naming every subprogram (func-btf.ts), which the
 //                                  kernel needs for a function address (bpf_loop's callback)
@@ -36,6 +38,8 @@ export interface VerifierCase {
   readonly kernel: string | undefined;
   /** For accept: the instructions both verifiers process (`processed N insns`), when the case says. */
   readonly processed: number | undefined;
+  /** Loaded with capabilities (root), or without (`mode: unprivileged`). */
+  readonly privileged: boolean;
 }
 
 function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
@@ -51,6 +55,11 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
   if (processed !== undefined && (verdict !== 'accept' || !Number.isInteger(processed)))
     throw new Error(`${where}: 'processed:' is a count, for an accept`);
   const type = (c.one('type') ?? 'XDP') as ProgTypeName;
+  const mode = c.one('mode') ?? 'privileged';
+  if (mode !== 'privileged' && mode !== 'unprivileged')
+    throw new Error(`${where}: mode must be privileged or unprivileged`);
+  if (mode === 'unprivileged' && type !== 'SOCKET_FILTER' && type !== 'CGROUP_SKB')
+    throw new Error(`${where}: unprivileged loads are socket filters or cgroup skb programs`);
   const maps = caseMaps(c);
   const { instructions } = assembleCase(asm);
   const attach = c.one('attach') as AttachTypeName | undefined;
@@ -82,7 +91,16 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
     license: 'GPL',
     ...(info === undefined ? {} : { btf: info.btf }),
   };
-  return { name, file, about: c.one('about') ?? '', spec, verdict, kernel, processed };
+  return {
+    name,
+    file,
+    about: c.one('about') ?? '',
+    spec,
+    verdict,
+    kernel,
+    processed,
+    privileged: mode === 'privileged',
+  };
 }
 
 /** Every case of every test/verifier/*.vcase file, in file then case order. */

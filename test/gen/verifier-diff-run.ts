@@ -42,35 +42,90 @@ export function kernelFailure(spec: CollectionSpec, e: VerifierError): boolean {
   return (e.errno === EFAULT && /verifier bug/.test(e.log)) || lostBtf;
 }
 
-export function diffOne(spec: CollectionSpec): DiffOutcome {
+/** What the kernel said of a program: its verdict, the message of a refusal, the count processed. */
+export interface KernelOutcome {
+  readonly theirs: KernelVerdict;
+  readonly theirMessage?: string;
+  readonly theirCount?: number;
+}
+
+/** Loads the program into the running kernel (as the calling process may: root or not). */
+export function kernelOutcome(spec: CollectionSpec): KernelOutcome {
   const p = spec.programs[0]!;
-  const r = verifyProgram(programInput(spec, p, { logLevel: 0 }));
-  const ours = r.verdict;
-  const ourMessage = r.explanation?.message;
   try {
     // BPF_LOG_STATS: the statistics line alone, for the count of processed instructions.
     const k = loadKernel(spec, { logLevel: 4 });
     const log = k.program(p.name).log ?? '';
     k.close();
-    const theirCount = Number(/processed (\d+) insns/.exec(log)?.[1]);
-    const processed =
-      ours === 'accepted' && Number.isInteger(theirCount)
-        ? { processed: { ours: r.stats.processed, theirs: theirCount } }
-        : {};
-    return { ours, theirs: 'accepted', ...(ourMessage === undefined ? {} : { ourMessage }), ...processed };
+    const count = Number(/processed (\d+) insns/.exec(log)?.[1]);
+    return { theirs: 'accepted', ...(Number.isInteger(count) ? { theirCount: count } : {}) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
-    const theirs: KernelVerdict = kernelFailure(spec, e) ? 'kernel-bug' : 'rejected';
-    return {
-      ours,
-      theirs,
-      theirMessage: kernelMessage(e.log),
-      ...(ourMessage === undefined ? {} : { ourMessage }),
-    };
+    return { theirs: kernelFailure(spec, e) ? 'kernel-bug' : 'rejected', theirMessage: kernelMessage(e.log) };
   }
+}
+
+/**
+ * Both verifiers on one program: tsbpf's here, the kernel's here too unless `kernel` brings it
+ * (from an unprivileged worker: test/gen/unprivileged-kernel.ts).
+ */
+export function diffOne(
+  spec: CollectionSpec,
+  options: { readonly privileged?: boolean; readonly kernel?: KernelOutcome } = {},
+): DiffOutcome {
+  const p = spec.programs[0]!;
+  const r = verifyProgram(programInput(spec, p, { logLevel: 0, privileged: options.privileged ?? true }));
+  const ours = r.verdict;
+  const ourMessage = r.explanation?.message;
+  const k = options.kernel ?? kernelOutcome(spec);
+  const processed =
+    k.theirs === 'accepted' && ours === 'accepted' && k.theirCount !== undefined
+      ? { processed: { ours: r.stats.processed, theirs: k.theirCount } }
+      : {};
+  return {
+    ours,
+    theirs: k.theirs,
+    ...(k.theirMessage === undefined ? {} : { theirMessage: k.theirMessage }),
+    ...(ourMessage === undefined ? {} : { ourMessage }),
+    ...processed,
+  };
 }
 
 /** A message with its numbers replaced, to count differences by cause. */
 export function cause(message: string): string {
   return message.split('\n')[0]!.replace(/\d+/g, 'N');
+}
+
+/** A batch of generated programs through both verifiers (the CI-sized differential tests). */
+export interface DiffBatch {
+  /** Programs tsbpf accepts and the kernel refuses (bugs), each with its seed, message and text. */
+  readonly looser: string[];
+  /** One line: the agreement, the kernel's own failures, where tsbpf is stricter. */
+  readonly summary: string;
+}
+
+export function diffBatch(
+  first: number,
+  count: number,
+  generate: (seed: number) => { text: string; spec: CollectionSpec },
+  options: { readonly privileged?: boolean; readonly kernel?: readonly KernelOutcome[] } = {},
+): DiffBatch {
+  let agree = 0;
+  const looser: string[] = [];
+  const stricter: string[] = [];
+  const kernelBugs: number[] = [];
+  for (let seed = first; seed < first + count; seed++) {
+    const g = generate(seed);
+    const kernel = options.kernel?.[seed - first];
+    const o = diffOne(g.spec, {
+      privileged: options.privileged ?? true,
+      ...(kernel === undefined ? {} : { kernel }),
+    });
+    if (o.theirs === 'kernel-bug') kernelBugs.push(seed);
+    else if (o.ours === o.theirs) agree++;
+    else if (o.ours === 'accepted') looser.push(`seed ${seed} (kernel: ${o.theirMessage}):\n${g.text}`);
+    else stricter.push(`${seed} (${cause(o.ourMessage ?? '?')})`);
+  }
+  const summary = `agreement ${agree}/${count - kernelBugs.length}; kernel EFAULT on seeds ${kernelBugs.join(',') || 'none'}; tsbpf stricter on ${stricter.join(', ') || 'none'}`;
+  return { looser, summary };
 }

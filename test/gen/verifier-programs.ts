@@ -12,7 +12,7 @@ import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
  * xorshift32: a small deterministic generator. The seed is mixed in by an odd multiplier (a
  * bijection), so every seed starts elsewhere (`seed | 1` gave seeds 2k and 2k + 1 one program).
  */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = Math.imul(seed, 0x9e3779b1) >>> 0 || 0x2545f491;
   return () => {
     s ^= s << 13;
