@@ -44,19 +44,31 @@ export function writableDst(dst: number): void {
 /** The immediate operand as a register (zero-extended for 32-bit ops). */
 const immReg = (i: Instruction, k: AluKind): Reg => scalarReg(immediate(k.alu64 ? i.imm : i.imm >>> 0));
 
-export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind, pc: number): void {
+/**
+ * One ALU instruction on frame `f`. Returns, for an unprivileged pointer moved by a variable
+ * register, the register as a misprediction of its mask leaves it (the pointer unmoved): the
+ * kernel walks that speculative path too (sanitize_ptr_alu's simulation).
+ */
+export function aluStep(
+  env: Env,
+  f: Frame,
+  i: Instruction,
+  k: AluKind,
+  pc: number,
+  speculative: boolean,
+): Reg | undefined {
   writableDst(i.dst);
   if (k.op === 'mov' || k.op === 'movsx') {
     const src = k.reg ? readReg(f, i.src) : immReg(i, k);
     f.regs[i.dst] = move(env, src, k, i);
-    return;
+    return undefined;
   }
   const dst = readReg(f, i.dst);
   if (k.op === 'neg') {
     f.regs[i.dst] = isPointer(dst)
       ? pointerLost(env, i.dst, 'R%d pointer arithmetic prohibited')
       : scalarReg(alu('neg', k.alu64, dst.value, dst.value));
-    return;
+    return undefined;
   }
   const src = k.reg ? readReg(f, i.src) : immReg(i, k);
   if (!k.reg) {
@@ -68,20 +80,20 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind, pc: numb
   }
   if (!isPointer(dst) && !isPointer(src)) {
     f.regs[i.dst] = scalarReg(alu(k.op, k.alu64, dst.value, src.value));
-    return;
+    return undefined;
   }
   if (isPointer(dst) && isPointer(src)) {
     // The difference of two pointers is a number privileged programs may compute (any width).
     if (k.op === 'sub' && env.privileged) {
       f.regs[i.dst] = UNKNOWN;
-      return;
+      return undefined;
     }
     refuse('pointer-arithmetic', `R${i.dst} pointer ${OP_TEXT[k.op]} pointer prohibited`);
   }
   if (!k.alu64) {
     if (k.op === 'sub' && env.privileged) {
       f.regs[i.dst] = UNKNOWN;
-      return;
+      return undefined;
     }
     refuse('pointer-arithmetic', `R${i.dst} 32-bit pointer arithmetic prohibited`, {
       hint: 'pointers are 64-bit: do the arithmetic in 64-bit registers (no (u32) casts of pointers)',
@@ -91,7 +103,9 @@ export function aluStep(env: Env, f: Frame, i: Instruction, k: AluKind, pc: numb
   const ptr = ptrIsDst ? dst : src;
   const off = ptrIsDst ? src : dst;
   const regs = { dst: i.dst, ptr: ptrIsDst ? i.dst : i.src, off: ptrIsDst ? i.src : i.dst };
-  f.regs[i.dst] = pointerMath(env, pc, k.reg, k.op, ptr, off, regs);
+  const masked = !env.privileged && k.reg && !env.nospec.has(pc) && constOf(off.value) === undefined;
+  f.regs[i.dst] = pointerMath(env, pc, k.reg, k.op, ptr, off, regs, speculative);
+  return masked && (k.op === 'add' || k.op === 'sub') ? ptr : undefined;
 }
 
 /** The kernel's check_reg_sane_offset for a variable offset (and the pointer it makes). */
@@ -145,6 +159,7 @@ function pointerMath(
   ptr: Reg,
   off: Reg,
   regs: { dst: number; ptr: number; off: number },
+  speculative: boolean,
 ): Reg {
   const dst = regs.dst;
   const t = typeName(ptr.type);
@@ -185,8 +200,12 @@ function pointerMath(
     if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF)
       refuse('pointer-arithmetic', `math between ${t} pointer and ${v} is not allowed`);
   } else saneOffset(off.value, t);
-  // Unprivileged, an offset in a register is masked at run time (immediates need no mask).
-  const window = env.privileged || !byReg ? undefined : sanitizeBefore(op, ptr, off, regs);
+  // Unprivileged, an offset in a register is masked at run time (immediates need no mask; nor
+  // does a fenced instruction, and a speculative path only checks where the pointer lands).
+  const window =
+    env.privileged || !byReg || speculative || env.nospec.has(pc)
+      ? undefined
+      : sanitizeBefore(op, ptr, off, regs);
   if (window !== undefined && known === undefined) env.exploreAluLimits = true;
   if (op === 'sub' && regs.off === dst)
     refuse('pointer-arithmetic', `R${dst} tried to subtract pointer from scalar`);

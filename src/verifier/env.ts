@@ -31,6 +31,13 @@ export interface Env {
    * needing another mask are walked (the kernel's env->explore_alu_limits).
    */
   exploreAluLimits: boolean;
+  /**
+   * Slots a speculative path failed at: the JIT puts a barrier before them (the kernel's insn_aux
+   * nospec), so later speculative paths stop there and an ALU there is not masked.
+   */
+  readonly nospec: Set<number>;
+  /** Stack stores the JIT follows with a barrier (Spectre v4, insn_aux nospec_result). */
+  readonly nospecResult: Set<number>;
   /** The last id handed out (pointers from one lookup share an id; references too). */
   idGen: number;
 }

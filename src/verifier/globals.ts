@@ -142,5 +142,5 @@ export function globalEntry(env: Env, g: GlobalFunc): State {
         : p.kind === 'ctx'
           ? pointer('ctx')
           : pointer('mem_or_null', { memSize: p.size, id: nextId(env) });
-  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0 };
+  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0, speculative: false };
 }

@@ -204,6 +204,8 @@ export function statesEqual(
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
   if (old.locked !== cur.locked || old.rcu !== cur.rcu) return false;
+  // A speculative path's state covers no architectural one (states_equal).
+  if (old.speculative && !cur.speculative) return false;
   const ids = new IdMap(scalarsExact);
   const top = old.frames.length - 1;
   for (let k = 0; k <= top; k++) {

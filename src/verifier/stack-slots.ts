@@ -161,3 +161,26 @@ export function constantKey(env: Env, st: State, key: Reg, keySize: number): big
   if (spilledFrom(slot, from) !== keySize) return undefined;
   return constOf(slot.spilled.value);
 }
+
+/**
+ * Whether an unprivileged store through stack pointer `reg` at `off` is followed by a barrier
+ * against Spectre v4 (check_stack_write_fixed_off without bypass_spec_v4): a pointer is stored,
+ * or the slot is not all misc or zero — the kernel reads the slot's first `size` type bytes
+ * (slot_type[0..size), counted from its highest address), whichever bytes the store writes.
+ */
+export function storeNeedsBarrier(
+  st: State,
+  reg: Reg,
+  off: number,
+  size: number,
+  value: Reg | undefined,
+): boolean {
+  const known = constOf(reg.value);
+  if (known === undefined) return false;
+  const at = reg.off + off + Number(BigInt.asIntN(64, known));
+  if (at < -STACK_SIZE || at >= 0) return false;
+  if (value !== undefined && isPointer(value)) return true;
+  const bytes = st.frames[reg.frame]!.stack[slotIndex(at)]!.bytes;
+  for (let j = 0; j < size; j++) if (bytes[7 - j] !== Byte.Misc && bytes[7 - j] !== Byte.Zero) return true;
+  return false;
+}

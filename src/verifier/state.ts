@@ -223,6 +223,11 @@ export interface State {
    * the same loop iteration only within one invocation.
    */
   unroll: number;
+  /**
+   * A path the CPU may take only by mispredicting (unprivileged loads: the kernel walks it so that
+   * what it could reach under speculation is safe too, or fenced: walk.ts).
+   */
+  speculative: boolean;
 }
 
 export function newFrame(subprogram: number, returnTo: number, callback: boolean, index: number): Frame {
@@ -244,7 +249,7 @@ export function newFrame(subprogram: number, returnTo: number, callback: boolean
 export function entryState(): State {
   const f = newFrame(0, -1, false, 0);
   f.regs[1] = pointer('ctx');
-  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0 };
+  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0, speculative: false };
 }
 
 export function copyState(s: State): State {
@@ -254,6 +259,7 @@ export function copyState(s: State): State {
     locked: s.locked,
     rcu: s.rcu,
     unroll: s.unroll,
+    speculative: s.speculative,
   };
 }
 

@@ -207,6 +207,8 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     proofs: new Uint8Array(cfg.slots),
     aluSanitation: new Map(),
     exploreAluLimits: false,
+    nospec: new Set(),
+    nospecResult: new Set(),
     idGen: 0,
   };
   const stack = liveStackSlots(cfg, at, kinds, env.maps);
@@ -239,7 +241,18 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     // The path is kept only while logging: a quiet run that refuses walks again at level 1.
     if (level === 0) {
       try {
-        walk({ ...env, aluSanitation: new Map(), exploreAluLimits: false, idGen: 0 }, code, 1);
+        walk(
+          {
+            ...env,
+            aluSanitation: new Map(),
+            exploreAluLimits: false,
+            nospec: new Set(),
+            nospecResult: new Set(),
+            idGen: 0,
+          },
+          code,
+          1,
+        );
       } catch (e) {
         if (e instanceof WalkRefusal) refusal = e;
         else throw e;

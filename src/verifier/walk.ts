@@ -6,7 +6,7 @@
 
 import { formatInstruction } from '../asm/index.js';
 import type { Cfg } from '../cfg/index.js';
-import { assertNever, NotSupportedError } from '../errors.js';
+import { assertNever, Errno, NotSupportedError, verifierErrno } from '../errors.js';
 import { type Instruction, type Kind, lddwValue, targetOf } from '../isa/index.js';
 import { helperName } from '../uapi/helpers.js';
 import { aluStep, readReg, writableDst } from './alu.js';
@@ -23,6 +23,7 @@ import { noteAccess } from './proofs.js';
 import { CALLER_LIVE, type CallerLive, scalarSpill64, statesEqual } from './prune.js';
 import { Refusal, refuse } from './refuse.js';
 import type { StackUse } from './stack-liveness.js';
+import { storeNeedsBarrier } from './stack-slots.js';
 import {
   copyState,
   current,
@@ -38,6 +39,11 @@ import {
 } from './state.js';
 
 export const INSN_LIMIT = 1_000_000;
+
+type JmpKind = Extract<Kind, { kind: 'jmp' }>;
+
+/** The errors a speculative path is fenced for rather than refused (error_recoverable_with_nospec). */
+const RECOVERABLE: ReadonlySet<number> = new Set([Errno.EPERM, Errno.EACCES, Errno.EINVAL]);
 /** Pending paths at most (the kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 const JMP_SEQ_LIMIT = 8192;
 
@@ -305,6 +311,8 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
   let lastJumps = 0;
   let lastInsns = 0;
   let alive = 0;
+  // The current instruction's own rules are running (a refusal from them may be fenced instead).
+  let executing = false;
 
   // A path ended: its checkpoints with no other open path are fully explored (they may prune).
   const close = (e: Explored | undefined) => {
@@ -375,7 +383,10 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
     if (pending.length === 0 && !nextEntry()) break;
     const path = pending.pop()!;
     if (logLevel >= 2 && path.from !== undefined)
-      log.push('', `from ${path.from} to ${path.pc}: ${formatState(path.st)}`);
+      log.push(
+        '',
+        `from ${path.from} to ${path.pc}${path.st.speculative ? ' (speculative execution)' : ''}: ${formatState(path.st)}`,
+      );
     if (trace && path.trail === undefined) {
       path.trail = { pc: path.pc, state: copyState(path.st), prev: undefined };
       if (logLevel >= 2) log.push(trailLine(path.trail));
@@ -498,13 +509,20 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
         }
         const i = at[pc]!;
         const k = kinds[pc]!;
+        // A speculative path stops at a barrier (one a failure here put in, or a store's).
+        if (st.speculative && env.nospec.has(pc)) {
+          close(path.parent);
+          break;
+        }
         const before = trace ? current(st).regs.slice() : undefined;
         const fromCallback = k.kind === 'exit' && current(st).callback;
         if (k.kind === 'exit') noteDepths(st);
         step.state = undefined;
         step.jumpSt = undefined;
         step.called = undefined;
+        executing = true;
         const next = execute(env, st, i, k, pc, step);
+        executing = false;
         if (made !== undefined && k.kind === 'jmp') made.bothEdges = step.jumpSt !== undefined;
         if (k.kind === 'jmp' || k.kind === 'ja' || k.kind === 'exit' || k.kind === 'call') jumps += 1;
         if (trace) {
@@ -529,7 +547,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             from: pc,
           });
         }
-        if (next === END) {
+        if (next === END || (st.speculative && env.nospecResult.has(pc))) {
           noteDepths(st);
           close(path.parent);
           break;
@@ -538,6 +556,23 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
         path.st = step.state ?? st;
         if (fromCallback && precision !== undefined) widenAtReturn(path.st, next);
       } catch (e) {
+        // Under speculation, an unsafe instruction is fenced rather than refused (6.18's
+        // error_recoverable_with_nospec: EPERM, EACCES, EINVAL): the path ends there.
+        if (
+          e instanceof Refusal &&
+          executing &&
+          st.speculative &&
+          RECOVERABLE.has(verifierErrno(e.message))
+        ) {
+          executing = false;
+          env.nospec.add(pc);
+          env.aluSanitation.delete(pc);
+          if (logLevel >= 2) log.push(trailLine({ pc, insn: at[pc]!, prev: path.trail }), e.message);
+          noteDepths(st);
+          close(path.parent);
+          break;
+        }
+        executing = false;
         if (e instanceof Refusal) {
           noteDepths(st);
           const trail = trace ? { pc, insn: at[pc]!, prev: path.trail } : path.trail;
@@ -600,6 +635,25 @@ interface Step {
 /** execute's value when the path ends (exit from the main frame, or no possible edge). */
 const END = -1;
 
+/** An unprivileged store to the stack that the JIT follows with a barrier (stack-slots.ts). */
+const spectreV4 = (env: Env, st: State, dst: Reg, i: Instruction, bytes: number, value: Reg | undefined) =>
+  !env.privileged && dst.type === 'fp' && storeNeedsBarrier(st, dst, i.off, bytes, value);
+
+/**
+ * A branch the verifier decided, in an unprivileged load: the CPU may still go the other way
+ * until the condition resolves, so the kernel walks that edge too, as a speculative path on which
+ * the compared registers are unknown (sanitize_speculative_path).
+ */
+function mispredicted(st: State, i: Instruction, k: JmpKind, pc: number, out: Step): void {
+  const s = copyState(st);
+  const regs = current(s).regs;
+  regs[i.dst] = UNKNOWN;
+  if (k.reg) regs[i.src] = UNKNOWN;
+  s.speculative = true;
+  out.jumpPc = pc;
+  out.jumpSt = s;
+}
+
 /** Walks one instruction: returns the next slot on this path (END when it ends), and sets `out`. */
 function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: Step): number {
   const f = current(st);
@@ -615,12 +669,19 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
         const other = copyState(st);
         current(other).regs[i.dst] = scalarReg(split[1]);
         f.regs[i.dst] = scalarReg(split[0]);
-        aluStep(env, f, i, k, pc);
+        aluStep(env, f, i, k, pc, st.speculative);
         out.jumpPc = pc;
         out.jumpSt = other;
         return pc + 1;
       }
-      aluStep(env, f, i, k, pc);
+      const masked = aluStep(env, f, i, k, pc, st.speculative);
+      if (masked !== undefined) {
+        const s = copyState(st);
+        current(s).regs[i.dst] = masked;
+        s.speculative = true;
+        out.jumpPc = pc + 1;
+        out.jumpSt = s;
+      }
       return pc + 1;
     }
     case 'endian': {
@@ -652,12 +713,14 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       const value = k.reg ? readReg(f, i.src) : scalarReg(immediate(i.imm));
       const dst = readReg(f, i.dst);
       noteAccess(env.proofs, pc, dst, true);
+      const barrier = spectreV4(env, st, dst, i, k.bytes, k.reg ? value : undefined);
       checkAccess(
         env,
         st,
         dst,
         access(i.dst, i.off, k.bytes, true, value, !k.reg, false, false, k.reg ? i.src : -1),
       );
+      if (barrier) env.nospecResult.add(pc);
       return pc + 1;
     }
     case 'atomic': {
@@ -668,7 +731,9 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       noteAccess(env.proofs, pc, dst, true);
       // Read, then write, as the kernel's check_atomic.
       checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, false, undefined, false, false, true));
+      const barrier = spectreV4(env, st, dst, i, k.bytes, undefined);
       checkAccess(env, st, dst, access(i.dst, i.off, k.bytes, true, src, false, false, true, i.src));
+      if (barrier) env.nospecResult.add(pc);
       if (k.fetch) {
         const r = k.op === 'cmpxchg' ? 0 : i.src;
         writableDst(r);
@@ -681,9 +746,11 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       const target = targetOf(i, k, pc)!;
       if (edges.fall === undefined) {
         if (edges.jump === undefined) return END;
+        if (!env.privileged) mispredicted(st, i, k, pc + 1, out);
         out.state = edges.jump;
         return target;
       }
+      if (edges.jump === undefined && !env.privileged) mispredicted(st, i, k, target, out);
       out.state = edges.fall;
       if (edges.jump !== undefined) {
         out.jumpPc = target;
