@@ -11,7 +11,7 @@ import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
 import { Refusal, refuse } from './refuse.js';
-import { byteAt, setByte, stackRead, stackWrite } from './stack-slots.js';
+import { byteAt, setByte, slotIndex, stackRead, stackWrite } from './stack-slots.js';
 import {
   Byte,
   isPointer,
@@ -423,8 +423,8 @@ export function stackWrittenByHelper(st: State, frame: number, at: number, size:
 }
 
 /**
- * The first of `size` bytes at `at` a helper may not read (uninitialised unless `anyInit`, or a
- * dynptr's), or undefined when all are readable.
+ * The first of `size` bytes at `at` a helper may not read (uninitialised or a spilled pointer's
+ * unless `anyInit`, a privileged load; a dynptr's), or undefined when all are readable.
  */
 export function stackInitialised(
   st: State,
@@ -437,6 +437,8 @@ export function stackInitialised(
   for (let b = at; b < at + size; b++) {
     const kind = byteAt(f.stack, b);
     if ((kind === Byte.Invalid && !anyInit) || kind === Byte.Dynptr) return b - at;
+    // A spilled pointer: unprivileged, a helper may not read it (an address would leak).
+    if (kind === Byte.Spill && !anyInit && isPointer(f.stack[slotIndex(b)]!.spilled!)) return b - at;
   }
   if (-at > f.depth) f.depth = -at;
   return undefined;

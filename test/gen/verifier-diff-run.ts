@@ -27,7 +27,8 @@ export interface DiffOutcome {
 const EFAULT = 14;
 
 export function kernelMessage(log: string): string {
-  const lines = log.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('processed '));
+  const stats = /^(processed \d+ insns|verification time|stack depth)/;
+  const lines = log.split('\n').filter((l) => l.trim() !== '' && !stats.test(l));
   return lines.at(-1) ?? '';
 }
 
@@ -61,7 +62,18 @@ export function kernelOutcome(spec: CollectionSpec): KernelOutcome {
     return { theirs: 'accepted', ...(Number.isInteger(count) ? { theirCount: count } : {}) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
-    return { theirs: kernelFailure(spec, e) ? 'kernel-bug' : 'rejected', theirMessage: kernelMessage(e.log) };
+    if (kernelFailure(spec, e)) return { theirs: 'kernel-bug', theirMessage: kernelMessage(e.log) };
+    // A statistics-only log holds no message: the refusal is asked again with a level 1 log.
+    return { theirs: 'rejected', theirMessage: kernelMessage(refusalLog(spec) ?? e.log) };
+  }
+}
+
+function refusalLog(spec: CollectionSpec): string | undefined {
+  try {
+    loadKernel(spec, { logLevel: 1 }).close();
+    return undefined;
+  } catch (e) {
+    return e instanceof VerifierError ? e.log : undefined;
   }
 }
 

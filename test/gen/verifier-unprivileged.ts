@@ -28,8 +28,11 @@ const LOOKUP = [
 ];
 const OUT = ['out:', 'r0 = 0', 'exit'];
 const SIZES = ['u8', 'u16', 'u32', 'u64'] as const;
+const SIZE_BYTES = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
 
 export function generateUnprivileged(seed: number): GeneratedUnprivileged {
+  // Half the seeds compose fragments into one program; half are one shape alone.
+  if (seed % 2 === 0) return composed(seed);
   const next = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[next() % xs.length]!;
   const int = (lo: number, hi: number) => lo + (next() % (hi - lo + 1));
@@ -113,6 +116,131 @@ export function generateUnprivileged(seed: number): GeneratedUnprivileged {
     spec: {
       programs: [asmProgram('gen', 'SOCKET_FILTER', instructions)],
       maps: text.includes('map(m)') ? [mapSpec('m', 'ARRAY', 4, 16, 4)] : [],
+      variables: [],
+      license: 'GPL',
+    },
+  };
+}
+
+/**
+ * Two to five fragments in one socket filter, the context kept in r9: lookups (null check right,
+ * inverted or missing) with accesses and variable offsets into the value, context field reads
+ * and writes, bpf_skb_load_bytes and legacy packet loads into the stack, pointers spilled to the
+ * stack and read back (or overwritten in part), map updates from stack bytes that may be
+ * uninitialised or hold a pointer, ring buffer output, branches the verifier decides over unsafe
+ * code. Each fragment falls through to the next; a failed lookup leaves through `out`.
+ */
+function composed(seed: number): GeneratedUnprivileged {
+  const next = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[next() % xs.length]!;
+  const int = (lo: number, hi: number) => lo + (next() % (hi - lo + 1));
+  const sign = (n: number) => (n < 0 ? `- ${-n}` : `+ ${n}`);
+  // A test of the packet's length first, so that `out` is reached on some path.
+  const lines = ['r9 = r1', 'r1 = *(u32 *)(r9 + 0)', 'if r1 == 0 goto out'];
+  let label = 0;
+  const fresh = () => `l${label++}`;
+  const lookup = (map: string, key: number) => [
+    `r1 = ${key}`,
+    '*(u32 *)(r10 - 4) = r1',
+    'r2 = r10',
+    'r2 += -4',
+    `r1 = map(${map}) ll`,
+    'call 1',
+  ];
+  const fragments = int(2, 5);
+  for (let n = 0; n < fragments; n++) {
+    const kind = int(0, 9);
+    if (kind === 0) {
+      // A lookup, its check, an access into the value.
+      lines.push(...lookup(pick(['m', 'h']), int(0, 5)));
+      const check = int(0, 9);
+      if (check === 0) lines.push('if r0 != 0 goto out');
+      else if (check !== 1) lines.push('if r0 == 0 goto out');
+      const size = pick(SIZES);
+      const at = next() % 4 === 0 ? int(-2, 16) : int(0, 16 - SIZE_BYTES[size]) & ~(SIZE_BYTES[size] - 1);
+      lines.push(
+        next() % 2 === 0
+          ? `r1 = *(${size} *)(r0 ${sign(at)})`
+          : `*(${size} *)(r0 ${sign(at)}) = ${pick(['r9', '7', '7', 'r1', 'r1'])}`,
+      );
+    } else if (kind === 1) {
+      // A variable offset into a checked value.
+      lines.push(...lookup('m', int(0, 3)), 'if r0 == 0 goto out', 'r6 = r0', 'r1 = *(u32 *)(r6 + 0)');
+      lines.push(`r1 &= ${pick([1, 3, 3, 7, 7, 15, 31])}`);
+      if (next() % 3 === 0) lines.push(`r1 ${pick(['-=', '+=', '<<='])} ${int(1, 4)}`);
+      lines.push(`r6 ${pick(['+=', '+=', '+=', '-='])} r1`, `r2 = *(${pick(SIZES)} *)(r6 + ${int(0, 8)})`);
+    } else if (kind === 2) {
+      // A context field read or written.
+      const off = pick([0, 4, 8, 12, 16, 16, 20, 48, 52, 64, 48, 76, 140, 200]);
+      if (next() % 3 === 0) lines.push(`*(u32 *)(r9 + ${off}) = ${pick(['7', 'r9'])}`);
+      else lines.push(`r2 = *(${pick(['u32', 'u32', 'u16', 'u64'])} *)(r9 + ${off})`);
+    } else if (kind === 3) {
+      // bpf_skb_load_bytes into the stack, then a read of what it wrote (or past it).
+      const len = pick([1, 4, 8, 16, 0]);
+      const at = pick([-16, -24, -32, -32, -512, -520]);
+      lines.push('r1 = r9', `r2 = ${int(0, 40)}`, 'r3 = r10', `r3 += ${at}`, `r4 = ${len}`, 'call 26');
+      lines.push(`r2 = *(u8 *)(r10 ${sign(next() % 3 === 0 ? pick([-16, -24, -40]) : at)})`);
+    } else if (kind === 4) {
+      // A legacy packet load (r6 must hold the context).
+      lines.push(
+        next() % 3 === 0 ? 'r6 = r10' : 'r6 = r9',
+        `r0 = *(${pick(['u8', 'u16', 'u32'])} *)skb[${int(0, 64)}]`,
+      );
+    } else if (kind === 5) {
+      // A pointer spilled and read back, maybe overwritten in part first.
+      const ptr = pick(['r9', 'r10']);
+      lines.push(`*(u64 *)(r10 - 48) = ${ptr}`);
+      if (next() % 5 === 0) lines.push(`*(${pick(['u8', 'u32'])} *)(r10 - ${pick([48, 44])}) = 0`);
+      lines.push(`r3 = *(${pick(['u64', 'u64', 'u32'])} *)(r10 - 48)`, 'r3 = *(u32 *)(r3 + 0)');
+    } else if (kind === 6) {
+      // A map update from stack bytes: written, partly written, or a spilled pointer.
+      lines.push('r1 = 0', '*(u32 *)(r10 - 4) = r1');
+      const value = int(0, 4) % 3;
+      if (value === 0) lines.push('*(u64 *)(r10 - 24) = r1', '*(u64 *)(r10 - 16) = r1');
+      else if (value === 1) lines.push('*(u64 *)(r10 - 24) = r1');
+      else lines.push('*(u64 *)(r10 - 24) = r9', '*(u64 *)(r10 - 16) = r1');
+      lines.push(
+        'r2 = r10',
+        'r2 += -4',
+        'r3 = r10',
+        'r3 += -24',
+        'r4 = 0',
+        `r1 = map(${pick(['m', 'h'])}) ll`,
+        'call 2',
+      );
+    } else if (kind === 7) {
+      // Ring buffer output of stack bytes.
+      lines.push('r1 = 0', '*(u64 *)(r10 - 32) = r1', 'r2 = r10', `r2 += ${pick([-32, -32, -40])}`);
+      lines.push(`r3 = ${pick([8, 16])}`, 'r4 = 0', 'r1 = map(rb) ll', 'call 130');
+    } else if (kind === 8) {
+      // A branch decided by constants, with something unsafe on the edge not taken.
+      const skip = fresh();
+      lines.push(`r4 = ${int(0, 2)}`, `if r4 ${pick(['==', '!=', '>'])} ${int(0, 2)} goto ${skip}`);
+      lines.push(
+        pick(['r2 = *(u64 *)(r10 - 200)', 'r2 = *(u32 *)(r9 + 4000)', 'r4 = r10', 'r2 = *(u8 *)(r4 + 0)']),
+      );
+      lines.push(`${skip}:`);
+    } else {
+      // Scalar arithmetic on a context field, decided or not.
+      lines.push('r2 = *(u32 *)(r9 + 0)', `r2 ${pick(['&=', '>>=', '/=', '%=', '*='])} ${int(1, 9)}`);
+      const skip = fresh();
+      lines.push(`if r2 ${pick(['>', '<', '=='])} ${int(0, 300)} goto ${skip}`, 'r2 = 0', `${skip}:`);
+    }
+  }
+  lines.push('r0 = 0', 'exit', ...OUT);
+  const text = lines.join('\n');
+  const { instructions } = assembleCase(text);
+  const maps = [
+    mapSpec('m', 'ARRAY', 4, 16, 4),
+    mapSpec('h', 'HASH', 4, 16, 8),
+    mapSpec('rb', 'RINGBUF', 0, 0, 4096),
+  ];
+  return {
+    seed,
+    text,
+    spec: {
+      programs: [asmProgram('gen', 'SOCKET_FILTER', instructions)],
+      maps: maps.filter((m) => text.includes(`map(${m.name})`)),
       variables: [],
       license: 'GPL',
     },
