@@ -150,7 +150,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     // A memory argument: its slot's proof (proofs.ts) covers every one of them, then its bounds.
     const memory = (size: number, write: boolean) => {
       noteAccess(env.proofs, pc, r, write);
-      helperMemAccess(env, st, r, regno, size, write);
+      // Unprivileged, writing over stack bytes that held no number is fenced (Spectre v4).
+      if (helperMemAccess(env, st, r, regno, size, write)) env.nospecResult.add(pc);
     };
     const expect = (ok: boolean, expected: string) => {
       if (!ok)

@@ -9,7 +9,9 @@ import { HELPER_PROTOS } from '../uapi/helper-protos.js';
 
 const bit = (r: number): number => 1 << r;
 const ARGS = 0b111110; // r1-r5
-const CLOBBERED = 0b111111; // r0-r5
+/** r0-r5: what a call writes. */
+export const CLOBBERED = 0b111111;
+const ALL = 0x7ff; // r0-r10
 
 /** The registers an instruction reads and those it writes (a call: r0-r5). */
 export function useDef(i: Instruction, k: Kind): { use: number; def: number } {
@@ -46,7 +48,9 @@ export function useDef(i: Instruction, k: Kind): { use: number; def: number } {
     case 'callx':
       return { use: ARGS | bit(i.dst), def: CLOBBERED };
     case 'ldpkt':
-      return { use: bit(6) | (k.indirect ? bit(i.src) : 0), def: CLOBBERED };
+      // The kernel's compute_insn_live_regs keeps its defaults for legacy packet loads: every
+      // register read, none written (such a load may end the program).
+      return { use: ALL, def: 0 };
     default:
       return assertNever(k, 'instruction kind');
   }

@@ -11,7 +11,7 @@ import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
 import { Refusal, refuse } from './refuse.js';
-import { byteAt, setByte, slotIndex, stackRead, stackWrite } from './stack-slots.js';
+import { byteAt, helperWriteNeedsBarrier, setByte, slotIndex, stackRead, stackWrite } from './stack-slots.js';
 import {
   Byte,
   isPointer,
@@ -447,7 +447,8 @@ export function stackInitialised(
 /**
  * `size` bytes at `reg` that a helper reads (or writes, `write`): the kernel's
  * check_helper_mem_access. Stack bytes read must be initialised (privileged loads may read any);
- * stack bytes written become initialised.
+ * stack bytes written become initialised. Returns whether an unprivileged write there is followed
+ * by a barrier (stack-slots.ts helperWriteNeedsBarrier).
  */
 export function helperMemAccess(
   env: Env,
@@ -456,11 +457,11 @@ export function helperMemAccess(
   regno: number,
   size: number,
   write: boolean,
-): void {
-  if (size === 0) return;
+): boolean {
+  if (size === 0) return false;
   if (reg.type !== 'fp') {
     checkAccess(env, st, reg, access(regno, 0, size, write, undefined, false, false, false));
-    return;
+    return false;
   }
   const lo = Number(smin(reg.value)) + reg.off;
   const hi = Number(smax(reg.value)) + reg.off;
@@ -477,8 +478,9 @@ export function helperMemAccess(
     refuse('stack-bounds', `R${regno} variable offset stack access prohibited for !root`);
   const span = hi - lo + size;
   if (write) {
+    const barrier = !env.privileged && helperWriteNeedsBarrier(st.frames[reg.frame]!.stack, lo, span);
     stackWrittenByHelper(st, reg.frame, lo, span);
-    return;
+    return barrier;
   }
   const f = st.frames[reg.frame]!;
   if (-lo > f.depth) f.depth = -lo;
@@ -488,4 +490,5 @@ export function helperMemAccess(
       reg: regno,
       hint: 'initialise the buffer before passing it to the helper (memset, or = {} in C)',
     });
+  return false;
 }

@@ -27,11 +27,10 @@ import type { Cfg } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
-import { solveBackward, useDef } from './liveness.js';
+import { CLOBBERED, solveBackward, useDef } from './liveness.js';
 
 const bit = (r: number): number => 1 << r;
 const ARGS = 0b111110; // r1-r5
-const CLOBBERED = 0b111111; // r0-r5
 const REGS = 0x7ff;
 /** Where the wanted-if-zero registers sit in a mask. */
 export const ZERO_SHIFT = 16;
@@ -93,7 +92,8 @@ function demandsBefore(
     fullIn = full;
     zeroIn = zero | bit(i.src);
   } else {
-    const def = k.kind === 'exit' ? REGS : useDef(i, k).def;
+    // A legacy packet load writes r0-r5 (liveness counts none written, as the kernel's).
+    const def = k.kind === 'exit' ? REGS : k.kind === 'ldpkt' ? CLOBBERED : useDef(i, k).def;
     fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram, offStack, callee);
     zeroIn = zero & ~def;
   }

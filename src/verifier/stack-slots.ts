@@ -180,7 +180,21 @@ export function storeNeedsBarrier(
   const at = reg.off + off + Number(BigInt.asIntN(64, known));
   if (at < -STACK_SIZE || at >= 0) return false;
   if (value !== undefined && isPointer(value)) return true;
-  const bytes = st.frames[reg.frame]!.stack[slotIndex(at)]!.bytes;
-  for (let j = 0; j < size; j++) if (bytes[7 - j] !== Byte.Misc && bytes[7 - j] !== Byte.Zero) return true;
+  return notMisc(st.frames[reg.frame]!.stack[slotIndex(at)]!, size);
+}
+
+/**
+ * Whether a helper's write of `size` bytes at `at` is followed by a barrier: the kernel writes
+ * them a byte at a time (check_helper_call's raw mode), each checking slot_type[0] of its slot.
+ */
+export function helperWriteNeedsBarrier(stack: readonly Slot[], at: number, size: number): boolean {
+  for (let k = slotIndex(at + size - 1); k <= slotIndex(at); k++) if (notMisc(stack[k]!, 1)) return true;
+  return false;
+}
+
+/** Some of the slot's first `n` type bytes (slot_type[0..n), from its highest address) hold neither misc nor zero. */
+function notMisc(slot: Slot, n: number): boolean {
+  for (let j = 0; j < n; j++)
+    if (slot.bytes[7 - j] !== Byte.Misc && slot.bytes[7 - j] !== Byte.Zero) return true;
   return false;
 }
