@@ -5,7 +5,18 @@
 // for the worker's run only and back to 2 after. At 1 only a reboot turns it on: the tests skip.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpfAvailability } from '../../src/kernel/index.js';
 import type { KernelOutcome } from './verifier-diff-run.js';
@@ -14,6 +25,10 @@ const SYSCTL = '/proc/sys/kernel/unprivileged_bpf_disabled';
 /** User and group nobody (Debian's 65534). */
 const NOBODY = 65534;
 const WORKER = fileURLToPath(new URL('./unprivileged-worker.js', import.meta.url));
+/** The checkout (this file is dist/test/gen/unprivileged-kernel.js in it). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** What the worker reads of the checkout. */
+const WORKER_NEEDS = ['package.json', 'dist', 'node_modules/koffi', 'node_modules/@koromix', 'test/verifier'];
 
 /** What the worker is asked: corpus cases by name, the helper table, generated seeds. */
 export interface UnprivilegedRequest {
@@ -56,12 +71,41 @@ export function unprivilegedAvailability(): UnprivilegedAvailability {
   return { ok: true };
 }
 
+/** Every directory above `path` lets others through and `path` lets them read. */
+function othersReach(path: string): boolean {
+  for (let p = path; ; p = dirname(p)) {
+    if ((statSync(p).mode & 0o001) === 0) return false;
+    if (dirname(p) === p) break;
+  }
+  return (statSync(WORKER).mode & 0o004) !== 0;
+}
+
+/**
+ * The worker's path for nobody: this checkout's, when nobody can read it; else a copy of what the
+ * worker needs in a temporary directory (a checkout under /root, or made with umask 077).
+ */
+function stageWorker(): { path: string; cleanup: () => void } {
+  if (othersReach(ROOT)) return { path: WORKER, cleanup: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-unprivileged-'));
+  for (const p of WORKER_NEEDS) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+  chmodSync(dir, 0o755);
+  for (const p of readdirSync(dir, { recursive: true }) as string[]) {
+    const full = join(dir, p);
+    chmodSync(full, statSync(full).isDirectory() ? 0o755 : 0o644);
+  }
+  return {
+    path: join(dir, 'dist/test/gen/unprivileged-worker.js'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 /** Runs the worker as nobody, with unprivileged BPF allowed for its run. */
 export function askUnprivilegedKernel(request: UnprivilegedRequest): UnprivilegedReply {
+  const worker = stageWorker();
   const before = readFileSync(SYSCTL, 'utf8').trim();
   if (before === '2') writeFileSync(SYSCTL, '0');
   try {
-    const r = spawnSync(process.execPath, [WORKER], {
+    const r = spawnSync(process.execPath, [worker.path], {
       uid: NOBODY,
       gid: NOBODY,
       input: JSON.stringify(request),
@@ -75,5 +119,6 @@ export function askUnprivilegedKernel(request: UnprivilegedRequest): Unprivilege
     return JSON.parse(r.stdout) as UnprivilegedReply;
   } finally {
     if (before === '2') writeFileSync(SYSCTL, '2');
+    worker.cleanup();
   }
 }
