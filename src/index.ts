@@ -181,9 +181,10 @@ export {
 
 /**
  * Options of `load`: those of the VM's loadCollection, with the engine optional (default: the
- * Interpreter) and `verify`: true (default) runs the full verifier on every program (verifyProgram,
- * privileged, as the kernel's tests load as root); false loads programs unverified, for raw
- * experiments (the runtime's memory checks still hold).
+ * Interpreter) and `verify`: true (default) runs the full verifier on every program (verifyProgram);
+ * false loads programs unverified, for raw experiments (the runtime's memory checks still hold).
+ * `privileged`: true (default) verifies as the kernel does for a root load; false as for one
+ * without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (the rules of unprivileged socket filters).
  */
 export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> & {
   /**
@@ -193,6 +194,7 @@ export type LoadOptions = Omit<LoadCollectionOptions, 'engine' | 'verify'> & {
    */
   readonly engine?: EngineName | LoadCollectionOptions['engine'];
   readonly verify?: boolean;
+  readonly privileged?: boolean;
 };
 
 /** The engines `load` knows by name. */
@@ -231,7 +233,7 @@ function engineFactory(engine: LoadOptions['engine']): LoadCollectionOptions['en
 
 /** Loads a CollectionSpec into the VM backend, running its programs on the reference interpreter by default. */
 export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollection {
-  const { verify: verifying = true, engine, ...rest } = options;
+  const { verify: verifying = true, privileged = true, engine, ...rest } = options;
   return loadCollection(spec, {
     engine: engineFactory(engine),
     ...rest,
@@ -239,7 +241,7 @@ export function load(spec: CollectionSpec, options: LoadOptions = {}): VmCollect
       ? {}
       : {
           verify: (p, helpers, maps, btf) =>
-            verify(p, { helpers, maps, full: true, ...(btf === undefined ? {} : { btf }) }),
+            verify(p, { helpers, maps, full: true, privileged, ...(btf === undefined ? {} : { btf }) }),
         }),
   });
 }

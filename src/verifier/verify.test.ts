@@ -134,6 +134,21 @@ test('the combined stack: frames rounded to 16 bytes when JITed (the default), t
   assert.match(interp.log, /combined stack size of 2 calls is 544\. Too large/);
 });
 
+test('load chooses the mode per load: privileged by default, unprivileged with privileged: false', () => {
+  // A pointer returned: root may (allow_ptr_leaks), an unprivileged load leaks an address.
+  const spec = {
+    programs: [asmProgram('leak', 'SOCKET_FILTER', assembleCase('r0 = r10\nr0 += -8\nexit').instructions)],
+    maps: [],
+    variables: [],
+    license: 'GPL',
+  };
+  load(spec).close();
+  assert.throws(
+    () => load(spec, { privileged: false }),
+    (e: unknown) => e instanceof VerifierError && /R0 leaks addr as return value/.test(e.log),
+  );
+});
+
 test('unprivileged: a scalar stored to the stack is not spilled, so a fill loses its bounds', () => {
   // check_stack_write_fixed_off spills scalars only for bpf_capable loads; unprivileged, the
   // bytes become misc (not asked live: tests run as root and unprivileged BPF is disabled here).

@@ -8,6 +8,7 @@
 // Used by src/runtime/vm/verified-soundness.test.ts (CI-sized), src/kernel/mixed-diff.test.ts
 // and scripts/verifier-soundness.mjs.
 
+import { BpfError } from '../../src/errors.js';
 import {
   type Collection,
   type EngineName,
@@ -19,7 +20,25 @@ import type { CollectionSpec } from '../../src/program/index.js';
 import type { ProgTypeName } from '../../src/uapi/index.js';
 import { programInput, verifyProgram } from '../../src/verifier/index.js';
 import { ctxInputs } from '../parity/inputs.js';
-import { generateMixed, type MixedProgram } from './verifier-mixed.js';
+import { generateMixed } from './verifier-mixed.js';
+
+/** A generated program (test/gen/verifier-mixed.ts, verifier-unprivileged.ts). */
+export interface Generated {
+  readonly text: string;
+  readonly spec: CollectionSpec;
+  /** Every choice was one the kernel should accept (composed programs). */
+  readonly clean?: boolean;
+}
+
+/** The programs a soundness run draws, and how they are verified. */
+export interface SoundnessSource {
+  readonly generate: (seed: number) => Generated;
+  /** Verified as a root load (true) or an unprivileged one. */
+  readonly privileged: boolean;
+}
+
+/** The composed programs of verifier-mixed.ts, privileged. */
+export const MIXED: SoundnessSource = { generate: generateMixed, privileged: true };
 
 export interface SoundnessFailure {
   readonly seed: number;
@@ -52,8 +71,8 @@ export interface SoundnessTally {
 /** Where a program runs: the VM on one engine, or another backend (the kernel) a test supplies. */
 export interface Backend {
   readonly name: string;
-  /** Loads the spec, verified or (`verify` false: the harness' own check) not. */
-  open(spec: CollectionSpec, verify: boolean): Collection;
+  /** Loads the spec, verified (as a `privileged` load or not) or (`verify` false: the harness' own check) not. */
+  open(spec: CollectionSpec, verify: boolean, privileged?: boolean): Collection;
   /** Added to every run's input (e.g. the CPU). */
   readonly input?: TestRunInput;
   /** True when an error (at load or run) is an outcome to compare rather than a soundness failure (the kernel). */
@@ -61,15 +80,15 @@ export interface Backend {
   /** A reason for a load error that is the backend's own known failure: counted apart, not compared. */
   readonly knownFailure?: (spec: CollectionSpec, error: unknown) => string | undefined;
   /** A reason not to run a program on this backend at all (counted apart). */
-  readonly skips?: (program: MixedProgram) => string | undefined;
+  readonly skips?: (program: Generated) => string | undefined;
 }
 
 /** The VM on `engine`; a JIT that falls back to the interpreter is a failure, not a JIT run. */
 export function vmBackend(engine: EngineName, options: LoadOptions = {}, input?: TestRunInput): Backend {
   return {
     name: engine,
-    open(spec, verify) {
-      const c = load(spec, { ...options, engine, verify });
+    open(spec, verify, privileged = true) {
+      const c = load(spec, { ...options, engine, verify, privileged });
       for (const [name, p] of c.programs)
         if (p.engineName !== engine) {
           c.close();
@@ -162,10 +181,11 @@ export function checkSeed(
   tally: SoundnessTally,
   refused = false,
   backends: readonly Backend[] = ENGINES,
+  source: SoundnessSource = MIXED,
 ): void {
-  const g = generateMixed(seed);
+  const g = source.generate(seed);
   const p = g.spec.programs[0]!;
-  const verdict = verifyProgram(programInput(g.spec, p, { logLevel: 0 }));
+  const verdict = verifyProgram(programInput(g.spec, p, { logLevel: 0, privileged: source.privileged }));
   tally.programs++;
   if ((verdict.verdict === 'accepted') === refused) return;
   tally.accepted++;
@@ -184,7 +204,7 @@ export function checkSeed(
     }
     let c: Collection;
     try {
-      c = backend.open(g.spec, !refused);
+      c = backend.open(g.spec, !refused, source.privileged);
     } catch (e) {
       const known = backend.knownFailure?.(g.spec, e);
       if (known !== undefined) apart(backend, known);
@@ -220,6 +240,12 @@ export function checkSeed(
             seen.push(`run ${run}: ${String(e)}`);
             continue;
           }
+          // The test run refused the input before the program ran (a random skb too short for
+          // the ethertype it names: EINVAL, as BPF_PROG_TEST_RUN): no run, no fault.
+          if (e instanceof BpfError) {
+            seen.push(`run ${run}: input refused (${e.errnoName})`);
+            continue;
+          }
           tally.failures.push({ seed, engine: backend.name, run, error: String(e), text: g.text });
           complete = false;
           break;
@@ -248,6 +274,7 @@ export function soundness(
   inputs: number,
   refused = false,
   backends: readonly Backend[] = ENGINES,
+  source: SoundnessSource = MIXED,
 ): SoundnessTally {
   const tally: SoundnessTally = {
     programs: 0,
@@ -258,6 +285,7 @@ export function soundness(
     failures: [],
     engineDisagreements: [],
   };
-  for (let seed = first; seed < first + count; seed++) checkSeed(seed, inputs, tally, refused, backends);
+  for (let seed = first; seed < first + count; seed++)
+    checkSeed(seed, inputs, tally, refused, backends, source);
   return tally;
 }
