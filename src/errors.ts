@@ -114,7 +114,8 @@ const VERIFIER_EINVAL = [
   /^Unreleased reference/,
   /^BPF_EXIT instruction in main prog would lead to reference leak/,
   /^cannot pass map_type/,
-  /^math between pkt pointer and register with unbounded min value/,
+  /^math between \S+ pointer and register with unbounded min value/,
+  /^math between \S+ pointer and -?\d+ is not allowed/,
   /^BPF_LD_\[ABS\|IND\] instructions not allowed/,
   // kfunc calls (check_kfunc_call and its argument checks), asked of 6.18 through kfuncs.vcase.
   /^arg#\d+ expected pointer to ctx/,
@@ -143,6 +144,12 @@ const VERIFIER_EINVAL = [
   /^Caller passes invalid args into func#/,
   /^At subprogram exit the register R\d+ is not a scalar value/,
 ];
+/** Refusals for a missing capability (EPERM), asked of 6.18 as user nobody (unprivileged.vcase). */
+const VERIFIER_EPERM = [
+  /^loading\/calling other bpf or kernel functions are allowed for CAP_BPF/,
+  // tsbpf's words: the kernel refuses the type before verifying, without a log.
+  /^program type \S+ needs CAP_BPF/,
+];
 const VERIFIER_E2BIG = [
   /^BPF program is too large/,
   /^the call stack of \d+ frames is too deep/,
@@ -168,6 +175,7 @@ export function verifierErrno(log: string): number {
   )
     return Errno.EINVAL;
   if (VERIFIER_E2BIG.some((r) => r.test(last))) return Errno.E2BIG;
+  if (VERIFIER_EPERM.some((r) => r.test(last))) return Errno.EPERM;
   if (VERIFIER_EINVAL.some((r) => r.test(last))) return Errno.EINVAL;
   return Errno.EACCES;
 }

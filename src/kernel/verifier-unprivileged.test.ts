@@ -13,7 +13,21 @@ import {
 import { verifierCases } from '../../test/gen/verifier-cases.js';
 import { diffBatch } from '../../test/gen/verifier-diff-run.js';
 import { generateUnprivileged } from '../../test/gen/verifier-unprivileged.js';
+import { VerifierError } from '../errors.js';
+import { load } from '../index.js';
+import type { CollectionSpec } from '../program/index.js';
 import { HELPER_PROTOS } from '../uapi/helper-protos.js';
+
+/** The errno of tsbpf's unprivileged load of a refused program. */
+function loadErrno(spec: CollectionSpec): number | undefined {
+  try {
+    load(spec, { privileged: false, engine: 'interp' }).close();
+    return undefined;
+  } catch (e) {
+    if (e instanceof VerifierError) return e.errno;
+    throw e;
+  }
+}
 
 const avail = unprivilegedAvailability();
 const skip = avail.ok ? false : avail.reason;
@@ -40,6 +54,8 @@ test('the kernel gives every unprivileged corpus case its verdict and message', 
       if (c.kernel !== undefined)
         assert.ok(k.log.includes(c.kernel), `the log lacks '${c.kernel}':\n${k.log}`);
       if (c.processed !== undefined) assert.equal(k.theirCount, c.processed, k.log);
+      // A refusal's errno: tsbpf's load (the VM) fails as BPF_PROG_LOAD does.
+      if (c.verdict === 'reject') assert.equal(loadErrno(c.spec), k.theirErrno, k.log);
     });
   }
 });

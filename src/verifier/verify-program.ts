@@ -161,6 +161,12 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
       path: [],
     });
 
+  // bpf_prog_load: without CAP_BPF only socket filters and cgroup skb programs load (EPERM, no log).
+  if (!privileged && input.type !== 'SOCKET_FILTER' && input.type !== 'CGROUP_SKB')
+    return structural(
+      `program type ${input.type} needs CAP_BPF: unprivileged loads are socket filters and cgroup skb programs (BPF_PROG_LOAD fails with EPERM)`,
+      undefined,
+    );
   let cfg: Cfg;
   const at: (Instruction | undefined)[] = [];
   const kinds: (Kind | undefined)[] = [];

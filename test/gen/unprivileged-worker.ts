@@ -3,7 +3,7 @@
 // writes the outcomes (JSON on standard output).
 
 import { readFileSync } from 'node:fs';
-import { VerifierError } from '../../src/errors.js';
+import { BpfError, VerifierError } from '../../src/errors.js';
 import { haveHelper, loadKernel } from '../../src/kernel/index.js';
 import { HELPER_PROTOS } from '../../src/uapi/helper-protos.js';
 import type { UnprivilegedReply, UnprivilegedRequest } from './unprivileged-kernel.js';
@@ -22,8 +22,10 @@ for (const c of verifierCases().filter((x) => wanted.has(`${x.file} ${x.name}`))
     log = k.program(c.spec.programs[0]!.name).log ?? '';
     k.close();
   } catch (e) {
-    if (!(e instanceof VerifierError)) throw e;
-    log = e.log;
+    if (e instanceof VerifierError) log = e.log;
+    else if (e instanceof BpfError)
+      log = e.message; // EPERM before verifying: no log
+    else throw e;
   }
   const outcome = kernelOutcome(c.spec);
   reply.cases[`${c.file} ${c.name}`] = { ...outcome, log: log.split('\n').slice(-8).join('\n') };

@@ -58,8 +58,6 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
   const mode = c.one('mode') ?? 'privileged';
   if (mode !== 'privileged' && mode !== 'unprivileged')
     throw new Error(`${where}: mode must be privileged or unprivileged`);
-  if (mode === 'unprivileged' && type !== 'SOCKET_FILTER' && type !== 'CGROUP_SKB')
-    throw new Error(`${where}: unprivileged loads are socket filters or cgroup skb programs`);
   const maps = caseMaps(c);
   const { instructions } = assembleCase(asm);
   const attach = c.one('attach') as AttachTypeName | undefined;

@@ -5,7 +5,7 @@
 // of 0 — "No program to jit at insn N (subprog < 0)"); so is an EFAULT without a log (the
 // loader then retries without func_info: "missing btf func_info"). Both are counted apart.
 
-import { VerifierError } from '../../src/errors.js';
+import { BpfError, Errno, VerifierError } from '../../src/errors.js';
 import { loadKernel } from '../../src/kernel/index.js';
 import type { CollectionSpec } from '../../src/program/index.js';
 import { programInput, verifyProgram } from '../../src/verifier/index.js';
@@ -48,6 +48,8 @@ export interface KernelOutcome {
   readonly theirs: KernelVerdict;
   readonly theirMessage?: string;
   readonly theirCount?: number;
+  /** The errno of a refusal. */
+  readonly theirErrno?: number;
 }
 
 /** Loads the program into the running kernel (as the calling process may: root or not). */
@@ -61,10 +63,17 @@ export function kernelOutcome(spec: CollectionSpec): KernelOutcome {
     const count = Number(/processed (\d+) insns/.exec(log)?.[1]);
     return { theirs: 'accepted', ...(Number.isInteger(count) ? { theirCount: count } : {}) };
   } catch (e) {
+    // EPERM before verifying (a program type an unprivileged load may not have): no log.
+    if (e instanceof BpfError && !(e instanceof VerifierError) && e.errno === Errno.EPERM)
+      return { theirs: 'rejected', theirMessage: e.message, theirErrno: e.errno };
     if (!(e instanceof VerifierError)) throw e;
     if (kernelFailure(spec, e)) return { theirs: 'kernel-bug', theirMessage: kernelMessage(e.log) };
     // A statistics-only log holds no message: the refusal is asked again with a level 1 log.
-    return { theirs: 'rejected', theirMessage: kernelMessage(refusalLog(spec) ?? e.log) };
+    return {
+      theirs: 'rejected',
+      theirMessage: kernelMessage(refusalLog(spec) ?? e.log),
+      theirErrno: e.errno,
+    };
   }
 }
 
