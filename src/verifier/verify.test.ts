@@ -99,8 +99,8 @@ test('the kernel logs the same helper refusals', { skip: avail.ok ? false : avai
 });
 
 test('unprivileged: bpf-to-bpf calls, function addresses and kfunc calls need CAP_BPF', () => {
-  // add_subprog_and_kfunc's refusal (kernel/bpf/verifier.c); tests run as root, so the kernel is
-  // not asked here.
+  // add_subprog_and_kfunc's refusal (kernel/bpf/verifier.c), asked of the kernel as nobody in
+  // test/verifier/unprivileged.vcase (bpf-to-bpf-call-needs-cap-bpf).
   const calls = ['call pc+1\nexit\nr0 = 0\nexit', 'r0 = 0\nexit'];
   const kfunc = assemble('call kfunc 0\nr0 = 0\nexit').map((i, k) =>
     k === 0 ? { ...i, reference: 'bpf_rcu_read_lock' } : i,
@@ -111,7 +111,7 @@ test('unprivileged: bpf-to-bpf calls, function addresses and kfunc calls need CA
     [assemble(calls[1]!), false, 'accepted'],
     [kfunc, false, 'rejected'],
   ] as const) {
-    const r = verifyProgram({ instructions, type: 'XDP', privileged });
+    const r = verifyProgram({ instructions, type: 'SOCKET_FILTER', privileged });
     assert.equal(r.verdict, verdict);
     if (verdict === 'rejected')
       assert.match(
