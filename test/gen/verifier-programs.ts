@@ -5,7 +5,8 @@
 // past data_end, a context or stack pointer that is never NULL). Deterministic: a seed gives one program. Built as
 // assembly text (test/gen/oob-cases.ts macros), so a failing seed prints as readable code.
 
-import type { CollectionSpec } from '../../src/program/index.js';
+import type { CollectionSpec, MapSpec } from '../../src/program/index.js';
+import type { ProgTypeName } from '../../src/uapi/prog-types.js';
 import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
 
 /**
@@ -19,6 +20,27 @@ export function rng(seed: number): () => number {
     s ^= s >>> 17;
     s ^= s << 5;
     return s >>> 0;
+  };
+}
+
+/** A generated program `gen` of `type` from its assembly lines. */
+export function generated(
+  seed: number,
+  lines: readonly string[],
+  type: ProgTypeName,
+  maps: readonly MapSpec[],
+): GeneratedProgram {
+  const text = lines.join('\n');
+  const { instructions } = assembleCase(text);
+  return {
+    seed,
+    text,
+    spec: {
+      programs: [asmProgram('gen', type, instructions)],
+      maps: [...maps],
+      variables: [],
+      license: 'GPL',
+    },
   };
 }
 
@@ -122,16 +144,5 @@ export function generateProgram(seed: number): GeneratedProgram {
     );
     lines.push(next() % 4 === 0 ? 'goto +0' : 'if r4 > r3 goto +1', `r0 = *(${size} *)(r2 + 0)`, 'exit');
   }
-  const text = lines.join('\n');
-  const { instructions } = assembleCase(text);
-  return {
-    seed,
-    text,
-    spec: {
-      programs: [asmProgram('gen', 'XDP', instructions)],
-      maps: kind === 1 || kind === 5 ? [mapSpec('m', 'HASH', 4, 16, 8)] : [],
-      variables: [],
-      license: 'GPL',
-    },
-  };
+  return generated(seed, lines, 'XDP', kind === 1 || kind === 5 ? [mapSpec('m', 'HASH', 4, 16, 8)] : []);
 }

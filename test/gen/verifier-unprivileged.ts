@@ -6,15 +6,8 @@
 // kernel), scalars stored to the stack and read back as offsets, helpers unprivileged loads may
 // not call, and loops. Deterministic: a seed gives one program.
 
-import type { CollectionSpec } from '../../src/program/index.js';
-import { asmProgram, assembleCase, mapSpec } from './oob-cases.js';
-import { rng } from './verifier-programs.js';
-
-export interface GeneratedUnprivileged {
-  readonly seed: number;
-  readonly text: string;
-  readonly spec: CollectionSpec;
-}
+import { mapSpec } from './oob-cases.js';
+import { type GeneratedProgram, generated, rng } from './verifier-programs.js';
 
 /** A lookup in `m` (16-byte values) with the value pointer in r0, or exit 0 on NULL (at `out`). */
 const LOOKUP = [
@@ -30,7 +23,7 @@ const OUT = ['out:', 'r0 = 0', 'exit'];
 const SIZES = ['u8', 'u16', 'u32', 'u64'] as const;
 const SIZE_BYTES = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
 
-export function generateUnprivileged(seed: number): GeneratedUnprivileged {
+export function generateUnprivileged(seed: number): GeneratedProgram {
   // Half the seeds compose fragments into one program; half are one shape alone.
   if (seed % 2 === 0) return composed(seed);
   const next = rng(seed);
@@ -108,18 +101,12 @@ export function generateUnprivileged(seed: number): GeneratedUnprivileged {
       lines.push(`call ${id}`, 'r0 = 0', 'exit');
     }
   }
-  const text = lines.join('\n');
-  const { instructions } = assembleCase(text);
-  return {
+  return generated(
     seed,
-    text,
-    spec: {
-      programs: [asmProgram('gen', 'SOCKET_FILTER', instructions)],
-      maps: text.includes('map(m)') ? [mapSpec('m', 'ARRAY', 4, 16, 4)] : [],
-      variables: [],
-      license: 'GPL',
-    },
-  };
+    lines,
+    'SOCKET_FILTER',
+    lines.some((l) => l.includes('map(m)')) ? [mapSpec('m', 'ARRAY', 4, 16, 4)] : [],
+  );
 }
 
 /**
@@ -130,7 +117,7 @@ export function generateUnprivileged(seed: number): GeneratedUnprivileged {
  * uninitialised or hold a pointer, ring buffer output, branches the verifier decides over unsafe
  * code. Each fragment falls through to the next; a failed lookup leaves through `out`.
  */
-function composed(seed: number): GeneratedUnprivileged {
+function composed(seed: number): GeneratedProgram {
   const next = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[next() % xs.length]!;
   const int = (lo: number, hi: number) => lo + (next() % (hi - lo + 1));
@@ -228,21 +215,15 @@ function composed(seed: number): GeneratedUnprivileged {
     }
   }
   lines.push('r0 = 0', 'exit', ...OUT);
-  const text = lines.join('\n');
-  const { instructions } = assembleCase(text);
   const maps = [
     mapSpec('m', 'ARRAY', 4, 16, 4),
     mapSpec('h', 'HASH', 4, 16, 8),
     mapSpec('rb', 'RINGBUF', 0, 0, 4096),
   ];
-  return {
+  return generated(
     seed,
-    text,
-    spec: {
-      programs: [asmProgram('gen', 'SOCKET_FILTER', instructions)],
-      maps: maps.filter((m) => text.includes(`map(${m.name})`)),
-      variables: [],
-      license: 'GPL',
-    },
-  };
+    lines,
+    'SOCKET_FILTER',
+    maps.filter((m) => lines.some((l) => l.includes(`map(${m.name})`))),
+  );
 }
