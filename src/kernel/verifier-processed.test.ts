@@ -36,7 +36,6 @@ const DIFFERENT = new Map([
     'xdp_for_each',
     "the callback compares a slot of its caller's frame (fp-32): tsbpf's static precision keeps it, where the kernel widens it at the callback's return",
   ],
-  ['xdp_map_in_map', 'the checkpoints at insn 79 are made at other visits than the kernel makes them'],
 ]);
 
 function objects(): { name: string; spec: CollectionSpec }[] {

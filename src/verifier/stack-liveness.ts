@@ -20,7 +20,7 @@ import type { Instruction, Kind } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
 import { type CalleeReads, calleeReads, callTarget, pointerParams } from './callee-reads.js';
-import { invokesCallback } from './calls.js';
+import { invokesCallback, NEVER_NULL_WITH_KNOWN_KEY } from './calls.js';
 import { solveBackward } from './liveness.js';
 import { forEachStackState, isArg, isStack, type StackValue } from './stack-pointers.js';
 import { SLOTS } from './state.js';
@@ -206,6 +206,20 @@ export interface StackUse {
   readonly otherStore: Uint8Array;
   readonly otherLoad: Uint8Array;
   readonly otherAccess: boolean;
+  /**
+   * 1 at a helper call whose map key's constant value may decide a check (get_constant_map_key,
+   * then a lookup that cannot fail): the map, from an lddw, is of such a type, or it is not known
+   * here (a map from a map of maps) and some map of the program or inner map is.
+   */
+  readonly keyMatters: Uint8Array;
+  /** The frame slot (0-63) a store at a known offset writes into, one slot only; -1 otherwise. */
+  readonly storeSlot: Int8Array;
+  /**
+   * Per program slot and half: the slots a store that is no spill writes into (not at the slot's
+   * start): the kernel makes a spill there misc bytes (check_stack_write_fixed_off), so what was
+   * spilled before cannot be filled back.
+   */
+  readonly spillKill: readonly [Int32Array, Int32Array];
 }
 
 /** The program's stack use, or undefined when it reaches its stack in a way not followed here. */
@@ -239,6 +253,14 @@ function followStack(
   const frameCall = new Uint8Array(cfg.slots);
   const otherStore = new Uint8Array(cfg.slots);
   const otherLoad = new Uint8Array(cfg.slots);
+  const keyMatters = new Uint8Array(cfg.slots);
+  const storeSlot = new Int8Array(cfg.slots).fill(-1);
+  const spillKill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  const knownKeyMaps = [...maps.values()].some(
+    (m) =>
+      NEVER_NULL_WITH_KNOWN_KEY.includes(m.type) ||
+      (m.innerMap !== undefined && NEVER_NULL_WITH_KNOWN_KEY.includes(m.innerMap.type)),
+  );
   let otherAccess = false;
   let readsHigh = false;
   const bytesOf = (i: Instruction, k: Kind, arg: number, regs: readonly StackValue[]) => {
@@ -288,6 +310,15 @@ function followStack(
       // all: a callee's or a callback's arguments may point into its caller's frame.
       const main = cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0;
       if (k.kind === 'store' && !isStack(regs[i.dst]!)) (main ? offStack : otherStore)[pc] = 1;
+      const base = regs[i.dst]!;
+      if (k.kind === 'store' && base.t === 'fp') {
+        const r = slotsOf(base.off + i.off, k.bytes);
+        if (r !== undefined && r[0] === r[1]) storeSlot[pc] = r[0];
+        if (r !== undefined && (base.off + i.off) % 8 !== 0) {
+          spillKill[0][pc] = maskOf(r, 0);
+          spillKill[1][pc] = maskOf(r, 32);
+        }
+      }
       if (k.kind === 'load') {
         fill[pc] = 1;
         if (!main && !isStack(regs[i.src]!)) otherLoad[pc] = 1;
@@ -298,6 +329,14 @@ function followStack(
         if ((k.target === 'local' || invokesCallback(i, k)) && args.some(isStack)) frameCall[pc] = 1;
         if (!main && k.target !== 'local' && args.some((v) => v.t === 'other' || isArg(v)))
           otherAccess = true;
+        const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+        const m = proto === undefined ? -1 : proto.args.indexOf('map');
+        if (proto === undefined || proto.args.includes('key')) {
+          const map = m < 0 ? undefined : regs[m + 1];
+          const spec = map?.t === 'map' ? maps.get(map.name) : undefined;
+          const matters = spec === undefined ? knownKeyMaps : NEVER_NULL_WITH_KNOWN_KEY.includes(spec.type);
+          if (k.target === 'helper' && matters) keyMatters[pc] = 1;
+        }
       }
       if (a === NO_ACCESS) return true; // the masks stay 0
       kill[0][pc] = maskOf(a.kill, 0);
@@ -335,6 +374,9 @@ function followStack(
     otherStore,
     otherLoad,
     otherAccess,
+    keyMatters,
+    storeSlot,
+    spillKill,
   };
 }
 
@@ -344,9 +386,8 @@ function followStack(
  * it to a register whose value is wanted (backtrack_insn through the stack slot), or it is the
  * constant key of an array map's lookup that then never returns NULL (get_constant_map_key); a
  * helper's other reads of the stack (keys of other maps, memory arguments) decide nothing.
- * `wanted(pc, r)`: register r's value (or its zero-ness) is wanted after `pc`; `arrayKeys`: the
- * program has a map of a type whose constant key matters (its helper calls with a map key then
- * keep all their reads).
+ * `wanted(pc, r)`: register r's value (or its zero-ness) is wanted after `pc`; a helper call whose
+ * constant key may matter (StackUse.keyMatters) keeps all its reads.
  */
 export function preciseStackSlots(
   cfg: Cfg,
@@ -355,7 +396,6 @@ export function preciseStackSlots(
   use: StackUse,
   wanted: (pc: number, r: number) => boolean,
   calleesMatter: boolean,
-  arrayKeys: boolean,
 ): { readonly lo: Int32Array; readonly hi: Int32Array } {
   const solve = (h: 0 | 1) =>
     solveBackward(cfg, (pc, out) => {
@@ -368,14 +408,11 @@ export function preciseStackSlots(
           ? !wanted(pc, i.dst)
           : use.frameCall[pc] === 1
             ? !calleesMatter
-            : k.kind === 'call' && k.target === 'helper' && !(arrayKeys && takesKey(i.imm));
-      return (out & ~use.kill[h][pc]!) | (quiet ? 0 : use.read[h][pc]!);
+            : k.kind === 'call' && k.target === 'helper' && use.keyMatters[pc] === 0;
+      return (out & ~(use.kill[h][pc]! | use.spillKill[h][pc]!)) | (quiet ? 0 : use.read[h][pc]!);
     });
   return { lo: solve(0), hi: solve(1) };
 }
-
-/** A helper with a map key argument. */
-const takesKey = (id: number): boolean => HELPER_PROTOS.get(id)?.args.includes('key') ?? true;
 
 /**
  * Whether a value that a callee or a callback reads or writes in its caller's frame may decide a

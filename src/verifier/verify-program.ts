@@ -12,7 +12,7 @@ import type { FuncInfo, LineInfo, MapSpec, ProgramSpec } from '../program/types.
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
-import { NEVER_NULL_WITH_KNOWN_KEY, returnRange } from './calls.js';
+import { returnRange } from './calls.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
 import { globalFunctions } from './globals.js';
@@ -218,20 +218,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     idGen: 0,
   };
   const stack = liveStackSlots(cfg, at, kinds, env.maps);
-  // A map whose constant key makes its lookup never NULL, or that holds such maps.
-  const arrayKeys = [...env.maps.values()].some(
-    (m) =>
-      NEVER_NULL_WITH_KNOWN_KEY.includes(m.type) ||
-      (m.innerMap !== undefined && NEVER_NULL_WITH_KNOWN_KEY.includes(m.innerMap.type)),
-  );
-  const { precise, stackPrecise } = precisionOf(
-    cfg,
-    at,
-    kinds,
-    stack,
-    arrayKeys,
-    returnRange(env) !== undefined,
-  );
+  const { precise, stackPrecise } = precisionOf(cfg, at, kinds, stack, returnRange(env) !== undefined);
   const code: Code = {
     at,
     kinds,
@@ -320,24 +307,41 @@ function precisionOf(
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
   stack: StackUse | undefined,
-  arrayKeys: boolean,
   returnChecked: boolean,
 ): { precise: Precision; stackPrecise: { readonly lo: Int32Array; readonly hi: Int32Array } | undefined } {
   if (stack === undefined)
     return { precise: preciseRegisters(cfg, at, kinds, undefined, returnChecked), stackPrecise: undefined };
   const attempt = (calleesMatter: boolean) => {
-    const relaxed = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
-    const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
-    // A load's register is wanted after it when the slot after it wants it (one successor).
-    const wanted = (pc: number, r: number) =>
-      ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
-      ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
-    const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter, arrayKeys);
-    return { precise, stackPrecise: slots, wanted };
+    let relaxed = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
+    for (let round = 0; ; round++) {
+      const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
+      // A load's register is wanted after it when the slot after it wants it (one successor).
+      const wanted = (pc: number, r: number) =>
+        ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
+        ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
+      const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter);
+      // A register stored into a slot whose value no later check reads (not precise after the
+      // store) is not wanted for that store: the passes again with such stores as off the stack,
+      // until no store joins them (each round wants fewer registers, so fewer slots).
+      let more = false;
+      const next = relaxed.map((v, pc) => {
+        const s = stack.storeSlot[pc]!;
+        if (v === 1 || s < 0 || round >= MAX_STORE_ROUNDS) return v;
+        const mask = s < 32 ? slots.lo[pc + 1]! : slots.hi[pc + 1]!;
+        if (((mask >>> (s & 31)) & 1) === 1) return v;
+        more = true;
+        return 1;
+      });
+      if (!more) return { precise, stackPrecise: slots, wanted };
+      relaxed = next;
+    }
   };
   const quiet = attempt(false);
   return callerFramesMatter(at, stack, quiet.wanted, quiet.stackPrecise) ? attempt(true) : quiet;
 }
+
+/** Rounds of precisionOf's refinement through stores whose slots do not matter. */
+const MAX_STORE_ROUNDS = 3;
 
 /**
  * A frame's share of the combined stack, as the kernel's round_up_stack_depth (6.18): JITed, the
