@@ -21,6 +21,7 @@ console.log(`failures: ${t.failures.length}`);
 for (const f of t.failures.slice(0, 10))
   console.log(`  seed ${f.seed} ${f.engine} input ${f.run}: ${f.error}`);
 console.log(`compared with the interpreter: ${[...t.compared].map(([b, n]) => `${n} on ${b}`).join(', ')}`);
+for (const [why, n] of t.apart) console.log(`not run: ${n} (${why})`);
 console.log(`engines disagreeing: ${t.engineDisagreements.length}`);
 for (const d of t.engineDisagreements.slice(0, 10)) console.log(`  seed ${d.seed} ${d.backend}: ${d.first}`);
 process.exit(t.failures.length === 0 && t.engineDisagreements.length === 0 ? 0 : 1);

@@ -783,8 +783,9 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
     case 'exit':
       return exitFrame(env, st) ?? END;
     case 'ldpkt': {
-      // may_access_skb: socket filters and tc programs only.
-      if (env.ctx !== '__sk_buff')
+      // may_access_skb: socket filters and tc programs only (cgroup skb programs have an
+      // __sk_buff too, but not these loads).
+      if (env.type !== 'SOCKET_FILTER' && env.type !== 'SCHED_CLS' && env.type !== 'SCHED_ACT')
         refuse('memory-type', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
       if (st.refs.length > 0)
         refuse('reference-release', 'BPF_LD_[ABS|IND] cannot be mixed with socket references');

@@ -8,7 +8,7 @@
 // Used by src/runtime/vm/verified-soundness.test.ts (CI-sized), src/kernel/mixed-diff.test.ts
 // and scripts/verifier-soundness.mjs.
 
-import { BpfError } from '../../src/errors.js';
+import { BpfError, NotSupportedError } from '../../src/errors.js';
 import {
   type Collection,
   type EngineName,
@@ -190,9 +190,12 @@ export function checkSeed(
   if ((verdict.verdict === 'accepted') === refused) return;
   tally.accepted++;
   const outcomes: (string[] | undefined)[] = [];
-  const apart = (backend: Backend, reason: string) => {
+  const noteApart = (backend: Backend, reason: string) => {
     const key = `${backend.name}: ${reason}`;
     tally.apart.set(key, (tally.apart.get(key) ?? 0) + 1);
+  };
+  const apart = (backend: Backend, reason: string) => {
+    noteApart(backend, reason);
     outcomes.push(undefined);
   };
   for (const backend of backends) {
@@ -239,6 +242,12 @@ export function checkSeed(
           if (backend.errorsCompared) {
             seen.push(`run ${run}: ${String(e)}`);
             continue;
+          }
+          // A program the VM cannot test-run (a cgroup skb program): counted apart.
+          if (e instanceof NotSupportedError) {
+            noteApart(backend, e.message);
+            complete = false;
+            break;
           }
           // The test run refused the input before the program ran (a random skb too short for
           // the ethertype it names: EINVAL, as BPF_PROG_TEST_RUN): no run, no fault.

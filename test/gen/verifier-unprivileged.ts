@@ -110,7 +110,7 @@ export function generateUnprivileged(seed: number): GeneratedProgram {
 }
 
 /**
- * Two to five fragments in one socket filter, the context kept in r9: lookups (null check right,
+ * Two to five fragments in one socket filter or cgroup skb program, the context kept in r9: lookups (null check right,
  * inverted or missing) with accesses and variable offsets into the value, context field reads
  * and writes, bpf_skb_load_bytes and legacy packet loads into the stack, pointers spilled to the
  * stack and read back (or overwritten in part), map updates from stack bytes that may be
@@ -220,10 +220,11 @@ function composed(seed: number): GeneratedProgram {
     mapSpec('h', 'HASH', 4, 16, 8),
     mapSpec('rb', 'RINGBUF', 0, 0, 4096),
   ];
+  // A third of them cgroup skb programs (the other type unprivileged loads may have).
   return generated(
     seed,
     lines,
-    'SOCKET_FILTER',
+    seed % 3 === 0 ? 'CGROUP_SKB' : 'SOCKET_FILTER',
     maps.filter((m) => lines.some((l) => l.includes(`map(${m.name})`))),
   );
 }
