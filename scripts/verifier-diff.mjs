@@ -36,6 +36,8 @@ const kernelFor = (seed) => {
 };
 const tally = {
   agree: 0,
+  bothRefused: 0,
+  sameMessage: 0,
   accepted: 0,
   rejected: 0,
   kernelBug: [],
@@ -46,7 +48,7 @@ const tally = {
   // Both accepted: processed-instruction counts equal, above and below the kernel's.
   counts: { equal: 0, more: [], fewer: [], ours: 0, theirs: 0 },
 };
-const causes = { looser: new Map(), stricter: new Map() };
+const causes = { looser: new Map(), stricter: new Map(), message: new Map() };
 const note = (m, key, seed) => {
   const k = cause(key ?? '?');
   if (!m.has(k)) m.set(k, []);
@@ -68,6 +70,14 @@ for (let seed = first; seed < first + count; seed++) {
     c.theirs += o.processed.theirs;
     if (o.processed.ours === o.processed.theirs) c.equal++;
     else (o.processed.ours > o.processed.theirs ? c.more : c.fewer).push(seed);
+  }
+  if (o.ours === 'rejected' && o.theirs === 'rejected') {
+    // The refusal's last line in both logs (the kernel's: its log's, at level 1).
+    tally.bothRefused++;
+    const ours = (o.ourMessage ?? '').split('\n').at(-1);
+    const theirs = (o.theirMessage ?? '').replace(/^\d+: /, '');
+    if (ours === theirs) tally.sameMessage++;
+    else note(causes.message, `${theirs}  <>  ${ours}`, seed);
   }
   if (o.ours === o.theirs) tally.agree++;
   else if (o.ours === 'accepted') {
@@ -96,6 +106,9 @@ console.log(
 );
 for (const [k, v] of [...causes.stricter].sort((a, b) => b[1].length - a[1].length))
   console.log(`  ${v.length}  tsbpf: ${k}  (seeds ${v.slice(0, 5).join(' ')})`);
+console.log(`refused by both: ${tally.bothRefused}, with the kernel's message: ${tally.sameMessage}`);
+for (const [k, v] of [...causes.message].sort((a, b) => b[1].length - a[1].length).slice(0, 10))
+  console.log(`  ${v.length}  kernel <> tsbpf: ${k}  (seeds ${v.slice(0, 5).join(' ')})`);
 const c = tally.counts;
 console.log(
   `processed instructions, both accepting: equal on ${c.equal} of ${c.equal + c.more.length + c.fewer.length}; tsbpf more on ${c.more.length} (seeds ${c.more.slice(0, 8).join(' ')}), fewer on ${c.fewer.length} (seeds ${c.fewer.slice(0, 8).join(' ')}); total ${c.ours} against the kernel's ${c.theirs}`,

@@ -116,6 +116,8 @@ const VERIFIER_EINVAL = [
   /^cannot pass map_type/,
   /^math between \S+ pointer and register with unbounded min value/,
   /^math between \S+ pointer and -?\d+ is not allowed/,
+  /^\S+ pointer offset -?\d+ is not allowed/,
+  /^value -?\d+ makes \S+ pointer be out of bounds/,
   /^BPF_LD_\[ABS\|IND\] instructions not allowed/,
   // kfunc calls (check_kfunc_call and its argument checks), asked of 6.18 through kfuncs.vcase.
   /^arg#\d+ expected pointer to ctx/,

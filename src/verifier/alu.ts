@@ -108,8 +108,11 @@ export function aluStep(
   return masked && (k.op === 'add' || k.op === 'sub') ? ptr : undefined;
 }
 
-/** The kernel's check_reg_sane_offset for a variable offset (and the pointer it makes). */
-function saneOffset(v: Scalar, t: string): void {
+/**
+ * The kernel's check_reg_sane_offset for a variable offset, and for the pointer it makes
+ * (`pointer`: 6.18 names the pointer's smallest offset then).
+ */
+function saneOffset(v: Scalar, t: string, pointer = false): void {
   const lo = smin(v);
   if (lo === S64_MIN)
     refuse(
@@ -120,7 +123,7 @@ function saneOffset(v: Scalar, t: string): void {
       },
     );
   if (lo >= MAX_VAR_OFF || lo <= -MAX_VAR_OFF)
-    refuse('pointer-arithmetic', `value ${lo} makes ${t} pointer be out of bounds`, {
+    refuse('pointer-arithmetic', pointer ? `${t} pointer offset ${lo} is not allowed` : `value ${lo} makes ${t} pointer be out of bounds`, {
       hint: 'bound the offset (if (i >= N) return ...;) before adding it to the pointer',
     });
 }
@@ -223,7 +226,7 @@ function pointerMath(
     result = { ...ptr, off: next };
   } else {
     const value = alu(op, true, ptr.value, off.value);
-    saneOffset(value, t);
+    saneOffset(value, t, true);
     // A variable offset starts a new packet pointer family: its proven range is learnt anew.
     result = isPacket(ptr.type) ? { ...ptr, value, id: nextId(env), range: 0 } : { ...ptr, value };
   }

@@ -326,6 +326,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       const size = constOf(r2.value);
       if (r2.type !== 'scalar' || size === undefined)
         refuse('helper-arguments', 'R2 is not a known constant');
+      // check_helper_call draws the maybe-NULL id, then acquire_reference another, which both
+      // fields take: the first record of a program is id=2, as the kernel's log names it.
+      nextId(env);
       const ref = nextId(env);
       st.refs.push({ id: ref, insn: pc });
       f.regs[0] = pointer('ringbuf_mem_or_null', { id: ref, ref, memSize: Number(size) });
@@ -468,11 +471,15 @@ export function exitFrame(env: Env, st: State): number | undefined {
     );
   const r0 = readReg(f, 0);
   if (st.frames.length === 1) {
-    const leak = st.refs[0];
-    if (leak !== undefined)
-      refuse('reference-release', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, {
-        hint: 'every path must release what it acquired (ring-buffer record: submit or discard; conntrack entry: bpf_ct_release)',
-      });
+    // check_resource_leak: a line per reference held, then the exit that would leak them.
+    if (st.refs.length > 0)
+      refuse(
+        'reference-release',
+        `${st.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`).join('\n')}\nBPF_EXIT instruction in main prog would lead to reference leak`,
+        {
+          hint: 'every path must release what it acquired (ring-buffer record: submit or discard; conntrack entry: bpf_ct_release)',
+        },
+      );
     // A global function, verified on its own (globals.ts): its callers take r0 as a scalar.
     if (f.subprogram !== 0 && r0.type !== 'scalar')
       refuse(

@@ -10,10 +10,12 @@ import { destroyDynptrsIn } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
+import { formatTnum } from './scalar/tnum.js';
 import { Refusal, refuse } from './refuse.js';
 import { byteAt, helperWriteNeedsBarrier, setByte, slotIndex, stackRead, stackWrite } from './stack-slots.js';
 import {
   Byte,
+  type Frame,
   isPointer,
   pointer,
   type Reg,
@@ -150,6 +152,8 @@ function leakCheck(env: Env, a: Access, into: string): void {
 
 function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
   if (a.atomic) refuse('context-access', `BPF_ATOMIC stores into R${a.regno} ctx is not allowed`);
+  // A pointer stored is refused before the field is looked at (check_mem_access's order).
+  leakCheck(env, a, 'ctx');
   if (constOf(reg.value) !== 0n)
     refuse(
       'context-access',
@@ -165,10 +169,7 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
     refuse('context-access', `invalid bpf_context access off=${off} size=${a.size}`, {
       hint: `${env.type} context: ${why}`,
     });
-  if (a.write) {
-    leakCheck(env, a, 'ctx');
-    return UNKNOWN;
-  }
+  if (a.write) return UNKNOWN;
   const packetField = (data: number, end: number, meta: number): Reg | undefined => {
     if (off === data) return pointer('pkt');
     if (off === end) return pointer('pkt_end');
@@ -349,10 +350,27 @@ function memAccess(reg: Reg, a: Access, size: number): void {
 
 // --- the stack ---
 
+/**
+ * Stack accesses are always checked for alignment, before their bounds (check_ptr_alignment with
+ * strict, then check_stack_access_within_bounds): every offset the pointer may hold, plus the
+ * fixed ones, a multiple of the size.
+ */
+function stackAligned(reg: Reg, a: Access): void {
+  const low = BigInt(a.size - 1);
+  const { value, mask } = reg.value.var;
+  if (((value + BigInt(reg.off + a.off)) & low) === 0n && (mask & low) === 0n) return;
+  const tn = mask === 0n ? String(BigInt.asIntN(64, value)) : formatTnum(reg.value.var);
+  refuse('stack-bounds', `misaligned stack access off ${tn}+${reg.off}+${a.off} size ${a.size}`, {
+    reg: a.regno,
+    hint: `align the access: ${a.size}-byte stack accesses need offsets that are multiples of ${a.size}`,
+  });
+}
+
 function stackBounds(reg: Reg, a: Access): number {
   const dir = a.write ? 'write to' : 'read from';
   const off = a.off + reg.off;
   const v = constOf(reg.value);
+  stackAligned(reg, a);
   if (v === undefined) {
     const lo = Number(smin(reg.value)) + off;
     const hi = Number(smax(reg.value)) + off;
@@ -378,15 +396,26 @@ function stackBounds(reg: Reg, a: Access): number {
           ? 'the frame lies below r10: use negative offsets'
           : 'each frame has 512 bytes of stack: use less (move big buffers to a per-CPU array map)',
     });
-  if (at % a.size !== 0)
-    refuse('stack-bounds', `misaligned stack access off (0x0; 0x0)+${at}+0 size ${a.size}`, { reg: a.regno });
   return at;
+}
+
+/**
+ * Unprivileged, a read reaches only the stack a write has allocated on this path, in whole slots
+ * (check_stack_slot_within_bounds without allow_uninit_stack; grow_stack_state rounds up to 8).
+ */
+function allocatedStack(env: Env, frame: Frame, at: number, regno: number, size: number): void {
+  if (!env.privileged && at < -Math.ceil(frame.depth / 8) * 8)
+    refuse('stack-bounds', `invalid read from stack R${regno} off=${at} size=${size}`, {
+      reg: regno,
+      hint: 'nothing was written this deep into the stack yet on this path: initialise it first',
+    });
 }
 
 function stackAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
   const frame = st.frames[reg.frame]!;
   const at = stackBounds(reg, a);
   const variable = constOf(reg.value) === undefined;
+  if (!a.write) allocatedStack(env, frame, at, a.regno, a.size);
   const depth = -at;
   if (depth > frame.depth) frame.depth = depth;
   if (variable) {
@@ -483,6 +512,7 @@ export function helperMemAccess(
     return barrier;
   }
   const f = st.frames[reg.frame]!;
+  allocatedStack(env, f, lo, regno, size);
   if (-lo > f.depth) f.depth = -lo;
   const bad = stackInitialised(st, reg.frame, lo, span, env.privileged);
   if (bad !== undefined)

@@ -59,9 +59,11 @@ function prohibited(
   offReg: number,
 ): never {
   const verb = op === 'add' ? 'add' : 'sub';
+  // 6.18 names the instruction's source register for mixed bounds, whichever operand it is.
+  const src = ptrReg === dst ? offReg : ptrReg;
   const message =
     reason === 'bounds'
-      ? `R${offReg} has unknown scalar with mixed signed bounds, ${PROHIBITED}`
+      ? `R${src} has unknown scalar with mixed signed bounds, ${PROHIBITED}`
       : reason === 'type'
         ? `R${ptrReg} has pointer with unsupported alu operation, ${PROHIBITED}`
         : reason === 'paths'

@@ -84,6 +84,10 @@ export function stackWrite(env: Env, stack: Slot[], at: number, a: SlotAccess): 
   const v = a.value ?? UNKNOWN;
   const k = slotIndex(at);
   const slotStart = at % 8 === 0;
+  // Unprivileged, part of a spilled pointer may not be overwritten (its other bytes would leak).
+  const spilled = stack[k]!.spilled;
+  if (!env.privileged && !a.atomic && a.size !== 8 && spilled !== undefined && isPointer(spilled))
+    refuse('memory-type', 'attempt to corrupt spilled pointer on stack');
   // An atomic op's write-back is not a spill (value_regno < 0 in check_atomic).
   if (!a.atomic && slotStart && env.privileged && v.type === 'scalar') {
     spill(stack, k, v, a.size);

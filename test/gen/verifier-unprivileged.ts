@@ -70,13 +70,27 @@ export function generateUnprivileged(seed: number): GeneratedProgram {
     lines.push('r1 = 0', `*(${pick(SIZES)} *)(r2 + 0) = r1`, 'r0 = 0', 'exit');
   } else if (kind === 3) {
     // A pointer where unprivileged loads may not put one.
-    const what = int(0, 5);
+    const what = int(0, 9);
     if (what === 0) lines.push(...LOOKUP, '*(u64 *)(r0 + 0) = r10', ...OUT);
     else if (what === 1) lines.push('r0 = r10', 'r0 += -8', 'exit');
     else if (what === 2) lines.push('r2 = r10', 'if r2 == r1 goto +1', 'r0 = 1', 'r0 = 0', 'exit');
     else if (what === 3) lines.push('r2 = r10', 'r2 -= r1', 'r0 = 0', 'exit');
     else if (what === 4) lines.push('w2 = w10', 'r0 = 0', 'exit');
-    else lines.push('*(u64 *)(r10 - 8) = r1', 'r0 = *(u64 *)(r10 - 8)', 'r0 = 0', 'exit');
+    else if (what === 5) lines.push('*(u64 *)(r10 - 8) = r1', 'r0 = *(u64 *)(r10 - 8)', 'r0 = 0', 'exit');
+    else if (what === 6)
+      lines.push('r2 = r1', `r2 ${pick(['&=', '|=', '<<=', '*=', '/='])} 4`, 'r0 = 0', 'exit');
+    else if (what === 7)
+      lines.push('r2 = r10', pick(['r2 = -r2', 'r2 = be16 r2', 'r2 = le64 r2']), 'r0 = 0', 'exit');
+    else if (what === 8) lines.push('r2 = r1', 'r3 = r10', 'r2 -= r3', 'r0 = r2', 'exit');
+    else
+      lines.push(
+        'r2 = r10',
+        'r2 += -8',
+        '*(u64 *)(r10 - 16) = r2',
+        'r1 = *(u64 *)(r10 - 16)',
+        'r0 = *(u64 *)(r1 + 0)',
+        'exit',
+      );
   } else if (kind === 4) {
     // A branch the verifier decides, with an out-of-frame read or a bad map access behind it.
     const v = int(0, 3);
