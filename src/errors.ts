@@ -166,9 +166,13 @@ export function verifierErrno(log: string): number {
   // A kfunc's memory/length pair repeats the refusal of the check before it: that one decides.
   while (lines.length > 1 && /^arg#\d+ arg#\d+ memory, len pair/.test(lines[lines.length - 1]!)) lines.pop();
   const last = (lines[lines.length - 1] ?? '').replace(/^\d+: /, '');
-  // A helper's memory argument the stack does not hold is EINVAL; the same read by a load is EACCES.
-  if (/^invalid read from stack/.test(last) && /\(85\) call /.test(lines[lines.length - 2] ?? ''))
-    return Errno.EINVAL;
+  // A helper's memory argument the stack does not hold is EINVAL; the same read by a load is
+  // EACCES. One reaching past r10 is EINVAL, one below the stack a path has written (unprivileged)
+  // EACCES (check_stack_access_within_bounds).
+  if (/^invalid read from stack/.test(last) && /\(85\) call /.test(lines[lines.length - 2] ?? '')) {
+    const bounds = / off=(-?\d+) size=(\d+)$/.exec(last);
+    return bounds === null || Number(bounds[1]) + Number(bounds[2]) > 0 ? Errno.EINVAL : Errno.EACCES;
+  }
   // A packet pointer found at or past data_end (check_packet_access on a negative range) is
   // EINVAL; an access past a proven range, logged with its bounds first, EACCES.
   if (
