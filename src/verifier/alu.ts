@@ -123,9 +123,15 @@ function saneOffset(v: Scalar, t: string, pointer = false): void {
       },
     );
   if (lo >= MAX_VAR_OFF || lo <= -MAX_VAR_OFF)
-    refuse('pointer-arithmetic', pointer ? `${t} pointer offset ${lo} is not allowed` : `value ${lo} makes ${t} pointer be out of bounds`, {
-      hint: 'bound the offset (if (i >= N) return ...;) before adding it to the pointer',
-    });
+    refuse(
+      'pointer-arithmetic',
+      pointer
+        ? `${t} pointer offset ${lo} is not allowed`
+        : `value ${lo} makes ${t} pointer be out of bounds`,
+      {
+        hint: 'bound the offset (if (i >= N) return ...;) before adding it to the pointer',
+      },
+    );
 }
 
 function move(env: Env, src: Reg, k: AluKind, i: Instruction): Reg {

@@ -10,8 +10,8 @@ import { destroyDynptrsIn } from './dynptr.js';
 import { type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { constOf, formatScalar, loaded, type Scalar, scalarConst, smax, smin, umax } from './num.js';
-import { formatTnum } from './scalar/tnum.js';
 import { Refusal, refuse } from './refuse.js';
+import { formatTnum } from './scalar/tnum.js';
 import { byteAt, helperWriteNeedsBarrier, setByte, slotIndex, stackRead, stackWrite } from './stack-slots.js';
 import {
   Byte,

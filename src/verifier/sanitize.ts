@@ -13,10 +13,7 @@ import { mapValueBounds } from './memory.js';
 import { constOf, smax, smin, umax } from './num.js';
 import { refuse } from './refuse.js';
 import { formatTnum } from './scalar/tnum.js';
-import type { Reg } from './state.js';
-
-/** The stack a pointer may move within (MAX_BPF_STACK). */
-const MAX_STACK = 512;
+import { type Reg, STACK_SIZE } from './state.js';
 
 /** What the first look at an instruction records for the second (bpf_sanitize_info). */
 export interface SanitizeWindow {
@@ -41,7 +38,7 @@ function ptrLimit(ptr: Reg, maskToLeft: boolean): number | 'type' | 'limit' {
   let max: number;
   let limit: number;
   if (ptr.type === 'fp') {
-    max = MAX_STACK + (maskToLeft ? 1 : 0);
+    max = STACK_SIZE + (maskToLeft ? 1 : 0);
     limit = Number(BigInt.asUintN(32, -(ptr.value.var.value + BigInt(ptr.off))));
   } else if (ptr.type === 'map_value') {
     max = ptr.map!.spec.valueSize;
@@ -139,7 +136,7 @@ export function sanitizeBounds(dst: number, result: Reg): void {
         `R${dst} variable stack access prohibited for !root, var_off=${formatTnum(result.value.var)} off=${off}`,
         { reg: dst, hint: 'unprivileged: stack pointers move by constants only' },
       );
-    if (off >= 0 || off < -MAX_STACK)
+    if (off >= 0 || off < -STACK_SIZE)
       refuse(
         'pointer-arithmetic',
         `R${dst} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}`,

@@ -640,18 +640,27 @@ const spectreV4 = (env: Env, st: State, dst: Reg, i: Instruction, bytes: number,
   !env.privileged && dst.type === 'fp' && storeNeedsBarrier(st, dst, i.off, bytes, value);
 
 /**
- * A branch the verifier decided, in an unprivileged load: the CPU may still go the other way
- * until the condition resolves, so the kernel walks that edge too, as a speculative path on which
- * the compared registers are unknown (sanitize_speculative_path).
+ * A path the CPU may take only by mispredicting, for the walk to push (unprivileged loads): a
+ * copy of `st` at `pc` whose current frame `change` adjusts.
  */
-function mispredicted(st: State, i: Instruction, k: JmpKind, pc: number, out: Step): void {
+function speculate(st: State, pc: number, out: Step, change: (regs: Reg[]) => void): void {
   const s = copyState(st);
-  const regs = current(s).regs;
-  regs[i.dst] = UNKNOWN;
-  if (k.reg) regs[i.src] = UNKNOWN;
+  change(current(s).regs);
   s.speculative = true;
   out.jumpPc = pc;
   out.jumpSt = s;
+}
+
+/**
+ * A branch the verifier decided, in an unprivileged load: the CPU may still go the other way
+ * until the condition resolves, so the kernel walks that edge too, with the compared registers
+ * unknown (sanitize_speculative_path).
+ */
+function mispredicted(st: State, i: Instruction, k: JmpKind, pc: number, out: Step): void {
+  speculate(st, pc, out, (regs) => {
+    regs[i.dst] = UNKNOWN;
+    if (k.reg) regs[i.src] = UNKNOWN;
+  });
 }
 
 /** Walks one instruction: returns the next slot on this path (END when it ends), and sets `out`. */
@@ -674,14 +683,12 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
         out.jumpSt = other;
         return pc + 1;
       }
+      // A pointer moved by a register: a mispredicted mask leaves it where it was.
       const masked = aluStep(env, f, i, k, pc, st.speculative);
-      if (masked !== undefined) {
-        const s = copyState(st);
-        current(s).regs[i.dst] = masked;
-        s.speculative = true;
-        out.jumpPc = pc + 1;
-        out.jumpSt = s;
-      }
+      if (masked !== undefined)
+        speculate(st, pc + 1, out, (regs) => {
+          regs[i.dst] = masked;
+        });
       return pc + 1;
     }
     case 'endian': {
