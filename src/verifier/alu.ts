@@ -12,7 +12,7 @@ import { typeName } from './format.js';
 import { MAX_VAR_OFF } from './memory.js';
 import { alu, constOf, immediate, type Scalar, smin } from './num.js';
 import { refuse } from './refuse.js';
-import { sanitizeAfter, sanitizeBefore, sanitizeBounds } from './sanitize.js';
+import { sanitizeAfter, sanitizeBefore, sanitizeBounds, sanitized } from './sanitize.js';
 import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOWN } from './state.js';
 
 type AluKind = Extract<Kind, { kind: 'alu' }>;
@@ -103,7 +103,7 @@ export function aluStep(
   const ptr = ptrIsDst ? dst : src;
   const off = ptrIsDst ? src : dst;
   const regs = { dst: i.dst, ptr: ptrIsDst ? i.dst : i.src, off: ptrIsDst ? i.src : i.dst };
-  const masked = !env.privileged && k.reg && !env.nospec.has(pc) && constOf(off.value) === undefined;
+  const masked = sanitized(env, pc, k.reg) && constOf(off.value) === undefined;
   f.regs[i.dst] = pointerMath(env, pc, k.reg, k.op, ptr, off, regs, speculative);
   return masked && (k.op === 'add' || k.op === 'sub') ? ptr : undefined;
 }
@@ -211,10 +211,7 @@ function pointerMath(
   } else saneOffset(off.value, t);
   // Unprivileged, an offset in a register is masked at run time (immediates need no mask; nor
   // does a fenced instruction, and a speculative path only checks where the pointer lands).
-  const window =
-    env.privileged || !byReg || speculative || env.nospec.has(pc)
-      ? undefined
-      : sanitizeBefore(op, ptr, off, regs);
+  const window = sanitized(env, pc, byReg) && !speculative ? sanitizeBefore(op, ptr, off, regs) : undefined;
   if (window !== undefined && known === undefined) env.exploreAluLimits = true;
   if (op === 'sub' && regs.off === dst)
     refuse('pointer-arithmetic', `R${dst} tried to subtract pointer from scalar`);

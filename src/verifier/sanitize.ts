@@ -78,6 +78,13 @@ function prohibited(
 }
 
 /**
+ * Whether pointer arithmetic at `pc` is masked (the negation of can_skip_alu_sanitation): an
+ * unprivileged load, an offset in a register, no barrier put before the instruction.
+ */
+export const sanitized = (env: Env, pc: number, byReg: boolean): boolean =>
+  !env.privileged && byReg && !env.nospec.has(pc);
+
+/**
  * Before `ptr op off` with a register operand (the first sanitize_ptr_alu): the offset must have
  * one sign, and the pointer a type whose distance the JIT can mask. Returns what the second look
  * needs.
