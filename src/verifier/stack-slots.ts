@@ -169,8 +169,8 @@ export function constantKey(env: Env, st: State, key: Reg, keySize: number): big
 /**
  * Whether an unprivileged store through stack pointer `reg` at `off` is followed by a barrier
  * against Spectre v4 (check_stack_write_fixed_off without bypass_spec_v4): a pointer is stored,
- * or the slot is not all misc or zero — the kernel reads the slot's first `size` type bytes
- * (slot_type[0..size), counted from its highest address), whichever bytes the store writes.
+ * or a byte it overwrites held neither misc nor zero (found so by asking 6.18: a 4-byte store at
+ * fp-8 over uninitialised bytes ends a speculative path though fp-4..fp-1 are zero).
  */
 export function storeNeedsBarrier(
   st: State,
@@ -182,23 +182,24 @@ export function storeNeedsBarrier(
   const known = constOf(reg.value);
   if (known === undefined) return false;
   const at = reg.off + off + Number(BigInt.asIntN(64, known));
-  if (at < -STACK_SIZE || at >= 0) return false;
+  if (at < -STACK_SIZE || at + size > 0) return false;
   if (value !== undefined && isPointer(value)) return true;
-  return notMisc(st.frames[reg.frame]!.stack[slotIndex(at)]!, size);
+  return notMisc(st.frames[reg.frame]!.stack, at, size);
 }
 
 /**
  * Whether a helper's write of `size` bytes at `at` is followed by a barrier: the kernel writes
- * them a byte at a time (check_helper_call's raw mode), each checking slot_type[0] of its slot.
+ * them a byte at a time (check_helper_call's raw mode), each a store of its own.
  */
 export function helperWriteNeedsBarrier(stack: readonly Slot[], at: number, size: number): boolean {
-  for (let k = slotIndex(at + size - 1); k <= slotIndex(at); k++) if (notMisc(stack[k]!, 1)) return true;
-  return false;
+  return notMisc(stack, at, size);
 }
 
-/** Some of the slot's first `n` type bytes (slot_type[0..n), from its highest address) hold neither misc nor zero. */
-function notMisc(slot: Slot, n: number): boolean {
-  for (let j = 0; j < n; j++)
-    if (slot.bytes[7 - j] !== Byte.Misc && slot.bytes[7 - j] !== Byte.Zero) return true;
+/** Some of `size` bytes at `at` hold neither misc nor zero. */
+function notMisc(stack: readonly Slot[], at: number, size: number): boolean {
+  for (let b = at; b < at + size; b++) {
+    const kind = byteAt(stack, b);
+    if (kind !== Byte.Misc && kind !== Byte.Zero) return true;
+  }
   return false;
 }
