@@ -330,12 +330,12 @@ function followStack(
         if (!main && k.target !== 'local' && args.some((v) => v.t === 'other' || isArg(v)))
           otherAccess = true;
         const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
-        const m = proto === undefined ? -1 : proto.args.indexOf('map');
-        if (proto === undefined || proto.args.includes('key')) {
+        if (k.target === 'helper' && (proto === undefined || proto.args.includes('key'))) {
+          const m = proto === undefined ? -1 : proto.args.indexOf('map');
           const map = m < 0 ? undefined : regs[m + 1];
           const spec = map?.t === 'map' ? maps.get(map.name) : undefined;
-          const matters = spec === undefined ? knownKeyMaps : NEVER_NULL_WITH_KNOWN_KEY.includes(spec.type);
-          if (k.target === 'helper' && matters) keyMatters[pc] = 1;
+          if (spec === undefined ? knownKeyMaps : NEVER_NULL_WITH_KNOWN_KEY.includes(spec.type))
+            keyMatters[pc] = 1;
         }
       }
       if (a === NO_ACCESS) return true; // the masks stay 0

@@ -211,11 +211,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     subprogramStarts: new Set(cfg.subprograms.map((s) => s.start)),
     globals: globalFunctions(cfg, input.btf, input.funcInfo ?? [], ctx),
     proofs: new Uint8Array(cfg.slots),
-    aluSanitation: new Map(),
-    exploreAluLimits: false,
-    nospec: new Set(),
-    nospecResult: new Set(),
-    idGen: 0,
+    ...perWalk(),
   };
   const stack = liveStackSlots(cfg, at, kinds, env.maps);
   const { precise, stackPrecise } = precisionOf(cfg, at, kinds, stack, returnRange(env) !== undefined);
@@ -234,18 +230,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     // The path is kept only while logging: a quiet run that refuses walks again at level 1.
     if (level === 0) {
       try {
-        walk(
-          {
-            ...env,
-            aluSanitation: new Map(),
-            exploreAluLimits: false,
-            nospec: new Set(),
-            nospecResult: new Set(),
-            idGen: 0,
-          },
-          code,
-          1,
-        );
+        walk({ ...env, ...perWalk() }, code, 1);
       } catch (e) {
         if (e instanceof WalkRefusal) refusal = e;
         else throw e;
@@ -339,6 +324,15 @@ function precisionOf(
   const quiet = attempt(false);
   return callerFramesMatter(at, stack, quiet.wanted, quiet.stackPrecise) ? attempt(true) : quiet;
 }
+
+/** What each walk of a program starts afresh (the kernel's per-verification env fields). */
+const perWalk = () => ({
+  aluSanitation: new Map<number, { readonly state: number; readonly limit: number }>(),
+  exploreAluLimits: false,
+  nospec: new Set<number>(),
+  nospecResult: new Set<number>(),
+  idGen: 0,
+});
 
 /** Rounds of precisionOf's refinement through stores whose slots do not matter. */
 const MAX_STORE_ROUNDS = 3;
