@@ -297,29 +297,24 @@ function precisionOf(
   if (stack === undefined)
     return { precise: preciseRegisters(cfg, at, kinds, undefined, returnChecked), stackPrecise: undefined };
   const attempt = (calleesMatter: boolean) => {
-    let relaxed = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
-    for (let round = 0; ; round++) {
-      const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
-      // A load's register is wanted after it when the slot after it wants it (one successor).
-      const wanted = (pc: number, r: number) =>
-        ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
-        ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
-      const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter);
-      // A register stored into a slot whose value no later check reads (not precise after the
-      // store) is not wanted for that store: the passes again with such stores as off the stack,
-      // until no store joins them (each round wants fewer registers, so fewer slots).
-      let more = false;
-      const next = relaxed.map((v, pc) => {
-        const s = stack.storeSlot[pc]!;
-        if (v === 1 || s < 0 || round >= MAX_STORE_ROUNDS) return v;
-        const mask = s < 32 ? slots.lo[pc + 1]! : slots.hi[pc + 1]!;
-        if (((mask >>> (s & 31)) & 1) === 1) return v;
-        more = true;
-        return 1;
-      });
-      if (!more) return { precise, stackPrecise: slots, wanted };
-      relaxed = next;
-    }
+    const base = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
+    // A register stored into a slot whose value no later check reads is not wanted for that
+    // store. Which slots matter depends on which fills feed wanted registers; taking every fill
+    // as wanted bounds them from above (one cheap pass), so stores outside that bound are quiet.
+    const bound = preciseStackSlots(cfg, at, kinds, stack, () => true, calleesMatter);
+    const relaxed = base.map((v, pc) => {
+      const s = stack.storeSlot[pc]!;
+      if (v === 1 || s < 0) return v;
+      const mask = s < 32 ? bound.lo[pc + 1]! : bound.hi[pc + 1]!;
+      return (mask >>> (s & 31)) & 1 ? v : 1;
+    });
+    const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
+    // A load's register is wanted after it when the slot after it wants it (one successor).
+    const wanted = (pc: number, r: number) =>
+      ((precise.precise[pc + 1]! >>> r) & 1) === 1 ||
+      ((precise.precise[pc + 1]! >>> (ZERO_SHIFT + r)) & 1) === 1;
+    const slots = preciseStackSlots(cfg, at, kinds, stack, wanted, calleesMatter);
+    return { precise, stackPrecise: slots, wanted };
   };
   const quiet = attempt(false);
   return callerFramesMatter(at, stack, quiet.wanted, quiet.stackPrecise) ? attempt(true) : quiet;
@@ -333,9 +328,6 @@ const perWalk = () => ({
   nospecResult: new Set<number>(),
   idGen: 0,
 });
-
-/** Rounds of precisionOf's refinement through stores whose slots do not matter. */
-const MAX_STORE_ROUNDS = 3;
 
 /**
  * A frame's share of the combined stack, as the kernel's round_up_stack_depth (6.18): JITed, the
