@@ -68,6 +68,20 @@ export function unprivilegedAvailability(): UnprivilegedAvailability {
       ok: false,
       reason: 'kernel.unprivileged_bpf_disabled is 1: only a reboot allows unprivileged BPF',
     };
+  if (value === '2') {
+    // Writing the value it holds changes nothing, and shows /proc/sys is writable here.
+    try {
+      writeFileSync(SYSCTL, '2');
+    } catch (e) {
+      return { ok: false, reason: `${SYSCTL} cannot be written (${(e as Error).message})` };
+    }
+  }
+  const probe = spawnSync(process.execPath, ['-e', ''], { uid: NOBODY, gid: NOBODY, timeout: 30_000 });
+  if (probe.error !== undefined || probe.status !== 0)
+    return {
+      ok: false,
+      reason: `node cannot run as user nobody (${probe.error?.message ?? `exit ${probe.status}`})`,
+    };
   return { ok: true };
 }
 
