@@ -356,8 +356,10 @@ function memAccess(reg: Reg, a: Access, size: number): void {
  * fixed ones, a multiple of the size.
  */
 function stackAligned(reg: Reg, a: Access): void {
-  const low = BigInt(a.size - 1);
   const { value, mask } = reg.value.var;
+  // The common case, a stack pointer at a known offset, without bigints (this runs per access).
+  if (value === 0n && mask === 0n && ((reg.off + a.off) & (a.size - 1)) === 0) return;
+  const low = BigInt(a.size - 1);
   if (((value + BigInt(reg.off + a.off)) & low) === 0n && (mask & low) === 0n) return;
   const tn = mask === 0n ? String(BigInt.asIntN(64, value)) : formatTnum(reg.value.var);
   refuse('stack-bounds', `misaligned stack access off ${tn}+${reg.off}+${a.off} size ${a.size}`, {

@@ -9,16 +9,17 @@
 import { mapSpec } from './oob-cases.js';
 import { type GeneratedProgram, generated, rng } from './verifier-programs.js';
 
-/** A lookup in `m` (16-byte values) with the value pointer in r0, or exit 0 on NULL (at `out`). */
-const LOOKUP = [
-  'r1 = 0',
+/** A lookup of `key` (on the stack at fp-4) in map `map`: the value pointer or NULL in r0. */
+const lookup = (map: string, key: number): string[] => [
+  `r1 = ${key}`,
   '*(u32 *)(r10 - 4) = r1',
   'r2 = r10',
   'r2 += -4',
-  'r1 = map(m) ll',
+  `r1 = map(${map}) ll`,
   'call 1',
-  'if r0 == 0 goto out',
 ];
+/** A lookup in `m` (16-byte values) with the value pointer in r0, or exit 0 on NULL (at `out`). */
+const LOOKUP = [...lookup('m', 0), 'if r0 == 0 goto out'];
 const OUT = ['out:', 'r0 = 0', 'exit'];
 const SIZES = ['u8', 'u16', 'u32', 'u64'] as const;
 const SIZE_BYTES = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
@@ -140,14 +141,6 @@ function composed(seed: number): GeneratedProgram {
   const lines = ['r9 = r1', 'r1 = *(u32 *)(r9 + 0)', 'if r1 == 0 goto out'];
   let label = 0;
   const fresh = () => `l${label++}`;
-  const lookup = (map: string, key: number) => [
-    `r1 = ${key}`,
-    '*(u32 *)(r10 - 4) = r1',
-    'r2 = r10',
-    'r2 += -4',
-    `r1 = map(${map}) ll`,
-    'call 1',
-  ];
   const fragments = int(2, 5);
   for (let n = 0; n < fragments; n++) {
     const kind = int(0, 9);
