@@ -5,6 +5,7 @@
 import { isTailCall, transferOf } from './flow.js';
 import type { Layout } from './layout.js';
 import { rejected } from './reject.js';
+import { slotArrays } from './slot-arrays.js';
 import { subprogramOf } from './subprograms.js';
 import type { Block } from './types.js';
 
@@ -15,11 +16,12 @@ export interface Blocks {
 
 /** Splits the program into blocks; `seen` marks the slots the entry reaches. */
 export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Array): Blocks {
-  const leader = new Uint8Array(l.slots);
+  const mem = slotArrays(l, l.slots);
+  const leader = mem.uint8(l.slots);
   for (const s of starts) leader[s] = 1;
   // Plain loops here and below: they run on every load, mostly before V8 has optimized them.
   // Tail-call slots, marked here to save another pass over the instructions.
-  const tailAt = new Uint8Array(l.slots);
+  const tailAt = mem.uint8(l.slots);
   for (let k = 0; k < l.kinds.length; k++) {
     const kind = l.kinds[k]!;
     const transfer = transferOf(kind);
@@ -65,7 +67,7 @@ export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Arr
     for (const s of out) pred[s]!.push(b);
   }
 
-  const tail = new Uint8Array(firsts.length);
+  const tail = mem.uint8(firsts.length);
   for (let pc = 0; pc < l.slots; pc++) if (tailAt[pc] === 1) tail[blockOf[pc]!] = 1;
   const blocks: Block[] = [];
   for (let id = 0; id < firsts.length; id++) {

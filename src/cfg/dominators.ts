@@ -2,6 +2,7 @@
 // Fast Dominance Algorithm", 2001): immediate dominators refined over reverse postorder until
 // nothing changes. Blocks the subprogram's entry does not reach get -1.
 
+import { slotArrays } from './slot-arrays.js';
 import type { Block, Subprogram } from './types.js';
 
 /** Reverse postorder of the blocks reachable from `entry` along successors. */
@@ -9,9 +10,10 @@ export function reversePostorder(blocks: readonly Block[], entry: number): numbe
   // Typed arrays for the visited set and the stack (block, next successor): no Set and no
   // tuple per block, as this runs on every load, mostly before V8 optimizes it.
   const post: number[] = [];
-  const visited = new Uint8Array(blocks.length);
-  const stackBlock = new Int32Array(blocks.length);
-  const stackNext = new Int32Array(blocks.length);
+  const mem = slotArrays(blocks, blocks.length);
+  const visited = mem.uint8(blocks.length);
+  const stackBlock = mem.int32(blocks.length);
+  const stackNext = mem.int32(blocks.length);
   let depth = 1;
   stackBlock[0] = entry;
   visited[entry] = 1;
@@ -40,7 +42,7 @@ export function reversePostorder(blocks: readonly Block[], entry: number): numbe
 export function dominators(blocks: readonly Block[], sub: Subprogram, idom: number[]): void {
   const rpo = reversePostorder(blocks, sub.entry);
   // Position in rpo by block id, -1 for blocks the entry does not reach.
-  const order = new Int32Array(blocks.length).fill(-1);
+  const order = slotArrays(blocks, blocks.length).int32(blocks.length).fill(-1);
   for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
   for (const b of sub.blocks) idom[b] = -1;
   idom[sub.entry] = sub.entry;
@@ -85,8 +87,9 @@ export function dominanceIntervals(idom: readonly number[]): { pre: Int32Array; 
   const n = idom.length;
   const children: number[][] = Array.from({ length: n }, () => []);
   for (let b = 0; b < n; b++) if (idom[b] !== -1 && idom[b] !== b) children[idom[b]!]!.push(b);
-  const pre = new Int32Array(n).fill(-1);
-  const post = new Int32Array(n).fill(-1);
+  const mem = slotArrays(idom, n);
+  const pre = mem.int32(n).fill(-1);
+  const post = mem.int32(n).fill(-1);
   let clock = 0;
   for (let root = 0; root < n; root++) {
     if (idom[root] !== root) continue;

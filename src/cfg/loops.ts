@@ -7,6 +7,8 @@ import { dominanceIntervals } from './dominators.js';
 import type { Block, Edge, Loop } from './types.js';
 
 export function backEdges(blocks: readonly Block[], idom: readonly number[]): Edge[] {
+  // Where every edge goes to a later block there is no cycle, so no back edge.
+  if (blocks.every((b) => b.successors.every((s) => s > b.id))) return [];
   // Interval checks, not walks up the tree: a deep tree would make those quadratic.
   const { pre, post } = dominanceIntervals(idom);
   const dom = (a: number, b: number) =>

@@ -3,6 +3,7 @@
 // live registers, so a dead scalar that differs does not keep a path alive.
 
 import type { Cfg } from '../cfg/index.js';
+import { slotArrays } from '../cfg/slot-arrays.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { HELPER_PROTOS } from '../uapi/helper-protos.js';
@@ -13,44 +14,60 @@ const ARGS = 0b111110; // r1-r5
 export const CLOBBERED = 0b111111;
 const ALL = 0x7ff; // r0-r10
 
-/** The registers an instruction reads and those it writes (a call: r0-r5). */
-export function useDef(i: Instruction, k: Kind): { use: number; def: number } {
+/** The registers an instruction reads (a call: its arguments). */
+export function uses(i: Instruction, k: Kind): number {
   switch (k.kind) {
     case 'alu':
-      if (k.op === 'mov' || k.op === 'movsx') return { use: k.reg ? bit(i.src) : 0, def: bit(i.dst) };
-      return { use: bit(i.dst) | (k.reg ? bit(i.src) : 0), def: bit(i.dst) };
+      if (k.op === 'mov' || k.op === 'movsx') return k.reg ? bit(i.src) : 0;
+      return bit(i.dst) | (k.reg ? bit(i.src) : 0);
     case 'endian':
-      return { use: bit(i.dst), def: bit(i.dst) };
+      return bit(i.dst);
     case 'lddw':
-      return { use: 0, def: bit(i.dst) };
-    case 'load':
-      return { use: bit(i.src), def: bit(i.dst) };
-    case 'store':
-      return { use: bit(i.dst) | (k.reg ? bit(i.src) : 0), def: 0 };
-    case 'atomic': {
-      const cmp = k.op === 'cmpxchg';
-      return {
-        use: bit(i.dst) | bit(i.src) | (cmp ? bit(0) : 0),
-        def: k.fetch ? bit(cmp ? 0 : i.src) : 0,
-      };
-    }
-    case 'jmp':
-      return { use: bit(i.dst) | (k.reg ? bit(i.src) : 0), def: 0 };
     case 'ja':
-      return { use: 0, def: 0 };
+      return 0;
+    case 'load':
+      return bit(i.src);
+    case 'store':
+    case 'jmp':
+      return bit(i.dst) | (k.reg ? bit(i.src) : 0);
+    case 'atomic':
+      return bit(i.dst) | bit(i.src) | (k.op === 'cmpxchg' ? bit(0) : 0);
     case 'exit':
-      return { use: bit(0), def: 0 };
+      return bit(0);
     case 'call': {
       const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
-      const use = proto === undefined ? ARGS : ((1 << (proto.args.length + 1)) - 1) & ARGS;
-      return { use, def: CLOBBERED };
+      return proto === undefined ? ARGS : ((1 << (proto.args.length + 1)) - 1) & ARGS;
     }
     case 'callx':
-      return { use: ARGS | bit(i.dst), def: CLOBBERED };
+      return ARGS | bit(i.dst);
     case 'ldpkt':
       // The kernel's compute_insn_live_regs keeps its defaults for legacy packet loads: every
       // register read, none written (such a load may end the program).
-      return { use: ALL, def: 0 };
+      return ALL;
+    default:
+      return assertNever(k, 'instruction kind');
+  }
+}
+
+/** The registers an instruction writes (a call: r0-r5; a legacy packet load: none, see uses). */
+export function defs(i: Instruction, k: Kind): number {
+  switch (k.kind) {
+    case 'alu':
+    case 'endian':
+    case 'lddw':
+    case 'load':
+      return bit(i.dst);
+    case 'atomic':
+      return k.fetch ? bit(k.op === 'cmpxchg' ? 0 : i.src) : 0;
+    case 'call':
+    case 'callx':
+      return CLOBBERED;
+    case 'store':
+    case 'jmp':
+    case 'ja':
+    case 'exit':
+    case 'ldpkt':
+      return 0;
     default:
       return assertNever(k, 'instruction kind');
   }
@@ -63,15 +80,15 @@ export function liveRegisters(
   kinds: readonly (Kind | undefined)[],
 ): Int32Array {
   // Per slot, as masks (-1 in `use`: no instruction there, an lddw's second slot).
-  const use = new Int32Array(cfg.slots).fill(-1);
-  const def = new Int32Array(cfg.slots);
+  const mem = slotArrays(cfg, cfg.slots);
+  const use = mem.int32(cfg.slots).fill(-1);
+  const def = mem.int32(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) continue;
-    const u = useDef(i, k);
-    use[pc] = u.use;
-    def[pc] = u.def;
+    use[pc] = uses(i, k);
+    def[pc] = defs(i, k);
   }
   return solveBackward(cfg, (pc, out) => {
     const u = use[pc]!;
@@ -89,7 +106,7 @@ export function solveBackward(
   cfg: Cfg,
   transfer: (pc: number, out: number, before: Int32Array) => number | undefined,
 ): Int32Array {
-  const before = new Int32Array(cfg.slots);
+  const before = slotArrays(cfg, cfg.slots).int32(cfg.slots);
   // With no edge to the same or an earlier block, one pass in reverse block order reads every
   // successor's final mask: the pass that would only confirm the fixpoint is skipped. A call to
   // a subprogram that starts before it would read its entry before that is final.

@@ -24,10 +24,11 @@
 // other instruction that writes the register makes it a full demand on what the instruction reads.
 
 import type { Cfg } from '../cfg/index.js';
+import { slotArrays } from '../cfg/slot-arrays.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { HELPER_PROTOS, type HelperArgKind, type HelperProto } from '../uapi/helper-protos.js';
-import { CLOBBERED, solveBackward, useDef } from './liveness.js';
+import { CLOBBERED, defs, solveBackward } from './liveness.js';
 
 const bit = (r: number): number => 1 << r;
 const ARGS = 0b111110; // r1-r5
@@ -58,7 +59,7 @@ const VALUE_KINDS: ReadonlySet<HelperArgKind> = new Set<HelperArgKind>([
 const BPF_FUNC_LOOP = 181;
 
 /** The arguments of a helper call whose values the call's checks read. */
-function valueArgs(proto: HelperProto, id: number): number {
+function valueArgsOf(proto: HelperProto, id: number): number {
   let m = id === BPF_FUNC_LOOP ? bit(1) : 0;
   // bpf_ringbuf_reserve's size (ARG_ANYTHING in helper-protos) is the record's size: a constant.
   if (proto.ret === 'ringbuf-mem-or-null') m |= bit(2);
@@ -68,16 +69,21 @@ function valueArgs(proto: HelperProto, id: number): number {
   return m;
 }
 
+/** valueArgsOf by helper id, worked out once. */
+const VALUE_ARGS: ReadonlyMap<number, number> = new Map(
+  [...HELPER_PROTOS].map(([id, proto]) => [id, valueArgsOf(proto, id)]),
+);
+
 /**
  * Both demands before `i` (full in bits 0-10, if-zero in bits 16-26) from those after it.
- * `offStack`: `i` is a store that cannot reach the stack; `callee`: for a bpf-to-bpf call, the
+ * `returnWanted`: at an exit, r0 reaches a check (see wantedBefore); `offStack`: `i` is a store that cannot reach the stack; `callee`: for a bpf-to-bpf call, the
  * full demands at its callee's entry.
  */
 function demandsBefore(
   i: Instruction,
   k: Kind,
   out: number,
-  inSubprogram: boolean,
+  returnWanted: boolean,
   offStack: boolean,
   callee: number,
 ): number {
@@ -86,29 +92,29 @@ function demandsBefore(
   let fullIn: number;
   let zeroIn: number;
   if (k.kind === 'alu' && k.op === 'mov' && k.reg && k.ext === undefined) {
-    fullIn = wantedBefore(i, k, full, inSubprogram, false);
+    fullIn = wantedBefore(i, k, full, returnWanted, false);
     zeroIn = (zero & ~bit(i.dst)) | ((zero >> i.dst) & 1 ? bit(i.src) : 0);
   } else if (byteStore(i, k)) {
     fullIn = full;
     zeroIn = zero | bit(i.src);
   } else {
     // A legacy packet load writes r0-r5 (liveness counts none written, as the kernel's).
-    const def = k.kind === 'exit' ? REGS : k.kind === 'ldpkt' ? CLOBBERED : useDef(i, k).def;
-    fullIn = wantedBefore(i, k, full | (zero & def), inSubprogram, offStack, callee);
+    const def = k.kind === 'exit' ? REGS : k.kind === 'ldpkt' ? CLOBBERED : defs(i, k);
+    fullIn = wantedBefore(i, k, full | (zero & def), returnWanted, offStack, callee);
     zeroIn = zero & ~def;
   }
   return fullIn | ((zeroIn & ~fullIn) << ZERO_SHIFT);
 }
 
 /**
- * The wanted registers before `i`, from those wanted after it. `inSubprogram`: not the main
- * program; `callee`: for a bpf-to-bpf call, the full demands at its callee's entry.
+ * The wanted registers before `i`, from those wanted after it. `returnWanted`: at an exit, r0
+ * reaches a check; `callee`: for a bpf-to-bpf call, the full demands at its callee's entry.
  */
 function wantedBefore(
   i: Instruction,
   k: Kind,
   out: number,
-  inSubprogram: boolean,
+  returnWanted: boolean,
   offStack: boolean,
   callee = ARGS,
 ): number {
@@ -146,13 +152,13 @@ function wantedBefore(
     case 'exit':
       // A subprogram's or callback's r0 reaches its caller's checks; the main program's r0 only
       // where its type's return values are checked (cgroup skb: calls.ts returnRange).
-      return inSubprogram ? bit(0) : 0;
+      return returnWanted ? bit(0) : 0;
     case 'call': {
       // A bpf-to-bpf call wants the arguments its callee's entry wants (backtracking goes on
       // into the callee's frame); a helper its value arguments; a kfunc all five.
       if (k.target === 'local') return (out & ~CLOBBERED) | (callee & ARGS);
-      const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
-      return (out & ~CLOBBERED) | (proto === undefined ? ARGS : valueArgs(proto, i.imm));
+      const args = k.target === 'helper' ? VALUE_ARGS.get(i.imm) : undefined;
+      return (out & ~CLOBBERED) | (args ?? ARGS);
     }
     case 'callx':
       return (out & ~CLOBBERED) | ARGS | dst;
@@ -198,23 +204,23 @@ export function preciseRegisters(
   returnChecked = false,
 ): Precision {
   // A bpf-to-bpf call's callee entry, by the call's slot.
-  const entryOf = new Map(cfg.calls.map((c) => [c.pc, cfg.subprograms[c.callee]!.start]));
+  // A bpf-to-bpf call's callee entry, by the call's slot (-1: no such call).
+  const mem = slotArrays(cfg, cfg.slots);
+  const entryOf = mem.int32(cfg.slots).fill(-1);
+  for (const c of cfg.calls) entryOf[c.pc] = cfg.subprograms[c.callee]!.start;
+  // 1 where r0 at an exit reaches a check: subprograms' exits, and the main program's if checked.
+  const exitChecked = mem.uint8(cfg.slots);
+  for (const b of cfg.blocks) if (returnChecked || b.subprogram !== 0) exitChecked[b.last] = 1;
   const precise = solveBackward(cfg, (pc, out, before) => {
     const i = at[pc];
     const k = kinds[pc];
     if (i === undefined || k === undefined) return undefined;
-    const entry = k.kind === 'call' && k.target === 'local' ? entryOf.get(pc) : undefined;
-    const callee = entry === undefined ? ARGS : before[entry]! & REGS;
-    return demandsBefore(
-      i,
-      k,
-      out,
-      returnChecked || cfg.blocks[cfg.blockOf[pc]!]!.subprogram !== 0,
-      offStack?.[pc] === 1,
-      callee,
-    );
+    const entry = entryOf[pc]!;
+    const callee = entry < 0 ? ARGS : before[entry]! & REGS;
+    return demandsBefore(i, k, out, exitChecked[pc] === 1, offStack?.[pc] === 1, callee);
   });
-  const undecided = precise.slice();
+  const undecided = mem.int32(cfg.slots);
+  undecided.set(precise);
   for (const block of cfg.blocks) {
     const pc = block.last;
     const i = at[pc];

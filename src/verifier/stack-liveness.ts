@@ -15,6 +15,7 @@
 // that stores one anywhere else, or compares one, gets no answer here: every slot is compared.
 
 import type { Cfg } from '../cfg/index.js';
+import { slotArrays } from '../cfg/slot-arrays.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { MapSpec } from '../program/types.js';
@@ -28,32 +29,65 @@ import { SLOTS } from './state.js';
 /** Bytes of a dynptr on the stack (struct bpf_dynptr). */
 const DYNPTR_BYTES = 16;
 
-/** Slots k (bytes [-(k+1)·8, -k·8)) that an access of `size` bytes at r10 + off touches, as a range. */
-function slotsOf(off: number, size: number): [number, number] | undefined {
-  const end = Math.min(off + size, 0); // a helper's access stops at the frame's top
-  const first = Math.floor((-(end - 1) - 1) / 8);
-  const last = Math.min(Math.floor((-off - 1) / 8), SLOTS - 1);
-  if (first < 0 || first > last) return undefined;
-  return [first, last];
+/** The first slot (the highest address) an access of `size` bytes at r10 + off touches. */
+const firstSlot = (off: number, size: number): number =>
+  // A helper's access stops at the frame's top.
+  Math.floor((-(Math.min(off + size, 0) - 1) - 1) / 8);
+/** The last slot an access at r10 + off touches (the frame's last where it starts below). */
+const lastSlot = (off: number): number => Math.min(Math.floor((-off - 1) / 8), SLOTS - 1);
+
+/** The bits of slots base..base+31 among slots first..last. */
+function bitsOf(first: number, last: number, base: number): number {
+  const f = Math.max(first, base) - base;
+  const l = Math.min(last, base + 31) - base;
+  if (f > l) return 0;
+  // Bits f..l: all ones from `f` up, with those above `l` cleared.
+  return (l === 31 ? -1 : (1 << (l + 1)) - 1) & ~((1 << f) - 1);
 }
 
-/** The bits of slots base..base+31 that `range` covers. */
-function maskOf(range: [number, number] | undefined, base: number): number {
-  if (range === undefined) return 0;
-  const first = Math.max(range[0], base) - base;
-  const last = Math.min(range[1], base + 31) - base;
-  if (first > last) return 0;
-  // Bits first..last: all ones from `first` up, with those above `last` cleared.
-  return (last === 31 ? -1 : (1 << (last + 1)) - 1) & ~((1 << first) - 1);
+/**
+ * The stack slots one instruction reads and those it overwrites whole, as bits (lo: slots 0-31,
+ * hi: slots 32-63; slot k holds bytes [-(k+1)·8, -k·8) of the frame).
+ */
+class Touched {
+  readLo = 0;
+  readHi = 0;
+  killLo = 0;
+  killHi = 0;
+
+  clear(): void {
+    this.readLo = 0;
+    this.readHi = 0;
+    this.killLo = 0;
+    this.killHi = 0;
+  }
+
+  /** An access of `size` bytes at r10 + off reads (or, `kill`, overwrites) the slots it touches. */
+  add(off: number, size: number, kill = false): void {
+    const first = firstSlot(off, size);
+    const last = lastSlot(off);
+    if (first < 0 || first > last) return;
+    if (kill) {
+      this.killLo |= bitsOf(first, last, 0);
+      this.killHi |= bitsOf(first, last, 32);
+    } else {
+      this.readLo |= bitsOf(first, last, 0);
+      this.readHi |= bitsOf(first, last, 32);
+    }
+  }
+
+  /** Every slot of the frame is read: an access through a stack pointer of unknown offset. */
+  addAll(): void {
+    this.readLo = -1;
+    this.readHi = -1;
+  }
 }
 
-/** Reads and whole-slot writes of one instruction, as slot ranges; `opaque`: no static answer. */
-interface Access {
-  readonly reads: [number, number][];
-  readonly kill?: [number, number];
+/** The single slot an access of `size` bytes at r10 + off touches, or -1. */
+function slotOf(off: number, size: number): number {
+  const first = firstSlot(off, size);
+  return first >= 0 && first === lastSlot(off) ? first : -1;
 }
-const OPAQUE = 'opaque';
-const NO_ACCESS: Access = { reads: [] };
 
 /** Bytes a helper reads through its argument `arg` (1-5), or undefined: up to the frame's top. */
 function argBytes(
@@ -91,90 +125,80 @@ function argBytes(
   }
 }
 
-/** Every slot of the frame: what an access through a stack pointer of unknown offset may touch. */
-const ALL_SLOTS: [number, number] = [0, SLOTS - 1];
-
-/** The slots an access through `base` + off touches (none: no stack pointer). */
-function at(base: StackValue, off: number, size: number): [number, number] | undefined {
-  if (base.t === 'fp') return slotsOf(base.off + off, size);
-  return isStack(base) ? ALL_SLOTS : undefined;
+/** An access through `base` + off reads the slots it touches (none: no stack pointer). */
+function read(t: Touched, base: StackValue, off: number, size: number): void {
+  if (base.t === 'fp') t.add(base.off + off, size);
+  else if (isStack(base)) t.addAll();
 }
 
 /**
- * The slots a call reads through its argument `arg`, a pointer at `off` into this frame that it
- * hands a callee or a callback (callee-reads.ts); every slot where that is not known.
+ * What a call reads through its argument `arg`, a pointer at `off` into this frame that it hands
+ * a callee or a callback (callee-reads.ts): added to `t`, every slot where that is not known.
  */
-type Passed = (arg: number, off: number) => [number, number][];
+type Passed = (arg: number, off: number, t: Touched) => void;
 
+/** Adds what instruction `i` reads and overwrites whole to `t`; false: no static answer. */
 function accessOf(
   i: Instruction,
   k: Kind,
   regs: readonly StackValue[],
   maps: ReadonlyMap<string, MapSpec>,
   passed: Passed | undefined,
-): Access | typeof OPAQUE {
+  t: Touched,
+): boolean {
   switch (k.kind) {
     case 'alu':
       // Arithmetic with a stack pointer gives one of unknown offset (stack-pointers.ts).
-      return NO_ACCESS;
+      return true;
     case 'jmp':
-      return isStack(regs[i.dst]!) || (k.reg && isStack(regs[i.src]!)) ? OPAQUE : NO_ACCESS;
-    case 'load': {
-      const r = at(regs[i.src]!, i.off, k.bytes);
-      return { reads: r === undefined ? [] : [r] };
-    }
+      return !(isStack(regs[i.dst]!) || (k.reg && isStack(regs[i.src]!)));
+    case 'load':
+      read(t, regs[i.src]!, i.off, k.bytes);
+      return true;
     case 'store': {
       // A stack pointer stored: followed where it is one of this frame's, spilled whole into a
       // slot of this frame at a known offset (stack-pointers.ts gives it back at the fill); any
       // other store of one could come back unseen.
       const base = regs[i.dst]!;
       const src = k.reg ? regs[i.src]! : undefined;
-      if (src !== undefined && isArg(src)) return OPAQUE;
-      if (
-        src !== undefined &&
-        isStack(src) &&
-        !(base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0)
-      )
-        return OPAQUE;
       // An aligned 8-byte store at a known offset overwrites its slot whole; a narrower one, or
       // one at an unknown offset, leaves bytes that matter.
       const whole = base.t === 'fp' && k.bytes === 8 && (base.off + i.off) % 8 === 0;
-      const r = whole ? at(base, i.off, k.bytes) : undefined;
-      return r === undefined ? NO_ACCESS : { reads: [], kill: r };
+      if (src !== undefined && (isArg(src) || (isStack(src) && !whole))) return false;
+      if (whole) t.add(base.off + i.off, 8, true);
+      return true;
     }
-    case 'atomic': {
-      if (isStack(regs[i.src]!)) return OPAQUE;
-      const r = at(regs[i.dst]!, i.off, k.bytes);
-      return { reads: r === undefined ? [] : [r] };
-    }
+    case 'atomic':
+      if (isStack(regs[i.src]!)) return false;
+      read(t, regs[i.dst]!, i.off, k.bytes);
+      return true;
     case 'call': {
       const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
-      const reads: [number, number][] = [];
       for (let a = 1; a <= 5; a++) {
         const v = regs[a]!;
         if (v.t !== 'fp') {
-          if (isStack(v)) reads.push(ALL_SLOTS);
+          if (isStack(v)) t.addAll();
           continue;
         }
         // A callee or a callback gets the pointer and reads through it what callee-reads.ts found.
         if (k.target === 'local' || invokesCallback(i, k)) {
-          reads.push(...(passed?.(a, v.off) ?? [ALL_SLOTS]));
+          if (passed === undefined) t.addAll();
+          else passed(a, v.off, t);
           continue;
         }
         const bytes = proto === undefined ? undefined : argBytes(proto, a, regs, maps);
-        const r = slotsOf(v.off, bytes ?? -v.off);
-        if (r !== undefined) reads.push(r);
+        t.add(v.off, bytes ?? -v.off);
       }
-      return { reads };
+      return true;
     }
     case 'callx':
     case 'endian':
-      return isStack(regs[i.dst]!) ? OPAQUE : NO_ACCESS;
+      return !isStack(regs[i.dst]!);
     case 'lddw':
     case 'ldpkt':
     case 'ja':
     case 'exit':
-      return NO_ACCESS;
+      return true;
     default:
       return assertNever(k, 'instruction kind');
   }
@@ -220,6 +244,8 @@ export interface StackUse {
    * spilled before cannot be filled back.
    */
   readonly spillKill: readonly [Int32Array, Int32Array];
+  /** Some access reads the frame's lower half (slots 32-63, below fp-256). */
+  readonly readsHigh: boolean;
 }
 
 /** The program's stack use, or undefined when it reaches its stack in a way not followed here. */
@@ -246,16 +272,18 @@ function followStack(
   slots: boolean,
 ): StackUse | undefined | typeof SPILLS {
   // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
-  const read = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
-  const kill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
-  const offStack = new Uint8Array(cfg.slots);
-  const fill = new Uint8Array(cfg.slots);
-  const frameCall = new Uint8Array(cfg.slots);
-  const otherStore = new Uint8Array(cfg.slots);
-  const otherLoad = new Uint8Array(cfg.slots);
-  const keyMatters = new Uint8Array(cfg.slots);
-  const storeSlot = new Int8Array(cfg.slots).fill(-1);
-  const spillKill = [new Int32Array(cfg.slots), new Int32Array(cfg.slots)] as const;
+  const mem = slotArrays(cfg, cfg.slots);
+  const n = cfg.slots;
+  const read = [mem.int32(n), mem.int32(n)] as const;
+  const kill = [mem.int32(n), mem.int32(n)] as const;
+  const offStack = mem.uint8(n);
+  const fill = mem.uint8(n);
+  const frameCall = mem.uint8(n);
+  const otherStore = mem.uint8(n);
+  const otherLoad = mem.uint8(n);
+  const keyMatters = mem.uint8(n);
+  const storeSlot = mem.int8(n).fill(-1);
+  const spillKill = [mem.int32(n), mem.int32(n)] as const;
   const knownKeyMaps = [...maps.values()].some(
     (m) =>
       NEVER_NULL_WITH_KNOWN_KEY.includes(m.type) ||
@@ -282,6 +310,8 @@ function followStack(
   }
   if (reach === undefined) return undefined;
   let spills = false;
+  const touched = new Touched();
+  const spillTouched = new Touched();
   const followed = forEachStackState(
     cfg,
     at,
@@ -291,32 +321,31 @@ function followStack(
       const passed: Passed | undefined =
         k.kind !== 'call'
           ? undefined
-          : (arg, off) => {
+          : (arg, off, t) => {
               const to = callTarget(cfg, pc, i, k, regs, arg);
               const r = to === undefined ? undefined : reach[to.callee]![to.param]!;
-              if (r === undefined || r.all) return [ALL_SLOTS];
-              return r.ranges.flatMap(([lo, hi]) => {
-                const s = slotsOf(off + lo, hi - lo);
-                return s === undefined ? [] : [s];
-              });
+              if (r === undefined || r.all) t.addAll();
+              else for (const [lo, hi] of r.ranges) t.add(off + lo, hi - lo);
             };
       if (!slots && k.kind === 'store' && k.reg && isStack(regs[i.src]!)) {
         spills = true;
         return false;
       }
-      const a = accessOf(i, k, regs, maps, passed);
-      if (a === OPAQUE) return false;
+      touched.clear();
+      if (!accessOf(i, k, regs, maps, passed, touched)) return false;
       // Only in the main program is a base that holds no stack pointer of the frame no stack at
       // all: a callee's or a callback's arguments may point into its caller's frame.
       const main = cfg.blocks[cfg.blockOf[pc]!]!.subprogram === 0;
       if (k.kind === 'store' && !isStack(regs[i.dst]!)) (main ? offStack : otherStore)[pc] = 1;
       const base = regs[i.dst]!;
       if (k.kind === 'store' && base.t === 'fp') {
-        const r = slotsOf(base.off + i.off, k.bytes);
-        if (r !== undefined && r[0] === r[1]) storeSlot[pc] = r[0];
-        if (r !== undefined && (base.off + i.off) % 8 !== 0) {
-          spillKill[0][pc] = maskOf(r, 0);
-          spillKill[1][pc] = maskOf(r, 32);
+        const off = base.off + i.off;
+        storeSlot[pc] = slotOf(off, k.bytes);
+        if (off % 8 !== 0) {
+          spillTouched.clear();
+          spillTouched.add(off, k.bytes, true);
+          spillKill[0][pc] = spillTouched.killLo;
+          spillKill[1][pc] = spillTouched.killHi;
         }
       }
       if (k.kind === 'load') {
@@ -325,10 +354,15 @@ function followStack(
       }
       if (!main && k.kind === 'atomic' && !isStack(regs[i.dst]!)) otherAccess = true;
       if (k.kind === 'call') {
-        const args = [1, 2, 3, 4, 5].map((r) => regs[r]!);
-        if ((k.target === 'local' || invokesCallback(i, k)) && args.some(isStack)) frameCall[pc] = 1;
-        if (!main && k.target !== 'local' && args.some((v) => v.t === 'other' || isArg(v)))
-          otherAccess = true;
+        let stackArg = false;
+        let otherArg = false;
+        for (let r = 1; r <= 5; r++) {
+          const v = regs[r]!;
+          if (isStack(v)) stackArg = true;
+          if (v.t === 'other' || isArg(v)) otherArg = true;
+        }
+        if ((k.target === 'local' || invokesCallback(i, k)) && stackArg) frameCall[pc] = 1;
+        if (!main && k.target !== 'local' && otherArg) otherAccess = true;
         const proto = k.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
         if (k.target === 'helper' && (proto === undefined || proto.args.includes('key'))) {
           const m = proto === undefined ? -1 : proto.args.indexOf('map');
@@ -338,18 +372,11 @@ function followStack(
             keyMatters[pc] = 1;
         }
       }
-      if (a === NO_ACCESS) return true; // the masks stay 0
-      kill[0][pc] = maskOf(a.kill, 0);
-      kill[1][pc] = maskOf(a.kill, 32);
-      let lo = 0;
-      let hi = 0;
-      for (const r of a.reads) {
-        lo |= maskOf(r, 0);
-        hi |= maskOf(r, 32);
-      }
-      read[0][pc] = lo;
-      read[1][pc] = hi;
-      if (hi !== 0) readsHigh = true;
+      kill[0][pc] = touched.killLo;
+      kill[1][pc] = touched.killHi;
+      read[0][pc] = touched.readLo;
+      read[1][pc] = touched.readHi;
+      if (touched.readHi !== 0) readsHigh = true;
       return true;
     },
     params,
@@ -365,7 +392,7 @@ function followStack(
   // Nothing reads the lower half of the frame (slots 32-63, below fp-256): none of it is live.
   return {
     lo: solve(0),
-    hi: readsHigh ? solve(1) : new Int32Array(cfg.slots),
+    hi: readsHigh ? solve(1) : mem.int32(n),
     offStack,
     read,
     kill,
@@ -377,6 +404,7 @@ function followStack(
     keyMatters,
     storeSlot,
     spillKill,
+    readsHigh,
   };
 }
 
@@ -411,7 +439,8 @@ export function preciseStackSlots(
             : k.kind === 'call' && k.target === 'helper' && use.keyMatters[pc] === 0;
       return (out & ~(use.kill[h][pc]! | use.spillKill[h][pc]!)) | (quiet ? 0 : use.read[h][pc]!);
     });
-  return { lo: solve(0), hi: solve(1) };
+  // Slots nothing reads are never wanted.
+  return { lo: solve(0), hi: use.readsHigh ? solve(1) : slotArrays(cfg, cfg.slots).int32(cfg.slots) };
 }
 
 /**

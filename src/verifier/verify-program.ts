@@ -6,6 +6,7 @@
 
 import type { Btf } from '../btf/types.js';
 import { buildCfg, type Cfg, layout } from '../cfg/index.js';
+import { slotArrays } from '../cfg/slot-arrays.js';
 import { InvalidInstructionError, NotSupportedError, VerifierError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { FuncInfo, LineInfo, MapSpec, ProgramSpec } from '../program/types.js';
@@ -297,17 +298,17 @@ function precisionOf(
   if (stack === undefined)
     return { precise: preciseRegisters(cfg, at, kinds, undefined, returnChecked), stackPrecise: undefined };
   const attempt = (calleesMatter: boolean) => {
-    const base = calleesMatter ? stack.offStack : stack.offStack.map((v, pc) => v | stack.otherStore[pc]!);
     // A register stored into a slot whose value no later check reads is not wanted for that
     // store. Which slots matter depends on which fills feed wanted registers; taking every fill
     // as wanted bounds them from above (one cheap pass), so stores outside that bound are quiet.
     const bound = preciseStackSlots(cfg, at, kinds, stack, () => true, calleesMatter);
-    const relaxed = base.map((v, pc) => {
+    const relaxed = slotArrays(cfg, cfg.slots).uint8(cfg.slots);
+    for (let pc = 0; pc < cfg.slots; pc++) {
       const s = stack.storeSlot[pc]!;
-      if (v === 1 || s < 0) return v;
-      const mask = s < 32 ? bound.lo[pc + 1]! : bound.hi[pc + 1]!;
-      return (mask >>> (s & 31)) & 1 ? v : 1;
-    });
+      const off = stack.offStack[pc]! | (calleesMatter ? 0 : stack.otherStore[pc]!);
+      const mask = s < 0 ? 0 : s < 32 ? bound.lo[pc + 1]! : bound.hi[pc + 1]!;
+      relaxed[pc] = off === 1 || (s >= 0 && ((mask >>> (s & 31)) & 1) === 0) ? 1 : 0;
+    }
     const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
     // A load's register is wanted after it when the slot after it wants it (one successor).
     const wanted = (pc: number, r: number) =>

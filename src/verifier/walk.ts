@@ -6,6 +6,7 @@
 
 import { formatInstruction } from '../asm/index.js';
 import type { Cfg } from '../cfg/index.js';
+import { slotArrays } from '../cfg/slot-arrays.js';
 import { assertNever, Errno, NotSupportedError, verifierErrno } from '../errors.js';
 import { type Instruction, type Kind, lddwValue, targetOf } from '../isa/index.js';
 import { helperName } from '../uapi/helpers.js';
@@ -257,8 +258,9 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       slots: stackUse === undefined ? undefined : { lo: stackUse.lo[at]!, hi: stackUse.hi[at]! },
     };
   };
-  const prunePoints = new Uint8Array(cfg.slots);
-  const callsCallback = new Uint8Array(cfg.slots);
+  const mem = slotArrays(cfg, cfg.slots);
+  const prunePoints = mem.uint8(cfg.slots);
+  const callsCallback = mem.uint8(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
     const k = kinds[pc];
     const i = at[pc];
