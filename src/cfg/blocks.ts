@@ -16,7 +16,7 @@ export interface Blocks {
 
 /** Splits the program into blocks; `seen` marks the slots the entry reaches. */
 export function basicBlocks(l: Layout, starts: readonly number[], seen: Uint8Array): Blocks {
-  const mem = slotArrays(l, l.slots);
+  const mem = slotArrays(l);
   const leader = mem.uint8(l.slots);
   for (const s of starts) leader[s] = 1;
   // Plain loops here and below: they run on every load, mostly before V8 has optimized them.

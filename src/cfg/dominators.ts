@@ -10,7 +10,7 @@ export function reversePostorder(blocks: readonly Block[], entry: number): numbe
   // Typed arrays for the visited set and the stack (block, next successor): no Set and no
   // tuple per block, as this runs on every load, mostly before V8 optimizes it.
   const post: number[] = [];
-  const mem = slotArrays(blocks, blocks.length);
+  const mem = slotArrays(blocks);
   const visited = mem.uint8(blocks.length);
   const stackBlock = mem.int32(blocks.length);
   const stackNext = mem.int32(blocks.length);
@@ -42,7 +42,7 @@ export function reversePostorder(blocks: readonly Block[], entry: number): numbe
 export function dominators(blocks: readonly Block[], sub: Subprogram, idom: number[]): void {
   const rpo = reversePostorder(blocks, sub.entry);
   // Position in rpo by block id, -1 for blocks the entry does not reach.
-  const order = slotArrays(blocks, blocks.length).int32(blocks.length).fill(-1);
+  const order = slotArrays(blocks).int32(blocks.length).fill(-1);
   for (let k = 0; k < rpo.length; k++) order[rpo[k]!] = k;
   for (const b of sub.blocks) idom[b] = -1;
   idom[sub.entry] = sub.entry;
@@ -87,7 +87,7 @@ export function dominanceIntervals(idom: readonly number[]): { pre: Int32Array; 
   const n = idom.length;
   const children: number[][] = Array.from({ length: n }, () => []);
   for (let b = 0; b < n; b++) if (idom[b] !== -1 && idom[b] !== b) children[idom[b]!]!.push(b);
-  const mem = slotArrays(idom, n);
+  const mem = slotArrays(idom);
   const pre = mem.int32(n).fill(-1);
   const post = mem.int32(n).fill(-1);
   let clock = 0;

@@ -10,7 +10,7 @@ import { slotArrays } from './slot-arrays.js';
 
 /** Per slot: 1 if the entry reaches the instruction starting there. */
 export function reachable(l: Layout, options: { readonly allowUnreachable: boolean }): Uint8Array {
-  const seen = slotArrays(l, l.slots).uint8(l.slots);
+  const seen = slotArrays(l).uint8(l.slots);
   const stack = [0];
   seen[0] = 1;
   const push = (w: number) => {

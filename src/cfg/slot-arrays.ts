@@ -7,16 +7,8 @@ const ALIGN = 8;
 
 /** Zeroed typed arrays for the passes over one program, from chunks taken as needed. */
 export class SlotArrays {
-  /** Bytes of a chunk: some twenty arrays of four bytes a slot. */
-  private readonly size: number;
-  private chunk: ArrayBuffer;
+  private chunk: ArrayBuffer | undefined;
   private used = 0;
-
-  /** `slots`: the program's length, which sizes the chunks. */
-  constructor(slots: number) {
-    this.size = Math.max(1024, slots * 4 * 20);
-    this.chunk = new ArrayBuffer(this.size);
-  }
 
   int32(length: number): Int32Array {
     return new Int32Array(this.take(length * 4), this.used - length * 4, length);
@@ -33,8 +25,9 @@ export class SlotArrays {
   /** The chunk holding the next `bytes` (fresh, so zero), which then count as used. */
   private take(bytes: number): ArrayBuffer {
     const start = Math.ceil(this.used / ALIGN) * ALIGN;
-    if (start + bytes > this.chunk.byteLength) {
-      this.chunk = new ArrayBuffer(Math.max(this.size, bytes));
+    if (this.chunk === undefined || start + bytes > this.chunk.byteLength) {
+      // Room for some sixteen arrays of this size: a pass over a program makes arrays of a size.
+      this.chunk = new ArrayBuffer(Math.max(256, bytes * 16));
       this.used = bytes;
     } else this.used = start + bytes;
     return this.chunk;
@@ -44,13 +37,13 @@ export class SlotArrays {
 const byOwner = new WeakMap<object, SlotArrays>();
 
 /**
- * The arrays of the passes over `owner` (a program's Layout, its Cfg): made on first use, they
- * live as long as it does.
+ * The arrays of the passes over `owner` (a program's Layout, its Cfg, its blocks): made on first
+ * use, they live as long as it does.
  */
-export function slotArrays(owner: object, slots: number): SlotArrays {
+export function slotArrays(owner: object): SlotArrays {
   let a = byOwner.get(owner);
   if (a === undefined) {
-    a = new SlotArrays(slots);
+    a = new SlotArrays();
     byOwner.set(owner, a);
   }
   return a;

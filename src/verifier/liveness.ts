@@ -80,7 +80,7 @@ export function liveRegisters(
   kinds: readonly (Kind | undefined)[],
 ): Int32Array {
   // Per slot, as masks (-1 in `use`: no instruction there, an lddw's second slot).
-  const mem = slotArrays(cfg, cfg.slots);
+  const mem = slotArrays(cfg);
   const use = mem.int32(cfg.slots).fill(-1);
   const def = mem.int32(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
@@ -106,7 +106,7 @@ export function solveBackward(
   cfg: Cfg,
   transfer: (pc: number, out: number, before: Int32Array) => number | undefined,
 ): Int32Array {
-  const before = slotArrays(cfg, cfg.slots).int32(cfg.slots);
+  const before = slotArrays(cfg).int32(cfg.slots);
   // With no edge to the same or an earlier block, one pass in reverse block order reads every
   // successor's final mask: the pass that would only confirm the fixpoint is skipped. A call to
   // a subprogram that starts before it would read its entry before that is final.

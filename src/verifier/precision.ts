@@ -205,7 +205,7 @@ export function preciseRegisters(
 ): Precision {
   // A bpf-to-bpf call's callee entry, by the call's slot.
   // A bpf-to-bpf call's callee entry, by the call's slot (-1: no such call).
-  const mem = slotArrays(cfg, cfg.slots);
+  const mem = slotArrays(cfg);
   const entryOf = mem.int32(cfg.slots).fill(-1);
   for (const c of cfg.calls) entryOf[c.pc] = cfg.subprograms[c.callee]!.start;
   // 1 where r0 at an exit reaches a check: subprograms' exits, and the main program's if checked.

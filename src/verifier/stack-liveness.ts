@@ -272,7 +272,7 @@ function followStack(
   slots: boolean,
 ): StackUse | undefined | typeof SPILLS {
   // Per slot: the slots read (bits) and overwritten whole, in the two 32-slot halves.
-  const mem = slotArrays(cfg, cfg.slots);
+  const mem = slotArrays(cfg);
   const n = cfg.slots;
   const read = [mem.int32(n), mem.int32(n)] as const;
   const kill = [mem.int32(n), mem.int32(n)] as const;
@@ -440,7 +440,7 @@ export function preciseStackSlots(
       return (out & ~(use.kill[h][pc]! | use.spillKill[h][pc]!)) | (quiet ? 0 : use.read[h][pc]!);
     });
   // Slots nothing reads are never wanted.
-  return { lo: solve(0), hi: use.readsHigh ? solve(1) : slotArrays(cfg, cfg.slots).int32(cfg.slots) };
+  return { lo: solve(0), hi: use.readsHigh ? solve(1) : slotArrays(cfg).int32(cfg.slots) };
 }
 
 /**

@@ -302,7 +302,7 @@ function precisionOf(
     // store. Which slots matter depends on which fills feed wanted registers; taking every fill
     // as wanted bounds them from above (one cheap pass), so stores outside that bound are quiet.
     const bound = preciseStackSlots(cfg, at, kinds, stack, () => true, calleesMatter);
-    const relaxed = slotArrays(cfg, cfg.slots).uint8(cfg.slots);
+    const relaxed = slotArrays(cfg).uint8(cfg.slots);
     for (let pc = 0; pc < cfg.slots; pc++) {
       const s = stack.storeSlot[pc]!;
       const off = stack.offStack[pc]! | (calleesMatter ? 0 : stack.otherStore[pc]!);

@@ -258,7 +258,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
       slots: stackUse === undefined ? undefined : { lo: stackUse.lo[at]!, hi: stackUse.hi[at]! },
     };
   };
-  const mem = slotArrays(cfg, cfg.slots);
+  const mem = slotArrays(cfg);
   const prunePoints = mem.uint8(cfg.slots);
   const callsCallback = mem.uint8(cfg.slots);
   for (let pc = 0; pc < cfg.slots; pc++) {
