@@ -51,7 +51,8 @@ export function noteAccess(proofs: Uint8Array, pc: number, reg: Reg, write: bool
   proofs[pc]! |= proved ? PROVED : UNPROVED;
 }
 
-/** The slots whose every visit was proved: PROVED there, 0 elsewhere. */
+/** The slots whose every visit was proved: PROVED there, 0 elsewhere (`proofs` made so, in place). */
 export function provedAccesses(proofs: Uint8Array): Uint8Array {
-  return proofs.map((v) => (v === PROVED ? PROVED : 0));
+  for (let pc = 0; pc < proofs.length; pc++) if (proofs[pc] !== PROVED) proofs[pc] = 0;
+  return proofs;
 }
