@@ -288,7 +288,7 @@ function trailLines(trail: Trail | undefined, lineInfo: readonly LineInfo[]): st
  * hold (callerFramesMatter), again with every such store a possible spill and every such read
  * exact.
  */
-function precisionOf(
+export function precisionOf(
   cfg: Cfg,
   at: readonly (Instruction | undefined)[],
   kinds: readonly (Kind | undefined)[],
