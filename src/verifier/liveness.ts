@@ -15,7 +15,7 @@ export const CLOBBERED = 0b111111;
 const ALL = 0x7ff; // r0-r10
 
 /** The registers an instruction reads (a call: its arguments). */
-export function uses(i: Instruction, k: Kind): number {
+function uses(i: Instruction, k: Kind): number {
   switch (k.kind) {
     case 'alu':
       if (k.op === 'mov' || k.op === 'movsx') return k.reg ? bit(i.src) : 0;
