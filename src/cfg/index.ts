@@ -5,5 +5,6 @@ export { buildCfg, type CfgOptions } from './build.js';
 export { dominates, reversePostorder } from './dominators.js';
 export { isTailCall, TAIL_CALL_HELPER, type Transfer, transferOf } from './flow.js';
 export { type Layout, layout } from './layout.js';
+export { forwardOnly } from './loops.js';
 export { rejected } from './reject.js';
 export type { Block, CallSite, Cfg, Edge, Loop, Subprogram } from './types.js';

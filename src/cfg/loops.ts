@@ -6,9 +6,14 @@
 import { dominanceIntervals } from './dominators.js';
 import type { Block, Edge, Loop } from './types.js';
 
+/** Every edge goes to a later block (blocks are numbered in slot order): no cycle, no loop. */
+export function forwardOnly(blocks: readonly Block[]): boolean {
+  for (const b of blocks) for (const s of b.successors) if (s <= b.id) return false;
+  return true;
+}
+
 export function backEdges(blocks: readonly Block[], idom: readonly number[]): Edge[] {
-  // Where every edge goes to a later block there is no cycle, so no back edge.
-  if (blocks.every((b) => b.successors.every((s) => s > b.id))) return [];
+  if (forwardOnly(blocks)) return [];
   // Interval checks, not walks up the tree: a deep tree would make those quadratic.
   const { pre, post } = dominanceIntervals(idom);
   const dom = (a: number, b: number) =>

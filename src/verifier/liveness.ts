@@ -2,7 +2,7 @@
 // for every slot, the registers some path from it reads before writing. Pruning compares only
 // live registers, so a dead scalar that differs does not keep a path alive.
 
-import type { Cfg } from '../cfg/index.js';
+import { type Cfg, forwardOnly } from '../cfg/index.js';
 import { slotArrays } from '../cfg/slot-arrays.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
@@ -111,7 +111,7 @@ export function solveBackward(
   // successor's final mask: the pass that would only confirm the fixpoint is skipped. A call to
   // a subprogram that starts before it would read its entry before that is final.
   let changed = true;
-  const once = forwardOnly(cfg) && cfg.calls.every((c) => cfg.subprograms[c.callee]!.start > c.pc);
+  const once = forwardOnly(cfg.blocks) && cfg.calls.every((c) => cfg.subprograms[c.callee]!.start > c.pc);
   while (changed) {
     changed = false;
     for (let b = cfg.blocks.length - 1; b >= 0; b--) {
@@ -131,10 +131,4 @@ export function solveBackward(
     if (once) break;
   }
   return before;
-}
-
-/** Every edge of the CFG goes to a later block (blocks are numbered in slot order): no loop. */
-export function forwardOnly(cfg: Cfg): boolean {
-  for (const b of cfg.blocks) for (const s of b.successors) if (s <= b.id) return false;
-  return true;
 }

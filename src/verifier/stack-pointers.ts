@@ -8,12 +8,11 @@
 // counts, feasible or not, so a register is an exact stack pointer only when it is one on all
 // paths.
 
-import type { Cfg } from '../cfg/index.js';
+import { type Cfg, forwardOnly } from '../cfg/index.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import { HELPER_PROTOS } from '../uapi/helper-protos.js';
 import { invokesCallback } from './calls.js';
-import { forwardOnly } from './liveness.js';
 
 /** What a register holds, as far as the stack is concerned. */
 export type StackValue =
@@ -240,7 +239,7 @@ export function forEachStackState(
   };
   // With no edge to the same or an earlier block, a block's input is final once the blocks
   // before it ran: the values are visited in the one pass.
-  const once = forwardOnly(cfg);
+  const once = forwardOnly(cfg.blocks);
   for (let again = true; again; ) {
     again = false;
     for (let b = 0; b < cfg.blocks.length; b++) {

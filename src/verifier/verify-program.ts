@@ -306,8 +306,8 @@ export function precisionOf(
     for (let pc = 0; pc < cfg.slots; pc++) {
       const s = stack.storeSlot[pc]!;
       const off = stack.offStack[pc]! | (calleesMatter ? 0 : stack.otherStore[pc]!);
-      const mask = s < 0 ? 0 : s < 32 ? bound.lo[pc + 1]! : bound.hi[pc + 1]!;
-      relaxed[pc] = off === 1 || (s >= 0 && ((mask >>> (s & 31)) & 1) === 0) ? 1 : 0;
+      const quiet = s >= 0 && (((s < 32 ? bound.lo : bound.hi)[pc + 1]! >>> (s & 31)) & 1) === 0;
+      relaxed[pc] = off === 1 || quiet ? 1 : 0;
     }
     const precise = preciseRegisters(cfg, at, kinds, relaxed, returnChecked);
     // A load's register is wanted after it when the slot after it wants it (one successor).
