@@ -13,7 +13,16 @@ import { MAX_VAR_OFF } from './memory.js';
 import { alu, constOf, immediate, type Scalar, smin } from './num.js';
 import { refuse } from './refuse.js';
 import { sanitizeAfter, sanitizeBefore, sanitizeBounds, sanitized } from './sanitize.js';
-import { type Frame, isPacket, isPointer, maybeNull, type Reg, scalarReg, UNKNOWN } from './state.js';
+import {
+  type Frame,
+  isPacket,
+  isPointer,
+  maybeNull,
+  mutableReg,
+  type Reg,
+  scalarReg,
+  UNKNOWN,
+} from './state.js';
 
 type AluKind = Extract<Kind, { kind: 'alu' }>;
 
@@ -226,12 +235,20 @@ function pointerMath(
     const next = ptr.off + Number(op === 'add' ? v : -v);
     if (next >= Number(MAX_VAR_OFF) || next <= -Number(MAX_VAR_OFF))
       refuse('pointer-arithmetic', `${t} pointer offset ${next} is not allowed`);
-    result = { ...ptr, off: next };
+    const moved = mutableReg(ptr);
+    moved.off = next;
+    result = moved;
   } else {
     const value = alu(op, true, ptr.value, off.value);
     saneOffset(value, t, true);
     // A variable offset starts a new packet pointer family: its proven range is learnt anew.
-    result = isPacket(ptr.type) ? { ...ptr, value, id: nextId(env), range: 0 } : { ...ptr, value };
+    const moved = mutableReg(ptr);
+    moved.value = value;
+    if (isPacket(ptr.type)) {
+      moved.id = nextId(env);
+      moved.range = 0;
+    }
+    result = moved;
   }
   if (!env.privileged) {
     sanitizeBounds(dst, result);

@@ -17,6 +17,7 @@ import {
   isPointer,
   mapRegs,
   maybeNull,
+  mutableReg,
   notNullType,
   type Reg,
   type RegType,
@@ -118,7 +119,10 @@ function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
   if (p.ref !== 0) isNull.refs = isNull.refs.filter((x) => x.id !== p.ref);
   mapRegs(notNull, (r) => {
     if (!maybeNull(r.type) || r.id !== id) return r;
-    return { ...r, type: notNullType(r.type), id: 0 };
+    const resolved = mutableReg(r);
+    resolved.type = notNullType(r.type);
+    resolved.id = 0;
+    return resolved;
   });
   return cond === 'jeq' ? { jump: isNull, fall: notNull } : { jump: notNull, fall: isNull };
 }
@@ -155,13 +159,18 @@ function packetRange(st: State, a: Reg, b: Reg, i: Instruction, k: JmpKind): Edg
   const edges = { jump: copyState(st), fall: st };
   if (p.type === 'pkt') {
     const f = current(edges[other]);
-    f.regs[regno] = { ...f.regs[regno]!, range: proof.strict ? AT_PKT_END : BEYOND_PKT_END };
+    const atEnd = mutableReg(f.regs[regno]!);
+    atEnd.range = proof.strict ? AT_PKT_END : BEYOND_PKT_END;
+    f.regs[regno] = atEnd;
   }
   if (p.off < 0 || umax(p.value) + BigInt(p.off) > MAX_PACKET_OFF) return edges;
   const range = p.off + (proof.strict ? 1 : 0);
-  mapRegs(edges[proof.edge], (r) =>
-    r.type === p.type && r.id === p.id && r.range < range ? { ...r, range } : r,
-  );
+  mapRegs(edges[proof.edge], (r) => {
+    if (r.type !== p.type || r.id !== p.id || r.range >= range) return r;
+    const proven = mutableReg(r);
+    proven.range = range;
+    return proven;
+  });
   return edges;
 }
 

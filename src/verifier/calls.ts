@@ -286,7 +286,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
   }
   if (CHANGES_PACKET.has(id))
-    mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' || r.pktSlice === true ? UNKNOWN : r));
+    mapRegs(st, (r) => (isPacket(r.type) || r.type === 'pkt_end' || r.pktSlice ? UNKNOWN : r));
   const r2 = f.regs[2]!;
   // A callback is walked as the kernel does (push_callback_call): its invocation is a path of its
   // own from the call's state before the call clobbers r1-r5, and its exit comes back to the call,

@@ -23,6 +23,7 @@ import {
   pointer,
   type Reg,
   type State,
+  slot,
   UNKNOWN,
   writableStack,
 } from './state.js';
@@ -86,8 +87,8 @@ export function dynptrArg(
     }
     const bytes: Byte[] = new Array(8).fill(Byte.Dynptr);
     const stack = writableStack(f);
-    stack[k] = { bytes, dynptr: { kind, first: true, id, ref } };
-    stack[k - 1] = { bytes, dynptr: { kind, first: false, id, ref } };
+    stack[k] = slot(bytes, undefined, { kind, first: true, id, ref });
+    stack[k - 1] = slot(bytes, undefined, { kind, first: false, id, ref });
     if (8 * (k + 1) > f.depth) f.depth = 8 * (k + 1);
     return f.stack[k]!.dynptr!;
   }

@@ -34,7 +34,7 @@ export function formatReg(r: Reg): string {
       if (r.type === 'pkt' || r.type === 'pkt_meta')
         parts.push(`r=${r.range < 0 ? `0x${BigInt.asUintN(64, BigInt(r.range)).toString(16)}` : r.range}`);
       parts.push(...mapFields(r));
-      if (r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null' || r.dynptr !== undefined)
+      if (r.type === 'ringbuf_mem' || r.type === 'ringbuf_mem_or_null' || r.dynptr !== 0)
         parts.push(`sz=${r.memSize}`);
       if (constOf(r.value) !== 0n) parts.push(`var_off=${formatScalar(r.value)}`);
       return `${r.type}(${parts.join(',')})`;

@@ -25,6 +25,7 @@ import {
   STACK_SIZE,
   type State,
   scalarReg,
+  slot,
   UNKNOWN,
 } from './state.js';
 
@@ -54,7 +55,7 @@ export function setByte(stack: Slot[], b: number, kind: Byte): void {
   const s = stack[k]!;
   const bytes: Byte[] = s.bytes.map((x): Byte => (x === Byte.Spill ? Byte.Misc : x));
   bytes[byteInSlot(b)] = kind;
-  stack[k] = { bytes };
+  stack[k] = slot(bytes);
 }
 
 /** The slot holds a spilled register (the kernel's is_spilled_reg: its lowest byte is spilled). */
@@ -76,7 +77,7 @@ function spill(stack: Slot[], k: number, reg: Reg, size: number): void {
     // mark_stack_slot_misc: zero and uninitialised bytes keep their kind.
     return b === Byte.Zero || b === Byte.Invalid ? b : Byte.Misc;
   });
-  stack[k] = { bytes, spilled: reg };
+  stack[k] = slot(bytes, reg);
 }
 
 /** A store of `a.size` bytes at `at` (fixed, aligned to the size, within the frame). */
@@ -108,7 +109,7 @@ export function stackWrite(env: Env, stack: Slot[], at: number, a: SlotAccess): 
     : old.bytes.map((b): Byte => (b === Byte.Spill ? Byte.Misc : b));
   const zero = !a.atomic && v.type === 'scalar' && constOf(v.value) === 0n;
   for (let b = at; b < at + a.size; b++) bytes[byteInSlot(b)] = zero ? Byte.Zero : Byte.Misc;
-  stack[k] = { bytes };
+  stack[k] = slot(bytes);
   return UNKNOWN;
 }
 

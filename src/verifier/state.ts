@@ -65,8 +65,8 @@ export interface Reg {
    * pkt pointer a comparison found at or beyond data_end, AT_PKT_END or BEYOND_PKT_END.
    */
   readonly range: number;
-  /** map_ptr, map_value(_or_null). */
-  readonly map?: MapRef;
+  /** map_ptr, map_value(_or_null); undefined for the others. */
+  readonly map: MapRef | undefined;
   /** fp: the call frame the stack pointer points into. */
   readonly frame: number;
   /** ringbuf_mem(_or_null), ptr_(or_null_)nf_conn: the reference that must be released; 0 for none. */
@@ -75,11 +75,14 @@ export interface Reg {
   readonly memSize: number;
   /** func: the slot of the subprogram. */
   readonly target: number;
-  /** (rdonly_)mem(_or_null) from a dynptr: the id of the dynptr it was sliced from. */
-  readonly dynptr?: number;
+  /** (rdonly_)mem(_or_null) from a dynptr: the id of the dynptr it was sliced from; 0 for none. */
+  readonly dynptr: number;
   /** A slice of an skb/xdp dynptr: stale, like packet pointers, after a packet-changing helper. */
-  readonly pktSlice?: boolean;
+  readonly pktSlice: boolean;
 }
+// Every field is always present, in one order: every register is one object shape, so the walk's
+// code that reads them stays monomorphic (an optional field makes a second shape, and V8
+// deoptimises the code optimised for the first when a new program brings the other).
 
 const ZERO = scalarConst(0n);
 
@@ -93,21 +96,58 @@ const base: Reg = {
   ref: 0,
   memSize: 0,
   target: 0,
+  map: undefined,
+  dynptr: 0,
+  pktSlice: false,
 };
 
 export const NOT_INIT: Reg = base;
-export const UNKNOWN: Reg = { ...base, type: 'scalar', value: scalarUnknown() };
+export const UNKNOWN: Reg = scalarReg(scalarUnknown());
+
+/** A register being changed (a copy, see mutableReg). */
+export type MutableReg = { -readonly [K in keyof Reg]: Reg[K] };
+
+/** A copy of `r` to change: spelled out, not spread (a spread object has a shape of its own). */
+export function mutableReg(r: Reg): MutableReg {
+  return {
+    type: r.type,
+    value: r.value,
+    off: r.off,
+    id: r.id,
+    range: r.range,
+    frame: r.frame,
+    ref: r.ref,
+    memSize: r.memSize,
+    target: r.target,
+    map: r.map,
+    dynptr: r.dynptr,
+    pktSlice: r.pktSlice,
+  };
+}
 
 export function scalarReg(value: Scalar): Reg {
   // Spelled out rather than spread from `base`: one of the commonest allocations of the walk.
-  return { type: 'scalar', value, off: 0, id: 0, range: 0, frame: 0, ref: 0, memSize: 0, target: 0 };
+  return {
+    type: 'scalar',
+    value,
+    off: 0,
+    id: 0,
+    range: 0,
+    frame: 0,
+    ref: 0,
+    memSize: 0,
+    target: 0,
+    map: undefined,
+    dynptr: 0,
+    pktSlice: false,
+  };
 }
 
 /** A pointer of `type` with a zero offset; `extra` sets the rest. */
 export function pointer(type: RegType, extra: Partial<Omit<Reg, 'type'>> = {}): Reg {
   // Spelled out rather than spread from `base` and `extra` (a spread of a caller's object is
   // slow, and lddw and helper results make one per instruction).
-  const reg: { -readonly [K in keyof Reg]: Reg[K] } = {
+  const reg: MutableReg = {
     type,
     value: extra.value ?? base.value,
     off: extra.off ?? 0,
@@ -117,10 +157,10 @@ export function pointer(type: RegType, extra: Partial<Omit<Reg, 'type'>> = {}): 
     ref: extra.ref ?? 0,
     memSize: extra.memSize ?? 0,
     target: extra.target ?? 0,
+    map: extra.map,
+    dynptr: extra.dynptr ?? 0,
+    pktSlice: extra.pktSlice ?? false,
   };
-  if (extra.map !== undefined) reg.map = extra.map;
-  if (extra.dynptr !== undefined) reg.dynptr = extra.dynptr;
-  if (extra.pktSlice !== undefined) reg.pktSlice = extra.pktSlice;
   return reg;
 }
 
@@ -176,12 +216,19 @@ export const MAX_CALL_FRAMES = 8;
 /** One 8-byte stack slot: the kind of each byte and, for a register spilled whole, the register. */
 export interface Slot {
   readonly bytes: readonly Byte[];
-  readonly spilled?: Reg;
+  readonly spilled: Reg | undefined;
   /** Bytes of kind Dynptr: the dynptr this slot holds half of. */
-  readonly dynptr?: DynptrSlot;
+  readonly dynptr: DynptrSlot | undefined;
 }
 
-export const EMPTY_SLOT: Slot = { bytes: [0, 0, 0, 0, 0, 0, 0, 0] };
+/** A slot (every field present, in one order: one object shape, as for registers). */
+export const slot = (bytes: readonly Byte[], spilled?: Reg, dynptr?: DynptrSlot): Slot => ({
+  bytes,
+  spilled,
+  dynptr,
+});
+
+export const EMPTY_SLOT: Slot = slot([0, 0, 0, 0, 0, 0, 0, 0]);
 
 export interface Frame {
   readonly regs: Reg[];
@@ -300,10 +347,10 @@ export function mapRegs(s: State, f: (r: Reg) => Reg): void {
     // Slots past the depth were never written (Frame.depth): nothing spilled there.
     const used = Math.min(fr.stack.length, Math.ceil(fr.depth / 8));
     for (let k = 0; k < used; k++) {
-      const slot = fr.stack[k]!;
-      if (slot.spilled !== undefined) {
-        const r = f(slot.spilled);
-        if (r !== slot.spilled) writableStack(fr)[k] = { bytes: slot.bytes, spilled: r };
+      const old = fr.stack[k]!;
+      if (old.spilled !== undefined) {
+        const r = f(old.spilled);
+        if (r !== old.spilled) writableStack(fr)[k] = slot(old.bytes, r);
       }
     }
   }

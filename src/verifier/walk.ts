@@ -35,6 +35,7 @@ import {
   type Reg,
   type State,
   scalarReg,
+  slot,
   UNKNOWN,
   writableStack,
 } from './state.js';
@@ -198,7 +199,7 @@ function widen(cur: State, old: State, kept?: Kept): void {
       const a = c.stack[n]!;
       const b = o.stack[n]!;
       if (scalarSpill64(a) && scalarSpill64(b) && !sameScalar(a.spilled!.value, b.spilled!.value))
-        writableStack(c)[n] = { bytes: a.bytes, spilled: UNKNOWN };
+        writableStack(c)[n] = slot(a.bytes, UNKNOWN);
     }
   }
 }
@@ -215,7 +216,7 @@ function pointsInto(st: State, k: number, live: number): boolean {
     const f = st.frames[j]!;
     for (let r = j === top ? 0 : 6; r < 10; r++)
       if ((j !== top || ((live >> r) & 1) !== 0) && into(f.regs[r])) return true;
-    for (const slot of f.stack) if (into(slot.spilled)) return true;
+    for (const s of f.stack) if (into(s.spilled)) return true;
   }
   return false;
 }

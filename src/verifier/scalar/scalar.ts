@@ -206,13 +206,15 @@ export function syncBounds(r: MutableScalar): Scalar {
   const h = factsHash(r);
   const seen = synced.get(h);
   if (seen !== undefined) for (const e of seen) if (scalarEquals(e.from, r)) return e.to;
-  const from: Scalar = { ...r };
+  // Copies spelled out (mutable), not spread: a spread object has another shape than every
+  // other Scalar, and the code optimised for one deoptimises when the other reaches it.
+  const from: Scalar = mutable(r);
   syncBoundsInPlace(r);
   if (++syncedCount > SYNCED_MAX) {
     synced.clear();
     syncedCount = 1;
   }
-  const entry = { from, to: { ...r } };
+  const entry = { from, to: mutable(r) };
   if (seen !== undefined && synced.has(h)) seen.push(entry);
   else synced.set(h, [entry]);
   return r;
