@@ -8,7 +8,9 @@ import { targetOf } from '../isa/target.js';
 import { rejected } from './reject.js';
 
 export interface Layout {
+  /** The instructions, as copies of one object shape (sameShape). */
   readonly insns: readonly Instruction[];
+  /** Their kinds, of one object shape too (sameKindShape). */
   readonly kinds: readonly Kind[];
   /** Slot of each instruction. */
   readonly slotOf: readonly number[];
@@ -31,10 +33,12 @@ export function layout(insns: readonly Instruction[]): Layout {
   let pc = 0;
   // Plain loops, not callbacks, in the passes every load runs: V8 compiles a hot loop while it
   // runs (on-stack replacement); a callback stays interpreted until it has been called enough.
+  const uniform = new Array<Instruction>(n);
   for (let k = 0; k < n; k++) {
-    const i = insns[k]!;
+    const i = sameShape(insns[k]!);
+    uniform[k] = i;
     at.pc = pc;
-    const kind = classify(i, at);
+    const kind = sameKindShape(classify(i, at));
     kinds[k] = kind;
     slotOf[k] = pc;
     targets[k] = targetOf(i, kind, pc);
@@ -44,5 +48,50 @@ export function layout(insns: readonly Instruction[]): Layout {
       pc += 2;
     } else pc++;
   }
-  return { insns, kinds, slotOf, insnAt, targets, slots: pc };
+  return { insns: uniform, kinds, slotOf, insnAt, targets, slots: pc };
 }
+
+/**
+ * The instruction as the passes read it: a copy with every field present, in one order.
+ * Instructions come from the decoder, the assembler, the linker and relocations, each adding
+ * optional fields its own way, and kinds differ in fields by kind: as many object shapes, which
+ * make the passes that read every instruction (the CFG, the verifier, the JIT) megamorphic —
+ * slower (0.73-0.88 of the verifier's time with both made one shape, scripts/verifier-ab.mjs),
+ * and deoptimised whenever a program brings a shape not met before.
+ */
+function sameShape(i: Instruction): Instruction {
+  return {
+    op: i.op,
+    dst: i.dst,
+    src: i.src,
+    off: i.off,
+    imm: i.imm,
+    hi: i.hi,
+    symbol: i.symbol,
+    reference: i.reference,
+    source: i.source,
+  };
+}
+
+/** Every field of any Kind, undefined: what each kind's copy starts from. */
+const NO_KIND_FIELDS = {
+  kind: undefined,
+  alu64: undefined,
+  op: undefined,
+  reg: undefined,
+  ext: undefined,
+  order: undefined,
+  bits: undefined,
+  jmp32: undefined,
+  cond: undefined,
+  long: undefined,
+  target: undefined,
+  pseudo: undefined,
+  indirect: undefined,
+  bytes: undefined,
+  signed: undefined,
+  fetch: undefined,
+};
+
+/** The kind with the fields of every other kind too (undefined): one shape for all (sameShape). */
+const sameKindShape = (k: Kind): Kind => ({ ...NO_KIND_FIELDS, ...k }) as Kind;

@@ -31,13 +31,13 @@ export interface Instruction {
   /** Signed 32-bit immediate; for lddw the low word. */
   readonly imm: number;
   /** lddw only: the signed 32-bit immediate of the second slot (the high word). */
-  readonly hi?: number;
+  readonly hi?: number | undefined;
   /** A symbol (function or label) that starts at this instruction. */
-  readonly symbol?: string;
+  readonly symbol?: string | undefined;
   /** A symbolic target, resolved by the linker: jump/call label, map or function name. */
-  readonly reference?: string;
+  readonly reference?: string | undefined;
   /** Where the instruction came from, for disassembly and error messages. */
-  readonly source?: SourceLine;
+  readonly source?: SourceLine | undefined;
 }
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };

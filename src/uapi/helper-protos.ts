@@ -49,7 +49,7 @@ export interface HelperProto {
   readonly args: readonly HelperArgKind[];
   readonly ret: HelperRetKind;
   /** Program types that may call it; absent: every program type. */
-  readonly progTypes?: readonly ProgTypeName[];
+  readonly progTypes?: readonly ProgTypeName[] | undefined;
   /** bpf_func_proto.pkt_access: its memory arguments may point into the packet. */
   readonly pktAccess?: boolean;
   /**
@@ -66,7 +66,7 @@ const XDP_TC: readonly ProgTypeName[] = [...TC, 'XDP'];
 const CSUM_ARGS: readonly HelperArgKind[] = ['ctx', 'anything', 'anything', 'anything', 'anything'];
 
 /** By helper id (enum bpf_func_id). */
-export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, HelperProto>([
+export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = completed([
   [1, { args: ['map', 'key'], ret: 'map-value-or-null', pktAccess: true }], // map_lookup_elem
   [2, { args: ['map', 'key', 'value', 'anything'], ret: 'integer', pktAccess: true }], // map_update_elem
   [3, { args: ['map', 'key'], ret: 'integer', pktAccess: true }], // map_delete_elem
@@ -183,3 +183,22 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   ],
   [203, { args: ['dynptr', 'anything', 'alloc-size-or-zero'], ret: 'dynptr-mem-or-null', privileged: true }], // dynptr_data
 ]);
+
+/**
+ * The table with every field present in each prototype, in one order: the verifier reads these
+ * on every call, and objects of one shape keep the code that reads them monomorphic.
+ */
+function completed(table: readonly (readonly [number, HelperProto])[]): ReadonlyMap<number, HelperProto> {
+  return new Map(
+    table.map(([id, p]) => [
+      id,
+      {
+        args: p.args,
+        ret: p.ret,
+        progTypes: p.progTypes,
+        pktAccess: p.pktAccess ?? false,
+        privileged: p.privileged ?? false,
+      },
+    ]),
+  );
+}

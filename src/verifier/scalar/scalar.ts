@@ -86,12 +86,11 @@ export const scalarUnknown = (): Scalar => SCALAR_UNKNOWN;
 
 /** An unsigned range [umin, umax] with its known bits (e.g. a zero-extending load of n bytes). */
 export function scalarRange(umin: bigint, umax: bigint): Scalar {
-  return syncBounds({
-    ...SCALAR_UNKNOWN,
-    umin: u64(umin),
-    umax: u64(umax),
-    var: tnumRange(u64(umin), u64(umax)),
-  });
+  const r = mutable(SCALAR_UNKNOWN);
+  r.umin = u64(umin);
+  r.umax = u64(umax);
+  r.var = tnumRange(r.umin, r.umax);
+  return syncBounds(r);
 }
 
 /** The scalar is one known value (the kernel's tnum_is_const; the ranges then agree). */
