@@ -87,14 +87,14 @@ export interface MapSpec {
   readonly maxEntries: number;
   readonly flags: number;
   readonly pinning: Pinning;
-  readonly numaNode?: number;
-  readonly mapExtra?: bigint;
+  readonly numaNode?: number | undefined;
+  readonly mapExtra?: bigint | undefined;
   /** The template of the maps stored in a map-in-map. */
-  readonly innerMap?: MapSpec;
-  readonly contents?: MapContents;
+  readonly innerMap?: MapSpec | undefined;
+  readonly contents?: MapContents | undefined;
   /** BTF type ids of key and value in CollectionSpec.btf; absent without BTF. */
-  readonly btfKeyType?: number;
-  readonly btfValueType?: number;
+  readonly btfKeyType?: number | undefined;
+  readonly btfValueType?: number | undefined;
   /** The ELF section the definition came from (`.maps`, `maps`, `.data`, `.rodata.str1.1`, ...). */
   readonly sectionName: string;
 }

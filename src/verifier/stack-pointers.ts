@@ -26,18 +26,28 @@ export type StackValue =
   | { readonly t: 'any' } // a stack pointer of this frame or derived from an argument
   | { readonly t: 'other' }; // anything else: no stack pointer on any path
 
-const OTHER: StackValue = { t: 'other' };
-const SOME_FP: StackValue = { t: 'some-fp' };
-const SOME_ARG: StackValue = { t: 'some-arg' };
-const ANY: StackValue = { t: 'any' };
-const FP0: StackValue = { t: 'fp', off: 0 };
+/**
+ * Every value is made here, with the fields of every variant (0 or '' where not its own): one
+ * object shape, so the passes that read them stay monomorphic.
+ */
+function made(t: StackValue['t'], off = 0, reg = 0, n = 0, name = '', subprogram = 0): StackValue {
+  return { t, off, reg, n, name, subprogram } as StackValue;
+}
+const fpAt = (off: number): StackValue => made('fp', off);
+const argAt = (reg: number, off: number): StackValue => made('arg', off, reg);
+
+const OTHER: StackValue = made('other');
+const SOME_FP: StackValue = made('some-fp');
+const SOME_ARG: StackValue = made('some-arg');
+const ANY: StackValue = made('any');
+const FP0: StackValue = fpAt(0);
 const FP = 10;
 /**
  * The state: r0-r10, then (when followed) the frame's 64 slots as spilled (slot k: bytes
  * [-(k+1)·8, -k·8)).
  */
 const SLOT0 = 11;
-const ARGS: readonly StackValue[] = [1, 2, 3, 4, 5].map((reg) => ({ t: 'arg', reg, off: 0 }));
+const ARGS: readonly StackValue[] = [1, 2, 3, 4, 5].map((reg) => argAt(reg, 0));
 
 /** The register may point into this frame's stack. */
 export const isStack = (v: StackValue): boolean => v.t === 'fp' || v.t === 'some-fp' || v.t === 'any';
@@ -85,14 +95,14 @@ function alu(regs: readonly StackValue[], i: Instruction, k: Kind & { kind: 'alu
   const dst = regs[i.dst]!;
   const src = k.reg ? regs[i.src]! : undefined;
   if (k.op === 'mov' || k.op === 'movsx') {
-    if (src === undefined) return i.imm >= 0 ? { t: 'const', n: i.imm } : OTHER;
+    if (src === undefined) return i.imm >= 0 ? made('const', 0, 0, i.imm) : OTHER;
     if (k.alu64 && k.op === 'mov') return src;
     return derived(src);
   }
   if ((dst.t === 'fp' || dst.t === 'arg') && k.alu64 && (k.op === 'add' || k.op === 'sub')) {
     const by = src === undefined ? i.imm : src.t === 'const' ? src.n : undefined;
     const off = by === undefined ? undefined : k.op === 'add' ? dst.off + by : dst.off - by;
-    if (off !== undefined) return dst.t === 'fp' ? { t: 'fp', off } : { t: 'arg', reg: dst.reg, off };
+    if (off !== undefined) return dst.t === 'fp' ? fpAt(off) : argAt(dst.reg, off);
   }
   return src === undefined ? derived(dst) : join(derived(dst), derived(src));
 }
@@ -154,7 +164,7 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
     case 'lddw':
       regs[i.dst] =
         (k.pseudo === 1 || k.pseudo === 5) && i.reference !== undefined
-          ? { t: 'map', name: i.reference }
+          ? made('map', 0, 0, 0, i.reference)
           : OTHER;
       return;
     case 'load':
@@ -233,7 +243,7 @@ export function forEachStackState(
       if (each && !visit(pc, i, k, regs)) return false;
       transfer(regs, i, k);
       const func = k.kind === 'lddw' ? funcs.get(pc) : undefined;
-      if (func !== undefined) regs[i.dst] = { t: 'func', subprogram: func };
+      if (func !== undefined) regs[i.dst] = made('func', 0, 0, 0, '', func);
     }
     return true;
   };

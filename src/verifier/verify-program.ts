@@ -207,7 +207,7 @@ export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
     type: input.type,
     attachType: input.attachType,
     ctx,
-    maps: new Map((input.maps ?? []).map((m) => [m.name, m])),
+    maps: new Map((input.maps ?? []).map((m) => [m.name, sameShapeMap(m)])),
     privileged,
     subprogramStarts: new Set(cfg.subprograms.map((s) => s.start)),
     globals: globalFunctions(cfg, input.btf, input.funcInfo ?? [], ctx),
@@ -364,4 +364,28 @@ function combinedStack(cfg: Cfg, depths: readonly number[]): string | undefined 
 function now(): number {
   const p = (globalThis as { performance?: { now(): number } }).performance;
   return p?.now() ?? Date.now();
+}
+
+/**
+ * The map as the walk reads it: a copy with every field present, in one order. Specs from ELF
+ * objects, the builder and tests differ in which optional fields they hold: one shape keeps the
+ * code that reads them monomorphic (as cfg/layout.ts does for instructions).
+ */
+function sameShapeMap(m: MapSpec): MapSpec {
+  return {
+    name: m.name,
+    type: m.type,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    maxEntries: m.maxEntries,
+    flags: m.flags,
+    pinning: m.pinning,
+    numaNode: m.numaNode,
+    mapExtra: m.mapExtra,
+    innerMap: m.innerMap === undefined ? undefined : sameShapeMap(m.innerMap),
+    contents: m.contents,
+    btfKeyType: m.btfKeyType,
+    btfValueType: m.btfValueType,
+    sectionName: m.sectionName,
+  };
 }

@@ -15,9 +15,9 @@ export interface MapSpecLike {
   readonly maxEntries: number;
   readonly flags?: number;
   /** map_extra: the bloom filter's number of hash functions in the low 4 bits. */
-  readonly mapExtra?: bigint;
+  readonly mapExtra?: bigint | undefined;
   /** The template of the maps a map-in-map holds (stands for BPF_MAP_CREATE's inner_map_fd). */
-  readonly innerMap?: MapSpecLike;
+  readonly innerMap?: MapSpecLike | undefined;
 }
 
 /**
