@@ -2,13 +2,15 @@
 // target, and which slots are the second half of an lddw. Decoding errors surface here as
 // InvalidInstructionError naming the slot (classify's words).
 
+import { assertNever } from '../errors.js';
 import { type Instruction, slots as slotsOf } from '../isa/instruction.js';
 import { classify, type Kind } from '../isa/kind.js';
+import { OP_CALL, OP_LDDW } from '../isa/opcodes.js';
 import { targetOf } from '../isa/target.js';
 import { rejected } from './reject.js';
 
 export interface Layout {
-  /** The instructions, as copies of one object shape (sameShape). */
+  /** The instructions, as copies of one object shape (sameShape) without symbol and source. */
   readonly insns: readonly Instruction[];
   /** Their kinds, of one object shape too (sameKindShape). */
   readonly kinds: readonly Kind[];
@@ -52,46 +54,106 @@ export function layout(insns: readonly Instruction[]): Layout {
 }
 
 /**
- * The instruction as the passes read it: a copy with every field present, in one order.
- * Instructions come from the decoder, the assembler, the linker and relocations, each adding
- * optional fields its own way, and kinds differ in fields by kind: as many object shapes, which
- * make the passes that read every instruction (the CFG, the verifier, the JIT) megamorphic —
- * slower (0.73-0.88 of the verifier's time with both made one shape, scripts/verifier-ab.mjs),
- * and deoptimised whenever a program brings a shape not met before.
+ * The instruction as the passes read it: a copy with the fields they read, every one present, in
+ * one order (`hi` and `reference` only where they mean something: lddw, and calls by name;
+ * `symbol` and `source` are for listings, which read the program itself). Instructions come from
+ * the decoder, the assembler, the linker and relocations, each adding optional fields its own
+ * way, and kinds differ in fields by kind: as many object shapes, which make the passes that read
+ * every instruction (the CFG, the verifier, the JIT) megamorphic — slower (0.71-0.82 of the
+ * verifier's time with these and its other objects made one shape each,
+ * scripts/verifier-ab.mjs), and deoptimised whenever a program brings a shape not met before.
  */
 function sameShape(i: Instruction): Instruction {
+  const op = i.op;
+  const lddw = op === OP_LDDW;
   return {
-    op: i.op,
+    op,
     dst: i.dst,
     src: i.src,
     off: i.off,
     imm: i.imm,
-    hi: i.hi,
-    symbol: i.symbol,
-    reference: i.reference,
-    source: i.source,
+    hi: lddw ? i.hi : undefined,
+    symbol: undefined,
+    reference: lddw || op === OP_CALL ? i.reference : undefined,
+    source: undefined,
   };
 }
 
-/** Every field of any Kind, undefined: what each kind's copy starts from. */
-const NO_KIND_FIELDS = {
-  kind: undefined,
-  alu64: undefined,
-  op: undefined,
-  reg: undefined,
-  ext: undefined,
-  order: undefined,
-  bits: undefined,
-  jmp32: undefined,
-  cond: undefined,
-  long: undefined,
-  target: undefined,
-  pseudo: undefined,
-  indirect: undefined,
-  bytes: undefined,
-  signed: undefined,
-  fetch: undefined,
+/** A kind with every field of every kind, those not its own undefined. */
+type AnyKind = {
+  -readonly [F in Kind extends infer K ? (K extends Kind ? keyof K : never) : never]: unknown;
 };
 
-/** The kind with the fields of every other kind too (undefined): one shape for all (sameShape). */
-const sameKindShape = (k: Kind): Kind => ({ ...NO_KIND_FIELDS, ...k }) as Kind;
+/**
+ * The kind with the fields of every other kind too (undefined): one shape for all (sameShape).
+ * Each case reads the fields of one kind only, so its reads meet one shape or two.
+ */
+function sameKindShape(k: Kind): Kind {
+  const u: AnyKind = {
+    kind: k.kind,
+    alu64: undefined,
+    op: undefined,
+    reg: undefined,
+    ext: undefined,
+    order: undefined,
+    bits: undefined,
+    jmp32: undefined,
+    cond: undefined,
+    long: undefined,
+    target: undefined,
+    pseudo: undefined,
+    indirect: undefined,
+    bytes: undefined,
+    signed: undefined,
+    fetch: undefined,
+  };
+  switch (k.kind) {
+    case 'alu':
+      u.alu64 = k.alu64;
+      u.op = k.op;
+      u.reg = k.reg;
+      u.ext = k.ext;
+      break;
+    case 'endian':
+      u.order = k.order;
+      u.bits = k.bits;
+      break;
+    case 'jmp':
+      u.jmp32 = k.jmp32;
+      u.cond = k.cond;
+      u.reg = k.reg;
+      break;
+    case 'ja':
+      u.long = k.long;
+      break;
+    case 'call':
+      u.target = k.target;
+      break;
+    case 'lddw':
+      u.pseudo = k.pseudo;
+      break;
+    case 'ldpkt':
+      u.indirect = k.indirect;
+      u.bytes = k.bytes;
+      break;
+    case 'load':
+      u.bytes = k.bytes;
+      u.signed = k.signed;
+      break;
+    case 'store':
+      u.bytes = k.bytes;
+      u.reg = k.reg;
+      break;
+    case 'atomic':
+      u.op = k.op;
+      u.fetch = k.fetch;
+      u.bytes = k.bytes;
+      break;
+    case 'callx':
+    case 'exit':
+      break;
+    default:
+      assertNever(k, 'instruction kind');
+  }
+  return u as Kind;
+}
