@@ -23,6 +23,7 @@ import {
   type RegType,
   type State,
   scalarReg,
+  withoutRef,
 } from './state.js';
 
 type JmpKind = Extract<Kind, { kind: 'jmp' }>;
@@ -116,7 +117,7 @@ function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
   const notNull = st;
   const id = p.id;
   mapRegs(isNull, (r) => (maybeNull(r.type) && r.id === id ? scalarReg(immediate(0)) : r));
-  if (p.ref !== 0) isNull.refs = isNull.refs.filter((x) => x.id !== p.ref);
+  if (p.ref !== 0) isNull.refs = withoutRef(isNull.refs, p.ref);
   mapRegs(notNull, (r) => {
     if (!maybeNull(r.type) || r.id !== id) return r;
     const resolved = mutableReg(r);

@@ -32,6 +32,7 @@ import {
   type Reg,
   type State,
   UNKNOWN,
+  withoutRef,
 } from './state.js';
 
 /** Helpers that may move or resize the packet: every packet pointer is stale after them (bpf_helper_changes_pkt_data). */
@@ -282,7 +283,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     );
   if (releasedDynptr !== undefined) releaseDynptr(env, st, releasedDynptr);
   if (released !== 0) {
-    st.refs = st.refs.filter((x) => x.id !== released);
+    st.refs = withoutRef(st.refs, released);
     mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
   }
   if (CHANGES_PACKET.has(id))

@@ -25,6 +25,7 @@ import {
   type State,
   slot,
   UNKNOWN,
+  withoutRef,
   writableStack,
 } from './state.js';
 
@@ -113,7 +114,7 @@ export function dynptrArg(
 
 /** Releases a ring-buffer dynptr's reference: every clone's slots are cleared, every slice dies. */
 export function releaseDynptr(env: Env, st: State, d: DynptrSlot): void {
-  st.refs = st.refs.filter((x) => x.id !== d.ref);
+  st.refs = withoutRef(st.refs, d.ref);
   for (const f of st.frames)
     for (let k = 0; k < f.stack.length; k++)
       if (f.stack[k]!.dynptr?.ref === d.ref) writableStack(f)[k] = EMPTY_SLOT;

@@ -17,7 +17,7 @@ import { type Env, nextId } from './env.js';
 import { helperMemAccess } from './memory.js';
 import { constOf } from './num.js';
 import { refuse } from './refuse.js';
-import { current, NOT_INIT, newFrame, pointer, type State, UNKNOWN } from './state.js';
+import { current, NOT_INIT, newFrame, noRefs, pointer, type State, UNKNOWN } from './state.js';
 
 /** What a global function takes in a register. */
 export type GlobalParam =
@@ -142,5 +142,5 @@ export function globalEntry(env: Env, g: GlobalFunc): State {
         : p.kind === 'ctx'
           ? pointer('ctx')
           : pointer('mem_or_null', { memSize: p.size, id: nextId(env) });
-  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0, speculative: false };
+  return { frames: [f], refs: noRefs(), locked: false, rcu: false, unroll: 0, speculative: false };
 }

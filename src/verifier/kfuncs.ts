@@ -27,6 +27,7 @@ import {
   type RegType,
   type State,
   UNKNOWN,
+  withoutRef,
 } from './state.js';
 
 /** The register types of a pointer to each kernel object a kfunc returns (PTR_TO_BTF_ID). */
@@ -75,7 +76,7 @@ export function kfuncCall(env: Env, st: State, i: Instruction, pc: number): { ne
     st.rcu = false;
   }
   if (released !== 0) {
-    st.refs = st.refs.filter((x) => x.id !== released);
+    st.refs = withoutRef(st.refs, released);
     mapRegs(st, (r) => (r.ref === released ? UNKNOWN : r));
   }
   for (let k = 0; k <= 5; k++) f.regs[k] = NOT_INIT;

@@ -257,10 +257,30 @@ export interface Frame {
   callbackDepth: number;
 }
 
+/** A reference a path holds: its id and the slot that acquired it. */
+export interface Ref {
+  readonly id: number;
+  readonly insn: number;
+}
+
+/**
+ * An empty list of references, as an array V8 already holds objects in: `[]` is an array of small
+ * integers to it until an object is stored, and states with and without references would then
+ * hold two array shapes (copies keep theirs), which the code reading them pays for.
+ */
+export const noRefs = (): Ref[] => [{ id: 0, insn: 0 }].slice(0, 0);
+
+/** `refs` without the reference `id` (released), as a new list. */
+export function withoutRef(refs: readonly Ref[], id: number): Ref[] {
+  const out = noRefs();
+  for (const r of refs) if (r.id !== id) out.push(r);
+  return out;
+}
+
 export interface State {
   frames: Frame[];
   /** The references this path holds (acquired, not yet released) and the slot that acquired each. */
-  refs: { readonly id: number; readonly insn: number }[];
+  refs: Ref[];
   /** A bpf_spin_lock is held (at most one). */
   locked: boolean;
   /** Inside bpf_rcu_read_lock/unlock (not nested: 6.18 refuses a second lock). */
@@ -296,7 +316,7 @@ export function newFrame(subprogram: number, returnTo: number, callback: boolean
 export function entryState(): State {
   const f = newFrame(0, -1, false, 0);
   f.regs[1] = pointer('ctx');
-  return { frames: [f], refs: [], locked: false, rcu: false, unroll: 0, speculative: false };
+  return { frames: [f], refs: noRefs(), locked: false, rcu: false, unroll: 0, speculative: false };
 }
 
 export function copyState(s: State): State {

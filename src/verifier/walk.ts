@@ -133,8 +133,11 @@ interface Explored {
   miss: number;
   /** Where the current frame returns to (the kernel keeps one list per call site and instruction). */
   readonly site: number;
-  /** Equal states have equal fingerprints (the exact check runs only within one). */
-  readonly fingerprint: number;
+  /**
+   * Equal states have equal fingerprints (the exact check runs only within one); worked out at
+   * the first loop check that meets it (NaN until then: most checkpoints never meet one).
+   */
+  fingerprint: number;
   /** At a conditional jump: the path from it took both edges (precision.ts, `undecided`). */
   bothEdges: boolean;
 }
@@ -430,6 +433,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             if (old.branches > 0 && !force) {
               // Hashed only when needed: for the loop check or a new checkpoint.
               fp ??= fingerprint(st);
+              if (Number.isNaN(old.fingerprint)) old.fingerprint = fingerprint(old.state);
               if (
                 old.fingerprint === fp &&
                 old.state.unroll === st.unroll &&
@@ -494,7 +498,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
               hit: 0,
               miss: 0,
               site,
-              fingerprint: fp ?? fingerprint(st),
+              fingerprint: fp ?? Number.NaN,
               bothEdges: false,
             };
             made = e;
