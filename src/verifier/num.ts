@@ -48,8 +48,9 @@ export function loaded(bytes: 1 | 2 | 4 | 8, signed: boolean): Scalar {
   return value;
 }
 /** loaded()'s results by bytes * 2 + signed: scalars are immutable, so each is computed once
- * (every load runs a bounds sync otherwise). */
-const loadedValues: (Scalar | undefined)[] = [];
+ * (every load runs a bounds sync otherwise). Sized for every key up front: a read past an
+ * array's end deoptimises the code optimised without one. */
+const loadedValues: (Scalar | undefined)[] = new Array(8 * 2 + 2).fill(undefined);
 
 /**
  * A known value read back narrower than it was stored (a fill of part of a spilled scalar): its
