@@ -159,7 +159,9 @@ function frameSafe(
     const zero = ((precise >> (ZERO_SHIFT + r)) & 1) !== 0;
     if (!regSafe(old.regs[r]!, cur.regs[r]!, ids, exact, full, zero)) return false;
   }
-  for (let k = 0; k < old.stack.length; k++) {
+  // Slots past both depths were never written (Frame.depth): EMPTY_SLOT on both sides.
+  const used = Math.min(old.stack.length, Math.ceil(Math.max(old.depth, cur.depth) / 8));
+  for (let k = 0; k < used; k++) {
     // A slot no path reads before overwriting it cannot matter (stack-liveness.ts).
     if (slots !== undefined && !exact && (((k < 32 ? slots.lo : slots.hi) >> (k & 31)) & 1) === 0) continue;
     const mask = slots === undefined ? undefined : k < 32 ? slots.preciseLo : slots.preciseHi;
