@@ -137,17 +137,17 @@ function arith(op: Tracked, is64: boolean, dst: Scalar, src: Scalar): Scalar {
     case 'and':
       r.var = tnumAnd(dst.var, src.var);
       bitwise32('and', r, src);
-      bitwise64('and', r, src);
+      if (bitwise64('and', r, src) && !is64) updateBounds(r);
       break;
     case 'or':
       r.var = tnumOr(dst.var, src.var);
       bitwise32('or', r, src);
-      bitwise64('or', r, src);
+      if (bitwise64('or', r, src) && !is64) updateBounds(r);
       break;
     case 'xor':
       r.var = tnumXor(dst.var, src.var);
       bitwise32('xor', r, src);
-      bitwise64('xor', r, src);
+      if (bitwise64('xor', r, src) && !is64) updateBounds(r);
       break;
     case 'lsh':
       if (is64) lsh64(r, src.umin, src.umax);
@@ -164,6 +164,9 @@ function arith(op: Tracked, is64: boolean, dst: Scalar, src: Scalar): Scalar {
     default:
       assertNever(op, 'tracked ALU op');
   }
+  // The kernel ends the 64-bit bitwise ops and shifts with __update_reg_bounds, which is also
+  // the first step of the reg_bounds_sync that follows (syncBounds), and gives the same facts
+  // twice over: here only a 32-bit operation runs it before its zero-extension.
   if (!is64) zext32(r);
   return syncBounds(r);
 }
@@ -324,11 +327,12 @@ function bitwise32(op: 'and' | 'or' | 'xor', r: MutableScalar, src: Scalar): voi
   }
 }
 
-function bitwise64(op: 'and' | 'or' | 'xor', r: MutableScalar, src: Scalar): void {
+/** False when the result is one known value (then nothing is left for __update_reg_bounds). */
+function bitwise64(op: 'and' | 'or' | 'xor', r: MutableScalar, src: Scalar): boolean {
   const t = r.var;
   if (tnumIsConst(src.var) && tnumIsConst(t)) {
     markKnown(r, t.value);
-    return;
+    return false;
   }
   if (op === 'and') {
     r.umin = t.value;
@@ -347,7 +351,7 @@ function bitwise64(op: 'and' | 'or' | 'xor', r: MutableScalar, src: Scalar): voi
     r.smin = S64_MIN;
     r.smax = S64_MAX;
   }
-  updateBounds(r);
+  return true;
 }
 
 // --- shifts by a known amount ---------------------------------------------------------------------
@@ -390,7 +394,6 @@ function lsh64(r: MutableScalar, umin: bigint, umax: bigint): void {
   r.smax = smax;
   lsh32Bounds(r, umin, umax);
   r.var = tnumLshift(r.var, Number(umin));
-  updateBounds(r);
 }
 
 function rsh32(r: MutableScalar, umin: bigint, umax: bigint): void {
@@ -411,7 +414,6 @@ function rsh64(r: MutableScalar, umin: bigint, umax: bigint): void {
   r.umin >>= umax;
   r.umax >>= umin;
   markUnbounded32(r);
-  updateBounds(r);
 }
 
 function arsh32(r: MutableScalar, shift: bigint): void {
@@ -431,7 +433,6 @@ function arsh64(r: MutableScalar, shift: bigint): void {
   r.umin = 0n;
   r.umax = U64_MAX;
   markUnbounded32(r);
-  updateBounds(r);
 }
 
 // --- mov and movsx ----------------------------------------------------------------------------------
