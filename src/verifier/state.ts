@@ -86,24 +86,6 @@ export interface Reg {
 
 const ZERO = scalarConst(0n);
 
-const base: Reg = {
-  type: 'not_init',
-  value: ZERO,
-  off: 0,
-  id: 0,
-  range: 0,
-  frame: 0,
-  ref: 0,
-  memSize: 0,
-  target: 0,
-  map: undefined,
-  dynptr: 0,
-  pktSlice: false,
-};
-
-export const NOT_INIT: Reg = base;
-export const UNKNOWN: Reg = scalarReg(scalarUnknown());
-
 /** A register being changed (a copy, see mutableReg). */
 export type MutableReg = { -readonly [K in keyof Reg]: Reg[K] };
 
@@ -126,7 +108,7 @@ export function mutableReg(r: Reg): MutableReg {
 }
 
 export function scalarReg(value: Scalar): Reg {
-  // Spelled out rather than spread from `base`: one of the commonest allocations of the walk.
+  // Spelled out (one shape, no spread): one of the commonest allocations of the walk.
   return {
     type: 'scalar',
     value,
@@ -143,13 +125,18 @@ export function scalarReg(value: Scalar): Reg {
   };
 }
 
+const notInit = mutableReg(scalarReg(ZERO));
+notInit.type = 'not_init';
+export const NOT_INIT: Reg = notInit;
+export const UNKNOWN: Reg = scalarReg(scalarUnknown());
+
 /** A pointer of `type` with a zero offset; `extra` sets the rest. */
 export function pointer(type: RegType, extra: Partial<Omit<Reg, 'type'>> = {}): Reg {
-  // Spelled out rather than spread from `base` and `extra` (a spread of a caller's object is
+  // Spelled out rather than spread from `extra` (a spread of a caller's object is
   // slow, and lddw and helper results make one per instruction).
   const reg: MutableReg = {
     type,
-    value: extra.value ?? base.value,
+    value: extra.value ?? ZERO,
     off: extra.off ?? 0,
     id: extra.id ?? 0,
     range: extra.range ?? 0,
