@@ -131,23 +131,12 @@ export const NOT_INIT: Reg = notInit;
 export const UNKNOWN: Reg = scalarReg(scalarUnknown());
 
 /** A pointer of `type` with a zero offset; `extra` sets the rest. */
-export function pointer(type: RegType, extra: Partial<Omit<Reg, 'type'>> = {}): Reg {
-  // Spelled out rather than spread from `extra` (a spread of a caller's object is
-  // slow, and lddw and helper results make one per instruction).
-  const reg: MutableReg = {
-    type,
-    value: extra.value ?? ZERO,
-    off: extra.off ?? 0,
-    id: extra.id ?? 0,
-    range: extra.range ?? 0,
-    frame: extra.frame ?? 0,
-    ref: extra.ref ?? 0,
-    memSize: extra.memSize ?? 0,
-    target: extra.target ?? 0,
-    map: extra.map,
-    dynptr: extra.dynptr ?? 0,
-    pktSlice: extra.pktSlice ?? false,
-  };
+export function pointer(type: RegType, extra?: Partial<Omit<Reg, 'type'>>): Reg {
+  const reg = mutableReg(NOT_INIT);
+  reg.type = type;
+  // Only the fields `extra` has (its shape differs by caller: reading every field from it was
+  // slow); they all exist in `reg`, which keeps its shape.
+  if (extra !== undefined) Object.assign(reg, extra);
   return reg;
 }
 
