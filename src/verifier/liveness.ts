@@ -2,7 +2,7 @@
 // for every slot, the registers some path from it reads before writing. Pruning compares only
 // live registers, so a dead scalar that differs does not keep a path alive.
 
-import { type Cfg, forwardOnly } from '../cfg/index.js';
+import type { Cfg } from '../cfg/index.js';
 import { slotArrays } from '../cfg/slot-arrays.js';
 import { assertNever } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
@@ -99,36 +99,52 @@ export function liveRegisters(
 /**
  * A backward dataflow over register masks to its fixpoint: `transfer(pc, out, before)` gives the
  * mask before the instruction at pc from the mask after it (undefined: no instruction, e.g. an
- * lddw's second slot); it may read `before` at other slots (a callee's entry), which the passes
- * repeat until they hold. The result is the mask before every slot.
+ * lddw's second slot); it may read `before` at a callee's entry (at the call), which the solver
+ * follows too. The result is the mask before every slot.
  */
 export function solveBackward(
   cfg: Cfg,
   transfer: (pc: number, out: number, before: Int32Array) => number | undefined,
 ): Int32Array {
-  const before = slotArrays(cfg).int32(cfg.slots);
-  // With no edge to the same or an earlier block, one pass in reverse block order reads every
-  // successor's final mask: the pass that would only confirm the fixpoint is skipped. A call to
-  // a subprogram that starts before it would read its entry before that is final.
-  let changed = true;
-  const once = forwardOnly(cfg.blocks) && cfg.calls.every((c) => cfg.subprograms[c.callee]!.start > c.pc);
-  while (changed) {
-    changed = false;
-    for (let b = cfg.blocks.length - 1; b >= 0; b--) {
-      const block = cfg.blocks[b]!;
+  const mem = slotArrays(cfg);
+  const before = mem.int32(cfg.slots);
+  const blocks = cfg.blocks;
+  // A worklist of blocks, swept in reverse order: a block runs again only when the entry of a
+  // successor, or of a subprogram one of its calls enters, has changed since it last ran. A
+  // program whose edges all go forward (calls to later subprograms too) runs each block once.
+  const dirty = mem.uint8(blocks.length).fill(1);
+  /** Each block's entry mask when it last ran (what the blocks that read it have read). */
+  const seen = mem.int32(blocks.length);
+  /** The blocks with a call, by the entry block of the subprogram it calls. */
+  const callers = new Map<number, number[]>();
+  for (const c of cfg.calls) {
+    const entry = cfg.subprograms[c.callee]!.entry;
+    callers.set(entry, [...(callers.get(entry) ?? []), c.block]);
+  }
+  let pending = true;
+  while (pending) {
+    pending = false;
+    for (let b = blocks.length - 1; b >= 0; b--) {
+      if (dirty[b] === 0) continue;
+      dirty[b] = 0;
+      const block = blocks[b]!;
       let out = 0;
-      for (const s of block.successors) out |= before[cfg.blocks[s]!.start]!;
+      for (const s of block.successors) out |= before[blocks[s]!.start]!;
       for (let pc = block.last; pc >= block.start; pc--) {
         const inn = transfer(pc, out, before);
         if (inn === undefined) continue;
-        if (before[pc] !== inn) {
-          before[pc] = inn;
-          changed = true;
-        }
+        before[pc] = inn;
         out = inn;
       }
+      if (before[block.start] === seen[b]) continue;
+      seen[b] = before[block.start]!;
+      // The readers of the block's entry run again: later in this sweep, or in another sweep
+      // for one at or after it.
+      for (const p of [...block.predecessors, ...(callers.get(b) ?? [])]) {
+        dirty[p] = 1;
+        if (p >= b) pending = true;
+      }
     }
-    if (once) break;
   }
   return before;
 }

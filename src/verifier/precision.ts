@@ -203,7 +203,6 @@ export function preciseRegisters(
   offStack?: Uint8Array,
   returnChecked = false,
 ): Precision {
-  // A bpf-to-bpf call's callee entry, by the call's slot.
   // A bpf-to-bpf call's callee entry, by the call's slot (-1: no such call).
   const mem = slotArrays(cfg);
   const entryOf = mem.int32(cfg.slots).fill(-1);
