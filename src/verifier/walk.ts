@@ -431,7 +431,7 @@ export function walk(env: Env, code: Code, logLevel: number): WalkResult {
             const old = list[n]!;
             if (old.site !== site) continue;
             if (old.branches > 0 && !force) {
-              // Hashed only when needed: for the loop check or a new checkpoint.
+              // Hashed only for the loop check, the old state too at its first one.
               fp ??= fingerprint(st);
               if (Number.isNaN(old.fingerprint)) old.fingerprint = fingerprint(old.state);
               if (
