@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// A/B of a fresh process's first verifications: another checkout's build (A) and this one's (B),
+// each in new processes, alternating: every process verifies the example programs of
+// bench/verifier.bench.ts six times each, one program after the other, and reports its CPU time
+// (V8's compiler threads included, as the bench's first-rounds column counts them). Prints
+// every run and the median of each side.
+//   npm run build && node scripts/verifier-first-ab.mjs /path/to/other/checkout [RUNS]
+// (the other checkout built too: its dist/ is imported; the examples are this checkout's).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const other = process.argv[2];
+if (other === undefined) throw new Error('usage: node scripts/verifier-first-ab.mjs OTHER_CHECKOUT [RUNS]');
+const here = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.argv[3] ?? 9);
+const PROGRAMS = [
+  'xdp_count_hash',
+  'xdp_for_each',
+  'xdp_bpf2bpf',
+  'xdp_ipip',
+  'xdp_ringbuf',
+  'xdp_lpm_firewall',
+  'xdp_reflect',
+  'xdp_fib',
+];
+
+// The child: imports one build, loads the programs (not timed), then times the verifications.
+const child = `
+const [root, examples, names] = process.argv.slice(1);
+const { readFileSync } = await import('node:fs');
+const { load, loadCollectionSpec, programInput, verifyProgram } = await import(root + '/dist/src/index.js');
+const inputs = names.split(',').map((name) => {
+  const c = load(loadCollectionSpec(new Uint8Array(readFileSync(examples + name + '.v3.o'))), { verify: false });
+  return programInput(c.spec, c.spec.programs[0], { logLevel: 0 });
+});
+const t0 = process.cpuUsage();
+for (const input of inputs) for (let k = 0; k < 6; k++) verifyProgram(input);
+const d = process.cpuUsage(t0);
+console.log(d.user + d.system);
+`;
+
+function run(root) {
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', child, root, `${here}examples/`, PROGRAMS.join(',')],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`a run of ${root} failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const a = [];
+const b = [];
+for (let k = 0; k < RUNS; k++) {
+  a.push(run(other));
+  b.push(run(here));
+}
+const ms = (us) => (us / 1000).toFixed(0);
+console.log(`A (${other}): ${a.map(ms).join(' ')} ms`);
+console.log(`B (${here}): ${b.map(ms).join(' ')} ms`);
+console.log(
+  `median A ${ms(median(a))} ms, B ${ms(median(b))} ms, B / A ${(median(b) / median(a)).toFixed(2)}`,
+);
