@@ -8,21 +8,12 @@
 // (the other checkout built too: its dist/ is imported; the examples are this checkout's).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_PROGRAMS } from './verifier-examples.mjs';
 
 const other = process.argv[2];
 if (other === undefined) throw new Error('usage: node scripts/verifier-first-ab.mjs OTHER_CHECKOUT [RUNS]');
 const here = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[3] ?? 9);
-const PROGRAMS = [
-  'xdp_count_hash',
-  'xdp_for_each',
-  'xdp_bpf2bpf',
-  'xdp_ipip',
-  'xdp_ringbuf',
-  'xdp_lpm_firewall',
-  'xdp_reflect',
-  'xdp_fib',
-];
 
 // The child: imports one build, loads the programs (not timed), then times the verifications.
 const child = `
@@ -42,7 +33,7 @@ console.log(d.user + d.system);
 function run(root) {
   const r = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', child, root, `${here}examples/`, PROGRAMS.join(',')],
+    ['--input-type=module', '-e', child, root, `${here}examples/`, EXAMPLE_PROGRAMS.join(',')],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`a run of ${root} failed: ${r.stderr}`);

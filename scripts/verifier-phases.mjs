@@ -10,17 +10,7 @@ import { returnRange } from '../dist/src/verifier/calls.js';
 import { liveRegisters } from '../dist/src/verifier/liveness.js';
 import { liveStackSlots } from '../dist/src/verifier/stack-liveness.js';
 import { precisionOf } from '../dist/src/verifier/verify-program.js';
-
-const PROGRAMS = [
-  'xdp_count_hash',
-  'xdp_for_each',
-  'xdp_bpf2bpf',
-  'xdp_ipip',
-  'xdp_ringbuf',
-  'xdp_lpm_firewall',
-  'xdp_reflect',
-  'xdp_fib',
-];
+import { EXAMPLE_PROGRAMS } from './verifier-examples.mjs';
 
 /** Microseconds per call of `f`, best of 8 batches of `n`. */
 function time(f, n) {
@@ -36,7 +26,7 @@ function time(f, n) {
 const passes = ['layout', 'CFG', 'stack liveness', 'precision', 'register liveness'];
 console.log(`| program | verification µs | ${passes.map((p) => `${p} µs`).join(' | ')} | walk and rest µs |`);
 console.log(`|---|---|${passes.map(() => '---|').join('')}---|`);
-for (const name of PROGRAMS) {
+for (const name of EXAMPLE_PROGRAMS) {
   const file = new URL(`../examples/${name}.v3.o`, import.meta.url);
   const c = load(loadCollectionSpec(new Uint8Array(readFileSync(file))), { verify: false });
   const p = c.spec.programs[0];
