@@ -73,9 +73,7 @@ function sameShape(i: Instruction): Instruction {
     off: i.off,
     imm: i.imm,
     hi: lddw ? i.hi : undefined,
-    symbol: undefined,
     reference: lddw || op === OP_CALL ? i.reference : undefined,
-    source: undefined,
   };
 }
 

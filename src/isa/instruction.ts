@@ -33,11 +33,11 @@ export interface Instruction {
   /** lddw only: the signed 32-bit immediate of the second slot (the high word). */
   readonly hi?: number | undefined;
   /** A symbol (function or label) that starts at this instruction. */
-  readonly symbol?: string | undefined;
+  readonly symbol?: string;
   /** A symbolic target, resolved by the linker: jump/call label, map or function name. */
   readonly reference?: string | undefined;
   /** Where the instruction came from, for disassembly and error messages. */
-  readonly source?: SourceLine | undefined;
+  readonly source?: SourceLine;
 }
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };

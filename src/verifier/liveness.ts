@@ -96,6 +96,9 @@ export function liveRegisters(
   });
 }
 
+/** No blocks (a block entered by no call). */
+const NONE: readonly number[] = [];
+
 /**
  * A backward dataflow over register masks to its fixpoint: `transfer(pc, out, before)` gives the
  * mask before the instruction at pc from the mask after it (undefined: no instruction, e.g. an
@@ -119,7 +122,9 @@ export function solveBackward(
   const callers = new Map<number, number[]>();
   for (const c of cfg.calls) {
     const entry = cfg.subprograms[c.callee]!.entry;
-    callers.set(entry, [...(callers.get(entry) ?? []), c.block]);
+    const list = callers.get(entry);
+    if (list === undefined) callers.set(entry, [c.block]);
+    else list.push(c.block);
   }
   let pending = true;
   while (pending) {
@@ -140,10 +145,11 @@ export function solveBackward(
       seen[b] = before[block.start]!;
       // The readers of the block's entry run again: later in this sweep, or in another sweep
       // for one at or after it.
-      for (const p of [...block.predecessors, ...(callers.get(b) ?? [])]) {
-        dirty[p] = 1;
-        if (p >= b) pending = true;
-      }
+      for (const readers of [block.predecessors, callers.get(b) ?? NONE])
+        for (const p of readers) {
+          dirty[p] = 1;
+          if (p >= b) pending = true;
+        }
     }
   }
   return before;

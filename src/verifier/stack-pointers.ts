@@ -35,6 +35,9 @@ function made(t: StackValue['t'], off = 0, reg = 0, n = 0, name = '', subprogram
 }
 const fpAt = (off: number): StackValue => made('fp', off);
 const argAt = (reg: number, off: number): StackValue => made('arg', off, reg);
+const constant = (n: number): StackValue => made('const', 0, 0, n);
+const mapNamed = (name: string): StackValue => made('map', 0, 0, 0, name);
+const funcAt = (subprogram: number): StackValue => made('func', 0, 0, 0, '', subprogram);
 
 const OTHER: StackValue = made('other');
 const SOME_FP: StackValue = made('some-fp');
@@ -95,7 +98,7 @@ function alu(regs: readonly StackValue[], i: Instruction, k: Kind & { kind: 'alu
   const dst = regs[i.dst]!;
   const src = k.reg ? regs[i.src]! : undefined;
   if (k.op === 'mov' || k.op === 'movsx') {
-    if (src === undefined) return i.imm >= 0 ? made('const', 0, 0, i.imm) : OTHER;
+    if (src === undefined) return i.imm >= 0 ? constant(i.imm) : OTHER;
     if (k.alu64 && k.op === 'mov') return src;
     return derived(src);
   }
@@ -163,9 +166,7 @@ function transfer(regs: StackValue[], i: Instruction, k: Kind): void {
       return;
     case 'lddw':
       regs[i.dst] =
-        (k.pseudo === 1 || k.pseudo === 5) && i.reference !== undefined
-          ? made('map', 0, 0, 0, i.reference)
-          : OTHER;
+        (k.pseudo === 1 || k.pseudo === 5) && i.reference !== undefined ? mapNamed(i.reference) : OTHER;
       return;
     case 'load':
       regs[i.dst] = fill(regs, regs[i.src]!, i.off, k.bytes);
@@ -243,7 +244,7 @@ export function forEachStackState(
       if (each && !visit(pc, i, k, regs)) return false;
       transfer(regs, i, k);
       const func = k.kind === 'lddw' ? funcs.get(pc) : undefined;
-      if (func !== undefined) regs[i.dst] = made('func', 0, 0, 0, '', func);
+      if (func !== undefined) regs[i.dst] = funcAt(func);
     }
     return true;
   };
