@@ -7,7 +7,7 @@ import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { MemoryFault } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { AddressSpace, LOOPBACK_ONLY, SkbContext, TestRunRefusal, XdpContext } from '../runtime/index.js';
-import { XdpMd } from '../uapi/context.js';
+import { SkBuff, XdpMd } from '../uapi/context.js';
 import { exit, ldx, mov, st } from './test-builders.js';
 
 const frame = new Uint8Array(60).fill(0xab);
@@ -65,17 +65,27 @@ test('XDP: adjust_head/meta/tail move the window', () => {
   assert.equal(space.regions.length, 0);
 });
 
-test('TC: the skb window is [data, data_end); socket filters get none', () => {
+test('TC and cgroup skb: the skb window is [data, data_end); socket filters get none; skb->sk is no memory', () => {
   const space = new AddressSpace();
-  const input = { data: frame, ctx: undefined, flags: 0, cpu: 0, interfaces: LOOPBACK_ONLY };
+  const input = { data: frame, ctx: undefined, flags: 0, cpu: 0, interfaces: LOOPBACK_ONLY, socket: true };
   const tc = SkbContext.create('SCHED_CLS', space, input);
   assert.ok(tc instanceof SkbContext);
   assert.equal(space.find(tc.data, 60)?.kind, 'packet');
   assert.equal(space.find(tc.data - 1, 1), undefined);
   assert.equal(space.find(tc.data + 60, 1), undefined);
+  const sk = Number(space.view.getBigUint64(tc.struct.start + SkBuff.sk!, true));
+  assert.equal(sk, tc.sock.start);
+  assert.ok(sk !== 0 && space.find(sk, 1) === undefined);
+  const cg = SkbContext.create('CGROUP_SKB', space, input);
+  assert.ok(cg instanceof SkbContext);
+  // From the network header: the frame's first 14 bytes lie before the window.
+  assert.equal(space.find(cg.data, 46)?.kind, 'packet');
+  assert.equal(space.find(cg.data - 1, 1), undefined);
+  assert.equal(cg.len, 46);
   const sf = SkbContext.create('SOCKET_FILTER', space, input);
   assert.ok(sf instanceof SkbContext);
   assert.equal(space.find(sf.data, 1), undefined);
   tc.release();
+  cg.release();
   sf.release();
 });

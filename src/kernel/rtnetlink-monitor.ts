@@ -11,6 +11,7 @@
 
 import { Errno } from '../errors.js';
 import { macToText } from '../uapi/addresses.js';
+import { AF_INET } from '../uapi/socket.js';
 import type { TableChange } from '../uapi/table-change.js';
 import { FdHandle } from './fd.js';
 import { check, lastErrno, netLibc } from './libc-net.js';
@@ -31,7 +32,6 @@ import {
 } from './rtnetlink.js';
 import { pinned } from './syscall.js';
 
-const AF_INET = 2;
 const RTM_NEWROUTE = 24;
 const RTM_DELROUTE = 25;
 const RTM_GETROUTE = 26;

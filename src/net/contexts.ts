@@ -96,7 +96,8 @@ export class ContextPool {
     const made = SkbContext.create(
       program.type,
       host.space,
-      { data, ctx: SKB_CTX, flags: 0, cpu: 0, interfaces: host.interfaces },
+      // A frame a device received (or a user injected) belongs to no socket: skb->sk is NULL.
+      { data, ctx: SKB_CTX, flags: 0, cpu: 0, interfaces: host.interfaces, socket: false },
       spare?.type === program.type ? spare : undefined,
     );
     if (made instanceof TestRunRefusal) return undefined;

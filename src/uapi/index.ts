@@ -18,5 +18,6 @@ export * from './map-types.js';
 export * from './page.js';
 export * from './prog-types.js';
 export * from './sections.js';
+export * from './socket.js';
 export * from './table-change.js';
 export * from './verdicts.js';

@@ -243,7 +243,7 @@ export function checkSeed(
             seen.push(`run ${run}: ${String(e)}`);
             continue;
           }
-          // A program the VM cannot test-run (a cgroup skb program): counted apart.
+          // A program the VM cannot test-run (NotSupported, named): counted apart.
           if (e instanceof NotSupportedError) {
             noteApart(backend, e.message);
             complete = false;

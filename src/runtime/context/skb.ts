@@ -1,10 +1,14 @@
-// The socket-buffer context of a test run (SOCKET_FILTER, SCHED_CLS, SCHED_ACT): a linear buffer
-// with NET_SKB_PAD of headroom and the shared-info tailroom, and a `struct __sk_buff` whose
-// fields hold what the kernel's ctx rewrites would read (len, protocol, pkt_type, ifindex,
-// data/data_end as real addresses). Socket filters see the skb from the network header.
-// The buffer is a reservation: types with direct packet access (TC) may touch only the window
-// [data, data_end), which sync() moves; socket filters get no window (they read by helper/LD_ABS).
-// Input checks follow net/bpf/test_run.c (bpf_prog_test_run_skb) as kernel 6.18 answers.
+// The socket-buffer context of a test run (SOCKET_FILTER, SCHED_CLS, SCHED_ACT, CGROUP_SKB): a
+// linear buffer with NET_SKB_PAD of headroom and the shared-info tailroom, and a `struct __sk_buff`
+// whose fields hold what the kernel's ctx rewrites would read (len, protocol, pkt_type, ifindex,
+// data/data_end as real addresses). TC sees the skb from the MAC header; socket filters and
+// cgroup skb programs from the network header, and get the frame back with the MAC header zeroed.
+// The buffer is a reservation: types with direct packet access (TC, cgroup skb) may touch only
+// the window [data, data_end), which sync() moves; socket filters get no window (they read by
+// helper or LD_ABS) and see data/data_end as 0.
+// Input checks follow net/bpf/test_run.c (bpf_prog_test_run_skb) as kernel 6.18 answers; that
+// cgroup skb test runs compute the packet pointers (without the MAC header) is the kernel's answer
+// too (src/runtime/context/skb-kernel.test.ts).
 
 import { SK_BUFF_SIZE, SkBuff } from '../../uapi/context.js';
 import { Errno } from '../../uapi/errno.js';
@@ -18,6 +22,7 @@ import {
 } from '../../uapi/index.js';
 import { PAGE_SIZE } from '../../uapi/page.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';
+import { AF_INET, AF_INET6 } from '../../uapi/socket.js';
 import type { AddressSpace, Region } from '../memory.js';
 import { type ProgramContext, SKB_SHARED_INFO_SIZE, TestRunRefusal } from './types.js';
 import type { Interfaces } from './xdp.js';
@@ -28,10 +33,11 @@ export const SKB_HEADROOM = 64;
 export const BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 4;
 /** The largest test-run skb: PAGE_SIZE less headroom and tailroom (3712). */
 export const SKB_MAX_DATA = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
-/** ETH_P_802_3_MIN: smaller type fields are 802.3 lengths (include/uapi/linux/if_ether.h). */
 /** GSO_MAX_SEGS and GSO_LEGACY_MAX_SIZE (include/linux/netdevice.h). */
 const GSO_MAX_SEGS = 65535;
 const GSO_LEGACY_MAX_SIZE = 65536;
+/** sizeof(struct bpf_sock): the span skb->sk points at (reserved, never mapped). */
+const SOCK_SIZE = 80;
 /** Fields of __sk_buff a test run takes from ctx_in; every other byte must be zero (convert___skb_to_skb). */
 const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
   [SkBuff.mark!, 4],
@@ -56,6 +62,12 @@ const F = {
   data: SkBuff.data!,
   data_end: SkBuff.data_end!,
   data_meta: SkBuff.data_meta!,
+  sk: SkBuff.sk!,
+  family: SkBuff.family!,
+  remote_ip4: SkBuff.remote_ip4!,
+  local_ip4: SkBuff.local_ip4!,
+  remote_ip6: SkBuff.remote_ip6!,
+  local_ip6: SkBuff.local_ip6!,
 } as const;
 
 /** Which bytes of __sk_buff ctx_in may set (CTX_IN_FIELDS), and a scratch copy of ctx_in: made once, not per run. */
@@ -70,6 +82,8 @@ export interface SkbInput {
   readonly flags: number;
   readonly cpu: number;
   readonly interfaces: Interfaces;
+  /** The skb belongs to a socket: a test run's, whose family and addresses follow the packet. */
+  readonly socket: boolean;
 }
 
 /** eth_type_trans(): the skb protocol (host order) of a frame. */
@@ -90,10 +104,20 @@ function pktType(frame: Uint8Array): number {
   return frame[0]! & 1 ? 2 : 3;
 }
 
+/** TC programs see the MAC header (is_l2 in bpf_prog_test_run_skb); the others start at the network header. */
+const macHeader = (type: ProgTypeName): boolean => type === 'SCHED_CLS' || type === 'SCHED_ACT';
+/** Types whose __sk_buff data/data_end point at the packet: TC and cgroup skb. */
+const directAccess = (type: ProgTypeName): boolean => type !== 'SOCKET_FILTER';
+
 export class SkbContext implements ProgramContext {
   readonly kind = '__sk_buff';
   readonly type: ProgTypeName;
   readonly struct: Region;
+  /**
+   * skb->sk when the skb has a socket: an address no program may touch (the verifier does not
+   * model socket fields, see docs/architecture.md), non-null as the kernel's is.
+   */
+  readonly sock: Region;
   /** The skb's buffer (head), reserved; replaced by expand() when a helper needs more room. */
   frame: Region;
   /** The accessible [data, data_end) for direct-packet-access types, a window of `frame`. */
@@ -104,6 +128,8 @@ export class SkbContext implements ProgramContext {
   len: number;
   /** True for TC: the program sees the frame from the MAC header. */
   readonly l2: boolean;
+  /** True for TC and cgroup skb: __sk_buff's data/data_end point at the packet (bpf_compute_data_pointers). */
+  readonly direct: boolean;
   /** skb_metadata_len(): bytes an XDP program left before the data (data_meta..data); 0 in test runs. */
   metaLen = 0;
 
@@ -111,15 +137,17 @@ export class SkbContext implements ProgramContext {
     type: ProgTypeName,
     space: AddressSpace,
     struct: Region,
+    sock: Region,
     frame: Region,
-    l2: boolean,
     window: Region | undefined,
   ) {
     this.type = type;
     this.space = space;
     this.struct = struct;
+    this.sock = sock;
     this.frame = frame;
-    this.l2 = l2;
+    this.l2 = macHeader(type);
+    this.direct = directAccess(type);
     this.window = window;
     this.data = frame.start + SKB_HEADROOM;
     this.len = 0;
@@ -163,16 +191,15 @@ export class SkbContext implements ProgramContext {
       if (inCtx.some((b, k) => b !== 0 && !CTX_IN_ALLOWED[k]))
         return new TestRunRefusal(Errno.EINVAL, '__sk_buff field not settable');
       const wire = cv.getUint32(SkBuff.wire_len!, true);
-      const len = type === 'SOCKET_FILTER' ? size - ETH_HLEN : size;
+      const len = macHeader(type) ? size : size - ETH_HLEN;
       if (wire !== 0 && (wire < len || wire > GSO_LEGACY_MAX_SIZE))
         return new TestRunRefusal(Errno.EINVAL, 'wire_len');
       if (cv.getUint32(SkBuff.gso_segs!, true) > GSO_MAX_SEGS)
         return new TestRunRefusal(Errno.EINVAL, 'gso_segs');
     }
-    const l2 = type !== 'SOCKET_FILTER';
     const bufSize = SKB_HEADROOM + Math.ceil(size / 64) * 64 + SKB_SHARED_INFO_SIZE;
-    const s = SkbContext.#regions(type, space, bufSize, l2, spare);
-    const { struct, frame } = s;
+    const s = SkbContext.#regions(type, space, bufSize, spare);
+    const { struct, frame, l2 } = s;
     space.u8.set(data, frame.start + SKB_HEADROOM);
     s.data = frame.start + SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
     s.len = size - (l2 ? 0 : ETH_HLEN);
@@ -188,6 +215,7 @@ export class SkbContext implements ProgramContext {
     // without a ctx the kernel skips the conversion and it stays 0.
     if (ctx !== undefined && cv.getUint32(SkBuff.wire_len!, true) === 0)
       v.setUint32(at + F.wire_len, s.len, true);
+    if (input.socket) s.#socket(protocol, data);
     s.sync();
     if (s.window !== undefined) space.show(s.window); // a spare's (no-op for a fresh window)
     return s;
@@ -202,26 +230,52 @@ export class SkbContext implements ProgramContext {
     type: ProgTypeName,
     space: AddressSpace,
     bufSize: number,
-    l2: boolean,
     spare: SkbContext | undefined,
   ): SkbContext {
     let struct: Region;
+    let sock: Region;
     if (spare !== undefined && spare.space === space && spare.type === type) {
       struct = spare.struct;
+      sock = spare.sock;
       space.show(struct);
       if (spare.frame.size === bufSize) {
         const { frame } = spare;
         space.u8.fill(0, frame.start, frame.end);
-        return new SkbContext(type, space, struct, frame, l2, spare.window);
+        return new SkbContext(type, space, struct, sock, frame, spare.window);
       }
       space.release(spare.frame);
     } else {
       spare?.release();
       struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
+      sock = space.reserve(`${type} skb socket`, SOCK_SIZE, { kind: 'ctx' });
     }
     const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
-    const window = l2 ? space.mapWindow(frame, `${type} skb data`, frame.start, 0) : undefined;
-    return new SkbContext(type, space, struct, frame, l2, window);
+    const window = directAccess(type)
+      ? space.mapWindow(frame, `${type} skb data`, frame.start, 0)
+      : undefined;
+    return new SkbContext(type, space, struct, sock, frame, window);
+  }
+
+  /**
+   * The socket bpf_prog_test_run_skb gives the skb: skb->sk set, its family from the protocol
+   * and, for IPv4 and IPv6, its addresses from the IP header (the packet's source is the local
+   * address); the ports stay 0. Fields the kernel reads through skb->sk, as kernel 6.18 answers.
+   */
+  #socket(protocol: number, frame: Uint8Array): void {
+    const v = this.space.view;
+    const at = this.struct.start;
+    v.setBigUint64(at + F.sk, BigInt(this.sock.start), true);
+    const ip = frame.subarray(ETH_HLEN);
+    const u8 = this.space.u8;
+    if (protocol === ETH_P_IP) {
+      v.setUint32(at + F.family, AF_INET, true);
+      u8.set(ip.subarray(12, 16), at + F.local_ip4);
+      u8.set(ip.subarray(16, 20), at + F.remote_ip4);
+    } else if (protocol === ETH_P_IPV6) {
+      v.setUint32(at + F.family, AF_INET6, true);
+      u8.set(ip.subarray(8, 24), at + F.local_ip6);
+      u8.set(ip.subarray(24, 40), at + F.remote_ip6);
+    }
   }
 
   /** Bytes between the buffer's start and skb->data (skb_headroom). */
@@ -248,7 +302,7 @@ export class SkbContext implements ProgramContext {
     this.space.u8.copyWithin(frame.start + h - meta, this.data - meta, this.data + this.len);
     this.space.release(this.frame);
     this.frame = frame;
-    if (this.l2) this.window = this.space.mapWindow(frame, `${this.type} skb data`, frame.start, 0);
+    if (this.direct) this.window = this.space.mapWindow(frame, `${this.type} skb data`, frame.start, 0);
     this.data = frame.start + h;
   }
 
@@ -261,13 +315,13 @@ export class SkbContext implements ProgramContext {
     const v = this.space.view;
     const at = this.struct.start;
     v.setUint32(at + F.len, this.len, true);
-    const direct = this.l2; // bpf_compute_data_pointers only for direct-packet-access types
+    const direct = this.direct;
     v.setUint32(at + F.data, direct ? this.data : 0, true);
     v.setUint32(at + F.data_end, direct ? this.data + this.len : 0, true);
     v.setUint32(at + F.data_meta, direct ? this.data - meta : 0, true);
   }
 
-  /** data_out: the skb from the MAC header; socket filters get it back with the MAC header zeroed. */
+  /** data_out: the skb from the MAC header; without l2 it comes back with the MAC header zeroed. */
   output(): Uint8Array {
     if (this.l2) return this.space.u8.slice(this.data, this.data + this.len);
     const out = new Uint8Array(ETH_HLEN + this.len);
@@ -291,6 +345,7 @@ export class SkbContext implements ProgramContext {
 
   release(): void {
     this.space.release(this.struct);
+    this.space.release(this.sock);
     this.space.release(this.frame);
   }
 

@@ -11,6 +11,7 @@
 import { NotSupportedError, RuntimeFault, TsbpfError } from '../../errors.js';
 import { ipv4FromText, macFromText } from '../../uapi/addresses.js';
 import { Errno } from '../../uapi/errno.js';
+import { AF_INET, AF_INET6 } from '../../uapi/socket.js';
 import type { FibDevice, FibRoute, FibTable, RuntimeEnv } from '../helper.js';
 import { type HelperImpl, neg, s32, u32 } from './types.js';
 
@@ -41,8 +42,6 @@ const KNOWN_FLAGS =
   BPF_FIB_LOOKUP_TBID |
   BPF_FIB_LOOKUP_SRC |
   BPF_FIB_LOOKUP_MARK;
-const AF_INET = 2;
-const AF_INET6 = 10;
 /** EAFNOSUPPORT (include/uapi/asm-generic/errno.h). */
 const EAFNOSUPPORT = 97;
 const PARAMS_SIZE = 64;

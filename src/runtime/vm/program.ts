@@ -136,10 +136,7 @@ export class VmProgram implements LoadedProgram {
   run(input: TestRunInput = {}): TestRunResult {
     if (this.#host.closed) throw new ClosedError(`program '${this.name}'`);
     const kind = ctxKind(this.type);
-    // cgroup skb programs are verified (a __sk_buff context), not run: their test run builds the
-    // skb from the network header on, which the VM does not model.
-    if (kind === undefined || this.type === 'CGROUP_SKB')
-      throw new NotSupportedError(`BPF_PROG_TEST_RUN for ${this.type} programs`);
+    if (kind === undefined) throw new NotSupportedError(`BPF_PROG_TEST_RUN for ${this.type} programs`);
     // bpf_prog_test_run_xdp refuses devmap and cpumap programs (net/bpf/test_run.c).
     const attach = this.spec.attachType;
     if (attach === 'XDP_DEVMAP' || attach === 'XDP_CPUMAP')
@@ -158,7 +155,14 @@ export class VmProgram implements LoadedProgram {
         : SkbContext.create(
             this.type,
             host.space,
-            { data, ctx: ctxIn, flags: common.flags, interfaces: host.interfaces, cpu: input.cpu ?? 0 },
+            {
+              data,
+              ctx: ctxIn,
+              flags: common.flags,
+              interfaces: host.interfaces,
+              cpu: input.cpu ?? 0,
+              socket: true,
+            },
             spare instanceof SkbContext ? spare : undefined,
           );
     // A refused input leaves the spare parked; a context made spends it (or it was of the other kind).
