@@ -6,12 +6,22 @@
 // On the kernel only clean programs (every choice one it should accept) are compared: a wrong
 // choice may read uninitialised stack, whose bytes differ by backend. The kernel's own load
 // failures (EFAULT with bpf_loop, docs/kernel-notes.md) are counted apart.
-// TSBPF_SOUNDNESS_PROGRAMS sets the number of seeds (default 40).
+// The same for the unprivileged generator's socket filters and cgroup skb programs
+// (test/gen/verifier-unprivileged.ts), verified unprivileged: none reads uninitialised stack.
+// TSBPF_SOUNDNESS_PROGRAMS sets the number of seeds (default 40; 4x that for the unprivileged ones,
+// of which fewer are accepted).
 import assert from 'node:assert/strict';
 import process from 'node:process';
-import { test } from 'node:test';
-import { type Backend, soundness, vmBackend } from '../../test/gen/verified-soundness.js';
+import { type TestContext, test } from 'node:test';
+import {
+  type Backend,
+  MIXED,
+  type SoundnessSource,
+  soundness,
+  vmBackend,
+} from '../../test/gen/verified-soundness.js';
 import { kernelFailure } from '../../test/gen/verifier-diff-run.js';
+import { generateUnprivileged } from '../../test/gen/verifier-unprivileged.js';
 import { currentCpu, pinForFile } from '../../test/parity/affinity.js';
 import { VerifierError } from '../errors.js';
 import { bpfAvailability } from './available.js';
@@ -23,9 +33,8 @@ const avail = bpfAvailability();
 const cpus = avail.ok ? possibleCpuCount() : 1;
 const pin = pinForFile(cpus, avail.ok);
 
-test("composed programs: the JIT and the kernel give the interpreter's results", {
-  skip: avail.ok ? false : avail.reason,
-}, (t) => {
+/** Runs `count` seeds of `source` on both engines and the kernel; asserts they all agree. */
+function differential(t: TestContext, source: SoundnessSource, count: number): void {
   assert.equal(currentCpu(), pin.cpu, `thread pinned to CPU ${pin.cpu}`);
   const kernel: Backend = {
     name: 'kernel',
@@ -37,13 +46,16 @@ test("composed programs: the JIT and the kernel give the interpreter's results",
         : undefined,
     // A program with a wrong choice may read stack it never wrote (a lookup key, a bpf_loop
     // context), which privileged loading allows: the kernel's bytes there are its own.
-    skips: (g) => (g.clean ? undefined : 'a wrong choice may read uninitialised stack'),
+    skips: (g) => (g.clean || !source.privileged ? undefined : 'a wrong choice may read uninitialised stack'),
   };
-  const r = soundness(1, PROGRAMS, 6, false, [
-    vmBackend('interp', { cpus, cpu: pin.cpu }),
-    vmBackend('jit', { cpus, cpu: pin.cpu }),
-    kernel,
-  ]);
+  const r = soundness(
+    1,
+    count,
+    6,
+    false,
+    [vmBackend('interp', { cpus, cpu: pin.cpu }), vmBackend('jit', { cpus, cpu: pin.cpu }), kernel],
+    source,
+  );
   t.diagnostic(`${r.accepted} of ${r.programs} accepted, ${r.runs} runs`);
   for (const [backend, n] of r.compared) t.diagnostic(`${n} programs compared on ${backend}`);
   let apart = 0;
@@ -61,4 +73,18 @@ test("composed programs: the JIT and the kernel give the interpreter's results",
   );
   assert.equal((r.compared.get('kernel') ?? 0) + apart, r.accepted);
   assert.ok((r.compared.get('kernel') ?? 0) > r.accepted / 4, 'too few programs compared on the kernel');
-});
+}
+
+const skip = avail.ok ? false : avail.reason;
+
+test("composed programs: the JIT and the kernel give the interpreter's results", { skip }, (t) =>
+  differential(t, MIXED, PROGRAMS),
+);
+
+test(
+  "unprivileged socket filters and cgroup skb programs: the JIT and the kernel give the interpreter's results",
+  {
+    skip,
+  },
+  (t) => differential(t, { generate: generateUnprivileged, privileged: false }, 4 * PROGRAMS),
+);

@@ -239,6 +239,13 @@ export function checkSeed(
             `run ${run}: retval ${r.retval} data ${hex(r.data)} ctx ${r.ctx === undefined ? '-' : hex(r.ctx)}`,
           );
         } catch (e) {
+          // The test run refused the input before the program ran (a random skb too short for
+          // the ethertype it names: EINVAL, as BPF_PROG_TEST_RUN): no run, no fault; the errno
+          // is compared, in one form for every backend.
+          if (e instanceof BpfError) {
+            seen.push(`run ${run}: input refused (${e.errnoName})`);
+            continue;
+          }
           if (backend.errorsCompared) {
             seen.push(`run ${run}: ${String(e)}`);
             continue;
@@ -248,12 +255,6 @@ export function checkSeed(
             noteApart(backend, e.message);
             complete = false;
             break;
-          }
-          // The test run refused the input before the program ran (a random skb too short for
-          // the ethertype it names: EINVAL, as BPF_PROG_TEST_RUN): no run, no fault.
-          if (e instanceof BpfError) {
-            seen.push(`run ${run}: input refused (${e.errnoName})`);
-            continue;
           }
           tally.failures.push({ seed, engine: backend.name, run, error: String(e), text: g.text });
           complete = false;
