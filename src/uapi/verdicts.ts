@@ -1,5 +1,6 @@
 // Names of program return values by program type: XDP actions (enum xdp_action) and TC
-// actions (TC_ACT_* of <linux/pkt_cls.h>); a socket filter returns the bytes to keep.
+// actions (TC_ACT_* of <linux/pkt_cls.h>); a socket filter returns the bytes to keep, a cgroup
+// skb program whether the packet passes.
 
 import type { ProgTypeName } from './prog-types.js';
 
@@ -34,6 +35,13 @@ export function verdictName(type: ProgTypeName, retval: number): string {
       return nameIn(TcAction, signed) ?? `unknown TC action ${signed}`;
     case 'SOCKET_FILTER':
       return retval === 0 ? 'drop' : `keep ${retval >>> 0} bytes`;
+    case 'CGROUP_SKB': {
+      // Bit 0 allows the packet; bit 1 (egress only) asks for congestion notification
+      // (__cgroup_bpf_run_filter_skb: NET_XMIT_CN). The verifier holds the value to [0, 3].
+      if (retval >>> 0 > 3) return String(retval >>> 0);
+      const allow = retval & 1 ? 'allow' : 'drop';
+      return retval & 2 ? `${allow}, congestion notified` : allow;
+    }
     default:
       return String(retval >>> 0);
   }
