@@ -22,9 +22,9 @@ const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const u64s = (b: Uint8Array) => [...new BigUint64Array(b.slice().buffer)];
 const u64 = (b: Uint8Array) => u64s(b)[0];
 
-test('all 72 example objects load, every program and map present, nothing dropped', { skip }, (t) => {
+test('all 74 example objects load, every program and map present, nothing dropped', { skip }, (t) => {
   const objects = exampleObjects();
-  assert.equal(objects.length, 72);
+  assert.equal(objects.length, 74);
   let programs = 0;
   for (const file of objects) {
     const spec = exampleSpec(file);
@@ -50,7 +50,7 @@ test('all 72 example objects load, every program and map present, nothing droppe
     for (const p of c.programs.values()) assert.ok(p.fd > 0 && p.kernel.id > 0, `${file} ${p.name}`);
     programs += c.programs.size;
   }
-  assert.equal(programs, 100);
+  assert.equal(programs, 102);
 });
 
 test('global data: .data starts initialised, .bss counters are readable after runs, .rodata is frozen', {
