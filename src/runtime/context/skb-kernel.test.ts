@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../../test/engines.js';
-import { asm, ipv4Frame, ipv6Frame, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
+import { asm, ipv4Frame, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
+import { ctxInputs } from '../../../test/parity/inputs.js';
 import { MemoryFault } from '../../errors.js';
 import { bpfAvailability } from '../../kernel/available.js';
+import { packet } from '../../kernel/test-fixtures.js';
 import { ctxAccessProblem, SK_BUFF, SkBuff } from '../../uapi/context.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';
 import type { TestRunInput } from '../backend.js';
@@ -17,29 +19,12 @@ const skip = avail.ok ? false : avail.reason;
 
 const TYPES: readonly ProgTypeName[] = ['SOCKET_FILTER', 'SCHED_CLS', 'SCHED_ACT', 'CGROUP_SKB'];
 
-/** A broadcast ARP request: no IP header, PACKET_MULTICAST on the test run's loopback. */
-function arpFrame(): Uint8Array {
-  const b = new Uint8Array(42);
-  b.set([255, 255, 255, 255, 255, 255, 2, 0, 0, 0, 0, 1, 0x08, 0x06], 0);
-  return b;
-}
-
-/** A ctx_in with mark, priority, cb[0] and ifindex 1 set. */
-function ctxIn(): Uint8Array {
-  const ctx = new Uint8Array(192);
-  const v = new DataView(ctx.buffer);
-  v.setUint32(SkBuff.mark!, 0x1234, true);
-  v.setUint32(SkBuff.priority!, 7, true);
-  v.setUint32(SkBuff.cb!, 77, true);
-  v.setUint32(SkBuff.ifindex!, 1, true);
-  return ctx;
-}
-
-// Each frame with and without ctx_in: ctx_out is compared only when ctx_in is given.
-const INPUTS: readonly TestRunInput[] = [ipv4Frame(60), ipv6Frame(80), arpFrame()].flatMap((data) => [
-  { data },
-  { data, ctx: ctxIn() },
-]);
+// IPv4, IPv6 and a broadcast ARP request (no IP header, PACKET_MULTICAST on the test run's
+// loopback), each bare and with the parity test's ctx_in variants (ctx_out is compared only then).
+const INPUTS: readonly TestRunInput[] = ['ipv4_tcp_syn', 'ipv6_udp', 'arp_request'].flatMap((name) => {
+  const data = packet(name);
+  return [{ data }, ...ctxInputs('CGROUP_SKB', data).map((v) => ({ data, ctx: v.ctx }))];
+});
 
 test('every __sk_buff field each skb type may read holds the kernel test run value', { skip }, () => {
   let compared = 0;
