@@ -7,6 +7,7 @@ import { EngineUnderTest as Interpreter } from '../../test/engines.js';
 import { MemoryFault } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { AddressSpace, LOOPBACK_ONLY, SkbContext, TestRunRefusal, XdpContext } from '../runtime/index.js';
+import { BPF_SOCK_SIZE } from '../uapi/bpf-sock.js';
 import { SkBuff, XdpMd } from '../uapi/context.js';
 import { exit, ldx, mov, st } from './test-builders.js';
 
@@ -65,7 +66,7 @@ test('XDP: adjust_head/meta/tail move the window', () => {
   assert.equal(space.regions.length, 0);
 });
 
-test('TC and cgroup skb: the skb window is [data, data_end); socket filters get none; skb->sk is no memory', () => {
+test('TC and cgroup skb: the skb window is [data, data_end); socket filters get none; skb->sk a read-only socket, only with one', () => {
   const space = new AddressSpace();
   const input = { data: frame, ctx: undefined, flags: 0, cpu: 0, interfaces: LOOPBACK_ONLY, socket: true };
   const tc = SkbContext.create('SCHED_CLS', space, input);
@@ -75,7 +76,16 @@ test('TC and cgroup skb: the skb window is [data, data_end); socket filters get 
   assert.equal(space.find(tc.data + 60, 1), undefined);
   const sk = Number(space.view.getBigUint64(tc.struct.start + SkBuff.sk!, true));
   assert.equal(sk, tc.sock.start);
-  assert.ok(sk !== 0 && space.find(sk, 1) === undefined);
+  assert.ok(sk !== 0 && sk === tc.sk);
+  const sock = space.find(sk, BPF_SOCK_SIZE);
+  assert.ok(sock !== undefined && !sock.writable);
+  assert.equal(space.find(sk + BPF_SOCK_SIZE, 1), undefined);
+  tc.park();
+  const bare = SkbContext.create('SCHED_CLS', space, { ...input, socket: false }, tc);
+  assert.ok(bare instanceof SkbContext);
+  assert.equal(bare.sk, 0);
+  assert.equal(space.view.getBigUint64(bare.struct.start + SkBuff.sk!, true), 0n);
+  assert.equal(space.find(sk, 1), undefined, 'no socket: its struct bpf_sock is hidden');
   const cg = SkbContext.create('CGROUP_SKB', space, input);
   assert.ok(cg instanceof SkbContext);
   // From the network header: the frame's first 14 bytes lie before the window.
@@ -85,7 +95,7 @@ test('TC and cgroup skb: the skb window is [data, data_end); socket filters get 
   const sf = SkbContext.create('SOCKET_FILTER', space, input);
   assert.ok(sf instanceof SkbContext);
   assert.equal(space.find(sf.data, 1), undefined);
-  tc.release();
+  bare.release();
   cg.release();
   sf.release();
 });

@@ -29,6 +29,7 @@ export type HelperArgKind =
   | 'uninit-dynptr-local' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT (constructed there)
   | 'uninit-dynptr-ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | MEM_UNINIT (a new reference)
   | 'release-dynptr-ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE
+  | 'sock-common' // ARG_PTR_TO_SOCK_COMMON: any socket pointer, tested against NULL
   | 'anything'; // ARG_ANYTHING (a scalar)
 
 /** ARG_PTR_TO_FIXED_SIZE_MEM with its arg_size; MEM_WRITE (the helper stores there); MEM_ALIGNED. */
@@ -43,6 +44,8 @@ export type HelperRetKind =
   | 'map-value-or-null'
   | 'ringbuf-mem-or-null'
   | 'dynptr-mem-or-null' // RET_PTR_TO_DYNPTR_MEM_OR_NULL: the alloc size argument's bytes
+  | 'sock-or-null' // RET_PTR_TO_SOCKET_OR_NULL
+  | 'tcp-sock-or-null' // RET_PTR_TO_TCP_SOCK_OR_NULL
   | 'void';
 
 export interface HelperProto {
@@ -63,6 +66,8 @@ const TC: readonly ProgTypeName[] = ['SCHED_CLS', 'SCHED_ACT'];
 const XDP: readonly ProgTypeName[] = ['XDP'];
 /** bpf_fib_lookup: XDP and tc (tc_cls_act_func_proto, xdp_func_proto). */
 const XDP_TC: readonly ProgTypeName[] = [...TC, 'XDP'];
+/** tc and cgroup skb (tc_cls_act_func_proto, cg_skb_func_proto): the socket helpers, ECN. */
+const TC_CGROUP: readonly ProgTypeName[] = [...TC, 'CGROUP_SKB'];
 const CSUM_ARGS: readonly HelperArgKind[] = ['ctx', 'anything', 'anything', 'anything', 'anything'];
 
 /** By helper id (enum bpf_func_id). */
@@ -124,7 +129,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = completed([
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
   [93, { args: ['spin-lock'], ret: 'void', privileged: true }], // spin_lock
   [94, { args: ['spin-lock'], ret: 'void', privileged: true }], // spin_unlock
-  [97, { args: ['ctx'], ret: 'integer', progTypes: [...TC, 'CGROUP_SKB'] }], // skb_ecn_set_ce
+  [95, { args: ['sock-common'], ret: 'sock-or-null', progTypes: TC_CGROUP }], // sk_fullsock
+  [96, { args: ['sock-common'], ret: 'tcp-sock-or-null', progTypes: TC_CGROUP }], // tcp_sock
+  [97, { args: ['ctx'], ret: 'integer', progTypes: TC_CGROUP }], // skb_ecn_set_ce
+  [98, { args: ['sock-common'], ret: 'sock-or-null', progTypes: TC_CGROUP }], // get_listener_sock
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
   [130, { args: ['map', 'mem', 'size-or-zero', 'anything'], ret: 'integer' }], // ringbuf_output
   [131, { args: ['map', 'anything', 'anything'], ret: 'ringbuf-mem-or-null' }], // ringbuf_reserve

@@ -3,6 +3,7 @@
 
 export * from './addresses.js';
 export * from './attach-types.js';
+export * from './bpf-sock.js';
 export * from './commands.js';
 export * from './context.js';
 export * from './context-json.js';

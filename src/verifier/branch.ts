@@ -38,6 +38,8 @@ const NEVER_NULL: ReadonlySet<RegType> = new Set<RegType>([
   'map_key',
   'map_ptr',
   'sock_common',
+  'sock',
+  'tcp_sock',
   'ptr_nf_conn',
   'mem',
   'rdonly_mem',

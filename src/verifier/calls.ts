@@ -30,6 +30,7 @@ import {
   newFrame,
   pointer,
   type Reg,
+  type RegType,
   type State,
   UNKNOWN,
   withoutRef,
@@ -100,6 +101,9 @@ const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, r
 ]);
 /** Map types no generic helper may touch (ring buffers, program arrays). */
 const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
+
+/** The socket pointers ARG_PTR_TO_SOCK_COMMON takes (never one that may be NULL). */
+const SOCKETS: ReadonlySet<RegType> = new Set<RegType>(['sock_common', 'sock', 'tcp_sock']);
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
@@ -261,6 +265,9 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
             reg: regno,
           });
         break;
+      case 'sock-common':
+        expect(SOCKETS.has(r.type), 'sock_common, sock, tcp_sock, xdp_sock');
+        break;
       case 'anything':
         // Any initialised register, pointers included, for root; a pointer would leak otherwise.
         if (!env.privileged && isPointer(r))
@@ -322,6 +329,12 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     }
     case 'dynptr-mem-or-null':
       f.regs[0] = sliceReg(env, dynptr!, allocSize, false);
+      break;
+    case 'sock-or-null':
+      f.regs[0] = pointer('sock_or_null', { id: nextId(env) });
+      break;
+    case 'tcp-sock-or-null':
+      f.regs[0] = pointer('tcp_sock_or_null', { id: nextId(env) });
       break;
     case 'ringbuf-mem-or-null': {
       const size = constOf(r2.value);

@@ -4,6 +4,7 @@
 // yields. Messages are the kernel's (kernel/bpf/verifier.c).
 
 import { NotSupportedError } from '../errors.js';
+import { type SockKind, sockLoadAllowed } from '../uapi/bpf-sock.js';
 import { ctxAccessProblem, SkBuff, XdpMd } from '../uapi/context.js';
 import { BPF_F_RDONLY_PROG } from '../uapi/map-flags.js';
 import { destroyDynptrsIn } from './dynptr.js';
@@ -100,7 +101,9 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'fp':
       return stackAccess(env, st, reg, a);
     case 'sock_common':
-      throw new NotSupportedError('access to socket fields (struct bpf_sock) in the verifier');
+    case 'sock':
+    case 'tcp_sock':
+      return sockAccess(reg, a);
     case 'ptr_nf_conn':
       // The kernel reads (and writes mark of) struct nf_conn through vmlinux BTF; the VM's
       // conntrack entries are opaque handles with no fields.
@@ -116,6 +119,8 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'pkt_end':
     case 'map_ptr_or_null':
     case 'sock_common_or_null':
+    case 'sock_or_null':
+    case 'tcp_sock_or_null':
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'ptr_or_null_nf_conn':
@@ -184,6 +189,37 @@ function ctxAccess(env: Env, reg: Reg, a: Access): Reg {
   if (env.ctx === '__sk_buff' && off === SkBuff.sk)
     return pointer('sock_common_or_null', { id: nextId(env) });
   return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+}
+
+/**
+ * A load from a socket (check_mem_access, check_sock_access): read-only, at the offsets and sizes
+ * uapi/bpf-sock.ts allows for the pointer's kind; the loaded value is unknown. The pointer has no
+ * offset of its own (arithmetic on it is refused), so the instruction's offset is the field's.
+ */
+function sockAccess(reg: Reg, a: Access): Reg {
+  const t = typeName(reg.type);
+  if (a.atomic) refuse('memory-type', `BPF_ATOMIC stores into R${a.regno} ${t} is not allowed`);
+  if (a.write)
+    refuse('memory-type', `R${a.regno} cannot write into ${t}`, {
+      reg: a.regno,
+      hint: 'programs read sockets, never write them',
+    });
+  if (!sockLoadAllowed(reg.type as SockKind, a.off, a.size))
+    refuse('context-access', `R${a.regno} invalid ${t} access off=${a.off} size=${a.size}`, {
+      reg: a.regno,
+      hint: sockHint(reg.type as SockKind),
+    });
+  return scalarReg(loaded(a.size as 1 | 2 | 4 | 8, a.signed ?? false));
+}
+
+function sockHint(kind: SockKind): string {
+  if (kind === 'tcp_sock')
+    return 'struct bpf_tcp_sock: whole fields (u32, or u64 for bytes_received and bytes_acked)';
+  const common =
+    kind === 'sock_common'
+      ? 'skb->sk may be a request or time-wait socket: call bpf_sk_fullsock() for type, protocol, mark and priority; '
+      : '';
+  return `${common}struct bpf_sock: fields at their own offsets, addresses and dst_port also in part`;
 }
 
 function packetAccess(env: Env, reg: Reg, a: Access): Reg {

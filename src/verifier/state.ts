@@ -21,6 +21,10 @@ export type RegType =
   | 'map_key'
   | 'sock_common_or_null'
   | 'sock_common'
+  | 'sock_or_null'
+  | 'sock'
+  | 'tcp_sock_or_null'
+  | 'tcp_sock'
   | 'fp'
   | 'ringbuf_mem'
   | 'ringbuf_mem_or_null'
@@ -146,6 +150,8 @@ export const maybeNull = (t: RegType): boolean =>
   t === 'ringbuf_mem_or_null' ||
   t === 'map_ptr_or_null' ||
   t === 'sock_common_or_null' ||
+  t === 'sock_or_null' ||
+  t === 'tcp_sock_or_null' ||
   t === 'ptr_or_null_nf_conn' ||
   t === 'mem_or_null' ||
   t === 'rdonly_mem_or_null';
@@ -156,6 +162,8 @@ export function notNullType(t: RegType): RegType {
   if (t === 'map_ptr_or_null') return 'map_ptr';
   if (t === 'ringbuf_mem_or_null') return 'ringbuf_mem';
   if (t === 'sock_common_or_null') return 'sock_common';
+  if (t === 'sock_or_null') return 'sock';
+  if (t === 'tcp_sock_or_null') return 'tcp_sock';
   if (t === 'ptr_or_null_nf_conn') return 'ptr_nf_conn';
   if (t === 'mem_or_null') return 'mem';
   if (t === 'rdonly_mem_or_null') return 'rdonly_mem';

@@ -10,6 +10,7 @@
 // cgroup skb test runs compute the packet pointers (without the MAC header) is the kernel's answer
 // too (src/runtime/context/skb-kernel.test.ts).
 
+import { BPF_SOCK_SIZE, BpfSock, TCP_CLOSE } from '../../uapi/bpf-sock.js';
 import { SK_BUFF_SIZE, SkBuff } from '../../uapi/context.js';
 import { Errno } from '../../uapi/errno.js';
 import {
@@ -36,8 +37,6 @@ export const SKB_MAX_DATA = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
 /** GSO_MAX_SEGS and GSO_LEGACY_MAX_SIZE (include/linux/netdevice.h). */
 const GSO_MAX_SEGS = 65535;
 const GSO_LEGACY_MAX_SIZE = 65536;
-/** sizeof(struct bpf_sock): the span skb->sk points at (reserved, never mapped). */
-const SOCK_SIZE = 80;
 /** Fields of __sk_buff a test run takes from ctx_in; every other byte must be zero (convert___skb_to_skb). */
 const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
   [SkBuff.mark!, 4],
@@ -114,10 +113,12 @@ export class SkbContext implements ProgramContext {
   readonly type: ProgTypeName;
   readonly struct: Region;
   /**
-   * skb->sk when the skb has a socket: an address no program may touch (the verifier does not
-   * model socket fields, see docs/architecture.md), non-null as the kernel's is.
+   * The struct bpf_sock skb->sk points at, read-only; mapped only while the skb has a socket
+   * (a test run's, see #socket), hidden otherwise.
    */
   readonly sock: Region;
+  /** skb->sk: the address of `sock` when the skb has a socket, else 0 (the data path's skbs). */
+  sk = 0;
   /** The skb's buffer (head), reserved; replaced by expand() when a helper needs more room. */
   frame: Region;
   /** The accessible [data, data_end) for direct-packet-access types, a window of `frame`. */
@@ -247,7 +248,8 @@ export class SkbContext implements ProgramContext {
     } else {
       spare?.release();
       struct = space.allocate(`${type} __sk_buff`, SK_BUFF_SIZE, { kind: 'ctx' });
-      sock = space.reserve(`${type} skb socket`, SOCK_SIZE, { kind: 'ctx' });
+      sock = space.allocate(`${type} skb socket`, BPF_SOCK_SIZE, { kind: 'ctx', writable: false });
+      space.hide(sock);
     }
     const frame = space.reserve(`${type} skb`, bufSize, { kind: 'packet' });
     const window = directAccess(type)
@@ -257,25 +259,39 @@ export class SkbContext implements ProgramContext {
   }
 
   /**
-   * The socket bpf_prog_test_run_skb gives the skb: skb->sk set, its family from the protocol
-   * and, for IPv4 and IPv6, its addresses from the IP header (the packet's source is the local
-   * address); the ports stay 0. Fields the kernel reads through skb->sk, as kernel 6.18 answers.
+   * The socket bpf_prog_test_run_skb gives the skb (sk_alloc + sock_init_data): closed, no type,
+   * protocol, mark, ports or rx queue (-1); its family from the protocol and, for IPv4 and IPv6,
+   * its addresses from the IP header (the packet's source is the local address). skb->sk points
+   * at it as struct bpf_sock; cgroup skb's family and address fields of __sk_buff read it too.
+   * Values as kernel 6.18 answers them (runtime/helpers/sock-kernel.test.ts).
    */
   #socket(protocol: number, frame: Uint8Array): void {
-    const v = this.space.view;
-    const at = this.struct.start;
-    v.setBigUint64(at + F.sk, BigInt(this.sock.start), true);
+    const { space, sock } = this;
+    space.show(sock);
+    const u8 = space.u8;
+    const v = space.view;
+    const sk = sock.start;
+    u8.fill(0, sk, sock.end);
+    v.setUint32(sk + BpfSock.state, TCP_CLOSE, true);
+    v.setInt32(sk + BpfSock.rx_queue_mapping, -1, true);
     const ip = frame.subarray(ETH_HLEN);
-    const u8 = this.space.u8;
     if (protocol === ETH_P_IP) {
-      v.setUint32(at + F.family, AF_INET, true);
-      u8.set(ip.subarray(12, 16), at + F.local_ip4);
-      u8.set(ip.subarray(16, 20), at + F.remote_ip4);
+      v.setUint32(sk + BpfSock.family, AF_INET, true);
+      u8.set(ip.subarray(12, 16), sk + BpfSock.src_ip4);
+      u8.set(ip.subarray(16, 20), sk + BpfSock.dst_ip4);
     } else if (protocol === ETH_P_IPV6) {
-      v.setUint32(at + F.family, AF_INET6, true);
-      u8.set(ip.subarray(8, 24), at + F.local_ip6);
-      u8.set(ip.subarray(24, 40), at + F.remote_ip6);
+      v.setUint32(sk + BpfSock.family, AF_INET6, true);
+      u8.set(ip.subarray(8, 24), sk + BpfSock.src_ip6);
+      u8.set(ip.subarray(24, 40), sk + BpfSock.dst_ip6);
     }
+    this.sk = sk;
+    const at = this.struct.start;
+    v.setBigUint64(at + F.sk, BigInt(sk), true);
+    u8.copyWithin(at + F.family, sk + BpfSock.family, sk + BpfSock.family + 4);
+    u8.copyWithin(at + F.local_ip4, sk + BpfSock.src_ip4, sk + BpfSock.src_ip4 + 4);
+    u8.copyWithin(at + F.remote_ip4, sk + BpfSock.dst_ip4, sk + BpfSock.dst_ip4 + 4);
+    u8.copyWithin(at + F.local_ip6, sk + BpfSock.src_ip6, sk + BpfSock.src_ip6 + 16);
+    u8.copyWithin(at + F.remote_ip6, sk + BpfSock.dst_ip6, sk + BpfSock.dst_ip6 + 16);
   }
 
   /** Bytes between the buffer's start and skb->data (skb_headroom). */
@@ -356,5 +372,6 @@ export class SkbContext implements ProgramContext {
   park(): void {
     if (this.window !== undefined) this.space.hide(this.window);
     this.space.hide(this.struct);
+    this.space.hide(this.sock);
   }
 }

@@ -1,6 +1,6 @@
 // The runtime's helper table: every implemented helper by id, gathered from the group files
 // (maps, tail calls, time, redirect, XDP, skb, checksums, VLAN, skb room, flow hash, FIB,
-// callbacks, ring buffer, perf event output, spin locks, trace, MTU, ECN, tunnel metadata,
+// callbacks, ring buffer, perf event output, spin locks, trace, MTU, ECN, sockets, tunnel metadata,
 // SYN cookies, dynptrs). A new group is a new file whose list is
 // added to GROUPS; prototypes and program-type rules are in spec/helper-protos.ts.
 
@@ -18,6 +18,7 @@ import { skbHelpers } from './skb.js';
 import { hashHelpers } from './skb-hash.js';
 import { roomHelpers } from './skb-room.js';
 import { vlanHelpers } from './skb-vlan.js';
+import { sockHelpers } from './sock.js';
 import { spinLockHelpers } from './spin-lock.js';
 import { syncookieHelpers } from './syncookie.js';
 import { tailCallHelpers } from './tail-call.js';
@@ -46,6 +47,7 @@ const GROUPS: readonly (readonly HelperImpl[])[] = [
   traceHelpers,
   mtuHelpers,
   ecnHelpers,
+  sockHelpers,
   tunnelHelpers,
   syncookieHelpers,
   dynptrHelpers,
