@@ -130,7 +130,7 @@ export function generateUnprivileged(seed: number): GeneratedProgram {
  * and writes, bpf_skb_load_bytes and legacy packet loads into the stack, pointers spilled to the
  * stack and read back (or overwritten in part), map updates from stack bytes that may be
  * uninitialised or hold a pointer, ring buffer output, branches the verifier decides over unsafe
- * code. Each fragment falls through to the next; a failed lookup leaves through `out`.
+ * code, socket fields through skb->sk and bpf_sk_fullsock. Each fragment falls through to the next; a failed lookup leaves through `out`.
  */
 function composed(seed: number): GeneratedProgram {
   const next = rng(seed);
@@ -143,7 +143,7 @@ function composed(seed: number): GeneratedProgram {
   const fresh = () => `l${label++}`;
   const fragments = int(2, 5);
   for (let n = 0; n < fragments; n++) {
-    const kind = int(0, 9);
+    const kind = int(0, 10);
     if (kind === 0) {
       // A lookup, its check, an access into the value.
       lines.push(...lookup(pick(['m', 'h']), int(0, 5)));
@@ -214,6 +214,15 @@ function composed(seed: number): GeneratedProgram {
         pick(['r2 = *(u64 *)(r10 - 200)', 'r2 = *(u32 *)(r9 + 4000)', 'r4 = r10', 'r2 = *(u8 *)(r4 + 0)']),
       );
       lines.push(`${skip}:`);
+    } else if (kind === 10) {
+      // skb->sk (NULL-checked or not), maybe made full by bpf_sk_fullsock (cgroup skb only), and a
+      // field read at a plausible offset: whole, in part, inside padding, misaligned or past the end.
+      const skip = fresh();
+      lines.push('r7 = *(u64 *)(r9 + 168)');
+      if (next() % 8 !== 0) lines.push(`if r7 == 0 goto ${skip}`);
+      if (next() % 2 === 0) lines.push('r1 = r7', 'call 95', 'r7 = r0', `if r7 == 0 goto ${skip}`);
+      const off = pick([0, 4, 4, 5, 8, 12, 16, 24, 27, 28, 42, 44, 48, 49, 50, 52, 56, 72, 76, 80]);
+      lines.push(`r2 = *(${pick(SIZES)} *)(r7 + ${off})`, `${skip}:`);
     } else {
       // Scalar arithmetic on a context field, decided or not.
       lines.push('r2 = *(u32 *)(r9 + 0)', `r2 ${pick(['&=', '>>=', '/=', '%=', '*='])} ${int(1, 9)}`);
