@@ -112,7 +112,10 @@ const VERIFIER_EINVAL = [
   /^cannot return stack pointer/,
   /^program of this type cannot use helper/,
   /^Unreleased reference/,
-  /^BPF_EXIT instruction in main prog would lead to reference leak/,
+  // check_resource_leak, wherever the program may end (its exit, a tail call, a legacy load).
+  / would lead to reference leak$/,
+  / cannot be used inside bpf_(spin_lock|rcu_read_lock)-ed region$/,
+  /^R\d+ must be referenced when passed to release function/,
   /^cannot pass map_type/,
   /^math between \S+ pointer and register with unbounded min value/,
   /^math between \S+ pointer and -?\d+ is not allowed/,
@@ -125,8 +128,6 @@ const VERIFIER_EINVAL = [
   /^kernel function \S+ args#\d+ expected pointer/,
   /^R\d+ must be referenced or trusted/,
   /^R\d+ must have zero offset when passed to release func/,
-  /^tail_call would lead to reference leak/,
-  /^BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock/,
   /^unmatched rcu read unlock/,
   /^nested rcu read lock/,
   // A callback's r0 out of its range (prepare_func_exit), asked through control.vcase.

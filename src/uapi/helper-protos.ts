@@ -30,6 +30,7 @@ export type HelperArgKind =
   | 'uninit-dynptr-ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | MEM_UNINIT (a new reference)
   | 'release-dynptr-ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE
   | 'sock-common' // ARG_PTR_TO_SOCK_COMMON: any socket pointer, tested against NULL
+  | 'release-sock' // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE: a socket reference, released
   | 'anything'; // ARG_ANYTHING (a scalar)
 
 /** ARG_PTR_TO_FIXED_SIZE_MEM with its arg_size; MEM_WRITE (the helper stores there); MEM_ALIGNED. */
@@ -45,6 +46,7 @@ export type HelperRetKind =
   | 'ringbuf-mem-or-null'
   | 'dynptr-mem-or-null' // RET_PTR_TO_DYNPTR_MEM_OR_NULL: the alloc size argument's bytes
   | 'sock-or-null' // RET_PTR_TO_SOCKET_OR_NULL
+  | 'sock-common-or-null' // RET_PTR_TO_SOCK_COMMON_OR_NULL
   | 'tcp-sock-or-null' // RET_PTR_TO_TCP_SOCK_OR_NULL
   | 'void';
 
@@ -55,6 +57,10 @@ export interface HelperProto {
   readonly progTypes?: readonly ProgTypeName[] | undefined;
   /** bpf_func_proto.pkt_access: its memory arguments may point into the packet. */
   readonly pktAccess?: boolean;
+  /** The pointer returned is a reference the program must release (is_acquire_function). */
+  readonly acquire?: boolean;
+  /** The pointer returned is r1's seen as another type, holding r1's reference (is_ptr_cast_function). */
+  readonly cast?: boolean;
   /**
    * Offered by bpf_base_func_proto to CAP_BPF loads only (trace_printk and trace_vprintk: to
    * CAP_PERFMON ones), so not to unprivileged socket filters and cgroup skb programs.
@@ -68,6 +74,13 @@ const XDP: readonly ProgTypeName[] = ['XDP'];
 const XDP_TC: readonly ProgTypeName[] = [...TC, 'XDP'];
 /** tc and cgroup skb (tc_cls_act_func_proto, cg_skb_func_proto): the socket helpers, ECN. */
 const TC_CGROUP: readonly ProgTypeName[] = [...TC, 'CGROUP_SKB'];
+/** bpf_sk_lookup_tcp/_udp, bpf_skc_lookup_tcp(ctx, tuple, tuple_size, netns, flags): tc, cgroup skb, XDP. */
+const SK_LOOKUP = {
+  args: ['ctx', 'mem', 'size-or-zero', 'anything', 'anything'],
+  pktAccess: true,
+  acquire: true,
+  progTypes: [...TC_CGROUP, 'XDP'],
+} as const;
 const CSUM_ARGS: readonly HelperArgKind[] = ['ctx', 'anything', 'anything', 'anything', 'anything'];
 
 /** By helper id (enum bpf_func_id). */
@@ -129,10 +142,14 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = completed([
   [89, { args: ['map', 'uninit-value'], ret: 'integer' }], // map_peek_elem
   [93, { args: ['spin-lock'], ret: 'void', privileged: true }], // spin_lock
   [94, { args: ['spin-lock'], ret: 'void', privileged: true }], // spin_unlock
-  [95, { args: ['sock-common'], ret: 'sock-or-null', progTypes: TC_CGROUP }], // sk_fullsock
-  [96, { args: ['sock-common'], ret: 'tcp-sock-or-null', progTypes: TC_CGROUP }], // tcp_sock
+  [84, { ...SK_LOOKUP, ret: 'sock-or-null' }], // sk_lookup_tcp
+  [85, { ...SK_LOOKUP, ret: 'sock-or-null' }], // sk_lookup_udp
+  [86, { args: ['release-sock'], ret: 'integer', progTypes: [...TC_CGROUP, 'XDP'] }], // sk_release
+  [95, { args: ['sock-common'], ret: 'sock-or-null', progTypes: TC_CGROUP, cast: true }], // sk_fullsock
+  [96, { args: ['sock-common'], ret: 'tcp-sock-or-null', progTypes: TC_CGROUP, cast: true }], // tcp_sock
   [97, { args: ['ctx'], ret: 'integer', progTypes: TC_CGROUP }], // skb_ecn_set_ce
   [98, { args: ['sock-common'], ret: 'sock-or-null', progTypes: TC_CGROUP }], // get_listener_sock
+  [99, { ...SK_LOOKUP, ret: 'sock-common-or-null' }], // skc_lookup_tcp
   [125, { args: [], ret: 'integer' }], // ktime_get_boot_ns
   [130, { args: ['map', 'mem', 'size-or-zero', 'anything'], ret: 'integer' }], // ringbuf_output
   [131, { args: ['map', 'anything', 'anything'], ret: 'ringbuf-mem-or-null' }], // ringbuf_reserve
@@ -206,6 +223,8 @@ function completed(table: readonly (readonly [number, HelperProto])[]): Readonly
         progTypes: p.progTypes,
         pktAccess: p.pktAccess ?? false,
         privileged: p.privileged ?? false,
+        acquire: p.acquire ?? false,
+        cast: p.cast ?? false,
       },
     ]),
   );

@@ -119,7 +119,8 @@ function nullCheck(st: State, p: Reg, cond: 'jeq' | 'jne'): Edges {
   const notNull = st;
   const id = p.id;
   mapRegs(isNull, (r) => (maybeNull(r.type) && r.id === id ? scalarReg(immediate(0)) : r));
-  if (p.ref !== 0) isNull.refs = withoutRef(isNull.refs, p.ref);
+  // NULL means no reference was taken, unless the pointer holds another's (a cast socket).
+  if (p.ref !== 0 && p.ref === p.id) isNull.refs = withoutRef(isNull.refs, p.ref);
   mapRegs(notNull, (r) => {
     if (!maybeNull(r.type) || r.id !== id) return r;
     const resolved = mutableReg(r);

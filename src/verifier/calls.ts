@@ -102,6 +102,13 @@ const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, r
 /** Map types no generic helper may touch (ring buffers, program arrays). */
 const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
 
+/** The register type of each socket return kind. */
+const SOCKET_RETURNS = {
+  'sock-or-null': 'sock_or_null',
+  'sock-common-or-null': 'sock_common_or_null',
+  'tcp-sock-or-null': 'tcp_sock_or_null',
+} as const satisfies Record<string, RegType>;
+
 /** The socket pointers ARG_PTR_TO_SOCK_COMMON takes (never one that may be NULL). */
 const SOCKETS: ReadonlySet<RegType> = new Set<RegType>(['sock_common', 'sock', 'tcp_sock']);
 
@@ -268,6 +275,15 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       case 'sock-common':
         expect(SOCKETS.has(r.type), 'sock_common, sock, tcp_sock, xdp_sock');
         break;
+      case 'release-sock':
+        expect(SOCKETS.has(r.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        if (r.ref === 0 || !st.refs.some((x) => x.id === r.ref))
+          refuse('reference-release', `R${regno} must be referenced when passed to release function`, {
+            reg: regno,
+            hint: 'only a socket a lookup returned is released; skb->sk and what the socket helpers derive from it are not',
+          });
+        released = r.ref;
+        break;
       case 'anything':
         // Any initialised register, pointers included, for root; a pointer would leak otherwise.
         if (!env.privileged && isPointer(r))
@@ -277,7 +293,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         assertKind(kind);
     }
   }
-  if (id === 12 && st.refs.length > 0) refuse('reference-release', 'tail_call would lead to reference leak');
+  if (id === 12) resourceLeak(st, 'tail_call');
   // 6.18's check_helper_call: a local dynptr's data is a map value, nothing else.
   if (id === DYNPTR_FROM_MEM && f.regs[1]!.type !== 'map_value')
     refuse(
@@ -307,6 +323,8 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       invocation = { pc: callback.target, state: callbackEntry(st, pc, callback, id, callbackCtx, mapArg) };
     f.callbackDepth = 0;
   }
+  // A cast (bpf_sk_fullsock, bpf_tcp_sock) holds its argument's reference, if any.
+  const castRef = proto.cast === true ? f.regs[1]!.ref : 0;
   for (let k = 1; k <= 5; k++) f.regs[k] = NOT_INIT;
   switch (proto.ret) {
     case 'integer':
@@ -331,11 +349,18 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       f.regs[0] = sliceReg(env, dynptr!, allocSize, false);
       break;
     case 'sock-or-null':
-      f.regs[0] = pointer('sock_or_null', { id: nextId(env) });
+    case 'sock-common-or-null':
+    case 'tcp-sock-or-null': {
+      const type = SOCKET_RETURNS[proto.ret];
+      const id = nextId(env);
+      if (proto.acquire === true) {
+        // As for ring-buffer records: the maybe-NULL id, then the reference's, which both take.
+        const ref = nextId(env);
+        st.refs.push({ id: ref, insn: pc });
+        f.regs[0] = pointer(type, { id: ref, ref });
+      } else f.regs[0] = pointer(type, { id, ref: castRef });
       break;
-    case 'tcp-sock-or-null':
-      f.regs[0] = pointer('tcp_sock_or_null', { id: nextId(env) });
-      break;
+    }
     case 'ringbuf-mem-or-null': {
       const size = constOf(r2.value);
       if (r2.type !== 'scalar' || size === undefined)
@@ -464,36 +489,36 @@ function checkRange(r0: Reg, where: string, [min, max]: readonly [bigint, bigint
   );
 }
 
+/**
+ * check_resource_leak: where the program leaves (`what`: its exit, a tail call, a legacy packet
+ * load, which may end it), no spin lock may be held, no reference (a line per reference, then
+ * the verdict) and no RCU read section.
+ */
+export function resourceLeak(st: State, what: string): void {
+  if (st.locked)
+    refuse('reference-release', `${what} cannot be used inside bpf_spin_lock-ed region`, {
+      hint: 'call bpf_spin_unlock on every path before leaving',
+    });
+  if (st.refs.length > 0)
+    refuse(
+      'reference-release',
+      `${st.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`).join('\n')}\n${what} would lead to reference leak`,
+      {
+        hint: 'every path must release what it acquired (ring-buffer record: submit or discard; socket: bpf_sk_release; conntrack entry: bpf_ct_release)',
+      },
+    );
+  if (st.rcu)
+    refuse('reference-release', `${what} cannot be used inside bpf_rcu_read_lock-ed region`, {
+      hint: 'call bpf_rcu_read_unlock on every path before leaving',
+    });
+}
+
 /** `exit`: returns to the caller's frame (its resume slot), or undefined when the program ends. */
 export function exitFrame(env: Env, st: State): number | undefined {
   const f = current(st);
-  if (st.locked && st.frames.length === 1)
-    refuse(
-      'reference-release',
-      'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region',
-      {
-        hint: 'call bpf_spin_unlock on every path before returning',
-      },
-    );
-  if (st.rcu && st.frames.length === 1)
-    refuse(
-      'reference-release',
-      'BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region',
-      {
-        hint: 'call bpf_rcu_read_unlock on every path before returning',
-      },
-    );
+  if (st.frames.length === 1) resourceLeak(st, 'BPF_EXIT instruction in main prog');
   const r0 = readReg(f, 0);
   if (st.frames.length === 1) {
-    // check_resource_leak: a line per reference held, then the exit that would leak them.
-    if (st.refs.length > 0)
-      refuse(
-        'reference-release',
-        `${st.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`).join('\n')}\nBPF_EXIT instruction in main prog would lead to reference leak`,
-        {
-          hint: 'every path must release what it acquired (ring-buffer record: submit or discard; conntrack entry: bpf_ct_release)',
-        },
-      );
     // A global function, verified on its own (globals.ts): its callers take r0 as a scalar.
     if (f.subprogram !== 0 && r0.type !== 'scalar')
       refuse(

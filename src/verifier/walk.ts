@@ -12,7 +12,7 @@ import { type Instruction, type Kind, lddwValue, targetOf } from '../isa/index.j
 import { helperName } from '../uapi/helpers.js';
 import { aluStep, readReg, writableDst } from './alu.js';
 import { branch } from './branch.js';
-import { exitFrame, helperCall, invokesCallback, localCall } from './calls.js';
+import { exitFrame, helperCall, invokesCallback, localCall, resourceLeak } from './calls.js';
 import type { Env } from './env.js';
 import { formatReg, formatState } from './format.js';
 import { type GlobalFunc, globalCall, globalEntry } from './globals.js';
@@ -801,8 +801,7 @@ function execute(env: Env, st: State, i: Instruction, k: Kind, pc: number, out: 
       // __sk_buff too, but not these loads).
       if (env.type !== 'SOCKET_FILTER' && env.type !== 'SCHED_CLS' && env.type !== 'SCHED_ACT')
         refuse('memory-type', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
-      if (st.refs.length > 0)
-        refuse('reference-release', 'BPF_LD_[ABS|IND] cannot be mixed with socket references');
+      resourceLeak(st, 'BPF_LD_[ABS|IND]');
       const r6 = readReg(f, 6);
       if (r6.type !== 'ctx') refuse('memory-type', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
       if (k.indirect) readReg(f, i.src);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
-import { MemoryFault, RuntimeFault } from '../../errors.js';
+import { MemoryFault, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { bpfAvailability } from '../../kernel/available.js';
 import { loadProgram } from '../../kernel/index.js';
 import { packet } from '../../kernel/test-fixtures.js';
@@ -142,4 +142,27 @@ test('unverified: a socket is read-only, ends at 80 bytes, and only skb->sk is a
   assert.throws(() => run([sk, 'r0 = *(u32 *)(r2 + 80)', 'exit']), MemoryFault);
   assert.throws(() => run([sk, 'r3 = 1', '*(u32 *)(r2 + 16) = r3', 'r0 = 0', 'exit']), MemoryFault);
   assert.throws(() => run(['r1 += 8', 'call 95', 'exit']), RuntimeFault);
+});
+
+test('a socket lookup verifies and loads, and running it is NotSupportedError (the runtime has no host sockets)', () => {
+  const program = asm([
+    'r6 = r1',
+    'r1 = 0',
+    '*(u64 *)(r10 - 8) = r1',
+    '*(u64 *)(r10 - 16) = r1',
+    'r1 = r6',
+    'r2 = r10',
+    'r2 += -16',
+    'r3 = 12',
+    'r4 = -1',
+    'r5 = 0',
+    'call 84',
+    'if r0 == 0 goto +2',
+    'r1 = r0',
+    'call 86',
+    'r0 = 0',
+    'exit',
+  ]);
+  using c = load(oneProgram('SCHED_CLS', program));
+  assert.throws(() => c.program('p').run(INPUTS[0]!), NotSupportedError);
 });

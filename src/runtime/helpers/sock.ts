@@ -1,9 +1,12 @@
-// The socket helpers of tc and cgroup skb programs, on the socket skb->sk points at (struct
-// bpf_sock, runtime/context/skb.ts): bpf_sk_fullsock (95), bpf_tcp_sock (96) and
-// bpf_get_listener_sock (98). Semantics of net/core/filter.c: a full socket is one not in the
-// time-wait or new-SYN-received state (sk_fullsock); a TCP socket is a full stream socket of
-// IPPROTO_TCP; a listener is one in TCP_LISTEN. The runtime's sockets are a test run's, closed
-// and of no protocol, as the kernel's are: the kernel answers the same (sock-kernel.test.ts).
+// The socket helpers, on the socket skb->sk points at (struct bpf_sock, runtime/context/skb.ts):
+// bpf_sk_fullsock (95), bpf_tcp_sock (96) and bpf_get_listener_sock (98). Semantics of
+// net/core/filter.c: a full socket is one not in the time-wait or new-SYN-received state
+// (sk_fullsock); a TCP socket is a full stream socket of IPPROTO_TCP; a listener is one in
+// TCP_LISTEN. The runtime's sockets are a test run's, closed and of no protocol, as the kernel's
+// are: the kernel answers the same (sock-kernel.test.ts).
+// Socket lookups (bpf_sk_lookup_tcp/_udp, bpf_skc_lookup_tcp) need the host's sockets, which
+// the runtime does not model: a call is NotSupportedError (the verifier checks such programs,
+// their references included). bpf_sk_release then has nothing to release: a call is a fault.
 
 import { NotSupportedError, RuntimeFault } from '../../errors.js';
 import {
@@ -47,6 +50,18 @@ export const sockHelpers: readonly HelperImpl[] = [
       if (isFull(s.state) && s.protocol === IPPROTO_TCP && s.type === SOCK_STREAM)
         throw new NotSupportedError('bpf_tcp_sock on a TCP socket (the runtime has no struct bpf_tcp_sock)');
       return 0n;
+    },
+  },
+  ...[84, 85, 99].map((id) => ({
+    id, // bpf_sk_lookup_tcp, bpf_sk_lookup_udp, bpf_skc_lookup_tcp(ctx, tuple, size, netns, flags)
+    fn: () => {
+      throw new NotSupportedError(`${helperName(id)}: looking up the host's sockets in the runtime`);
+    },
+  })),
+  {
+    id: 86, // bpf_sk_release(sk): only a looked-up socket is released, and none can be
+    fn: (env, r1) => {
+      throw new RuntimeFault(`bpf_sk_release: 0x${r1.toString(16)} is not a socket reference`, env.pc);
     },
   },
   {
