@@ -6,7 +6,8 @@
 // and stack, scalars bounded by masks, unsigned, signed and 32-bit comparisons and 32-bit ALU,
 // bounded loops, bpf_loop callbacks (one kind moves a counter in its caller's stack that later
 // invocations use as an offset), bpf-to-bpf calls passing stack and packet pointers, and
-// ring-buffer records reserved and submitted or discarded (or leaked) on every path.
+// ring-buffer records reserved and submitted or discarded (or leaked) on every path, and sockets
+// looked up and released (or leaked, or used after release).
 //
 // Half the programs are "clean": every choice is one the kernel should accept (a refusal by
 // either verifier of a clean program is worth a look); the others take a wrong choice at a
@@ -76,6 +77,11 @@ const RB_RESERVE = 131;
 const RB_SUBMIT = 132;
 const RB_DISCARD = 133;
 const LOOP = 181;
+const SK_LOOKUP_TCP = 84;
+const SK_LOOKUP_UDP = 85;
+const SK_RELEASE = 86;
+const SK_FULLSOCK = 95;
+const SKC_LOOKUP_TCP = 99;
 
 const off = (n: number): string => (n < 0 ? `- ${-n}` : `+ ${n}`);
 const mem = (size: Size, reg: string, at: number): string => `*(${SIZE_NAMES[size]} *)(${reg} ${off(at)})`;
@@ -497,6 +503,34 @@ function ringbuf(b: Builder): void {
   b.emit(`${end}:`);
 }
 
+/**
+ * A socket looked up by a tuple on the stack (IPv4 or IPv6 size, or one too many), tested, a
+ * field read (one a sock_common lacks, sometimes), maybe made full (tc), and released on both
+ * paths of a branch the verifier cannot decide (or on one: a leak), or used after release.
+ */
+function socketRef(b: Builder): void {
+  const end = b.label('end');
+  const rel = b.label('rel');
+  const size = b.pick([12, 36]) + (b.bad() ? 1 : 0);
+  b.emit('r1 = 0');
+  for (let k = 200; k > 200 - 40; k -= 8) b.emit(`*(u64 *)(r10 - ${k}) = r1`);
+  const id = b.pick([SK_LOOKUP_TCP, SK_LOOKUP_UDP, SKC_LOOKUP_TCP]);
+  b.emit('r1 = r6', 'r2 = r10', 'r2 += -200', `r3 = ${size}`, 'r4 = -1', 'r5 = 0', `call ${id}`);
+  if (!b.bad()) b.emit(`if r0 == 0 goto ${end}`);
+  b.emit('r9 = r0');
+  // protocol (12) only a full socket has: bpf_skc_lookup_tcp's may not be one.
+  const field = id === SKC_LOOKUP_TCP && !b.bad() ? b.pick([4, 24, 72]) : b.pick([4, 12, 24, 72]);
+  b.emit(`r1 = *(u32 *)(r9 + ${field})`);
+  if (b.ctx.type === 'SCHED_CLS' && b.chance(2)) {
+    b.emit('r1 = r9', `call ${SK_FULLSOCK}`, `if r0 == 0 goto ${rel}`, 'r1 = *(u32 *)(r0 + 12)');
+  }
+  b.emit(b.ctxScalar('r2'), `if r2 == ${b.int(0, 8)} goto ${rel}`, 'r1 = r9', `call ${SK_RELEASE}`);
+  if (b.bad()) b.emit('r0 = *(u32 *)(r9 + 4)');
+  b.emit(`goto ${end}`, `${rel}:`);
+  if (!b.bad()) b.emit('r1 = r9', `call ${SK_RELEASE}`);
+  b.emit(`${end}:`);
+}
+
 const BLOCKS = {
   parse,
   packetRead,
@@ -508,6 +542,7 @@ const BLOCKS = {
   bpfLoop,
   subCall,
   ringbuf,
+  socketRef,
 } as const;
 export type BlockName = keyof typeof BLOCKS;
 const BLOCK_NAMES = Object.keys(BLOCKS) as BlockName[];
@@ -540,14 +575,16 @@ function resolveFuncRefs(lines: readonly string[]): string[] {
   });
 }
 
-export function generateMixed(seed: number): MixedProgram {
+/** `sockets: false` leaves the socket block out (the programs are then those of the generator before it). */
+export function generateMixed(seed: number, options: { readonly sockets?: boolean } = {}): MixedProgram {
+  const names = options.sockets === false ? BLOCK_NAMES.filter((n) => n !== 'socketRef') : BLOCK_NAMES;
   const next = rng(seed);
   const ctx = next() % 4 === 0 ? TC : XDP;
   const b = new Builder(next, ctx, next() % 2 === 0);
   b.emit('r6 = r1', `r7 = *(u32 *)(r6 + ${ctx.data})`, `r8 = *(u32 *)(r6 + ${ctx.dataEnd})`);
   const count = b.int(2, 6);
   for (let k = 0; k < count; k++) {
-    const name = b.pick(BLOCK_NAMES);
+    const name = b.pick(names);
     b.blocks.push(name);
     BLOCKS[name](b);
   }

