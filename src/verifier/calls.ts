@@ -11,7 +11,7 @@ import { BPF_FUNC_MAX_ID, helperName } from '../uapi/helpers.js';
 import type { MapTypeName } from '../uapi/map-types.js';
 import { readReg } from './alu.js';
 import { dynptrArg, releaseDynptr, sliceReg } from './dynptr.js';
-import { type Env, nextId } from './env.js';
+import { acquireReference, type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess, MAX_VAR_OFF } from './memory.js';
 import { constOf, smax, smin, umax, umin } from './num.js';
@@ -101,6 +101,16 @@ const MAP_TYPES: ReadonlyMap<number, readonly MapTypeName[]> = new Map<number, r
 ]);
 /** Map types no generic helper may touch (ring buffers, program arrays). */
 const SPECIAL_MAPS: readonly MapTypeName[] = ['RINGBUF', 'USER_RINGBUF', 'PROG_ARRAY'];
+
+/** The reference a release helper's argument holds (a ring-buffer record, a looked-up socket). */
+function heldReference(st: State, r: Reg, regno: number): number {
+  if (r.ref === 0 || !st.refs.some((x) => x.id === r.ref))
+    refuse('reference-release', `R${regno} must be referenced when passed to release function`, {
+      reg: regno,
+      hint: 'release only what this path acquired (bpf_ringbuf_reserve, a socket lookup); skb->sk and its casts are no references',
+    });
+  return r.ref;
+}
 
 /** The register type of each socket return kind. */
 const SOCKET_RETURNS = {
@@ -245,9 +255,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         expect(r.type === 'ringbuf_mem', 'ringbuf_mem');
         if (r.off !== 0 || constOf(r.value) !== 0n)
           refuse('helper-arguments', `R${regno} must have zero offset when passed to release func`);
-        if (r.ref === 0 || !st.refs.some((x) => x.id === r.ref))
-          refuse('reference-release', `R${regno} must be referenced when passed to release function`);
-        released = r.ref;
+        released = heldReference(st, r, regno);
         break;
       case 'spin-lock':
         spinLock(st, r, regno, id);
@@ -277,12 +285,7 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         break;
       case 'release-sock':
         expect(SOCKETS.has(r.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
-        if (r.ref === 0 || !st.refs.some((x) => x.id === r.ref))
-          refuse('reference-release', `R${regno} must be referenced when passed to release function`, {
-            reg: regno,
-            hint: 'only a socket a lookup returned is released; skb->sk and what the socket helpers derive from it are not',
-          });
-        released = r.ref;
+        released = heldReference(st, r, regno);
         break;
       case 'anything':
         // Any initialised register, pointers included, for root; a pointer would leak otherwise.
@@ -352,24 +355,17 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
     case 'sock-common-or-null':
     case 'tcp-sock-or-null': {
       const type = SOCKET_RETURNS[proto.ret];
-      const id = nextId(env);
       if (proto.acquire === true) {
-        // As for ring-buffer records: the maybe-NULL id, then the reference's, which both take.
-        const ref = nextId(env);
-        st.refs.push({ id: ref, insn: pc });
+        const ref = acquireReference(env, st, pc);
         f.regs[0] = pointer(type, { id: ref, ref });
-      } else f.regs[0] = pointer(type, { id, ref: castRef });
+      } else f.regs[0] = pointer(type, { id: nextId(env), ref: castRef });
       break;
     }
     case 'ringbuf-mem-or-null': {
       const size = constOf(r2.value);
       if (r2.type !== 'scalar' || size === undefined)
         refuse('helper-arguments', 'R2 is not a known constant');
-      // check_helper_call draws the maybe-NULL id, then acquire_reference another, which both
-      // fields take: the first record of a program is id=2, as the kernel's log names it.
-      nextId(env);
-      const ref = nextId(env);
-      st.refs.push({ id: ref, insn: pc });
+      const ref = acquireReference(env, st, pc);
       f.regs[0] = pointer('ringbuf_mem_or_null', { id: ref, ref, memSize: Number(size) });
       break;
     }

@@ -7,6 +7,7 @@ import type { CtxKind } from '../uapi/context.js';
 import type { ProgTypeName } from '../uapi/prog-types.js';
 
 import type { GlobalFunc } from './globals.js';
+import type { State } from './state.js';
 
 export interface Env {
   readonly type: ProgTypeName;
@@ -45,4 +46,16 @@ export interface Env {
 export function nextId(env: Env): number {
   env.idGen += 1;
   return env.idGen;
+}
+
+/**
+ * A reference the path holds from `pc` on (ring-buffer record, socket, kfunc object): 6.18
+ * draws the maybe-NULL id first, then acquire_reference's, which the pointer takes for both
+ * (a program's first reference is id=2).
+ */
+export function acquireReference(env: Env, st: State, pc: number): number {
+  nextId(env);
+  const ref = nextId(env);
+  st.refs.push({ id: ref, insn: pc });
+  return ref;
 }

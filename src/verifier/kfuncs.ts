@@ -10,7 +10,7 @@ import type { Instruction } from '../isa/index.js';
 import { KFUNC_PROTOS, type KfuncParam, type KfuncProto } from '../uapi/kfunc-protos.js';
 import { sizeArg } from './calls.js';
 import { dynptrArg, sliceReg } from './dynptr.js';
-import { type Env, nextId } from './env.js';
+import { acquireReference, type Env, nextId } from './env.js';
 import { typeName } from './format.js';
 import { helperMemAccess } from './memory.js';
 import { constOf } from './num.js';
@@ -92,11 +92,7 @@ export function kfuncCall(env: Env, st: State, i: Instruction, pc: number): { ne
   if (proto.ret.kind === 'object') {
     const t = OBJECT_TYPES[proto.ret.struct];
     if (t === undefined) throw new NotSupportedError(`kfunc ${name} returning struct ${proto.ret.struct}`);
-    // 6.18 spends one id before the reference's own on every acquiring kfunc call (its logs
-    // show id=2 for a program's first lookup, 4 for its second).
-    if (proto.acquire) nextId(env);
-    const ref = proto.acquire ? nextId(env) : 0;
-    if (ref !== 0) st.refs.push({ id: ref, insn: pc });
+    const ref = proto.acquire ? acquireReference(env, st, pc) : 0;
     f.regs[0] = proto.retNull
       ? pointer(t.orNull, { id: ref === 0 ? nextId(env) : ref, ref })
       : pointer(t.ptr, { ref });

@@ -37,6 +37,14 @@ export const SKB_MAX_DATA = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
 /** GSO_MAX_SEGS and GSO_LEGACY_MAX_SIZE (include/linux/netdevice.h). */
 const GSO_MAX_SEGS = 65535;
 const GSO_LEGACY_MAX_SIZE = 65536;
+/** __sk_buff fields read through skb->sk: offset, its struct bpf_sock field, size. */
+const SK_BUFF_FROM_SOCK: readonly (readonly [number, number, number])[] = [
+  [SkBuff.family!, BpfSock.family, 4],
+  [SkBuff.local_ip4!, BpfSock.src_ip4, 4],
+  [SkBuff.remote_ip4!, BpfSock.dst_ip4, 4],
+  [SkBuff.local_ip6!, BpfSock.src_ip6, 16],
+  [SkBuff.remote_ip6!, BpfSock.dst_ip6, 16],
+];
 /** Fields of __sk_buff a test run takes from ctx_in; every other byte must be zero (convert___skb_to_skb). */
 const CTX_IN_FIELDS: readonly (readonly [number, number])[] = [
   [SkBuff.mark!, 4],
@@ -62,11 +70,6 @@ const F = {
   data_end: SkBuff.data_end!,
   data_meta: SkBuff.data_meta!,
   sk: SkBuff.sk!,
-  family: SkBuff.family!,
-  remote_ip4: SkBuff.remote_ip4!,
-  local_ip4: SkBuff.local_ip4!,
-  remote_ip6: SkBuff.remote_ip6!,
-  local_ip6: SkBuff.local_ip6!,
 } as const;
 
 /** Which bytes of __sk_buff ctx_in may set (CTX_IN_FIELDS), and a scratch copy of ctx_in: made once, not per run. */
@@ -287,11 +290,8 @@ export class SkbContext implements ProgramContext {
     this.sk = sk;
     const at = this.struct.start;
     v.setBigUint64(at + F.sk, BigInt(sk), true);
-    u8.copyWithin(at + F.family, sk + BpfSock.family, sk + BpfSock.family + 4);
-    u8.copyWithin(at + F.local_ip4, sk + BpfSock.src_ip4, sk + BpfSock.src_ip4 + 4);
-    u8.copyWithin(at + F.remote_ip4, sk + BpfSock.dst_ip4, sk + BpfSock.dst_ip4 + 4);
-    u8.copyWithin(at + F.local_ip6, sk + BpfSock.src_ip6, sk + BpfSock.src_ip6 + 16);
-    u8.copyWithin(at + F.remote_ip6, sk + BpfSock.dst_ip6, sk + BpfSock.dst_ip6 + 16);
+    for (const [field, from, size] of SK_BUFF_FROM_SOCK)
+      u8.copyWithin(at + field, sk + from, sk + from + size);
   }
 
   /** Bytes between the buffer's start and skb->data (skb_headroom). */
@@ -366,7 +366,7 @@ export class SkbContext implements ProgramContext {
   }
 
   /**
-   * Unmaps the struct and the packet without freeing them, for create() to reuse: no program
+   * Unmaps the struct, the socket and the packet without freeing them, for create() to reuse: no program
    * reaches them meanwhile. The context must not be used again except as that spare.
    */
   park(): void {
