@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../test/engines.js';
 import { assemble } from '../asm/index.js';
+import { MemoryFault } from '../errors.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../program/index.js';
 import { Network } from './network.js';
 import { rssHash, toeplitz } from './rss.js';
@@ -240,6 +241,71 @@ test('xskmap: frames reach the socket bound to the queue through XskPort; flushe
   assert.ok(got.every((m) => m.queue === 1 && m.ifindex === eth0.ifindex));
   assert.equal(flushes, 1);
   assert.equal(eth0.stats.redirectErrors, 40 - 5);
+  net.close();
+});
+
+test("xskmap lookup: a program reads the socket's queue_id (struct bpf_xdp_sock) and nothing more", () => {
+  using net = new Network();
+  const eth0 = net.addDevice({ name: 'eth0', queues: 4 });
+  const port: XskPort = {
+    id: net.sockets.allocateId(),
+    ifindex: eth0.ifindex,
+    queue: 3,
+    deliver: () => true,
+    flush: () => {},
+  };
+  net.sockets.register(port);
+  // Slot 0's socket: its queue_id into out[0]; no socket there: out[0] stays 0 and r0 is 1.
+  const lookup = `r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = xsks ll
+call 1
+r6 = r0
+r0 = 1
+if r6 == 0 goto +9
+r6 = *(u32 *)(r6 + 0)
+r2 = r10
+r2 += -4
+r1 = out ll
+call 1
+if r0 == 0 goto +1
+*(u32 *)(r0 + 0) = r6
+r0 = 2
+exit`;
+  using c = load(
+    spec([prog('q', lookup)], [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)]),
+    net.loadOptions(),
+  );
+  const frame = { data: new Uint8Array(64) };
+  assert.equal(c.program('q').run(frame).retval, 1, 'an empty slot: NULL');
+  c.map('xsks').update(u32(0), u32(port.id));
+  assert.equal(c.program('q').run(frame).retval, 2);
+  assert.deepEqual(
+    [...c.map('out').lookup(u32(0))!],
+    [3, 0, 0, 0],
+    'queue_id: the queue the socket is bound to',
+  );
+  // A write into the socket, refused by the verifier, faults when run unverified.
+  const write = lookup.replace('r6 = *(u32 *)(r6 + 0)', '*(u32 *)(r6 + 0) = r6');
+  assert.throws(
+    () =>
+      load(
+        spec([prog('w', write)], [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)]),
+        net.loadOptions(),
+      ),
+    /cannot write into xdp_sock/,
+  );
+  using raw = load(spec([prog('w', write)], [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)]), {
+    ...net.loadOptions(),
+    verify: false,
+  });
+  raw.map('xsks').update(u32(0), u32(port.id));
+  assert.throws(
+    () => raw.program('w').run(frame),
+    (e: unknown) => e instanceof MemoryFault && e.access === 'write',
+  );
   net.close();
 });
 

@@ -125,11 +125,11 @@ export class Network {
   /** For load(): the network's interfaces, and devmap/xskmap updates checked against its devices and sockets. */
   loadOptions(): {
     interfaces: ReadonlyMap<number, number>;
-    references: { device: (ifindex: number) => boolean; socket: (id: number) => boolean };
+    references: { device: (ifindex: number) => boolean; socket: (id: number) => number | undefined };
   } {
     return {
       interfaces: this.interfaces,
-      references: { device: (i) => this.#devices.has(i), socket: (id) => this.sockets.has(id) },
+      references: { device: (i) => this.#devices.has(i), socket: (id) => this.sockets.byId(id)?.queue },
     };
   }
 

@@ -97,9 +97,4 @@ export class XskRegistry {
   boundTo(ifindex: number, queue: number): XskPort[] {
     return [...this.#ports.values()].filter((p) => p.ifindex === ifindex && p.queue === queue);
   }
-
-  /** Whether `id` names a registered socket (an xskmap update's EBADF check). */
-  has(id: number): boolean {
-    return this.#ports.has(id);
-  }
 }

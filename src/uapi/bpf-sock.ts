@@ -1,7 +1,7 @@
-// Sockets as programs see them: the layouts of `struct bpf_sock` and `struct bpf_tcp_sock` (uapi
-// <linux/bpf.h>) and which loads the kernel allows through each socket pointer type, as
-// net/core/filter.c decides (bpf_sock_common_is_valid_access, bpf_sock_is_valid_access,
-// bpf_tcp_sock_is_valid_access). Every (offset, size) answer was checked against Linux 6.18
+// Sockets as programs see them: the layouts of `struct bpf_sock`, `struct bpf_tcp_sock` and
+// `struct bpf_xdp_sock` (uapi <linux/bpf.h>) and which loads the kernel allows through each socket
+// pointer type, as net/core/filter.c decides (bpf_sock_common_is_valid_access,
+// bpf_sock_is_valid_access, bpf_tcp_sock_is_valid_access, bpf_xdp_sock_is_valid_access). Every (offset, size) answer was checked against Linux 6.18
 // (src/runtime/helpers/sock-kernel.test.ts). No writes: programs only read sockets.
 
 /** struct bpf_sock, 80 bytes: the byte offsets of its fields. */
@@ -29,8 +29,11 @@ export const BPF_TCP_SOCK_SIZE = 112;
 const TCP_SOCK_U64_START = 80;
 const TCP_SOCK_U64_END = 96;
 
-/** The socket pointer kinds (the kernel's PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK). */
-export type SockKind = 'sock_common' | 'sock' | 'tcp_sock';
+/** struct bpf_xdp_sock (an XSKMAP lookup's result): one field, queue_id, the RX queue the AF_XDP socket is bound to. */
+export const BPF_XDP_SOCK_SIZE = 4;
+
+/** The socket pointer kinds (the kernel's PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK, PTR_TO_XDP_SOCK). */
+export type SockKind = 'sock_common' | 'sock' | 'tcp_sock' | 'xdp_sock';
 
 /** Fields readable in part only from their first byte: any size up to 4 there, nothing inside. */
 const AT_START: ReadonlySet<number> = new Set([
@@ -55,6 +58,7 @@ const narrow = (size: number): boolean => size === 1 || size === 2 || size === 4
 
 /** Whether a `size`-byte load at `off` through a pointer of `kind` is allowed. */
 export function sockLoadAllowed(kind: SockKind, off: number, size: number): boolean {
+  if (kind === 'xdp_sock') return off === 0 && size === BPF_XDP_SOCK_SIZE; // queue_id, whole
   if (kind === 'tcp_sock') {
     if (off < 0 || off >= BPF_TCP_SOCK_SIZE || off % size !== 0) return false;
     return size === (off >= TCP_SOCK_U64_START && off < TCP_SOCK_U64_END ? 8 : 4);

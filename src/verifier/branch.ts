@@ -40,6 +40,7 @@ const NEVER_NULL: ReadonlySet<RegType> = new Set<RegType>([
   'sock_common',
   'sock',
   'tcp_sock',
+  'xdp_sock',
   'ptr_nf_conn',
   'mem',
   'rdonly_mem',

@@ -120,7 +120,7 @@ const SOCKET_RETURNS = {
 } as const satisfies Record<string, RegType>;
 
 /** The socket pointers ARG_PTR_TO_SOCK_COMMON takes (never one that may be NULL). */
-const SOCKETS: ReadonlySet<RegType> = new Set<RegType>(['sock_common', 'sock', 'tcp_sock']);
+const SOCKETS: ReadonlySet<RegType> = new Set<RegType>(['sock_common', 'sock', 'tcp_sock', 'xdp_sock']);
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
@@ -282,6 +282,10 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
         break;
       case 'sock-common':
         expect(SOCKETS.has(r.type), 'sock_common, sock, tcp_sock, xdp_sock');
+        // The kernel lets an AF_XDP socket through (its struct xdp_sock starts with a struct
+        // sock); the runtime's sockets are skb->sk's only.
+        if (r.type === 'xdp_sock')
+          throw new NotSupportedError(`an AF_XDP socket (xdp_sock) as the socket of ${name}`);
         break;
       case 'release-sock':
         expect(SOCKETS.has(r.type), 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
@@ -342,7 +346,13 @@ export function helperCall(env: Env, st: State, i: Instruction, pc: number): Cal
       // A map-in-map's value is a map (the inner template): lookups return map_ptr_or_null.
       if (inner !== undefined && (m!.spec.type === 'ARRAY_OF_MAPS' || m!.spec.type === 'HASH_OF_MAPS'))
         f.regs[0] = pointer('map_ptr_or_null', { id: nextId(env), map: { name: inner.name, spec: inner } });
-      else if (m !== undefined && id === MAP_LOOKUP_ELEM && inRange(knownKey, m.spec.maxEntries))
+      // A socket map's value is a socket: an AF_XDP socket (struct bpf_xdp_sock), or a socket
+      // the lookup takes a reference on, released by bpf_sk_release (is_acquire_function).
+      else if (m?.spec.type === 'XSKMAP') f.regs[0] = pointer('xdp_sock_or_null', { id: nextId(env) });
+      else if (m?.spec.type === 'SOCKMAP' || m?.spec.type === 'SOCKHASH') {
+        const ref = acquireReference(env, st, pc);
+        f.regs[0] = pointer('sock_or_null', { id: ref, ref });
+      } else if (m !== undefined && id === MAP_LOOKUP_ELEM && inRange(knownKey, m.spec.maxEntries))
         // An array element at a known index below max_entries always exists: no NULL to test.
         f.regs[0] = pointer('map_value', { map: m });
       else f.regs[0] = pointer('map_value_or_null', { id: nextId(env), ...(m ? { map: m } : {}) });

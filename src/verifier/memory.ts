@@ -18,6 +18,7 @@ import {
   Byte,
   type Frame,
   isPointer,
+  maybeNull,
   pointer,
   type Reg,
   STACK_SIZE,
@@ -103,6 +104,7 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'sock_common':
     case 'sock':
     case 'tcp_sock':
+    case 'xdp_sock':
       return sockAccess(reg, a);
     case 'ptr_nf_conn':
       // The kernel reads (and writes mark of) struct nf_conn through vmlinux BTF; the VM's
@@ -121,6 +123,7 @@ export function checkAccess(env: Env, st: State, reg: Reg, a: Access): Reg {
     case 'sock_common_or_null':
     case 'sock_or_null':
     case 'tcp_sock_or_null':
+    case 'xdp_sock_or_null':
     case 'map_value_or_null':
     case 'ringbuf_mem_or_null':
     case 'ptr_or_null_nf_conn':
@@ -146,6 +149,8 @@ function invalidMemHint(reg: Reg): string {
     return 'data_end marks the end of the packet: read through data, after a bounds check';
   if (reg.type === 'scalar')
     return 'this register holds a number, not a pointer the verifier can prove valid';
+  if (maybeNull(reg.type))
+    return 'this pointer may be NULL (a lookup that found nothing): test it before using it';
   return `a ${reg.type} pointer cannot be dereferenced`;
 }
 
@@ -213,6 +218,7 @@ function sockAccess(reg: Reg, a: Access): Reg {
 }
 
 function sockHint(kind: SockKind): string {
+  if (kind === 'xdp_sock') return 'struct bpf_xdp_sock: queue_id only, as a whole u32 at offset 0';
   if (kind === 'tcp_sock')
     return 'struct bpf_tcp_sock: whole fields (u32, or u64 for bytes_received and bytes_acked)';
   const common =

@@ -25,6 +25,8 @@ export type RegType =
   | 'sock'
   | 'tcp_sock_or_null'
   | 'tcp_sock'
+  | 'xdp_sock_or_null'
+  | 'xdp_sock'
   | 'fp'
   | 'ringbuf_mem'
   | 'ringbuf_mem_or_null'
@@ -152,6 +154,7 @@ export const maybeNull = (t: RegType): boolean =>
   t === 'sock_common_or_null' ||
   t === 'sock_or_null' ||
   t === 'tcp_sock_or_null' ||
+  t === 'xdp_sock_or_null' ||
   t === 'ptr_or_null_nf_conn' ||
   t === 'mem_or_null' ||
   t === 'rdonly_mem_or_null';
@@ -164,6 +167,7 @@ export function notNullType(t: RegType): RegType {
   if (t === 'sock_common_or_null') return 'sock_common';
   if (t === 'sock_or_null') return 'sock';
   if (t === 'tcp_sock_or_null') return 'tcp_sock';
+  if (t === 'xdp_sock_or_null') return 'xdp_sock';
   if (t === 'ptr_or_null_nf_conn') return 'ptr_nf_conn';
   if (t === 'mem_or_null') return 'mem';
   if (t === 'rdonly_mem_or_null') return 'rdonly_mem';

@@ -7,12 +7,12 @@
 import type { Btf } from '../btf/types.js';
 import { buildCfg, type Cfg, layout } from '../cfg/index.js';
 import { slotArrays } from '../cfg/slot-arrays.js';
-import { InvalidInstructionError, NotSupportedError, VerifierError } from '../errors.js';
+import { InvalidInstructionError, NotSupportedError, TsbpfError, VerifierError } from '../errors.js';
 import type { Instruction, Kind } from '../isa/index.js';
 import type { FuncInfo, LineInfo, MapSpec, ProgramSpec } from '../program/types.js';
 import type { AttachTypeName } from '../uapi/attach-types.js';
 import { ctxKind } from '../uapi/context.js';
-import type { ProgTypeName } from '../uapi/prog-types.js';
+import { ProgType, type ProgTypeName } from '../uapi/prog-types.js';
 import { returnRange } from './calls.js';
 import type { Env } from './env.js';
 import { type Explanation, explain, formatExplanation, trailPath } from './explain.js';
@@ -120,8 +120,22 @@ export function statsLine(s: WalkStats): string {
   return `processed ${s.processed} insns (limit ${INSN_LIMIT}) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0`;
 }
 
+/** The shape checks a JavaScript caller's input gets (TypeScript callers have them from the types). */
+function checkInput(input: VerifyProgramInput): void {
+  const bad = (what: string) => new TsbpfError('INVALID_ARGUMENT', `verifyProgram: ${what}`);
+  if (typeof input !== 'object' || input === null) throw bad('the input must be an object');
+  if (!Array.isArray(input.instructions)) throw bad('`instructions` must be an array of instructions');
+  if (!Object.hasOwn(ProgType, input.type))
+    throw bad(
+      `unknown program type ${JSON.stringify(input.type)} (the kernel's names without BPF_PROG_TYPE_, e.g. XDP, SCHED_CLS)`,
+    );
+  if (input.logLevel !== undefined && ![0, 1, 2].includes(input.logLevel))
+    throw bad('`logLevel` is 0, 1 or 2');
+}
+
 export function verifyProgram(input: VerifyProgramInput): VerifyProgramResult {
   const started = now();
+  checkInput(input);
   const logLevel = input.logLevel ?? 1;
   const ctx = ctxKind(input.type);
   if (ctx === undefined) throw new NotSupportedError(`verifying programs of type ${input.type}`);

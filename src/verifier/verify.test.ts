@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { loadUnderTest as load } from '../../test/engines.js';
 import { asmProgram, assembleCase } from '../../test/gen/oob-cases.js';
 import { assemble } from '../asm/index.js';
-import { NotSupportedError, VerifierError } from '../errors.js';
+import { NotSupportedError, TsbpfError, VerifierError } from '../errors.js';
 import { bpfAvailability } from '../kernel/available.js';
 import { loadProgram } from '../kernel/program.js';
 import type { ProgramSpec } from '../program/index.js';
@@ -206,4 +206,22 @@ test('cgroup skb: verified at load (its return values checked), test-run from th
     const r = verifyProgram({ instructions: packet, type: 'CGROUP_SKB', privileged, logLevel: 0 });
     assert.equal(r.verdict, privileged ? 'accepted' : 'rejected', r.log);
   }
+});
+
+test('verifyProgram: input of the wrong shape (from JavaScript) is INVALID_ARGUMENT, naming the field', () => {
+  const exit = assemble('r0 = 0\nexit');
+  const invalid = (input: unknown, what: RegExp) =>
+    assert.throws(
+      () => verifyProgram(input as Parameters<typeof verifyProgram>[0]),
+      (e: unknown) => e instanceof TsbpfError && e.code === 'INVALID_ARGUMENT' && what.test(e.message),
+    );
+  invalid(undefined, /must be an object/);
+  invalid({ insns: exit, type: 'XDP' }, /`instructions` must be an array/);
+  invalid({ instructions: exit, type: 'sched_cls' }, /unknown program type "sched_cls".*SCHED_CLS/);
+  invalid({ instructions: exit, type: 'XDP', logLevel: 4 }, /`logLevel` is 0, 1 or 2/);
+  // A known type the verifier does not model is NotSupported, by name.
+  assert.throws(
+    () => verifyProgram({ instructions: exit, type: 'KPROBE' }),
+    /verifying programs of type KPROBE/,
+  );
 });

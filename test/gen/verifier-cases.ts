@@ -101,7 +101,7 @@ function parseCase(file: string, name: string, c: CaseFields): VerifierCase {
   };
 }
 
-/** Every case of every test/verifier/*.vcase file, in file then case order. */
-export function verifierCases(): VerifierCase[] {
-  return readCases(VERIFIER_DIR, '.vcase', 'verifier', parseCase);
+/** Every case of every *.vcase file of `dir` (test/verifier/), in file then case order. */
+export function verifierCases(dir: URL = VERIFIER_DIR): VerifierCase[] {
+  return readCases(dir, '.vcase', 'verifier', parseCase);
 }

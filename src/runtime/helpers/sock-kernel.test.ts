@@ -6,14 +6,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadUnderTest as load } from '../../../test/engines.js';
 import { asm, oneProgram, runBoth } from '../../../test/gen/helper-parity.js';
+import { assembleCase, mapSpec } from '../../../test/gen/oob-cases.js';
 import { MemoryFault, NotSupportedError, RuntimeFault } from '../../errors.js';
 import { bpfAvailability } from '../../kernel/available.js';
-import { loadProgram } from '../../kernel/index.js';
+import { loadKernel, loadProgram } from '../../kernel/index.js';
 import { packet } from '../../kernel/test-fixtures.js';
+import type { CollectionSpec } from '../../program/index.js';
 import { BPF_SOCK_SIZE, type SockKind, sockLoadAllowed } from '../../uapi/bpf-sock.js';
 import { SkBuff } from '../../uapi/context.js';
 import type { ProgTypeName } from '../../uapi/prog-types.js';
-import { verifyProgram } from '../../verifier/index.js';
+import { programInput, verifyProgram } from '../../verifier/index.js';
 import type { TestRunInput } from '../backend.js';
 
 const avail = bpfAvailability();
@@ -21,8 +23,10 @@ const skip = avail.ok ? false : avail.reason;
 
 const LOAD = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const;
 const SIZES = [1, 2, 4, 8] as const;
+/** The socket kinds skb->sk leads to (xdp_sock comes from an XSKMAP: test/verifier/sockets.vcase). */
+type SkbSockKind = Exclude<SockKind, 'xdp_sock'>;
 /** The helper that turns skb->sk into each kind (none: skb->sk itself). */
-const VIA: Readonly<Record<SockKind, number | undefined>> = {
+const VIA: Readonly<Record<SkbSockKind, number | undefined>> = {
   sock_common: undefined,
   sock: 95,
   tcp_sock: 96,
@@ -32,7 +36,7 @@ const VIA: Readonly<Record<SockKind, number | undefined>> = {
  * Loads `size` bytes at `off` from a socket of `kind` (skb->sk, through its helper) into cb[0]
  * and cb[1]; returns 1, or 0 where a pointer was NULL. Eleven slots whichever the kind.
  */
-function reader(kind: SockKind, off: number, size: 1 | 2 | 4 | 8) {
+function reader(kind: SkbSockKind, off: number, size: 1 | 2 | 4 | 8) {
   const via = VIA[kind];
   return asm([
     'r6 = r1',
@@ -165,4 +169,29 @@ test('a socket lookup verifies and loads, and running it is NotSupportedError (t
   ]);
   using c = load(oneProgram('SCHED_CLS', program));
   assert.throws(() => c.program('p').run(INPUTS[0]!), NotSupportedError);
+});
+
+test("an AF_XDP socket as bpf_sk_fullsock's socket: the kernel takes it, tsbpf's verifier says NotSupported", {
+  skip,
+}, () => {
+  const { instructions } = assembleCase(`r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map(x) ll
+call 1
+if r0 == 0 goto +2
+r1 = r0
+call 95
+r0 = 0
+exit`);
+  const spec: CollectionSpec = {
+    ...oneProgram('SCHED_CLS', instructions),
+    maps: [mapSpec('x', 'XSKMAP', 4, 4, 4, 0)],
+  };
+  loadKernel(spec).close();
+  assert.throws(
+    () => verifyProgram(programInput(spec, spec.programs[0]!)),
+    (e: unknown) => e instanceof NotSupportedError && /xdp_sock/.test(e.message),
+  );
 });

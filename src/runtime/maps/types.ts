@@ -29,8 +29,8 @@ export interface MapReferences {
   readonly program?: (id: number) => boolean;
   /** Interface indices a devmap accepts; unknown: EINVAL (dev_get_by_index failed). */
   readonly device?: (ifindex: number) => boolean;
-  /** AF_XDP socket ids an xskmap accepts; unknown: EBADF. */
-  readonly socket?: (id: number) => boolean;
+  /** The RX queue the AF_XDP socket `id` is bound to (its queue_id in an xskmap); unknown: undefined, EBADF. */
+  readonly socket?: (id: number) => number | undefined;
 }
 
 export interface CreateMapOptions {

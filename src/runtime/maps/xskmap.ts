@@ -1,7 +1,10 @@
 // BPF_MAP_TYPE_XSKMAP: AF_XDP sockets by queue index. A value is an opaque non-zero socket id
 // (a socket fd to the kernel); the syscall cannot read entries back (EOPNOTSUPP). A program's
-// lookup gets the address of the slot (non-NULL when a socket is there), standing for the
-// kernel's struct xdp_sock pointer. Semantics from the kernel's net/xdp/xskmap.c.
+// lookup gets the slot's struct bpf_xdp_sock (NULL when no socket is there): the queue_id of
+// the RX queue the socket is bound to, read-only, as the verifier's xdp_sock pointer allows.
+// The ids themselves are kept apart, for bpf_redirect_map. A map made outside a Network has no
+// sockets to resolve ids against: it takes any non-zero id, read as bound to queue 0.
+// Semantics from the kernel's net/xdp/xskmap.c and net/core/filter.c (bpf_xdp_sock).
 
 import { Errno } from '../../uapi/errno.js';
 import { BPF_EXIST, BPF_NOEXIST } from '../../uapi/map-flags.js';
@@ -16,9 +19,12 @@ export function checkXskmapSpec(spec: MapSpecLike): number {
 }
 
 export class XskMap extends RefArrayMap {
+  /** The socket id of each slot; the slot's value (what programs read) is its queue_id. */
+  readonly #ids = new Uint32Array(this.maxEntries);
+
   /** The socket id at `index` (bpf_redirect_map's target), or undefined. */
   socketAt(index: number): number | undefined {
-    return this.words(index)?.[0];
+    return this.isSet(index) ? this.#ids[index] : undefined;
   }
 
   protected override sysLookup(): number {
@@ -30,11 +36,16 @@ export class XskMap extends RefArrayMap {
     const index = keyIndex(key);
     if (index >= this.maxEntries) return -Errno.E2BIG;
     const id = u32At(value, 0);
-    if (id === 0 || this.references.socket?.(id) === false) return -Errno.EBADF;
+    const queue =
+      id === 0 ? undefined : this.references.socket === undefined ? 0 : this.references.socket(id);
+    if (queue === undefined) return -Errno.EBADF;
     const old = this.isSet(index);
     if (old && flags === BPF_NOEXIST) return -Errno.EEXIST;
     if (!old && flags === BPF_EXIST) return -Errno.ENOENT;
-    this.set(index, value);
+    const xdpSock = new Uint8Array(4);
+    new DataView(xdpSock.buffer).setUint32(0, queue, true); // struct bpf_xdp_sock { __u32 queue_id; }
+    this.set(index, xdpSock);
+    this.#ids[index] = id;
     return 0;
   }
 }
