@@ -1,8 +1,9 @@
 // Sockets as programs see them: the layouts of `struct bpf_sock`, `struct bpf_tcp_sock` and
 // `struct bpf_xdp_sock` (uapi <linux/bpf.h>) and which loads the kernel allows through each socket
 // pointer type, as net/core/filter.c decides (bpf_sock_common_is_valid_access,
-// bpf_sock_is_valid_access, bpf_tcp_sock_is_valid_access, bpf_xdp_sock_is_valid_access). Every (offset, size) answer was checked against Linux 6.18
-// (src/runtime/helpers/sock-kernel.test.ts). No writes: programs only read sockets.
+// bpf_sock_is_valid_access, bpf_tcp_sock_is_valid_access, bpf_xdp_sock_is_valid_access). Every
+// (offset, size) answer was checked against Linux 6.18 (src/runtime/helpers/sock-kernel.test.ts).
+// No writes: programs only read sockets.
 
 /** struct bpf_sock, 80 bytes: the byte offsets of its fields. */
 export const BpfSock = Object.freeze({

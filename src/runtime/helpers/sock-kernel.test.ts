@@ -1,5 +1,5 @@
 // Sockets against kernel 6.18: which loads each socket pointer type allows (every offset and
-// size, uapi/bpf-sock.ts) on both verifiers, and what the test run's socket holds — every
+// size, uapi/bpf-sock.ts; an XSKMAP lookup's xdp_sock too) on both verifiers, and what the test run's socket holds — every
 // readable field through skb->sk and through bpf_sk_fullsock, and what bpf_tcp_sock and
 // bpf_get_listener_sock return — on both backends.
 import assert from 'node:assert/strict';
@@ -79,6 +79,43 @@ test('every offset and size through each socket pointer: the kernel verdict on b
     }
   }
   assert.equal(loads, 3 * 4 * 128);
+});
+
+test('every offset and size through an XSKMAP lookup (xdp_sock): the kernel verdict on both verifiers', {
+  skip,
+}, () => {
+  let loads = 0;
+  for (const size of SIZES) {
+    for (let off = -8; off < 16; off++) {
+      const { instructions } = assembleCase(`r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map(x) ll
+call 1
+if r0 == 0 goto +1
+r0 = *(${LOAD[size]} *)(r0 ${off < 0 ? '-' : '+'} ${Math.abs(off)})
+r0 = 2
+exit`);
+      const spec: CollectionSpec = {
+        ...oneProgram('XDP', instructions),
+        maps: [mapSpec('x', 'XSKMAP', 4, 4, 4, 0)],
+      };
+      let kernel: boolean;
+      try {
+        loadKernel(spec).close();
+        kernel = true;
+      } catch {
+        kernel = false;
+      }
+      const ours = verifyProgram(programInput(spec, spec.programs[0]!));
+      const what = `xdp_sock off=${off} size=${size}`;
+      assert.equal(sockLoadAllowed('xdp_sock', off, size), kernel, what);
+      assert.equal(ours.verdict === 'accepted', kernel, `${what}\n${ours.log}`);
+      loads++;
+    }
+  }
+  assert.equal(loads, 4 * 24);
 });
 
 // IPv4, IPv6 and ARP (no IP header: no addresses, no family), with a ctx so that cb comes back.
