@@ -274,10 +274,8 @@ if r0 == 0 goto +1
 *(u32 *)(r0 + 0) = r6
 r0 = 2
 exit`;
-  using c = load(
-    spec([prog('q', lookup)], [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)]),
-    net.loadOptions(),
-  );
+  const maps = [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)];
+  using c = load(spec([prog('q', lookup)], maps), net.loadOptions());
   const frame = { data: new Uint8Array(64) };
   assert.equal(c.program('q').run(frame).retval, 1, 'an empty slot: NULL');
   c.map('xsks').update(u32(0), u32(port.id));
@@ -288,19 +286,9 @@ exit`;
     'queue_id: the queue the socket is bound to',
   );
   // A write into the socket, refused by the verifier, faults when run unverified.
-  const write = lookup.replace('r6 = *(u32 *)(r6 + 0)', '*(u32 *)(r6 + 0) = r6');
-  assert.throws(
-    () =>
-      load(
-        spec([prog('w', write)], [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)]),
-        net.loadOptions(),
-      ),
-    /cannot write into xdp_sock/,
-  );
-  using raw = load(spec([prog('w', write)], [map('xsks', 'XSKMAP', 4, 4), map('out', 'ARRAY', 4, 1)]), {
-    ...net.loadOptions(),
-    verify: false,
-  });
+  const writes = spec([prog('w', lookup.replace('r6 = *(u32 *)(r6 + 0)', '*(u32 *)(r6 + 0) = r6'))], maps);
+  assert.throws(() => load(writes, net.loadOptions()), /cannot write into xdp_sock/);
+  using raw = load(writes, { ...net.loadOptions(), verify: false });
   raw.map('xsks').update(u32(0), u32(port.id));
   assert.throws(
     () => raw.program('w').run(frame),

@@ -81,26 +81,31 @@ test('every offset and size through each socket pointer: the kernel verdict on b
   assert.equal(loads, 3 * 4 * 128);
 });
 
+/** A program of `type` that looks slot 0 of XSKMAP `x` up and goes on with `tail` (r0: the socket or NULL). */
+function xskLookup(type: ProgTypeName, tail: string): CollectionSpec {
+  const { instructions } = assembleCase(`r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map(x) ll
+call 1
+${tail}`);
+  return { ...oneProgram(type, instructions), maps: [mapSpec('x', 'XSKMAP', 4, 4, 4, 0)] };
+}
+
 test('every offset and size through an XSKMAP lookup (xdp_sock): the kernel verdict on both verifiers', {
   skip,
 }, () => {
   let loads = 0;
   for (const size of SIZES) {
     for (let off = -8; off < 16; off++) {
-      const { instructions } = assembleCase(`r1 = 0
-*(u32 *)(r10 - 4) = r1
-r2 = r10
-r2 += -4
-r1 = map(x) ll
-call 1
-if r0 == 0 goto +1
+      const spec = xskLookup(
+        'XDP',
+        `if r0 == 0 goto +1
 r0 = *(${LOAD[size]} *)(r0 ${off < 0 ? '-' : '+'} ${Math.abs(off)})
 r0 = 2
-exit`);
-      const spec: CollectionSpec = {
-        ...oneProgram('XDP', instructions),
-        maps: [mapSpec('x', 'XSKMAP', 4, 4, 4, 0)],
-      };
+exit`,
+      );
       let kernel: boolean;
       try {
         loadKernel(spec).close();
@@ -211,21 +216,7 @@ test('a socket lookup verifies and loads, and running it is NotSupportedError (t
 test("an AF_XDP socket as bpf_sk_fullsock's socket: the kernel takes it, tsbpf's verifier says NotSupported", {
   skip,
 }, () => {
-  const { instructions } = assembleCase(`r1 = 0
-*(u32 *)(r10 - 4) = r1
-r2 = r10
-r2 += -4
-r1 = map(x) ll
-call 1
-if r0 == 0 goto +2
-r1 = r0
-call 95
-r0 = 0
-exit`);
-  const spec: CollectionSpec = {
-    ...oneProgram('SCHED_CLS', instructions),
-    maps: [mapSpec('x', 'XSKMAP', 4, 4, 4, 0)],
-  };
+  const spec = xskLookup('SCHED_CLS', 'if r0 == 0 goto +2\nr1 = r0\ncall 95\nr0 = 0\nexit');
   loadKernel(spec).close();
   assert.throws(
     () => verifyProgram(programInput(spec, spec.programs[0]!)),

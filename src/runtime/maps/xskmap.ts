@@ -8,7 +8,7 @@
 
 import { Errno } from '../../uapi/errno.js';
 import { BPF_EXIST, BPF_NOEXIST } from '../../uapi/map-flags.js';
-import { keyIndex } from './base.js';
+import { keyIndex, u32Bytes } from './base.js';
 import { DEV_CREATE_FLAG_MASK } from './devmap.js';
 import { checkRefArraySpec, RefArrayMap, u32At } from './ref-array.js';
 import type { MapSpecLike } from './types.js';
@@ -42,9 +42,7 @@ export class XskMap extends RefArrayMap {
     const old = this.isSet(index);
     if (old && flags === BPF_NOEXIST) return -Errno.EEXIST;
     if (!old && flags === BPF_EXIST) return -Errno.ENOENT;
-    const xdpSock = new Uint8Array(4);
-    new DataView(xdpSock.buffer).setUint32(0, queue, true); // struct bpf_xdp_sock { __u32 queue_id; }
-    this.set(index, xdpSock);
+    this.set(index, u32Bytes(queue)); // struct bpf_xdp_sock { __u32 queue_id; }
     this.#ids[index] = id;
     return 0;
   }
