@@ -6,8 +6,8 @@
 // and stack, scalars bounded by masks, unsigned, signed and 32-bit comparisons and 32-bit ALU,
 // bounded loops, bpf_loop callbacks (one kind moves a counter in its caller's stack that later
 // invocations use as an offset), bpf-to-bpf calls passing stack and packet pointers, and
-// ring-buffer records reserved and submitted or discarded (or leaked) on every path, and sockets
-// looked up and released (or leaked, or used after release).
+// ring-buffer records reserved and submitted or discarded (or leaked) on every path, sockets
+// looked up and released (or leaked, or used after release), and socket maps looked up.
 //
 // Half the programs are "clean": every choice is one the kernel should accept (a refusal by
 // either verifier of a clean program is worth a look); the others take a wrong choice at a
@@ -70,6 +70,9 @@ const MAP_POOL: readonly MapSpec[] = [
   mapSpec('pa16', 'PERCPU_ARRAY', 4, 16, 4),
 ];
 const RINGBUF = mapSpec('rb', 'RINGBUF', 0, 0, 4096);
+/** Socket maps: an XSKMAP holds struct bpf_xdp_sock, a SOCKMAP/SOCKHASH a referenced socket. */
+const XSKMAP = mapSpec('xsk', 'XSKMAP', 4, 4, 4);
+const SOCK_MAPS: readonly MapSpec[] = [mapSpec('sm', 'SOCKMAP', 4, 8, 4), mapSpec('sh', 'SOCKHASH', 4, 8, 4)];
 
 /** Helper ids (include/uapi/linux/bpf.h __BPF_FUNC_MAPPER). */
 const LOOKUP = 1;
@@ -531,6 +534,37 @@ function socketRef(b: Builder): void {
   b.emit(`${end}:`);
 }
 
+/**
+ * A socket map looked up: an XSKMAP's xdp_sock read at queue_id (or, as a wrong choice, written,
+ * moved, or read past it), or a SOCKMAP/SOCKHASH's socket read and released on both paths (or
+ * leaked, or read after release). With or without the null check.
+ */
+function socketMap(b: Builder): void {
+  const end = b.label('end');
+  const xsk = b.chance(2);
+  const name = b.useMap(xsk ? XSKMAP : b.pick(SOCK_MAPS));
+  b.emit(b.ctxScalar('r1'), 'r1 &= 3', '*(u32 *)(r10 - 4) = r1');
+  b.emit('r2 = r10', 'r2 += -4', `r1 = map(${name}) ll`, `call ${LOOKUP}`);
+  if (!b.bad()) b.emit(`if r0 == 0 goto ${end}`);
+  if (xsk) {
+    const use = b.bad() ? b.pick(['write', 'past', 'wide', 'move']) : 'read';
+    if (use === 'write') b.emit('r1 = 1', '*(u32 *)(r0 + 0) = r1');
+    else if (use === 'past') b.emit('r1 = *(u32 *)(r0 + 4)');
+    else if (use === 'wide') b.emit('r1 = *(u64 *)(r0 + 0)');
+    else if (use === 'move') b.emit('r0 += 4', 'r1 = *(u32 *)(r0 + 0)');
+    else b.emit('r1 = *(u32 *)(r0 + 0)');
+    b.emit(`${end}:`);
+    return;
+  }
+  const rel = b.label('rel');
+  b.emit('r9 = r0', `r1 = *(u32 *)(r9 + ${b.pick([0, 4, 24])})`);
+  b.emit(b.ctxScalar('r2'), `if r2 == ${b.int(0, 8)} goto ${rel}`, 'r1 = r9', `call ${SK_RELEASE}`);
+  if (b.bad()) b.emit('r0 = *(u32 *)(r9 + 4)');
+  b.emit(`goto ${end}`, `${rel}:`);
+  if (!b.bad()) b.emit('r1 = r9', `call ${SK_RELEASE}`);
+  b.emit(`${end}:`);
+}
+
 const BLOCKS = {
   parse,
   packetRead,
@@ -543,6 +577,7 @@ const BLOCKS = {
   subCall,
   ringbuf,
   socketRef,
+  socketMap,
 } as const;
 export type BlockName = keyof typeof BLOCKS;
 const BLOCK_NAMES = Object.keys(BLOCKS) as BlockName[];
@@ -575,9 +610,13 @@ function resolveFuncRefs(lines: readonly string[]): string[] {
   });
 }
 
-/** `sockets: false` leaves the socket block out (the programs are then those of the generator before it). */
+/** The blocks that need sockets the runtime does not model (host sockets, SOCKMAP/SOCKHASH). */
+const SOCKET_BLOCKS: readonly BlockName[] = ['socketRef', 'socketMap'];
+
+/** `sockets: false` leaves the socket blocks out (the programs are then those of the generator before them). */
 export function generateMixed(seed: number, options: { readonly sockets?: boolean } = {}): MixedProgram {
-  const names = options.sockets === false ? BLOCK_NAMES.filter((n) => n !== 'socketRef') : BLOCK_NAMES;
+  const names =
+    options.sockets === false ? BLOCK_NAMES.filter((n) => !SOCKET_BLOCKS.includes(n)) : BLOCK_NAMES;
   const next = rng(seed);
   const ctx = next() % 4 === 0 ? TC : XDP;
   const b = new Builder(next, ctx, next() % 2 === 0);
