@@ -8,36 +8,25 @@
 // (the other checkout built too: its dist/ is imported; the examples are this checkout's).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { EXAMPLE_PROGRAMS } from './verifier-examples.mjs';
 
 const other = process.argv[2];
 if (other === undefined) throw new Error('usage: node scripts/verifier-first-ab.mjs OTHER_CHECKOUT [RUNS]');
 const here = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[3] ?? 9);
 
-// The child: imports one build, loads the programs (not timed), then times the verifications.
-const child = `
-const [root, examples, names] = process.argv.slice(1);
-const { readFileSync } = await import('node:fs');
-const { load, loadCollectionSpec, programInput, verifyProgram } = await import(root + '/dist/src/index.js');
-const inputs = names.split(',').map((name) => {
-  const c = load(loadCollectionSpec(new Uint8Array(readFileSync(examples + name + '.v3.o'))), { verify: false });
-  return programInput(c.spec, c.spec.programs[0], { logLevel: 0 });
-});
-const t0 = process.cpuUsage();
-for (const input of inputs) for (let k = 0; k < 6; k++) verifyProgram(input);
-const d = process.cpuUsage(t0);
-console.log(d.user + d.system);
-`;
-
+/** One fresh process of scripts/verifier-first-rounds.mjs on `root`'s build: its CPU time, µs. */
 function run(root) {
   const r = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', child, root, `${here}examples/`, EXAMPLE_PROGRAMS.join(',')],
-    { encoding: 'utf8' },
+    [fileURLToPath(new URL('verifier-first-rounds.mjs', import.meta.url)), root],
+    {
+      encoding: 'utf8',
+    },
   );
   if (r.status !== 0) throw new Error(`a run of ${root} failed: ${r.stderr}`);
-  return Number(r.stdout.trim());
+  const m = /^cpu_us (\d+)/m.exec(r.stdout);
+  if (m === null) throw new Error(`a run of ${root} printed no cpu_us line: ${r.stdout}`);
+  return Number(m[1]);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
