@@ -507,6 +507,19 @@ function ringbuf(b: Builder): void {
 }
 
 /**
+ * Releases the socket in r9 on both paths of a branch the verifier cannot decide (or, as wrong
+ * choices, reads it after release on one path, leaks it on the other); `rel` labels the second
+ * path, `end` the block's end.
+ */
+function releaseSocket(b: Builder, rel: string, end: string): void {
+  b.emit(b.ctxScalar('r2'), `if r2 == ${b.int(0, 8)} goto ${rel}`, 'r1 = r9', `call ${SK_RELEASE}`);
+  if (b.bad()) b.emit('r0 = *(u32 *)(r9 + 4)');
+  b.emit(`goto ${end}`, `${rel}:`);
+  if (!b.bad()) b.emit('r1 = r9', `call ${SK_RELEASE}`);
+  b.emit(`${end}:`);
+}
+
+/**
  * A socket looked up by a tuple on the stack (IPv4 or IPv6 size, or one too many), tested, a
  * field read (one a sock_common lacks, sometimes), maybe made full (tc), and released on both
  * paths of a branch the verifier cannot decide (or on one: a leak), or used after release.
@@ -527,11 +540,7 @@ function socketRef(b: Builder): void {
   if (b.ctx.type === 'SCHED_CLS' && b.chance(2)) {
     b.emit('r1 = r9', `call ${SK_FULLSOCK}`, `if r0 == 0 goto ${rel}`, 'r1 = *(u32 *)(r0 + 12)');
   }
-  b.emit(b.ctxScalar('r2'), `if r2 == ${b.int(0, 8)} goto ${rel}`, 'r1 = r9', `call ${SK_RELEASE}`);
-  if (b.bad()) b.emit('r0 = *(u32 *)(r9 + 4)');
-  b.emit(`goto ${end}`, `${rel}:`);
-  if (!b.bad()) b.emit('r1 = r9', `call ${SK_RELEASE}`);
-  b.emit(`${end}:`);
+  releaseSocket(b, rel, end);
 }
 
 /**
@@ -558,11 +567,7 @@ function socketMap(b: Builder): void {
   }
   const rel = b.label('rel');
   b.emit('r9 = r0', `r1 = *(u32 *)(r9 + ${b.pick([0, 4, 24])})`);
-  b.emit(b.ctxScalar('r2'), `if r2 == ${b.int(0, 8)} goto ${rel}`, 'r1 = r9', `call ${SK_RELEASE}`);
-  if (b.bad()) b.emit('r0 = *(u32 *)(r9 + 4)');
-  b.emit(`goto ${end}`, `${rel}:`);
-  if (!b.bad()) b.emit('r1 = r9', `call ${SK_RELEASE}`);
-  b.emit(`${end}:`);
+  releaseSocket(b, rel, end);
 }
 
 const BLOCKS = {
