@@ -16,13 +16,8 @@ const RUNS = Number(process.argv[3] ?? 9);
 
 /** One fresh process of scripts/verifier-first-rounds.mjs on `root`'s build: its CPU time, µs. */
 function run(root) {
-  const r = spawnSync(
-    process.execPath,
-    [fileURLToPath(new URL('verifier-first-rounds.mjs', import.meta.url)), root],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const script = fileURLToPath(new URL('verifier-first-rounds.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [script, root], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`a run of ${root} failed: ${r.stderr}`);
   const m = /^cpu_us (\d+)/m.exec(r.stdout);
   if (m === null) throw new Error(`a run of ${root} printed no cpu_us line: ${r.stdout}`);
